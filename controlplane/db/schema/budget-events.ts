@@ -1,0 +1,31 @@
+import { index, numeric, pgTable, real, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { createdAt, timestampColumn } from "./columns.ts";
+import { budgets } from "./budgets.ts";
+
+/** Threshold crossings and cap hits; unique per budget, period, kind and threshold. */
+export const budgetEvents = pgTable(
+  "budget_events",
+  {
+    id: text("id").primaryKey(),
+    budget_id: text("budget_id")
+      .notNull()
+      .references(() => budgets.id, { onDelete: "cascade" }),
+    period_start: timestampColumn("period_start").notNull(),
+    type: text("type").$type<"threshold_reached" | "exceeded">().notNull(),
+    /** The soft threshold crossed (0.8), or 1 for the cap. */
+    threshold: real("threshold").notNull(),
+    spend_usd: numeric("spend_usd", { precision: 20, scale: 10, mode: "number" }).notNull(),
+    created_at: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("budget_events_once_per_period").on(
+      table.budget_id,
+      table.period_start,
+      table.type,
+      table.threshold,
+    ),
+    index("budget_events_budget_idx").on(table.budget_id, table.created_at),
+  ],
+);
+
+export type BudgetEventRow = typeof budgetEvents.$inferSelect;

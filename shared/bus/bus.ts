@@ -1,0 +1,80 @@
+// The bus contract (DESIGN §8). Two implementations: NATS/JetStream for a fleet,
+// in-process for the embedded default. Both pass test/support/bus-contract.ts.
+import type {
+  BudgetState,
+  ControlEvent,
+  SnapshotEnvelope,
+  SpendDelta,
+  TraceRecord,
+} from "./envelopes.ts";
+
+export interface Subscription {
+  /** Stops delivery; resolves once no handler will run again. */
+  unsubscribe(): Promise<void>;
+}
+
+/** A delivered batch of trace records; ack once they are durable, nak to get them again. */
+export interface TraceBatch {
+  records: TraceRecord[];
+  ack(): Promise<void>;
+  nak(): Promise<void>;
+}
+
+export interface TraceConsumerOptions {
+  /** Most records handed over in one batch. */
+  maxBatch: number;
+  /** Longest a partial batch waits before it is handed over. */
+  maxWaitMs: number;
+}
+
+export interface ConfigStore {
+  /** The newest snapshot, or null when none was ever written. */
+  latest(): Promise<SnapshotEnvelope | null>;
+  /** Stores a snapshot as the newest. Refuses a version not greater than the stored one. */
+  put(snapshot: SnapshotEnvelope): Promise<void>;
+  /**
+   * Calls `onSnapshot` with every snapshot written after the call, in order.
+   * The value delivered is the raw stored JSON, parsed but not validated: readers check it.
+   */
+  watch(onSnapshot: (snapshot: unknown) => void): Promise<Subscription>;
+}
+
+export interface Bus {
+  readonly kind: "nats" | "in-process";
+  readonly config: ConfigStore;
+
+  publishSpendDelta(delta: SpendDelta): Promise<void>;
+  /** Receives the deltas of every node. */
+  subscribeSpendDeltas(onDelta: (delta: SpendDelta) => void): Promise<Subscription>;
+
+  publishBudgetState(state: BudgetState): Promise<void>;
+  subscribeBudgetState(onState: (state: BudgetState) => void): Promise<Subscription>;
+
+  /** Resolves when the stream has stored every record (at-least-once from here on). */
+  publishTraces(records: TraceRecord[]): Promise<void>;
+  /**
+   * Delivers stored records in batches to one durable consumer. A batch neither acked nor
+   * nakked within the ack wait, or nakked, is delivered again.
+   */
+  consumeTraces(
+    onBatch: (batch: TraceBatch) => Promise<void>,
+    options?: Partial<TraceConsumerOptions>,
+  ): Promise<Subscription>;
+
+  publishControl(event: ControlEvent): Promise<void>;
+  subscribeControl(onEvent: (event: ControlEvent) => void): Promise<Subscription>;
+
+  /** True while the bus can deliver (always true in-process). */
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
+
+export class StaleSnapshotVersionError extends Error {
+  constructor(
+    readonly stored: number,
+    readonly offered: number,
+  ) {
+    super(`snapshot version ${offered} is not newer than the stored version ${stored}`);
+    this.name = "StaleSnapshotVersionError";
+  }
+}

@@ -1,0 +1,64 @@
+// Message shapes on the bus. Writers validate strictly; readers parse leniently
+// (unknown fields are kept out of the way, not rejected) so an older node can read a newer peer.
+import * as v from "valibot";
+
+const nodeId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/));
+const isoTime = v.pipe(v.string(), v.isoTimestamp());
+
+/** The config snapshot stored under `modelux_config/snapshot`. `body` is checked by `shared/snapshot`. */
+export const snapshotEnvelopeSchema = v.object({
+  schema_version: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  version: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  created_at: isoTime,
+  body: v.record(v.string(), v.unknown()),
+});
+export type SnapshotEnvelope = v.InferOutput<typeof snapshotEnvelopeSchema>;
+
+export const spendDeltaSchema = v.object({
+  node_id: nodeId,
+  /** Increases by one per message from a node; the aggregator drops what it has seen. */
+  seq: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  deltas: v.array(
+    v.object({
+      budget_id: v.string(),
+      period_start: isoTime,
+      usd: v.number(),
+    }),
+  ),
+});
+export type SpendDelta = v.InferOutput<typeof spendDeltaSchema>;
+
+export const budgetStateSchema = v.object({
+  version: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  totals: v.array(
+    v.object({
+      budget_id: v.string(),
+      period_start: isoTime,
+      usd: v.number(),
+    }),
+  ),
+});
+export type BudgetState = v.InferOutput<typeof budgetStateSchema>;
+
+/** Control events take effect on every data plane in under a second. */
+export const controlEventSchema = v.variant("type", [
+  v.object({ type: v.literal("api_key.revoked"), key_id: v.string(), key_hash: v.string() }),
+  v.object({
+    type: v.literal("cache.purge"),
+    project_id: v.string(),
+    config_slug: v.optional(v.string()),
+  }),
+  v.object({ type: v.literal("snapshot.published"), version: v.number() }),
+]);
+export type ControlEvent = v.InferOutput<typeof controlEventSchema>;
+export type ControlEventType = ControlEvent["type"];
+
+/** One request's log row with its decision trace; the full shape is the warehouse's (issue 7). */
+export const traceRecordSchema = v.looseObject({
+  request_id: v.string(),
+  project_id: v.string(),
+  org_id: v.string(),
+  created_at: isoTime,
+});
+export type TraceRecord = v.InferOutput<typeof traceRecordSchema>;

@@ -1,0 +1,14 @@
+// Names on the bus (DESIGN §8). Both bus implementations use exactly these.
+export const CONFIG_BUCKET = "modelux_config";
+export const SNAPSHOT_KEY = "snapshot";
+export const SPEND_DELTA_PREFIX = "modelux.spend.delta";
+export const BUDGET_STATE_SUBJECT = "modelux.budget.state";
+export const TRACE_STREAM = "MODELUX_TRACES";
+export const TRACE_SUBJECT_PREFIX = "modelux.trace";
+export const CONTROL_SUBJECT_PREFIX = "modelux.control";
+/** Durable consumer the control plane's ingester reads the trace stream with. */
+export const TRACE_CONSUMER = "modelux-ingest";
+
+export const spendDeltaSubject = (nodeId: string) => `${SPEND_DELTA_PREFIX}.${nodeId}`;
+export const traceSubject = (projectId: string) => `${TRACE_SUBJECT_PREFIX}.${projectId}`;
+export const controlSubject = (event: string) => `${CONTROL_SUBJECT_PREFIX}.${event}`;

@@ -1,0 +1,57 @@
+// AES-256-GCM for provider credentials and webhook secrets: encrypted at rest in Postgres and in
+// the snapshot, decrypted only in a data plane's memory (DESIGN §8, §13).
+// Format: `v1.<iv base64url>.<ciphertext||tag base64url>`.
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+
+const VERSION = "v1";
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class SecretBox {
+  readonly #key: Buffer;
+
+  constructor(key: Uint8Array) {
+    if (key.length !== 32) throw new Error("SecretBox needs a 32-byte key");
+    this.#key = Buffer.from(key);
+  }
+
+  encrypt(plaintext: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
+    const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
+    return `${VERSION}.${iv.toString("base64url")}.${body.toString("base64url")}`;
+  }
+
+  /** Throws `SecretBoxError` on a wrong key or tampered text; never returns garbage. */
+  decrypt(sealed: string): string {
+    const [version, ivText, bodyText] = sealed.split(".");
+    if (version !== VERSION || !ivText || !bodyText) {
+      throw new SecretBoxError("unrecognised ciphertext format");
+    }
+    const iv = Buffer.from(ivText, "base64url");
+    const body = Buffer.from(bodyText, "base64url");
+    if (iv.length !== IV_BYTES || body.length < TAG_BYTES) {
+      throw new SecretBoxError("truncated ciphertext");
+    }
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", this.#key, iv);
+      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+      const plain = Buffer.concat([
+        decipher.update(body.subarray(0, body.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
+      return plain.toString("utf8");
+    } catch {
+      throw new SecretBoxError("ciphertext does not open with this key (wrong MODELUX_SECRET_KEY?)");
+    }
+  }
+}
+
+export class SecretBoxError extends Error {
+  override name = "SecretBoxError";
+}
+
+/** Last four characters, for people to recognise a credential without seeing it. */
+export function credentialHint(secret: string): string {
+  return secret.length <= 8 ? "…" : `…${secret.slice(-4)}`;
+}

@@ -1,0 +1,153 @@
+// Every environment variable modelux reads, validated once at start-up.
+// A wrong or missing value stops the process with a message naming the variable.
+import * as v from "valibot";
+
+const port = (fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform(Number),
+    v.integer("must be an integer port"),
+    v.minValue(1, "must be a port between 1 and 65535"),
+    v.maxValue(65535, "must be a port between 1 and 65535"),
+  );
+
+const positiveInt = (fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform(Number),
+    v.integer("must be a positive integer"),
+    v.minValue(1, "must be a positive integer"),
+  );
+
+const url = (protocols: string[]) =>
+  v.pipe(
+    v.string(),
+    v.url("must be a URL"),
+    v.check(
+      (value) => protocols.some((protocol) => value.startsWith(`${protocol}://`)),
+      `must start with ${protocols.map((protocol) => `${protocol}://`).join(" or ")}`,
+    ),
+  );
+
+/** 32 bytes, given as 64 hex characters or base64. */
+const secretKey = v.pipe(
+  v.string(),
+  v.check(
+    (value) => decodeSecretKey(value) !== undefined,
+    "must be 32 bytes as 64 hex characters or base64 (generate one with: openssl rand -hex 32)",
+  ),
+);
+
+const proxyKey = v.pipe(v.string(), v.regex(/^mlx_sk_[A-Za-z0-9_-]{16,}$/, "must look like mlx_sk_<at least 16 characters>"));
+const managementKey = v.pipe(v.string(), v.regex(/^mlx_mk_[A-Za-z0-9_-]{16,}$/, "must look like mlx_mk_<at least 16 characters>"));
+const nodeId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, - or _"));
+const logLevel = v.optional(v.picklist(["debug", "info", "warn", "error"]), "info");
+
+const common = {
+  MODELUX_HOST: v.optional(v.string(), "0.0.0.0"),
+  MODELUX_LOG_LEVEL: logLevel,
+  MODELUX_DATA_DIR: v.optional(v.string(), ".modelux"),
+};
+
+export const controlPlaneSchema = v.object({
+  ...common,
+  DATABASE_URL: url(["postgres", "postgresql"]),
+  NATS_URL: url(["nats", "tls", "ws", "wss"]),
+  MODELUX_SECRET_KEY: secretKey,
+  CONTROLPLANE_PORT: port(8081),
+  /** Safety net for changes made behind the notifier's back; LISTEN/NOTIFY does the fast path. */
+  MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
+});
+
+export const dataPlaneSchema = v.object({
+  ...common,
+  NATS_URL: url(["nats", "tls", "ws", "wss"]),
+  MODELUX_SECRET_KEY: secretKey,
+  DATAPLANE_PORT: port(8080),
+  MODELUX_NODE_ID: v.optional(nodeId),
+});
+
+export const embeddedSchema = v.object({
+  ...common,
+  /** Embedded mode makes and keeps its own key in the data dir when none is given. */
+  MODELUX_SECRET_KEY: v.optional(secretKey),
+  DATAPLANE_PORT: port(8080),
+  CONTROLPLANE_PORT: port(8081),
+  SIMULATOR_PORT: port(8090),
+  MODELUX_DEV_PROXY_KEY: v.optional(proxyKey),
+  MODELUX_DEV_MANAGEMENT_KEY: v.optional(managementKey),
+  MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
+  /** When set, the seeded provider of that vendor calls the real API instead of the simulator. */
+  OPENAI_API_KEY: v.optional(v.string()),
+  ANTHROPIC_API_KEY: v.optional(v.string()),
+});
+
+export const simulatorSchema = v.object({
+  MODELUX_HOST: common.MODELUX_HOST,
+  SIMULATOR_PORT: port(8090),
+});
+
+export const migrateSchema = v.object({
+  DATABASE_URL: url(["postgres", "postgresql"]),
+});
+
+export type ControlPlaneSettings = v.InferOutput<typeof controlPlaneSchema>;
+export type DataPlaneSettings = v.InferOutput<typeof dataPlaneSchema>;
+export type EmbeddedSettings = v.InferOutput<typeof embeddedSchema>;
+export type SimulatorSettings = v.InferOutput<typeof simulatorSchema>;
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid settings:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "SettingsError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Validates the variables a schema names; empty strings count as unset. */
+export function readSettings<TSchema extends v.ObjectSchema<v.ObjectEntries, undefined>>(
+  schema: TSchema,
+  env: Env = process.env,
+): v.InferOutput<TSchema> {
+  const input: Record<string, string> = {};
+  for (const name of Object.keys(schema.entries)) {
+    const value = env[name];
+    if (value !== undefined && value !== "") input[name] = value;
+  }
+  const result = v.safeParse(schema, input);
+  if (result.success) return result.output;
+  throw new SettingsError(
+    result.issues.map((issue) => {
+      const name = issue.path?.[0]?.key ?? "?";
+      const given = input[String(name)];
+      const problem = given === undefined ? "is required but not set" : issue.message;
+      return `${String(name)} ${problem}`;
+    }),
+  );
+}
+
+/** Reads settings or exits the process with the message; for entry points. */
+export function readSettingsOrExit<TSchema extends v.ObjectSchema<v.ObjectEntries, undefined>>(
+  schema: TSchema,
+  env: Env = process.env,
+): v.InferOutput<TSchema> {
+  try {
+    return readSettings(schema, env);
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(`modelux: ${error.message}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+export function decodeSecretKey(value: string): Uint8Array | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Uint8Array.from(Buffer.from(value, "hex"));
+  if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(value)) {
+    const bytes = Buffer.from(value, "base64");
+    if (bytes.length === 32) return Uint8Array.from(bytes);
+  }
+  return undefined;
+}

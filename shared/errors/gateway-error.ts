@@ -1,0 +1,40 @@
+// The closed set of errors the gateway answers with, and their HTTP status. Surfaces render
+// them in their own wire shape (dataplane/surfaces/*/errors.ts); handlers never build bodies.
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  authentication: 401,
+  budget_exceeded: 402,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+  not_implemented: 501,
+  upstream_error: 502,
+  unavailable: 503,
+  timeout: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class GatewayError extends Error {
+  override name = "GatewayError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { param?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** Anything thrown that is not a GatewayError becomes `internal`, without its message. */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError("internal", "internal error");
+}
