@@ -1,0 +1,41 @@
+// `bun run controlplane`: owns Postgres, publishes config snapshots to the fleet over NATS.
+import { connectNatsWithRetry } from "../shared/bus/connect-with-retry.ts";
+import { controlPlaneSchema, readSettingsOrExit } from "../shared/env/settings.ts";
+import { createLogger } from "../shared/log.ts";
+import { openPostgres } from "./db/client.ts";
+import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
+import { createControlPlaneApp } from "./server.ts";
+
+const settings = readSettingsOrExit(controlPlaneSchema);
+const log = createLogger("controlplane");
+const database = openPostgres(settings.DATABASE_URL);
+const connection = connectNatsWithRetry(settings.NATS_URL, "modelux-controlplane", log);
+
+let publisher: SnapshotPublisher | null = null;
+const app = createControlPlaneApp({
+  database,
+  snapshotVersion: () => publisher?.latest?.version ?? null,
+  isBusConnected: () => connection.current()?.isConnected() ?? false,
+});
+const server = Bun.serve({ hostname: settings.MODELUX_HOST, port: settings.CONTROLPLANE_PORT, fetch: app.fetch });
+log(`listening on http://${server.hostname}:${server.port}`);
+
+connection.ready.then(async (bus) => {
+  publisher = new SnapshotPublisher({ database, bus, pollMs: settings.MODELUX_SNAPSHOT_POLL_MS, log });
+  const first = await publisher.start();
+  log(`fleet snapshot is version ${first.version}`);
+}).catch((error) => {
+  log(`snapshot publisher failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, async () => {
+    log(`${signal}: shutting down`);
+    await publisher?.stop();
+    await server.stop(true);
+    await connection.close();
+    await database.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,35 @@
+// `bun run dataplane`: one stateless data plane of a fleet, fed over NATS.
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { connectNatsWithRetry } from "../shared/bus/connect-with-retry.ts";
+import { SecretBox } from "../shared/crypto/secret-box.ts";
+import { dataPlaneSchema, decodeSecretKey, readSettingsOrExit } from "../shared/env/settings.ts";
+import { createLogger } from "../shared/log.ts";
+import { startDataPlane } from "./node.ts";
+
+const settings = readSettingsOrExit(dataPlaneSchema);
+const nodeId = settings.MODELUX_NODE_ID ?? `dp-${hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${process.pid}`;
+const log = createLogger(`dataplane[${nodeId}]`);
+const secretKey = decodeSecretKey(settings.MODELUX_SECRET_KEY);
+if (!secretKey) throw new Error("unreachable: MODELUX_SECRET_KEY was validated");
+
+const connection = connectNatsWithRetry(settings.NATS_URL, `modelux-dataplane-${nodeId}`, log);
+const node = await startDataPlane({
+  nodeId,
+  hostname: settings.MODELUX_HOST,
+  port: settings.DATAPLANE_PORT,
+  secretBox: new SecretBox(secretKey),
+  bus: connection.ready,
+  cacheFile: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "snapshot.json"),
+  log,
+});
+log(`listening on ${node.url}`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, async () => {
+    log(`${signal}: shutting down`);
+    await node.stop();
+    await connection.close();
+    process.exit(0);
+  });
+}

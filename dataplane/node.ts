@@ -1,0 +1,76 @@
+// Assembles a data plane: HTTP server up at once, the cached snapshot loaded, then the bus wired
+// in whenever it arrives (snapshot updates and control events). Used by `bun run dataplane` and
+// by the embedded default.
+import type { Bus, Subscription } from "../shared/bus/bus.ts";
+import type { SecretBox } from "../shared/crypto/secret-box.ts";
+import type { Logger } from "../shared/log.ts";
+import type { DataPlaneContext } from "./context.ts";
+import { createDataPlaneApp } from "./server.ts";
+import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
+
+export interface DataPlaneOptions {
+  nodeId: string;
+  hostname: string;
+  port: number;
+  secretBox: SecretBox;
+  /** Resolves when the bus is reachable; the node serves from its cache until then. */
+  bus: Promise<Bus>;
+  cacheFile?: string;
+  /** How often the node re-reads the newest snapshot as a safety net behind the watch. */
+  resyncMs?: number;
+  log: Logger;
+}
+
+export interface RunningDataPlane {
+  readonly url: string;
+  readonly port: number;
+  readonly context: DataPlaneContext;
+  stop(): Promise<void>;
+}
+
+export async function startDataPlane(options: DataPlaneOptions): Promise<RunningDataPlane> {
+  const loader = new SnapshotLoader({
+    secretBox: options.secretBox,
+    ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}),
+    log: options.log,
+  });
+  const context: DataPlaneContext = { nodeId: options.nodeId, loader, revokedKeyHashes: new Set() };
+  const cached = await loader.loadCache();
+  if (!cached.applied && options.cacheFile) options.log(`starting without a cached snapshot (${cached.reason})`);
+
+  const app = createDataPlaneApp(context);
+  const server = Bun.serve({ hostname: options.hostname, port: options.port, fetch: app.fetch, idleTimeout: 255 });
+
+  let stopped = false;
+  let controlSubscription: Subscription | null = null;
+  let resync: ReturnType<typeof setInterval> | null = null;
+  const wiring = options.bus.then(async (bus) => {
+    if (stopped) return;
+    await loader.follow(bus);
+    controlSubscription = await bus.subscribeControl((event) => {
+      if (event.type === "api_key.revoked") context.revokedKeyHashes.add(event.key_hash);
+    });
+    // Watches recover from reconnects; this catches anything a reconnect window swallowed.
+    resync = setInterval(() => {
+      if (!bus.isConnected()) return;
+      bus.config
+        .latest()
+        .then((latest) => latest && loader.current?.version !== latest.version && loader.apply(latest))
+        .catch(() => {});
+    }, options.resyncMs ?? 5000);
+  });
+  wiring.catch((error) => options.log(`bus wiring failed: ${(error as Error).message}`));
+
+  return {
+    url: `http://${server.hostname}:${server.port}`,
+    port: server.port ?? options.port,
+    context,
+    async stop() {
+      stopped = true;
+      if (resync) clearInterval(resync);
+      await controlSubscription?.unsubscribe().catch(() => {});
+      await loader.stop();
+      await server.stop(true);
+    },
+  };
+}

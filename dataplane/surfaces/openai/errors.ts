@@ -1,0 +1,29 @@
+// OpenAI's error shape: {"error":{"type","message","code","param"}}.
+import type { GatewayError } from "../../../shared/errors/gateway-error.ts";
+
+const OPENAI_TYPES: Record<GatewayError["code"], string> = {
+  invalid_request: "invalid_request_error",
+  authentication: "authentication_error",
+  budget_exceeded: "budget_exceeded",
+  forbidden: "permission_error",
+  not_found: "not_found_error",
+  conflict: "invalid_request_error",
+  unprocessable: "invalid_request_error",
+  rate_limited: "rate_limit_error",
+  internal: "server_error",
+  not_implemented: "invalid_request_error",
+  upstream_error: "upstream_error",
+  unavailable: "service_unavailable",
+  timeout: "timeout",
+};
+
+export function openAiErrorBody(error: GatewayError): string {
+  return JSON.stringify({
+    error: {
+      type: OPENAI_TYPES[error.code],
+      message: error.message,
+      code: error.code,
+      param: error.details.param ?? null,
+    },
+  });
+}

@@ -1,0 +1,35 @@
+// Renders any failure in the calling surface's error shape with the request id attached.
+import { toGatewayError } from "../../shared/errors/gateway-error.ts";
+import { openAiErrorBody } from "./openai/errors.ts";
+
+export type Surface = "openai";
+
+const RENDERERS = { openai: openAiErrorBody } as const;
+
+export function errorResponse(surface: Surface, error: unknown, requestId: string): Response {
+  const gatewayError = toGatewayError(error);
+  if (gatewayError.code === "internal") {
+    console.error(`request ${requestId} failed:`, error);
+  }
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-modelux-request-id": requestId,
+  };
+  if (gatewayError.details.retryAfterSeconds !== undefined) {
+    headers["retry-after"] = String(gatewayError.details.retryAfterSeconds);
+  }
+  return new Response(RENDERERS[surface](gatewayError), { status: gatewayError.status, headers });
+}
+
+/** Runs a surface handler with a fresh request id; every failure becomes an error response. */
+export async function serveSurface(
+  surface: Surface,
+  handler: (requestId: string) => Promise<Response> | Response,
+): Promise<Response> {
+  const requestId = crypto.randomUUID();
+  try {
+    return await handler(requestId);
+  } catch (error) {
+    return errorResponse(surface, error, requestId);
+  }
+}

@@ -1,0 +1,31 @@
+// `bun run dev`: the whole of modelux in one process, with keys printed and a ready curl line.
+import { embeddedSchema, readSettingsOrExit } from "../shared/env/settings.ts";
+import { startEmbedded } from "./start.ts";
+
+const settings = readSettingsOrExit(embeddedSchema);
+const running = await startEmbedded(settings);
+const { seed } = running;
+console.log(`
+modelux is running (embedded: PGlite in ${settings.MODELUX_DATA_DIR}/pg, in-process bus, provider simulator)
+
+  data plane     ${running.dataPlaneUrl}    (OpenAI surface at /openai/v1)
+  control plane  ${running.controlPlaneUrl}
+  simulator      ${running.simulatorUrl}
+
+  proxy key       ${seed.proxyKey}
+  management key  ${seed.managementKey}
+  (also in ${running.keysFile}; pin them with MODELUX_DEV_PROXY_KEY / MODELUX_DEV_MANAGEMENT_KEY)
+
+Try it:
+
+  curl ${running.dataPlaneUrl}/openai/v1/chat/completions \\
+    -H "Authorization: Bearer ${seed.proxyKey}" -H "Content-Type: application/json" \\
+    -d '{"model": "@default", "messages": [{"role": "user", "content": "Hello!"}]}'
+`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, async () => {
+    await running.stop();
+    process.exit(0);
+  });
+}

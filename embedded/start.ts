@@ -1,0 +1,85 @@
+// The embedded default (`bun run dev`): control plane, data plane and provider simulator in one
+// process, PGlite in the data dir, the in-process bus. Same code paths as a fleet, other backends.
+import { join, resolve } from "node:path";
+import { startSimulator } from "../bench/simulator/server.ts";
+import { openPglite } from "../controlplane/db/client.ts";
+import { SnapshotPublisher } from "../controlplane/publisher/snapshot-publisher.ts";
+import { type DevSeed, seedDevelopment } from "../controlplane/seed/dev-seed.ts";
+import { createControlPlaneApp } from "../controlplane/server.ts";
+import { startDataPlane } from "../dataplane/node.ts";
+import { createInProcessBus } from "../shared/bus/in-process.ts";
+import { SecretBox } from "../shared/crypto/secret-box.ts";
+import type { EmbeddedSettings } from "../shared/env/settings.ts";
+import { createLogger } from "../shared/log.ts";
+import { loadOrCreateSecretKey } from "./secret-key-file.ts";
+
+export interface RunningEmbedded {
+  dataPlaneUrl: string;
+  controlPlaneUrl: string;
+  simulatorUrl: string;
+  seed: DevSeed;
+  keysFile: string;
+  stop(): Promise<void>;
+}
+
+export async function startEmbedded(settings: EmbeddedSettings, options: { quiet?: boolean } = {}): Promise<RunningEmbedded> {
+  const dataDir = resolve(settings.MODELUX_DATA_DIR);
+  const log = options.quiet ? () => {} : createLogger("modelux");
+  const secretBox = new SecretBox(await loadOrCreateSecretKey(settings.MODELUX_SECRET_KEY, join(dataDir, "secret.key")));
+
+  const simulator = startSimulator({ port: settings.SIMULATOR_PORT, hostname: "127.0.0.1" });
+  const database = await openPglite(join(dataDir, "pg"));
+  await database.migrate();
+  const keysFile = join(dataDir, "dev-keys.json");
+  const seed = await seedDevelopment({
+    db: database.db,
+    secretBox,
+    simulatorUrl: simulator.url,
+    keysFile,
+    pinnedProxyKey: settings.MODELUX_DEV_PROXY_KEY,
+    pinnedManagementKey: settings.MODELUX_DEV_MANAGEMENT_KEY,
+    vendorKeys: { openai: settings.OPENAI_API_KEY, anthropic: settings.ANTHROPIC_API_KEY },
+  });
+
+  const bus = createInProcessBus();
+  const publisher = new SnapshotPublisher({ database, bus, pollMs: settings.MODELUX_SNAPSHOT_POLL_MS, log });
+  await publisher.start();
+  const controlPlane = Bun.serve({
+    hostname: settings.MODELUX_HOST,
+    port: settings.CONTROLPLANE_PORT,
+    fetch: createControlPlaneApp({ database, snapshotVersion: () => publisher.latest?.version ?? null, isBusConnected: () => bus.isConnected() }).fetch,
+  });
+  const dataPlane = await startDataPlane({
+    nodeId: "embedded",
+    hostname: settings.MODELUX_HOST,
+    port: settings.DATAPLANE_PORT,
+    secretBox,
+    bus: Promise.resolve(bus),
+    log,
+  });
+  await waitFor(() => dataPlane.context.loader.current !== null, 5000);
+
+  return {
+    dataPlaneUrl: `http://127.0.0.1:${dataPlane.port}`,
+    controlPlaneUrl: `http://127.0.0.1:${controlPlane.port}`,
+    simulatorUrl: simulator.url,
+    seed,
+    keysFile,
+    async stop() {
+      await dataPlane.stop();
+      await publisher.stop();
+      await controlPlane.stop(true);
+      await bus.close();
+      await database.close();
+      await simulator.stop();
+    },
+  };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("the data plane did not load its first snapshot");
+    await Bun.sleep(10);
+  }
+}

@@ -1,0 +1,90 @@
+// Child processes for multi-process tests: a port picker, a spawner that keeps output for
+// failure messages, and a real nats-server of the test's own that it may stop and start.
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export function freePort(): number {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port;
+  probe.stop(true);
+  if (!port) throw new Error("no free port");
+  return port;
+}
+
+export interface ChildProcess {
+  readonly name: string;
+  readonly process: Subprocess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function spawnChild(name: string, command: string[], env: Record<string, string>): ChildProcess {
+  let output = "";
+  const child = Bun.spawn(command, {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) output += decoder.decode(chunk);
+  };
+  void collect(child.stdout);
+  void collect(child.stderr);
+  return {
+    name,
+    process: child,
+    output: () => output,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await child.exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+function natsServerBinary(): string {
+  const candidates = [process.env.MODELUX_NATS_SERVER_BIN, "/usr/sbin/nats-server", "/usr/bin/nats-server"];
+  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
+  const found = Bun.which("nats-server");
+  if (!found) throw new Error("nats-server not found: install it or set MODELUX_NATS_SERVER_BIN");
+  return found;
+}
+
+export interface TestNatsServer {
+  readonly url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A JetStream server on its own port and store, so a test can take it down and bring it back. */
+export function testNatsServer(): TestNatsServer {
+  const port = freePort();
+  const storeDirectory = mkdtempSync(join(tmpdir(), "modelux-nats-"));
+  let child: ChildProcess | null = null;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async start() {
+      child = spawnChild("nats-server", [natsServerBinary(), "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDirectory], {});
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+          socket.end();
+          return;
+        } catch {
+          if (Date.now() > deadline) throw new Error(`nats-server did not start: ${child.output()}`);
+          await Bun.sleep(50);
+        }
+      }
+    },
+    async stop() {
+      await child?.stop("SIGKILL");
+      child = null;
+    },
+  };
+}
