@@ -17,17 +17,28 @@ const app = createControlPlaneApp({
   snapshotVersion: () => publisher?.latest?.version ?? null,
   isBusConnected: () => connection.current()?.isConnected() ?? false,
 });
-const server = Bun.serve({ hostname: settings.MODELUX_HOST, port: settings.CONTROLPLANE_PORT, fetch: app.fetch });
+const server = Bun.serve({
+  hostname: settings.MODELUX_HOST,
+  port: settings.CONTROLPLANE_PORT,
+  fetch: app.fetch,
+});
 log(`listening on http://${server.hostname}:${server.port}`);
 
-connection.ready.then(async (bus) => {
-  publisher = new SnapshotPublisher({ database, bus, pollMs: settings.MODELUX_SNAPSHOT_POLL_MS, log });
-  const first = await publisher.start();
-  log(`fleet snapshot is version ${first.version}`);
-}).catch((error) => {
-  log(`snapshot publisher failed to start: ${(error as Error).message}`);
-  process.exit(1);
-});
+connection.ready
+  .then(async (bus) => {
+    publisher = new SnapshotPublisher({
+      database,
+      bus,
+      pollMs: settings.MODELUX_SNAPSHOT_POLL_MS,
+      log,
+    });
+    const first = await publisher.start();
+    log(`fleet snapshot is version ${first.version}`);
+  })
+  .catch((error) => {
+    log(`snapshot publisher failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {

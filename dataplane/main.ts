@@ -8,7 +8,11 @@ import { createLogger } from "../shared/log.ts";
 import { startDataPlane } from "./node.ts";
 
 const settings = readSettingsOrExit(dataPlaneSchema);
-const nodeId = settings.MODELUX_NODE_ID ?? `dp-${hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${process.pid}`;
+const nodeId =
+  settings.MODELUX_NODE_ID ??
+  `dp-${hostname()
+    .replace(/[^A-Za-z0-9_-]/g, "-")
+    .slice(0, 40)}-${process.pid}`;
 const log = createLogger(`dataplane[${nodeId}]`);
 const secretKey = decodeSecretKey(settings.MODELUX_SECRET_KEY);
 if (!secretKey) throw new Error("unreachable: MODELUX_SECRET_KEY was validated");

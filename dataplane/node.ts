@@ -36,10 +36,16 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   });
   const context: DataPlaneContext = { nodeId: options.nodeId, loader, revokedKeyHashes: new Set() };
   const cached = await loader.loadCache();
-  if (!cached.applied && options.cacheFile) options.log(`starting without a cached snapshot (${cached.reason})`);
+  if (!cached.applied && options.cacheFile)
+    options.log(`starting without a cached snapshot (${cached.reason})`);
 
   const app = createDataPlaneApp(context);
-  const server = Bun.serve({ hostname: options.hostname, port: options.port, fetch: app.fetch, idleTimeout: 255 });
+  const server = Bun.serve({
+    hostname: options.hostname,
+    port: options.port,
+    fetch: app.fetch,
+    idleTimeout: 255,
+  });
 
   let stopped = false;
   let controlSubscription: Subscription | null = null;
@@ -55,7 +61,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
       if (!bus.isConnected()) return;
       bus.config
         .latest()
-        .then((latest) => latest && loader.current?.version !== latest.version && loader.apply(latest))
+        .then(
+          (latest) => latest && loader.current?.version !== latest.version && loader.apply(latest),
+        )
         .catch(() => {});
     }, options.resyncMs ?? 5000);
   });

@@ -11,14 +11,22 @@ export function createDataPlaneApp(context: DataPlaneContext) {
     .get("/readyz", () => {
       const config = context.loader.current;
       if (config) {
-        return Response.json({ status: "ready", node_id: context.nodeId, snapshot_version: config.version });
+        return Response.json({
+          status: "ready",
+          node_id: context.nodeId,
+          snapshot_version: config.version,
+        });
       }
       const reason = context.loader.lastRejection ?? "waiting for the first config snapshot";
-      return Response.json({ status: "not_ready", node_id: context.nodeId, reason }, { status: 503 });
+      return Response.json(
+        { status: "not_ready", node_id: context.nodeId, reason },
+        { status: 503 },
+      );
     })
     .post(
       "/openai/v1/chat/completions",
-      ({ request }) => serveSurface("openai", (requestId) => handleChatCompletions(request, context, requestId)),
+      ({ request }) =>
+        serveSurface("openai", (requestId) => handleChatCompletions(request, context, requestId)),
       { parse: "none" },
     )
     .get("/openai/v1/models", ({ request }) =>

@@ -22,10 +22,15 @@ export interface RunningEmbedded {
   stop(): Promise<void>;
 }
 
-export async function startEmbedded(settings: EmbeddedSettings, options: { quiet?: boolean } = {}): Promise<RunningEmbedded> {
+export async function startEmbedded(
+  settings: EmbeddedSettings,
+  options: { quiet?: boolean } = {},
+): Promise<RunningEmbedded> {
   const dataDir = resolve(settings.MODELUX_DATA_DIR);
   const log = options.quiet ? () => {} : createLogger("modelux");
-  const secretBox = new SecretBox(await loadOrCreateSecretKey(settings.MODELUX_SECRET_KEY, join(dataDir, "secret.key")));
+  const secretBox = new SecretBox(
+    await loadOrCreateSecretKey(settings.MODELUX_SECRET_KEY, join(dataDir, "secret.key")),
+  );
 
   const simulator = startSimulator({ port: settings.SIMULATOR_PORT, hostname: "127.0.0.1" });
   const database = await openPglite(join(dataDir, "pg"));
@@ -42,12 +47,21 @@ export async function startEmbedded(settings: EmbeddedSettings, options: { quiet
   });
 
   const bus = createInProcessBus();
-  const publisher = new SnapshotPublisher({ database, bus, pollMs: settings.MODELUX_SNAPSHOT_POLL_MS, log });
+  const publisher = new SnapshotPublisher({
+    database,
+    bus,
+    pollMs: settings.MODELUX_SNAPSHOT_POLL_MS,
+    log,
+  });
   await publisher.start();
   const controlPlane = Bun.serve({
     hostname: settings.MODELUX_HOST,
     port: settings.CONTROLPLANE_PORT,
-    fetch: createControlPlaneApp({ database, snapshotVersion: () => publisher.latest?.version ?? null, isBusConnected: () => bus.isConnected() }).fetch,
+    fetch: createControlPlaneApp({
+      database,
+      snapshotVersion: () => publisher.latest?.version ?? null,
+      isBusConnected: () => bus.isConnected(),
+    }).fetch,
   });
   const dataPlane = await startDataPlane({
     nodeId: "embedded",

@@ -39,7 +39,9 @@ export class SnapshotPublisher {
   }
 
   async start(): Promise<SnapshotEnvelope> {
-    this.#unlisten = await this.options.database.listen(CONFIG_CHANGED_CHANNEL, () => this.schedule());
+    this.#unlisten = await this.options.database.listen(CONFIG_CHANGED_CHANNEL, () =>
+      this.schedule(),
+    );
     this.#poll = setInterval(() => this.schedule(), this.options.pollMs);
     return this.publish();
   }

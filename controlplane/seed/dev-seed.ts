@@ -56,7 +56,10 @@ export async function seedDevelopment(options: DevSeedOptions): Promise<DevSeed>
   let [org] = await db.select().from(orgs).where(eq(orgs.slug, DEV_ORG_SLUG));
   if (!org) {
     created = true;
-    [org] = await db.insert(orgs).values({ id: newId("org"), name: "Development", slug: DEV_ORG_SLUG }).returning();
+    [org] = await db
+      .insert(orgs)
+      .values({ id: newId("org"), name: "Development", slug: DEV_ORG_SLUG })
+      .returning();
   }
   if (!org) throw new Error("could not create the development org");
   let [project] = await db
@@ -66,23 +69,56 @@ export async function seedDevelopment(options: DevSeedOptions): Promise<DevSeed>
   if (!project) {
     [project] = await db
       .insert(projects)
-      .values({ id: newId("project"), org_id: org.id, name: "Default", slug: DEV_PROJECT_SLUG, settings: { auto_resolve_bare_model: true } })
+      .values({
+        id: newId("project"),
+        org_id: org.id,
+        name: "Default",
+        slug: DEV_PROJECT_SLUG,
+        settings: { auto_resolve_bare_model: true },
+      })
       .returning();
-    await db.insert(members).values({ id: newId("member"), org_id: org.id, email: "dev@localhost", name: "Developer", role: "owner" });
+    await db.insert(members).values({
+      id: newId("member"),
+      org_id: org.id,
+      email: "dev@localhost",
+      name: "Developer",
+      role: "owner",
+    });
   }
   if (!project) throw new Error("could not create the development project");
 
   await syncProviders(options, org.id);
   if (created) {
     for (const [slug, config] of Object.entries(EXAMPLE_ROUTING_CONFIGS)) {
-      await saveRoutingConfig(db, { orgId: org.id, projectId: project.id, slug, config, createdBy: SEED_MARK, message: "example seeded by bun run dev" });
+      await saveRoutingConfig(db, {
+        orgId: org.id,
+        projectId: project.id,
+        slug,
+        config,
+        createdBy: SEED_MARK,
+        message: "example seeded by bun run dev",
+      });
     }
   }
 
   const remembered = await readDevKeys(options.keysFile);
-  const proxyKey = await ensureProxyKey(db, org.id, project.id, options.pinnedProxyKey ?? remembered?.proxy_key);
-  const managementKey = await ensureManagementKey(db, org.id, options.pinnedManagementKey ?? remembered?.management_key);
-  await writeDevKeys(options.keysFile, { org_id: org.id, project_id: project.id, proxy_key: proxyKey, management_key: managementKey });
+  const proxyKey = await ensureProxyKey(
+    db,
+    org.id,
+    project.id,
+    options.pinnedProxyKey ?? remembered?.proxy_key,
+  );
+  const managementKey = await ensureManagementKey(
+    db,
+    org.id,
+    options.pinnedManagementKey ?? remembered?.management_key,
+  );
+  await writeDevKeys(options.keysFile, {
+    org_id: org.id,
+    project_id: project.id,
+    proxy_key: proxyKey,
+    management_key: managementKey,
+  });
   return { orgId: org.id, projectId: project.id, proxyKey, managementKey, created };
 }
 
@@ -96,7 +132,12 @@ async function syncProviders(options: DevSeedOptions, orgId: string): Promise<vo
       .from(providers)
       .where(and(eq(providers.org_id, orgId), eq(providers.name, vendor)));
     if (existing && existing.options.seeded_by !== SEED_MARK) continue; // the user's own
-    if (existing && existing.base_url === baseUrl && options.secretBox.decrypt(existing.credential_ciphertext) === credential) continue;
+    if (
+      existing &&
+      existing.base_url === baseUrl &&
+      options.secretBox.decrypt(existing.credential_ciphertext) === credential
+    )
+      continue;
     const values = {
       base_url: baseUrl,
       credential_ciphertext: options.secretBox.encrypt(credential),
@@ -104,23 +145,57 @@ async function syncProviders(options: DevSeedOptions, orgId: string): Promise<vo
       options: { seeded_by: SEED_MARK },
       updated_at: new Date(),
     };
-    if (existing) await options.db.update(providers).set(values).where(eq(providers.id, existing.id));
-    else await options.db.insert(providers).values({ id: newId("provider"), org_id: orgId, name: vendor, vendor, ...values });
+    if (existing)
+      await options.db.update(providers).set(values).where(eq(providers.id, existing.id));
+    else
+      await options.db
+        .insert(providers)
+        .values({ id: newId("provider"), org_id: orgId, name: vendor, vendor, ...values });
   }
 }
 
-async function ensureProxyKey(db: Database, orgId: string, projectId: string, wanted: string | undefined): Promise<string> {
+async function ensureProxyKey(
+  db: Database,
+  orgId: string,
+  projectId: string,
+  wanted: string | undefined,
+): Promise<string> {
   const key = wanted ?? newSecretKey("proxy");
-  const [found] = await db.select().from(apiKeys).where(and(eq(apiKeys.key_hash, hashKey(key)), isNull(apiKeys.revoked_at)));
+  const [found] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.key_hash, hashKey(key)), isNull(apiKeys.revoked_at)));
   if (found) return key;
-  await db.insert(apiKeys).values({ id: newId("apiKey"), org_id: orgId, project_id: projectId, name: "development", key_hash: hashKey(key), key_prefix: keyDisplayPrefix(key), created_by: SEED_MARK });
+  await db.insert(apiKeys).values({
+    id: newId("apiKey"),
+    org_id: orgId,
+    project_id: projectId,
+    name: "development",
+    key_hash: hashKey(key),
+    key_prefix: keyDisplayPrefix(key),
+    created_by: SEED_MARK,
+  });
   return key;
 }
 
-async function ensureManagementKey(db: Database, orgId: string, wanted: string | undefined): Promise<string> {
+async function ensureManagementKey(
+  db: Database,
+  orgId: string,
+  wanted: string | undefined,
+): Promise<string> {
   const key = wanted ?? newSecretKey("management");
-  const [found] = await db.select().from(managementKeys).where(and(eq(managementKeys.key_hash, hashKey(key)), isNull(managementKeys.revoked_at)));
+  const [found] = await db
+    .select()
+    .from(managementKeys)
+    .where(and(eq(managementKeys.key_hash, hashKey(key)), isNull(managementKeys.revoked_at)));
   if (found) return key;
-  await db.insert(managementKeys).values({ id: newId("managementKey"), org_id: orgId, name: "development", role: "owner", key_hash: hashKey(key), key_prefix: keyDisplayPrefix(key) });
+  await db.insert(managementKeys).values({
+    id: newId("managementKey"),
+    org_id: orgId,
+    name: "development",
+    role: "owner",
+    key_hash: hashKey(key),
+    key_prefix: keyDisplayPrefix(key),
+  });
   return key;
 }

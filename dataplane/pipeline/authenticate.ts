@@ -21,7 +21,10 @@ export function authenticate(
 ): RuntimeApiKey {
   const key = extractKey(headers);
   if (!key) {
-    throw new GatewayError("authentication", "missing API key: send Authorization: Bearer mlx_sk_…");
+    throw new GatewayError(
+      "authentication",
+      "missing API key: send Authorization: Bearer mlx_sk_…",
+    );
   }
   const hash = hashKey(key);
   const record = revokedKeyHashes.has(hash) ? undefined : config.keysByHash.get(hash);

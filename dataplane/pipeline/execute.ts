@@ -38,9 +38,16 @@ export async function executePlan(
       break;
     }
     const attemptStarted = performance.now();
-    const outcome = await tryAttempt(plan, attempt, buildBody, clientSignal, minimum(attempt.timeoutMs, remaining));
+    const outcome = await tryAttempt(
+      plan,
+      attempt,
+      buildBody,
+      clientSignal,
+      minimum(attempt.timeoutMs, remaining),
+    );
     if (outcome.kind === "answered") {
-      outcome.success.upstreamMs = upstreamMs + (outcome.success.respondedAt - outcome.success.startedAt);
+      outcome.success.upstreamMs =
+        upstreamMs + (outcome.success.respondedAt - outcome.success.startedAt);
       return outcome.success;
     }
     upstreamMs += performance.now() - attemptStarted;
@@ -77,7 +84,10 @@ async function tryAttempt(
     });
   } catch (error) {
     if (clientSignal?.aborted) {
-      return { kind: "stop", failure: new GatewayError("invalid_request", "client closed the request") };
+      return {
+        kind: "stop",
+        failure: new GatewayError("invalid_request", "client closed the request"),
+      };
     }
     if (error instanceof DOMException && error.name === "TimeoutError") {
       const failure = new GatewayError("timeout", `${where} timed out after ${timeoutMs} ms`);
@@ -87,17 +97,28 @@ async function tryAttempt(
   }
   const respondedAt = performance.now();
   const { status } = response;
-  if (response.ok) return { kind: "answered", success: { attempt, response, startedAt, respondedAt, upstreamMs: 0 } };
-  const retryable = status === 429 ? plan.retryOn.has("429") : status >= 500 && plan.retryOn.has("5xx");
+  if (response.ok)
+    return {
+      kind: "answered",
+      success: { attempt, response, startedAt, respondedAt, upstreamMs: 0 },
+    };
+  const retryable =
+    status === 429 ? plan.retryOn.has("429") : status >= 500 && plan.retryOn.has("5xx");
   // A bad request the next provider would repeat: the caller gets the upstream's own answer.
   // Credential and rate problems are the gateway's, not the caller's, so they never pass through.
   if (!retryable && status < 500 && status !== 401 && status !== 403 && status !== 429) {
-    return { kind: "answered", success: { attempt, response, startedAt, respondedAt, upstreamMs: 0 } };
+    return {
+      kind: "answered",
+      success: { attempt, response, startedAt, respondedAt, upstreamMs: 0 },
+    };
   }
   await response.body?.cancel();
   const failure =
     status === 401 || status === 403
-      ? new GatewayError("upstream_error", `provider ${attempt.provider.name} rejected its credential`)
+      ? new GatewayError(
+          "upstream_error",
+          `provider ${attempt.provider.name} rejected its credential`,
+        )
       : new GatewayError("upstream_error", `${where} answered ${status}`);
   return { kind: retryable || status === 401 || status === 403 ? "next" : "stop", failure };
 }

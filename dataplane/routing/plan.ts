@@ -1,10 +1,9 @@
 // Step 5 of the pipeline: the model field becomes an ordered plan of attempts. This first
 // version knows `single` and `fallback` configs; the routing engine (issue 4) brings the rest.
 import { GatewayError } from "../../shared/errors/gateway-error.ts";
-import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
+import type { RuntimeApiKey, RuntimeConfig, RuntimeProvider } from "../snapshot/runtime-config.ts";
 import { routingConfigKey } from "../snapshot/runtime-config.ts";
 import { resolveTarget } from "./resolve-target.ts";
-import type { RuntimeProvider } from "../snapshot/runtime-config.ts";
 
 export type RetryCondition = "429" | "5xx" | "timeout";
 
@@ -53,7 +52,10 @@ export function planRoute(config: RuntimeConfig, key: RuntimeApiKey, model: stri
 
 function lookupConfig(config: RuntimeConfig, key: RuntimeApiKey, slug: string) {
   const routing = config.routingConfigs.get(routingConfigKey(key.projectId, slug));
-  if (!routing) throw new GatewayError("not_found", `routing config "@${slug}" not found in this project`, { param: "model" });
+  if (!routing)
+    throw new GatewayError("not_found", `routing config "@${slug}" not found in this project`, {
+      param: "model",
+    });
   return routing;
 }
 
@@ -64,7 +66,8 @@ function expandConfig(
   allowBare: boolean,
   depth: number,
 ): Attempt[] {
-  if (depth > MAX_DEPTH) throw new GatewayError("invalid_request", "routing configs nest deeper than 4");
+  if (depth > MAX_DEPTH)
+    throw new GatewayError("invalid_request", "routing configs nest deeper than 4");
   switch (body.strategy) {
     case "single":
       return [targetAttempt(config, key, body.model, body.provider, null, allowBare, depth)];
@@ -114,7 +117,10 @@ function targetAttempt(
   depth: number,
 ): Attempt {
   // A target is "model", "provider/model" or {model, provider}.
-  const object = typeof reference === "object" && reference !== null ? (reference as Record<string, unknown>) : null;
+  const object =
+    typeof reference === "object" && reference !== null
+      ? (reference as Record<string, unknown>)
+      : null;
   const model = object ? object.model : reference;
   const providerRef = object ? object.provider : provider;
   if (typeof model !== "string" || model === "") {
@@ -129,7 +135,11 @@ function targetAttempt(
 
 function retryConditions(body: Record<string, unknown>): ReadonlySet<RetryCondition> {
   if (!Array.isArray(body.retry_on)) return DEFAULT_RETRY_ON;
-  return new Set(body.retry_on.filter((item): item is RetryCondition => item === "429" || item === "5xx" || item === "timeout"));
+  return new Set(
+    body.retry_on.filter(
+      (item): item is RetryCondition => item === "429" || item === "5xx" || item === "timeout",
+    ),
+  );
 }
 
 function numberOrNull(value: unknown): number | null {

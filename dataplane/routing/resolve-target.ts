@@ -2,7 +2,11 @@
 // provider and upstream model it names, within the caller's org (DESIGN §4 step 3).
 import { GatewayError } from "../../shared/errors/gateway-error.ts";
 import { BARE_MODEL_PREFIXES, inferVendor } from "../providers/vendors.ts";
-import { orgScopedKey, type RuntimeConfig, type RuntimeProvider } from "../snapshot/runtime-config.ts";
+import {
+  orgScopedKey,
+  type RuntimeConfig,
+  type RuntimeProvider,
+} from "../snapshot/runtime-config.ts";
 
 export interface ResolvedTarget {
   provider: RuntimeProvider;
@@ -18,7 +22,10 @@ export function resolveTarget(
 ): ResolvedTarget {
   if (options.providerRef) {
     const provider = findProvider(config, orgId, options.providerRef);
-    if (!provider) throw new GatewayError("invalid_request", `unknown provider "${options.providerRef}"`, { param: "model" });
+    if (!provider)
+      throw new GatewayError("invalid_request", `unknown provider "${options.providerRef}"`, {
+        param: "model",
+      });
     return { provider, model, resolved: "direct" };
   }
   const slash = model.indexOf("/");
@@ -48,12 +55,20 @@ export function resolveTarget(
   }
   const provider = config.defaultProviderByVendor.get(orgScopedKey(orgId, vendor));
   if (!provider) {
-    throw new GatewayError("invalid_request", `model "${model}" needs a ${vendor} provider, and this org has none`, { param: "model" });
+    throw new GatewayError(
+      "invalid_request",
+      `model "${model}" needs a ${vendor} provider, and this org has none`,
+      { param: "model" },
+    );
   }
   return { provider, model, resolved: "inferred" };
 }
 
-function findProvider(config: RuntimeConfig, orgId: string, reference: string): RuntimeProvider | undefined {
+function findProvider(
+  config: RuntimeConfig,
+  orgId: string,
+  reference: string,
+): RuntimeProvider | undefined {
   const byId = config.providersById.get(reference);
   if (byId && byId.orgId === orgId) return byId;
   return config.providersByName.get(orgScopedKey(orgId, reference));

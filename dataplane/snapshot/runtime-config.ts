@@ -61,7 +61,10 @@ export function compileRuntimeConfig(
   const keysByHash = new Map(body.api_keys.map((key) => [key.key_hash, runtimeKey(key)]));
   const projects = new Map(body.projects.map((project) => [project.id, project]));
   const routingConfigs = new Map(
-    body.routing_configs.map((config) => [routingConfigKey(config.project_id, config.slug), config]),
+    body.routing_configs.map((config) => [
+      routingConfigKey(config.project_id, config.slug),
+      config,
+    ]),
   );
 
   const providersById = new Map<string, RuntimeProvider>();

@@ -15,9 +15,7 @@ export interface SnapshotLoaderOptions {
   log?: (message: string) => void;
 }
 
-export type ApplyResult =
-  | { applied: true; version: number }
-  | { applied: false; reason: string };
+export type ApplyResult = { applied: true; version: number } | { applied: false; reason: string };
 
 export class SnapshotLoader {
   /** Read by every request; replaced whole, never mutated. */
@@ -33,7 +31,10 @@ export class SnapshotLoader {
     const opened = openSnapshot(raw);
     if (!opened.ok) return this.#reject(opened.reason);
     if (this.current && opened.version <= this.current.version) {
-      return { applied: false, reason: `snapshot ${opened.version} is not newer than ${this.current.version}` };
+      return {
+        applied: false,
+        reason: `snapshot ${opened.version} is not newer than ${this.current.version}`,
+      };
     }
     let compiled: RuntimeConfig;
     try {
@@ -61,7 +62,8 @@ export class SnapshotLoader {
     const file = this.options.cacheFile;
     if (!file) return { applied: false, reason: "no cache file configured" };
     const handle = Bun.file(file);
-    if (!(await handle.exists())) return { applied: false, reason: `no cached snapshot at ${file}` };
+    if (!(await handle.exists()))
+      return { applied: false, reason: `no cached snapshot at ${file}` };
     try {
       return this.apply(await handle.json(), "cache");
     } catch (error) {
@@ -92,6 +94,8 @@ export class SnapshotLoader {
         await writeFile(temporary, JSON.stringify(raw));
         await rename(temporary, file);
       })
-      .catch((error) => this.options.log?.(`snapshot cache write failed: ${(error as Error).message}`));
+      .catch((error) =>
+        this.options.log?.(`snapshot cache write failed: ${(error as Error).message}`),
+      );
   }
 }

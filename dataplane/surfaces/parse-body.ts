@@ -5,7 +5,8 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export async function parseJsonObject(request: Request): Promise<Record<string, unknown>> {
   const length = Number(request.headers.get("content-length") ?? 0);
-  if (length > MAX_BODY_BYTES) throw new GatewayError("invalid_request", "request body larger than 32 MiB");
+  if (length > MAX_BODY_BYTES)
+    throw new GatewayError("invalid_request", "request body larger than 32 MiB");
   let parsed: unknown;
   try {
     parsed = JSON.parse(await request.text());

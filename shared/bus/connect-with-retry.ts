@@ -32,7 +32,10 @@ export function connectNatsWithRetry(
         if (count > 1) log(`connected to NATS at ${servers}`);
         resolve(connected);
       } catch (error) {
-        if (count === 1) log(`NATS at ${servers} unreachable (${(error as Error).message}); retrying every ${retryMs} ms`);
+        if (count === 1)
+          log(
+            `NATS at ${servers} unreachable (${(error as Error).message}); retrying every ${retryMs} ms`,
+          );
         timer = setTimeout(() => attempt(count + 1), retryMs);
       }
     };

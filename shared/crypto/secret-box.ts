@@ -18,7 +18,11 @@ export class SecretBox {
   encrypt(plaintext: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
-    const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
+    const body = Buffer.concat([
+      cipher.update(plaintext, "utf8"),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
     return `${VERSION}.${iv.toString("base64url")}.${body.toString("base64url")}`;
   }
 
@@ -42,7 +46,9 @@ export class SecretBox {
       ]);
       return plain.toString("utf8");
     } catch {
-      throw new SecretBoxError("ciphertext does not open with this key (wrong MODELUX_SECRET_KEY?)");
+      throw new SecretBoxError(
+        "ciphertext does not open with this key (wrong MODELUX_SECRET_KEY?)",
+      );
     }
   }
 }

@@ -38,14 +38,21 @@ const secretKey = v.pipe(
   ),
 );
 
-const proxyKey = v.pipe(v.string(), v.regex(/^mlx_sk_[A-Za-z0-9_-]{16,}$/, "must look like mlx_sk_<at least 16 characters>"));
-const managementKey = v.pipe(v.string(), v.regex(/^mlx_mk_[A-Za-z0-9_-]{16,}$/, "must look like mlx_mk_<at least 16 characters>"));
-const nodeId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, - or _"));
-const logLevel = v.optional(v.picklist(["debug", "info", "warn", "error"]), "info");
+const proxyKey = v.pipe(
+  v.string(),
+  v.regex(/^mlx_sk_[A-Za-z0-9_-]{16,}$/, "must look like mlx_sk_<at least 16 characters>"),
+);
+const managementKey = v.pipe(
+  v.string(),
+  v.regex(/^mlx_mk_[A-Za-z0-9_-]{16,}$/, "must look like mlx_mk_<at least 16 characters>"),
+);
+const nodeId = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, - or _"),
+);
 
 const common = {
   MODELUX_HOST: v.optional(v.string(), "0.0.0.0"),
-  MODELUX_LOG_LEVEL: logLevel,
   MODELUX_DATA_DIR: v.optional(v.string(), ".modelux"),
 };
 
@@ -85,6 +92,19 @@ export const embeddedSchema = v.object({
 export const simulatorSchema = v.object({
   MODELUX_HOST: common.MODELUX_HOST,
   SIMULATOR_PORT: port(8090),
+});
+
+/** `bun run seed`: the embedded default's example org, keys and configs, for a fleet's database. */
+export const seedSchema = v.object({
+  DATABASE_URL: url(["postgres", "postgresql"]),
+  MODELUX_SECRET_KEY: secretKey,
+  MODELUX_DATA_DIR: common.MODELUX_DATA_DIR,
+  /** Where the seeded providers send requests when no real vendor key is given. */
+  MODELUX_SEED_SIMULATOR_URL: v.optional(url(["http", "https"]), "http://127.0.0.1:8090"),
+  MODELUX_DEV_PROXY_KEY: v.optional(proxyKey),
+  MODELUX_DEV_MANAGEMENT_KEY: v.optional(managementKey),
+  OPENAI_API_KEY: v.optional(v.string()),
+  ANTHROPIC_API_KEY: v.optional(v.string()),
 });
 
 export const migrateSchema = v.object({

@@ -14,7 +14,11 @@ export function snapshotHash(body: unknown): string {
 }
 
 /** Strict: a control plane never publishes a body its own schema rejects. */
-export function sealSnapshot(version: number, body: SnapshotBody, createdAt = new Date()): SnapshotEnvelope {
+export function sealSnapshot(
+  version: number,
+  body: SnapshotBody,
+  createdAt = new Date(),
+): SnapshotEnvelope {
   const checked = v.parse(snapshotBodyWriteSchema, body);
   return {
     schema_version: SNAPSHOT_SCHEMA_VERSION,
@@ -25,7 +29,9 @@ export function sealSnapshot(version: number, body: SnapshotBody, createdAt = ne
   };
 }
 
-export type OpenedSnapshot = { ok: true; version: number; sha256: string; createdAt: string; body: SnapshotBody } | { ok: false; reason: string };
+export type OpenedSnapshot =
+  | { ok: true; version: number; sha256: string; createdAt: string; body: SnapshotBody }
+  | { ok: false; reason: string };
 
 /** Lenient reader: rejects a bad hash, a newer schema or a body it cannot serve from. */
 export function openSnapshot(raw: unknown): OpenedSnapshot {
@@ -43,11 +49,17 @@ export function openSnapshot(raw: unknown): OpenedSnapshot {
   // The hash covers the body as written, unknown fields included.
   const actual = snapshotHash(body);
   if (actual !== sha256) {
-    return { ok: false, reason: `snapshot ${version} sha256 mismatch (says ${sha256}, is ${actual})` };
+    return {
+      ok: false,
+      reason: `snapshot ${version} sha256 mismatch (says ${sha256}, is ${actual})`,
+    };
   }
   const parsed = v.safeParse(snapshotBodyReadSchema, body);
   if (!parsed.success) {
-    return { ok: false, reason: `snapshot ${version} body unreadable: ${v.summarize(parsed.issues)}` };
+    return {
+      ok: false,
+      reason: `snapshot ${version} body unreadable: ${v.summarize(parsed.issues)}`,
+    };
   }
   return { ok: true, version, sha256, createdAt: created_at, body: parsed.output };
 }

@@ -2,7 +2,11 @@
 // tables' NOTIFY trigger fires on both.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { CONFIG_CHANGED_CHANNEL, type DatabaseHandle, openPglite } from "../../controlplane/db/client.ts";
+import {
+  CONFIG_CHANGED_CHANNEL,
+  type DatabaseHandle,
+  openPglite,
+} from "../../controlplane/db/client.ts";
 import { orgs } from "../../controlplane/db/schema/index.ts";
 import { newId } from "../../shared/ids/ids.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
@@ -10,18 +14,37 @@ import { servicesAbsent } from "../support/services.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const EXPECTED_TABLES = [
-  "api_keys", "audit_log", "budget_events", "budget_spend", "budgets", "experiments",
-  "management_keys", "members", "orgs", "projects", "providers", "routing_config_versions",
-  "routing_configs", "snapshots", "spend_node_cursors", "webhook_deliveries", "webhooks",
+  "api_keys",
+  "audit_log",
+  "budget_events",
+  "budget_spend",
+  "budgets",
+  "experiments",
+  "management_keys",
+  "members",
+  "orgs",
+  "projects",
+  "providers",
+  "routing_config_versions",
+  "routing_configs",
+  "snapshots",
+  "spend_node_cursors",
+  "webhook_deliveries",
+  "webhooks",
 ];
 
 async function describeSchema(handle: DatabaseHandle) {
-  const columns = await handle.db.execute<{ table_name: string; column_name: string; data_type: string }>(sql`
+  const columns = await handle.db.execute<{
+    table_name: string;
+    column_name: string;
+    data_type: string;
+  }>(sql`
     select table_name, column_name, data_type from information_schema.columns
     where table_schema = 'public' order by table_name, column_name`);
   const triggers = await handle.db.execute<{ trigger_name: string }>(sql`
     select distinct trigger_name from information_schema.triggers order by trigger_name`);
-  const rows = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);
+  const rows = (result: unknown) =>
+    Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
   return { columns: rows(columns), triggers: rows(triggers) };
 }
 
@@ -78,7 +101,11 @@ describe.skipIf(servicesAbsent)("migrations on Postgres", () => {
   test("bun run migrate applies them to DATABASE_URL", async () => {
     const fresh = await createTestDatabase({ migrate: false });
     try {
-      const child = Bun.spawn(["bun", "run", "migrate"], { env: { ...process.env, DATABASE_URL: fresh.url }, stdout: "pipe", stderr: "pipe" });
+      const child = Bun.spawn(["bun", "run", "migrate"], {
+        env: { ...process.env, DATABASE_URL: fresh.url },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       expect(await child.exited).toBe(0);
       const { columns } = await describeSchema(fresh.handle);
       expect((columns as unknown[]).length).toBeGreaterThan(100);

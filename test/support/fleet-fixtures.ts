@@ -1,6 +1,6 @@
 // Seeds an org with a project, a proxy key, an OpenAI-shaped provider and a routing config:
 // the least a data plane needs to serve a request.
-import { type DatabaseHandle } from "../../controlplane/db/client.ts";
+import type { DatabaseHandle } from "../../controlplane/db/client.ts";
 import { apiKeys, orgs, projects, providers } from "../../controlplane/db/schema/index.ts";
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
 import type { SecretBox } from "../../shared/crypto/secret-box.ts";
@@ -43,6 +43,11 @@ export async function seedTenant(
     key_hash: hashKey(proxyKey),
     key_prefix: keyDisplayPrefix(proxyKey),
   });
-  await saveRoutingConfig(db, { orgId, projectId, slug: "default", config: { strategy: "single", model: "gpt-4o-mini" } });
+  await saveRoutingConfig(db, {
+    orgId,
+    projectId,
+    slug: "default",
+    config: { strategy: "single", model: "gpt-4o-mini" },
+  });
   return { orgId, projectId, providerId, proxyKey };
 }

@@ -20,7 +20,11 @@ export interface ChildProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnChild(name: string, command: string[], env: Record<string, string>): ChildProcess {
+export function spawnChild(
+  name: string,
+  command: string[],
+  env: Record<string, string>,
+): ChildProcess {
   let output = "";
   const child = Bun.spawn(command, {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
@@ -48,7 +52,11 @@ export function spawnChild(name: string, command: string[], env: Record<string, 
 }
 
 function natsServerBinary(): string {
-  const candidates = [process.env.MODELUX_NATS_SERVER_BIN, "/usr/sbin/nats-server", "/usr/bin/nats-server"];
+  const candidates = [
+    process.env.MODELUX_NATS_SERVER_BIN,
+    "/usr/sbin/nats-server",
+    "/usr/bin/nats-server",
+  ];
   for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
   const found = Bun.which("nats-server");
   if (!found) throw new Error("nats-server not found: install it or set MODELUX_NATS_SERVER_BIN");
@@ -69,7 +77,11 @@ export function testNatsServer(): TestNatsServer {
   return {
     url: `nats://127.0.0.1:${port}`,
     async start() {
-      child = spawnChild("nats-server", [natsServerBinary(), "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDirectory], {});
+      child = spawnChild(
+        "nats-server",
+        [natsServerBinary(), "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDirectory],
+        {},
+      );
       const deadline = Date.now() + 10_000;
       for (;;) {
         try {
@@ -77,7 +89,8 @@ export function testNatsServer(): TestNatsServer {
           socket.end();
           return;
         } catch {
-          if (Date.now() > deadline) throw new Error(`nats-server did not start: ${child.output()}`);
+          if (Date.now() > deadline)
+            throw new Error(`nats-server did not start: ${child.output()}`);
           await Bun.sleep(50);
         }
       }

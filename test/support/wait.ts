@@ -12,7 +12,10 @@ export async function waitUntil<T>(
     } catch {
       // not yet
     }
-    if (Date.now() > deadline) throw new Error(options.message ?? `condition not met within ${options.timeoutMs ?? 5000} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        options.message ?? `condition not met within ${options.timeoutMs ?? 5000} ms`,
+      );
     await Bun.sleep(options.intervalMs ?? 20);
   }
 }

@@ -17,16 +17,31 @@ function makeApp(loaded = true) {
   return { app: createDataPlaneApp(context), context };
 }
 
-function chat(app: ReturnType<typeof makeApp>["app"], body: string, headers: Record<string, string> = { authorization: `Bearer ${KEY}` }) {
+function chat(
+  app: ReturnType<typeof makeApp>["app"],
+  body: string,
+  headers: Record<string, string> = { authorization: `Bearer ${KEY}` },
+) {
   return app.handle(
-    new Request("http://localhost/openai/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json", ...headers }, body }),
+    new Request("http://localhost/openai/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    }),
   );
 }
 
-async function expectOpenAiError(response: Response, status: number, type: string, messagePart?: string) {
+async function expectOpenAiError(
+  response: Response,
+  status: number,
+  type: string,
+  messagePart?: string,
+) {
   expect(response.status).toBe(status);
   expect(response.headers.get("x-modelux-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-  const body = (await response.json()) as { error: { type: string; message: string; code: string; param: string | null } };
+  const body = (await response.json()) as {
+    error: { type: string; message: string; code: string; param: string | null };
+  };
   expect(body.error.type).toBe(type);
   expect(typeof body.error.code).toBe("string");
   if (messagePart) expect(body.error.message).toContain(messagePart);
@@ -50,26 +65,57 @@ describe("data plane requests", () => {
 
   test("keys: missing, unknown and revoked are 401", async () => {
     const { app, context } = makeApp();
-    await expectOpenAiError(await chat(app, valid, {}), 401, "authentication_error", "missing API key");
-    await expectOpenAiError(await chat(app, valid, { authorization: "Bearer mlx_sk_wrongwrongwrongwrong" }), 401, "authentication_error");
+    await expectOpenAiError(
+      await chat(app, valid, {}),
+      401,
+      "authentication_error",
+      "missing API key",
+    );
+    await expectOpenAiError(
+      await chat(app, valid, { authorization: "Bearer mlx_sk_wrongwrongwrongwrong" }),
+      401,
+      "authentication_error",
+    );
     context.revokedKeyHashes.add(hashKey(KEY));
     await expectOpenAiError(await chat(app, valid), 401, "authentication_error", "invalid API key");
   });
 
   test("malformed bodies are 400 naming the problem", async () => {
     const { app } = makeApp();
-    await expectOpenAiError(await chat(app, "{not json"), 400, "invalid_request_error", "not valid JSON");
+    await expectOpenAiError(
+      await chat(app, "{not json"),
+      400,
+      "invalid_request_error",
+      "not valid JSON",
+    );
     await expectOpenAiError(await chat(app, "[1,2]"), 400, "invalid_request_error", "JSON object");
-    const noModel = await expectOpenAiError(await chat(app, JSON.stringify({ messages: [] })), 400, "invalid_request_error");
+    const noModel = await expectOpenAiError(
+      await chat(app, JSON.stringify({ messages: [] })),
+      400,
+      "invalid_request_error",
+    );
     expect(noModel.error.param).toBe("model");
-    const noMessages = await expectOpenAiError(await chat(app, JSON.stringify({ model: "@default" })), 400, "invalid_request_error");
+    const noMessages = await expectOpenAiError(
+      await chat(app, JSON.stringify({ model: "@default" })),
+      400,
+      "invalid_request_error",
+    );
     expect(noMessages.error.param).toBe("messages");
   });
 
   test("an unknown config is 404; an unknown bare model is 400 listing the prefixes", async () => {
     const { app } = makeApp();
-    await expectOpenAiError(await chat(app, JSON.stringify({ model: "@nope", messages: [] })), 404, "not_found_error", "@nope");
-    const unknown = await expectOpenAiError(await chat(app, JSON.stringify({ model: "llama-3", messages: [] })), 400, "invalid_request_error");
+    await expectOpenAiError(
+      await chat(app, JSON.stringify({ model: "@nope", messages: [] })),
+      404,
+      "not_found_error",
+      "@nope",
+    );
+    const unknown = await expectOpenAiError(
+      await chat(app, JSON.stringify({ model: "llama-3", messages: [] })),
+      400,
+      "invalid_request_error",
+    );
     expect(unknown.error.message).toContain("gpt-*");
     expect(unknown.error.message).toContain("claude-*");
   });
@@ -77,7 +123,12 @@ describe("data plane requests", () => {
   test("an unreachable upstream is a 502 that names no credential", async () => {
     // The fixture's provider points at 127.0.0.1:1, where nothing listens.
     const { app } = makeApp();
-    const body = await expectOpenAiError(await chat(app, valid), 502, "upstream_error", "unreachable");
+    const body = await expectOpenAiError(
+      await chat(app, valid),
+      502,
+      "upstream_error",
+      "unreachable",
+    );
     expect(JSON.stringify(body)).not.toContain("sk-fixture");
   });
 });

@@ -23,7 +23,9 @@ describe("SecretBox (AES-256-GCM)", () => {
     const [version, iv, body] = sealed.split(".");
     const bytes = Buffer.from(body ?? "", "base64url");
     bytes[0] = (bytes[0] ?? 0) ^ 1;
-    expect(() => box.decrypt(`${version}.${iv}.${bytes.toString("base64url")}`)).toThrow(SecretBoxError);
+    expect(() => box.decrypt(`${version}.${iv}.${bytes.toString("base64url")}`)).toThrow(
+      SecretBoxError,
+    );
     expect(() => box.decrypt("v2.x.y")).toThrow(SecretBoxError);
   });
 

@@ -29,7 +29,11 @@ describe("settings", () => {
 
   test("a wrong value is named with what is wrong with it", () => {
     const problems = problemsOf(() =>
-      readSettings(dataPlaneSchema, { NATS_URL: "http://x", MODELUX_SECRET_KEY: "short", DATAPLANE_PORT: "99999" }),
+      readSettings(dataPlaneSchema, {
+        NATS_URL: "http://x",
+        MODELUX_SECRET_KEY: "short",
+        DATAPLANE_PORT: "99999",
+      }),
     );
     expect(problems.find((line) => line.startsWith("NATS_URL"))).toContain("nats://");
     expect(problems.find((line) => line.startsWith("MODELUX_SECRET_KEY"))).toContain("32 bytes");
@@ -37,7 +41,10 @@ describe("settings", () => {
   });
 
   test("defaults fill what is optional and ports become numbers", () => {
-    const settings = readSettings(dataPlaneSchema, { NATS_URL: "nats://127.0.0.1:4222", MODELUX_SECRET_KEY: secret });
+    const settings = readSettings(dataPlaneSchema, {
+      NATS_URL: "nats://127.0.0.1:4222",
+      MODELUX_SECRET_KEY: secret,
+    });
     expect(settings.DATAPLANE_PORT).toBe(8080);
     expect(settings.MODELUX_HOST).toBe("0.0.0.0");
     expect(settings.MODELUX_NODE_ID).toBeUndefined();
@@ -48,13 +55,18 @@ describe("settings", () => {
     expect(settings.DATAPLANE_PORT).toBe(8080);
     expect(settings.CONTROLPLANE_PORT).toBe(8081);
     expect(settings.SIMULATOR_PORT).toBe(8090);
-    const problems = problemsOf(() => readSettings(embeddedSchema, { MODELUX_DEV_PROXY_KEY: "mlx_mk_wrongkindofkey123" }));
+    const problems = problemsOf(() =>
+      readSettings(embeddedSchema, { MODELUX_DEV_PROXY_KEY: "mlx_mk_wrongkindofkey123" }),
+    );
     expect(problems[0]).toStartWith("MODELUX_DEV_PROXY_KEY");
   });
 
   test("a base64 secret key is accepted as well as hex", () => {
     const base64 = Buffer.alloc(32, 7).toString("base64");
-    const settings = readSettings(dataPlaneSchema, { NATS_URL: "nats://n:4222", MODELUX_SECRET_KEY: base64 });
+    const settings = readSettings(dataPlaneSchema, {
+      NATS_URL: "nats://n:4222",
+      MODELUX_SECRET_KEY: base64,
+    });
     expect(settings.MODELUX_SECRET_KEY).toBe(base64);
   });
 

@@ -11,13 +11,19 @@ import fixtureV1 from "../fixtures/snapshots/schema-v1.json";
 const fixtureBox = new SecretBox(new Uint8Array(32).fill(9));
 const directories: string[] = [];
 afterEach(() => {
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+  for (const directory of directories.splice(0))
+    rmSync(directory, { recursive: true, force: true });
 });
 
 function bodyWith(slug: string) {
   return {
     ...structuredClone(fixtureV1.body),
-    routing_configs: [{ ...fixtureV1.body.routing_configs[0], slug } as (typeof fixtureV1.body.routing_configs)[number]],
+    routing_configs: [
+      {
+        ...fixtureV1.body.routing_configs[0],
+        slug,
+      } as (typeof fixtureV1.body.routing_configs)[number],
+    ],
   };
 }
 
@@ -26,8 +32,13 @@ describe("SnapshotLoader", () => {
     const loader = new SnapshotLoader({ secretBox: fixtureBox });
     expect(loader.apply(fixtureV1)).toEqual({ applied: true, version: 3 });
     const config = loader.current;
-    expect(config?.keysByHash.get(hashKey("mlx_sk_fixturefixturefixture"))?.projectId).toBe("prj_a");
-    expect(config?.routingConfigs.get("prj_a/default")?.config).toEqual({ strategy: "single", model: "gpt-4o-mini" });
+    expect(config?.keysByHash.get(hashKey("mlx_sk_fixturefixturefixture"))?.projectId).toBe(
+      "prj_a",
+    );
+    expect(config?.routingConfigs.get("prj_a/default")?.config).toEqual({
+      strategy: "single",
+      model: "gpt-4o-mini",
+    });
     expect(config?.providersById.get("prv_a")?.credential).toBe("sk-fixture");
     expect(config?.defaultProviderByVendor.get("org_a/openai")?.id).toBe("prv_a");
   });
@@ -72,7 +83,10 @@ describe("SnapshotLoader", () => {
   });
 
   test("no cache file is a reason, not a crash", async () => {
-    const loader = new SnapshotLoader({ secretBox: fixtureBox, cacheFile: "/nonexistent/dir/snapshot.json" });
+    const loader = new SnapshotLoader({
+      secretBox: fixtureBox,
+      cacheFile: "/nonexistent/dir/snapshot.json",
+    });
     const result = await loader.loadCache();
     expect(result.applied).toBe(false);
   });

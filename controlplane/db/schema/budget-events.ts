@@ -1,6 +1,6 @@
 import { index, numeric, pgTable, real, text, uniqueIndex } from "drizzle-orm/pg-core";
-import { createdAt, timestampColumn } from "./columns.ts";
 import { budgets } from "./budgets.ts";
+import { createdAt, timestampColumn } from "./columns.ts";
 
 /** Threshold crossings and cap hits; unique per budget, period, kind and threshold. */
 export const budgetEvents = pgTable(

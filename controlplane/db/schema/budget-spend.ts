@@ -1,6 +1,6 @@
 import { numeric, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
-import { timestampColumn } from "./columns.ts";
 import { budgets } from "./budgets.ts";
+import { timestampColumn } from "./columns.ts";
 
 /** Fleet-wide spend of a budget in one period, summed from the nodes' deltas. */
 export const budgetSpend = pgTable(

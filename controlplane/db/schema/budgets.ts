@@ -1,9 +1,24 @@
-import { boolean, index, integer, jsonb, numeric, pgEnum, pgTable, text } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  text,
+} from "drizzle-orm/pg-core";
 import { timestampColumn, timestamps } from "./columns.ts";
 import { orgs } from "./orgs.ts";
 import { projects } from "./projects.ts";
 
-export const budgetScope = pgEnum("budget_scope", ["org", "project", "route", "customer", "feature"]);
+export const budgetScope = pgEnum("budget_scope", [
+  "org",
+  "project",
+  "route",
+  "customer",
+  "feature",
+]);
 export const budgetPeriod = pgEnum("budget_period", ["daily", "weekly", "monthly", "custom"]);
 export const budgetAction = pgEnum("budget_action", ["block", "downgrade", "warn_only"]);
 export const budgetFailMode = pgEnum("budget_fail_mode", ["open", "closed"]);

@@ -22,12 +22,17 @@ export interface SavedRoutingConfig {
 }
 
 /** Creates the config, or adds a version to the existing one of that slug. */
-export async function saveRoutingConfig(db: Database, input: SaveRoutingConfig): Promise<SavedRoutingConfig> {
+export async function saveRoutingConfig(
+  db: Database,
+  input: SaveRoutingConfig,
+): Promise<SavedRoutingConfig> {
   return db.transaction(async (transaction) => {
     const [existing] = await transaction
       .select()
       .from(routingConfigs)
-      .where(and(eq(routingConfigs.project_id, input.projectId), eq(routingConfigs.slug, input.slug)))
+      .where(
+        and(eq(routingConfigs.project_id, input.projectId), eq(routingConfigs.slug, input.slug)),
+      )
       .for("update");
     let id: string;
     let version: number;

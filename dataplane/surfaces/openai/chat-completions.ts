@@ -7,8 +7,8 @@ import { authenticate } from "../../pipeline/authenticate.ts";
 import { executePlan } from "../../pipeline/execute.ts";
 import { vendorApi } from "../../providers/vendors.ts";
 import { planRoute } from "../../routing/plan.ts";
-import { modeluxHeaders } from "../response-headers.ts";
 import { parseJsonObject } from "../parse-body.ts";
+import { modeluxHeaders } from "../response-headers.ts";
 
 export async function handleChatCompletions(
   request: Request,
@@ -21,15 +21,21 @@ export async function handleChatCompletions(
   const key = authenticate(config, request.headers, context.revokedKeyHashes);
   const body = await parseJsonObject(request);
   if (typeof body.model !== "string" || body.model === "") {
-    throw new GatewayError("invalid_request", "model is required and must be a string", { param: "model" });
+    throw new GatewayError("invalid_request", "model is required and must be a string", {
+      param: "model",
+    });
   }
   if (!Array.isArray(body.messages)) {
-    throw new GatewayError("invalid_request", "messages is required and must be an array", { param: "messages" });
+    throw new GatewayError("invalid_request", "messages is required and must be an array", {
+      param: "messages",
+    });
   }
   for (const field of Object.keys(body)) if (field.startsWith("mlx:")) delete body[field];
 
   const plan = planRoute(config, key, body.model);
-  const sameShape = plan.attempts.filter((attempt) => vendorApi(attempt.provider.vendor)?.shape === "openai");
+  const sameShape = plan.attempts.filter(
+    (attempt) => vendorApi(attempt.provider.vendor)?.shape === "openai",
+  );
   if (sameShape.length === 0) {
     throw new GatewayError(
       "not_implemented",
