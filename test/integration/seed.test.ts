@@ -1,0 +1,72 @@
+// `bun run seed` gives a fleet's database the example org, keys and configs, and is safe to rerun.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { apiKeys, providers, routingConfigs } from "../../controlplane/db/schema/index.ts";
+import { SecretBox } from "../../shared/crypto/secret-box.ts";
+import { hashKey } from "../../shared/ids/ids.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { servicesAbsent } from "../support/services.ts";
+
+const SECRET_HEX = "cd".repeat(32);
+
+describe.skipIf(servicesAbsent)("bun run seed", () => {
+  let database: TestDatabase;
+  const dataDir = mkdtempSync(join(tmpdir(), "modelux-seed-"));
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const runSeed = async () => {
+    const child = Bun.spawn(["bun", "run", "seed"], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        DATABASE_URL: database.url,
+        MODELUX_SECRET_KEY: SECRET_HEX,
+        MODELUX_DATA_DIR: dataDir,
+        MODELUX_SEED_SIMULATOR_URL: "http://simulator:8090",
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [code, stdout, stderr] = await Promise.all([
+      child.exited,
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    if (code !== 0) throw new Error(`seed exited ${code}: ${stderr}`);
+    return stdout;
+  };
+
+  test("seeds once, prints working keys, and a rerun changes nothing", async () => {
+    const first = await runSeed();
+    expect(first).toContain("seeded org");
+    const proxyKey = /proxy key\s+(mlx_sk_\S+)/.exec(first)?.[1] ?? "";
+    const [key] = await database.handle.db.select().from(apiKeys);
+    expect(key?.key_hash).toBe(hashKey(proxyKey));
+
+    const rows = await database.handle.db.select().from(providers);
+    expect(rows.map((row) => row.base_url)).toEqual([
+      "http://simulator:8090/v1",
+      "http://simulator:8090/v1",
+    ]);
+    const box = new SecretBox(Uint8Array.from(Buffer.from(SECRET_HEX, "hex")));
+    expect(rows.every((row) => box.decrypt(row.credential_ciphertext) === "simulator-key")).toBe(
+      true,
+    );
+
+    const second = await runSeed();
+    expect(second).toContain("already seeded");
+    expect(second).toContain(proxyKey);
+    expect((await database.handle.db.select().from(apiKeys)).length).toBe(1);
+    const slugs = (await database.handle.db.select().from(routingConfigs))
+      .map((row) => row.slug)
+      .sort();
+    expect(slugs).toEqual(["cheap", "default", "fallback"]);
+  }, 30_000);
+});
