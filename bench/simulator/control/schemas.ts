@@ -1,0 +1,64 @@
+// What the control API accepts, declared once; strict, since tests and scripts write these.
+import * as v from "valibot";
+import type { FaultSpec } from "../shared/faults.ts";
+import type { ModelProfile } from "../shared/profiles.ts";
+
+const nonNegativeInteger = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+export const faultRequestSchema = v.pipe(
+  v.strictObject({
+    model: v.pipe(v.string(), v.minLength(1)),
+    format: v.optional(v.string()),
+    /** Calls to hit; null = until cleared; 1 when absent. */
+    count: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1))), 1),
+    status: v.optional(v.pipe(v.number(), v.integer(), v.minValue(400), v.maxValue(599))),
+    body: v.optional(v.unknown()),
+    stall_ms: v.optional(nonNegativeInteger),
+    cut_after_chunks: v.optional(nonNegativeInteger),
+  }),
+  v.check(
+    (fault) =>
+      fault.status !== undefined ||
+      fault.stall_ms !== undefined ||
+      fault.cut_after_chunks !== undefined,
+    "a fault needs status, stall_ms or cut_after_chunks",
+  ),
+);
+
+export type FaultRequest = v.InferOutput<typeof faultRequestSchema>;
+
+/** One request may set several effects at once (a stall then a status); each counts on its own. */
+export function faultSpecs(request: FaultRequest): FaultSpec[] {
+  const base = { model: request.model, format: request.format, count: request.count };
+  const specs: FaultSpec[] = [];
+  if (request.stall_ms !== undefined)
+    specs.push({ ...base, effect: { kind: "stall", stallMs: request.stall_ms } });
+  if (request.status !== undefined) {
+    specs.push({ ...base, effect: { kind: "status", status: request.status, body: request.body } });
+  }
+  if (request.cut_after_chunks !== undefined) {
+    specs.push({ ...base, effect: { kind: "cut", cutAfterChunks: request.cut_after_chunks } });
+  }
+  return specs;
+}
+
+export const profilesRequestSchema = v.array(
+  v.strictObject({
+    name: v.pipe(v.string(), v.minLength(1)),
+    models: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
+    ttft_ms: v.optional(nonNegativeInteger, 0),
+    /** Absent or null: no pacing (JSON has no Infinity). */
+    tokens_per_second: v.optional(v.nullable(v.pipe(v.number(), v.minValue(0.001)))),
+    error_rate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+    error_status: v.optional(v.pipe(v.number(), v.integer(), v.minValue(400), v.maxValue(599))),
+  }),
+);
+
+export function toModelProfiles(
+  request: v.InferOutput<typeof profilesRequestSchema>,
+): ModelProfile[] {
+  return request.map((profile) => ({
+    ...profile,
+    tokens_per_second: profile.tokens_per_second ?? Number.POSITIVE_INFINITY,
+  }));
+}

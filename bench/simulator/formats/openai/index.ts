@@ -1,0 +1,18 @@
+// The OpenAI wire format: Chat Completions, Embeddings and the model list.
+import type { SimulatorState } from "../../shared/state.ts";
+import type { WireFormat } from "../wire-format.ts";
+import { createChatCompletionsHandler } from "./chat-completions.ts";
+import { createEmbeddingsHandler } from "./embeddings.ts";
+import { getOpenAiModel, listOpenAiModels } from "./models.ts";
+
+export function createOpenAiFormat(state: SimulatorState): WireFormat {
+  return {
+    name: "openai",
+    routes: [
+      { method: "POST", path: "/v1/chat/completions", handle: createChatCompletionsHandler(state) },
+      { method: "POST", path: "/v1/embeddings", handle: createEmbeddingsHandler(state) },
+      { method: "GET", path: "/v1/models", handle: listOpenAiModels },
+      { method: "GET", path: "/v1/models/:model", handle: getOpenAiModel },
+    ],
+  };
+}
