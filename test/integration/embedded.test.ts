@@ -106,9 +106,14 @@ describe("bun run dev (embedded default)", () => {
         apiKey: "mlx_sk_notakeynotakeynotakey",
         maxRetries: 0,
       });
-      await expect(
-        refused.chat.completions.create({ model: "@default", messages: [] }),
-      ).rejects.toMatchObject({ status: 401 });
+      // The SDK's promise is lazy and not a native Promise: await it to a value first.
+      const rejection = await refused.chat.completions
+        .create({ model: "@default", messages: [] })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      expect(rejection).toBeInstanceOf(OpenAI.AuthenticationError);
     } finally {
       await running.stop();
     }

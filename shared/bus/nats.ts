@@ -1,0 +1,193 @@
+// The bus for a fleet: core NATS for spend deltas, budget state and control events; JetStream
+// KV for config snapshots and a JetStream stream for traces (DESIGN §8).
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type * as v from "valibot";
+import type { Bus, Subscription } from "./bus.ts";
+import { budgetStateSchema, controlEventSchema, spendDeltaSchema } from "./envelopes.ts";
+import { decodeLenient, deliverSafely, encodeStrict } from "./message-codec.ts";
+import { openNatsConfigStore } from "./nats-config-store.ts";
+import {
+  consumeTraceRecords,
+  ensureTraceStream,
+  publishTraceRecords,
+} from "./nats-trace-stream.ts";
+import {
+  BUDGET_STATE_SUBJECT,
+  CONTROL_SUBJECT_PREFIX,
+  controlSubject,
+  SPEND_DELTA_PREFIX,
+  spendDeltaSubject,
+} from "./subjects.ts";
+
+export interface NatsBusOptions {
+  /** One URL or a comma-separated list, as NATS_URL is written. */
+  servers: string;
+  /** Shown by the server's monitoring, so operators can tell nodes apart. */
+  name?: string;
+  /** How long a delivered trace batch may stay unsettled before it is delivered again. */
+  traceAckWaitMs?: number;
+  /** Keep reconnecting forever after a connection is lost (default true). */
+  reconnect?: boolean;
+  /** How long the first connection may take before connectNatsBus gives up. */
+  connectTimeoutMs?: number;
+}
+
+const DEFAULT_ACK_WAIT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+// Notices a silently dead server within about 30 s instead of the client's default 4 minutes.
+const PING_INTERVAL_MS = 15_000;
+const CLOSE_FLUSH_TIMEOUT_MS = 2000;
+
+export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
+  const connection = await openConnection(options);
+  let connected = true;
+  watchStatus(connection, (isUp) => {
+    connected = isUp;
+  }).catch(() => {
+    connected = false;
+  });
+
+  const { js, jsm, config } = await prepareJetStream(connection, options.servers);
+
+  const ackWaitMs = options.traceAckWaitMs ?? DEFAULT_ACK_WAIT_MS;
+  const consumers = new Set<Subscription>();
+
+  function publishCore<T>(
+    subject: string,
+    schema: v.GenericSchema<unknown, T>,
+    message: T,
+    what: string,
+  ) {
+    connection.publish(subject, encodeStrict(schema, message, what));
+  }
+
+  async function subscribeCore<T>(
+    subject: string,
+    schema: v.GenericSchema<unknown, T>,
+    what: string,
+    handler: (message: T) => void,
+  ): Promise<Subscription> {
+    const subscription = connection.subscribe(subject, {
+      callback: (error, message) => {
+        if (error) {
+          console.warn(`bus: ${what} subscription error: ${error.message}`);
+          return;
+        }
+        const decoded = decodeLenient(schema, message.string(), what);
+        if (decoded !== null) deliverSafely(handler, decoded, what);
+      },
+    });
+    // Once the server has answered the flush it knows about the subscription, so anything
+    // published after this resolves is delivered.
+    await connection.flush();
+    return {
+      unsubscribe: async () => {
+        if (!subscription.isClosed()) subscription.unsubscribe();
+      },
+    };
+  }
+
+  return {
+    kind: "nats",
+    config,
+    async publishSpendDelta(delta) {
+      publishCore(spendDeltaSubject(delta.node_id), spendDeltaSchema, delta, "spend delta");
+    },
+    subscribeSpendDeltas: (onDelta) =>
+      subscribeCore(`${SPEND_DELTA_PREFIX}.*`, spendDeltaSchema, "spend delta", onDelta),
+    async publishBudgetState(state) {
+      publishCore(BUDGET_STATE_SUBJECT, budgetStateSchema, state, "budget state");
+    },
+    subscribeBudgetState: (onState) =>
+      subscribeCore(BUDGET_STATE_SUBJECT, budgetStateSchema, "budget state", onState),
+    publishTraces: (records) => publishTraceRecords(js, records),
+    async consumeTraces(onBatch, consumerOptions) {
+      const subscription = await consumeTraceRecords(
+        connection,
+        js,
+        jsm,
+        ackWaitMs,
+        onBatch,
+        consumerOptions,
+      );
+      consumers.add(subscription);
+      return {
+        unsubscribe: async () => {
+          consumers.delete(subscription);
+          await subscription.unsubscribe();
+        },
+      };
+    },
+    async publishControl(event) {
+      publishCore(controlSubject(event.type), controlEventSchema, event, "control event");
+    },
+    subscribeControl: (onEvent) =>
+      subscribeCore(`${CONTROL_SUBJECT_PREFIX}.>`, controlEventSchema, "control event", onEvent),
+    isConnected: () => connected && !connection.isClosed(),
+    async close() {
+      if (connection.isClosed()) return;
+      const stopping = [...consumers].map((subscription) => subscription.unsubscribe());
+      consumers.clear();
+      config.close();
+      await Promise.all(stopping);
+      // Send what is still buffered, but do not hang on a server that is gone.
+      if (connected) {
+        await Promise.race([connection.flush(), Bun.sleep(CLOSE_FLUSH_TIMEOUT_MS)]).catch(() => {});
+      }
+      await connection.close();
+    },
+  };
+}
+
+async function openConnection(options: NatsBusOptions): Promise<NatsConnection> {
+  const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const attempt = connect({
+    servers: options.servers.split(",").map((server) => server.trim()),
+    name: options.name,
+    timeout: timeoutMs,
+    reconnect: options.reconnect ?? true,
+    maxReconnectAttempts: -1,
+    pingInterval: PING_INTERVAL_MS,
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The client's own timeout covers the handshake; this one also covers a silent network.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs + 500);
+  });
+  try {
+    return await Promise.race([attempt, deadline]);
+  } catch (error) {
+    // A connection that arrives after we gave up must not linger.
+    attempt.then((late) => late.close()).catch(() => {});
+    throw new Error(`cannot connect to NATS at ${options.servers}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Opens the config bucket and the trace stream; closes the connection when either fails. */
+async function prepareJetStream(connection: NatsConnection, servers: string) {
+  try {
+    const js = jetstream(connection);
+    const jsm = await jetstreamManager(connection);
+    const config = await openNatsConfigStore(js);
+    await ensureTraceStream(jsm);
+    return { js, jsm, config };
+  } catch (error) {
+    await connection.close();
+    throw new Error(`cannot prepare the bus on NATS at ${servers}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+async function watchStatus(connection: NatsConnection, onChange: (isUp: boolean) => void) {
+  for await (const status of connection.status()) {
+    if (status.type === "disconnect" || status.type === "close") onChange(false);
+    else if (status.type === "reconnect") onChange(true);
+  }
+  onChange(false);
+}
