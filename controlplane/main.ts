@@ -1,7 +1,7 @@
 // `bun run controlplane`: owns Postgres, publishes config snapshots to the fleet over NATS.
-import { connectNatsWithRetry } from "../shared/bus/connect-with-retry.ts";
-import { controlPlaneSchema, readSettingsOrExit } from "../shared/env/settings.ts";
-import { createLogger } from "../shared/log.ts";
+import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
+import { controlPlaneSchema, readSettingsOrExit } from "#shared/env/settings.ts";
+import { createLogger } from "#shared/log.ts";
 import { openPostgres } from "./db/client.ts";
 import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
 import { createControlPlaneApp } from "./server.ts";

@@ -1,10 +1,10 @@
 // `bun run dataplane`: one stateless data plane of a fleet, fed over NATS.
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { connectNatsWithRetry } from "../shared/bus/connect-with-retry.ts";
-import { SecretBox } from "../shared/crypto/secret-box.ts";
-import { dataPlaneSchema, decodeSecretKey, readSettingsOrExit } from "../shared/env/settings.ts";
-import { createLogger } from "../shared/log.ts";
+import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { dataPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared/env/settings.ts";
+import { createLogger } from "#shared/log.ts";
 import { startDataPlane } from "./node.ts";
 
 const settings = readSettingsOrExit(dataPlaneSchema);

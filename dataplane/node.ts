@@ -1,9 +1,9 @@
 // Assembles a data plane: HTTP server up at once, the cached snapshot loaded, then the bus wired
 // in whenever it arrives (snapshot updates and control events). Used by `bun run dataplane` and
 // by the embedded default.
-import type { Bus, Subscription } from "../shared/bus/bus.ts";
-import type { SecretBox } from "../shared/crypto/secret-box.ts";
-import type { Logger } from "../shared/log.ts";
+import type { Bus, Subscription } from "#shared/bus/bus.ts";
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import type { Logger } from "#shared/log.ts";
 import type { DataPlaneContext } from "./context.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";

@@ -1,5 +1,5 @@
 // `bun run dev`: the whole of modelux in one process, with keys printed and a ready curl line.
-import { embeddedSchema, readSettingsOrExit } from "../shared/env/settings.ts";
+import { embeddedSchema, readSettingsOrExit } from "#shared/env/settings.ts";
 import { startEmbedded } from "./start.ts";
 
 const settings = readSettingsOrExit(embeddedSchema);

@@ -2,7 +2,7 @@
 // one on first start and keeps it beside the database it protects.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { decodeSecretKey } from "../shared/env/settings.ts";
+import { decodeSecretKey } from "#shared/env/settings.ts";
 
 export async function loadOrCreateSecretKey(
   given: string | undefined,

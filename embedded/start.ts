@@ -1,16 +1,16 @@
 // The embedded default (`bun run dev`): control plane, data plane and provider simulator in one
 // process, PGlite in the data dir, the in-process bus. Same code paths as a fleet, other backends.
 import { join, resolve } from "node:path";
+import { createInProcessBus } from "#shared/bus/in-process.ts";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import type { EmbeddedSettings } from "#shared/env/settings.ts";
+import { createLogger } from "#shared/log.ts";
 import { startSimulator } from "../bench/simulator/server.ts";
 import { openPglite } from "../controlplane/db/client.ts";
 import { SnapshotPublisher } from "../controlplane/publisher/snapshot-publisher.ts";
 import { type DevSeed, seedDevelopment } from "../controlplane/seed/dev-seed.ts";
 import { createControlPlaneApp } from "../controlplane/server.ts";
 import { startDataPlane } from "../dataplane/node.ts";
-import { createInProcessBus } from "../shared/bus/in-process.ts";
-import { SecretBox } from "../shared/crypto/secret-box.ts";
-import type { EmbeddedSettings } from "../shared/env/settings.ts";
-import { createLogger } from "../shared/log.ts";
 import { loadOrCreateSecretKey } from "./secret-key-file.ts";
 
 export interface RunningEmbedded {

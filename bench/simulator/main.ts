@@ -1,5 +1,5 @@
 // `bun run simulator`: the provider simulator on its own, for the gateway and the benchmarks.
-import { readSettingsOrExit, simulatorSchema } from "../../shared/env/settings.ts";
+import { readSettingsOrExit, simulatorSchema } from "#shared/env/settings.ts";
 import { startSimulator } from "./server.ts";
 
 const settings = readSettingsOrExit(simulatorSchema);

@@ -1,15 +1,16 @@
 // The provider simulator: one HTTP server speaking the vendors' wire formats, with per-model
 // latency profiles, deterministic answers, and a control API under /_sim/ for fault injection.
 // Plain Bun.serve with its native router: benchmarks measure the gateway through this server.
+
+import { jsonResponse } from "./common/http.ts";
+import type { LatencyProfile, ModelProfile } from "./common/profiles.ts";
+import { createSimulatorState } from "./common/state.ts";
 import { controlRoutes } from "./control/routes.ts";
 import { WIRE_FORMATS } from "./formats/index.ts";
 import type { FormatRoute, HttpMethod } from "./formats/wire-format.ts";
-import { jsonResponse } from "./shared/http.ts";
-import type { LatencyProfile, ModelProfile } from "./shared/profiles.ts";
-import { createSimulatorState } from "./shared/state.ts";
 
-export type { LatencyProfile, ModelProfile } from "./shared/profiles.ts";
-export { instantProfile, realisticProfiles } from "./shared/profiles.ts";
+export type { LatencyProfile, ModelProfile } from "./common/profiles.ts";
+export { instantProfile, realisticProfiles } from "./common/profiles.ts";
 
 export interface SimulatorOptions {
   /** 0 picks a free port; the real one is returned. */

@@ -1,5 +1,5 @@
 // `bun run migrate`: applies sql/postgres to DATABASE_URL.
-import { migrateSchema, readSettingsOrExit } from "../../shared/env/settings.ts";
+import { migrateSchema, readSettingsOrExit } from "#shared/env/settings.ts";
 import { openPostgres } from "./client.ts";
 
 const settings = readSettingsOrExit(migrateSchema);

@@ -1,7 +1,7 @@
 // Reads what the data planes need from Postgres into a snapshot body. Ordered by id so equal
 // content always serialises, and hashes, the same.
 import { and, asc, eq, isNull } from "drizzle-orm";
-import type { SnapshotBody } from "../../shared/snapshot/body.ts";
+import type { SnapshotBody } from "#shared/snapshot/body.ts";
 import type { Database } from "../db/client.ts";
 import {
   apiKeys,

@@ -2,11 +2,11 @@
 // (any writer), by a slow poll as a safety net, and at start. Each run compiles the body; a new
 // hash becomes the next version in `snapshots` and is put to the bus's config store.
 import { desc, sql } from "drizzle-orm";
-import type { Bus } from "../../shared/bus/bus.ts";
-import { StaleSnapshotVersionError } from "../../shared/bus/bus.ts";
-import type { SnapshotEnvelope } from "../../shared/bus/envelopes.ts";
-import type { SnapshotBody } from "../../shared/snapshot/body.ts";
-import { sealSnapshot, snapshotHash } from "../../shared/snapshot/envelope.ts";
+import type { Bus } from "#shared/bus/bus.ts";
+import { StaleSnapshotVersionError } from "#shared/bus/bus.ts";
+import type { SnapshotEnvelope } from "#shared/bus/envelopes.ts";
+import type { SnapshotBody } from "#shared/snapshot/body.ts";
+import { sealSnapshot, snapshotHash } from "#shared/snapshot/envelope.ts";
 import { CONFIG_CHANGED_CHANNEL, type DatabaseHandle } from "../db/client.ts";
 import { type SnapshotRow, snapshots } from "../db/schema/index.ts";
 import { compileSnapshotBody } from "./compile-snapshot.ts";

@@ -3,9 +3,9 @@
 // the environment) and example routing configs. Later starts keep what is there, re-point the
 // providers, honour pinned keys, and re-read the keys file so they can be printed again.
 import { and, eq, isNull } from "drizzle-orm";
-import type { SecretBox } from "../../shared/crypto/secret-box.ts";
-import { credentialHint } from "../../shared/crypto/secret-box.ts";
-import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "../../shared/ids/ids.ts";
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import { credentialHint } from "#shared/crypto/secret-box.ts";
+import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys, managementKeys, members, orgs, projects, providers } from "../db/schema/index.ts";
 import { saveRoutingConfig } from "../modules/routing-configs/service.ts";

@@ -2,8 +2,8 @@
 // keys, providers pointing at the simulator or the real vendors, example routing configs), and
 // prints the keys. Safe to run again: it keeps what is there.
 import { join } from "node:path";
-import { SecretBox } from "../../shared/crypto/secret-box.ts";
-import { decodeSecretKey, readSettingsOrExit, seedSchema } from "../../shared/env/settings.ts";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { decodeSecretKey, readSettingsOrExit, seedSchema } from "#shared/env/settings.ts";
 import { openPostgres } from "../db/client.ts";
 import { seedDevelopment } from "./dev-seed.ts";
 

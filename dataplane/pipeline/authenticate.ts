@@ -1,6 +1,6 @@
 // Step 2 of the pipeline: the key's SHA-256 looked up in the RuntimeConfig (DESIGN §4).
-import { GatewayError } from "../../shared/errors/gateway-error.ts";
-import { hashKey } from "../../shared/ids/ids.ts";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { hashKey } from "#shared/ids/ids.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
 
 /** `Authorization: Bearer <key>`, or the bare key some clients put in `x-api-key`. */

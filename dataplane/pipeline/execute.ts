@@ -1,6 +1,6 @@
 // Step 7: runs a plan's attempts in order until one answers. Moves on for what the plan allows
 // (429, 5xx, timeouts) and for connection errors; a stream is committed once its headers arrive.
-import { GatewayError } from "../../shared/errors/gateway-error.ts";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { vendorApi } from "../providers/vendors.ts";
 import type { Attempt, RoutePlan } from "../routing/plan.ts";
 

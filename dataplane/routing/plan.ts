@@ -1,6 +1,6 @@
 // Step 5 of the pipeline: the model field becomes an ordered plan of attempts. This first
 // version knows `single` and `fallback` configs; the routing engine (issue 4) brings the rest.
-import { GatewayError } from "../../shared/errors/gateway-error.ts";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { RuntimeApiKey, RuntimeConfig, RuntimeProvider } from "../snapshot/runtime-config.ts";
 import { routingConfigKey } from "../snapshot/runtime-config.ts";
 import { resolveTarget } from "./resolve-target.ts";

@@ -1,13 +1,13 @@
 // The data plane's immutable view of a snapshot, compiled once per snapshot: maps keyed for the
 // hot path, credentials decrypted into memory. Swapped in one assignment by the loader.
-import type { SecretBox } from "../../shared/crypto/secret-box.ts";
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type {
   SnapshotApiKey,
   SnapshotBody,
   SnapshotBudget,
   SnapshotProject,
   SnapshotRoutingConfig,
-} from "../../shared/snapshot/body.ts";
+} from "#shared/snapshot/body.ts";
 
 export interface RuntimeApiKey {
   id: string;

@@ -3,9 +3,9 @@
 // node restarted while NATS is away still serves.
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Bus, Subscription } from "../../shared/bus/bus.ts";
-import type { SecretBox } from "../../shared/crypto/secret-box.ts";
-import { openSnapshot } from "../../shared/snapshot/envelope.ts";
+import type { Bus, Subscription } from "#shared/bus/bus.ts";
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import { openSnapshot } from "#shared/snapshot/envelope.ts";
 import { compileRuntimeConfig, type RuntimeConfig } from "./runtime-config.ts";
 
 export interface SnapshotLoaderOptions {

@@ -1,5 +1,5 @@
 // Reads a JSON object body; anything else is a clean 400.
-import { GatewayError } from "../../shared/errors/gateway-error.ts";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 

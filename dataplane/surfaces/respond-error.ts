@@ -1,5 +1,5 @@
 // Renders any failure in the calling surface's error shape with the request id attached.
-import { toGatewayError } from "../../shared/errors/gateway-error.ts";
+import { toGatewayError } from "#shared/errors/gateway-error.ts";
 import { openAiErrorBody } from "./openai/errors.ts";
 
 export type Surface = "openai";

@@ -3,10 +3,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { type Bus, StaleSnapshotVersionError } from "../../shared/bus/bus.ts";
-import type { SpendDelta, TraceRecord } from "../../shared/bus/envelopes.ts";
-import { connectNatsBus } from "../../shared/bus/nats.ts";
-import { CONFIG_BUCKET, TRACE_CONSUMER, TRACE_STREAM } from "../../shared/bus/subjects.ts";
+import { type Bus, StaleSnapshotVersionError } from "#shared/bus/bus.ts";
+import type { SpendDelta, TraceRecord } from "#shared/bus/envelopes.ts";
+import { connectNatsBus } from "#shared/bus/nats.ts";
+import { CONFIG_BUCKET, TRACE_CONSUMER, TRACE_STREAM } from "#shared/bus/subjects.ts";
 import { busContractSuite, snapshotWithVersion, traceRecord } from "../support/bus-contract.ts";
 import { natsUrl, servicesAbsent } from "../support/services.ts";
 import { waitUntil } from "../support/wait.ts";

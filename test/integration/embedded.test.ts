@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
+import { embeddedSchema, readSettings } from "#shared/env/settings.ts";
 import { startEmbedded } from "../../embedded/start.ts";
-import { embeddedSchema, readSettings } from "../../shared/env/settings.ts";
 import { freePort, spawnChild } from "../support/processes.ts";
 import { waitUntil } from "../support/wait.ts";
 

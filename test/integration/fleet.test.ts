@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { startSimulator } from "../../bench/simulator/server.ts";
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
-import { SecretBox } from "../../shared/crypto/secret-box.ts";
 import { type SeededTenant, seedTenant } from "../support/fleet-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import {

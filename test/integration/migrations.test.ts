@@ -2,13 +2,13 @@
 // tables' NOTIFY trigger fires on both.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
+import { newId } from "#shared/ids/ids.ts";
 import {
   CONFIG_CHANGED_CHANNEL,
   type DatabaseHandle,
   openPglite,
 } from "../../controlplane/db/client.ts";
 import { orgs } from "../../controlplane/db/schema/index.ts";
-import { newId } from "../../shared/ids/ids.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { servicesAbsent } from "../support/services.ts";
 import { waitUntil } from "../support/wait.ts";

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { hashKey } from "#shared/ids/ids.ts";
 import { apiKeys, providers, routingConfigs } from "../../controlplane/db/schema/index.ts";
-import { SecretBox } from "../../shared/crypto/secret-box.ts";
-import { hashKey } from "../../shared/ids/ids.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { servicesAbsent } from "../support/services.ts";
 

@@ -2,15 +2,15 @@
 // pairs of backends: PGlite + in-process bus (embedded) and Postgres + NATS (fleet).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
+import type { Bus } from "#shared/bus/bus.ts";
+import { createInProcessBus } from "#shared/bus/in-process.ts";
+import { connectNatsBus } from "#shared/bus/nats.ts";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { openSnapshot } from "#shared/snapshot/envelope.ts";
 import { type DatabaseHandle, openPglite } from "../../controlplane/db/client.ts";
 import { projects, snapshots } from "../../controlplane/db/schema/index.ts";
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
 import { SnapshotPublisher } from "../../controlplane/publisher/snapshot-publisher.ts";
-import type { Bus } from "../../shared/bus/bus.ts";
-import { createInProcessBus } from "../../shared/bus/in-process.ts";
-import { connectNatsBus } from "../../shared/bus/nats.ts";
-import { SecretBox } from "../../shared/crypto/secret-box.ts";
-import { openSnapshot } from "../../shared/snapshot/envelope.ts";
 import { seedTenant } from "../support/fleet-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { type TestNatsServer, testNatsServer } from "../support/processes.ts";

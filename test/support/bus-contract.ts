@@ -2,13 +2,13 @@
 // NATS bus both run this suite, so embedded mode and a fleet behave the same. makeBus must give
 // each test a clean store and stream, and a trace ack wait short enough to test (under 2 s).
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { type Bus, StaleSnapshotVersionError, type TraceBatch } from "../../shared/bus/bus.ts";
+import { type Bus, StaleSnapshotVersionError, type TraceBatch } from "#shared/bus/bus.ts";
 import type {
   ControlEvent,
   SnapshotEnvelope,
   SpendDelta,
   TraceRecord,
-} from "../../shared/bus/envelopes.ts";
+} from "#shared/bus/envelopes.ts";
 import { waitUntil } from "./wait.ts";
 
 export function snapshotWithVersion(version: number): SnapshotEnvelope {

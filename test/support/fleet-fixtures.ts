@@ -1,10 +1,11 @@
 // Seeds an org with a project, a proxy key, an OpenAI-shaped provider and a routing config:
 // the least a data plane needs to serve a request.
+
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import type { DatabaseHandle } from "../../controlplane/db/client.ts";
 import { apiKeys, orgs, projects, providers } from "../../controlplane/db/schema/index.ts";
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
-import type { SecretBox } from "../../shared/crypto/secret-box.ts";
-import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "../../shared/ids/ids.ts";
 
 export interface SeededTenant {
   orgId: string;

@@ -1,4 +1,4 @@
-import { createInProcessBus } from "../../shared/bus/in-process.ts";
+import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { busContractSuite } from "../support/bus-contract.ts";
 
 busContractSuite("in-process", async () => {

@@ -1,11 +1,11 @@
 // The data plane's request path without a network: every refusal is a clean error in OpenAI's
 // shape with a request id, and readiness follows the snapshot.
 import { describe, expect, test } from "bun:test";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { hashKey } from "#shared/ids/ids.ts";
 import type { DataPlaneContext } from "../../dataplane/context.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
-import { SecretBox } from "../../shared/crypto/secret-box.ts";
-import { hashKey } from "../../shared/ids/ids.ts";
 import fixtureV1 from "../fixtures/snapshots/schema-v1.json";
 
 const KEY = "mlx_sk_fixturefixturefixture";

@@ -12,7 +12,7 @@ import {
   readSettings,
   seedSchema,
   simulatorSchema,
-} from "../../shared/env/settings.ts";
+} from "#shared/env/settings.ts";
 
 type SettingsSchema = v.ObjectSchema<v.ObjectEntries, undefined>;
 

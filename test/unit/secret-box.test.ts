@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { SecretBox, SecretBoxError } from "../../shared/crypto/secret-box.ts";
+import { SecretBox, SecretBoxError } from "#shared/crypto/secret-box.ts";
 
 const box = new SecretBox(new Uint8Array(32).fill(1));
 

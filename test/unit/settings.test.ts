@@ -5,7 +5,7 @@ import {
   embeddedSchema,
   readSettings,
   SettingsError,
-} from "../../shared/env/settings.ts";
+} from "#shared/env/settings.ts";
 
 const secret = "a".repeat(64);
 

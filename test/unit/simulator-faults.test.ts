@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import type { CallLogSnapshot } from "../../bench/simulator/common/call-log.ts";
+import { countTokens } from "../../bench/simulator/common/tokens.ts";
 import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
-import type { CallLogSnapshot } from "../../bench/simulator/shared/call-log.ts";
-import { countTokens } from "../../bench/simulator/shared/tokens.ts";
 import {
   parseServerSentEvents,
   readStreamUntilClosed,

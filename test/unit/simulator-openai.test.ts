@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { countTokens } from "../../bench/simulator/common/tokens.ts";
 import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
-import { countTokens } from "../../bench/simulator/shared/tokens.ts";
 import { readServerSentEvents } from "../../bench/simulator/testing/server-sent-events.ts";
 
 let simulator: RunningSimulator;

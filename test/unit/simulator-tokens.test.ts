@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { planAnswer } from "../../bench/simulator/shared/answer.ts";
-import { createRandom } from "../../bench/simulator/shared/random.ts";
-import { generateText } from "../../bench/simulator/shared/text.ts";
-import { countTokens, splitTokens, takeTokens } from "../../bench/simulator/shared/tokens.ts";
+import { planAnswer } from "../../bench/simulator/common/answer.ts";
+import { createRandom } from "../../bench/simulator/common/random.ts";
+import { generateText } from "../../bench/simulator/common/text.ts";
+import { countTokens, splitTokens, takeTokens } from "../../bench/simulator/common/tokens.ts";
 import { parseServerSentEvents } from "../../bench/simulator/testing/server-sent-events.ts";
 
 describe("simulator token counter", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { SNAPSHOT_SCHEMA_VERSION } from "../../shared/snapshot/body.ts";
-import { openSnapshot, sealSnapshot, snapshotHash } from "../../shared/snapshot/envelope.ts";
+import { SNAPSHOT_SCHEMA_VERSION } from "#shared/snapshot/body.ts";
+import { openSnapshot, sealSnapshot, snapshotHash } from "#shared/snapshot/envelope.ts";
 import fixtureV1 from "../fixtures/snapshots/schema-v1.json";
 
 const emptyBody = {

@@ -2,10 +2,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { hashKey } from "#shared/ids/ids.ts";
+import { sealSnapshot } from "#shared/snapshot/envelope.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
-import { SecretBox } from "../../shared/crypto/secret-box.ts";
-import { hashKey } from "../../shared/ids/ids.ts";
-import { sealSnapshot } from "../../shared/snapshot/envelope.ts";
 import fixtureV1 from "../fixtures/snapshots/schema-v1.json";
 
 const fixtureBox = new SecretBox(new Uint8Array(32).fill(9));

@@ -2,11 +2,11 @@
 // in tests): inject and clear faults, read and reset the call log, swap latency profiles,
 // forget the prompt cache.
 import * as v from "valibot";
+import { jsonResponse, parseJsonObject } from "../common/http.ts";
+import type { ModelProfile } from "../common/profiles.ts";
+import type { SimulatorState } from "../common/state.ts";
+import { describeIssue } from "../common/validation.ts";
 import type { FormatRoute } from "../formats/wire-format.ts";
-import { jsonResponse, parseJsonObject } from "../shared/http.ts";
-import type { ModelProfile } from "../shared/profiles.ts";
-import type { SimulatorState } from "../shared/state.ts";
-import { describeIssue } from "../shared/validation.ts";
 import {
   faultRequestSchema,
   faultSpecs,

@@ -1,7 +1,7 @@
 // What the control API accepts, declared once; strict, since tests and scripts write these.
 import * as v from "valibot";
-import type { FaultSpec } from "../shared/faults.ts";
-import type { ModelProfile } from "../shared/profiles.ts";
+import type { FaultSpec } from "../common/faults.ts";
+import type { ModelProfile } from "../common/profiles.ts";
 
 const nonNegativeInteger = v.pipe(v.number(), v.integer(), v.minValue(0));
 

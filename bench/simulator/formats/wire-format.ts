@@ -1,6 +1,6 @@
 // What a wire format contributes to the simulator: its routes. Each format lives in its own
 // folder and builds these from the shared state; the server only mounts them.
-import type { SimulatorState } from "../shared/state.ts";
+import type { SimulatorState } from "../common/state.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 

@@ -1,7 +1,7 @@
 // Routing config writes: every save is a new immutable version and moves `current_version`.
 // The config tables' NOTIFY trigger wakes the snapshot publisher, so callers do nothing more.
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { newId } from "../../../shared/ids/ids.ts";
+import { newId } from "#shared/ids/ids.ts";
 import type { Database } from "../../db/client.ts";
 import { routingConfigs, routingConfigVersions } from "../../db/schema/index.ts";
 

@@ -1,7 +1,7 @@
 // POST /openai/v1/chat/completions. This first slice serves OpenAI-shaped upstreams through the
 // same-shape fast path: the body is forwarded with only `model` replaced and the answer, stream
 // or not, is piped back untouched. Translation to other shapes arrives with the adapters.
-import { GatewayError } from "../../../shared/errors/gateway-error.ts";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../../context.ts";
 import { authenticate } from "../../pipeline/authenticate.ts";
 import { executePlan } from "../../pipeline/execute.ts";

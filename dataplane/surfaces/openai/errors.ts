@@ -1,5 +1,5 @@
 // OpenAI's error shape: {"error":{"type","message","code","param"}}.
-import type { GatewayError } from "../../../shared/errors/gateway-error.ts";
+import type { GatewayError } from "#shared/errors/gateway-error.ts";
 
 const OPENAI_TYPES: Record<GatewayError["code"], string> = {
   invalid_request: "invalid_request_error",

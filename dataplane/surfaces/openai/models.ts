@@ -1,6 +1,6 @@
 // GET /openai/v1/models: what the key's project can name. For now its routing configs; the
 // price catalog adds concrete models later.
-import { GatewayError } from "../../../shared/errors/gateway-error.ts";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../../context.ts";
 import { authenticate } from "../../pipeline/authenticate.ts";
 

@@ -1,7 +1,7 @@
 // How Anthropic authenticates (x-api-key, or a bearer token as for OAuth clients) and which
 // header it insists on; the rest of the endpoint preamble is shared.
-import type { EndpointFormat } from "../../shared/endpoint.ts";
-import { bearerToken } from "../../shared/http.ts";
+import type { EndpointFormat } from "../../common/endpoint.ts";
+import { bearerToken } from "../../common/http.ts";
 import { anthropicErrorResponse } from "./errors.ts";
 
 export function hasAnthropicCredential(request: Request): boolean {

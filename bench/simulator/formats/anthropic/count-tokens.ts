@@ -1,10 +1,10 @@
 // POST /v1/messages/count_tokens: the input tokens /v1/messages would count for the same
 // prompt (cache reads and writes included, as Anthropic's endpoint reports them).
 import * as v from "valibot";
-import { openEndpoint } from "../../shared/endpoint.ts";
-import { jsonResponse } from "../../shared/http.ts";
-import type { SimulatorState } from "../../shared/state.ts";
-import { describeIssue } from "../../shared/validation.ts";
+import { openEndpoint } from "../../common/endpoint.ts";
+import { jsonResponse } from "../../common/http.ts";
+import type { SimulatorState } from "../../common/state.ts";
+import { describeIssue } from "../../common/validation.ts";
 import { anthropicEndpoint } from "./api.ts";
 import { anthropicInvalidRequest } from "./errors.ts";
 import { inputTokens } from "./messages-prompt.ts";

@@ -1,9 +1,9 @@
 // Anthropic's error shape: {"type":"error","error":{"type","message"},"request_id"}, typed by
 // status as the API does (529 is its "overloaded").
-import type { ErrorDetail } from "../../shared/endpoint.ts";
-import { jsonResponse } from "../../shared/http.ts";
-import { randomId } from "../../shared/random.ts";
-import type { RequestProblem } from "../../shared/validation.ts";
+import type { ErrorDetail } from "../../common/endpoint.ts";
+import { jsonResponse } from "../../common/http.ts";
+import { randomId } from "../../common/random.ts";
+import type { RequestProblem } from "../../common/validation.ts";
 
 const TYPE_BY_STATUS: Record<number, string> = {
   400: "invalid_request_error",

@@ -1,5 +1,5 @@
 // The Anthropic wire format: Messages, count_tokens and the model list.
-import type { SimulatorState } from "../../shared/state.ts";
+import type { SimulatorState } from "../../common/state.ts";
 import type { WireFormat } from "../wire-format.ts";
 import { createCountTokensHandler } from "./count-tokens.ts";
 import { createMessagesHandler } from "./messages.ts";

@@ -2,9 +2,9 @@
 // deltas (thinking_delta and a signature_delta; text_delta; input_json_delta) and
 // content_block_stop, a ping after the first block opens, message_delta with the stop reason
 // and final usage, message_stop. One delta per output token.
-import type { Answer } from "../../shared/answer.ts";
-import type { StreamEvent } from "../../shared/event-stream.ts";
-import { splitTokens } from "../../shared/tokens.ts";
+import type { Answer } from "../../common/answer.ts";
+import type { StreamEvent } from "../../common/event-stream.ts";
+import { splitTokens } from "../../common/tokens.ts";
 import { type MessageMeta, type MessageUsage, stopReason } from "./message.ts";
 
 function frame(type: string, data: string, tokens = 0): StreamEvent {

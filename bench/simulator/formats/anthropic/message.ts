@@ -1,5 +1,5 @@
 // A complete Messages response and its usage, shaped like Anthropic's recorded responses.
-import type { Answer, Finish } from "../../shared/answer.ts";
+import type { Answer, Finish } from "../../common/answer.ts";
 import type { CacheUsage } from "./prompt-caching.ts";
 
 export interface MessageMeta {

@@ -4,8 +4,8 @@
 // blocks (text, thinking, tool_use name and input JSON, tool_result text; 85 for images,
 // documents and other blocks) + 3 to prime the reply. The walk goes in Anthropic's cache
 // order (tools, system, messages) so prefixes up to a cache_control marker can be measured.
-import type { AnswerRequest, ToolChoice } from "../../shared/answer.ts";
-import { countTokens } from "../../shared/tokens.ts";
+import type { AnswerRequest, ToolChoice } from "../../common/answer.ts";
+import { countTokens } from "../../common/tokens.ts";
 import type {
   CacheControl,
   ContentBlock,

@@ -1,6 +1,6 @@
 // GET /v1/models and /v1/models/:model in Anthropic's list shape. OpenAI serves the same
 // paths; Anthropic's clients always send `anthropic-version`, which tells the two apart.
-import { jsonResponse } from "../../shared/http.ts";
+import { jsonResponse } from "../../common/http.ts";
 import { hasAnthropicCredential } from "./api.ts";
 import { anthropicErrorResponse } from "./errors.ts";
 

@@ -1,8 +1,8 @@
 // Anthropic's explicit prompt caching: each `cache_control` marker ends a cacheable prefix.
 // The longest marked prefix seen before is a cache read; the rest up to the last marker is a
 // cache write. Simplified: no minimum cacheable length and no TTL expiry (the set is in memory).
-import type { PromptCache } from "../../shared/prompt-cache.ts";
-import { extendPrefixHash, prefixHashSeed } from "../../shared/prompt-cache.ts";
+import type { PromptCache } from "../../common/prompt-cache.ts";
+import { extendPrefixHash, prefixHashSeed } from "../../common/prompt-cache.ts";
 import { walkPrompt } from "./messages-prompt.ts";
 import type { PromptRequest } from "./messages-request.ts";
 

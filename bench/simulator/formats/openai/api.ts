@@ -1,6 +1,6 @@
 // How OpenAI authenticates and marks streams; the rest of the endpoint preamble is shared.
-import type { EndpointFormat } from "../../shared/endpoint.ts";
-import { bearerToken } from "../../shared/http.ts";
+import type { EndpointFormat } from "../../common/endpoint.ts";
+import { bearerToken } from "../../common/http.ts";
 import { openAiErrorResponse } from "./errors.ts";
 
 export const openAiEndpoint: EndpointFormat = {

@@ -2,8 +2,8 @@
 // the finish reason, a usage chunk with `choices: []` only when `stream_options.include_usage`
 // is set, then `data: [DONE]`. Chunks are assembled from strings: streams are the hot path of
 // the benchmarks and every chunk shares the same head.
-import type { Answer } from "../../shared/answer.ts";
-import type { StreamEvent } from "../../shared/event-stream.ts";
+import type { Answer } from "../../common/answer.ts";
+import type { StreamEvent } from "../../common/event-stream.ts";
 import { type ChatUsage, type CompletionMeta, finishReason } from "./chat-completion.ts";
 
 export function chatCompletionEvents(

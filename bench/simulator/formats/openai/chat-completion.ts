@@ -1,5 +1,5 @@
 // A complete `chat.completion` object and its usage, shaped like OpenAI's recorded responses.
-import type { Answer, Finish } from "../../shared/answer.ts";
+import type { Answer, Finish } from "../../common/answer.ts";
 
 export interface CompletionMeta {
   id: string;

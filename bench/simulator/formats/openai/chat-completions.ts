@@ -1,12 +1,12 @@
 // POST /v1/chat/completions: a deterministic answer as a `chat.completion` or a chunk stream.
 import * as v from "valibot";
-import { planAnswer } from "../../shared/answer.ts";
-import { openEndpoint, waitBeforeAnswer } from "../../shared/endpoint.ts";
-import { streamResponse } from "../../shared/event-stream.ts";
-import { jsonResponse } from "../../shared/http.ts";
-import { randomId } from "../../shared/random.ts";
-import type { SimulatorState } from "../../shared/state.ts";
-import { describeIssue } from "../../shared/validation.ts";
+import { planAnswer } from "../../common/answer.ts";
+import { openEndpoint, waitBeforeAnswer } from "../../common/endpoint.ts";
+import { streamResponse } from "../../common/event-stream.ts";
+import { jsonResponse } from "../../common/http.ts";
+import { randomId } from "../../common/random.ts";
+import type { SimulatorState } from "../../common/state.ts";
+import { describeIssue } from "../../common/validation.ts";
 import { openAiEndpoint } from "./api.ts";
 import { chatCompletionBody, chatUsage, systemFingerprint } from "./chat-completion.ts";
 import { chatCompletionEvents } from "./chat-completion-stream.ts";

@@ -3,8 +3,8 @@
 // Prompt tokens = 3 per message + the tokens of its text parts, tool-call names and arguments
 // + 85 per image or other non-text part + the tokens of the tools' JSON + 3 to prime the reply
 // (OpenAI's own bookkeeping has the same per-message and priming overheads).
-import type { AnswerRequest, ResponseFormat, ToolChoice } from "../../shared/answer.ts";
-import { countTokens } from "../../shared/tokens.ts";
+import type { AnswerRequest, ResponseFormat, ToolChoice } from "../../common/answer.ts";
+import { countTokens } from "../../common/tokens.ts";
 import type { ChatMessage, ChatRequest } from "./chat-request.ts";
 
 export const TOKENS_PER_MESSAGE = 3;

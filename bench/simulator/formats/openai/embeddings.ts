@@ -1,12 +1,12 @@
 // POST /v1/embeddings: deterministic unit vectors seeded by model and input, `dimensions`
 // honoured (default 1536; 3072 for *-3-large as OpenAI does), float or base64 encoding.
 import * as v from "valibot";
-import { openEndpoint, waitBeforeAnswer } from "../../shared/endpoint.ts";
-import { jsonResponse } from "../../shared/http.ts";
-import { createRandom, randomId, seedOf } from "../../shared/random.ts";
-import type { SimulatorState } from "../../shared/state.ts";
-import { countTokens } from "../../shared/tokens.ts";
-import { describeIssue } from "../../shared/validation.ts";
+import { openEndpoint, waitBeforeAnswer } from "../../common/endpoint.ts";
+import { jsonResponse } from "../../common/http.ts";
+import { createRandom, randomId, seedOf } from "../../common/random.ts";
+import type { SimulatorState } from "../../common/state.ts";
+import { countTokens } from "../../common/tokens.ts";
+import { describeIssue } from "../../common/validation.ts";
 import { openAiEndpoint } from "./api.ts";
 import { openAiInvalidRequest } from "./errors.ts";
 

@@ -1,8 +1,8 @@
 // OpenAI's error shape: {"error":{"message","type","param","code"}}, typed by status as the
 // API does.
-import type { ErrorDetail } from "../../shared/endpoint.ts";
-import { jsonResponse } from "../../shared/http.ts";
-import type { RequestProblem } from "../../shared/validation.ts";
+import type { ErrorDetail } from "../../common/endpoint.ts";
+import { jsonResponse } from "../../common/http.ts";
+import type { RequestProblem } from "../../common/validation.ts";
 
 const TYPE_BY_STATUS: Record<number, { type: string; code: string | null }> = {
   400: { type: "invalid_request_error", code: null },

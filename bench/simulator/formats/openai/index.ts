@@ -1,5 +1,5 @@
 // The OpenAI wire format: Chat Completions, Embeddings and the model list.
-import type { SimulatorState } from "../../shared/state.ts";
+import type { SimulatorState } from "../../common/state.ts";
 import type { WireFormat } from "../wire-format.ts";
 import { createChatCompletionsHandler } from "./chat-completions.ts";
 import { createEmbeddingsHandler } from "./embeddings.ts";

@@ -1,6 +1,6 @@
 // GET /v1/models and /v1/models/:model in OpenAI's list shape. The simulator answers any
 // model name; this list only gives clients that enumerate models something real-looking.
-import { jsonResponse } from "../../shared/http.ts";
+import { jsonResponse } from "../../common/http.ts";
 import { openAiEndpoint } from "./api.ts";
 import { openAiErrorResponse } from "./errors.ts";
 

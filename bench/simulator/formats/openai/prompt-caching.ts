@@ -1,9 +1,9 @@
 // OpenAI's automatic prompt caching: a prompt of at least 1024 tokens whose prefix was seen
 // before reports that prefix as `cached_tokens`, in steps of 128 tokens. Prefixes end at
 // message boundaries (tools first, then each message), as conversations grow turn by turn.
-import type { PromptCache } from "../../shared/prompt-cache.ts";
-import { extendPrefixHash, prefixHashSeed } from "../../shared/prompt-cache.ts";
-import { countTokens } from "../../shared/tokens.ts";
+import type { PromptCache } from "../../common/prompt-cache.ts";
+import { extendPrefixHash, prefixHashSeed } from "../../common/prompt-cache.ts";
+import { countTokens } from "../../common/tokens.ts";
 import { messageTokens, toolsJson } from "./chat-prompt.ts";
 import type { ChatRequest } from "./chat-request.ts";
 
