@@ -23,6 +23,13 @@ export interface RoutePlan {
 }
 
 const MAX_DEPTH = 4;
+
+/** What every step of expanding one request's config needs. */
+interface PlanScope {
+  config: RuntimeConfig;
+  key: RuntimeApiKey;
+  allowBare: boolean;
+}
 const DEFAULT_RETRY_ON: ReadonlySet<RetryCondition> = new Set(["429", "5xx", "timeout"]);
 
 export function planRoute(config: RuntimeConfig, key: RuntimeApiKey, model: string): RoutePlan {
@@ -34,7 +41,7 @@ export function planRoute(config: RuntimeConfig, key: RuntimeApiKey, model: stri
       resolved: "config",
       config: { slug: routing.slug, version: routing.version },
       strategy: typeof routing.config.strategy === "string" ? routing.config.strategy : null,
-      attempts: expandConfig(config, key, routing.config, allowBare, 1),
+      attempts: expandConfig({ config, key, allowBare }, routing.config, 1),
       retryOn: retryConditions(routing.config),
       totalBudgetMs: numberOrNull(routing.config.total_budget_ms),
     };
@@ -59,25 +66,19 @@ function lookupConfig(config: RuntimeConfig, key: RuntimeApiKey, slug: string) {
   return routing;
 }
 
-function expandConfig(
-  config: RuntimeConfig,
-  key: RuntimeApiKey,
-  body: Record<string, unknown>,
-  allowBare: boolean,
-  depth: number,
-): Attempt[] {
+function expandConfig(scope: PlanScope, body: Record<string, unknown>, depth: number): Attempt[] {
   if (depth > MAX_DEPTH)
     throw new GatewayError("invalid_request", "routing configs nest deeper than 4");
   switch (body.strategy) {
     case "single":
-      return [targetAttempt(config, key, body.model, body.provider, null, allowBare, depth)];
+      return [targetAttempt(scope, body.model, body.provider, null, depth)];
     case "fallback": {
       const attempts = Array.isArray(body.attempts) ? body.attempts : [];
       return attempts.flatMap((entry: unknown) => {
         const item = (entry ?? {}) as Record<string, unknown>;
         const timeoutMs = numberOrNull(item.timeout_ms);
         const reference = item.config ?? item.model;
-        return expandReference(config, key, reference, item.provider, timeoutMs, allowBare, depth);
+        return expandReference(scope, reference, item.provider, timeoutMs, depth);
       });
     }
     default:
@@ -89,31 +90,27 @@ function expandConfig(
 }
 
 function expandReference(
-  config: RuntimeConfig,
-  key: RuntimeApiKey,
+  scope: PlanScope,
   reference: unknown,
   provider: unknown,
   timeoutMs: number | null,
-  allowBare: boolean,
   depth: number,
 ): Attempt[] {
   if (typeof reference === "string" && reference.startsWith("@")) {
-    const nested = lookupConfig(config, key, reference.slice(1));
-    return expandConfig(config, key, nested.config, allowBare, depth + 1).map((attempt) => ({
+    const nested = lookupConfig(scope.config, scope.key, reference.slice(1));
+    return expandConfig(scope, nested.config, depth + 1).map((attempt) => ({
       ...attempt,
       timeoutMs: attempt.timeoutMs ?? timeoutMs,
     }));
   }
-  return [targetAttempt(config, key, reference, provider, timeoutMs, allowBare, depth)];
+  return [targetAttempt(scope, reference, provider, timeoutMs, depth)];
 }
 
 function targetAttempt(
-  config: RuntimeConfig,
-  key: RuntimeApiKey,
+  scope: PlanScope,
   reference: unknown,
   provider: unknown,
   timeoutMs: number | null,
-  allowBare: boolean,
   depth: number,
 ): Attempt {
   // A target is "model", "provider/model" or {model, provider}.
@@ -126,8 +123,8 @@ function targetAttempt(
   if (typeof model !== "string" || model === "") {
     throw new GatewayError("internal", `routing config target at depth ${depth} has no model`);
   }
-  const target = resolveTarget(config, key.orgId, model, {
-    allowBare,
+  const target = resolveTarget(scope.config, scope.key.orgId, model, {
+    allowBare: scope.allowBare,
     ...(typeof providerRef === "string" ? { providerRef } : {}),
   });
   return { provider: target.provider, model: target.model, timeoutMs };
