@@ -76,7 +76,12 @@ const processes: Record<string, ModeluxProcess> = {
     portSetting: "CONTROLPLANE_PORT",
     readinessPath: "/readyz",
   },
-  simulator: { schema: simulatorSchema, script: "simulator", portSetting: "SIMULATOR_PORT" },
+  simulator: {
+    schema: simulatorSchema,
+    script: "simulator",
+    portSetting: "SIMULATOR_PORT",
+    readinessPath: "/_sim/health",
+  },
   ...Object.fromEntries(dataPlanes.map((name) => [name, dataPlane])),
 };
 
