@@ -23,7 +23,7 @@ export class GatewayError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { param?: string; retryAfterSeconds?: number } = {},
+    readonly details: { param?: string; retryAfterSeconds?: number; upstreamKind?: string } = {},
   ) {
     super(message);
   }

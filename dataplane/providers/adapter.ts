@@ -1,0 +1,66 @@
+// What every vendor adapter provides (DESIGN §5). Generic code talks to vendors only through
+// this; differences are capabilities, never `if (vendor === …)`.
+import type { CanonicalRequest } from "#shared/canonical/request.ts";
+import type { CanonicalResponse } from "#shared/canonical/response.ts";
+import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+import type { Converted } from "#shared/canonical/warnings.ts";
+import type { UpstreamError } from "#shared/errors/upstream-error.ts";
+import type { RuntimeProvider } from "../snapshot/runtime-config.ts";
+
+/**
+ * The wire shape a vendor speaks. Requests whose surface has the same shape take the
+ * same-shape fast path (body forwarded with only `model` replaced).
+ */
+export type WireShape = "openai" | "anthropic" | "google" | "bedrock" | "cohere";
+
+export interface Capabilities {
+  tools: boolean;
+  streamingTools: boolean;
+  vision: boolean;
+  /** `response_format` json_object / json_schema or an equivalent. */
+  json: boolean;
+  thinking: boolean;
+  promptCaching: boolean;
+  documents: boolean;
+  embeddings: boolean;
+}
+
+export interface UpstreamCall {
+  url: string;
+  method: "POST";
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface AdapterTarget {
+  provider: RuntimeProvider;
+  /** The upstream model name (for Azure, the deployment). */
+  model: string;
+}
+
+export interface ProviderAdapter {
+  readonly vendor: string;
+  readonly shape: WireShape;
+  readonly capabilities: Capabilities;
+  readonly defaultBaseUrl: string;
+
+  /** Canonical request → the vendor's HTTP call (URL, auth headers, body). Async for signing. */
+  buildRequest(request: CanonicalRequest, target: AdapterTarget): Promise<Converted<UpstreamCall>>;
+  /**
+   * The same-shape fast path: the client's own body (already in this vendor's shape, `model`
+   * replaced) as an HTTP call with this provider's URL and auth. Absent where no surface shares
+   * the vendor's shape.
+   */
+  buildPassthrough?(
+    body: string,
+    stream: boolean,
+    target: AdapterTarget,
+    forwardHeaders: Record<string, string>,
+  ): Promise<UpstreamCall>;
+  /** A non-streaming answer's parsed JSON → canonical. */
+  parseResponse(body: unknown): Converted<CanonicalResponse>;
+  /** A streaming answer's raw bytes → canonical events (framing — SSE, event-stream — included). */
+  parseStream(body: ReadableStream<Uint8Array>): AsyncIterable<CanonicalStreamEvent>;
+  /** A non-2xx answer → the closed error set. Never returns the request's credential. */
+  parseError(status: number, bodyText: string, headers: Headers): UpstreamError;
+}

@@ -1,0 +1,5 @@
+export * from "./content.ts";
+export * from "./request.ts";
+export * from "./response.ts";
+export * from "./stream-events.ts";
+export * from "./warnings.ts";
