@@ -1,7 +1,11 @@
 // The data plane's HTTP app: health, readiness and the client-facing surfaces.
 import { Elysia } from "elysia";
 import type { DataPlaneContext } from "./context.ts";
-import { handleChatCompletions } from "./surfaces/openai/chat-completions.ts";
+import { handleGeneration } from "./pipeline/handle-generation.ts";
+import { handlePassthrough } from "./pipeline/handle-passthrough.ts";
+import { anthropicBinding } from "./surfaces/anthropic/binding.ts";
+import { estimateInputTokens } from "./surfaces/anthropic/estimate-tokens.ts";
+import { openAiBinding } from "./surfaces/openai/binding.ts";
 import { handleListModels } from "./surfaces/openai/models.ts";
 import { serveSurface } from "./surfaces/respond-error.ts";
 
@@ -26,12 +30,55 @@ export function createDataPlaneApp(context: DataPlaneContext) {
     .post(
       "/openai/v1/chat/completions",
       ({ request }) =>
-        serveSurface("openai", (requestId) => handleChatCompletions(request, context, requestId)),
+        serveSurface("openai", (id) => handleGeneration(request, context, id, openAiBinding)),
+      { parse: "none" },
+    )
+    .post(
+      "/openai/v1/embeddings",
+      ({ request }) =>
+        serveSurface("openai", (id) =>
+          handlePassthrough(request, context, id, {
+            name: "embeddings",
+            build: (adapter) => adapter.buildEmbeddings?.bind(adapter),
+          }),
+        ),
       { parse: "none" },
     )
     .get("/openai/v1/models", ({ request }) =>
       serveSurface("openai", () => handleListModels(request, context)),
+    )
+    .post(
+      "/anthropic/v1/messages",
+      ({ request }) =>
+        serveSurface("anthropic", (id) => handleGeneration(request, context, id, anthropicBinding)),
+      { parse: "none" },
+    )
+    .post(
+      "/anthropic/v1/messages/count_tokens",
+      ({ request }) =>
+        serveSurface("anthropic", (id) =>
+          handlePassthrough(request, context, id, {
+            name: "token counting",
+            build: (adapter) => {
+              const build = adapter.buildCountTokens?.bind(adapter);
+              return build
+                ? (body, target) => build(body, target, forwardedAnthropicHeaders(request.headers))
+                : undefined;
+            },
+            fallback: (body) => ({ input_tokens: estimateInputTokens(body) }),
+          }),
+        ),
+      { parse: "none" },
     );
+}
+
+function forwardedAnthropicHeaders(headers: Headers): Record<string, string> {
+  const forwarded: Record<string, string> = {};
+  for (const name of ["anthropic-version", "anthropic-beta"]) {
+    const value = headers.get(name);
+    if (value) forwarded[name] = value;
+  }
+  return forwarded;
 }
 
 export type DataPlaneApp = ReturnType<typeof createDataPlaneApp>;

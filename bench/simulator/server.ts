@@ -5,9 +5,13 @@
 import { jsonResponse } from "./common/http.ts";
 import type { LatencyProfile, ModelProfile } from "./common/profiles.ts";
 import { createSimulatorState } from "./common/state.ts";
+import { replayRoutes } from "./control/replay-routes.ts";
 import { controlRoutes } from "./control/routes.ts";
 import { WIRE_FORMATS } from "./formats/index.ts";
 import type { FormatRoute, HttpMethod } from "./formats/wire-format.ts";
+import { DEFAULT_RECORDINGS_ROOT } from "./replay/recordings.ts";
+import { ReplayTable } from "./replay/replay-table.ts";
+import { withReplay } from "./replay/with-replay.ts";
 
 export type { LatencyProfile, ModelProfile } from "./common/profiles.ts";
 export { instantProfile, realisticProfiles } from "./common/profiles.ts";
@@ -21,6 +25,8 @@ export interface SimulatorOptions {
   profiles?: ModelProfile[];
   /** For models no profile matches: answers at once, unpaced, unless set. */
   defaultProfile?: LatencyProfile;
+  /** Where the replay mode reads recordings; this checkout's test/fixtures/provider-recordings unless set. */
+  recordingsRoot?: string;
 }
 
 export interface RunningSimulator {
@@ -61,9 +67,15 @@ function routeTable(routes: FormatRoute[]): Record<string, Partial<Record<HttpMe
 
 export function startSimulator(options: SimulatorOptions): RunningSimulator {
   const state = createSimulatorState(options.profiles, options.defaultProfile);
+  const replay = new ReplayTable();
+  const formats = WIRE_FORMATS.map((create) => withReplay(create(state), replay));
   const routes = [
-    ...WIRE_FORMATS.flatMap((create) => create(state).routes),
+    ...formats.flatMap((format) => format.routes),
     ...controlRoutes(state),
+    ...replayRoutes(replay, {
+      root: options.recordingsRoot ?? DEFAULT_RECORDINGS_ROOT,
+      formats: formats.map((format) => format.name),
+    }),
   ];
   const hostname = options.hostname ?? "127.0.0.1";
   const server = Bun.serve({

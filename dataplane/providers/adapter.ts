@@ -57,6 +57,14 @@ export interface ProviderAdapter {
     target: AdapterTarget,
     forwardHeaders: Record<string, string>,
   ): Promise<UpstreamCall>;
+  /** OpenAI-shaped embeddings (`POST …/embeddings`), body as the client sent it, `model` replaced. */
+  buildEmbeddings?(body: string, target: AdapterTarget): Promise<UpstreamCall>;
+  /** Anthropic-shaped token counting (`POST …/messages/count_tokens`), body as sent. */
+  buildCountTokens?(
+    body: string,
+    target: AdapterTarget,
+    forwardHeaders: Record<string, string>,
+  ): Promise<UpstreamCall>;
   /** A non-streaming answer's parsed JSON → canonical. */
   parseResponse(body: unknown): Converted<CanonicalResponse>;
   /** A streaming answer's raw bytes → canonical events (framing — SSE, event-stream — included). */

@@ -1,12 +1,12 @@
 // Turns a model reference (`provider/model`, a bare name, or `{model, provider}`) into the
 // provider and upstream model it names, within the caller's org (DESIGN §4 step 3).
 import { GatewayError } from "#shared/errors/gateway-error.ts";
-import { BARE_MODEL_PREFIXES, inferVendor } from "../providers/vendors.ts";
 import {
   orgScopedKey,
   type RuntimeConfig,
   type RuntimeProvider,
 } from "../snapshot/runtime-config.ts";
+import { BARE_MODEL_PREFIXES, inferVendor } from "./bare-model-prefixes.ts";
 
 export interface ResolvedTarget {
   provider: RuntimeProvider;

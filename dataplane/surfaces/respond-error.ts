@@ -1,12 +1,16 @@
 // Renders any failure in the calling surface's error shape with the request id attached.
 import { toGatewayError } from "#shared/errors/gateway-error.ts";
+import { anthropicSurface } from "./anthropic/index.ts";
 import { openAiErrorBody } from "./openai/errors.ts";
 
-export type Surface = "openai";
+export type SurfaceName = "openai" | "anthropic";
 
-const RENDERERS = { openai: openAiErrorBody } as const;
+const RENDERERS = {
+  openai: openAiErrorBody,
+  anthropic: (error) => anthropicSurface.renderError(error),
+} satisfies Record<SurfaceName, (error: ReturnType<typeof toGatewayError>) => string>;
 
-export function errorResponse(surface: Surface, error: unknown, requestId: string): Response {
+export function errorResponse(surface: SurfaceName, error: unknown, requestId: string): Response {
   const gatewayError = toGatewayError(error);
   if (gatewayError.code === "internal") {
     console.error(`request ${requestId} failed:`, error);
@@ -23,7 +27,7 @@ export function errorResponse(surface: Surface, error: unknown, requestId: strin
 
 /** Runs a surface handler with a fresh request id; every failure becomes an error response. */
 export async function serveSurface(
-  surface: Surface,
+  surface: SurfaceName,
   handler: (requestId: string) => Promise<Response> | Response,
 ): Promise<Response> {
   const requestId = crypto.randomUUID();

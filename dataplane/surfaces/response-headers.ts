@@ -1,18 +1,17 @@
 // The X-Modelux-* response headers of DESIGN §11, set in one place for every surface.
-import type { UpstreamSuccess } from "../pipeline/execute.ts";
 import type { RoutePlan } from "../routing/plan.ts";
 
 export function modeluxHeaders(
   requestId: string,
   plan: RoutePlan | null,
-  success: UpstreamSuccess | null,
+  served: { provider: string; model: string } | null,
   overheadMs: number | null,
 ): Record<string, string> {
   const headers: Record<string, string> = { "x-modelux-request-id": requestId };
   if (plan?.config) headers["x-modelux-config"] = `${plan.config.slug}@${plan.config.version}`;
-  if (success) {
-    headers["x-modelux-provider-used"] = success.attempt.provider.name;
-    headers["x-modelux-model-used"] = success.attempt.model;
+  if (served) {
+    headers["x-modelux-provider-used"] = served.provider;
+    headers["x-modelux-model-used"] = served.model;
   }
   if (overheadMs !== null) headers["x-modelux-overhead-ms"] = overheadMs.toFixed(3);
   return headers;

@@ -106,13 +106,19 @@ describe("data plane requests", () => {
   test("an unknown config is 404; an unknown bare model is 400 listing the prefixes", async () => {
     const { app } = makeApp();
     await expectOpenAiError(
-      await chat(app, JSON.stringify({ model: "@nope", messages: [] })),
+      await chat(
+        app,
+        JSON.stringify({ model: "@nope", messages: [{ role: "user", content: "hi" }] }),
+      ),
       404,
       "not_found_error",
       "@nope",
     );
     const unknown = await expectOpenAiError(
-      await chat(app, JSON.stringify({ model: "llama-3", messages: [] })),
+      await chat(
+        app,
+        JSON.stringify({ model: "llama-3", messages: [{ role: "user", content: "hi" }] }),
+      ),
       400,
       "invalid_request_error",
     );

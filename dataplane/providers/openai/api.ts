@@ -1,7 +1,40 @@
-// OpenAI's endpoint and auth. Paths are relative to the base URL, which includes `/v1`.
+// OpenAI's endpoints and auth. Base URLs include `/v1`; paths are relative to them.
 export const openAiApi = {
   shape: "openai",
   defaultBaseUrl: "https://api.openai.com/v1",
   chatPath: "/chat/completions",
+  embeddingsPath: "/embeddings",
   headers: (credential: string) => ({ authorization: `Bearer ${credential}` }),
 } as const;
+
+/** `base` + `path` without doubling or losing the slash between them. */
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, "")}${path}`;
+}
+
+/** Headers no client may set for an upstream call: auth and framing belong to the gateway. */
+const RESERVED_HEADERS = new Set([
+  "authorization",
+  "api-key",
+  "x-api-key",
+  "content-type",
+  "content-length",
+  "host",
+]);
+
+/**
+ * Request headers for an upstream call: the forwarded ones (lower-cased, reserved ones removed so
+ * a client cannot replace the provider's credential), then JSON, then the provider's auth.
+ */
+export function upstreamHeaders(
+  forwardHeaders: Record<string, string>,
+  authHeaders: Record<string, string>,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(forwardHeaders)) {
+    const lower = name.toLowerCase();
+    if (!RESERVED_HEADERS.has(lower)) headers[lower] = value;
+  }
+  headers["content-type"] = "application/json";
+  return Object.assign(headers, authHeaders);
+}

@@ -1,6 +1,7 @@
 // POST /v1/chat/completions: a deterministic answer as a `chat.completion` or a chunk stream.
 import * as v from "valibot";
 import { planAnswer } from "../../common/answer.ts";
+import type { EndpointFormat } from "../../common/endpoint.ts";
 import { openEndpoint, waitBeforeAnswer } from "../../common/endpoint.ts";
 import { streamResponse } from "../../common/event-stream.ts";
 import { jsonResponse } from "../../common/http.ts";
@@ -15,9 +16,13 @@ import { chatRequestSchema } from "./chat-request.ts";
 import { openAiInvalidRequest } from "./errors.ts";
 import { cachedPromptTokens } from "./prompt-caching.ts";
 
-export function createChatCompletionsHandler(state: SimulatorState) {
+/** `endpoint` differs for vendors serving this body shape under their own auth (Azure). */
+export function createChatCompletionsHandler(
+  state: SimulatorState,
+  endpoint: EndpointFormat = openAiEndpoint,
+) {
   return async (request: Request): Promise<Response> => {
-    const opened = await openEndpoint(request, state, openAiEndpoint);
+    const opened = await openEndpoint(request, state, endpoint);
     if (opened.kind === "answered") return opened.response;
     const parsed = v.safeParse(chatRequestSchema, opened.body);
     if (!parsed.success) return openAiInvalidRequest(describeIssue(parsed.issues));

@@ -1,0 +1,12 @@
+// The Cohere wire format: Chat v2 (`POST /v2/chat`, plain and streamed).
+import type { SimulatorState } from "../../common/state.ts";
+import type { WireFormat } from "../wire-format.ts";
+import { COHERE_FORMAT } from "./api.ts";
+import { createChatHandler } from "./chat.ts";
+
+export function createCohereFormat(state: SimulatorState): WireFormat {
+  return {
+    name: COHERE_FORMAT,
+    routes: [{ method: "POST", path: "/v2/chat", handle: createChatHandler(state) }],
+  };
+}

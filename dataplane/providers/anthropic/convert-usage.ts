@@ -1,0 +1,62 @@
+// Anthropic usage → canonical. Anthropic's `input_tokens` excludes cache reads and writes; the
+// canonical count includes them. Streams send running totals (message_start, then
+// message_delta), and a count present in a later event replaces the earlier one.
+import type { CanonicalUsage } from "#shared/canonical/response.ts";
+
+export class AnthropicUsage {
+  private input = 0;
+  private cacheRead = 0;
+  private cacheWrite = 0;
+  private output = 0;
+  private reasoning = 0;
+
+  /** Takes the counts `raw` has; returns whether it had any. */
+  update(raw: unknown): boolean {
+    if (typeof raw !== "object" || raw === null) return false;
+    const usage = raw as Record<string, unknown>;
+    let found = false;
+    const read = (key: string): number | undefined => {
+      const value = usage[key];
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return undefined;
+      found = true;
+      return value;
+    };
+    this.input = read("input_tokens") ?? this.input;
+    this.cacheRead = read("cache_read_input_tokens") ?? this.cacheRead;
+    this.cacheWrite = read("cache_creation_input_tokens") ?? this.cacheWrite;
+    this.output = read("output_tokens") ?? this.output;
+    const details = usage.output_tokens_details;
+    if (typeof details === "object" && details !== null) {
+      const thinking = (details as Record<string, unknown>).thinking_tokens;
+      if (typeof thinking === "number" && Number.isFinite(thinking) && thinking >= 0) {
+        this.reasoning = thinking;
+      }
+    }
+    return found;
+  }
+
+  /** What is known before the answer: the prompt's side. */
+  inputSide(): Partial<CanonicalUsage> {
+    return {
+      inputTokens: this.input + this.cacheRead + this.cacheWrite,
+      cacheReadTokens: this.cacheRead,
+      cacheWriteTokens: this.cacheWrite,
+    };
+  }
+
+  toCanonical(): CanonicalUsage {
+    return {
+      inputTokens: this.input + this.cacheRead + this.cacheWrite,
+      outputTokens: this.output,
+      cacheReadTokens: this.cacheRead,
+      cacheWriteTokens: this.cacheWrite,
+      reasoningTokens: this.reasoning,
+    };
+  }
+}
+
+export function convertAnthropicUsage(raw: unknown): CanonicalUsage {
+  const usage = new AnthropicUsage();
+  usage.update(raw);
+  return usage.toCanonical();
+}

@@ -1,0 +1,42 @@
+// The Anthropic adapter: Messages, translated from the canonical model or (from the Anthropic
+// surface) forwarded as the client wrote it.
+import type { ProviderAdapter } from "../adapter.ts";
+import { anthropicApi, anthropicHeaders, anthropicMessagesUrl } from "./api.ts";
+import { anthropicCapabilities } from "./capabilities.ts";
+import { convertToAnthropicBody } from "./convert-request.ts";
+import { convertAnthropicResponse } from "./convert-response.ts";
+import { parseAnthropicError } from "./errors.ts";
+import { parseAnthropicStream } from "./stream.ts";
+
+export const anthropicAdapter: ProviderAdapter = {
+  vendor: "anthropic",
+  shape: "anthropic",
+  capabilities: anthropicCapabilities,
+  defaultBaseUrl: anthropicApi.defaultBaseUrl,
+
+  async buildRequest(request, target) {
+    const converted = convertToAnthropicBody(request, target.model);
+    return {
+      value: {
+        url: anthropicMessagesUrl(target.provider.baseUrl),
+        method: "POST",
+        headers: anthropicHeaders(target.provider.credential, request.forwardHeaders),
+        body: JSON.stringify(converted.value),
+      },
+      warnings: converted.warnings,
+    };
+  },
+
+  async buildPassthrough(body, _stream, target, forwardHeaders) {
+    return {
+      url: anthropicMessagesUrl(target.provider.baseUrl),
+      method: "POST",
+      headers: anthropicHeaders(target.provider.credential, forwardHeaders),
+      body,
+    };
+  },
+
+  parseResponse: convertAnthropicResponse,
+  parseStream: parseAnthropicStream,
+  parseError: parseAnthropicError,
+};

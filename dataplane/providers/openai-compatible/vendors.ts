@@ -1,0 +1,118 @@
+// The OpenAI-compatible hosts (DESIGN §5): their public base URLs and where each departs from
+// OpenAI's Chat Completions. Adding a host is one entry here.
+import type { Capabilities } from "../adapter.ts";
+
+export interface CompatibleVendor {
+  /** Public base URL; `/chat/completions` is appended. */
+  baseUrl: string;
+  capabilities: Capabilities;
+  /** `response_format` json_object and json_schema. */
+  jsonObject: boolean;
+  jsonSchema: boolean;
+  /** Takes `reasoning_effort` (for its reasoning models; others ignore or reject it per model). */
+  reasoningEffort: boolean;
+  topK: boolean;
+  /** See ChatDialect.streamOptions. */
+  streamOptions: "send" | "omit" | "strip";
+  /** Canonical-derived fields the host rejects. */
+  unsupportedFields: readonly string[];
+}
+
+const base: Capabilities = {
+  tools: true,
+  streamingTools: true,
+  vision: false,
+  json: true,
+  thinking: false,
+  promptCaching: false,
+  documents: false,
+  embeddings: false,
+};
+
+export const OPENAI_COMPATIBLE_VENDORS = {
+  groq: {
+    baseUrl: "https://api.groq.com/openai/v1",
+    capabilities: { ...base, vision: true, thinking: true },
+    jsonObject: true,
+    jsonSchema: true,
+    reasoningEffort: true,
+    topK: false,
+    streamOptions: "send",
+    unsupportedFields: [],
+  },
+  fireworks: {
+    baseUrl: "https://api.fireworks.ai/inference/v1",
+    capabilities: { ...base, vision: true, thinking: true, promptCaching: true, embeddings: true },
+    jsonObject: true,
+    jsonSchema: true,
+    reasoningEffort: true,
+    topK: true,
+    streamOptions: "send",
+    unsupportedFields: [],
+  },
+  deepseek: {
+    // Thinking is the model (deepseek-reasoner), not a parameter; caching is automatic.
+    baseUrl: "https://api.deepseek.com",
+    capabilities: { ...base, thinking: true, promptCaching: true },
+    jsonObject: true,
+    jsonSchema: false,
+    reasoningEffort: false,
+    topK: false,
+    streamOptions: "send",
+    unsupportedFields: [],
+  },
+  xai: {
+    baseUrl: "https://api.x.ai/v1",
+    capabilities: { ...base, vision: true, thinking: true, promptCaching: true },
+    jsonObject: true,
+    jsonSchema: true,
+    reasoningEffort: true,
+    topK: false,
+    streamOptions: "send",
+    unsupportedFields: [],
+  },
+  mistral: {
+    // Rejects unknown body fields; sends usage in the last chunk unasked.
+    baseUrl: "https://api.mistral.ai/v1",
+    capabilities: { ...base, vision: true, thinking: true, documents: true, embeddings: true },
+    jsonObject: true,
+    jsonSchema: true,
+    reasoningEffort: false,
+    topK: false,
+    streamOptions: "strip",
+    unsupportedFields: ["user"],
+  },
+  cerebras: {
+    baseUrl: "https://api.cerebras.ai/v1",
+    capabilities: { ...base, thinking: true },
+    jsonObject: true,
+    jsonSchema: true,
+    reasoningEffort: true,
+    topK: false,
+    streamOptions: "send",
+    unsupportedFields: ["frequency_penalty", "presence_penalty"],
+  },
+  together: {
+    baseUrl: "https://api.together.xyz/v1",
+    capabilities: { ...base, vision: true, thinking: true, embeddings: true },
+    jsonObject: true,
+    jsonSchema: true,
+    reasoningEffort: false,
+    topK: true,
+    streamOptions: "send",
+    unsupportedFields: [],
+  },
+  perplexity: {
+    // Sonar: no function calling, JSON only by schema, usage on every chunk.
+    baseUrl: "https://api.perplexity.ai",
+    capabilities: { ...base, tools: false, streamingTools: false, vision: true },
+    jsonObject: false,
+    jsonSchema: true,
+    reasoningEffort: false,
+    topK: true,
+    streamOptions: "omit",
+    unsupportedFields: [],
+  },
+} as const satisfies Record<string, CompatibleVendor>;
+
+export type CompatibleVendorName = keyof typeof OPENAI_COMPATIBLE_VENDORS;

@@ -1,0 +1,72 @@
+// One ProviderAdapter over the Chat Completions converters, configured per vendor: OpenAI itself,
+// Azure and each OpenAI-compatible host differ only in URL, auth headers and dialect.
+import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../adapter.ts";
+import { upstreamHeaders } from "./api.ts";
+import type { ChatDialect } from "./capabilities.ts";
+import { convertToOpenAiChatBody } from "./convert-request.ts";
+import { convertOpenAiResponse } from "./convert-response.ts";
+import { parseOpenAiError } from "./errors.ts";
+import { parseOpenAiStream } from "./stream.ts";
+
+export interface ChatAdapterConfig {
+  vendor: string;
+  defaultBaseUrl: string;
+  dialect: ChatDialect;
+  /** The full URL of an endpoint for this target (base URL, deployment, query). */
+  url(target: AdapterTarget, endpoint: "chat" | "embeddings"): string;
+  authHeaders(target: AdapterTarget): Record<string, string>;
+}
+
+export function createChatCompletionsAdapter(config: ChatAdapterConfig): ProviderAdapter {
+  const { vendor, dialect } = config;
+  const call = (
+    target: AdapterTarget,
+    endpoint: "chat" | "embeddings",
+    body: string,
+    forwardHeaders: Record<string, string>,
+  ): UpstreamCall => ({
+    url: config.url(target, endpoint),
+    method: "POST",
+    headers: upstreamHeaders(forwardHeaders, config.authHeaders(target)),
+    body,
+  });
+
+  const adapter: ProviderAdapter = {
+    vendor,
+    shape: "openai",
+    capabilities: dialect.capabilities,
+    defaultBaseUrl: config.defaultBaseUrl,
+
+    async buildRequest(request, target) {
+      const converted = convertToOpenAiChatBody(request, target.model, dialect);
+      const body = JSON.stringify(converted.value);
+      return {
+        value: call(target, "chat", body, request.forwardHeaders),
+        warnings: converted.warnings,
+      };
+    },
+
+    async buildPassthrough(body, _stream, target, forwardHeaders) {
+      return call(target, "chat", passthroughBody(body, dialect), forwardHeaders);
+    },
+
+    parseResponse: (body) => convertOpenAiResponse(body, vendor),
+    parseStream: (body) => parseOpenAiStream(body, vendor),
+    parseError: (status, bodyText, headers) => parseOpenAiError(status, bodyText, headers),
+  };
+  if (dialect.capabilities.embeddings) {
+    adapter.buildEmbeddings = async (body, target) => call(target, "embeddings", body, {});
+  }
+  return adapter;
+}
+
+/**
+ * The client's body goes up unchanged, except to a vendor that rejects `stream_options` (the
+ * fast path adds it to read usage; such vendors report usage without being asked).
+ */
+function passthroughBody(body: string, dialect: ChatDialect): string {
+  if (dialect.streamOptions !== "strip" || !body.includes('"stream_options"')) return body;
+  const parsed = JSON.parse(body) as Record<string, unknown>;
+  delete parsed.stream_options;
+  return JSON.stringify(parsed);
+}

@@ -1,0 +1,211 @@
+// Canonical stream events → Messages SSE, in the order the Anthropic SDK expects: message_start
+// (with usage), content_block_start/delta/stop per block, message_delta (stop reason, usage),
+// message_stop. A block opens at its first event and closes when another starts or the message
+// ends. message_start waits for the first event after it so the input usage that follows it can
+// ride along; nothing else is held. A failure ends the stream with `event: error`.
+import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
+import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+import { type GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
+import type { SurfaceRenderOptions } from "../surface.ts";
+import { anthropicErrorBody, anthropicStreamErrorType } from "./errors.ts";
+import { messageId, toAnthropicStopReason, toAnthropicUsage } from "./render-shared.ts";
+
+const encoder = new TextEncoder();
+
+export function renderAnthropicStream(
+  events: AsyncIterable<CanonicalStreamEvent>,
+  options: SurfaceRenderOptions,
+): ReadableStream<Uint8Array> {
+  const writer = new MessageWriter(options);
+  const iterator = events[Symbol.asyncIterator]();
+  let closed = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      // Some events write nothing (usage, the held message_start); read on until one does.
+      while (!closed) {
+        let text: string;
+        let exhausted = false;
+        try {
+          const next = await iterator.next();
+          exhausted = next.done === true;
+          text = next.done ? writer.end() : writer.write(next.value);
+        } catch (error) {
+          exhausted = true;
+          text = writer.failWith(toGatewayError(error));
+        }
+        if (exhausted || writer.done) {
+          closed = true;
+          // After message_stop or an error event nothing more is read: stop the upstream.
+          if (!exhausted) void Promise.resolve(iterator.return?.()).catch(() => {});
+        }
+        if (text !== "") controller.enqueue(encoder.encode(text));
+        if (closed) controller.close();
+        else if (text !== "") return;
+      }
+    },
+    async cancel() {
+      closed = true;
+      await iterator.return?.();
+    },
+  });
+}
+
+type BlockKind = "text" | "thinking" | "tool_use" | "redacted_thinking";
+
+interface OpenBlock {
+  /** The canonical index it came from, and its index in this message. */
+  source: number;
+  index: number;
+  kind: BlockKind;
+  /** Thinking: Anthropic sends the whole signature in one delta, just before the block stops. */
+  signature: string;
+}
+
+class MessageWriter {
+  private failed = false;
+  private finished = false;
+  private started = false;
+  private id = "";
+  private model: string;
+  private readonly usage: CanonicalUsage = emptyUsage();
+  private open: OpenBlock | undefined;
+  private nextIndex = 0;
+
+  constructor(options: SurfaceRenderOptions) {
+    this.model = options.servedModel;
+  }
+
+  get done(): boolean {
+    return this.failed || this.finished;
+  }
+
+  write(event: CanonicalStreamEvent): string {
+    if (this.done) return "";
+    switch (event.type) {
+      case "message-start":
+        if (!this.started && this.id === "") {
+          this.id = event.id;
+          this.model ||= event.model;
+        }
+        return "";
+      case "usage":
+        for (const [key, value] of Object.entries(event.usage)) {
+          if (typeof value === "number") this.usage[key as keyof CanonicalUsage] = value;
+        }
+        return "";
+      case "text-delta":
+        return (
+          this.block(event.index, "text", {}) + this.delta({ type: "text_delta", text: event.text })
+        );
+      case "thinking-delta":
+        return (
+          this.block(event.index, "thinking", {}) +
+          this.delta({ type: "thinking_delta", thinking: event.text })
+        );
+      case "signature-delta": {
+        const opened = this.block(event.index, "thinking", {});
+        if (this.open) this.open.signature += event.signature;
+        return opened;
+      }
+      case "redacted-thinking":
+        return this.block(event.index, "redacted_thinking", { data: event.data });
+      case "tool-call-start":
+        return this.block(event.index, "tool_use", { id: event.id, name: event.name });
+      case "tool-call-delta":
+        // A call's arguments can only follow its own start.
+        if (this.open?.source !== event.index || this.open.kind !== "tool_use") return "";
+        return this.delta({ type: "input_json_delta", partial_json: event.argumentsDelta });
+      case "tool-call-end":
+        return this.open?.source === event.index ? this.close() : "";
+      case "message-end": {
+        this.finished = true;
+        const delta = {
+          stop_reason: toAnthropicStopReason(event.stopReason),
+          stop_sequence: event.stopSequence ?? null,
+        };
+        const usage = toAnthropicUsage(this.usage);
+        return (
+          this.start() +
+          this.close() +
+          sse("message_delta", { type: "message_delta", delta, usage }) +
+          sse("message_stop", { type: "message_stop" })
+        );
+      }
+      case "error":
+        return this.fail(anthropicStreamErrorType(event.code), event.message);
+      default:
+        return ""; // text-signature: Anthropic text blocks carry none
+    }
+  }
+
+  /** The events ran out: fine after message_stop, else the stream was cut. */
+  end(): string {
+    if (this.done) return "";
+    return this.fail("api_error", "the upstream stream ended unexpectedly");
+  }
+
+  failWith(error: GatewayError): string {
+    if (this.done) return "";
+    this.failed = true;
+    return sse("error", JSON.parse(anthropicErrorBody(error)));
+  }
+
+  private fail(type: string, message: string): string {
+    this.failed = true;
+    return sse("error", { type: "error", error: { type, message } });
+  }
+
+  private start(): string {
+    if (this.started) return "";
+    this.started = true;
+    const message = {
+      id: messageId(this.id),
+      type: "message",
+      role: "assistant",
+      model: this.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: toAnthropicUsage(this.usage),
+    };
+    return sse("message_start", { type: "message_start", message });
+  }
+
+  /** Opens the block for canonical index `source` unless it is the open one. */
+  private block(source: number, kind: BlockKind, fields: Record<string, string>): string {
+    if (this.open?.source === source && this.open.kind === kind) return "";
+    const text = this.start() + this.close();
+    const index = this.nextIndex++;
+    this.open = { source, index, kind, signature: "" };
+    const contentBlock =
+      kind === "text"
+        ? { type: kind, text: "" }
+        : kind === "thinking"
+          ? { type: kind, thinking: "", signature: "" }
+          : kind === "tool_use"
+            ? { type: kind, id: fields.id, name: fields.name, input: {} }
+            : { type: kind, data: fields.data };
+    return `${text}${sse("content_block_start", { type: "content_block_start", index, content_block: contentBlock })}`;
+  }
+
+  private delta(delta: Record<string, unknown>): string {
+    const index = this.open?.index ?? 0;
+    return sse("content_block_delta", { type: "content_block_delta", index, delta });
+  }
+
+  private close(): string {
+    const open = this.open;
+    if (!open) return "";
+    this.open = undefined;
+    let text = "";
+    if (open.signature !== "") {
+      const delta = { type: "signature_delta", signature: open.signature };
+      text = sse("content_block_delta", { type: "content_block_delta", index: open.index, delta });
+    }
+    return text + sse("content_block_stop", { type: "content_block_stop", index: open.index });
+  }
+}
+
+function sse(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}

@@ -1,0 +1,47 @@
+// A valibot failure → `invalid_request` naming the field (`messages[2].content[0].source.data: …`).
+// Of all issues, including those inside unions, the deepest names the field best.
+import type * as v from "valibot";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
+
+type Issue = v.BaseIssue<unknown>;
+type Path = Array<string | number>;
+
+export function validationError(issues: readonly Issue[]): GatewayError {
+  const [path, issue] = deepest(issues, []);
+  const param = path.length === 0 ? "body" : formatPath(path);
+  const missing = issue.input === undefined && issue.kind === "schema" && path.length > 0;
+  const problem = missing
+    ? "is required"
+    : issue.kind === "schema"
+      ? `expected ${issue.expected}, received ${issue.received}`
+      : lowerFirst(issue.message);
+  return new GatewayError("invalid_request", `${param}: ${problem}`, { param });
+}
+
+function deepest(issues: readonly Issue[], prefix: Path): [Path, Issue] {
+  let best: [Path, Issue] | undefined;
+  for (const issue of issues) {
+    const path = [...prefix, ...(issue.path ?? []).map((item) => item.key as string | number)];
+    let candidate: [Path, Issue] = [path, issue];
+    if (issue.issues?.length) {
+      // A union's own message ("expected string | Array") gives way to a deeper option's.
+      const inner = deepest(issue.issues, path);
+      if (inner[0].length > path.length) candidate = inner;
+    }
+    if (!best || candidate[0].length > best[0].length) best = candidate;
+  }
+  return best ?? [prefix, issues[0] as Issue];
+}
+
+function formatPath(path: Path): string {
+  let text = "";
+  for (const key of path) {
+    if (typeof key === "number") text += `[${key}]`;
+    else text += text === "" ? key : `.${key}`;
+  }
+  return text;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

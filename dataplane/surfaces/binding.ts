@@ -1,0 +1,25 @@
+// How the generic pipeline drives one client surface: its parser and renderers, and the pieces
+// of the same-shape fast path that depend on the surface's wire format.
+import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import type { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { ClientSurface } from "./surface.ts";
+
+export interface PassthroughBody {
+  body: string;
+  /** OpenAI: whether the client asked for the usage chunk itself (else it is stripped). */
+  clientWantsUsage: boolean;
+}
+
+export interface SurfaceBinding {
+  readonly name: "openai" | "anthropic";
+  readonly surface: ClientSurface;
+  /** The client's body with only `model` replaced (plus what reading usage needs). */
+  passthroughBody(body: Record<string, unknown>, model: string, stream: boolean): PassthroughBody;
+  /** Forwards the upstream's stream as is, reporting usage on the side. */
+  passthroughStream(
+    upstream: ReadableStream<Uint8Array>,
+    options: { clientWantsUsage: boolean; onUsage(usage: CanonicalUsage): void },
+  ): ReadableStream<Uint8Array>;
+  /** One SSE event carrying an error in this surface's shape, to end a failed stream. */
+  streamErrorEvent(error: GatewayError): Uint8Array;
+}

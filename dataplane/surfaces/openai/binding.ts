@@ -1,0 +1,29 @@
+// The OpenAI surface as the pipeline drives it. The fast path asks the upstream for the usage
+// chunk even when the client did not (it is how spend is known) and strips it again for them.
+import type { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { SurfaceBinding } from "../binding.ts";
+import { openAiErrorBody } from "./errors.ts";
+import { openAiSurface } from "./index.ts";
+import { createOpenAiPassthroughStream } from "./passthrough-stream.ts";
+
+const encoder = new TextEncoder();
+
+export const openAiBinding: SurfaceBinding = {
+  name: "openai",
+  surface: openAiSurface,
+  passthroughBody(body, model, stream) {
+    if (!stream) return { body: JSON.stringify({ ...body, model }), clientWantsUsage: true };
+    const options = (body.stream_options ?? {}) as Record<string, unknown>;
+    const clientWantsUsage = options.include_usage === true;
+    const forwarded = clientWantsUsage
+      ? body
+      : { ...body, stream_options: { ...options, include_usage: true } };
+    return { body: JSON.stringify({ ...forwarded, model }), clientWantsUsage };
+  },
+  passthroughStream(upstream, { clientWantsUsage, onUsage }) {
+    return createOpenAiPassthroughStream(upstream, { stripUsageChunk: !clientWantsUsage, onUsage });
+  },
+  streamErrorEvent(error: GatewayError) {
+    return encoder.encode(`data: ${openAiErrorBody(error)}\n\n`);
+  },
+};

@@ -1,0 +1,160 @@
+// Canonical stream events → Chat Completions SSE: `data: {chat.completion.chunk}` lines, the
+// usage chunk when the client asked for it, then `data: [DONE]`. Each event is written as it
+// arrives. A failure ends the stream with one `data: {"error":…}` line (what the OpenAI SDK
+// raises as an APIError) and no [DONE].
+import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import { emptyUsage } from "#shared/canonical/response.ts";
+import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+import {
+  ERROR_STATUS,
+  type ErrorCode,
+  GatewayError,
+  toGatewayError,
+} from "#shared/errors/gateway-error.ts";
+import type { SurfaceRenderOptions } from "../surface.ts";
+import { openAiErrorBody } from "./errors.ts";
+import { completionId, nowSeconds, toOpenAiFinishReason, toOpenAiUsage } from "./render-shared.ts";
+
+const encoder = new TextEncoder();
+
+export function renderOpenAiStream(
+  events: AsyncIterable<CanonicalStreamEvent>,
+  options: SurfaceRenderOptions,
+): ReadableStream<Uint8Array> {
+  const writer = new ChunkWriter(options);
+  const iterator = events[Symbol.asyncIterator]();
+  let closed = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      // Some events write nothing (thinking); keep reading until something is written.
+      while (!closed) {
+        let lines: string;
+        let exhausted = false;
+        try {
+          const next = await iterator.next();
+          exhausted = next.done === true;
+          lines = next.done ? writer.end() : writer.write(next.value);
+        } catch (error) {
+          exhausted = true;
+          lines = writer.fail(toGatewayError(error));
+        }
+        if (exhausted || writer.failed) {
+          closed = true;
+          // After an error event, nothing more is read: stop the upstream.
+          if (!exhausted) void Promise.resolve(iterator.return?.()).catch(() => {});
+        }
+        if (lines !== "") controller.enqueue(encoder.encode(lines));
+        if (closed) controller.close();
+        else if (lines !== "") return;
+      }
+    },
+    async cancel() {
+      closed = true;
+      await iterator.return?.();
+    },
+  });
+}
+
+class ChunkWriter {
+  failed = false;
+  private id = completionId("");
+  private readonly created = nowSeconds();
+  private prefix = "";
+  private started = false;
+  private finished = false;
+  private readonly toolIndexes = new Map<number, number>();
+  private readonly usage: CanonicalUsage = emptyUsage();
+
+  constructor(private readonly options: SurfaceRenderOptions) {
+    this.setPrefix();
+  }
+
+  write(event: CanonicalStreamEvent): string {
+    if (this.failed) return "";
+    switch (event.type) {
+      case "message-start":
+        if (this.started) return "";
+        if (event.id !== "") {
+          this.id = completionId(event.id);
+          this.setPrefix();
+        }
+        return this.start();
+      case "text-delta":
+        return this.start() + this.chunk({ content: event.text });
+      case "tool-call-start": {
+        const index = this.toolIndexes.size;
+        this.toolIndexes.set(event.index, index);
+        const call = {
+          index,
+          id: event.id,
+          type: "function",
+          function: { name: event.name, arguments: "" },
+        };
+        return this.start() + this.chunk({ tool_calls: [call] });
+      }
+      case "tool-call-delta": {
+        const index = this.toolIndexes.get(event.index);
+        if (index === undefined) return "";
+        return this.chunk({
+          tool_calls: [{ index, function: { arguments: event.argumentsDelta } }],
+        });
+      }
+      case "usage":
+        Object.assign(this.usage, event.usage);
+        return "";
+      case "message-end":
+        if (this.finished) return "";
+        this.finished = true;
+        return this.start() + this.chunk({}, toOpenAiFinishReason(event.stopReason));
+      case "error":
+        return this.fail(errorFromEvent(event));
+      default:
+        return "";
+    }
+  }
+
+  /** The events ran out: usage and [DONE] after a finished message, else an error line. */
+  end(): string {
+    if (this.failed) return "";
+    if (!this.finished) {
+      return this.fail(
+        new GatewayError("upstream_error", "the upstream stream ended unexpectedly"),
+      );
+    }
+    let lines = "";
+    if (this.options.includeUsage) {
+      lines += `${this.prefix}[],"usage":${JSON.stringify(toOpenAiUsage(this.usage))}}\n\n`;
+    }
+    return `${lines}data: [DONE]\n\n`;
+  }
+
+  fail(error: GatewayError): string {
+    if (this.failed) return "";
+    this.failed = true;
+    return `data: ${openAiErrorBody(error)}\n\n`;
+  }
+
+  /** The first chunk carries the role, as OpenAI's does. */
+  private start(): string {
+    if (this.started) return "";
+    this.started = true;
+    return this.chunk({ role: "assistant", content: "" });
+  }
+
+  private chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
+    const finish = finishReason === null ? "null" : `"${finishReason}"`;
+    return `${this.prefix}[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${finish}}]}\n\n`;
+  }
+
+  private setPrefix(): void {
+    const model = JSON.stringify(this.options.servedModel);
+    this.prefix = `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${model},"choices":`;
+  }
+}
+
+/** An `error` event's code is an upstream error kind or a gateway error code. */
+function errorFromEvent(event: { code: string; message: string }): GatewayError {
+  if (event.code in ERROR_STATUS) return new GatewayError(event.code as ErrorCode, event.message);
+  const code: ErrorCode = event.code === "timeout" ? "timeout" : "upstream_error";
+  return new GatewayError(code, event.message, { upstreamKind: event.code });
+}

@@ -1,0 +1,233 @@
+// Both surfaces end to end, as users drive them: the official `openai` and `@anthropic-ai/sdk`
+// clients with only baseURL and apiKey changed, through the data plane, to the simulator speaking
+// every vendor's wire format; streaming and not, with and without tool calls.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { hashKey } from "#shared/ids/ids.ts";
+import { sealSnapshot } from "#shared/snapshot/envelope.ts";
+import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import type { DataPlaneContext } from "../../dataplane/context.ts";
+import { createDataPlaneApp } from "../../dataplane/server.ts";
+import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
+
+const KEY = "mlx_sk_endtoendendtoendendtoend";
+const box = new SecretBox(new Uint8Array(32).fill(7));
+
+/** vendor → [provider base URL below the simulator's, model, credential] */
+const VENDORS: Record<
+  string,
+  { path: string; model: string; credential: string; options?: Record<string, unknown> }
+> = {
+  openai: { path: "/v1", model: "gpt-4o-mini", credential: "sk-sim" },
+  azure: {
+    path: "",
+    model: "gpt-4o-mini",
+    credential: "azure-sim",
+    options: { api_version: "2024-10-21" },
+  },
+  anthropic: { path: "/v1", model: "claude-haiku-4-5", credential: "sk-ant-sim" },
+  google: { path: "/v1beta", model: "gemini-2.5-flash", credential: "goog-sim" },
+  bedrock: {
+    path: "",
+    model: "anthropic.claude-3-5-haiku-20241022-v1:0",
+    credential: "AKIDSIMULATOR::secretsimulator::us-east-1",
+  },
+  cohere: { path: "/v2", model: "command-a-03-2025", credential: "co-sim" },
+  groq: { path: "/v1", model: "llama-3.3-70b-versatile", credential: "gsk-sim" },
+};
+
+const weatherTool = {
+  name: "get_weather",
+  description: "Current weather for a city",
+  parameters: {
+    type: "object" as const,
+    properties: { city: { type: "string" } },
+    required: ["city"],
+  },
+};
+
+describe("surfaces end to end through the data plane", () => {
+  let simulator: RunningSimulator;
+  let server: ReturnType<typeof Bun.serve>;
+  let openai: OpenAI;
+  let anthropic: Anthropic;
+
+  beforeAll(() => {
+    simulator = startSimulator({ port: 0 });
+    const loader = new SnapshotLoader({ secretBox: box });
+    const vendors = Object.entries(VENDORS);
+    const applied = loader.apply(
+      sealSnapshot(1, {
+        orgs: [{ id: "org_e", slug: "e", name: "E" }],
+        projects: [{ id: "prj_e", org_id: "org_e", slug: "main", settings: {} }],
+        api_keys: [
+          {
+            id: "key_e",
+            org_id: "org_e",
+            project_id: "prj_e",
+            name: "e2e",
+            key_hash: hashKey(KEY),
+            rpm_limit: null,
+            expires_at: null,
+          },
+        ],
+        providers: vendors.map(([vendor, spec]) => ({
+          id: `prv_${vendor}`,
+          org_id: "org_e",
+          name: vendor,
+          vendor,
+          base_url: `${simulator.url}${spec.path}`,
+          credential: box.encrypt(spec.credential),
+          options: spec.options ?? {},
+        })),
+        routing_configs: vendors.map(([vendor, spec], index) => ({
+          id: `rc_${index}`,
+          org_id: "org_e",
+          project_id: "prj_e",
+          slug: vendor,
+          version: 1,
+          config: { strategy: "single", model: `${vendor}/${spec.model}` },
+        })),
+        budgets: [],
+      }),
+    );
+    if (!applied.applied) throw new Error(applied.reason);
+    const context: DataPlaneContext = { nodeId: "e2e", loader, revokedKeyHashes: new Set() };
+    server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: createDataPlaneApp(context).fetch,
+    });
+    const base = `http://127.0.0.1:${server.port}`;
+    openai = new OpenAI({ baseURL: `${base}/openai/v1`, apiKey: KEY, maxRetries: 0 });
+    anthropic = new Anthropic({ baseURL: `${base}/anthropic`, apiKey: KEY, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    server?.stop(true);
+    await simulator?.stop();
+  });
+
+  describe.each(Object.keys(VENDORS))("vendor %s", (vendor) => {
+    const model = `@${vendor}`;
+
+    test("OpenAI surface, not streamed", async () => {
+      const { data, response } = await openai.chat.completions
+        .create({ model, messages: [{ role: "user", content: "Say hello" }] })
+        .withResponse();
+      expect(data.object).toBe("chat.completion");
+      expect(data.choices[0]?.message.content?.length).toBeGreaterThan(0);
+      expect(data.choices[0]?.finish_reason).toBe("stop");
+      expect(data.usage?.completion_tokens).toBeGreaterThan(0);
+      expect(response.headers.get("x-modelux-provider-used")).toBe(vendor);
+      expect(response.headers.get("x-modelux-model-used")).toBe(VENDORS[vendor]?.model ?? "");
+      expect(response.headers.get("x-modelux-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    test("OpenAI surface, streamed with usage", async () => {
+      const stream = await openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "Stream hello" }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = "";
+      let finish: string | null | undefined = null;
+      let usage: OpenAI.CompletionUsage | null | undefined = null;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? "";
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        usage = chunk.usage ?? usage;
+      }
+      expect(text.length).toBeGreaterThan(0);
+      expect(finish).toBe("stop");
+      expect(usage?.completion_tokens).toBeGreaterThan(0);
+    });
+
+    test("OpenAI surface, tool call streamed and not", async () => {
+      const request = {
+        model,
+        messages: [{ role: "user" as const, content: "What is the weather in Paris?" }],
+        tools: [{ type: "function" as const, function: weatherTool }],
+      };
+      const plain = await openai.chat.completions.create(request);
+      const call = plain.choices[0]?.message.tool_calls?.[0];
+      expect(plain.choices[0]?.finish_reason).toBe("tool_calls");
+      expect(call?.type === "function" && call.function.name).toBe("get_weather");
+      expect(call?.type === "function" && typeof JSON.parse(call.function.arguments).city).toBe(
+        "string",
+      );
+
+      const stream = await openai.chat.completions.create({ ...request, stream: true });
+      let name = "";
+      let args = "";
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta?.tool_calls?.[0];
+        name += delta?.function?.name ?? "";
+        args += delta?.function?.arguments ?? "";
+      }
+      expect(name).toBe("get_weather");
+      expect(typeof JSON.parse(args).city).toBe("string");
+    });
+
+    test("Anthropic surface, not streamed", async () => {
+      const { data, response } = await anthropic.messages
+        .create({ model, max_tokens: 256, messages: [{ role: "user", content: "Say hello" }] })
+        .withResponse();
+      expect(data.type).toBe("message");
+      const text = data.content.find((block) => block.type === "text");
+      expect(text?.type === "text" && text.text.length).toBeGreaterThan(0);
+      expect(data.stop_reason).toBe("end_turn");
+      expect(data.usage.output_tokens).toBeGreaterThan(0);
+      expect(response.headers.get("x-modelux-provider-used")).toBe(vendor);
+    });
+
+    test("Anthropic surface, streamed", async () => {
+      const stream = anthropic.messages.stream({
+        model,
+        max_tokens: 256,
+        messages: [{ role: "user", content: "Stream hello" }],
+      });
+      let deltas = "";
+      stream.on("text", (text) => {
+        deltas += text;
+      });
+      const final = await stream.finalMessage();
+      const text = final.content.find((block) => block.type === "text");
+      expect(deltas.length).toBeGreaterThan(0);
+      expect(text?.type === "text" && text.text).toBe(deltas);
+      expect(final.stop_reason).toBe("end_turn");
+      expect(final.usage.output_tokens).toBeGreaterThan(0);
+    });
+
+    test("Anthropic surface, tool call streamed and not", async () => {
+      const request = {
+        model,
+        max_tokens: 256,
+        messages: [{ role: "user" as const, content: "What is the weather in Paris?" }],
+        tools: [
+          {
+            name: weatherTool.name,
+            description: weatherTool.description,
+            input_schema: weatherTool.parameters,
+          },
+        ],
+      };
+      const plain = await anthropic.messages.create(request);
+      const use = plain.content.find((block) => block.type === "tool_use");
+      expect(plain.stop_reason).toBe("tool_use");
+      expect(use?.type === "tool_use" && use.name).toBe("get_weather");
+      expect(use?.type === "tool_use" && typeof (use.input as { city: unknown }).city).toBe(
+        "string",
+      );
+
+      const final = await anthropic.messages.stream(request).finalMessage();
+      const streamed = final.content.find((block) => block.type === "tool_use");
+      expect(final.stop_reason).toBe("tool_use");
+      expect(
+        streamed?.type === "tool_use" && typeof (streamed.input as { city: unknown }).city,
+      ).toBe("string");
+    });
+  });
+});
