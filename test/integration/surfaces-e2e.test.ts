@@ -4,39 +4,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { SecretBox } from "#shared/crypto/secret-box.ts";
-import { hashKey } from "#shared/ids/ids.ts";
-import { sealSnapshot } from "#shared/snapshot/envelope.ts";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
-import type { DataPlaneContext } from "../../dataplane/context.ts";
-import { createDataPlaneApp } from "../../dataplane/server.ts";
-import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
-
-const KEY = "mlx_sk_endtoendendtoendendtoend";
-const box = new SecretBox(new Uint8Array(32).fill(7));
-
-/** vendor → [provider base URL below the simulator's, model, credential] */
-const VENDORS: Record<
-  string,
-  { path: string; model: string; credential: string; options?: Record<string, unknown> }
-> = {
-  openai: { path: "/v1", model: "gpt-4o-mini", credential: "sk-sim" },
-  azure: {
-    path: "",
-    model: "gpt-4o-mini",
-    credential: "azure-sim",
-    options: { api_version: "2024-10-21" },
-  },
-  anthropic: { path: "/v1", model: "claude-haiku-4-5", credential: "sk-ant-sim" },
-  google: { path: "/v1beta", model: "gemini-2.5-flash", credential: "goog-sim" },
-  bedrock: {
-    path: "",
-    model: "anthropic.claude-3-5-haiku-20241022-v1:0",
-    credential: "AKIDSIMULATOR::secretsimulator::us-east-1",
-  },
-  cohere: { path: "/v2", model: "command-a-03-2025", credential: "co-sim" },
-  groq: { path: "/v1", model: "llama-3.3-70b-versatile", credential: "gsk-sim" },
-};
+import {
+  type GatewayHarness,
+  HARNESS_KEY,
+  HARNESS_VENDORS,
+  startGatewayHarness,
+} from "../support/gateway-harness.ts";
 
 const weatherTool = {
   name: "get_weather",
@@ -49,67 +22,26 @@ const weatherTool = {
 };
 
 describe("surfaces end to end through the data plane", () => {
-  let simulator: RunningSimulator;
-  let server: ReturnType<typeof Bun.serve>;
+  let harness: GatewayHarness;
   let openai: OpenAI;
   let anthropic: Anthropic;
 
   beforeAll(() => {
-    simulator = startSimulator({ port: 0 });
-    const loader = new SnapshotLoader({ secretBox: box });
-    const vendors = Object.entries(VENDORS);
-    const applied = loader.apply(
-      sealSnapshot(1, {
-        orgs: [{ id: "org_e", slug: "e", name: "E" }],
-        projects: [{ id: "prj_e", org_id: "org_e", slug: "main", settings: {} }],
-        api_keys: [
-          {
-            id: "key_e",
-            org_id: "org_e",
-            project_id: "prj_e",
-            name: "e2e",
-            key_hash: hashKey(KEY),
-            rpm_limit: null,
-            expires_at: null,
-          },
-        ],
-        providers: vendors.map(([vendor, spec]) => ({
-          id: `prv_${vendor}`,
-          org_id: "org_e",
-          name: vendor,
-          vendor,
-          base_url: `${simulator.url}${spec.path}`,
-          credential: box.encrypt(spec.credential),
-          options: spec.options ?? {},
-        })),
-        routing_configs: vendors.map(([vendor, spec], index) => ({
-          id: `rc_${index}`,
-          org_id: "org_e",
-          project_id: "prj_e",
-          slug: vendor,
-          version: 1,
-          config: { strategy: "single", model: `${vendor}/${spec.model}` },
-        })),
-        budgets: [],
-      }),
-    );
-    if (!applied.applied) throw new Error(applied.reason);
-    const context: DataPlaneContext = { nodeId: "e2e", loader, revokedKeyHashes: new Set() };
-    server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      fetch: createDataPlaneApp(context).fetch,
+    harness = startGatewayHarness();
+    openai = new OpenAI({
+      baseURL: `${harness.baseUrl}/openai/v1`,
+      apiKey: HARNESS_KEY,
+      maxRetries: 0,
     });
-    const base = `http://127.0.0.1:${server.port}`;
-    openai = new OpenAI({ baseURL: `${base}/openai/v1`, apiKey: KEY, maxRetries: 0 });
-    anthropic = new Anthropic({ baseURL: `${base}/anthropic`, apiKey: KEY, maxRetries: 0 });
+    anthropic = new Anthropic({
+      baseURL: `${harness.baseUrl}/anthropic`,
+      apiKey: HARNESS_KEY,
+      maxRetries: 0,
+    });
   });
-  afterAll(async () => {
-    server?.stop(true);
-    await simulator?.stop();
-  });
+  afterAll(() => harness.stop());
 
-  describe.each(Object.keys(VENDORS))("vendor %s", (vendor) => {
+  describe.each(Object.keys(HARNESS_VENDORS))("vendor %s", (vendor) => {
     const model = `@${vendor}`;
 
     test("OpenAI surface, not streamed", async () => {
@@ -121,7 +53,9 @@ describe("surfaces end to end through the data plane", () => {
       expect(data.choices[0]?.finish_reason).toBe("stop");
       expect(data.usage?.completion_tokens).toBeGreaterThan(0);
       expect(response.headers.get("x-modelux-provider-used")).toBe(vendor);
-      expect(response.headers.get("x-modelux-model-used")).toBe(VENDORS[vendor]?.model ?? "");
+      expect(response.headers.get("x-modelux-model-used")).toBe(
+        HARNESS_VENDORS[vendor]?.model ?? "",
+      );
       expect(response.headers.get("x-modelux-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     });
 

@@ -109,9 +109,7 @@ export function toAnswerRequest(request: MessagesRequest): AnswerRequest {
         parameters: tool.input_schema ?? {},
       })),
     toolChoice: toolChoiceOf(request),
-    responseFormat: request.output_format
-      ? { kind: "json_schema", schema: request.output_format.schema }
-      : { kind: "text" },
+    responseFormat: responseFormatOf(request),
     maxTokens: request.max_tokens,
     stopSequences: request.stop_sequences ?? [],
     reasoning:
@@ -119,4 +117,9 @@ export function toAnswerRequest(request: MessagesRequest): AnswerRequest {
         ? { budgetTokens: thinking.budget_tokens }
         : undefined,
   };
+}
+
+function responseFormatOf(request: MessagesRequest): AnswerRequest["responseFormat"] {
+  const format = request.output_config?.format ?? request.output_format;
+  return format ? { kind: "json_schema", schema: format.schema } : { kind: "text" };
 }

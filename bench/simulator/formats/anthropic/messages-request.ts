@@ -79,7 +79,9 @@ export const messagesRequestSchema = v.pipe(
     ),
     stream: v.optional(v.boolean()),
     stop_sequences: v.optional(v.array(v.string())),
+    /** The structured-outputs beta's field; `output_config.format` is the current one. */
     output_format: v.optional(outputFormat),
+    output_config: v.optional(v.looseObject({ format: v.optional(outputFormat) })),
   }),
   v.forward(
     v.check(

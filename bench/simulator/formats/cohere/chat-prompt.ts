@@ -62,7 +62,9 @@ function toolChoiceOf(request: ChatRequest): ToolChoice {
 }
 
 export function toAnswerRequest(request: ChatRequest): AnswerRequest {
-  const lastUser = request.messages.findLast((message) => message.role === "user");
+  // After a tool result the model answers it; only a user's own turn can prompt a tool call.
+  const last = request.messages.at(-1);
+  const lastUser = last?.role === "user" ? last : undefined;
   const thinking = request.thinking;
   return {
     seedText: `${request.model}\n${JSON.stringify(request.messages)}`,

@@ -63,7 +63,9 @@ function responseFormatOf(request: ChatRequest): ResponseFormat {
 }
 
 export function toAnswerRequest(request: ChatRequest): AnswerRequest {
-  const lastUser = request.messages.findLast((message) => message.role === "user");
+  // After a tool result the model answers it; only a user's own turn can prompt a tool call.
+  const last = request.messages.at(-1);
+  const lastUser = last?.role === "user" ? last : undefined;
   const stop = request.stop;
   const effort = request.reasoning_effort;
   return {

@@ -1,0 +1,98 @@
+// A data plane serving one project whose routing configs `@<vendor>` reach every vendor through
+// the simulator, for tests that drive the surfaces end to end.
+
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { hashKey } from "#shared/ids/ids.ts";
+import { sealSnapshot } from "#shared/snapshot/envelope.ts";
+import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import type { DataPlaneContext } from "../../dataplane/context.ts";
+import { createDataPlaneApp } from "../../dataplane/server.ts";
+import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
+
+export const HARNESS_KEY = "mlx_sk_harnessharnessharness01";
+
+/** Each vendor's provider: base URL path below the simulator, model, credential, options. */
+export const HARNESS_VENDORS: Record<
+  string,
+  { path: string; model: string; credential: string; options?: Record<string, unknown> }
+> = {
+  openai: { path: "/v1", model: "gpt-4o-mini", credential: "sk-sim" },
+  azure: {
+    path: "",
+    model: "gpt-4o-mini",
+    credential: "azure-sim",
+    options: { api_version: "2024-10-21" },
+  },
+  anthropic: { path: "/v1", model: "claude-sonnet-4-5", credential: "sk-ant-sim" },
+  google: { path: "/v1beta", model: "gemini-2.5-flash", credential: "goog-sim" },
+  bedrock: {
+    path: "",
+    model: "anthropic.claude-sonnet-4-5-v1:0",
+    credential: "AKIDSIMULATOR::secretsimulator::us-east-1",
+  },
+  cohere: { path: "/v2", model: "command-a-reasoning-08-2025", credential: "co-sim" },
+  groq: { path: "/v1", model: "llama-3.3-70b-versatile", credential: "gsk-sim" },
+};
+
+export interface GatewayHarness {
+  simulator: RunningSimulator;
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export function startGatewayHarness(): GatewayHarness {
+  const box = new SecretBox(new Uint8Array(32).fill(7));
+  const simulator = startSimulator({ port: 0 });
+  const loader = new SnapshotLoader({ secretBox: box });
+  const vendors = Object.entries(HARNESS_VENDORS);
+  const applied = loader.apply(
+    sealSnapshot(1, {
+      orgs: [{ id: "org_h", slug: "h", name: "H" }],
+      projects: [{ id: "prj_h", org_id: "org_h", slug: "main", settings: {} }],
+      api_keys: [
+        {
+          id: "key_h",
+          org_id: "org_h",
+          project_id: "prj_h",
+          name: "harness",
+          key_hash: hashKey(HARNESS_KEY),
+          rpm_limit: null,
+          expires_at: null,
+        },
+      ],
+      providers: vendors.map(([vendor, spec]) => ({
+        id: `prv_${vendor}`,
+        org_id: "org_h",
+        name: vendor,
+        vendor,
+        base_url: `${simulator.url}${spec.path}`,
+        credential: box.encrypt(spec.credential),
+        options: spec.options ?? {},
+      })),
+      routing_configs: vendors.map(([vendor, spec], index) => ({
+        id: `rc_${index}`,
+        org_id: "org_h",
+        project_id: "prj_h",
+        slug: vendor,
+        version: 1,
+        config: { strategy: "single", model: `${vendor}/${spec.model}` },
+      })),
+      budgets: [],
+    }),
+  );
+  if (!applied.applied) throw new Error(applied.reason);
+  const context: DataPlaneContext = { nodeId: "harness", loader, revokedKeyHashes: new Set() };
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: createDataPlaneApp(context).fetch,
+  });
+  return {
+    simulator,
+    baseUrl: `http://127.0.0.1:${server.port}`,
+    async stop() {
+      server.stop(true);
+      await simulator.stop();
+    },
+  };
+}
