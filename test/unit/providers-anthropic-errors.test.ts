@@ -35,7 +35,8 @@ describe("parseError", () => {
     const error = parse(name);
     expect(error.kind).toBe(kind as never);
     expect(error.status).toBe(status);
-    expect(error.message).toBe((cases[name]?.body as { error: { message: string } }).error.message);
+    const body = cases[name]?.body as { error: { message: string } } | undefined;
+    expect(error.message).toBe(body?.error.message as string);
   });
 
   test("429 carries retry-after", () => {

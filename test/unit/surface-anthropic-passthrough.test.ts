@@ -17,7 +17,10 @@ import {
 
 function sseText(lines: string[], lineEnding = "\n"): string {
   return lines
-    .map((line) => `event: ${(JSON.parse(line) as { type: string }).type}${lineEnding}data: ${line}${lineEnding}${lineEnding}`)
+    .map(
+      (line) =>
+        `event: ${(JSON.parse(line) as { type: string }).type}${lineEnding}data: ${line}${lineEnding}${lineEnding}`,
+    )
     .join("");
 }
 
@@ -29,7 +32,9 @@ describe("createAnthropicPassthroughStream", () => {
       for (const pieceSize of [3, 61, 4096]) {
         const usages: CanonicalUsage[] = [];
         const output = await readAll(
-          createAnthropicPassthroughStream(bytesStream(text, pieceSize), { onUsage: (usage) => usages.push(usage) }),
+          createAnthropicPassthroughStream(bytesStream(text, pieceSize), {
+            onUsage: (usage) => usages.push(usage),
+          }),
         );
         expect(output).toBe(text);
         const messages = splitMessages(lines);
@@ -46,20 +51,32 @@ describe("createAnthropicPassthroughStream", () => {
     const first = sseText(lines.slice(0, 1));
     const second = sseText(lines.slice(1, 2));
     let upstream!: ReadableStreamDefaultController<Uint8Array>;
-    const source = new ReadableStream<Uint8Array>({ start: (controller) => void (upstream = controller) });
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        upstream = controller;
+      },
+    });
     const usages: CanonicalUsage[] = [];
-    const reader = createAnthropicPassthroughStream(source, { onUsage: (usage) => usages.push(usage) }).getReader();
+    const reader = createAnthropicPassthroughStream(source, {
+      onUsage: (usage) => usages.push(usage),
+    }).getReader();
     const encoder = new TextEncoder();
     const decoder = new TextDecoder();
 
     upstream.enqueue(encoder.encode(first + second.slice(0, 20)));
     expect(decoder.decode((await reader.read()).value)).toBe(first);
     expect(usages).toEqual([
-      { inputTokens: 12, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      {
+        inputTokens: 12,
+        outputTokens: 1,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        reasoningTokens: 0,
+      },
     ]);
     upstream.enqueue(encoder.encode(second.slice(20)));
     expect(decoder.decode((await reader.read()).value)).toBe(second);
-    upstream.enqueue(encoder.encode("event: ping\ndata: {\"type\":\"ping\"}"));
+    upstream.enqueue(encoder.encode('event: ping\ndata: {"type":"ping"}'));
     upstream.close();
     expect(decoder.decode((await reader.read()).value)).toBe('event: ping\ndata: {"type":"ping"}');
     expect((await reader.read()).done).toBe(true);
@@ -71,7 +88,9 @@ describe("createAnthropicPassthroughStream", () => {
     const usages: CanonicalUsage[] = [];
     for (const pieceSize of [1, 2, 3]) {
       const output = await readAll(
-        createAnthropicPassthroughStream(bytesStream(text, pieceSize), { onUsage: (usage) => usages.push(usage) }),
+        createAnthropicPassthroughStream(bytesStream(text, pieceSize), {
+          onUsage: (usage) => usages.push(usage),
+        }),
       );
       expect(output).toBe(text);
       expect(usages.at(-1)).toMatchObject({ inputTokens: 61, outputTokens: 2 });
@@ -79,9 +98,14 @@ describe("createAnthropicPassthroughStream", () => {
   });
 
   test("an error event passes through untouched", async () => {
-    const text = 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
+    const text =
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
     const usages: CanonicalUsage[] = [];
-    const output = await readAll(createAnthropicPassthroughStream(bytesStream(text, 9), { onUsage: (usage) => usages.push(usage) }));
+    const output = await readAll(
+      createAnthropicPassthroughStream(bytesStream(text, 9), {
+        onUsage: (usage) => usages.push(usage),
+      }),
+    );
     expect(output).toBe(text);
     expect(usages).toEqual([]);
   });

@@ -13,7 +13,11 @@ import { createAnthropicPassthroughStream } from "../../dataplane/surfaces/anthr
 import type { SurfaceRenderOptions } from "../../dataplane/surfaces/surface.ts";
 import { collect, fold, readAll } from "./providers-anthropic-helpers.ts";
 
-const options: SurfaceRenderOptions = { requestedModel: "@default", servedModel: "claude-x", includeUsage: true };
+const options: SurfaceRenderOptions = {
+  requestedModel: "@default",
+  servedModel: "claude-x",
+  includeUsage: true,
+};
 
 function parsesCleanly(body: unknown): void {
   try {
@@ -30,7 +34,13 @@ const validRequest = {
   max_tokens: 100,
   system: [{ type: "text", text: "s", cache_control: { type: "ephemeral" } }],
   messages: [
-    { role: "user", content: [{ type: "text", text: "hi" }, { type: "image", source: { type: "url", url: "u" } }] },
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "hi" },
+        { type: "image", source: { type: "url", url: "u" } },
+      ],
+    },
     { role: "assistant", content: [{ type: "tool_use", id: "t", name: "n", input: {} }] },
     { role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: "ok" }] },
   ],
@@ -50,7 +60,10 @@ const mutated = fc
       const keys = Object.keys(node);
       const key = keys[step % keys.length];
       if (key === undefined) break;
-      if (position === steps.length - 1 || typeof (node as Record<string, unknown>)[key] !== "object") {
+      if (
+        position === steps.length - 1 ||
+        typeof (node as Record<string, unknown>)[key] !== "object"
+      ) {
         (node as Record<string, unknown>)[key] = replacement;
         break;
       }
@@ -62,7 +75,9 @@ const mutated = fc
 describe("parseRequest properties", () => {
   test("arbitrary JSON: a canonical request or invalid_request, nothing else", () => {
     fc.assert(fc.property(fc.jsonValue(), parsesCleanly), { numRuns: 500 });
-    fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue()), parsesCleanly), { numRuns: 500 });
+    fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue()), parsesCleanly), {
+      numRuns: 500,
+    });
   });
 
   test("near-valid requests: the same", () => {
@@ -82,12 +97,25 @@ const block: fc.Arbitrary<AssistantContent> = fc.oneof(
     .record({
       id: fc.stringMatching(/^toolu_[a-zA-Z0-9]{1,12}$/),
       name: fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_-]{0,20}$/),
-      input: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+      input: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), {
+        maxKeys: 4,
+      }),
     })
-    .map((value) => ({ type: "tool-use" as const, ...value, input: JSON.parse(JSON.stringify(value.input)) })),
+    .map((value) => ({
+      type: "tool-use" as const,
+      ...value,
+      input: JSON.parse(JSON.stringify(value.input)),
+    })),
 );
 
-const STOP_REASONS: StopReason[] = ["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal"];
+const STOP_REASONS: StopReason[] = [
+  "end_turn",
+  "max_tokens",
+  "stop_sequence",
+  "tool_use",
+  "pause_turn",
+  "refusal",
+];
 const response: fc.Arbitrary<CanonicalResponse> = fc
   .record({
     id: fc.stringMatching(/^msg_[a-zA-Z0-9]{1,20}$/),
@@ -118,13 +146,20 @@ function eventsOf(canonical: CanonicalResponse, cut: number): CanonicalStreamEve
     const at = value.length === 0 ? 0 : cut % (value.length + 1);
     return at === 0 ? [value] : [value.slice(0, at), value.slice(at)];
   };
-  const events: CanonicalStreamEvent[] = [{ type: "message-start", id: canonical.id, model: canonical.model }];
+  const events: CanonicalStreamEvent[] = [
+    { type: "message-start", id: canonical.id, model: canonical.model },
+  ];
   canonical.content.forEach((item, index) => {
-    if (item.type === "text") for (const piece of pieces(item.text)) events.push({ type: "text-delta", index, text: piece });
+    if (item.type === "text")
+      for (const piece of pieces(item.text))
+        events.push({ type: "text-delta", index, text: piece });
     else if (item.type === "thinking") {
-      for (const piece of pieces(item.text)) events.push({ type: "thinking-delta", index, text: piece });
-      for (const piece of pieces(item.signature ?? "")) events.push({ type: "signature-delta", index, signature: piece });
-    } else if (item.type === "redacted-thinking") events.push({ type: "redacted-thinking", index, data: item.data });
+      for (const piece of pieces(item.text))
+        events.push({ type: "thinking-delta", index, text: piece });
+      for (const piece of pieces(item.signature ?? ""))
+        events.push({ type: "signature-delta", index, signature: piece });
+    } else if (item.type === "redacted-thinking")
+      events.push({ type: "redacted-thinking", index, data: item.data });
     else {
       events.push({ type: "tool-call-start", index, id: item.id, name: item.name });
       for (const piece of pieces(JSON.stringify(item.input))) {
@@ -138,11 +173,17 @@ function eventsOf(canonical: CanonicalResponse, cut: number): CanonicalStreamEve
   return events;
 }
 
+function carriesSomething(item: AssistantContent): boolean {
+  if (item.type === "text") return item.text !== "";
+  if (item.type === "thinking") return item.text !== "" || Boolean(item.signature);
+  return true;
+}
+
 async function* fromArray(events: CanonicalStreamEvent[]): AsyncGenerator<CanonicalStreamEvent> {
   for (const event of events) yield event;
 }
 
-function sdkReading(body: () => BodyInit): Anthropic {
+function sdkReading(body: () => ReadableStream<Uint8Array>): Anthropic {
   return new Anthropic({
     apiKey: "mlx_sk_test",
     baseURL: "http://modelux.test/anthropic",
@@ -155,11 +196,16 @@ describe("renderStream properties", () => {
   test("the SDK's accumulation of the stream is the rendered response", async () => {
     await fc.assert(
       fc.asyncProperty(response, fc.nat(), async (canonical, cut) => {
-        const client = sdkReading(() => anthropicSurface.renderStream(fromArray(eventsOf(canonical, cut)), options));
+        const client = sdkReading(() =>
+          anthropicSurface.renderStream(fromArray(eventsOf(canonical, cut)), options),
+        );
         const message = await client.messages
           .stream({ model: "@default", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
           .finalMessage();
-        const expected = anthropicSurface.renderResponse(canonical, options) as Record<string, unknown>;
+        const expected = anthropicSurface.renderResponse(canonical, options) as Record<
+          string,
+          unknown
+        >;
         expect(message.id).toBe(expected.id as string);
         expect(message.content).toEqual(expected.content as never);
         expect(message.stop_reason).toBe(expected.stop_reason as never);
@@ -172,14 +218,21 @@ describe("renderStream properties", () => {
   test("the adapter reads the rendered stream back into the canonical response", async () => {
     await fc.assert(
       fc.asyncProperty(response, fc.nat(), async (canonical, cut) => {
-        const rendered = anthropicSurface.renderStream(fromArray(eventsOf(canonical, cut)), options);
+        const rendered = anthropicSurface.renderStream(
+          fromArray(eventsOf(canonical, cut)),
+          options,
+        );
         const folded = fold(await collect(anthropicAdapter.parseStream(rendered)));
         expect(folded.errors).toEqual([]);
-        // Empty text carries no delta and an empty signature none either: nothing to read back.
+        // Empty text and an empty signature carry no delta: an empty block leaves nothing to read.
         const readable = canonical.content
-          .filter((item) => item.type !== "text" || item.text !== "")
-          .map((item) => (item.type === "thinking" && !item.signature ? { type: "thinking", text: item.text } : item));
-        expect(folded.content.filter((item) => item.type !== "text" || item.text !== "")).toEqual(readable);
+          .map((item) =>
+            item.type === "thinking" && !item.signature
+              ? { type: "thinking" as const, text: item.text }
+              : item,
+          )
+          .filter(carriesSomething);
+        expect(folded.content.filter(carriesSomething)).toEqual(readable);
         expect(folded.usage).toEqual(canonical.usage);
       }),
       { numRuns: 150 },
@@ -192,22 +245,34 @@ describe("renderStream properties", () => {
       model: "claude-x",
       content: [{ type: "text", text: "héllo wörld ✓" }],
       stopReason: "end_turn",
-      usage: { inputTokens: 10, outputTokens: 3, cacheReadTokens: 4, cacheWriteTokens: 2, reasoningTokens: 0 },
+      usage: {
+        inputTokens: 10,
+        outputTokens: 3,
+        cacheReadTokens: 4,
+        cacheWriteTokens: 2,
+        reasoningTokens: 0,
+      },
     };
-    const bytes = new TextEncoder().encode(await readAll(anthropicSurface.renderStream(fromArray(eventsOf(canonical, 3)), options)));
+    const bytes = new TextEncoder().encode(
+      await readAll(anthropicSurface.renderStream(fromArray(eventsOf(canonical, 3)), options)),
+    );
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(fc.nat(bytes.length), { maxLength: 12 }), async (cuts) => {
         const points = [0, ...cuts.sort((a, b) => a - b), bytes.length];
         const source = new ReadableStream<Uint8Array>({
           start(controller) {
-            for (let i = 1; i < points.length; i++) controller.enqueue(bytes.slice(points[i - 1], points[i]));
+            for (let i = 1; i < points.length; i++)
+              controller.enqueue(bytes.slice(points[i - 1], points[i]));
             controller.close();
           },
         });
         let last: unknown;
-        const output = await new Response(
-          createAnthropicPassthroughStream(source, { onUsage: (usage) => void (last = usage) }),
-        ).arrayBuffer();
+        const passed = createAnthropicPassthroughStream(source, {
+          onUsage: (usage) => {
+            last = usage;
+          },
+        });
+        const output = await new Response(passed).arrayBuffer();
         expect(new Uint8Array(output)).toEqual(bytes);
         expect(last).toEqual(canonical.usage);
       }),

@@ -23,7 +23,11 @@ const options: SurfaceRenderOptions = {
   includeUsage: true,
 };
 
-function sdkAnswering(body: () => BodyInit, contentType: string, status = 200): Anthropic {
+function sdkAnswering(
+  body: () => string | ReadableStream<Uint8Array>,
+  contentType: string,
+  status = 200,
+): Anthropic {
   return new Anthropic({
     apiKey: "mlx_sk_test",
     baseURL: "http://modelux.test/anthropic",
@@ -36,7 +40,11 @@ async function* fromArray(events: CanonicalStreamEvent[]): AsyncGenerator<Canoni
   for (const event of events) yield event;
 }
 
-const params = { model: "@default", max_tokens: 1024, messages: [{ role: "user" as const, content: "hi" }] };
+const params = {
+  model: "@default",
+  max_tokens: 1024,
+  messages: [{ role: "user" as const, content: "hi" }],
+};
 
 const response: CanonicalResponse = {
   id: "chatcmpl-123",
@@ -48,7 +56,13 @@ const response: CanonicalResponse = {
     { type: "tool-use", id: "toolu_1", name: "weather", input: { city: "Paris" } },
   ],
   stopReason: "tool_use",
-  usage: { inputTokens: 120, outputTokens: 30, cacheReadTokens: 100, cacheWriteTokens: 10, reasoningTokens: 12 },
+  usage: {
+    inputTokens: 120,
+    outputTokens: 30,
+    cacheReadTokens: 100,
+    cacheWriteTokens: 10,
+    reasoningTokens: 12,
+  },
 };
 
 const expectedContent = [
@@ -60,14 +74,19 @@ const expectedContent = [
 
 /** The events an adapter would emit for `response`, with the usage at the end as OpenAI sends it. */
 function eventsOf(canonical: CanonicalResponse, usageFirst = false): CanonicalStreamEvent[] {
-  const events: CanonicalStreamEvent[] = [{ type: "message-start", id: canonical.id, model: canonical.model }];
-  if (usageFirst) events.push({ type: "usage", usage: { inputTokens: canonical.usage.inputTokens } });
+  const events: CanonicalStreamEvent[] = [
+    { type: "message-start", id: canonical.id, model: canonical.model },
+  ];
+  if (usageFirst)
+    events.push({ type: "usage", usage: { inputTokens: canonical.usage.inputTokens } });
   canonical.content.forEach((block, index) => {
     if (block.type === "text") events.push({ type: "text-delta", index, text: block.text });
     else if (block.type === "thinking") {
       events.push({ type: "thinking-delta", index, text: block.text });
-      if (block.signature) events.push({ type: "signature-delta", index, signature: block.signature });
-    } else if (block.type === "redacted-thinking") events.push({ type: "redacted-thinking", index, data: block.data });
+      if (block.signature)
+        events.push({ type: "signature-delta", index, signature: block.signature });
+    } else if (block.type === "redacted-thinking")
+      events.push({ type: "redacted-thinking", index, data: block.data });
     else {
       events.push({ type: "tool-call-start", index, id: block.id, name: block.name });
       const json = JSON.stringify(block.input);
@@ -94,33 +113,56 @@ describe("renderResponse", () => {
       content: expectedContent,
       stop_reason: "tool_use",
       stop_sequence: null,
-      usage: { input_tokens: 10, cache_creation_input_tokens: 10, cache_read_input_tokens: 100, output_tokens: 30 },
+      usage: {
+        input_tokens: 10,
+        cache_creation_input_tokens: 10,
+        cache_read_input_tokens: 100,
+        output_tokens: 30,
+      },
     } as never);
   });
 
   test("stop reasons without an Anthropic twin, and stop sequences", () => {
     const render = (stopReason: CanonicalResponse["stopReason"], stopSequence?: string) =>
-      anthropicSurface.renderResponse({ ...response, stopReason, ...(stopSequence && { stopSequence }) }, options) as {
+      anthropicSurface.renderResponse(
+        { ...response, stopReason, ...(stopSequence && { stopSequence }) },
+        options,
+      ) as {
         stop_reason: string;
         stop_sequence: string | null;
       };
     expect(render("content_filter").stop_reason).toBe("refusal");
     expect(render("other").stop_reason).toBe("end_turn");
     expect(render("pause_turn").stop_reason).toBe("pause_turn");
-    expect(render("stop_sequence", "END")).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: "END" });
+    expect(render("stop_sequence", "END")).toMatchObject({
+      stop_reason: "stop_sequence",
+      stop_sequence: "END",
+    });
   });
 });
 
 describe("renderStream", () => {
   test("the exact event sequence, one block at a time", async () => {
-    const text = await readAll(anthropicSurface.renderStream(fromArray(eventsOf(response, true)), options));
+    const text = await readAll(
+      anthropicSurface.renderStream(fromArray(eventsOf(response, true)), options),
+    );
     const names = [...text.matchAll(/^event: (\w+)$/gm)].map((match) => match[1]);
     expect(names).toEqual([
       "message_start",
-      ...["content_block_start", "content_block_delta", "content_block_delta", "content_block_stop"],
+      ...[
+        "content_block_start",
+        "content_block_delta",
+        "content_block_delta",
+        "content_block_stop",
+      ],
       ...["content_block_start", "content_block_stop"],
       ...["content_block_start", "content_block_delta", "content_block_stop"],
-      ...["content_block_start", "content_block_delta", "content_block_delta", "content_block_stop"],
+      ...[
+        "content_block_start",
+        "content_block_delta",
+        "content_block_delta",
+        "content_block_stop",
+      ],
       "message_delta",
       "message_stop",
     ]);
@@ -160,7 +202,9 @@ describe("renderStream", () => {
     ];
     for (const [folder, name] of cases) {
       const lines = splitMessages(await chunkLines(folder, name))[0] ?? [];
-      const original = await sdkAnswering(() => sseBody(lines), "text/event-stream").messages.stream(params).finalMessage();
+      const original = await sdkAnswering(() => sseBody(lines), "text/event-stream")
+        .messages.stream(params)
+        .finalMessage();
       const events = anthropicAdapter.parseStream(sseBody(lines));
       const rendered = await sdkAnswering(
         () => anthropicSurface.renderStream(events, { ...options, servedModel: original.model }),
@@ -171,7 +215,11 @@ describe("renderStream", () => {
       const known = original.content.filter((block) =>
         ["text", "thinking", "redacted_thinking", "tool_use"].includes(block.type),
       );
-      expect(rendered.content).toEqual(known.map((block) => (block.type === "text" ? { type: "text", text: block.text } : block)) as never);
+      expect(rendered.content).toEqual(
+        known.map((block) =>
+          block.type === "text" ? { type: "text", text: block.text } : block,
+        ) as never,
+      );
       expect(rendered.id).toBe(original.id);
       expect(rendered.stop_reason).toBe(original.stop_reason);
       expect(rendered.usage).toMatchObject({
@@ -202,15 +250,27 @@ describe("renderStream", () => {
 
   test("events that run out before message-end, or that throw, end with an error event", async () => {
     const cut = await readAll(
-      anthropicSurface.renderStream(fromArray([{ type: "message-start", id: "msg_1", model: "m" }, { type: "text-delta", index: 0, text: "Hi" }]), options),
+      anthropicSurface.renderStream(
+        fromArray([
+          { type: "message-start", id: "msg_1", model: "m" },
+          { type: "text-delta", index: 0, text: "Hi" },
+        ]),
+        options,
+      ),
     );
-    expect(cut.endsWith('event: error\ndata: {"type":"error","error":{"type":"api_error","message":"the upstream stream ended unexpectedly"}}\n\n')).toBe(true);
+    expect(
+      cut.endsWith(
+        'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"the upstream stream ended unexpectedly"}}\n\n',
+      ),
+    ).toBe(true);
     async function* throwing(): AsyncGenerator<CanonicalStreamEvent> {
       yield { type: "message-start", id: "msg_1", model: "m" };
       throw new GatewayError("timeout", "upstream timed out");
     }
     const thrown = await readAll(anthropicSurface.renderStream(throwing(), options));
-    expect(thrown).toBe('event: error\ndata: {"type":"error","error":{"type":"timeout_error","message":"upstream timed out"}}\n\n');
+    expect(thrown).toBe(
+      'event: error\ndata: {"type":"error","error":{"type":"timeout_error","message":"upstream timed out"}}\n\n',
+    );
   });
 
   test("a client that leaves stops the events", async () => {
@@ -233,13 +293,24 @@ describe("renderStream", () => {
 describe("renderError", () => {
   test("Anthropic's shape and type names", () => {
     const body = (error: GatewayError) => JSON.parse(anthropicSurface.renderError(error));
-    expect(body(new GatewayError("invalid_request", "max_tokens: is required", { param: "max_tokens" }))).toEqual({
+    expect(
+      body(new GatewayError("invalid_request", "max_tokens: is required", { param: "max_tokens" })),
+    ).toEqual({
       type: "error",
       error: { type: "invalid_request_error", message: "max_tokens: is required" },
     });
-    const types = (["authentication", "forbidden", "not_found", "rate_limited", "internal", "upstream_error", "unavailable", "timeout"] as const).map(
-      (code) => body(new GatewayError(code, "m")).error.type,
-    );
+    const types = (
+      [
+        "authentication",
+        "forbidden",
+        "not_found",
+        "rate_limited",
+        "internal",
+        "upstream_error",
+        "unavailable",
+        "timeout",
+      ] as const
+    ).map((code) => body(new GatewayError(code, "m")).error.type);
     expect(types).toEqual([
       "authentication_error",
       "permission_error",
@@ -253,24 +324,40 @@ describe("renderError", () => {
   });
 
   test("402 carries the budget when the budget check attached it, and the SDK raises it", async () => {
-    const budget = { name: "team-ml", spend_usd: 105, cap_usd: 100, period: "monthly", period_resets_at: "2026-05-01T00:00:00Z" };
-    const error = new GatewayError("budget_exceeded", 'budget "team-ml" exceeded ($105.00 / $100.00)', {
-      budget,
-    } as GatewayError["details"]);
+    const budget = {
+      name: "team-ml",
+      spend_usd: 105,
+      cap_usd: 100,
+      period: "monthly",
+      period_resets_at: "2026-05-01T00:00:00Z",
+    };
+    const error = new GatewayError(
+      "budget_exceeded",
+      'budget "team-ml" exceeded ($105.00 / $100.00)',
+      {
+        budget,
+      } as GatewayError["details"],
+    );
     const rendered = anthropicSurface.renderError(error);
     expect(JSON.parse(rendered)).toEqual({
       type: "error",
-      error: { type: "budget_exceeded", message: 'budget "team-ml" exceeded ($105.00 / $100.00)', code: 402, budget },
+      error: {
+        type: "budget_exceeded",
+        message: 'budget "team-ml" exceeded ($105.00 / $100.00)',
+        code: 402,
+        budget,
+      },
     });
     const failure = await sdkAnswering(() => rendered, "application/json", 402)
       .messages.create(params)
       .catch((caught: unknown) => caught);
     expect(failure).toBeInstanceOf(Anthropic.APIError);
     expect((failure as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
-    expect(JSON.parse(anthropicSurface.renderError(new GatewayError("budget_exceeded", "over")))).toEqual({
+    expect(
+      JSON.parse(anthropicSurface.renderError(new GatewayError("budget_exceeded", "over"))),
+    ).toEqual({
       type: "error",
       error: { type: "budget_exceeded", message: "over", code: 402 },
     });
   });
 });
-

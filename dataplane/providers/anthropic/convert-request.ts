@@ -36,32 +36,14 @@ export function convertToAnthropicBody(
       return text;
     });
   const tools = request.tools.map((tool) => convertTool(tool, model, warnings));
-  let toolChoice = request.toolChoice;
-  let outputConfig: Record<string, unknown> | undefined;
-
-  const format = request.responseFormat;
-  if (format?.type === "json-schema" && supportsStructuredOutputs(model)) {
-    outputConfig = { format: { type: "json_schema", schema: format.schema } };
-  } else if (format?.type === "json-schema" && format.schema.type === "object") {
-    tools.push({
-      name: JSON_TOOL_NAME,
-      description: format.description ?? "Answer with JSON matching this schema.",
-      input_schema: format.schema,
-    });
-    if (toolChoice && toolChoice.type !== "auto") {
-      warnings.push(lossy("tool_choice", "replaced by the tool that carries the JSON answer"));
-    }
-    toolChoice = { type: "tool", name: JSON_TOOL_NAME };
-  } else if (format && format.type !== "text") {
-    const schema =
-      format.type === "json-schema"
-        ? ` It must match this JSON schema: ${JSON.stringify(format.schema)}`
-        : "";
-    system.push({ type: "text", text: `${JSON_MODE_INSTRUCTION}${schema}` });
-    warnings.push(
-      lossy("response_format", "asked for by a system instruction; anthropic does not enforce it"),
-    );
-  }
+  const answer: JsonAnswer = {
+    system,
+    tools,
+    toolChoice: request.toolChoice,
+    outputConfig: undefined,
+  };
+  shapeJsonAnswer(request.responseFormat, model, answer, warnings);
+  const { toolChoice, outputConfig } = answer;
 
   const body: Record<string, unknown> = { model };
   const thinking = thinkingBudget(request, model, toolChoice, warnings);
@@ -99,6 +81,48 @@ export function convertToAnthropicBody(
   if (request.frequencyPenalty !== undefined) warnings.push(dropped("frequency_penalty", TARGET));
   for (const field of Object.keys(request.openAiOnly)) warnings.push(dropped(field, TARGET));
   return { value: body, warnings };
+}
+
+interface JsonAnswer {
+  system: Array<Record<string, unknown>>;
+  tools: Array<Record<string, unknown>>;
+  toolChoice: CanonicalRequest["toolChoice"];
+  outputConfig: Record<string, unknown> | undefined;
+}
+
+/**
+ * A JSON answer: structured outputs where the model has them; else a forced tool for an object
+ * schema; else (plain JSON mode, non-object schemas on older models) a system instruction.
+ */
+function shapeJsonAnswer(
+  format: CanonicalRequest["responseFormat"],
+  model: string,
+  answer: JsonAnswer,
+  warnings: ConversionWarning[],
+): void {
+  if (!format || format.type === "text") return;
+  if (format.type === "json-schema" && supportsStructuredOutputs(model)) {
+    answer.outputConfig = { format: { type: "json_schema", schema: format.schema } };
+  } else if (format.type === "json-schema" && format.schema.type === "object") {
+    answer.tools.push({
+      name: JSON_TOOL_NAME,
+      description: format.description ?? "Answer with JSON matching this schema.",
+      input_schema: format.schema,
+    });
+    if (answer.toolChoice && answer.toolChoice.type !== "auto") {
+      warnings.push(lossy("tool_choice", "replaced by the tool that carries the JSON answer"));
+    }
+    answer.toolChoice = { type: "tool", name: JSON_TOOL_NAME };
+  } else {
+    const schema =
+      format.type === "json-schema"
+        ? ` It must match this JSON schema: ${JSON.stringify(format.schema)}`
+        : "";
+    answer.system.push({ type: "text", text: `${JSON_MODE_INSTRUCTION}${schema}` });
+    warnings.push(
+      lossy("response_format", "asked for by a system instruction; anthropic does not enforce it"),
+    );
+  }
 }
 
 function convertTool(

@@ -85,8 +85,9 @@ export class AnthropicStreamState {
     const id = typeof message.id === "string" ? message.id : "";
     if (this.messageId !== undefined) {
       // The same message announced twice is harmless; a different one spliced in is not.
-      if (id !== this.messageId)
+      if (id !== this.messageId) {
         this.fail(out, "a second message started mid-stream", "upstream_error");
+      }
       return;
     }
     this.messageId = id;
@@ -95,8 +96,9 @@ export class AnthropicStreamState {
       id,
       model: typeof message.model === "string" ? message.model : "",
     });
-    if (this.usage.update(message.usage))
+    if (this.usage.update(message.usage)) {
       out.push({ type: "usage", usage: this.usage.inputSide() });
+    }
     if (typeof message.stop_reason === "string") this.stopReason = message.stop_reason;
     // Continuations of a paused turn may arrive with their blocks already in message_start.
     const content = Array.isArray(message.content) ? message.content : [];
@@ -127,10 +129,12 @@ export class AnthropicStreamState {
         return;
       case "thinking":
         this.blocks.set(key, { kind: "thinking", index });
-        if (block.thinking !== "")
+        if (block.thinking !== "") {
           out.push({ type: "thinking-delta", index, text: block.thinking });
-        if (block.signature)
+        }
+        if (block.signature) {
           out.push({ type: "signature-delta", index, signature: block.signature });
+        }
         return;
       case "redacted_thinking":
         this.blocks.set(key, { kind: "other", index });
@@ -159,8 +163,9 @@ export class AnthropicStreamState {
         out.push({ type: "thinking-delta", index, text: delta.thinking });
       }
     } else if (delta.type === "signature_delta" && typeof delta.signature === "string") {
-      if (block.kind === "thinking")
+      if (block.kind === "thinking") {
         out.push({ type: "signature-delta", index, signature: delta.signature });
+      }
     } else if (delta.type === "input_json_delta" && typeof delta.partial_json === "string") {
       const text = delta.partial_json;
       if (text === "" || (block.kind !== "tool" && block.kind !== "json")) return;

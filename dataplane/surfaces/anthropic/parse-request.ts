@@ -86,8 +86,9 @@ export function parseAnthropicRequest(
   if (request.top_k != null) canonical.topK = request.top_k;
   if (request.stop_sequences?.length) canonical.stopSequences = request.stop_sequences;
   const format = request.output_config?.format ?? request.output_format;
-  if (format)
+  if (format) {
     canonical.responseFormat = { type: "json-schema", name: "response", schema: format.schema };
+  }
   convertThinking(request, canonical, warnings);
 
   const metadata = request.metadata;
