@@ -1,8 +1,10 @@
 // `bun run controlplane`: owns Postgres, publishes config snapshots to the fleet over NATS.
 import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
-import { controlPlaneSchema, readSettingsOrExit } from "#shared/env/settings.ts";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { controlPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
 import { openPostgres } from "./db/client.ts";
+import { createManagement } from "./management.ts";
 import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
 import { createControlPlaneApp } from "./server.ts";
 
@@ -11,11 +13,27 @@ const log = createLogger("controlplane");
 const database = openPostgres(settings.DATABASE_URL);
 const connection = connectNatsWithRetry(settings.NATS_URL, "modelux-controlplane", log);
 
+// Validated by the settings schema, so it decodes.
+const secretBox = new SecretBox(decodeSecretKey(settings.MODELUX_SECRET_KEY) as Uint8Array);
+const management = createManagement({
+  db: database.db,
+  secretBox,
+  settings,
+  log,
+  publishControl: async (event) => {
+    const bus = connection.current();
+    // The snapshot without the key still reaches the fleet once NATS is back.
+    if (!bus) throw new Error("NATS is not connected; the next snapshot carries the change");
+    await bus.publishControl(event);
+  },
+});
+
 let publisher: SnapshotPublisher | null = null;
 const app = createControlPlaneApp({
   database,
   snapshotVersion: () => publisher?.latest?.version ?? null,
   isBusConnected: () => connection.current()?.isConnected() ?? false,
+  management: management.app,
 });
 const server = Bun.serve({
   hostname: settings.MODELUX_HOST,
@@ -23,6 +41,7 @@ const server = Bun.serve({
   fetch: app.fetch,
 });
 log(`listening on http://${server.hostname}:${server.port}`);
+management.start();
 
 connection.ready
   .then(async (bus) => {
@@ -44,6 +63,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
     log(`${signal}: shutting down`);
     await publisher?.stop();
+    await management.stop();
     await server.stop(true);
     await connection.close();
     await database.close();

@@ -1,5 +1,5 @@
-// The control plane's HTTP app. Health and readiness here; the Management API (issue 5) mounts
-// its modules on this instance.
+// The control plane's HTTP app: health and readiness, and the Management API with the MCP
+// server when given (controlplane/management.ts).
 import { Elysia } from "elysia";
 import type { DatabaseHandle } from "./db/client.ts";
 
@@ -8,10 +8,14 @@ export interface ControlPlaneDependencies {
   /** The version the fleet was last handed, null before the first publish. */
   snapshotVersion: () => number | null;
   isBusConnected: () => boolean;
+  /** /manage/v1, /manage/docs and /mcp. */
+  management?: Elysia;
 }
 
 export function createControlPlaneApp(dependencies: ControlPlaneDependencies) {
-  return new Elysia()
+  const app = new Elysia();
+  if (dependencies.management) app.use(dependencies.management);
+  return app
     .get("/healthz", () => ({ status: "ok" }))
     .get("/readyz", async () => {
       const databaseUp = await dependencies.database.ping();

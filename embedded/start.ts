@@ -7,6 +7,7 @@ import type { EmbeddedSettings } from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
 import { startSimulator } from "../bench/simulator/server.ts";
 import { openPglite } from "../controlplane/db/client.ts";
+import { createManagement } from "../controlplane/management.ts";
 import { SnapshotPublisher } from "../controlplane/publisher/snapshot-publisher.ts";
 import { type DevSeed, seedDevelopment } from "../controlplane/seed/dev-seed.ts";
 import { createControlPlaneApp } from "../controlplane/server.ts";
@@ -54,6 +55,13 @@ export async function startEmbedded(
     log,
   });
   await publisher.start();
+  const management = createManagement({
+    db: database.db,
+    secretBox,
+    settings,
+    log,
+    publishControl: (event) => bus.publishControl(event),
+  });
   const controlPlane = Bun.serve({
     hostname: settings.MODELUX_HOST,
     port: settings.CONTROLPLANE_PORT,
@@ -61,8 +69,10 @@ export async function startEmbedded(
       database,
       snapshotVersion: () => publisher.latest?.version ?? null,
       isBusConnected: () => bus.isConnected(),
+      management: management.app,
     }).fetch,
   });
+  management.start();
   const dataPlane = await startDataPlane({
     nodeId: "embedded",
     hostname: settings.MODELUX_HOST,
@@ -81,6 +91,7 @@ export async function startEmbedded(
     keysFile,
     async stop() {
       await dataPlane.stop();
+      await management.stop();
       await publisher.stop();
       await controlPlane.stop(true);
       await bus.close();

@@ -56,6 +56,22 @@ const common = {
   MODELUX_DATA_DIR: v.optional(v.string(), ".modelux"),
 };
 
+/** The Management API, MCP server and webhook delivery (DESIGN §10); both control plane modes. */
+const management = {
+  /** Requests per minute a management key may make unless the key sets its own limit. */
+  MODELUX_MANAGEMENT_RPM: positiveInt(60),
+  /** How long adding or rotating a provider waits for the upstream to answer the check. */
+  MODELUX_PROVIDER_VERIFY_TIMEOUT_MS: positiveInt(5000),
+  /** How often the delivery worker looks for due webhook deliveries. */
+  MODELUX_WEBHOOK_POLL_MS: positiveInt(1000),
+  /** First retry delay; each further retry doubles it (with jitter), capped at 6 h. */
+  MODELUX_WEBHOOK_BACKOFF_BASE_MS: positiveInt(30_000),
+  /** A delivery still failing this long after it was created is marked failed. */
+  MODELUX_WEBHOOK_RETRY_WINDOW_MS: positiveInt(24 * 60 * 60 * 1000),
+  /** Longest one delivery attempt waits for the receiver. */
+  MODELUX_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+};
+
 export const controlPlaneSchema = v.object({
   ...common,
   DATABASE_URL: url(["postgres", "postgresql"]),
@@ -64,6 +80,7 @@ export const controlPlaneSchema = v.object({
   CONTROLPLANE_PORT: port(8081),
   /** Safety net for changes made behind the notifier's back; LISTEN/NOTIFY does the fast path. */
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
+  ...management,
 });
 
 export const dataPlaneSchema = v.object({
@@ -84,6 +101,7 @@ export const embeddedSchema = v.object({
   MODELUX_DEV_PROXY_KEY: v.optional(proxyKey),
   MODELUX_DEV_MANAGEMENT_KEY: v.optional(managementKey),
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
+  ...management,
   /** When set, the seeded provider of that vendor calls the real API instead of the simulator. */
   OPENAI_API_KEY: v.optional(v.string()),
   ANTHROPIC_API_KEY: v.optional(v.string()),
@@ -115,6 +133,8 @@ export type ControlPlaneSettings = v.InferOutput<typeof controlPlaneSchema>;
 export type DataPlaneSettings = v.InferOutput<typeof dataPlaneSchema>;
 export type EmbeddedSettings = v.InferOutput<typeof embeddedSchema>;
 export type SimulatorSettings = v.InferOutput<typeof simulatorSchema>;
+/** What the Management API and webhook delivery read, whichever mode runs them. */
+export type ManagementSettings = Pick<ControlPlaneSettings, keyof typeof management>;
 
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {

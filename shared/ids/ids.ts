@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   budgetEvent: "bev",
   webhook: "whk",
   webhookDelivery: "whd",
+  webhookEvent: "evt",
   experiment: "exp",
   auditEntry: "aud",
 } as const;

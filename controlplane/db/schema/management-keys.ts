@@ -1,4 +1,4 @@
-import { index, pgTable, text } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { createdAt, timestampColumn } from "./columns.ts";
 import { memberRole, members } from "./members.ts";
 import { orgs } from "./orgs.ts";
@@ -16,6 +16,8 @@ export const managementKeys = pgTable(
     role: memberRole("role").notNull(),
     key_hash: text("key_hash").notNull().unique(),
     key_prefix: text("key_prefix").notNull(),
+    /** Requests per minute; null means the MODELUX_MANAGEMENT_RPM default. */
+    rpm_limit: integer("rpm_limit"),
     expires_at: timestampColumn("expires_at"),
     revoked_at: timestampColumn("revoked_at"),
     last_used_at: timestampColumn("last_used_at"),

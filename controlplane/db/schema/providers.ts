@@ -20,10 +20,21 @@ export const providers = pgTable(
     /** Vendor options: api_version, deployments, region, … */
     options: jsonb("options").$type<Record<string, unknown>>().notNull().default({}),
     status: text("status").notNull().default("active"),
+    /** Last successful check of the credential against the upstream. */
     verified_at: timestampColumn("verified_at"),
+    /** The outcome of the last check, successful or not (never the credential itself). */
+    last_verification: jsonb("last_verification").$type<ProviderVerification>(),
     ...timestamps,
   },
   (table) => [uniqueIndex("providers_org_name_unique").on(table.org_id, table.name)],
 );
+
+export interface ProviderVerification {
+  checked_at: string;
+  ok: boolean;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+}
 
 export type ProviderRow = typeof providers.$inferSelect;

@@ -18,6 +18,11 @@ export const webhookDeliveries = pgTable(
     next_attempt_at: timestampColumn("next_attempt_at").notNull().defaultNow(),
     last_status_code: integer("last_status_code"),
     last_error: text("last_error"),
+    /** The start of the receiver's answer to the last attempt, for people debugging it. */
+    last_response_body: text("last_response_body"),
+    last_attempt_at: timestampColumn("last_attempt_at"),
+    /** Set on a manual replay: the delivery this one repeats. */
+    replay_of: text("replay_of"),
     delivered_at: timestampColumn("delivered_at"),
     created_at: createdAt(),
   },

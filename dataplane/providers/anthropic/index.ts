@@ -36,6 +36,15 @@ export const anthropicAdapter: ProviderAdapter = {
     };
   },
 
+  async buildCountTokens(body, target, forwardHeaders) {
+    return {
+      url: `${anthropicMessagesUrl(target.provider.baseUrl)}/count_tokens`,
+      method: "POST",
+      headers: anthropicHeaders(target.provider.credential, forwardHeaders),
+      body,
+    };
+  },
+
   parseResponse: convertAnthropicResponse,
   parseStream: parseAnthropicStream,
   parseError: parseAnthropicError,

@@ -11,7 +11,10 @@ export const anthropicBinding: SurfaceBinding = {
   name: "anthropic",
   surface: anthropicSurface,
   passthroughBody(body, model) {
-    return { body: JSON.stringify({ ...body, model }), clientWantsUsage: true };
+    return {
+      body: JSON.stringify({ ...withoutModeluxMetadata(body), model }),
+      clientWantsUsage: true,
+    };
   },
   passthroughStream(upstream, { onUsage }) {
     return createAnthropicPassthroughStream(upstream, { onUsage });
@@ -20,3 +23,24 @@ export const anthropicBinding: SurfaceBinding = {
     return encoder.encode(`event: error\ndata: ${anthropicSurface.renderError(error)}\n\n`);
   },
 };
+
+/**
+ * `metadata.conversation_id` and `metadata.trace_id` are modelux's fallbacks for its headers
+ * (DESIGN §11); Anthropic accepts only `user_id` there, so they stop at the gateway.
+ */
+function withoutModeluxMetadata(body: Record<string, unknown>): Record<string, unknown> {
+  const metadata = body.metadata;
+  if (!metadata || typeof metadata !== "object" || Array.isArray(metadata)) return body;
+  const {
+    conversation_id: _conversation,
+    trace_id: _trace,
+    ...kept
+  } = metadata as Record<string, unknown>;
+  if (Object.keys(kept).length === Object.keys(metadata).length) return body;
+  return Object.keys(kept).length > 0 ? { ...body, metadata: kept } : withoutKey(body, "metadata");
+}
+
+function withoutKey(body: Record<string, unknown>, key: string): Record<string, unknown> {
+  const { [key]: _dropped, ...rest } = body;
+  return rest;
+}

@@ -1,0 +1,85 @@
+// The Management API's errors: the closed set of shared/errors, plus what a management caller
+// needs to act on one (the resource and id that was not found or conflicts, the fields that failed
+// validation). Rendered to `{"error": {type, message, code, …}}` here and nowhere else.
+import * as v from "valibot";
+import { type ErrorCode, GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
+
+export interface FieldProblem {
+  /** Dotted path into the input, e.g. `body.scope.value` or `query.limit`. */
+  field: string;
+  message: string;
+}
+
+export class ManagementError extends GatewayError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly extra: {
+      resource?: string;
+      id?: string;
+      fields?: FieldProblem[];
+      retryAfterSeconds?: number;
+    } = {},
+  ) {
+    super(code, message, { retryAfterSeconds: extra.retryAfterSeconds });
+  }
+}
+
+export const notFound = (resource: string, id: string) =>
+  new ManagementError("not_found", `${resource} ${id} not found`, { resource, id });
+
+export const conflict = (message: string, resource?: string, id?: string) =>
+  new ManagementError("conflict", message, { resource, id });
+
+export const forbidden = (message: string) => new ManagementError("forbidden", message);
+
+export const invalidField = (field: string, message: string) =>
+  new ManagementError("invalid_request", `${field}: ${message}`, {
+    fields: [{ field, message }],
+  });
+
+export const errorBodySchema = v.object({
+  error: v.object({
+    type: v.pipe(v.string(), v.description("One of the closed error types, e.g. not_found.")),
+    message: v.string(),
+    code: v.pipe(v.number(), v.integer(), v.description("The HTTP status.")),
+    resource: v.optional(v.string()),
+    id: v.optional(v.string()),
+    fields: v.optional(v.array(v.object({ field: v.string(), message: v.string() }))),
+  }),
+});
+export type ErrorBody = v.InferOutput<typeof errorBodySchema>;
+
+/** Status, body and headers for any thrown value; unknown errors become a bare 500. */
+export function renderError(thrown: unknown): {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+} {
+  const error = toGatewayError(thrown);
+  const extra = error instanceof ManagementError ? error.extra : {};
+  const body: ErrorBody = {
+    error: { type: error.code, message: error.message, code: error.status },
+  };
+  if (extra.resource) body.error.resource = extra.resource;
+  if (extra.id) body.error.id = extra.id;
+  if (extra.fields?.length) body.error.fields = extra.fields;
+  const headers: Record<string, string> = {};
+  const retryAfter = extra.retryAfterSeconds ?? error.details.retryAfterSeconds;
+  if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+  return { status: error.status, body, headers };
+}
+
+/** Valibot issues → one invalid_request error naming every failing field. */
+export function validationError(
+  part: "params" | "query" | "body",
+  issues: readonly v.BaseIssue<unknown>[],
+): ManagementError {
+  const fields = issues.map((issue) => ({
+    field: [part, ...(issue.path ?? []).map((item) => String(item.key))].join("."),
+    // A strict object's "expected never" is an unknown field; say so.
+    message: issue.expected === "never" ? "unknown field" : issue.message,
+  }));
+  const summary = fields.map((problem) => `${problem.field}: ${problem.message}`).join("; ");
+  return new ManagementError("invalid_request", `invalid request: ${summary}`, { fields });
+}

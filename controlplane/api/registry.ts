@@ -1,0 +1,32 @@
+// Every Management API operation, by feature. The REST routes, the OpenAPI document and the MCP
+// tools are all generated from this one list.
+import { apiKeyOperations } from "../modules/api-keys/index.ts";
+import { auditLogOperations } from "../modules/audit-log/index.ts";
+import { budgetOperations } from "../modules/budgets/index.ts";
+import { managementKeyOperations } from "../modules/management-keys/index.ts";
+import { memberOperations } from "../modules/members/index.ts";
+import { orgOperations } from "../modules/orgs/index.ts";
+import { projectOperations } from "../modules/projects/index.ts";
+import { providerOperations } from "../modules/providers/index.ts";
+import { routingConfigOperations } from "../modules/routing-configs/index.ts";
+import { setupStatusOperations } from "../modules/setup-status/index.ts";
+import { webhookDeliveryOperations } from "../modules/webhook-deliveries/index.ts";
+import { webhookOperations } from "../modules/webhooks/index.ts";
+import type { Operation } from "./operation.ts";
+
+export const FEATURES: Record<string, Operation[]> = {
+  "setup-status": setupStatusOperations,
+  orgs: orgOperations,
+  members: memberOperations,
+  projects: projectOperations,
+  "api-keys": apiKeyOperations,
+  "management-keys": managementKeyOperations,
+  providers: providerOperations,
+  "routing-configs": routingConfigOperations,
+  budgets: budgetOperations,
+  webhooks: webhookOperations,
+  "webhook-deliveries": webhookDeliveryOperations,
+  "audit-log": auditLogOperations,
+};
+
+export const OPERATIONS: Operation[] = Object.values(FEATURES).flat();

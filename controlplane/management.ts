@@ -1,0 +1,126 @@
+// Assembles the Management API (REST under /manage/v1, its OpenAPI document and docs page), the
+// MCP server at /mcp, and their background work: the webhook delivery worker and housekeeping
+// of idempotency keys and rate-limit windows. Both control plane modes start it the same way.
+import { Elysia } from "elysia";
+import type { ControlEvent } from "#shared/bus/envelopes.ts";
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import type { ManagementSettings } from "#shared/env/settings.ts";
+import type { Logger } from "#shared/log.ts";
+import packageJson from "../package.json" with { type: "json" };
+import { docsPage } from "./api/docs-page.ts";
+import { ManagementError, renderError } from "./api/errors.ts";
+import type { ManagementRuntime } from "./api/execute.ts";
+import { deleteExpiredIdempotencyKeys } from "./api/idempotency.ts";
+import { buildOpenApiDocument } from "./api/openapi.ts";
+import { deleteOldRateLimitWindows } from "./api/rate-limit.ts";
+import { FEATURES, OPERATIONS } from "./api/registry.ts";
+import { featureRoutes, MANAGEMENT_PREFIX } from "./api/rest.ts";
+import type { Database } from "./db/client.ts";
+import { createMcpHandler } from "./mcp/server.ts";
+import { createProviderCheck, type ProviderCheck } from "./modules/providers/verify.ts";
+import { WebhookDeliveryWorker } from "./webhooks/delivery-worker.ts";
+
+export interface ManagementOptions {
+  db: Database;
+  secretBox: SecretBox;
+  settings: ManagementSettings;
+  /** Publishes a control event to the fleet; rejects when the bus is not connected. */
+  publishControl(event: ControlEvent): Promise<void>;
+  log: Logger;
+  /** Tests inject a check; the default calls the vendor. */
+  verifyProvider?: ProviderCheck;
+  /** How webhook deliveries are sent (tests may wrap it). */
+  fetch?: typeof fetch;
+}
+
+export interface Management {
+  /** Mount on the control plane's Elysia app. */
+  app: Elysia;
+  worker: WebhookDeliveryWorker;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const HOUSEKEEPING_MS = 10 * 60 * 1000;
+
+export function createManagement(options: ManagementOptions): Management {
+  const { db, settings, log } = options;
+  const worker = new WebhookDeliveryWorker({
+    db,
+    secretBox: options.secretBox,
+    pollMs: settings.MODELUX_WEBHOOK_POLL_MS,
+    backoffBaseMs: settings.MODELUX_WEBHOOK_BACKOFF_BASE_MS,
+    retryWindowMs: settings.MODELUX_WEBHOOK_RETRY_WINDOW_MS,
+    timeoutMs: settings.MODELUX_WEBHOOK_TIMEOUT_MS,
+    log,
+    fetch: options.fetch,
+  });
+  const runtime: ManagementRuntime = {
+    db,
+    services: {
+      secretBox: options.secretBox,
+      settings,
+      publishControl: options.publishControl,
+      verifyProvider:
+        options.verifyProvider ??
+        createProviderCheck({ timeoutMs: settings.MODELUX_PROVIDER_VERIFY_TIMEOUT_MS }),
+      deliverWebhookNow: (id) => worker.deliverNow(id),
+      log,
+    },
+  };
+  const version = packageJson.version;
+  const document = buildOpenApiDocument(OPERATIONS, version);
+  const mcp = createMcpHandler(runtime, OPERATIONS, version);
+
+  const app = new Elysia({ name: "management" })
+    .get(`${MANAGEMENT_PREFIX}/openapi.json`, () => document)
+    .get(
+      "/manage/docs",
+      () =>
+        new Response(docsPage(`${MANAGEMENT_PREFIX}/openapi.json`), {
+          headers: { "content-type": "text/html; charset=utf-8" },
+        }),
+    )
+    .all("/mcp", ({ request }) => mcp(request), { parse: "none" });
+  for (const [feature, operations] of Object.entries(FEATURES)) {
+    app.use(featureRoutes(feature, operations, runtime));
+  }
+  // Unknown paths under the API answer in its error shape, not Elysia's plain text.
+  app.all(
+    `${MANAGEMENT_PREFIX}/*`,
+    ({ request }) => {
+      const rendered = renderError(
+        new ManagementError(
+          "not_found",
+          `no operation at ${request.method} ${new URL(request.url).pathname}`,
+        ),
+      );
+      return Response.json(rendered.body, { status: rendered.status });
+    },
+    { parse: "none" },
+  );
+
+  let housekeeping: ReturnType<typeof setInterval> | null = null;
+  const sweep = async () => {
+    await deleteExpiredIdempotencyKeys(db).catch((error) =>
+      log(`idempotency sweep failed: ${(error as Error).message}`),
+    );
+    await deleteOldRateLimitWindows(db).catch((error) =>
+      log(`rate-limit sweep failed: ${(error as Error).message}`),
+    );
+  };
+
+  return {
+    app: app as unknown as Elysia,
+    worker,
+    start() {
+      worker.start();
+      housekeeping ??= setInterval(sweep, HOUSEKEEPING_MS);
+    },
+    async stop() {
+      if (housekeeping) clearInterval(housekeeping);
+      housekeeping = null;
+      await worker.stop();
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// Operations on proxy API keys.
+import { defineListOperation, defineOperation } from "../../api/operation.ts";
+import {
+  apiKeyParams,
+  apiKeyView,
+  createApiKeyBody,
+  createdApiKeyView,
+  listApiKeysQuery,
+  updateApiKeyBody,
+} from "./model.ts";
+import {
+  createApiKey,
+  getApiKey,
+  listApiKeys,
+  revokeApiKey,
+  updateApiKey,
+  viewApiKey,
+} from "./service.ts";
+
+const tag = "api-keys";
+
+export const apiKeyOperations = [
+  defineListOperation({
+    id: "list_api_keys",
+    method: "GET",
+    path: "/api-keys",
+    summary: "List proxy API keys",
+    description: "Revoked keys are left out unless include_revoked is true.",
+    tag,
+    role: "viewer",
+    query: listApiKeysQuery,
+    output: apiKeyView,
+    handler: ({ db, caller }, { query }) => listApiKeys(db, caller.org_id, query),
+  }),
+  defineOperation({
+    id: "get_api_key",
+    method: "GET",
+    path: "/api-keys/{api_key_id}",
+    summary: "Get a proxy API key (never its secret)",
+    tag,
+    role: "viewer",
+    params: apiKeyParams,
+    output: apiKeyView,
+    handler: async ({ db, caller }, { params }) =>
+      viewApiKey(await getApiKey(db, caller.org_id, params.api_key_id)),
+  }),
+  defineOperation({
+    id: "create_api_key",
+    method: "POST",
+    path: "/api-keys",
+    summary: "Create a proxy API key (mlx_sk_…) for a project",
+    description:
+      "The response holds the key itself in `key`, this once; only its SHA-256 is stored. " +
+      "Data planes accept it within a second.",
+    tag,
+    role: "developer",
+    status: 201,
+    body: createApiKeyBody,
+    output: createdApiKeyView,
+    handler: ({ caller, write }, { body }) =>
+      write(async ({ db, audit }) => {
+        const { row, key } = await createApiKey(db, caller.org_id, caller.key_id, body);
+        const after = viewApiKey(row);
+        await audit({
+          action: "api_key.created",
+          resource_type: "api_key",
+          resource_id: row.id,
+          after,
+        });
+        return { ...after, key };
+      }),
+  }),
+  defineOperation({
+    id: "update_api_key",
+    method: "PATCH",
+    path: "/api-keys/{api_key_id}",
+    summary: "Rename a proxy API key or change its expiry or rate limit",
+    tag,
+    role: "developer",
+    params: apiKeyParams,
+    body: updateApiKeyBody,
+    output: apiKeyView,
+    handler: ({ caller, write }, { params, body }) =>
+      write(async ({ db, audit }) => {
+        const existing = await getApiKey(db, caller.org_id, params.api_key_id);
+        const after = viewApiKey(await updateApiKey(db, existing, body));
+        await audit({
+          action: "api_key.updated",
+          resource_type: "api_key",
+          resource_id: existing.id,
+          before: viewApiKey(existing),
+          after,
+        });
+        return after;
+      }),
+  }),
+  defineOperation({
+    id: "revoke_api_key",
+    method: "POST",
+    path: "/api-keys/{api_key_id}/revoke",
+    summary: "Revoke a proxy API key",
+    description:
+      "Every data plane refuses the key within a second. Sends the api_key.revoked webhook. " +
+      "Revoking a revoked key changes nothing.",
+    tag,
+    role: "developer",
+    params: apiKeyParams,
+    output: apiKeyView,
+    handler: ({ caller, write, services }, { params }) =>
+      write(async ({ db, audit, emit, afterCommit }) => {
+        const existing = await getApiKey(db, caller.org_id, params.api_key_id);
+        if (existing.revoked_at) return viewApiKey(existing);
+        const after = viewApiKey(await revokeApiKey(db, existing));
+        await audit({
+          action: "api_key.revoked",
+          resource_type: "api_key",
+          resource_id: existing.id,
+          before: viewApiKey(existing),
+          after,
+        });
+        await emit("api_key.revoked", { api_key: after });
+        afterCommit(() =>
+          services.publishControl({
+            type: "api_key.revoked",
+            key_id: existing.id,
+            key_hash: existing.key_hash,
+          }),
+        );
+        return after;
+      }),
+  }),
+];

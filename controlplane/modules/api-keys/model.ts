@@ -1,0 +1,55 @@
+// Proxy API keys (`mlx_sk_…`): the plaintext is in the create response only; afterwards a key is
+// known by its id, name and first characters.
+import * as v from "valibot";
+import {
+  expiresAtSchema,
+  idSchema,
+  nameSchema,
+  nullableTimestamp,
+  paginationEntries,
+  rpmLimitSchema,
+  timestampSchema,
+} from "../../api/schemas.ts";
+
+export const apiKeyView = v.object({
+  id: idSchema("The key's id."),
+  project_id: v.string(),
+  name: v.string(),
+  prefix: v.pipe(v.string(), v.description("The key's first characters, to recognise it.")),
+  status: v.picklist(["active", "expired", "revoked"]),
+  rpm_limit: v.nullable(v.number()),
+  expires_at: nullableTimestamp,
+  revoked_at: nullableTimestamp,
+  last_used_at: nullableTimestamp,
+  created_at: timestampSchema,
+});
+export type ApiKeyView = v.InferOutput<typeof apiKeyView>;
+
+export const createdApiKeyView = v.object({
+  ...apiKeyView.entries,
+  key: v.pipe(
+    v.string(),
+    v.description("The key itself. Shown this once: store it now, it cannot be read again."),
+  ),
+});
+
+export const apiKeyParams = v.object({ api_key_id: idSchema("The key's id.") });
+
+export const listApiKeysQuery = v.object({
+  ...paginationEntries,
+  project_id: v.optional(v.string()),
+  include_revoked: v.optional(v.boolean()),
+});
+
+export const createApiKeyBody = v.strictObject({
+  project_id: v.string(),
+  name: nameSchema,
+  expires_at: v.optional(expiresAtSchema),
+  rpm_limit: v.optional(rpmLimitSchema),
+});
+
+export const updateApiKeyBody = v.strictObject({
+  name: v.optional(nameSchema),
+  expires_at: v.optional(v.nullable(expiresAtSchema)),
+  rpm_limit: v.optional(v.nullable(rpmLimitSchema)),
+});

@@ -1,0 +1,54 @@
+// Reads the org's audit log (written by api/audit.ts), filterable and paged newest first.
+import { and, eq, gte, lt } from "drizzle-orm";
+import type * as v from "valibot";
+import { notFound } from "../../api/errors.ts";
+import { isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import type { Database } from "../../db/client.ts";
+import { type AuditLogRow, auditLog } from "../../db/schema/index.ts";
+import type { listAuditQuery } from "./model.ts";
+
+export const viewAuditEntry = (row: AuditLogRow) => ({
+  id: row.id,
+  actor: { type: row.actor_type, id: row.actor_id },
+  action: row.action,
+  resource_type: row.resource_type,
+  resource_id: row.resource_id,
+  before: row.before ?? null,
+  after: row.after ?? null,
+  request_id: row.request_id,
+  created_at: isoRequired(row.created_at),
+});
+
+export async function listAuditEntries(
+  db: Database,
+  orgId: string,
+  query: v.InferOutput<typeof listAuditQuery>,
+) {
+  const page = pageQuery(
+    auditLog.id,
+    query,
+    eq(auditLog.org_id, orgId),
+    query.action ? eq(auditLog.action, query.action) : undefined,
+    query.resource_type ? eq(auditLog.resource_type, query.resource_type) : undefined,
+    query.resource_id ? eq(auditLog.resource_id, query.resource_id) : undefined,
+    query.actor_id ? eq(auditLog.actor_id, query.actor_id) : undefined,
+    query.since ? gte(auditLog.created_at, new Date(query.since)) : undefined,
+    query.until ? lt(auditLog.created_at, new Date(query.until)) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(page.fetch);
+  return toPage(rows, page.limit, viewAuditEntry);
+}
+
+export async function getAuditEntry(db: Database, orgId: string, entryId: string) {
+  const [row] = await db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.org_id, orgId), eq(auditLog.id, entryId)));
+  if (!row) throw notFound("audit_entry", entryId);
+  return row;
+}

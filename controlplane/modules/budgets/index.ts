@@ -1,0 +1,135 @@
+// Operations on budgets and their events.
+import { defineListOperation, defineOperation } from "../../api/operation.ts";
+import { deleted, deletedView } from "../../api/schemas.ts";
+import {
+  budgetEventView,
+  budgetParams,
+  budgetView,
+  createBudgetBody,
+  listBudgetEventsQuery,
+  listBudgetsQuery,
+  updateBudgetBody,
+} from "./model.ts";
+import {
+  createBudget,
+  deleteBudget,
+  getBudget,
+  listBudgetEvents,
+  listBudgets,
+  updateBudget,
+  viewBudget,
+} from "./service.ts";
+
+const tag = "budgets";
+
+export const budgetOperations = [
+  defineListOperation({
+    id: "list_budgets",
+    method: "GET",
+    path: "/budgets",
+    summary: "List budgets",
+    tag,
+    role: "viewer",
+    query: listBudgetsQuery,
+    output: budgetView,
+    handler: ({ db, caller }, { query }) => listBudgets(db, caller.org_id, query),
+  }),
+  defineOperation({
+    id: "get_budget",
+    method: "GET",
+    path: "/budgets/{budget_id}",
+    summary: "Get a budget",
+    tag,
+    role: "viewer",
+    params: budgetParams,
+    output: budgetView,
+    handler: async ({ db, caller }, { params }) =>
+      viewBudget(await getBudget(db, caller.org_id, params.budget_id)),
+  }),
+  defineOperation({
+    id: "create_budget",
+    method: "POST",
+    path: "/budgets",
+    summary: "Create a budget",
+    description:
+      "A cap in USD per period for a scope. Soft thresholds (default [0.8]) send " +
+      "budget.threshold_reached; at the cap the action applies: block (402), downgrade (to " +
+      "downgrade_to) or warn_only. Data planes enforce it within a second.",
+    tag,
+    role: "admin",
+    status: 201,
+    body: createBudgetBody,
+    output: budgetView,
+    handler: ({ caller, write }, { body }) =>
+      write(async ({ db, audit }) => {
+        const after = viewBudget(await createBudget(db, caller.org_id, body));
+        await audit({
+          action: "budget.created",
+          resource_type: "budget",
+          resource_id: after.id,
+          after,
+        });
+        return after;
+      }),
+  }),
+  defineOperation({
+    id: "update_budget",
+    method: "PATCH",
+    path: "/budgets/{budget_id}",
+    summary: "Change a budget's cap, thresholds, action or state",
+    description: "Scope and period are fixed; create another budget to count something else.",
+    tag,
+    role: "admin",
+    params: budgetParams,
+    body: updateBudgetBody,
+    output: budgetView,
+    handler: ({ caller, write }, { params, body }) =>
+      write(async ({ db, audit }) => {
+        const existing = await getBudget(db, caller.org_id, params.budget_id);
+        const after = viewBudget(await updateBudget(db, existing, body));
+        await audit({
+          action: "budget.updated",
+          resource_type: "budget",
+          resource_id: existing.id,
+          before: viewBudget(existing),
+          after,
+        });
+        return after;
+      }),
+  }),
+  defineOperation({
+    id: "delete_budget",
+    method: "DELETE",
+    path: "/budgets/{budget_id}",
+    summary: "Delete a budget",
+    tag,
+    role: "admin",
+    params: budgetParams,
+    output: deletedView,
+    handler: ({ caller, write }, { params }) =>
+      write(async ({ db, audit }) => {
+        const existing = await getBudget(db, caller.org_id, params.budget_id);
+        await deleteBudget(db, existing);
+        await audit({
+          action: "budget.deleted",
+          resource_type: "budget",
+          resource_id: existing.id,
+          before: viewBudget(existing),
+        });
+        return deleted(existing.id);
+      }),
+  }),
+  defineListOperation({
+    id: "list_budget_events",
+    method: "GET",
+    path: "/budgets/{budget_id}/events",
+    summary: "List a budget's events (thresholds reached, cap exceeded), newest first",
+    tag,
+    role: "viewer",
+    params: budgetParams,
+    query: listBudgetEventsQuery,
+    output: budgetEventView,
+    handler: async ({ db, caller }, { params, query }) =>
+      listBudgetEvents(db, await getBudget(db, caller.org_id, params.budget_id), query),
+  }),
+];

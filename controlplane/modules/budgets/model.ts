@@ -1,0 +1,124 @@
+// Budgets (DESIGN §7): a cap on spend over a period for a scope, soft thresholds that warn, and
+// what happens at the cap. Enforcement and accounting belong to the data planes (issue 6).
+import * as v from "valibot";
+import {
+  idSchema,
+  nameSchema,
+  nullableTimestamp,
+  paginationEntries,
+  timestampSchema,
+} from "../../api/schemas.ts";
+
+export const SCOPE_TYPES = ["org", "project", "route", "customer", "feature"] as const;
+export const PERIODS = ["daily", "weekly", "monthly", "custom"] as const;
+export const ACTIONS = ["block", "downgrade", "warn_only"] as const;
+export const FAIL_MODES = ["open", "closed"] as const;
+
+const scopeSchema = v.pipe(
+  v.strictObject({
+    type: v.picklist(SCOPE_TYPES, `must be one of ${SCOPE_TYPES.join(", ")}`),
+    value: v.optional(
+      v.pipe(
+        v.string(),
+        v.minLength(1),
+        v.maxLength(500),
+        v.description("project: its id; route: a config slug; customer: an end user; feature: k=v"),
+      ),
+    ),
+  }),
+  v.description("What the budget counts: the whole org, a project, a route, a customer or a tag."),
+);
+
+const thresholdsSchema = v.pipe(
+  v.array(v.pipe(v.number(), v.gtValue(0), v.ltValue(1))),
+  v.maxLength(10),
+  v.check((list) => new Set(list).size === list.length, "must not repeat a threshold"),
+  v.description("Fractions of the cap that send budget.threshold_reached, e.g. [0.5, 0.8]."),
+);
+
+const targetSchema = v.union([
+  v.pipe(v.string(), v.minLength(1), v.maxLength(300)),
+  v.strictObject({ model: v.pipe(v.string(), v.minLength(1)), provider: v.optional(v.string()) }),
+]);
+
+const capSchema = v.pipe(v.number(), v.gtValue(0), v.maxValue(1e12), v.description("USD"));
+
+export const budgetView = v.object({
+  id: idSchema("The budget's id."),
+  name: v.string(),
+  project_id: v.nullable(v.string()),
+  scope: v.object({ type: v.picklist(SCOPE_TYPES), value: v.nullable(v.string()) }),
+  period: v.picklist(PERIODS),
+  custom_period_seconds: v.nullable(v.number()),
+  period_anchor: nullableTimestamp,
+  cap_usd: v.number(),
+  soft_thresholds: v.array(v.number()),
+  action: v.picklist(ACTIONS),
+  downgrade_to: v.nullable(v.unknown()),
+  fail_mode: v.picklist(FAIL_MODES),
+  stale_after_ms: v.number(),
+  enabled: v.boolean(),
+  created_at: timestampSchema,
+  updated_at: timestampSchema,
+});
+export type BudgetView = v.InferOutput<typeof budgetView>;
+
+export const budgetEventView = v.object({
+  id: v.string(),
+  budget_id: v.string(),
+  type: v.picklist(["threshold_reached", "exceeded"]),
+  threshold: v.number(),
+  period_start: timestampSchema,
+  spend_usd: v.number(),
+  created_at: timestampSchema,
+});
+
+export const budgetParams = v.object({ budget_id: idSchema("The budget's id.") });
+export const listBudgetsQuery = v.object({
+  ...paginationEntries,
+  project_id: v.optional(v.string()),
+  scope_type: v.optional(v.picklist(SCOPE_TYPES)),
+});
+export const listBudgetEventsQuery = v.object(paginationEntries);
+
+const commonFields = {
+  name: nameSchema,
+  project_id: v.optional(
+    v.pipe(v.string(), v.description("Narrows route, customer and feature budgets to a project.")),
+  ),
+  custom_period_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60))),
+  period_anchor: v.optional(v.pipe(v.string(), v.isoTimestamp())),
+  soft_thresholds: v.optional(thresholdsSchema),
+  action: v.optional(v.picklist(ACTIONS, `must be one of ${ACTIONS.join(", ")}`)),
+  downgrade_to: v.optional(
+    v.pipe(targetSchema, v.description("The cheaper target a downgrade budget serves with.")),
+  ),
+  fail_mode: v.optional(
+    v.pipe(
+      v.picklist(FAIL_MODES),
+      v.description("When a node's view of spend is stale: serve (open) or refuse (closed)."),
+    ),
+  ),
+  stale_after_ms: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(3_600_000)),
+  ),
+  enabled: v.optional(v.boolean()),
+};
+
+export const createBudgetBody = v.strictObject({
+  ...commonFields,
+  scope: scopeSchema,
+  period: v.picklist(PERIODS, `must be one of ${PERIODS.join(", ")}`),
+  cap_usd: capSchema,
+});
+
+export const updateBudgetBody = v.strictObject({
+  name: v.optional(nameSchema),
+  cap_usd: v.optional(capSchema),
+  soft_thresholds: commonFields.soft_thresholds,
+  action: commonFields.action,
+  downgrade_to: v.optional(v.nullable(targetSchema)),
+  fail_mode: commonFields.fail_mode,
+  stale_after_ms: commonFields.stale_after_ms,
+  enabled: commonFields.enabled,
+});

@@ -1,0 +1,199 @@
+// Budgets of one org. Scope rules: org takes no value; project names one of the org's projects;
+// route (a config slug), customer (an end user) and feature (`k=v`) take a value and may be
+// narrowed to a project. A downgrade budget needs its target.
+import { and, eq } from "drizzle-orm";
+import type * as v from "valibot";
+import { newId } from "#shared/ids/ids.ts";
+import { invalidField, notFound } from "../../api/errors.ts";
+import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import type { Database } from "../../db/client.ts";
+import {
+  type BudgetEventRow,
+  type BudgetRow,
+  budgetEvents,
+  budgets,
+} from "../../db/schema/index.ts";
+import { getProject } from "../projects/service.ts";
+import { checkProviderReferences } from "../routing-configs/validate.ts";
+import type { BudgetView, createBudgetBody, updateBudgetBody } from "./model.ts";
+
+type CreateBudget = v.InferOutput<typeof createBudgetBody>;
+type UpdateBudget = v.InferOutput<typeof updateBudgetBody>;
+
+export const viewBudget = (row: BudgetRow): BudgetView => ({
+  id: row.id,
+  name: row.name,
+  project_id: row.project_id,
+  scope: {
+    type: row.scope_type,
+    value: row.scope_type === "project" ? row.project_id : row.scope_value,
+  },
+  period: row.period,
+  custom_period_seconds: row.custom_period_seconds,
+  period_anchor: iso(row.period_anchor),
+  cap_usd: row.cap_usd,
+  soft_thresholds: row.soft_thresholds,
+  action: row.action,
+  downgrade_to: row.downgrade_to ?? null,
+  fail_mode: row.fail_mode,
+  stale_after_ms: row.stale_after_ms,
+  enabled: row.enabled,
+  created_at: isoRequired(row.created_at),
+  updated_at: isoRequired(row.updated_at),
+});
+
+export const viewBudgetEvent = (row: BudgetEventRow) => ({
+  id: row.id,
+  budget_id: row.budget_id,
+  type: row.type,
+  threshold: row.threshold,
+  period_start: isoRequired(row.period_start),
+  spend_usd: row.spend_usd,
+  created_at: isoRequired(row.created_at),
+});
+
+/** Checks the scope against the org and gives the columns it is stored in. */
+async function resolveScope(db: Database, orgId: string, input: CreateBudget) {
+  const { type, value } = input.scope;
+  if (input.project_id) await getProject(db, orgId, input.project_id);
+  if (type === "org") {
+    if (value) throw invalidField("body.scope.value", "an org budget takes no value");
+    if (input.project_id) throw invalidField("body.project_id", "an org budget takes no project");
+    return { project_id: null, scope_value: null };
+  }
+  if (!value) throw invalidField("body.scope.value", `a ${type} budget needs a value`);
+  if (type === "project") {
+    await getProject(db, orgId, value);
+    return { project_id: value, scope_value: null };
+  }
+  if (type === "feature" && !/^[^=,\s]+=[^,]+$/.test(value)) {
+    throw invalidField("body.scope.value", "a feature budget's value is a tag k=v");
+  }
+  if (type === "route" && value.startsWith("@")) {
+    throw invalidField("body.scope.value", "give the config slug without @");
+  }
+  return { project_id: input.project_id ?? null, scope_value: value };
+}
+
+function checkPeriod(input: { period: string; custom_period_seconds?: number }) {
+  if (input.period === "custom" && !input.custom_period_seconds) {
+    throw invalidField("body.custom_period_seconds", "a custom period needs its length in seconds");
+  }
+  if (input.period !== "custom" && input.custom_period_seconds) {
+    throw invalidField("body.custom_period_seconds", "only custom periods take a length");
+  }
+}
+
+async function checkAction(db: Database, orgId: string, action: string, downgradeTo: unknown) {
+  if (action === "downgrade" && (downgradeTo === undefined || downgradeTo === null)) {
+    throw invalidField("body.downgrade_to", "a downgrade budget needs the target to downgrade to");
+  }
+  if (downgradeTo) await checkProviderReferences(db, orgId, downgradeTo, "body.downgrade_to");
+}
+
+export async function listBudgets(
+  db: Database,
+  orgId: string,
+  query: {
+    limit?: number;
+    cursor?: string;
+    project_id?: string;
+    scope_type?: BudgetRow["scope_type"];
+  },
+) {
+  const page = pageQuery(
+    budgets.id,
+    query,
+    eq(budgets.org_id, orgId),
+    query.project_id ? eq(budgets.project_id, query.project_id) : undefined,
+    query.scope_type ? eq(budgets.scope_type, query.scope_type) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(budgets)
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(page.fetch);
+  return toPage(rows, page.limit, viewBudget);
+}
+
+export async function getBudget(db: Database, orgId: string, budgetId: string) {
+  const [row] = await db
+    .select()
+    .from(budgets)
+    .where(and(eq(budgets.org_id, orgId), eq(budgets.id, budgetId)));
+  if (!row) throw notFound("budget", budgetId);
+  return row;
+}
+
+export async function createBudget(db: Database, orgId: string, input: CreateBudget) {
+  checkPeriod(input);
+  const scope = await resolveScope(db, orgId, input);
+  await checkAction(db, orgId, input.action ?? "block", input.downgrade_to);
+  const [row] = await db
+    .insert(budgets)
+    .values({
+      id: newId("budget"),
+      org_id: orgId,
+      name: input.name,
+      scope_type: input.scope.type,
+      ...scope,
+      period: input.period,
+      custom_period_seconds: input.custom_period_seconds ?? null,
+      period_anchor: input.period === "custom" ? new Date(input.period_anchor ?? Date.now()) : null,
+      cap_usd: input.cap_usd,
+      soft_thresholds: [...(input.soft_thresholds ?? [0.8])].sort((a, b) => a - b),
+      action: input.action ?? "block",
+      downgrade_to: input.downgrade_to ?? null,
+      fail_mode: input.fail_mode ?? "open",
+      ...(input.stale_after_ms ? { stale_after_ms: input.stale_after_ms } : {}),
+      enabled: input.enabled ?? true,
+    })
+    .returning();
+  if (!row) throw new Error("insert returned nothing");
+  return row;
+}
+
+export async function updateBudget(db: Database, existing: BudgetRow, input: UpdateBudget) {
+  const action = input.action ?? existing.action;
+  const downgradeTo = input.downgrade_to === undefined ? existing.downgrade_to : input.downgrade_to;
+  await checkAction(db, existing.org_id, action, downgradeTo);
+  const [row] = await db
+    .update(budgets)
+    .set({
+      ...(input.name ? { name: input.name } : {}),
+      ...(input.cap_usd ? { cap_usd: input.cap_usd } : {}),
+      ...(input.soft_thresholds
+        ? { soft_thresholds: [...input.soft_thresholds].sort((a, b) => a - b) }
+        : {}),
+      ...(input.action ? { action: input.action } : {}),
+      ...(input.downgrade_to !== undefined ? { downgrade_to: input.downgrade_to } : {}),
+      ...(input.fail_mode ? { fail_mode: input.fail_mode } : {}),
+      ...(input.stale_after_ms ? { stale_after_ms: input.stale_after_ms } : {}),
+      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+      updated_at: new Date(),
+    })
+    .where(eq(budgets.id, existing.id))
+    .returning();
+  if (!row) throw notFound("budget", existing.id);
+  return row;
+}
+
+export async function deleteBudget(db: Database, existing: BudgetRow) {
+  await db.delete(budgets).where(eq(budgets.id, existing.id));
+}
+
+export async function listBudgetEvents(
+  db: Database,
+  budget: BudgetRow,
+  query: { limit?: number; cursor?: string },
+) {
+  const page = pageQuery(budgetEvents.id, query, eq(budgetEvents.budget_id, budget.id));
+  const rows = await db
+    .select()
+    .from(budgetEvents)
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(page.fetch);
+  return toPage(rows, page.limit, viewBudgetEvent);
+}

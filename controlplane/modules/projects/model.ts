@@ -1,0 +1,104 @@
+// Projects and their settings. Settings are strict on write (unknown keys and bad patterns are
+// refused, field by field) and read with defaults filled, so older rows show every setting.
+import * as v from "valibot";
+import {
+  idSchema,
+  nameSchema,
+  paginationQuery,
+  slugSchema,
+  timestampSchema,
+} from "../../api/schemas.ts";
+
+export const BUILTIN_REDACTIONS = [
+  "email",
+  "phone",
+  "credit_card",
+  "ip_address",
+  "api_key",
+] as const;
+
+const regexSource = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(500),
+  v.check((source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be a valid regular expression"),
+);
+
+const redactionSettings = v.strictObject({
+  enabled: v.pipe(v.boolean(), v.description("Redact captured content before it is stored.")),
+  builtin: v.optional(
+    v.pipe(v.array(v.picklist(BUILTIN_REDACTIONS)), v.description("Built-in detectors to apply.")),
+  ),
+  patterns: v.optional(
+    v.pipe(v.array(regexSource), v.maxLength(50), v.description("Extra regular expressions.")),
+  ),
+  replacement: v.optional(v.pipe(v.string(), v.maxLength(64))),
+});
+
+export const projectSettingsInput = v.strictObject({
+  auto_resolve_bare_model: v.optional(
+    v.pipe(
+      v.boolean(),
+      v.description("Resolve bare model names (gpt-*, claude-*, …) to a provider by prefix."),
+    ),
+  ),
+  capture_content: v.optional(
+    v.pipe(v.boolean(), v.description("Store prompts and completions with request logs.")),
+  ),
+  redaction: v.optional(redactionSettings),
+});
+export type ProjectSettingsInput = v.InferOutput<typeof projectSettingsInput>;
+
+export const projectSettingsView = v.object({
+  auto_resolve_bare_model: v.boolean(),
+  capture_content: v.boolean(),
+  redaction: v.object({
+    enabled: v.boolean(),
+    builtin: v.array(v.picklist(BUILTIN_REDACTIONS)),
+    patterns: v.array(v.string()),
+    replacement: v.string(),
+  }),
+});
+export type ProjectSettings = v.InferOutput<typeof projectSettingsView>;
+
+export const DEFAULT_SETTINGS: ProjectSettings = {
+  auto_resolve_bare_model: true,
+  capture_content: false,
+  redaction: { enabled: false, builtin: [], patterns: [], replacement: "[REDACTED]" },
+};
+
+export const projectView = v.object({
+  id: idSchema("The project's id."),
+  name: v.string(),
+  slug: v.string(),
+  settings: projectSettingsView,
+  created_at: timestampSchema,
+  updated_at: timestampSchema,
+});
+export type ProjectView = v.InferOutput<typeof projectView>;
+
+export const projectParams = v.object({ project_id: idSchema("The project's id.") });
+export const listProjectsQuery = paginationQuery;
+
+export const createProjectBody = v.strictObject({
+  name: nameSchema,
+  slug: slugSchema,
+  settings: v.optional(projectSettingsInput),
+});
+
+export const updateProjectBody = v.strictObject({
+  name: v.optional(nameSchema),
+  settings: v.optional(
+    v.pipe(
+      projectSettingsInput,
+      v.description("Merged into the current settings: keys left out keep their value."),
+    ),
+  ),
+});

@@ -1,0 +1,139 @@
+// Projects of one org. Deleting a project removes its keys and configs with it (the snapshot
+// drops them) and tells the fleet at once that its keys are revoked.
+import { and, eq, isNull } from "drizzle-orm";
+import { newId } from "#shared/ids/ids.ts";
+import { isUniqueViolation } from "../../api/db-errors.ts";
+import { conflict, notFound } from "../../api/errors.ts";
+import { isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import type { Database } from "../../db/client.ts";
+import { apiKeys, type ProjectRow, projects } from "../../db/schema/index.ts";
+import {
+  DEFAULT_SETTINGS,
+  type ProjectSettings,
+  type ProjectSettingsInput,
+  type ProjectView,
+} from "./model.ts";
+
+/** Stored settings with defaults filled in; unknown stored keys are left out of the view. */
+export function readSettings(stored: Record<string, unknown>): ProjectSettings {
+  const redaction = (stored.redaction ?? {}) as Partial<ProjectSettings["redaction"]>;
+  return {
+    auto_resolve_bare_model:
+      typeof stored.auto_resolve_bare_model === "boolean"
+        ? stored.auto_resolve_bare_model
+        : DEFAULT_SETTINGS.auto_resolve_bare_model,
+    capture_content:
+      typeof stored.capture_content === "boolean"
+        ? stored.capture_content
+        : DEFAULT_SETTINGS.capture_content,
+    redaction: {
+      enabled: redaction.enabled ?? DEFAULT_SETTINGS.redaction.enabled,
+      builtin: redaction.builtin ?? [],
+      patterns: redaction.patterns ?? [],
+      replacement: redaction.replacement ?? DEFAULT_SETTINGS.redaction.replacement,
+    },
+  };
+}
+
+/** The full settings after applying a partial update (top-level keys replace). */
+export function mergeSettings(
+  stored: Record<string, unknown>,
+  input: ProjectSettingsInput = {},
+): ProjectSettings {
+  const current = readSettings(stored);
+  return readSettings({
+    ...current,
+    ...input,
+    ...(input.redaction
+      ? { redaction: { ...DEFAULT_SETTINGS.redaction, ...input.redaction } }
+      : {}),
+  });
+}
+
+export const viewProject = (row: ProjectRow): ProjectView => ({
+  id: row.id,
+  name: row.name,
+  slug: row.slug,
+  settings: readSettings(row.settings),
+  created_at: isoRequired(row.created_at),
+  updated_at: isoRequired(row.updated_at),
+});
+
+export async function listProjects(
+  db: Database,
+  orgId: string,
+  query: { limit?: number; cursor?: string },
+) {
+  const page = pageQuery(projects.id, query, eq(projects.org_id, orgId));
+  const rows = await db
+    .select()
+    .from(projects)
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(page.fetch);
+  return toPage(rows, page.limit, viewProject);
+}
+
+/** The project, if it is the org's; 404 otherwise (another org's project does not exist here). */
+export async function getProject(db: Database, orgId: string, projectId: string) {
+  const [row] = await db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.org_id, orgId), eq(projects.id, projectId)));
+  if (!row) throw notFound("project", projectId);
+  return row;
+}
+
+export async function createProject(
+  db: Database,
+  orgId: string,
+  input: { name: string; slug: string; settings?: ProjectSettingsInput },
+) {
+  try {
+    const [row] = await db
+      .insert(projects)
+      .values({
+        id: newId("project"),
+        org_id: orgId,
+        name: input.name,
+        slug: input.slug,
+        settings: mergeSettings({}, input.settings),
+      })
+      .returning();
+    if (!row) throw new Error("insert returned nothing");
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict(`a project with slug "${input.slug}" exists`, "project");
+    }
+    throw error;
+  }
+}
+
+export async function updateProject(
+  db: Database,
+  existing: ProjectRow,
+  input: { name?: string; settings?: ProjectSettingsInput },
+) {
+  const [row] = await db
+    .update(projects)
+    .set({
+      ...(input.name ? { name: input.name } : {}),
+      ...(input.settings ? { settings: mergeSettings(existing.settings, input.settings) } : {}),
+      updated_at: new Date(),
+    })
+    .where(eq(projects.id, existing.id))
+    .returning();
+  if (!row) throw notFound("project", existing.id);
+  return row;
+}
+
+/** Deletes the project; returns its live keys so the caller can announce their revocation. */
+export async function deleteProject(db: Database, existing: ProjectRow) {
+  const liveKeys = await db
+    .select({ id: apiKeys.id, key_hash: apiKeys.key_hash })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.project_id, existing.id), isNull(apiKeys.revoked_at)));
+  await db.delete(projects).where(eq(projects.id, existing.id));
+  return liveKeys;
+}

@@ -1,0 +1,90 @@
+// Providers (BYOK): the credential goes in once and never comes back out; responses carry a hint.
+import * as v from "valibot";
+import {
+  idSchema,
+  nullableTimestamp,
+  paginationEntries,
+  slugSchema,
+  timestampSchema,
+} from "../../api/schemas.ts";
+import { VENDORS } from "./vendor-probes.ts";
+
+export const vendorSchema = v.picklist(VENDORS, `must be one of ${VENDORS.join(", ")}`);
+
+const credentialSchema = v.pipe(
+  v.string(),
+  v.minLength(1, "must not be empty"),
+  v.maxLength(4096),
+  v.description("The vendor credential. Stored encrypted; never returned."),
+);
+
+const baseUrlSchema = v.pipe(
+  v.string(),
+  v.url("must be a URL"),
+  v.regex(/^https?:\/\//, "must be an http(s) URL"),
+  v.description("Overrides the vendor's default endpoint; includes /v1 where the vendor has it."),
+);
+
+const optionsSchema = v.pipe(
+  v.record(v.string(), v.unknown()),
+  v.description("Vendor options: api_version, deployments, region, …"),
+);
+
+export const verificationView = v.object({
+  checked_at: timestampSchema,
+  ok: v.boolean(),
+  status_code: v.nullable(v.number()),
+  latency_ms: v.number(),
+  error: v.nullable(v.string()),
+});
+
+export const providerView = v.object({
+  id: idSchema("The provider's id."),
+  name: v.string(),
+  vendor: v.string(),
+  base_url: v.nullable(v.string()),
+  options: v.record(v.string(), v.unknown()),
+  credential_hint: v.pipe(v.string(), v.description("The credential's last characters.")),
+  status: v.string(),
+  verified_at: nullableTimestamp,
+  last_verification: v.nullable(verificationView),
+  created_at: timestampSchema,
+  updated_at: timestampSchema,
+});
+export type ProviderView = v.InferOutput<typeof providerView>;
+
+export const providerHealthView = v.object({
+  provider_id: v.string(),
+  status: v.picklist(["healthy", "failing", "unknown"]),
+  verified_at: nullableTimestamp,
+  last_verification: v.nullable(verificationView),
+  dataplane: v.pipe(
+    v.nullable(v.record(v.string(), v.unknown())),
+    v.description(
+      "Live health from the data planes (latency, error rate, circuit); not yet reported.",
+    ),
+  ),
+  note: v.string(),
+});
+
+export const providerParams = v.object({ provider_id: idSchema("The provider's id.") });
+export const listProvidersQuery = v.object({
+  ...paginationEntries,
+  vendor: v.optional(v.string()),
+});
+
+export const createProviderBody = v.strictObject({
+  vendor: vendorSchema,
+  name: slugSchema,
+  api_key: credentialSchema,
+  base_url: v.optional(baseUrlSchema),
+  options: v.optional(optionsSchema),
+});
+
+export const updateProviderBody = v.strictObject({
+  name: v.optional(slugSchema),
+  base_url: v.optional(v.nullable(baseUrlSchema)),
+  options: v.optional(optionsSchema),
+});
+
+export const rotateProviderBody = v.strictObject({ api_key: credentialSchema });

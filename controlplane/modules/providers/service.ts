@@ -1,0 +1,199 @@
+// Providers of one org. The credential is checked against the upstream before it is stored or
+// swapped, kept as AES-256-GCM ciphertext, and shown only as a hint. A provider a routing config
+// or budget names cannot be deleted or renamed from under it.
+import { and, eq, isNull } from "drizzle-orm";
+import { credentialHint } from "#shared/crypto/secret-box.ts";
+import { newId } from "#shared/ids/ids.ts";
+import { isUniqueViolation } from "../../api/db-errors.ts";
+import { conflict, invalidField, ManagementError, notFound } from "../../api/errors.ts";
+import type { ManagementServices } from "../../api/operation.ts";
+import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import type { Database } from "../../db/client.ts";
+import {
+  budgets,
+  type ProviderRow,
+  type ProviderVerification,
+  providers,
+  routingConfigs,
+  routingConfigVersions,
+} from "../../db/schema/index.ts";
+import { referencesProvider } from "../routing-configs/references.ts";
+import type { ProviderView } from "./model.ts";
+import { VENDOR_PROBES } from "./vendor-probes.ts";
+import type { ProviderCheckInput } from "./verify.ts";
+
+export const viewProvider = (row: ProviderRow): ProviderView => ({
+  id: row.id,
+  name: row.name,
+  vendor: row.vendor,
+  base_url: row.base_url,
+  options: row.options,
+  credential_hint: row.credential_hint,
+  status: row.status,
+  verified_at: iso(row.verified_at),
+  last_verification: row.last_verification ?? null,
+  created_at: isoRequired(row.created_at),
+  updated_at: isoRequired(row.updated_at),
+});
+
+export async function listProviders(
+  db: Database,
+  orgId: string,
+  query: { limit?: number; cursor?: string; vendor?: string },
+) {
+  const page = pageQuery(
+    providers.id,
+    query,
+    eq(providers.org_id, orgId),
+    query.vendor ? eq(providers.vendor, query.vendor) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(providers)
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(page.fetch);
+  return toPage(rows, page.limit, viewProvider);
+}
+
+export async function getProvider(db: Database, orgId: string, providerId: string) {
+  const [row] = await db
+    .select()
+    .from(providers)
+    .where(and(eq(providers.org_id, orgId), eq(providers.id, providerId)));
+  if (!row) throw notFound("provider", providerId);
+  return row;
+}
+
+/** Runs the upstream check; a failure is a 422 naming the field it points at. */
+export async function verifyOrRefuse(
+  services: ManagementServices,
+  input: ProviderCheckInput,
+): Promise<ProviderVerification> {
+  const problem = VENDOR_PROBES[input.vendor]?.credentialProblem?.(input.api_key);
+  if (problem) throw invalidField("body.api_key", problem);
+  const verification = await checkProvider(services, input);
+  if (!verification.ok) {
+    const field = verification.field ?? "api_key";
+    throw new ManagementError("unprocessable", `provider check failed: ${verification.error}`, {
+      fields: [{ field: `body.${field}`, message: verification.error ?? "check failed" }],
+    });
+  }
+  return verification.record;
+}
+
+export async function checkProvider(services: ManagementServices, input: ProviderCheckInput) {
+  const result = await services.verifyProvider(input);
+  const record: ProviderVerification = {
+    checked_at: new Date().toISOString(),
+    ok: result.ok,
+    status_code: result.status_code,
+    latency_ms: result.latency_ms,
+    error: result.error,
+  };
+  return { ...result, record };
+}
+
+export function decryptCredential(services: ManagementServices, row: ProviderRow): string {
+  return services.secretBox.decrypt(row.credential_ciphertext);
+}
+
+export async function insertProvider(
+  db: Database,
+  services: ManagementServices,
+  orgId: string,
+  input: {
+    vendor: string;
+    name: string;
+    api_key: string;
+    base_url?: string;
+    options?: Record<string, unknown>;
+  },
+  verification: ProviderVerification,
+) {
+  try {
+    const [row] = await db
+      .insert(providers)
+      .values({
+        id: newId("provider"),
+        org_id: orgId,
+        name: input.name,
+        vendor: input.vendor,
+        base_url: input.base_url ?? null,
+        credential_ciphertext: services.secretBox.encrypt(input.api_key),
+        credential_hint: credentialHint(input.api_key),
+        options: input.options ?? {},
+        verified_at: new Date(verification.checked_at),
+        last_verification: verification,
+      })
+      .returning();
+    if (!row) throw new Error("insert returned nothing");
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict(`a provider named "${input.name}" exists`, "provider");
+    throw error;
+  }
+}
+
+export async function updateProviderRow(
+  db: Database,
+  providerId: string,
+  values: Partial<typeof providers.$inferInsert>,
+) {
+  try {
+    const [row] = await db
+      .update(providers)
+      .set({ ...values, updated_at: new Date() })
+      .where(eq(providers.id, providerId))
+      .returning();
+    if (!row) throw notFound("provider", providerId);
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict(`a provider named "${values.name}" exists`, "provider");
+    throw error;
+  }
+}
+
+/** The routing configs (current version) and budgets that name the provider. */
+export async function providerUsers(db: Database, provider: ProviderRow) {
+  const configs = await db
+    .select({ slug: routingConfigs.slug, config: routingConfigVersions.config })
+    .from(routingConfigs)
+    .innerJoin(
+      routingConfigVersions,
+      and(
+        eq(routingConfigVersions.routing_config_id, routingConfigs.id),
+        eq(routingConfigVersions.version, routingConfigs.current_version),
+      ),
+    )
+    .where(and(eq(routingConfigs.org_id, provider.org_id), isNull(routingConfigs.deleted_at)));
+  const budgetRows = await db
+    .select({ name: budgets.name, downgrade_to: budgets.downgrade_to })
+    .from(budgets)
+    .where(eq(budgets.org_id, provider.org_id));
+  return [
+    ...configs
+      .filter((row) => referencesProvider(row.config, provider))
+      .map((row) => `routing config @${row.slug}`),
+    ...budgetRows
+      .filter((row) => referencesProvider(row.downgrade_to, provider))
+      .map((row) => `budget "${row.name}"`),
+  ];
+}
+
+export async function refuseWhileUsed(db: Database, provider: ProviderRow, doing: string) {
+  const users = await providerUsers(db, provider);
+  if (users.length > 0) {
+    throw conflict(
+      `cannot ${doing} provider "${provider.name}": used by ${users.join(", ")}`,
+      "provider",
+      provider.id,
+    );
+  }
+}
+
+export async function deleteProviderRow(db: Database, providerId: string) {
+  await db.delete(providers).where(eq(providers.id, providerId));
+}

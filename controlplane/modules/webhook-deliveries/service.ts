@@ -1,0 +1,92 @@
+// Deliveries of one endpoint (already checked to be the caller's org's).
+import { and, eq } from "drizzle-orm";
+import { notFound } from "../../api/errors.ts";
+import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import type { Database } from "../../db/client.ts";
+import {
+  type WebhookDeliveryRow,
+  type WebhookRow,
+  webhookDeliveries,
+} from "../../db/schema/index.ts";
+import { insertDeliveries, type WebhookEnvelope } from "../../webhooks/enqueue.ts";
+
+export const viewDelivery = (row: WebhookDeliveryRow) => ({
+  id: row.id,
+  webhook_id: row.webhook_id,
+  event_id: row.event_id,
+  event_type: row.event_type,
+  status: row.status,
+  attempts: row.attempts,
+  next_attempt_at: row.status === "pending" ? iso(row.next_attempt_at) : null,
+  last_attempt_at: iso(row.last_attempt_at),
+  last_status_code: row.last_status_code,
+  last_error: row.last_error,
+  delivered_at: iso(row.delivered_at),
+  replay_of: row.replay_of,
+  created_at: isoRequired(row.created_at),
+});
+
+export const viewDeliveryDetail = (row: WebhookDeliveryRow) => ({
+  ...viewDelivery(row),
+  payload: row.payload,
+  last_response_body: row.last_response_body,
+});
+
+export async function listDeliveries(
+  db: Database,
+  webhook: WebhookRow,
+  query: {
+    limit?: number;
+    cursor?: string;
+    status?: WebhookDeliveryRow["status"];
+    event_type?: string;
+  },
+) {
+  const page = pageQuery(
+    webhookDeliveries.id,
+    query,
+    eq(webhookDeliveries.webhook_id, webhook.id),
+    query.status ? eq(webhookDeliveries.status, query.status) : undefined,
+    query.event_type ? eq(webhookDeliveries.event_type, query.event_type) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(webhookDeliveries)
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(page.fetch);
+  return toPage(rows, page.limit, viewDelivery);
+}
+
+export async function getDelivery(db: Database, webhook: WebhookRow, deliveryId: string) {
+  const [row] = await db
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.webhook_id, webhook.id), eq(webhookDeliveries.id, deliveryId)));
+  if (!row) throw notFound("webhook_delivery", deliveryId);
+  return row;
+}
+
+/** A new delivery of the same event (same event id, so receivers can tell it is a repeat). */
+export async function replayDelivery(
+  db: Database,
+  webhook: WebhookRow,
+  original: WebhookDeliveryRow,
+) {
+  const [id] = await insertDeliveries(
+    db,
+    [webhook.id],
+    original.payload as unknown as WebhookEnvelope,
+    original.id,
+  );
+  return getDelivery(db, webhook, id ?? "");
+}
+
+export async function insertTestDelivery(
+  db: Database,
+  webhook: WebhookRow,
+  envelope: WebhookEnvelope,
+) {
+  const [id] = await insertDeliveries(db, [webhook.id], envelope);
+  return id ?? "";
+}

@@ -1,0 +1,118 @@
+// Webhook endpoints of one org. Secrets are AES-256-GCM ciphertext at rest; a rotation keeps
+// the old secret signing alongside the new one for 24 h so receivers can switch without a gap.
+import { and, eq } from "drizzle-orm";
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import { newId } from "#shared/ids/ids.ts";
+import { notFound } from "../../api/errors.ts";
+import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import type { Database } from "../../db/client.ts";
+import { type WebhookRow, webhooks } from "../../db/schema/index.ts";
+import { newSigningSecret } from "../../webhooks/signing.ts";
+import type { WebhookView } from "./model.ts";
+
+export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+export const viewWebhook = (row: WebhookRow, now = new Date()): WebhookView => ({
+  id: row.id,
+  url: row.url,
+  description: row.description,
+  event_types: row.event_types,
+  enabled: row.enabled,
+  previous_secret_expires_at:
+    row.previous_secret_expires_at && row.previous_secret_expires_at > now
+      ? iso(row.previous_secret_expires_at)
+      : null,
+  created_at: isoRequired(row.created_at),
+  updated_at: isoRequired(row.updated_at),
+});
+
+export async function listWebhooks(
+  db: Database,
+  orgId: string,
+  query: { limit?: number; cursor?: string },
+) {
+  const page = pageQuery(webhooks.id, query, eq(webhooks.org_id, orgId));
+  const rows = await db
+    .select()
+    .from(webhooks)
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(page.fetch);
+  return toPage(rows, page.limit, (row) => viewWebhook(row));
+}
+
+export async function getWebhook(db: Database, orgId: string, webhookId: string) {
+  const [row] = await db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.org_id, orgId), eq(webhooks.id, webhookId)));
+  if (!row) throw notFound("webhook", webhookId);
+  return row;
+}
+
+export async function createWebhook(
+  db: Database,
+  secretBox: SecretBox,
+  orgId: string,
+  input: { url: string; event_types: string[]; description?: string; enabled?: boolean },
+) {
+  const secret = newSigningSecret();
+  const [row] = await db
+    .insert(webhooks)
+    .values({
+      id: newId("webhook"),
+      org_id: orgId,
+      url: input.url,
+      description: input.description ?? null,
+      event_types: input.event_types,
+      signing_secret_ciphertext: secretBox.encrypt(secret),
+      enabled: input.enabled ?? true,
+    })
+    .returning();
+  if (!row) throw new Error("insert returned nothing");
+  return { row, secret };
+}
+
+export async function updateWebhook(
+  db: Database,
+  existing: WebhookRow,
+  input: { url?: string; event_types?: string[]; description?: string | null; enabled?: boolean },
+) {
+  const [row] = await db
+    .update(webhooks)
+    .set({
+      ...(input.url ? { url: input.url } : {}),
+      ...(input.event_types ? { event_types: input.event_types } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+      updated_at: new Date(),
+    })
+    .where(eq(webhooks.id, existing.id))
+    .returning();
+  if (!row) throw notFound("webhook", existing.id);
+  return row;
+}
+
+export async function rotateWebhookSecret(
+  db: Database,
+  secretBox: SecretBox,
+  existing: WebhookRow,
+) {
+  const secret = newSigningSecret();
+  const [row] = await db
+    .update(webhooks)
+    .set({
+      signing_secret_ciphertext: secretBox.encrypt(secret),
+      previous_secret_ciphertext: existing.signing_secret_ciphertext,
+      previous_secret_expires_at: new Date(Date.now() + ROTATION_OVERLAP_MS),
+      updated_at: new Date(),
+    })
+    .where(eq(webhooks.id, existing.id))
+    .returning();
+  if (!row) throw notFound("webhook", existing.id);
+  return { row, secret };
+}
+
+export async function deleteWebhook(db: Database, existing: WebhookRow) {
+  await db.delete(webhooks).where(eq(webhooks.id, existing.id));
+}

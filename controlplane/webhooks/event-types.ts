@@ -1,0 +1,35 @@
+// The webhook events of DESIGN §10. Endpoints subscribe to some of them, or to "*" for all.
+// `webhook.test` is sent only by the `test` operation, to the one endpoint tested.
+import * as v from "valibot";
+
+export const WEBHOOK_EVENT_TYPES = [
+  "budget.threshold_reached",
+  "budget.exceeded",
+  "routing_config.created",
+  "routing_config.updated",
+  "routing_config.deleted",
+  "provider.health_changed",
+  "api_key.revoked",
+  "experiment.completed",
+  "experiment.regression_detected",
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number] | "webhook.test";
+
+export const WEBHOOK_EVENT_DESCRIPTIONS: Record<(typeof WEBHOOK_EVENT_TYPES)[number], string> = {
+  "budget.threshold_reached":
+    "A budget's spend crossed one of its soft thresholds (once per period).",
+  "budget.exceeded": "A budget's spend reached its cap (once per period).",
+  "routing_config.created": "A routing config was created (or re-created after deletion).",
+  "routing_config.updated": "A routing config got a new version (a save or a rollback).",
+  "routing_config.deleted": "A routing config was deleted.",
+  "provider.health_changed": "A provider's health changed (open or closed circuit, failed check).",
+  "api_key.revoked": "A proxy API key was revoked.",
+  "experiment.completed": "An experiment finished with a verdict.",
+  "experiment.regression_detected": "An experiment found the candidate worse than the baseline.",
+};
+
+export const subscribableEventSchema = v.picklist(
+  [...WEBHOOK_EVENT_TYPES, "*"],
+  `must be one of ${WEBHOOK_EVENT_TYPES.join(", ")} or "*"`,
+);

@@ -1,0 +1,244 @@
+// The MCP server at /mcp driven by the SDK's own client over streamable HTTP: the tool list is
+// the operation registry, every tool is called at least once (its output checked by the client
+// against the tool's output schema), and errors, roles and authentication hold as on REST.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { newId } from "#shared/ids/ids.ts";
+import { OPERATIONS } from "../../controlplane/api/registry.ts";
+import { budgetEvents } from "../../controlplane/db/schema/index.ts";
+import {
+  type Json,
+  type ManagementHarness,
+  startManagementHarness,
+  toolResult,
+} from "../support/management.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { servicesAbsent } from "../support/services.ts";
+
+describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
+  let database: TestDatabase;
+  let harness: ManagementHarness;
+  let client: Client;
+  const called = new Set<string>();
+
+  /** Calls a tool and returns `data`; fails the test on an error result. */
+  async function tool(name: string, args: Record<string, unknown> = {}): Promise<Json> {
+    called.add(name);
+    const result = toolResult(await client.callTool({ name, arguments: args }));
+    if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.body)}`);
+    return result.body.data;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // Every tool in one minute is more than the default 60 requests per key.
+    harness = await startManagementHarness(database.handle, {
+      env: { MODELUX_MANAGEMENT_RPM: "1000" },
+    });
+    client = await harness.mcp();
+  });
+  afterAll(async () => {
+    await harness?.stop();
+    await database?.drop();
+  });
+
+  test("lists one tool per operation, with input and output schemas", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((item) => item.name).sort()).toEqual(OPERATIONS.map((op) => op.id).sort());
+    expect(tools.map((item) => item.name)).toContain("get_setup_status");
+    for (const item of tools) {
+      expect(item.inputSchema.type).toBe("object");
+      expect(item.outputSchema?.type).toBe("object");
+      expect(item.description).toContain("/manage/v1");
+    }
+  });
+
+  test("refuses a connection without a management key", async () => {
+    const anonymous = new McpClient({ name: "anonymous", version: "1" });
+    const transport = new StreamableHTTPClientTransport(new URL(`${harness.url}/mcp`));
+    await expect(anonymous.connect(transport)).rejects.toThrow();
+    const raw = await fetch(`${harness.url}/mcp`, { method: "POST", body: "{}" });
+    expect(raw.status).toBe(401);
+  });
+
+  test("get_setup_status says what is missing, then that the org is ready", async () => {
+    const before = await tool("get_setup_status");
+    expect(before.ready).toBe(false);
+    const missing = before.steps.filter((step: Json) => step.required && !step.done);
+    expect(missing.map((step: Json) => step.tool)).toEqual(["create_provider", "create_api_key"]);
+    expect(before.first_request).toBeNull();
+  });
+
+  test("drives every resource through its tools", async () => {
+    const org = await tool("get_org");
+    await tool("update_org", { name: `${org.name} (renamed)` });
+    const projects = await tool("list_projects", { limit: 10 });
+    const projectId = projects[0].id;
+    await tool("get_project", { project_id: projectId });
+    const extra = await tool("create_project", { name: "Extra", slug: "extra" });
+    await tool("update_project", { project_id: extra.id, settings: { capture_content: true } });
+    await tool("delete_project", { project_id: extra.id });
+
+    const member = await tool("create_member", { email: "mcp@example.com", role: "developer" });
+    await tool("list_members");
+    await tool("get_member", { member_id: member.id });
+    await tool("update_member", { member_id: member.id, role: "viewer" });
+    await tool("delete_member", { member_id: member.id });
+
+    const provider = await tool("create_provider", {
+      vendor: "openai",
+      name: "sim",
+      api_key: "sk-mcp-secret-1",
+      base_url: `${harness.simulator.url}/v1`,
+    });
+    expect(provider.credential_hint).toBe("…et-1");
+    await tool("list_providers", { vendor: "openai" });
+    await tool("get_provider", { provider_id: provider.id });
+    await tool("update_provider", { provider_id: provider.id, options: { note: "mcp" } });
+    await tool("rotate_provider_credential", { provider_id: provider.id, api_key: "sk-mcp-2" });
+    expect((await tool("verify_provider", { provider_id: provider.id })).status).toBe("healthy");
+    await tool("get_provider_health", { provider_id: provider.id });
+
+    const apiKey = await tool("create_api_key", { project_id: projectId, name: "mcp" });
+    expect(apiKey.key).toStartWith("mlx_sk_");
+    await tool("list_api_keys");
+    await tool("get_api_key", { api_key_id: apiKey.id });
+    await tool("update_api_key", { api_key_id: apiKey.id, rpm_limit: 10 });
+
+    const config = await tool("save_routing_config", {
+      project_id: projectId,
+      slug: "mcp",
+      config: { strategy: "single", model: "gpt-4o", provider: "sim" },
+    });
+    await tool("update_routing_config", {
+      routing_config_id: config.id,
+      config: { strategy: "single", model: "gpt-4o-mini" },
+    });
+    await tool("list_routing_configs", { project_id: projectId });
+    await tool("get_routing_config", { routing_config_id: config.id });
+    expect(
+      (await tool("list_routing_config_versions", { routing_config_id: config.id })).length,
+    ).toBe(2);
+    await tool("get_routing_config_version", { routing_config_id: config.id, version: 1 });
+    const diff = await tool("diff_routing_config_versions", {
+      routing_config_id: config.id,
+      from: 1,
+      to: 2,
+    });
+    expect(diff.changes.length).toBe(2);
+    const rolledBack = await tool("rollback_routing_config", {
+      routing_config_id: config.id,
+      version: 1,
+    });
+    expect(rolledBack.current_version).toBe(3);
+
+    expect((await tool("get_setup_status")).ready).toBe(true);
+    await tool("delete_routing_config", { routing_config_id: config.id });
+
+    const budget = await tool("create_budget", {
+      name: "mcp budget",
+      scope: { type: "project", value: projectId },
+      period: "monthly",
+      cap_usd: 25,
+    });
+    await tool("update_budget", { budget_id: budget.id, soft_thresholds: [0.5, 0.9] });
+    await tool("list_budgets");
+    await tool("get_budget", { budget_id: budget.id });
+    await database.handle.db.insert(budgetEvents).values({
+      id: newId("budgetEvent"),
+      budget_id: budget.id,
+      period_start: new Date(),
+      type: "threshold_reached",
+      threshold: 0.5,
+      spend_usd: 13,
+    });
+    expect(await tool("list_budget_events", { budget_id: budget.id })).toHaveLength(1);
+    await tool("delete_budget", { budget_id: budget.id });
+
+    const types = await tool("list_webhook_event_types");
+    expect(types.map((item: Json) => item.type)).toContain("api_key.revoked");
+    const receiver = Bun.serve({ port: 0, fetch: () => new Response("ok") });
+    try {
+      const webhook = await tool("create_webhook", {
+        url: `http://127.0.0.1:${receiver.port}/hook`,
+        event_types: ["api_key.revoked"],
+      });
+      expect(webhook.signing_secret).toStartWith("whsec_");
+      await tool("list_webhooks");
+      await tool("get_webhook", { webhook_id: webhook.id });
+      await tool("update_webhook", { webhook_id: webhook.id, description: "via mcp" });
+      const rotated = await tool("rotate_webhook_secret", { webhook_id: webhook.id });
+      expect(rotated.previous_secret_expires_at).toBeTruthy();
+      const tested = await tool("test_webhook", { webhook_id: webhook.id });
+      expect(tested).toMatchObject({ status: "delivered", last_status_code: 200 });
+      await tool("revoke_api_key", { api_key_id: apiKey.id });
+      const deliveries = await tool("list_webhook_deliveries", {
+        webhook_id: webhook.id,
+        event_type: "api_key.revoked",
+      });
+      expect(deliveries).toHaveLength(1);
+      await tool("get_webhook_delivery", { webhook_id: webhook.id, delivery_id: tested.id });
+      const replayed = await tool("replay_webhook_delivery", {
+        webhook_id: webhook.id,
+        delivery_id: tested.id,
+      });
+      expect(replayed.event_id).toBe(tested.event_id);
+      await tool("delete_webhook", { webhook_id: webhook.id });
+    } finally {
+      await receiver.stop(true);
+    }
+    expect(
+      harness.controlEvents.some((event) => "key_id" in event && event.key_id === apiKey.id),
+    ).toBe(true);
+
+    const key = await tool("create_management_key", { name: "bot", role: "viewer" });
+    await tool("list_management_keys");
+    await tool("get_management_key", { management_key_id: key.id });
+    await tool("revoke_management_key", { management_key_id: key.id });
+
+    await tool("delete_provider", { provider_id: provider.id });
+    const audit = await tool("list_audit_log", { resource_type: "provider" });
+    expect(audit.map((entry: Json) => entry.action)).toContain("provider.credential_rotated");
+    await tool("get_audit_entry", { audit_entry_id: audit[0].id });
+    expect(JSON.stringify(audit)).not.toContain("sk-mcp");
+
+    const untouched = OPERATIONS.map((op) => op.id).filter((id) => !called.has(id));
+    expect(untouched).toEqual([]);
+  });
+
+  test("tool errors carry the API's error body; roles hold", async () => {
+    const invalid = toolResult(
+      await client.callTool({ name: "create_project", arguments: { name: "x", slug: "BAD" } }),
+    );
+    expect(invalid.isError).toBe(true);
+    expect(invalid.body.error).toMatchObject({ type: "invalid_request", code: 400 });
+    expect(invalid.body.error.fields[0].field).toBe("body.slug");
+    const viewer = await harness.mcp(harness.org.keys.viewer);
+    const refused = toolResult(
+      await viewer.callTool({ name: "create_project", arguments: { name: "x", slug: "x" } }),
+    );
+    expect(refused.body.error).toMatchObject({ type: "forbidden", code: 403 });
+    const listed = toolResult(await viewer.callTool({ name: "list_projects", arguments: {} }));
+    expect(listed.isError).toBe(false);
+    // Pagination works the same: next_cursor goes back in as cursor.
+    await client.callTool({ name: "create_project", arguments: { name: "p2", slug: "p2" } });
+    const page = toolResult(
+      await client.callTool({ name: "list_projects", arguments: { limit: 1 } }),
+    );
+    expect(page.body.data).toHaveLength(1);
+    expect(page.body.next_cursor).toBe(page.body.data[0].id);
+    const next = toolResult(
+      await client.callTool({
+        name: "list_projects",
+        arguments: { limit: 1, cursor: page.body.next_cursor },
+      }),
+    );
+    expect(next.body.data[0].id).not.toBe(page.body.data[0].id);
+    const missing = toolResult(
+      await client.callTool({ name: "get_project", arguments: { project_id: "prj_nope" } }),
+    );
+    expect(missing.body.error).toMatchObject({ type: "not_found", resource: "project" });
+  });
+});
