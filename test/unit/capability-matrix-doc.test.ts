@@ -1,0 +1,25 @@
+// docs/capabilities.md shows what the adapters declare, not what someone remembered.
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import {
+  renderCapabilityMatrix,
+  withCurrentMatrix,
+} from "../../dataplane/providers/capability-matrix.ts";
+
+test("the capability matrix in docs/capabilities.md is current (bun run docs:capabilities)", async () => {
+  const document = await Bun.file(join(import.meta.dir, "../../docs/capabilities.md")).text();
+  expect(document).toContain(renderCapabilityMatrix());
+  expect(withCurrentMatrix(document)).toBe(document);
+  for (const vendor of [
+    "openai",
+    "azure",
+    "anthropic",
+    "google",
+    "bedrock",
+    "cohere",
+    "groq",
+    "mistral",
+  ]) {
+    expect(renderCapabilityMatrix()).toContain(`| ${vendor} |`);
+  }
+});
