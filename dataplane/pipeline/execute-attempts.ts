@@ -68,7 +68,16 @@ export async function executeAttempts(
       attempt.timeoutMs,
       plan.totalBudgetMs === null ? null : plan.totalBudgetMs - spent,
     );
-    const call = await makeCall(attempt, adapter);
+    let call: UpstreamCall;
+    try {
+      call = await makeCall(attempt, adapter);
+    } catch (error) {
+      // This provider cannot be asked (a malformed credential, a missing base URL): the next can.
+      if (!(error instanceof GatewayError) || error.code !== "upstream_error") throw error;
+      attempts.push(record(attempt, 0, "skipped", error.message));
+      lastFailure = new GatewayError("upstream_error", `${where}: ${error.message}`);
+      continue;
+    }
     const started = performance.now();
     let response: Response;
     try {

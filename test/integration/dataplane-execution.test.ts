@@ -28,6 +28,13 @@ describe("data plane execution against the simulator", () => {
       attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
       retry_on: ["5xx"],
     },
+    "broken-first": {
+      strategy: "fallback",
+      attempts: [
+        { model: { model: "anthropic.claude-sonnet-4-5-v1:0", provider: "bedrock-broken" } },
+        { model: "gpt-4o-mini" },
+      ],
+    },
     nested: { strategy: "fallback", attempts: [{ config: "@fallback" }, { model: "gpt-4.1" }] },
   };
 
@@ -57,6 +64,15 @@ describe("data plane execution against the simulator", () => {
             vendor: "openai",
             base_url: `${simulator.url}/v1`,
             credential: box.encrypt("sk-never-shown"),
+            options: {},
+          },
+          {
+            id: "prv_broken",
+            org_id: "org_x",
+            name: "bedrock-broken",
+            vendor: "bedrock",
+            base_url: `${simulator.url}`,
+            credential: box.encrypt("not-a-bedrock-credential"),
             options: {},
           },
         ],
@@ -159,6 +175,12 @@ describe("data plane execution against the simulator", () => {
     const text = await response.text();
     expect(text).toContain("rejected its credential");
     expect(text).not.toContain("sk-never-shown");
+  });
+
+  test("a provider that cannot even be asked (a malformed credential) is skipped for the next", async () => {
+    const response = await chat("@broken-first");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-modelux-model-used")).toBe("gpt-4o-mini");
   });
 
   test("nested configs expand in order and the whole plan is tried", async () => {
