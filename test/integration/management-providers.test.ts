@@ -176,7 +176,11 @@ describe.skipIf(servicesAbsent)("providers (Postgres)", () => {
     // By id, inside a fallback attempt, counts as well.
     await call("PATCH", `/routing-configs/${prod}`, {
       body: {
-        config: { strategy: "fallback", attempts: [{ model: "gpt-4o", provider: openaiId }] },
+        config: {
+          strategy: "fallback",
+          attempts: [{ model: "gpt-4o", provider: openaiId }],
+          retry_on: ["5xx"],
+        },
       },
     });
     expect((await call("DELETE", `/providers/${openaiId}`)).status).toBe(409);

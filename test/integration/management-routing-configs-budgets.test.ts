@@ -48,7 +48,11 @@ describe.skipIf(servicesAbsent)("routing configs and budgets (Postgres)", () => 
       body: {
         project_id,
         slug: "prod",
-        config: { strategy: "fallback", attempts: [{ model: "gpt-4o" }, { model: "claude/x" }] },
+        config: {
+          strategy: "fallback",
+          attempts: [{ model: "gpt-4o" }, { model: "claude/x" }],
+          retry_on: ["429", "5xx"],
+        },
       },
     });
     expect(second.body.data).toMatchObject({ id, current_version: 2 });
@@ -109,6 +113,51 @@ describe.skipIf(servicesAbsent)("routing configs and budgets (Postgres)", () => 
     });
     expect(unknownProvider.status).toBe(404);
     expect(unknownProvider.body.error).toMatchObject({ resource: "provider", id: "ghost" });
+  });
+
+  test("routing configs are validated strictly, references included, field by field", async () => {
+    const project_id = harness.org.projectId;
+    const save = (slug: string, config: Record<string, unknown>) =>
+      call("POST", "/routing-configs", { body: { project_id, slug, config } });
+    const invalid = await save("strict", {
+      strategy: "fallback",
+      attempts: [{ model: "a" }, { model: "b", timeout_ms: -1 }],
+      retry_on: ["500"],
+      extra: true,
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.fields.map((field: { field: string }) => field.field)).toEqual([
+      "body.config.attempts.1.timeout_ms",
+      "body.config.retry_on.0",
+      "body.config.extra",
+    ]);
+    const badCel = await save("strict", {
+      strategy: "custom_rules",
+      rules: [{ if: "request.stream &&", ["then" as string]: "a" }, { else: "b" }],
+    });
+    expect(badCel.body.error.fields[0].field).toBe("body.config.rules.0.if");
+
+    expect((await save("leaf", { strategy: "single", model: "gpt-4o" })).status).toBe(201);
+    expect((await save("middle", { strategy: "single", model: "@leaf" })).status).toBe(201);
+    const cycle = await save("leaf", { strategy: "single", model: "@middle" });
+    expect(cycle.status).toBe(400);
+    expect(cycle.body.error.fields).toEqual([
+      { field: "body.config.model", message: "cycle of routing configs: @leaf → @middle → @leaf" },
+    ]);
+    const missing = await save("dangling", { strategy: "single", model: "@ghost" });
+    expect(missing.body.error.fields[0].message).toContain("no routing config @ghost");
+    // @top → @middle → @leaf is depth 3; making @leaf name two more configs would reach 5.
+    expect((await save("top", { strategy: "single", model: "@middle" })).status).toBe(201);
+    expect((await save("deep", { strategy: "single", model: "gpt-4o" })).status).toBe(201);
+    expect((await save("deeper", { strategy: "single", model: "@deep" })).status).toBe(201);
+    const tooDeep = await save("leaf", { strategy: "single", model: "@deeper" });
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.body.error.fields[0]).toEqual({
+      field: "body.config",
+      message:
+        "@top names this config: routing configs nest deeper than 4: " +
+        "@top → @middle → @leaf → @deeper → @deep",
+    });
   });
 
   test("budgets: every scope, checked fields, updates and events", async () => {

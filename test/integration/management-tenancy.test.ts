@@ -180,7 +180,11 @@ describe.skipIf(servicesAbsent)("tenancy (Postgres)", () => {
         {
           project_id: projectId,
           slug: "route-via-a",
-          config: { strategy: "fallback", attempts: [{ model: "x", provider: "a-openai" }] },
+          config: {
+            strategy: "fallback",
+            attempts: [{ model: "x", provider: "a-openai" }],
+            retry_on: ["5xx"],
+          },
         },
         "provider",
       ],

@@ -29,7 +29,7 @@ import {
   viewRoutingConfig,
   viewVersion,
 } from "./service.ts";
-import { checkConfigShape, checkProviderReferences } from "./validate.ts";
+import { checkProviderReferences, checkRoutingConfig } from "./validate.ts";
 
 const tag = "routing-configs";
 
@@ -93,8 +93,8 @@ export const routingConfigOperations = [
     output: routingConfigView,
     handler: ({ caller, write }, { body }) =>
       write(async (context) => {
-        checkConfigShape(body.config);
         await getProject(context.db, caller.org_id, body.project_id);
+        await checkRoutingConfig(context.db, body.project_id, body.slug, body.config);
         await checkProviderReferences(context.db, caller.org_id, body.config);
         return saveAndAnnounce(context, caller, {
           projectId: body.project_id,
@@ -144,7 +144,7 @@ export const routingConfigOperations = [
       write(async (context) => {
         const head = await getRoutingConfig(context.db, caller.org_id, params.routing_config_id);
         if (body.config) {
-          checkConfigShape(body.config);
+          await checkRoutingConfig(context.db, head.project_id, head.slug, body.config);
           await checkProviderReferences(context.db, caller.org_id, body.config);
           return saveAndAnnounce(context, caller, {
             projectId: head.project_id,
@@ -264,6 +264,13 @@ export const routingConfigOperations = [
       write(async (context) => {
         const head = await getRoutingConfig(context.db, caller.org_id, params.routing_config_id);
         const target = await getVersion(context.db, head, body.version);
+        await checkRoutingConfig(
+          context.db,
+          head.project_id,
+          head.slug,
+          target.config,
+          "body.version",
+        );
         await checkProviderReferences(context.db, caller.org_id, target.config);
         return saveAndAnnounce(
           context,

@@ -12,8 +12,8 @@ import {
 const configSchema = v.pipe(
   v.record(v.string(), v.unknown()),
   v.description(
-    "The routing config: {strategy, …} as in the routing config reference. Checked for shape " +
-      "here; the routing engine validates it fully.",
+    "The routing config: {strategy, …} as in the routing config reference. Validated strictly " +
+      "on save (unknown fields, bounds, CEL conditions, @slug cycles and nesting deeper than 4).",
   ),
 );
 

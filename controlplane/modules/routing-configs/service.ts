@@ -125,6 +125,22 @@ export async function getVersion(db: Database, head: RoutingConfigRow, version: 
   return row;
 }
 
+/** The current config of every live routing config in a project, by slug. */
+export async function currentConfigsOfProject(db: Database, projectId: string) {
+  const rows = await db
+    .select({ slug: routingConfigs.slug, config: routingConfigVersions.config })
+    .from(routingConfigs)
+    .innerJoin(
+      routingConfigVersions,
+      and(
+        eq(routingConfigVersions.routing_config_id, routingConfigs.id),
+        eq(routingConfigVersions.version, routingConfigs.current_version),
+      ),
+    )
+    .where(and(eq(routingConfigs.project_id, projectId), isNull(routingConfigs.deleted_at)));
+  return new Map(rows.map((row) => [row.slug, row.config]));
+}
+
 /** The head of a slug in a project, deleted or not (a re-save revives a deleted one). */
 export async function findAnyRoutingConfig(db: Database, projectId: string, slug: string) {
   const [row] = await db

@@ -1,47 +1,81 @@
-// The Management API's shape check of a routing config: a known strategy with its main field,
-// within size, and every provider it names by `provider` one of the caller's org. The routing
-// engine adds its full validation (targets, cycles, CEL) on top.
+// The Management API's checks of a routing config at save time: the strict schema of
+// shared/routing, its `@slug` references within the project, and every provider it names by
+// `provider` one of the caller's org.
 import { and, eq, or } from "drizzle-orm";
+import type { RoutingConfig } from "#shared/routing/config-schema.ts";
+import {
+  type ConfigProblem,
+  findReferenceProblems,
+  validateRoutingConfig,
+} from "#shared/routing/validate.ts";
 import { invalidField, ManagementError, notFound } from "../../api/errors.ts";
 import type { Database } from "../../db/client.ts";
 import { providers } from "../../db/schema/index.ts";
 import { providerReferences } from "./references.ts";
-
-const MAIN_FIELD: Record<string, { field: string; array: boolean }> = {
-  single: { field: "model", array: false },
-  fallback: { field: "attempts", array: true },
-  cost_optimized: { field: "allowed_models", array: true },
-  latency_optimized: { field: "candidates", array: true },
-  ensemble: { field: "members", array: true },
-  ab_test: { field: "variants", array: true },
-  cascade: { field: "steps", array: true },
-  custom_rules: { field: "rules", array: true },
-};
-export const STRATEGIES = Object.keys(MAIN_FIELD);
+import { currentConfigsOfProject } from "./service.ts";
 
 const MAX_CONFIG_BYTES = 256 * 1024;
 
-export function checkConfigShape(config: Record<string, unknown>, field = "body.config"): void {
-  if (JSON.stringify(config).length > MAX_CONFIG_BYTES) {
+// A stored config the strict schema refuses (saved before it existed) is followed no further.
+const UNCHECKED: RoutingConfig = { strategy: "single", model: "unchecked" };
+
+/** `attempts[1].timeout_ms` under `body.config` → `body.config.attempts.1.timeout_ms`. */
+const fieldOf = (field: string, path: string) =>
+  path === "" ? field : `${field}.${path.replace(/\[(\d+)\]/g, ".$1")}`;
+
+function invalidConfig(field: string, problems: ConfigProblem[]): ManagementError {
+  const fields = problems.map((problem) => ({
+    field: fieldOf(field, problem.path),
+    message: problem.message,
+  }));
+  const summary = fields.map((problem) => `${problem.field}: ${problem.message}`).join("; ");
+  return new ManagementError("invalid_request", `invalid routing config: ${summary}`, { fields });
+}
+
+/**
+ * The full save-time check: the strict schema of every strategy (CEL included), then the
+ * `@slug` references through the project's other current configs, both ways: what this config
+ * reaches, and whether a config that reaches it would now nest too deep.
+ */
+export async function checkRoutingConfig(
+  db: Database,
+  projectId: string,
+  slug: string,
+  input: unknown,
+  field = "body.config",
+): Promise<RoutingConfig> {
+  if (JSON.stringify(input).length > MAX_CONFIG_BYTES) {
     throw invalidField(field, `must be at most ${MAX_CONFIG_BYTES} bytes of JSON`);
   }
-  const strategy = config.strategy;
-  const main = typeof strategy === "string" ? MAIN_FIELD[strategy] : undefined;
-  if (!main) {
-    throw invalidField(`${field}.strategy`, `must be one of ${STRATEGIES.join(", ")}`);
+  const result = validateRoutingConfig(input);
+  if (!result.ok) throw invalidConfig(field, result.errors);
+  const stored = await currentConfigsOfProject(db, projectId);
+  const parsed = new Map<string, RoutingConfig>();
+  const lookup = (name: string): RoutingConfig | undefined => {
+    if (name === slug) return result.config;
+    const raw = stored.get(name);
+    if (raw === undefined) return undefined;
+    let config = parsed.get(name);
+    if (!config) {
+      const checked = validateRoutingConfig(raw);
+      config = checked.ok ? checked.config : UNCHECKED;
+      parsed.set(name, config);
+    }
+    return config;
+  };
+  const problems: ConfigProblem[] = findReferenceProblems(slug, result.config, lookup);
+  if (problems.length === 0) {
+    for (const other of stored.keys()) {
+      if (other === slug) continue;
+      const upstream = findReferenceProblems(other, lookup(other) ?? UNCHECKED, lookup).find(
+        (problem) => problem.chain.includes(slug),
+      );
+      if (upstream)
+        problems.push({ path: "", message: `@${other} names this config: ${upstream.message}` });
+    }
   }
-  const value = config[main.field];
-  const present = main.array
-    ? Array.isArray(value) && value.length > 0
-    : typeof value === "string" || (value !== null && typeof value === "object");
-  if (!present) {
-    throw invalidField(
-      `${field}.${main.field}`,
-      main.array
-        ? `a ${strategy} config needs a non-empty ${main.field} array`
-        : `a ${strategy} config needs ${main.field} (a target or {model, provider?})`,
-    );
-  }
+  if (problems.length > 0) throw invalidConfig(field, problems);
+  return result.config;
 }
 
 /** Every `provider: "…"` must name (or be the id of) one of the org's providers. */
