@@ -7,11 +7,11 @@
 import * as v from "valibot";
 import type { CanonicalUsage, StopReason } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+import { sseData } from "../sse-data.ts";
 import { convertUsage, hasTokenCounts } from "./convert-usage.ts";
 import { errorKindFromBody } from "./errors.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 import { PartialArguments } from "./partial-arguments.ts";
-import { sseData } from "./sse-data.ts";
 import { toolCallId } from "./tool-call-id.ts";
 import {
   type GeminiPartReceived,

@@ -1,0 +1,72 @@
+// The `data` of each server-sent event in an upstream's byte stream, in order, for every adapter
+// whose vendor streams SSE. eventsource-parser does the framing (CRLF or LF, split lines,
+// comments); stopping early cancels the upstream body. A read that fails, or an event too large
+// to be sane, ends the iteration with an SseReadError the adapter turns into an `error` event.
+
+import { createParser } from "eventsource-parser";
+import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+
+/** An upstream that sends one event larger than this is broken; stop instead of buffering. */
+const MAX_EVENT_CHARS = 8 * 1024 * 1024;
+
+export class SseReadError extends Error {
+  override name = "SseReadError";
+  constructor(
+    message: string,
+    readonly kind: "timeout" | "upstream_error",
+  ) {
+    super(message);
+  }
+}
+
+export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const pending: string[] = [];
+  let oversized = false;
+  const parser = createParser({
+    maxBufferSize: MAX_EVENT_CHARS,
+    onEvent: (event) => pending.push(event.data),
+    onError: (error) => {
+      if (error.type === "max-buffer-size-exceeded") oversized = true;
+    },
+  });
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        const kind =
+          (error as { name?: unknown } | null)?.name === "TimeoutError"
+            ? "timeout"
+            : "upstream_error";
+        throw new SseReadError(`stream interrupted: ${describe(error)}`, kind);
+      }
+      if (next.done) break;
+      parser.feed(decoder.decode(next.value, { stream: true }));
+      while (pending.length > 0) yield pending.shift() as string;
+      if (oversized)
+        throw new SseReadError("the stream sent an event too large to read", "upstream_error");
+    }
+    finished = true;
+    // A last event without its blank line still counts: it rescues a proxy that trimmed the
+    // final newline.
+    parser.feed(`${decoder.decode()}\n\n`);
+    while (pending.length > 0) yield pending.shift() as string;
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/** Yields the events a state machine collected, and empties the list for the next round. */
+export function* drainEvents(events: CanonicalStreamEvent[]): Generator<CanonicalStreamEvent> {
+  for (const event of events) yield event;
+  events.length = 0;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
