@@ -1,7 +1,8 @@
 // Schema pieces every feature shares: ids, timestamps, slugs, pagination.
 import { and, desc, lt, type SQL } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import * as v from "valibot";
+import type { Database } from "../db/client.ts";
 import type { Page } from "./operation.ts";
 
 export const idSchema = (description: string) =>
@@ -85,6 +86,24 @@ export function toPage<Row extends { id: string }, Item>(
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
   return { data: kept.map(view), next_cursor: more ? (kept.at(-1)?.id ?? null) : null };
+}
+
+/** One page of a table's rows, newest first, with the filters given, through `view`. */
+export async function listPage<TTable extends PgTable & { id: PgColumn }, Item>(
+  db: Database,
+  table: TTable,
+  query: { limit?: number; cursor?: string },
+  filters: Array<SQL | undefined>,
+  view: (row: TTable["$inferSelect"]) => Item,
+): Promise<Page<Item>> {
+  const page = pageQuery(table.id, query, ...filters);
+  const rows = await db
+    .select()
+    .from(table as PgTable)
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(page.fetch);
+  return toPage(rows as Array<TTable["$inferSelect"] & { id: string }>, page.limit, view);
 }
 
 export const deletedView = v.object({ id: v.string(), deleted: v.literal(true) });

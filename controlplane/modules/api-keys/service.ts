@@ -3,7 +3,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import { conflict, notFound } from "../../api/errors.ts";
-import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import { type ApiKeyRow, apiKeys } from "../../db/schema/index.ts";
 import { getProject } from "../projects/service.ts";
@@ -36,20 +36,17 @@ export async function listApiKeys(
   orgId: string,
   query: { limit?: number; cursor?: string; project_id?: string; include_revoked?: boolean },
 ) {
-  const page = pageQuery(
-    apiKeys.id,
+  return listPage(
+    db,
+    apiKeys,
     query,
-    eq(apiKeys.org_id, orgId),
-    query.project_id ? eq(apiKeys.project_id, query.project_id) : undefined,
-    query.include_revoked ? undefined : isNull(apiKeys.revoked_at),
+    [
+      eq(apiKeys.org_id, orgId),
+      query.project_id ? eq(apiKeys.project_id, query.project_id) : undefined,
+      query.include_revoked ? undefined : isNull(apiKeys.revoked_at),
+    ],
+    viewApiKey,
   );
-  const rows = await db
-    .select()
-    .from(apiKeys)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewApiKey);
 }
 
 export async function getApiKey(db: Database, orgId: string, keyId: string) {

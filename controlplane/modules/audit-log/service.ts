@@ -2,7 +2,7 @@
 import { and, eq, gte, lt } from "drizzle-orm";
 import type * as v from "valibot";
 import { notFound } from "../../api/errors.ts";
-import { isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import { type AuditLogRow, auditLog } from "../../db/schema/index.ts";
 import type { listAuditQuery } from "./model.ts";
@@ -24,24 +24,21 @@ export async function listAuditEntries(
   orgId: string,
   query: v.InferOutput<typeof listAuditQuery>,
 ) {
-  const page = pageQuery(
-    auditLog.id,
+  return listPage(
+    db,
+    auditLog,
     query,
-    eq(auditLog.org_id, orgId),
-    query.action ? eq(auditLog.action, query.action) : undefined,
-    query.resource_type ? eq(auditLog.resource_type, query.resource_type) : undefined,
-    query.resource_id ? eq(auditLog.resource_id, query.resource_id) : undefined,
-    query.actor_id ? eq(auditLog.actor_id, query.actor_id) : undefined,
-    query.since ? gte(auditLog.created_at, new Date(query.since)) : undefined,
-    query.until ? lt(auditLog.created_at, new Date(query.until)) : undefined,
+    [
+      eq(auditLog.org_id, orgId),
+      query.action ? eq(auditLog.action, query.action) : undefined,
+      query.resource_type ? eq(auditLog.resource_type, query.resource_type) : undefined,
+      query.resource_id ? eq(auditLog.resource_id, query.resource_id) : undefined,
+      query.actor_id ? eq(auditLog.actor_id, query.actor_id) : undefined,
+      query.since ? gte(auditLog.created_at, new Date(query.since)) : undefined,
+      query.until ? lt(auditLog.created_at, new Date(query.until)) : undefined,
+    ],
+    viewAuditEntry,
   );
-  const rows = await db
-    .select()
-    .from(auditLog)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewAuditEntry);
 }
 
 export async function getAuditEntry(db: Database, orgId: string, entryId: string) {

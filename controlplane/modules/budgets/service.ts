@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import type * as v from "valibot";
 import { newId } from "#shared/ids/ids.ts";
 import { invalidField, notFound } from "../../api/errors.ts";
-import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import {
   type BudgetEventRow,
@@ -101,20 +101,17 @@ export async function listBudgets(
     scope_type?: BudgetRow["scope_type"];
   },
 ) {
-  const page = pageQuery(
-    budgets.id,
+  return listPage(
+    db,
+    budgets,
     query,
-    eq(budgets.org_id, orgId),
-    query.project_id ? eq(budgets.project_id, query.project_id) : undefined,
-    query.scope_type ? eq(budgets.scope_type, query.scope_type) : undefined,
+    [
+      eq(budgets.org_id, orgId),
+      query.project_id ? eq(budgets.project_id, query.project_id) : undefined,
+      query.scope_type ? eq(budgets.scope_type, query.scope_type) : undefined,
+    ],
+    viewBudget,
   );
-  const rows = await db
-    .select()
-    .from(budgets)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewBudget);
 }
 
 export async function getBudget(db: Database, orgId: string, budgetId: string) {
@@ -188,12 +185,11 @@ export async function listBudgetEvents(
   budget: BudgetRow,
   query: { limit?: number; cursor?: string },
 ) {
-  const page = pageQuery(budgetEvents.id, query, eq(budgetEvents.budget_id, budget.id));
-  const rows = await db
-    .select()
-    .from(budgetEvents)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewBudgetEvent);
+  return listPage(
+    db,
+    budgetEvents,
+    query,
+    [eq(budgetEvents.budget_id, budget.id)],
+    viewBudgetEvent,
+  );
 }

@@ -3,7 +3,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import { forbidden, notFound } from "../../api/errors.ts";
 import { type Caller, type Role, roleAtLeast } from "../../api/operation.ts";
-import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import { type ManagementKeyRow, managementKeys } from "../../db/schema/index.ts";
 import { keyStatus } from "../api-keys/service.ts";
@@ -29,19 +29,16 @@ export async function listManagementKeys(
   orgId: string,
   query: { limit?: number; cursor?: string; include_revoked?: boolean },
 ) {
-  const page = pageQuery(
-    managementKeys.id,
+  return listPage(
+    db,
+    managementKeys,
     query,
-    eq(managementKeys.org_id, orgId),
-    query.include_revoked ? undefined : isNull(managementKeys.revoked_at),
+    [
+      eq(managementKeys.org_id, orgId),
+      query.include_revoked ? undefined : isNull(managementKeys.revoked_at),
+    ],
+    viewManagementKey,
   );
-  const rows = await db
-    .select()
-    .from(managementKeys)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewManagementKey);
 }
 
 export async function getManagementKey(db: Database, orgId: string, keyId: string) {

@@ -5,7 +5,7 @@ import { newId } from "#shared/ids/ids.ts";
 import { isUniqueViolation } from "../../api/db-errors.ts";
 import { conflict, forbidden, notFound } from "../../api/errors.ts";
 import { type Caller, type Role, roleAtLeast } from "../../api/operation.ts";
-import { isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import { type MemberRow, managementKeys, members } from "../../db/schema/index.ts";
 import type { MemberView } from "./model.ts";
@@ -24,19 +24,13 @@ export async function listMembers(
   orgId: string,
   query: { limit?: number; cursor?: string; role?: Role },
 ) {
-  const page = pageQuery(
-    members.id,
+  return listPage(
+    db,
+    members,
     query,
-    eq(members.org_id, orgId),
-    query.role ? eq(members.role, query.role) : undefined,
+    [eq(members.org_id, orgId), query.role ? eq(members.role, query.role) : undefined],
+    viewMember,
   );
-  const rows = await db
-    .select()
-    .from(members)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewMember);
 }
 
 export async function getMember(db: Database, orgId: string, memberId: string) {

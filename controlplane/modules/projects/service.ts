@@ -4,7 +4,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
 import { isUniqueViolation } from "../../api/db-errors.ts";
 import { conflict, notFound } from "../../api/errors.ts";
-import { isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import { apiKeys, type ProjectRow, projects } from "../../db/schema/index.ts";
 import {
@@ -64,14 +64,7 @@ export async function listProjects(
   orgId: string,
   query: { limit?: number; cursor?: string },
 ) {
-  const page = pageQuery(projects.id, query, eq(projects.org_id, orgId));
-  const rows = await db
-    .select()
-    .from(projects)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewProject);
+  return listPage(db, projects, query, [eq(projects.org_id, orgId)], viewProject);
 }
 
 /** The project, if it is the org's; 404 otherwise (another org's project does not exist here). */

@@ -7,7 +7,7 @@ import { newId } from "#shared/ids/ids.ts";
 import { isUniqueViolation } from "../../api/db-errors.ts";
 import { conflict, invalidField, ManagementError, notFound } from "../../api/errors.ts";
 import type { ManagementServices } from "../../api/operation.ts";
-import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import {
   budgets,
@@ -41,19 +41,13 @@ export async function listProviders(
   orgId: string,
   query: { limit?: number; cursor?: string; vendor?: string },
 ) {
-  const page = pageQuery(
-    providers.id,
+  return listPage(
+    db,
+    providers,
     query,
-    eq(providers.org_id, orgId),
-    query.vendor ? eq(providers.vendor, query.vendor) : undefined,
+    [eq(providers.org_id, orgId), query.vendor ? eq(providers.vendor, query.vendor) : undefined],
+    viewProvider,
   );
-  const rows = await db
-    .select()
-    .from(providers)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewProvider);
 }
 
 export async function getProvider(db: Database, orgId: string, providerId: string) {

@@ -4,7 +4,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
 import { notFound } from "../../api/errors.ts";
-import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { iso, isoRequired, listPage, pageQuery, toPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import {
   type RoutingConfigRow,
@@ -188,18 +188,13 @@ export async function listVersions(
   head: RoutingConfigRow,
   query: { limit?: number; cursor?: string },
 ) {
-  const page = pageQuery(
-    routingConfigVersions.id,
+  return listPage(
+    db,
+    routingConfigVersions,
     query,
-    eq(routingConfigVersions.routing_config_id, head.id),
+    [eq(routingConfigVersions.routing_config_id, head.id)],
+    viewVersion,
   );
-  const rows = await db
-    .select()
-    .from(routingConfigVersions)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewVersion);
 }
 
 export async function softDeleteRoutingConfig(db: Database, head: RoutingConfigRow) {

@@ -1,7 +1,7 @@
 // Deliveries of one endpoint (already checked to be the caller's org's).
 import { and, eq } from "drizzle-orm";
 import { notFound } from "../../api/errors.ts";
-import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import {
   type WebhookDeliveryRow,
@@ -42,20 +42,17 @@ export async function listDeliveries(
     event_type?: string;
   },
 ) {
-  const page = pageQuery(
-    webhookDeliveries.id,
+  return listPage(
+    db,
+    webhookDeliveries,
     query,
-    eq(webhookDeliveries.webhook_id, webhook.id),
-    query.status ? eq(webhookDeliveries.status, query.status) : undefined,
-    query.event_type ? eq(webhookDeliveries.event_type, query.event_type) : undefined,
+    [
+      eq(webhookDeliveries.webhook_id, webhook.id),
+      query.status ? eq(webhookDeliveries.status, query.status) : undefined,
+      query.event_type ? eq(webhookDeliveries.event_type, query.event_type) : undefined,
+    ],
+    viewDelivery,
   );
-  const rows = await db
-    .select()
-    .from(webhookDeliveries)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, viewDelivery);
 }
 
 export async function getDelivery(db: Database, webhook: WebhookRow, deliveryId: string) {

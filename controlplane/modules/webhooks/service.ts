@@ -4,7 +4,7 @@ import { and, eq } from "drizzle-orm";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { newId } from "#shared/ids/ids.ts";
 import { notFound } from "../../api/errors.ts";
-import { iso, isoRequired, pageQuery, toPage } from "../../api/schemas.ts";
+import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import { type WebhookRow, webhooks } from "../../db/schema/index.ts";
 import { newSigningSecret } from "../../webhooks/signing.ts";
@@ -31,14 +31,7 @@ export async function listWebhooks(
   orgId: string,
   query: { limit?: number; cursor?: string },
 ) {
-  const page = pageQuery(webhooks.id, query, eq(webhooks.org_id, orgId));
-  const rows = await db
-    .select()
-    .from(webhooks)
-    .where(page.where)
-    .orderBy(page.orderBy)
-    .limit(page.fetch);
-  return toPage(rows, page.limit, (row) => viewWebhook(row));
+  return listPage(db, webhooks, query, [eq(webhooks.org_id, orgId)], (row) => viewWebhook(row));
 }
 
 export async function getWebhook(db: Database, orgId: string, webhookId: string) {
