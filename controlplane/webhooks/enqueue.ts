@@ -70,6 +70,8 @@ export async function insertDeliveries(
   webhookIds: string[],
   envelope: WebhookEnvelope,
   replayOf?: string,
+  /** When the poller may take the rows; later than now for rows the caller delivers itself. */
+  dueAt?: Date,
 ): Promise<string[]> {
   if (webhookIds.length === 0) return [];
   const rows = webhookIds.map((webhookId) => ({
@@ -79,6 +81,7 @@ export async function insertDeliveries(
     event_type: envelope.type,
     payload: envelope as unknown as Record<string, unknown>,
     replay_of: replayOf ?? null,
+    ...(dueAt ? { next_attempt_at: dueAt } : {}),
   }));
   await db.insert(webhookDeliveries).values(rows);
   return rows.map((row) => row.id);

@@ -79,11 +79,17 @@ export async function replayDelivery(
   return getDelivery(db, webhook, id ?? "");
 }
 
+const TEST_DELIVERY_HANDOFF_MS = 60_000;
+
 export async function insertTestDelivery(
   db: Database,
   webhook: WebhookRow,
   envelope: WebhookEnvelope,
 ) {
-  const [id] = await insertDeliveries(db, [webhook.id], envelope);
+  // The test operation delivers this row itself, at once. Until then the poller must not take
+  // it (it would, being due, and the operation would report a delivery still in flight); if
+  // the process dies first, the row comes due a minute later and is delivered all the same.
+  const handOff = new Date(Date.now() + TEST_DELIVERY_HANDOFF_MS);
+  const [id] = await insertDeliveries(db, [webhook.id], envelope, undefined, handOff);
   return id ?? "";
 }
