@@ -11,7 +11,8 @@ export const faultRequestSchema = v.pipe(
     format: v.optional(v.string()),
     /** Calls to hit; null = until cleared; 1 when absent. */
     count: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1))), 1),
-    status: v.optional(v.pipe(v.number(), v.integer(), v.minValue(400), v.maxValue(599))),
+    /** 4xx/5xx: an error in the vendor's shape (or `body`); 2xx: `body` as a scripted answer. */
+    status: v.optional(v.pipe(v.number(), v.integer(), v.minValue(200), v.maxValue(599))),
     body: v.optional(v.unknown()),
     stall_ms: v.optional(nonNegativeInteger),
     cut_after_chunks: v.optional(nonNegativeInteger),
@@ -22,6 +23,10 @@ export const faultRequestSchema = v.pipe(
       fault.stall_ms !== undefined ||
       fault.cut_after_chunks !== undefined,
     "a fault needs status, stall_ms or cut_after_chunks",
+  ),
+  v.check(
+    (fault) => fault.status === undefined || fault.status >= 400 || fault.body !== undefined,
+    "a 2xx status needs the body to answer with",
   ),
 );
 
