@@ -4,7 +4,7 @@
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { Logger } from "#shared/log.ts";
-import type { DataPlaneContext } from "./context.ts";
+import { createDataPlaneContext, type DataPlaneContext } from "./context.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
 
@@ -34,7 +34,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}),
     log: options.log,
   });
-  const context: DataPlaneContext = { nodeId: options.nodeId, loader, revokedKeyHashes: new Set() };
+  const context = createDataPlaneContext({ nodeId: options.nodeId, loader });
   const cached = await loader.loadCache();
   if (!cached.applied && options.cacheFile)
     options.log(`starting without a cached snapshot (${cached.reason})`);

@@ -1,6 +1,8 @@
-// Step 7: runs a plan's attempts in order until one answers. Each failure is classified by the
-// vendor's adapter into the closed error set; the plan's `retry_on` says which move on. A stream
-// is committed once its headers arrive: later failures are the stream writer's to report.
+// Step 7: runs a sequence of attempts in order until one answers. Each failure is classified by
+// the vendor's adapter into the closed error set; `retry_on` says which move on. Every outcome
+// feeds the health tracker (latency, TTFT, errors, the breaker, `retry-after`). A stream is
+// committed once its headers arrive: later failures are the stream writer's to report.
+import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import {
   isRetryableKind,
@@ -9,14 +11,25 @@ import {
 } from "#shared/errors/upstream-error.ts";
 import type { ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import { adapterFor } from "../providers/registry.ts";
-import type { Attempt, RetryCondition, RoutePlan } from "../routing/plan.ts";
+import type { HealthTracker } from "../routing/health.ts";
+import type { Attempt, RetryCondition } from "../routing/plan.ts";
 
 export interface AttemptRecord {
-  provider: string;
-  model: string;
+  attempt: Attempt;
+  /** Milliseconds since the request arrived. */
+  startedMs: number;
   latencyMs: number;
-  status: number | "timeout" | "unreachable" | "skipped";
+  /** Time to response headers of a streamed attempt: the first byte is on its way. */
+  ttftMs?: number;
+  status: number | "timeout" | "unreachable" | "skipped" | "aborted";
   error?: string;
+  retryAfterSeconds?: number;
+  role?: string;
+  /** Known once the answer is read (set by the reader of the response). */
+  usage?: CanonicalUsage;
+  /** Cascade: whether the step's answer passed its acceptance check, and why. */
+  accepted?: boolean;
+  acceptance?: string;
 }
 
 export interface UpstreamAnswer {
@@ -26,8 +39,17 @@ export interface UpstreamAnswer {
   response: Response;
   /** Time spent waiting on upstreams, failed attempts included: not gateway overhead. */
   upstreamMs: number;
-  attempts: AttemptRecord[];
 }
+
+export type AttemptsResult =
+  | ({ ok: true } & UpstreamAnswer)
+  | {
+      ok: false;
+      error: GatewayError;
+      /** Whether a later step of the plan may still serve (the failure was the upstream's). */
+      retryable: boolean;
+      upstreamMs: number;
+    };
 
 export type MakeCall = (attempt: Attempt, adapter: ProviderAdapter) => Promise<UpstreamCall>;
 
@@ -35,38 +57,86 @@ export interface ExecuteOptions {
   clientSignal: AbortSignal | undefined;
   /** Whether a client error may be handed back as the upstream sent it (same-shape only). */
   passClientErrorsThrough: (adapter: ProviderAdapter) => boolean;
+  health: HealthTracker;
+  /** `performance.now()` when the request arrived: attempt start times are relative to it. */
+  receivedAt: number;
+  /** Where attempt records go, in the order they were made (shared by a whole request). */
+  records: AttemptRecord[];
+  streaming: boolean;
+  /** Labels the records of this run ("cascade step 2"). */
+  role?: string;
 }
 
+export interface AttemptSequence {
+  attempts: readonly Attempt[];
+  retryOn: ReadonlySet<RetryCondition>;
+  totalBudgetMs: number | null;
+}
+
+/** Runs the sequence; throws the last failure when no attempt answered. */
 export async function executeAttempts(
-  plan: RoutePlan,
+  sequence: AttemptSequence,
   makeCall: MakeCall,
   options: ExecuteOptions,
 ): Promise<UpstreamAnswer> {
-  const planStarted = performance.now();
-  const attempts: AttemptRecord[] = [];
+  const result = await runAttempts(sequence, makeCall, options);
+  if (!result.ok) throw result.error;
+  return result;
+}
+
+export async function runAttempts(
+  sequence: AttemptSequence,
+  makeCall: MakeCall,
+  options: ExecuteOptions,
+  /** Total-budget clock of the plan, when this sequence is part of a larger one. */
+  planStarted = performance.now(),
+): Promise<AttemptsResult> {
+  const { health, records } = options;
   let upstreamMs = 0;
   let lastFailure = new GatewayError("upstream_error", "the routing plan has no attempt");
-  for (const attempt of plan.attempts) {
+  const fail = (error: GatewayError, retryable: boolean): AttemptsResult => ({
+    ok: false,
+    error,
+    retryable,
+    upstreamMs,
+  });
+  const record = (
+    attempt: Attempt,
+    startedAt: number,
+    latencyMs: number,
+    status: AttemptRecord["status"],
+    extra: Partial<AttemptRecord> = {},
+  ) => {
+    const entry: AttemptRecord = {
+      attempt,
+      startedMs: startedAt - options.receivedAt,
+      latencyMs,
+      status,
+      ...extra,
+    };
+    if (options.role !== undefined) entry.role = options.role;
+    records.push(entry);
+  };
+  for (const attempt of sequence.attempts) {
     const where = `${attempt.provider.name}/${attempt.model}`;
     const adapter = adapterFor(attempt.provider.vendor);
     if (!adapter) {
-      attempts.push(
-        record(attempt, 0, "skipped", `no adapter for vendor ${attempt.provider.vendor}`),
-      );
-      lastFailure = new GatewayError(
-        "upstream_error",
-        `${where}: vendor "${attempt.provider.vendor}" is not supported`,
-      );
+      const message = `vendor "${attempt.provider.vendor}" is not supported`;
+      record(attempt, performance.now(), 0, "skipped", { error: message });
+      lastFailure = new GatewayError("upstream_error", `${where}: ${message}`);
       continue;
     }
     const spent = performance.now() - planStarted;
-    if (plan.totalBudgetMs !== null && spent >= plan.totalBudgetMs) {
-      lastFailure = new GatewayError("timeout", `total budget of ${plan.totalBudgetMs} ms spent`);
-      break;
+    if (sequence.totalBudgetMs !== null && spent >= sequence.totalBudgetMs) {
+      lastFailure = new GatewayError(
+        "timeout",
+        `total budget of ${sequence.totalBudgetMs} ms spent`,
+      );
+      return fail(lastFailure, false);
     }
     const timeoutMs = smallest(
       attempt.timeoutMs,
-      plan.totalBudgetMs === null ? null : plan.totalBudgetMs - spent,
+      sequence.totalBudgetMs === null ? null : sequence.totalBudgetMs - spent,
     );
     let call: UpstreamCall;
     try {
@@ -74,10 +144,12 @@ export async function executeAttempts(
     } catch (error) {
       // This provider cannot be asked (a malformed credential, a missing base URL): the next can.
       if (!(error instanceof GatewayError) || error.code !== "upstream_error") throw error;
-      attempts.push(record(attempt, 0, "skipped", error.message));
+      record(attempt, performance.now(), 0, "skipped", { error: error.message });
       lastFailure = new GatewayError("upstream_error", `${where}: ${error.message}`);
       continue;
     }
+    // Claims the half-open probe when the breaker is testing this upstream again.
+    health.allowRequest(attempt.healthKey);
     const started = performance.now();
     let response: Response;
     try {
@@ -90,63 +162,71 @@ export async function executeAttempts(
     } catch (error) {
       const elapsed = performance.now() - started;
       upstreamMs += elapsed;
-      if (options.clientSignal?.aborted)
-        throw new GatewayError("invalid_request", "client closed the request");
+      if (options.clientSignal?.aborted) {
+        record(attempt, started, elapsed, "aborted");
+        return fail(new GatewayError("invalid_request", "client closed the request"), false);
+      }
       const timedOut = error instanceof DOMException && error.name === "TimeoutError";
-      attempts.push(record(attempt, elapsed, timedOut ? "timeout" : "unreachable"));
+      record(attempt, started, elapsed, timedOut ? "timeout" : "unreachable");
+      health.recordFailure(attempt.healthKey, timedOut ? "timeout" : "unreachable");
       lastFailure = timedOut
         ? new GatewayError("timeout", `${where} timed out after ${timeoutMs} ms`)
         : new GatewayError("upstream_error", `${where} unreachable`);
-      if (timedOut && !plan.retryOn.has("timeout")) break;
+      if (timedOut && !sequence.retryOn.has("timeout")) return fail(lastFailure, false);
       continue;
     }
     const elapsed = performance.now() - started;
     if (response.ok) {
-      attempts.push(record(attempt, elapsed, response.status));
-      return { attempt, adapter, response, upstreamMs: upstreamMs + elapsed, attempts };
+      const ttft = options.streaming ? { ttftMs: elapsed } : {};
+      record(attempt, started, elapsed, response.status, ttft);
+      health.recordSuccess(attempt.healthKey, { latencyMs: elapsed, ...ttft });
+      return { ok: true, attempt, adapter, response, upstreamMs: upstreamMs + elapsed };
     }
     const bodyText = await response.text().catch(() => "");
     const failure = adapter.parseError(response.status, bodyText, response.headers);
     upstreamMs += performance.now() - started;
-    attempts.push(record(attempt, elapsed, response.status, failure.kind));
+    const retryAfter =
+      failure.retryAfterSeconds === undefined
+        ? {}
+        : { retryAfterSeconds: failure.retryAfterSeconds };
+    record(attempt, started, elapsed, response.status, { error: failure.kind, ...retryAfter });
     if (!isRetryableKind(failure.kind) && failure.kind !== "auth") {
-      // The caller's own mistake: the next provider would refuse it too.
+      // The caller's own mistake: the next provider would refuse it too. Not the upstream's
+      // health either.
       if (options.passClientErrorsThrough(adapter)) {
         const contentType = response.headers.get("content-type") ?? "application/json";
         const passed = new Response(bodyText, {
           status: response.status,
           headers: { "content-type": contentType },
         });
-        return { attempt, adapter, response: passed, upstreamMs, attempts };
+        return { ok: true, attempt, adapter, response: passed, upstreamMs };
       }
-      throw upstreamToGatewayError(failure, where);
+      return fail(upstreamToGatewayError(failure, where), false);
     }
+    health.recordFailure(attempt.healthKey, failure.kind === "auth" ? "auth" : healthKind(failure));
+    if (failure.retryAfterSeconds !== undefined)
+      health.recordRetryAfter(attempt.healthKey, failure.retryAfterSeconds * 1000);
     lastFailure = withRetryAfter(upstreamToGatewayError(failure, where), failure);
-    if (failure.kind !== "auth" && !plan.retryOn.has(retryCondition(failure))) break;
+    if (failure.kind !== "auth" && !sequence.retryOn.has(retryCondition(failure)))
+      return fail(lastFailure, false);
   }
-  throw lastFailure;
+  return fail(lastFailure, true);
+}
+
+function healthKind(failure: UpstreamError) {
+  if (
+    failure.kind === "rate_limited" ||
+    failure.kind === "overloaded" ||
+    failure.kind === "timeout"
+  )
+    return failure.kind;
+  return "upstream_error" as const;
 }
 
 function retryCondition(failure: UpstreamError): RetryCondition {
   if (failure.kind === "rate_limited") return "429";
   if (failure.kind === "timeout") return "timeout";
   return "5xx";
-}
-
-function record(
-  attempt: Attempt,
-  latencyMs: number,
-  status: AttemptRecord["status"],
-  error?: string,
-): AttemptRecord {
-  const entry: AttemptRecord = {
-    provider: attempt.provider.name,
-    model: attempt.model,
-    latencyMs,
-    status,
-  };
-  if (error) entry.error = error;
-  return entry;
 }
 
 function withRetryAfter(error: GatewayError, failure: UpstreamError): GatewayError {
@@ -157,12 +237,14 @@ function withRetryAfter(error: GatewayError, failure: UpstreamError): GatewayErr
   });
 }
 
-function combineSignals(
+export function combineSignals(
   client: AbortSignal | undefined,
   timeoutMs: number | null,
+  extra?: AbortSignal,
 ): AbortSignal | null {
   const signals: AbortSignal[] = [];
   if (client) signals.push(client);
+  if (extra) signals.push(extra);
   if (timeoutMs !== null) signals.push(AbortSignal.timeout(timeoutMs));
   if (signals.length === 0) return null;
   return signals.length === 1 ? (signals[0] ?? null) : AbortSignal.any(signals);

@@ -1,28 +1,30 @@
 // The request pipeline for generation endpoints (DESIGN §4), the same for every surface:
-// authenticate, parse, route, execute, answer in the caller's shape. Same-shape attempts take
-// the fast path (the client's body with only `model` replaced, the stream piped through);
-// others are translated through the canonical model.
+// authenticate, parse, route, execute, answer in the caller's shape, trace. Same-shape attempts
+// take the fast path (the client's body with only `model` replaced, the stream piped through);
+// others are translated through the canonical model; cascades and ensembles answer from a
+// finished canonical response.
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
-import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import type { CanonicalResponse, CanonicalUsage } from "#shared/canonical/response.ts";
+import { asAsync, responseEvents } from "#shared/canonical/response-events.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
-import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../context.ts";
 import type { ProviderAdapter } from "../providers/adapter.ts";
-import type { Attempt } from "../routing/plan.ts";
+import type { Attempt, RoutePlan } from "../routing/plan.ts";
 import { planRoute } from "../routing/plan.ts";
+import { requestFeatures } from "../routing/request-features.ts";
 import type { SurfaceBinding } from "../surfaces/binding.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
+import { applyAttempts, applyPlan, applyServedUsage, startTrace } from "../trace/build-trace.ts";
 import { authenticate } from "./authenticate.ts";
-import { executeAttempts } from "./execute-attempts.ts";
+import { dryRunResponse } from "./dry-run.ts";
+import type { AttemptRecord } from "./execute-attempts.ts";
+import { executePlan, type PlanAnswer } from "./execute-plan.ts";
+import { readModeluxFields } from "./request-context.ts";
 import { guardStream } from "./stream-guard.ts";
 
-/** What the pipeline learned about one request; the trace (issue 4) and accounting read it. */
-export interface GenerationOutcome {
-  usage: CanonicalUsage | null;
-  warnings: ConversionWarning[];
-  fastPath: boolean;
-}
+const TRACE_EVENT = new TextEncoder();
 
 export async function handleGeneration(
   request: Request,
@@ -31,117 +33,234 @@ export async function handleGeneration(
   binding: SurfaceBinding,
 ): Promise<Response> {
   const receivedAt = performance.now();
+  const arrivedAtMs = Date.now();
   const config = context.loader.current;
   if (!config) throw new GatewayError("unavailable", "no config snapshot loaded yet");
   const key = authenticate(config, request.headers, context.revokedKeyHashes);
   const body = await parseJsonObject(request);
-  for (const field of Object.keys(body)) if (field.startsWith("mlx:")) delete body[field];
+  const fields = readModeluxFields(body, request.headers);
   const parsed = binding.surface.parseRequest(body, request.headers);
   const canonical = parsed.value;
   const requestedModel = canonical.model;
-  const plan = planRoute(config, key, requestedModel);
-  const outcome: GenerationOutcome = {
-    usage: null,
-    warnings: [...parsed.warnings],
-    fastPath: false,
+  const warnings: ConversionWarning[] = [...parsed.warnings];
+  const records: AttemptRecord[] = [];
+  const trace = startTrace({
+    requestId,
+    nodeId: context.nodeId,
+    key,
+    surface: binding.name,
+    requestedModel,
+    fields,
+    stream: canonical.stream,
+    arrivedAtMs,
+  });
+  trace.warnings = warnings;
+  let plan: RoutePlan | null = null;
+  let emitted = false;
+  const emit = (status: number, served: Attempt | null, usage: CanonicalUsage | null) => {
+    if (emitted) return;
+    emitted = true;
+    trace.status = status;
+    if (plan) {
+      if (served) applyServedUsage(trace, records, served, usage);
+      applyAttempts(trace, plan, records, served);
+    }
+    if (usage) trace.usage = usage;
+    trace.latency_ms = round(performance.now() - receivedAt);
+    context.traces.emit(trace);
   };
 
-  let clientWantsUsage = true;
-  const sameShape = (adapter: ProviderAdapter) =>
-    adapter.shape === binding.surface.shape && adapter.buildPassthrough !== undefined;
-  const makeCall = async (attempt: Attempt, adapter: ProviderAdapter) => {
-    const target = { provider: attempt.provider, model: attempt.model };
-    if (sameShape(adapter) && adapter.buildPassthrough) {
-      const prepared = binding.passthroughBody(body, attempt.model, canonical.stream);
-      clientWantsUsage = prepared.clientWantsUsage;
-      return adapter.buildPassthrough(
-        prepared.body,
-        canonical.stream,
+  try {
+    const routingStarted = performance.now();
+    plan = planRoute(config, key, requestedModel, {
+      requestId,
+      features: requestFeatures(canonical),
+      tags: fields.tags,
+      user: fields.user,
+      conversationId: fields.conversationId,
+      budgetUsedPct: 0,
+      nowMs: arrivedAtMs,
+      health: context.health,
+      random: context.random,
+    });
+    applyPlan(trace, plan, (performance.now() - routingStarted) * 1000);
+    if (fields.dryRun) {
+      trace.overhead_ms = round(performance.now() - receivedAt);
+      emit(200, null, null);
+      return dryRunResponse(requestId, plan, trace);
+    }
+    return await serve(plan);
+  } catch (error) {
+    const failure = toGatewayError(error);
+    trace.error = { code: failure.code, message: failure.message };
+    emit(failure.status, null, null);
+    throw error;
+  }
+
+  async function serve(plan: RoutePlan): Promise<Response> {
+    let clientWantsUsage = true;
+    const sameShape = (adapter: ProviderAdapter) =>
+      adapter.shape === binding.surface.shape && adapter.buildPassthrough !== undefined;
+    const makeCall = async (attempt: Attempt, adapter: ProviderAdapter) => {
+      const target = { provider: attempt.provider, model: attempt.model };
+      if (sameShape(adapter) && adapter.buildPassthrough) {
+        const prepared = binding.passthroughBody(body, attempt.model, canonical.stream);
+        clientWantsUsage = prepared.clientWantsUsage;
+        return adapter.buildPassthrough(
+          prepared.body,
+          canonical.stream,
+          target,
+          canonical.forwardHeaders,
+        );
+      }
+      const built = await adapter.buildRequest(
+        { ...canonical, model: attempt.model } satisfies CanonicalRequest,
         target,
-        canonical.forwardHeaders,
+      );
+      warnings.push(...built.warnings);
+      return built.value;
+    };
+
+    const answer = await executePlan(
+      plan,
+      canonical,
+      makeCall,
+      {
+        clientSignal: request.signal,
+        passClientErrorsThrough: sameShape,
+        health: context.health,
+        receivedAt,
+        records,
+        streaming: canonical.stream,
+      },
+      warnings,
+    );
+    const served = answer.kind === "upstream" ? answer.attempt : answer.served;
+    if (answer.kind === "composed") trace.decision.reason = `${plan.reason}: ${answer.reason}`;
+    const fastPath = answer.kind === "upstream" && sameShape(answer.adapter);
+    trace.fast_path = fastPath;
+    const renderOptions = {
+      requestedModel,
+      servedModel: served.model,
+      includeUsage: clientWantsUsage,
+    };
+    const headers = new Headers();
+    const finish = (
+      responseBody: ConstructorParameters<typeof Response>[0],
+      status: number,
+      contentType: string,
+    ) => {
+      const overheadMs = performance.now() - receivedAt - answer.upstreamMs;
+      trace.overhead_ms = round(overheadMs);
+      for (const [name, value] of Object.entries(
+        modeluxHeaders(
+          requestId,
+          plan,
+          { provider: served.provider.name, model: served.model },
+          overheadMs,
+        ),
+      )) {
+        headers.set(name, value);
+      }
+      if (trace.cost_usd !== null) headers.set("x-modelux-cost-usd", trace.cost_usd.toFixed(10));
+      headers.set("content-type", contentType);
+      if (contentType.startsWith("text/event-stream")) headers.set("cache-control", "no-cache");
+      return new Response(responseBody, { status, headers });
+    };
+    let usage: CanonicalUsage | null = null;
+    const onUsage = (value: CanonicalUsage) => {
+      usage = value;
+    };
+
+    if (answer.kind === "upstream" && !answer.response.ok) {
+      // A client error from a same-shape upstream, passed through as the provider wrote it.
+      const text = await answer.response.text();
+      emit(answer.response.status, served, null);
+      return finish(text, answer.response.status, "application/json");
+    }
+
+    if (canonical.stream) {
+      const stream = streamOf(answer, fastPath, clientWantsUsage, onUsage, renderOptions);
+      const errorEvent = (message: string) =>
+        binding.streamErrorEvent(new GatewayError("upstream_error", message));
+      const ttft = records[records.length - 1]?.ttftMs;
+      if (ttft !== undefined) trace.ttft_ms = round(ttft);
+      // The trace of a stream is complete when the stream ends; asked for, it follows as a last
+      // SSE event (`event: mlx:trace`), which SDKs ignore.
+      const trailer = fields.returnTrace
+        ? () => {
+            emit(200, served, usage);
+            return TRACE_EVENT.encode(`event: mlx:trace\ndata: ${JSON.stringify(trace)}\n\n`);
+          }
+        : undefined;
+      return finish(
+        guardStream(
+          stream,
+          errorEvent,
+          (outcome) => emit(outcome === "complete" ? 200 : 499, served, usage),
+          trailer,
+        ),
+        200,
+        "text/event-stream; charset=utf-8",
       );
     }
-    const built = await adapter.buildRequest(
-      { ...canonical, model: attempt.model } satisfies CanonicalRequest,
-      target,
-    );
-    outcome.warnings.push(...built.warnings);
-    return built.value;
-  };
 
-  const answer = await executeAttempts(plan, makeCall, {
-    clientSignal: request.signal,
-    passClientErrorsThrough: sameShape,
-  });
-  const fastPath = sameShape(answer.adapter);
-  outcome.fastPath = fastPath;
-  const renderOptions = {
-    requestedModel,
-    servedModel: answer.attempt.model,
-    includeUsage: clientWantsUsage,
-  };
-  const headers = new Headers();
-  const finish = (
-    responseBody: ConstructorParameters<typeof Response>[0],
-    status: number,
-    contentType: string,
-  ) => {
-    const overheadMs = performance.now() - receivedAt - answer.upstreamMs;
-    for (const [name, value] of Object.entries(
-      modeluxHeaders(
-        requestId,
-        plan,
-        { provider: answer.attempt.provider.name, model: answer.attempt.model },
-        overheadMs,
-      ),
-    )) {
-      headers.set(name, value);
-    }
-    headers.set("content-type", contentType);
-    if (contentType.startsWith("text/event-stream")) headers.set("cache-control", "no-cache");
-    return new Response(responseBody, { status, headers });
-  };
-  const onUsage = (usage: CanonicalUsage) => {
-    outcome.usage = usage;
-  };
-
-  if (!answer.response.ok) {
-    // A client error from a same-shape upstream, passed through as the provider wrote it.
-    return finish(await answer.response.text(), answer.response.status, "application/json");
-  }
-  const upstreamBody = answer.response.body;
-  if (canonical.stream && upstreamBody) {
-    const errorEvent = (message: string) =>
-      binding.streamErrorEvent(new GatewayError("upstream_error", message));
-    const stream = fastPath
-      ? binding.passthroughStream(upstreamBody, { clientWantsUsage, onUsage })
-      : binding.surface.renderStream(
-          observeUsage(answer.adapter.parseStream(upstreamBody), onUsage),
-          renderOptions,
+    let response: CanonicalResponse;
+    let text: string | null = null;
+    if (answer.kind === "composed") {
+      response = answer.response;
+    } else {
+      text = await answer.response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new GatewayError(
+          "upstream_error",
+          `${served.provider.name}/${served.model} answered with invalid JSON`,
         );
-    return finish(guardStream(stream, errorEvent), 200, "text/event-stream; charset=utf-8");
+      }
+      const converted = answer.adapter.parseResponse(json);
+      warnings.push(...converted.warnings);
+      response = converted.value;
+    }
+    usage = response.usage;
+    emit(200, served, response.usage);
+    if (fastPath && text !== null && !fields.returnTrace)
+      return finish(text, 200, "application/json");
+    const rendered =
+      fastPath && text !== null
+        ? (JSON.parse(text) as Record<string, unknown>)
+        : (binding.surface.renderResponse(response, renderOptions) as Record<string, unknown>);
+    if (fields.returnTrace) rendered["mlx:trace"] = trace;
+    return finish(JSON.stringify(rendered), 200, "application/json");
+
+    function streamOf(
+      answer: PlanAnswer,
+      fastPath: boolean,
+      clientWantsUsage: boolean,
+      onUsage: (usage: CanonicalUsage) => void,
+      options: typeof renderOptions,
+    ): ReadableStream<Uint8Array> {
+      if (answer.kind === "composed") {
+        onUsage(answer.response.usage);
+        return binding.surface.renderStream(asAsync(responseEvents(answer.response)), options);
+      }
+      const upstreamBody =
+        answer.response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+      return fastPath
+        ? binding.passthroughStream(upstreamBody, { clientWantsUsage, onUsage })
+        : binding.surface.renderStream(
+            observeUsage(answer.adapter.parseStream(upstreamBody), onUsage),
+            options,
+          );
+    }
   }
-  const text = await answer.response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new GatewayError(
-      "upstream_error",
-      `${answer.attempt.provider.name}/${answer.attempt.model} answered with invalid JSON`,
-    );
-  }
-  const converted = answer.adapter.parseResponse(json);
-  outcome.warnings.push(...converted.warnings);
-  onUsage(converted.value.usage);
-  if (fastPath) return finish(text, 200, "application/json");
-  return finish(
-    JSON.stringify(binding.surface.renderResponse(converted.value, renderOptions)),
-    200,
-    "application/json",
-  );
 }
 
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+/** Kept for the trace: a stream's final usage, merged field by field from its usage events. */
 async function* observeUsage<T extends { type: string }>(
   events: AsyncIterable<T>,
   onUsage: (usage: CanonicalUsage) => void,

@@ -4,11 +4,13 @@ import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../context.ts";
 import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import { adapterFor } from "../providers/registry.ts";
-import { planRoute, type RoutePlan } from "../routing/plan.ts";
+import { leafAttempts, planRoute } from "../routing/plan.ts";
+import { featuresOfBody } from "../routing/request-features.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
 import { authenticate } from "./authenticate.ts";
-import { executeAttempts } from "./execute-attempts.ts";
+import { type AttemptRecord, executeAttempts } from "./execute-attempts.ts";
+import { readModeluxFields } from "./request-context.ts";
 
 export interface PassthroughEndpoint {
   /** What the endpoint is called in error messages, e.g. "embeddings". */
@@ -32,21 +34,29 @@ export async function handlePassthrough(
   if (!config) throw new GatewayError("unavailable", "no config snapshot loaded yet");
   const key = authenticate(config, request.headers, context.revokedKeyHashes);
   const body = await parseJsonObject(request);
-  for (const field of Object.keys(body)) if (field.startsWith("mlx:")) delete body[field];
+  const fields = readModeluxFields(body, request.headers);
   if (typeof body.model !== "string" || body.model === "") {
     throw new GatewayError("invalid_request", "model is required and must be a string", {
       param: "model",
     });
   }
-  const plan = planRoute(config, key, body.model);
-  const served: RoutePlan = {
-    ...plan,
-    attempts: plan.attempts.filter((attempt) => {
-      const adapter = adapterFor(attempt.provider.vendor);
-      return adapter !== undefined && endpoint.build(adapter) !== undefined;
-    }),
-  };
-  if (served.attempts.length === 0) {
+  const plan = planRoute(config, key, body.model, {
+    requestId,
+    features: featuresOfBody(body),
+    tags: fields.tags,
+    user: fields.user,
+    conversationId: fields.conversationId,
+    budgetUsedPct: 0,
+    nowMs: Date.now(),
+    health: context.health,
+    random: context.random,
+  });
+  // Cascades and ensembles compose chat answers; here their models are tried in order.
+  const attempts = leafAttempts(plan).filter((attempt) => {
+    const adapter = adapterFor(attempt.provider.vendor);
+    return adapter !== undefined && endpoint.build(adapter) !== undefined;
+  });
+  if (attempts.length === 0) {
     if (endpoint.fallback) {
       const headers = modeluxHeaders(requestId, plan, null, performance.now() - receivedAt);
       return Response.json(endpoint.fallback(body), {
@@ -59,8 +69,9 @@ export async function handlePassthrough(
       { param: "model" },
     );
   }
+  const records: AttemptRecord[] = [];
   const answer = await executeAttempts(
-    served,
+    { attempts, retryOn: plan.retryOn, totalBudgetMs: plan.totalBudgetMs },
     (attempt, adapter) => {
       const build = endpoint.build(adapter);
       if (!build) throw new GatewayError("internal", "filtered attempt without a builder");
@@ -69,7 +80,14 @@ export async function handlePassthrough(
         model: attempt.model,
       });
     },
-    { clientSignal: request.signal, passClientErrorsThrough: () => true },
+    {
+      clientSignal: request.signal,
+      passClientErrorsThrough: () => true,
+      health: context.health,
+      receivedAt,
+      records,
+      streaming: false,
+    },
   );
   const text = await answer.response.text();
   const overheadMs = performance.now() - receivedAt - answer.upstreamMs;

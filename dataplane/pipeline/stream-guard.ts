@@ -4,6 +4,8 @@ export function guardStream(
   source: ReadableStream<Uint8Array>,
   errorEvent: (message: string) => Uint8Array,
   onEnd?: (outcome: "complete" | "failed" | "cancelled") => void,
+  /** Bytes sent after the upstream's last, when it completed (the `mlx:trace` event). */
+  trailer?: () => Uint8Array,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   return new ReadableStream<Uint8Array>({
@@ -11,6 +13,7 @@ export function guardStream(
       try {
         const { done, value } = await reader.read();
         if (done) {
+          if (trailer) controller.enqueue(trailer());
           controller.close();
           onEnd?.("complete");
           return;

@@ -108,6 +108,8 @@ interface Entry {
   probeSentAt: number;
   latency: LatencyWindow;
   ttft: LatencyWindow;
+  /** Recent percentile answers, by `metric:windowS`; created on the first percentile read. */
+  percentiles?: Map<string, { value: number | null; at: number; samples: number }>;
 }
 
 export interface SuccessSample {
@@ -117,10 +119,14 @@ export interface SuccessSample {
 
 const QUANTILES: Record<LatencyMetric, number> = { p50: 0.5, p95: 0.95, ttft_p50: 0.5 };
 
+const PERCENTILE_REUSE_MS = 1_000;
+
 export class HealthTracker {
   private readonly options: HealthOptions;
   private readonly entries = new Map<HealthKey, Entry>();
   private readonly scratch: Float64Array;
+  /** Until when (clock ms) an upstream asked not to be called again, from its `retry-after`. */
+  private readonly retryAfterUntil = new Map<HealthKey, number>();
 
   constructor(options: Partial<HealthOptions> = {}) {
     this.options = { ...DEFAULT_HEALTH_OPTIONS, ...options };
@@ -185,6 +191,26 @@ export class HealthTracker {
     return true;
   }
 
+  /**
+   * Honours an upstream's `retry-after`: routing skips this key until then (while another
+   * candidate exists). Kept apart from the breaker, which counts the 429 as any failure.
+   */
+  recordRetryAfter(key: HealthKey, retryAfterMs: number): void {
+    if (!(retryAfterMs > 0)) return;
+    const until = this.options.now() + Math.min(retryAfterMs, this.options.maxCooldownMs);
+    if ((this.retryAfterUntil.get(key) ?? 0) < until) this.retryAfterUntil.set(key, until);
+  }
+
+  /** Milliseconds left of a `retry-after` this key asked for; 0 when none. */
+  retryAfterRemainingMs(key: HealthKey): number {
+    const until = this.retryAfterUntil.get(key);
+    if (until === undefined) return 0;
+    const left = until - this.options.now();
+    if (left > 0) return left;
+    this.retryAfterUntil.delete(key);
+    return 0;
+  }
+
   /** The current state without taking the half-open probe. */
   state(key: HealthKey): CircuitState {
     const entry = this.entries.get(key);
@@ -228,9 +254,20 @@ export class HealthTracker {
   percentile(key: HealthKey, metric: LatencyMetric, windowS: number): number | null {
     const entry = this.entries.get(key);
     if (entry === undefined) return null;
-    const since = this.options.now() - windowS * 1000;
+    const now = this.options.now();
+    const samples = metric === "ttft_p50" ? entry.ttftSamples : entry.latencySamples;
+    // Sorting the window costs microseconds; a value is reused until a new sample arrives or
+    // it is a second old (samples age out of the window).
+    const cacheKey = `${metric}:${windowS}`;
+    const cached = entry.percentiles?.get(cacheKey);
+    if (cached && cached.samples === samples && now - cached.at < PERCENTILE_REUSE_MS)
+      return cached.value;
     const window = metric === "ttft_p50" ? entry.ttft : entry.latency;
-    return window.quantile(QUANTILES[metric], since, this.scratch);
+    const value = window.quantile(QUANTILES[metric], now - windowS * 1000, this.scratch);
+    entry.percentiles ??= new Map();
+    if (entry.percentiles.size < 8 || entry.percentiles.has(cacheKey))
+      entry.percentiles.set(cacheKey, { value, at: now, samples });
+    return value;
   }
 
   private entry(key: HealthKey): Entry {

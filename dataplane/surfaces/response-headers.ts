@@ -9,6 +9,7 @@ export function modeluxHeaders(
 ): Record<string, string> {
   const headers: Record<string, string> = { "x-modelux-request-id": requestId };
   if (plan?.config) headers["x-modelux-config"] = `${plan.config.slug}@${plan.config.version}`;
+  if (plan?.abVariant) headers["x-modelux-ab-variant"] = plan.abVariant;
   if (served) {
     headers["x-modelux-provider-used"] = served.provider;
     headers["x-modelux-model-used"] = served.model;

@@ -31,11 +31,12 @@ export function isRetryableKind(kind: UpstreamErrorKind): boolean {
 
 /**
  * What the caller sees once the plan is spent. Their own mistakes (invalid request, context too
- * long, content filter) keep a 4xx; the gateway's and the upstream's troubles become 502/504.
+ * long, content filter) keep a 4xx; a rate limit stays a 429 (with the upstream's retry-after,
+ * so SDKs back off as asked); the upstream's other troubles become 502/504.
  */
 export function upstreamToGatewayError(error: UpstreamError, where: string): GatewayError {
   const byKind: Record<UpstreamErrorKind, ErrorCode> = {
-    rate_limited: "upstream_error",
+    rate_limited: "rate_limited",
     overloaded: "upstream_error",
     context_length: "invalid_request",
     auth: "upstream_error",

@@ -1,6 +1,6 @@
 // The user-facing routing config (DESIGN §6), one strict schema per strategy. The control plane
 // refuses at save time whatever this refuses; the routing engine reads the type derived here.
-import { parse as parseCel } from "@marcbachmann/cel-js";
+import { Environment } from "@marcbachmann/cel-js";
 import * as v from "valibot";
 
 const SLUG = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -254,6 +254,9 @@ const cascade = v.strictObject({
   ...common,
 });
 
+/** Syntax only, with the options the data plane's rule environment has (optional `.?`). */
+const celSyntax = new Environment({ enableOptionalTypes: true });
+
 /** A CEL condition, parsed here so a syntax error is a save-time field error. */
 const celCondition = v.pipe(
   v.string(),
@@ -262,7 +265,7 @@ const celCondition = v.pipe(
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
     try {
-      parseCel(dataset.value);
+      celSyntax.parse(dataset.value);
     } catch (error) {
       const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
       addIssue({ message: `not a valid CEL expression: ${detail}` });

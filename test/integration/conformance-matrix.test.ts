@@ -177,7 +177,7 @@ describe("conformance matrix", () => {
           (error: unknown) => error,
         );
       expect(openAiError).toBeInstanceOf(OpenAI.APIError);
-      expect((openAiError as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+      expect((openAiError as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
       const anthropicError = await anthropic.messages
         .create({ model, max_tokens: 64, messages: [{ role: "user", content: "hi" }] })
         .then(
@@ -185,7 +185,7 @@ describe("conformance matrix", () => {
           (error: unknown) => error,
         );
       expect(anthropicError).toBeInstanceOf(Anthropic.APIError);
-      expect((anthropicError as InstanceType<typeof Anthropic.APIError>).status).toBe(502);
+      expect((anthropicError as InstanceType<typeof Anthropic.APIError>).status).toBe(429);
       await fetch(`${harness.simulator.url}/_sim/faults`, { method: "DELETE" });
     });
   });

@@ -6,7 +6,7 @@ import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
 import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
-import type { DataPlaneContext } from "../../dataplane/context.ts";
+import { createDataPlaneContext } from "../../dataplane/context.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
 
@@ -23,9 +23,10 @@ describe("data plane execution against the simulator", () => {
       attempts: [{ model: "gpt-4o", timeout_ms: 300 }, { model: "gpt-4o-mini" }],
       retry_on: ["429", "5xx", "timeout"],
     },
+    // Its own primary: the 429's retry-after keeps a model out of chains for a second.
     "no-retry-429": {
       strategy: "fallback",
-      attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
+      attempts: [{ model: "gpt-4o-2024-08-06" }, { model: "gpt-4o-mini" }],
       retry_on: ["5xx"],
     },
     "broken-first": {
@@ -88,7 +89,7 @@ describe("data plane execution against the simulator", () => {
       }),
     );
     expect(applied.applied).toBe(true);
-    const context: DataPlaneContext = { nodeId: "exec", loader, revokedKeyHashes: new Set() };
+    const context = createDataPlaneContext({ nodeId: "exec", loader });
     app = createDataPlaneApp(context);
   });
   afterAll(() => simulator.stop());
@@ -131,12 +132,13 @@ describe("data plane execution against the simulator", () => {
     expect(performance.now() - started).toBeLessThan(1500);
   });
 
-  test("429 is retried only when retry_on says so; then the caller gets a clean 502", async () => {
-    await fault({ model: "gpt-4o", status: 429, count: 1 });
+  test("429 is retried only when retry_on says so; then the caller gets the 429 and its retry-after", async () => {
+    await fault({ model: "gpt-4o-2024-08-06", status: 429, count: 1 });
     const response = await chat("@no-retry-429");
-    expect(response.status).toBe(502);
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("1");
     const body = (await response.json()) as { error: { type: string; message: string } };
-    expect(body.error.type).toBe("upstream_error");
+    expect(body.error.type).toBe("rate_limit_error");
     expect(body.error.message).toContain("429");
   });
 

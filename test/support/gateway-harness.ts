@@ -5,7 +5,8 @@ import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
 import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
-import type { DataPlaneContext } from "../../dataplane/context.ts";
+import { createDataPlaneContext, type DataPlaneContext } from "../../dataplane/context.ts";
+import type { HealthTracker } from "../../dataplane/routing/health.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
 
@@ -37,51 +38,84 @@ export const HARNESS_VENDORS: Record<
 export interface GatewayHarness {
   simulator: RunningSimulator;
   baseUrl: string;
+  context: DataPlaneContext;
+  /** Publishes a new snapshot whose extra routing configs are `configs` (slug → config). */
+  setRoutingConfigs(configs: Record<string, Record<string, unknown>>): void;
   stop(): Promise<void>;
 }
 
-export function startGatewayHarness(): GatewayHarness {
+export interface HarnessOptions {
+  /** Routing configs besides the `@<vendor>` ones, slug → user-facing config JSON. */
+  routingConfigs?: Record<string, Record<string, unknown>>;
+  projectSettings?: Record<string, unknown>;
+  random?: () => number;
+  health?: HealthTracker;
+}
+
+export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarness {
   const box = new SecretBox(new Uint8Array(32).fill(7));
   const simulator = startSimulator({ port: 0 });
   const loader = new SnapshotLoader({ secretBox: box });
   const vendors = Object.entries(HARNESS_VENDORS);
-  const applied = loader.apply(
-    sealSnapshot(1, {
-      orgs: [{ id: "org_h", slug: "h", name: "H" }],
-      projects: [{ id: "prj_h", org_id: "org_h", slug: "main", settings: {} }],
-      api_keys: [
-        {
-          id: "key_h",
+  let version = 0;
+  const publish = (extra: Record<string, Record<string, unknown>>) => {
+    version += 1;
+    const applied = loader.apply(
+      sealSnapshot(version, {
+        orgs: [{ id: "org_h", slug: "h", name: "H" }],
+        projects: [
+          { id: "prj_h", org_id: "org_h", slug: "main", settings: options.projectSettings ?? {} },
+        ],
+        api_keys: [
+          {
+            id: "key_h",
+            org_id: "org_h",
+            project_id: "prj_h",
+            name: "harness",
+            key_hash: hashKey(HARNESS_KEY),
+            rpm_limit: null,
+            expires_at: null,
+          },
+        ],
+        providers: vendors.map(([vendor, spec]) => ({
+          id: `prv_${vendor}`,
           org_id: "org_h",
-          project_id: "prj_h",
-          name: "harness",
-          key_hash: hashKey(HARNESS_KEY),
-          rpm_limit: null,
-          expires_at: null,
-        },
-      ],
-      providers: vendors.map(([vendor, spec]) => ({
-        id: `prv_${vendor}`,
-        org_id: "org_h",
-        name: vendor,
-        vendor,
-        base_url: `${simulator.url}${spec.path}`,
-        credential: box.encrypt(spec.credential),
-        options: spec.options ?? {},
-      })),
-      routing_configs: vendors.map(([vendor, spec], index) => ({
-        id: `rc_${index}`,
-        org_id: "org_h",
-        project_id: "prj_h",
-        slug: vendor,
-        version: 1,
-        config: { strategy: "single", model: `${vendor}/${spec.model}` },
-      })),
-      budgets: [],
-    }),
-  );
-  if (!applied.applied) throw new Error(applied.reason);
-  const context: DataPlaneContext = { nodeId: "harness", loader, revokedKeyHashes: new Set() };
+          name: vendor,
+          vendor,
+          base_url: `${simulator.url}${spec.path}`,
+          credential: box.encrypt(spec.credential),
+          options: spec.options ?? {},
+        })),
+        routing_configs: [
+          ...vendors.map(([vendor, spec], index) => ({
+            id: `rc_${index}`,
+            org_id: "org_h",
+            project_id: "prj_h",
+            slug: vendor,
+            version: 1,
+            config: { strategy: "single", model: `${vendor}/${spec.model}` },
+          })),
+          ...Object.entries(extra).map(([slug, config], index) => ({
+            id: `rc_x${index}`,
+            org_id: "org_h",
+            project_id: "prj_h",
+            slug,
+            version,
+            config,
+          })),
+        ],
+        budgets: [],
+      }),
+    );
+    if (!applied.applied) throw new Error(applied.reason);
+  };
+  publish(options.routingConfigs ?? {});
+  const context = createDataPlaneContext({
+    nodeId: "harness",
+    loader,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.health ? { health: options.health } : {}),
+  });
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -90,6 +124,8 @@ export function startGatewayHarness(): GatewayHarness {
   return {
     simulator,
     baseUrl: `http://127.0.0.1:${server.port}`,
+    context,
+    setRoutingConfigs: publish,
     async stop() {
       server.stop(true);
       await simulator.stop();

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
-import type { DataPlaneContext } from "../../dataplane/context.ts";
+import { createDataPlaneContext } from "../../dataplane/context.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
 import fixtureV1 from "../fixtures/snapshots/schema-v1.json";
@@ -13,7 +13,7 @@ const KEY = "mlx_sk_fixturefixturefixture";
 function makeApp(loaded = true) {
   const loader = new SnapshotLoader({ secretBox: new SecretBox(new Uint8Array(32).fill(9)) });
   if (loaded) loader.apply(fixtureV1);
-  const context: DataPlaneContext = { nodeId: "unit", loader, revokedKeyHashes: new Set() };
+  const context = createDataPlaneContext({ nodeId: "unit", loader });
   return { app: createDataPlaneApp(context), context };
 }
 

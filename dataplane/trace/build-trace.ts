@@ -1,0 +1,166 @@
+// Assembles a request's decision trace from what the pipeline learned: the plan's candidates,
+// the attempt records, usage and cost. Pure: the pipeline decides when to emit.
+import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import { costUsd } from "#shared/pricing/cost.ts";
+import type { AttemptRecord } from "../pipeline/execute-attempts.ts";
+import type { ModeluxFields } from "../pipeline/request-context.ts";
+import type { RoutePlan } from "../routing/plan.ts";
+import type { RuntimeApiKey } from "../snapshot/runtime-config.ts";
+import type { DecisionTrace, TraceAttempt } from "./decision-trace.ts";
+
+export function startTrace(input: {
+  requestId: string;
+  nodeId: string;
+  key: RuntimeApiKey;
+  surface: "openai" | "anthropic";
+  requestedModel: string;
+  fields: ModeluxFields;
+  stream: boolean;
+  arrivedAtMs: number;
+}): DecisionTrace {
+  return {
+    request_id: input.requestId,
+    timestamp: input.arrivedAtMs,
+    node_id: input.nodeId,
+    org_id: input.key.orgId,
+    project_id: input.key.projectId,
+    key_id: input.key.id,
+    surface: input.surface,
+    requested_model: input.requestedModel,
+    config: null,
+    strategy: null,
+    resolved: input.requestedModel.startsWith("@") ? "config" : "inferred",
+    candidates: [],
+    attempts: [],
+    budgets: [],
+    ab_variant: null,
+    cache: "off",
+    warnings: [],
+    dry_run: input.fields.dryRun,
+    stream: input.stream,
+    fast_path: false,
+    user: input.fields.user,
+    conversation_id: input.fields.conversationId,
+    trace_id: input.fields.traceId,
+    tags: input.fields.tags,
+    status: 0,
+    usage: null,
+    cost_usd: null,
+    latency_ms: null,
+    ttft_ms: null,
+    overhead_ms: null,
+    routing_us: 0,
+    decision: { winner: null, provider: null, reason: "" },
+  };
+}
+
+export function applyPlan(trace: DecisionTrace, plan: RoutePlan, routingUs: number): void {
+  trace.config = plan.config;
+  trace.strategy = plan.strategy;
+  trace.resolved = plan.resolved;
+  trace.candidates = plan.candidates;
+  trace.ab_variant = plan.abVariant;
+  // The response cache (DESIGN §4 step 6) is not built yet: an enabled cache always misses.
+  trace.cache = plan.cacheEnabled ? "miss" : "off";
+  trace.routing_us = Math.round(routingUs * 10) / 10;
+  trace.decision.reason = plan.reason;
+}
+
+/** Fills attempts, candidate outcomes and cost from the attempt records. */
+export function applyAttempts(
+  trace: DecisionTrace,
+  plan: RoutePlan,
+  records: readonly AttemptRecord[],
+  served: AttemptRecord["attempt"] | null,
+): void {
+  let total = 0;
+  let priced = false;
+  let estimated = false;
+  trace.attempts = records.map((record) => {
+    const entry: TraceAttempt = {
+      provider: record.attempt.provider.name,
+      model: record.attempt.model,
+      started_ms: round(record.startedMs),
+      latency_ms: round(record.latencyMs),
+      status: record.status,
+    };
+    if (record.role !== undefined) entry.role = record.role;
+    if (record.ttftMs !== undefined) entry.ttft_ms = round(record.ttftMs);
+    if (record.error !== undefined) entry.error = record.error;
+    if (record.retryAfterSeconds !== undefined) entry.retry_after_s = record.retryAfterSeconds;
+    if (record.accepted !== undefined) entry.accepted = record.accepted;
+    if (record.acceptance !== undefined) entry.acceptance = record.acceptance;
+    if (record.usage !== undefined) {
+      entry.usage = record.usage;
+      const cost = costUsd(record.usage, record.attempt.info.price);
+      entry.cost_usd = cost;
+      total += cost;
+      priced = true;
+      if (!record.attempt.info.known) estimated = true;
+    }
+    const candidate = plan.candidates[record.attempt.candidate];
+    if (candidate) {
+      if (record.attempt === served) {
+        candidate.status = "chosen";
+      } else if (typeof record.status === "number" && record.status < 400) {
+        // Answered but not returned: a cascade step that was not accepted, an outvoted member.
+        if (record.accepted === false) {
+          candidate.status = "failed";
+          candidate.reason = `${candidate.reason}; not accepted: ${record.acceptance ?? ""}`;
+        } else if (candidate.status !== "chosen") {
+          candidate.status = "answered";
+        }
+      } else {
+        candidate.status = record.status === "skipped" ? "skipped" : "failed";
+        candidate.reason = `${candidate.reason}; ${describeFailure(record)}`;
+      }
+    }
+    return entry;
+  });
+  // Planned but never tried: a fallback that was not needed.
+  for (const candidate of plan.candidates)
+    if (candidate.status === "planned" && !trace.dry_run) candidate.status = "unused";
+  if (served) {
+    trace.decision.winner = served.model;
+    trace.decision.provider = served.provider.name;
+  }
+  if (priced) trace.cost_usd = total;
+  if (estimated) trace.cost_estimated = true;
+}
+
+/** Usage known only after the answer was read (the fast path, streams). */
+export function applyServedUsage(
+  trace: DecisionTrace,
+  records: AttemptRecord[],
+  served: AttemptRecord["attempt"],
+  usage: CanonicalUsage | null,
+): void {
+  if (usage === null) return;
+  trace.usage = usage;
+  for (let index = records.length - 1; index >= 0; index--) {
+    const record = records[index];
+    if (record?.attempt === served && record.usage === undefined) {
+      record.usage = usage;
+      break;
+    }
+  }
+}
+
+function describeFailure(record: AttemptRecord): string {
+  switch (record.status) {
+    case "timeout":
+      return `timeout after ${Math.round(record.latencyMs)} ms`;
+    case "unreachable":
+      return "unreachable";
+    case "skipped":
+      return `skipped: ${record.error ?? "cannot be called"}`;
+    case "aborted":
+      return "aborted by the client";
+    default:
+      return `HTTP ${record.status}${record.error ? ` (${record.error})` : ""}${
+        record.retryAfterSeconds !== undefined ? `, retry-after ${record.retryAfterSeconds} s` : ""
+      }`;
+  }
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;

@@ -1,0 +1,70 @@
+// The decision trace of one request (DESIGN §6): what routing considered and why, what was
+// tried and how it went, what it cost. Returned in the body under `mlx:trace` when the request
+// asks, and always handed to the trace emitter for the warehouse.
+import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import type { ConversionWarning } from "#shared/canonical/warnings.ts";
+import type { TraceCandidate } from "../routing/plan.ts";
+
+export interface TraceAttempt {
+  provider: string;
+  model: string;
+  /** What the attempt was for when not a plain try: "cascade step 2", "ensemble member 1", "judge". */
+  role?: string;
+  /** Milliseconds since the request arrived. */
+  started_ms: number;
+  latency_ms: number;
+  ttft_ms?: number;
+  status: number | "timeout" | "unreachable" | "skipped" | "aborted";
+  error?: string;
+  retry_after_s?: number;
+  usage?: CanonicalUsage;
+  cost_usd?: number;
+  /** Cascade: whether this step's answer passed its acceptance check, and why. */
+  accepted?: boolean;
+  acceptance?: string;
+}
+
+export interface TraceBudget {
+  name: string;
+  used_pct: number;
+  action: string;
+}
+
+export interface DecisionTrace {
+  request_id: string;
+  /** Milliseconds since the epoch when the request arrived. */
+  timestamp: number;
+  node_id: string;
+  org_id: string;
+  project_id: string;
+  key_id: string;
+  surface: "openai" | "anthropic";
+  requested_model: string;
+  config: { slug: string; version: number } | null;
+  strategy: string | null;
+  resolved: "config" | "direct" | "inferred";
+  candidates: TraceCandidate[];
+  attempts: TraceAttempt[];
+  budgets: TraceBudget[];
+  ab_variant: string | null;
+  cache: "off" | "miss" | "hit";
+  warnings: ConversionWarning[];
+  dry_run: boolean;
+  stream: boolean;
+  fast_path: boolean;
+  user: string | null;
+  conversation_id: string | null;
+  trace_id: string | null;
+  tags: Record<string, string>;
+  status: number;
+  error?: { code: string; message: string };
+  usage: CanonicalUsage | null;
+  cost_usd: number | null;
+  /** The catalog had no price for a model used; cost is the documented estimate. */
+  cost_estimated?: boolean;
+  latency_ms: number | null;
+  ttft_ms: number | null;
+  overhead_ms: number | null;
+  routing_us: number;
+  decision: { winner: string | null; provider: string | null; reason: string };
+}
