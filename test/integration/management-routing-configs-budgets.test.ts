@@ -160,6 +160,27 @@ describe.skipIf(servicesAbsent)("routing configs and budgets (Postgres)", () => 
     });
   });
 
+  test("a routing config another config names cannot be deleted until that one changes", async () => {
+    const project_id = harness.org.projectId;
+    const save = (slug: string, config: Record<string, unknown>) =>
+      call("POST", "/routing-configs", { body: { project_id, slug, config } });
+    const target = await save("named", { strategy: "single", model: "gpt-4o" });
+    expect(target.status).toBe(201);
+    expect(
+      (
+        await save("namer", {
+          strategy: "fallback",
+          attempts: [{ config: "@named" }, { model: "gpt-4o-mini" }],
+        })
+      ).status,
+    ).toBe(201);
+    const refused = await call("DELETE", `/routing-configs/${target.body.data.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain("@namer");
+    expect((await save("namer", { strategy: "single", model: "gpt-4o-mini" })).status).toBe(201);
+    expect((await call("DELETE", `/routing-configs/${target.body.data.id}`)).status).toBe(200);
+  });
+
   test("budgets: every scope, checked fields, updates and events", async () => {
     const { projectId } = harness.org;
     const scopes = [

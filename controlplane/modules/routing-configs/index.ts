@@ -29,7 +29,7 @@ import {
   viewRoutingConfig,
   viewVersion,
 } from "./service.ts";
-import { checkProviderReferences, checkRoutingConfig } from "./validate.ts";
+import { checkNotReferenced, checkProviderReferences, checkRoutingConfig } from "./validate.ts";
 
 const tag = "routing-configs";
 
@@ -185,6 +185,7 @@ export const routingConfigOperations = [
       write(async ({ db, audit, emit }) => {
         const head = await getRoutingConfig(db, caller.org_id, params.routing_config_id);
         const before = viewRoutingConfig(head, await getVersion(db, head, head.current_version));
+        await checkNotReferenced(db, head.project_id, head.slug);
         await softDeleteRoutingConfig(db, head);
         await audit({
           action: "routing_config.deleted",

@@ -3,12 +3,13 @@
 // `provider` one of the caller's org.
 import { and, eq, or } from "drizzle-orm";
 import type { RoutingConfig } from "#shared/routing/config-schema.ts";
+import { configSlugOf, targetsOf } from "#shared/routing/targets.ts";
 import {
   type ConfigProblem,
   findReferenceProblems,
   validateRoutingConfig,
 } from "#shared/routing/validate.ts";
-import { invalidField, ManagementError, notFound } from "../../api/errors.ts";
+import { conflict, invalidField, ManagementError, notFound } from "../../api/errors.ts";
 import type { Database } from "../../db/client.ts";
 import { providers } from "../../db/schema/index.ts";
 import { providerReferences } from "./references.ts";
@@ -113,4 +114,26 @@ export async function checkProviderReferences(
       );
     }
   }
+}
+
+/**
+ * A config another live config of the project names cannot be deleted: those requests would
+ * start failing with 404s. The caller changes the referencing configs first.
+ */
+export async function checkNotReferenced(db: Database, projectId: string, slug: string) {
+  const stored = await currentConfigsOfProject(db, projectId);
+  const referencing: string[] = [];
+  for (const [other, raw] of stored) {
+    if (other === slug) continue;
+    const checked = validateRoutingConfig(raw);
+    if (!checked.ok) continue;
+    if (targetsOf(checked.config).some((target) => configSlugOf(target.model) === slug))
+      referencing.push(`@${other}`);
+  }
+  if (referencing.length > 0)
+    throw conflict(
+      `routing config @${slug} is named by ${referencing.join(", ")}; change those first`,
+      "routing_config",
+      slug,
+    );
 }
