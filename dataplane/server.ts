@@ -39,6 +39,7 @@ export function createDataPlaneApp(context: DataPlaneContext) {
         serveSurface("openai", (id) =>
           handlePassthrough(request, context, id, {
             name: "embeddings",
+            surface: "openai",
             build: (adapter) => adapter.buildEmbeddings?.bind(adapter),
           }),
         ),
@@ -59,6 +60,7 @@ export function createDataPlaneApp(context: DataPlaneContext) {
         serveSurface("anthropic", (id) =>
           handlePassthrough(request, context, id, {
             name: "token counting",
+            surface: "anthropic",
             build: (adapter) => {
               const build = adapter.buildCountTokens?.bind(adapter);
               return build

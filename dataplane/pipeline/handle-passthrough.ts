@@ -1,13 +1,15 @@
 // Endpoints served only by upstreams of the caller's own shape (embeddings, token counting):
 // the body goes up with `model` replaced, the answer comes back as the provider wrote it.
-import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../context.ts";
 import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import { adapterFor } from "../providers/registry.ts";
-import { leafAttempts, planRoute } from "../routing/plan.ts";
+import { type Attempt, leafAttempts, planRoute, type RoutePlan } from "../routing/plan.ts";
 import { featuresOfBody } from "../routing/request-features.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
+import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
+import { applyAttempts, applyPlan, startTrace } from "../trace/build-trace.ts";
 import { authenticate } from "./authenticate.ts";
 import { type AttemptRecord, executeAttempts } from "./execute-attempts.ts";
 import { readModeluxFields } from "./request-context.ts";
@@ -15,6 +17,7 @@ import { readModeluxFields } from "./request-context.ts";
 export interface PassthroughEndpoint {
   /** What the endpoint is called in error messages, e.g. "embeddings". */
   name: string;
+  surface: "openai" | "anthropic";
   /** The adapter's builder for this endpoint, or undefined when its vendor has none. */
   build(
     adapter: ProviderAdapter,
@@ -40,65 +43,100 @@ export async function handlePassthrough(
       param: "model",
     });
   }
-  const plan = planRoute(config, key, body.model, {
+  const trace = startTrace({
     requestId,
-    features: featuresOfBody(body),
-    tags: fields.tags,
-    user: fields.user,
-    conversationId: fields.conversationId,
-    budgetUsedPct: 0,
-    nowMs: Date.now(),
-    health: context.health,
-    random: context.random,
+    nodeId: context.nodeId,
+    key,
+    surface: endpoint.surface,
+    requestedModel: body.model,
+    fields,
+    stream: false,
+    arrivedAtMs: Date.now(),
   });
-  // Cascades and ensembles compose chat answers; here their models are tried in order.
-  const attempts = leafAttempts(plan).filter((attempt) => {
-    const adapter = adapterFor(attempt.provider.vendor);
-    return adapter !== undefined && endpoint.build(adapter) !== undefined;
-  });
-  if (attempts.length === 0) {
-    if (endpoint.fallback) {
-      const headers = modeluxHeaders(requestId, plan, null, performance.now() - receivedAt);
-      return Response.json(endpoint.fallback(body), {
-        headers: { ...headers, "x-modelux-estimated": "true" },
-      });
-    }
-    throw new GatewayError(
-      "invalid_request",
-      `"${body.model}" resolves to no provider that serves ${endpoint.name}`,
-      { param: "model" },
-    );
-  }
   const records: AttemptRecord[] = [];
-  const answer = await executeAttempts(
-    { attempts, retryOn: plan.retryOn, totalBudgetMs: plan.totalBudgetMs },
-    (attempt, adapter) => {
-      const build = endpoint.build(adapter);
-      if (!build) throw new GatewayError("internal", "filtered attempt without a builder");
-      return build(JSON.stringify({ ...body, model: attempt.model }), {
-        provider: attempt.provider,
-        model: attempt.model,
-      });
-    },
-    {
-      clientSignal: request.signal,
-      passClientErrorsThrough: () => true,
+  let plan: RoutePlan | null = null;
+  let served: Attempt | null = null;
+  const emit = (status: number) => {
+    trace.status = status;
+    if (plan) applyAttempts(trace, plan, records, served);
+    trace.latency_ms = Math.round((performance.now() - receivedAt) * 1000) / 1000;
+    context.traces.emit(trace);
+  };
+  try {
+    const response = await serve(body as Record<string, unknown> & { model: string });
+    emit(response.status);
+    return response;
+  } catch (error) {
+    const failure = toGatewayError(error);
+    trace.error = { code: failure.code, message: failure.message };
+    emit(failure.status);
+    throw error;
+  }
+
+  async function serve(body: Record<string, unknown> & { model: string }): Promise<Response> {
+    const routingStarted = performance.now();
+    plan = planRoute(config as RuntimeConfig, key, body.model, {
+      requestId,
+      features: featuresOfBody(body),
+      tags: fields.tags,
+      user: fields.user,
+      conversationId: fields.conversationId,
+      budgetUsedPct: 0,
+      nowMs: Date.now(),
       health: context.health,
-      receivedAt,
-      records,
-      streaming: false,
-    },
-  );
-  const text = await answer.response.text();
-  const overheadMs = performance.now() - receivedAt - answer.upstreamMs;
-  const headers = modeluxHeaders(
-    requestId,
-    plan,
-    { provider: answer.attempt.provider.name, model: answer.attempt.model },
-    overheadMs,
-  );
-  return new Response(text, {
-    status: answer.response.status,
-    headers: { ...headers, "content-type": "application/json" },
-  });
+      random: context.random,
+    });
+    applyPlan(trace, plan, (performance.now() - routingStarted) * 1000);
+    // Cascades and ensembles compose chat answers; here their models are tried in order.
+    const attempts = leafAttempts(plan).filter((attempt) => {
+      const adapter = adapterFor(attempt.provider.vendor);
+      return adapter !== undefined && endpoint.build(adapter) !== undefined;
+    });
+    if (attempts.length === 0) {
+      if (endpoint.fallback) {
+        const headers = modeluxHeaders(requestId, plan, null, performance.now() - receivedAt);
+        return Response.json(endpoint.fallback(body), {
+          headers: { ...headers, "x-modelux-estimated": "true" },
+        });
+      }
+      throw new GatewayError(
+        "invalid_request",
+        `"${body.model}" resolves to no provider that serves ${endpoint.name}`,
+        { param: "model" },
+      );
+    }
+    const answer = await executeAttempts(
+      { attempts, retryOn: plan.retryOn, totalBudgetMs: plan.totalBudgetMs },
+      (attempt, adapter) => {
+        const build = endpoint.build(adapter);
+        if (!build) throw new GatewayError("internal", "filtered attempt without a builder");
+        return build(JSON.stringify({ ...body, model: attempt.model }), {
+          provider: attempt.provider,
+          model: attempt.model,
+        });
+      },
+      {
+        clientSignal: request.signal,
+        passClientErrorsThrough: () => true,
+        health: context.health,
+        receivedAt,
+        records,
+        streaming: false,
+      },
+    );
+    served = answer.attempt;
+    const text = await answer.response.text();
+    const overheadMs = performance.now() - receivedAt - answer.upstreamMs;
+    trace.overhead_ms = Math.round(overheadMs * 1000) / 1000;
+    const headers = modeluxHeaders(
+      requestId,
+      plan,
+      { provider: answer.attempt.provider.name, model: answer.attempt.model },
+      overheadMs,
+    );
+    return new Response(text, {
+      status: answer.response.status,
+      headers: { ...headers, "content-type": "application/json" },
+    });
+  }
 }

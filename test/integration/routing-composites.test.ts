@@ -9,6 +9,7 @@ import { anthropicAnswer, openAiAnswer, routingClient } from "../support/routing
 const CLAUDE = "anthropic/claude-sonnet-4-5";
 const MINI = "openai/gpt-4o-mini";
 const LLAMA = "groq/llama-3.3-70b-versatile";
+const JUDGE = "groq/llama-3.1-8b-instant";
 
 describe("composed strategies through the surfaces", () => {
   let harness: GatewayHarness;
@@ -40,6 +41,23 @@ describe("composed strategies through the surfaces", () => {
         "escalate-json": {
           strategy: "cascade",
           steps: [{ model: MINI, accept: { valid_json: true } }, { model: CLAUDE }],
+        },
+        graded: {
+          strategy: "cascade",
+          steps: [
+            { model: MINI, accept: { judge_score: { judge: JUDGE, min: 0.7 } } },
+            { model: CLAUDE },
+          ],
+        },
+        judged: {
+          strategy: "ensemble",
+          members: [
+            { model: MINI, weight: 1 },
+            { model: CLAUDE, weight: 1 },
+          ],
+          aggregation: "llm_judge",
+          judge: JUDGE,
+          timeout_ms: 2_000,
         },
         vote: {
           strategy: "ensemble",
@@ -235,6 +253,31 @@ describe("composed strategies through the surfaces", () => {
       expect(kept.headers.get("x-modelux-model-used")).toBe("gpt-4o-mini");
     });
 
+    test("judge_score: a low score escalates, a high one keeps the cheap answer", async () => {
+      await client.fault({
+        model: "llama-3.1-8b-instant",
+        status: 200,
+        body: openAiAnswer('{"score": 0.2}'),
+      });
+      const low = await client.openai("@graded");
+      expect(low.headers.get("x-modelux-model-used")).toBe("claude-sonnet-4-5");
+      const lowTrace = client.traceOf(low);
+      expect(lowTrace.attempts.map((attempt) => attempt.role)).toEqual([
+        "cascade step 1",
+        "judge of cascade step 1",
+        "cascade step 2",
+      ]);
+      expect(lowTrace.attempts[0]?.accepted).toBe(false);
+      await client.fault({
+        model: "llama-3.1-8b-instant",
+        status: 200,
+        body: openAiAnswer('{"score": 0.9}'),
+      });
+      const high = await client.openai("@graded");
+      expect(high.headers.get("x-modelux-model-used")).toBe("gpt-4o-mini");
+      expect(client.traceOf(high).attempts[0]?.accepted).toBe(true);
+    });
+
     test("a failing step escalates like a rejected one", async () => {
       await client.fault({ model: "gpt-4o-mini", status: 503, count: 1 });
       const result = await client.openai("@escalate");
@@ -287,6 +330,24 @@ describe("composed strategies through the surfaces", () => {
       expect(result.status).toBe(200);
       const content = result.body.content as Array<{ text: string }>;
       expect(Number(content[0]?.text)).toBe(43);
+    });
+
+    test("llm_judge: the judge's pick is the answer", async () => {
+      await client.fault({
+        model: "llama-3.1-8b-instant",
+        status: 200,
+        body: openAiAnswer('{"best": 2}'),
+      });
+      const result = await client.openai("@judged");
+      expect(result.status).toBe(200);
+      expect(result.headers.get("x-modelux-model-used")).toBe("claude-sonnet-4-5");
+      const trace = client.traceOf(result);
+      expect(trace.decision.reason).toContain("judge chose member 2");
+      expect(trace.attempts.map((attempt) => attempt.role).sort()).toEqual([
+        "ensemble judge",
+        "ensemble member 1",
+        "ensemble member 2",
+      ]);
     });
 
     test("first_valid answers with the first valid member", async () => {
