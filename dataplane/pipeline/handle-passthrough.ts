@@ -6,8 +6,8 @@ import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../providers/
 import { adapterFor } from "../providers/registry.ts";
 import { type Attempt, leafAttempts, planRoute, type RoutePlan } from "../routing/plan.ts";
 import { featuresOfBody } from "../routing/request-features.ts";
-import { parseJsonObject } from "../surfaces/parse-body.ts";
 import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
+import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
 import { applyAttempts, applyPlan, startTrace } from "../trace/build-trace.ts";
 import { authenticate } from "./authenticate.ts";
