@@ -1,8 +1,10 @@
 // `bun run catalog:generate [source-dir] [--out file]`: turns the Portkey model catalog
 // (../shared/data/model-catalog, MIT) into shared/pricing/catalog.json, the price and capability
 // table the gateway ships with. The gateway never reads the source: the output is committed.
+
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import type { QualityTier, StoredModel } from "../shared/pricing/catalog.ts";
 
 const REPO_ROOT = resolve(import.meta.dir, "..");
 const DEFAULT_SOURCE = "../shared/data/model-catalog";
@@ -37,7 +39,9 @@ const VENDOR_FILES: Record<string, string> = {
   perplexity: "perplexity-ai",
 };
 
-type Tier = "low" | "medium" | "high";
+type Tier = QualityTier;
+/** The stored shape is the runtime reader's: one declaration for both. */
+type CatalogEntry = StoredModel;
 type Rules<T> = ReadonlyArray<readonly [RegExp, T]>;
 
 // Curated tables, matched against the family name (see familyName); first match wins.
@@ -136,20 +140,6 @@ const KEPT_TYPES = new Set(["chat", "text", "responses", "embedding"]);
 /** Names of entries without metadata that are not chat models (images, audio, video, …). */
 const NOT_CHAT =
   /dall-e|gpt-image|chatgpt-image|imagen|veo-|sora|tts|whisper|transcribe|realtime|-audio|audio-|voxtral|moderation|rerank|stability\.|stable-|sd3|ocr|-image|grok-imagine|nova-(canvas|reel|sonic)|computer-use|^\d+b$/;
-
-interface CatalogEntry {
-  input: number;
-  output: number;
-  cache_read: number | null;
-  cache_write: number | null;
-  reasoning: number | null;
-  batch_input: number | null;
-  batch_output: number | null;
-  context_window: number | null;
-  max_output_tokens: number | null;
-  supports: { tools: boolean; vision: boolean; json: boolean };
-  quality_tier: Tier;
-}
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>

@@ -32,7 +32,7 @@ export interface ModelInfo {
 export const TIER_RANK: Record<QualityTier, number> = { low: 0, medium: 1, high: 2 };
 
 /** One model as stored in catalog.json (snake_case, null where the source lists no rate). */
-interface StoredModel {
+export interface StoredModel {
   input: number;
   output: number;
   cache_read: number | null;
