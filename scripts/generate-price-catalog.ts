@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import type { QualityTier, StoredModel } from "../shared/pricing/catalog.ts";
+import type { QualityTier, StoredModel } from "#shared/pricing/catalog.ts";
 
 const REPO_ROOT = resolve(import.meta.dir, "..");
 const DEFAULT_SOURCE = "../shared/data/model-catalog";
@@ -421,7 +421,8 @@ export function generateCatalog(sourceDir: string): { json: string; warnings: st
     units: "USD per token",
     source: sortKeys({
       ...sourceInfo(sourceDir),
-      generated_from: relative(REPO_ROOT, resolve(sourceDir)),
+      // Named, not a path: where it sat on the generating machine says nothing to a reader.
+      generated_from: "data/model-catalog of the modelux team workspace",
     }),
     models,
   };
@@ -435,10 +436,23 @@ if (import.meta.main) {
   const outIndex = args.indexOf("--out");
   const out = resolve(REPO_ROOT, outIndex >= 0 ? (args[outIndex + 1] ?? DEFAULT_OUT) : DEFAULT_OUT);
   const positional = args.filter(
-    (_, index) => outIndex < 0 || (index !== outIndex && index !== outIndex + 1),
+    (argument, index) =>
+      argument !== "--check" && (outIndex < 0 || (index !== outIndex && index !== outIndex + 1)),
   );
   const sourceDir = resolve(REPO_ROOT, positional[0] ?? DEFAULT_SOURCE);
   const { json, warnings } = generateCatalog(sourceDir);
+  if (args.includes("--check")) {
+    // CI: the committed catalog must be what the source makes (no hand edits, no stale file).
+    const committed = await Bun.file(out)
+      .text()
+      .catch(() => "");
+    if (committed !== json) {
+      console.error(`${relative(process.cwd(), out)} is stale: run bun run catalog:generate`);
+      process.exit(1);
+    }
+    console.log(`${relative(process.cwd(), out)} is up to date`);
+    process.exit(0);
+  }
   for (const warning of warnings) console.warn(`warning: ${warning}`);
   await Bun.write(out, json);
   console.log(`wrote ${relative(process.cwd(), out)} (${json.length} bytes)`);

@@ -52,3 +52,17 @@ export function estimatedCostUsd(leaf: Leaf, features: RequestFeatures): number 
   const output = features.maxTokens ?? EXPECTED_OUTPUT_TOKENS;
   return features.inputTokens * leaf.info.price.input + output * leaf.info.price.output;
 }
+
+/** The trace's reason for the model at `position` (0-based) of the price order. */
+export function costRankReason(position: number, costUsd: number): string {
+  const price = `$${costUsd.toPrecision(3)}`;
+  return position === 0
+    ? `cheapest eligible at ~${price} for this request`
+    : `${ordinal(position + 1)} cheapest eligible (~${price})`;
+}
+
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
+  return `${n}${suffix}`;
+}
