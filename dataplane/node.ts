@@ -4,6 +4,7 @@
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { Logger } from "#shared/log.ts";
+import { BudgetLedger } from "./budgets/budget-ledger.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "./context.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
@@ -34,7 +35,11 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}),
     log: options.log,
   });
-  const context = createDataPlaneContext({ nodeId: options.nodeId, loader });
+  const context = createDataPlaneContext({
+    nodeId: options.nodeId,
+    loader,
+    budgets: new BudgetLedger({ nodeId: options.nodeId, log: options.log }),
+  });
   const cached = await loader.loadCache();
   if (!cached.applied && options.cacheFile)
     options.log(`starting without a cached snapshot (${cached.reason})`);
@@ -48,11 +53,19 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   });
 
   let stopped = false;
+  let connectedBus: Bus | null = null;
   let controlSubscription: Subscription | null = null;
+  let budgetSubscription: Subscription | null = null;
+  // Spend is recorded from the first request; it is sent once the bus is there.
+  context.budgets.start(() => connectedBus);
   let resync: ReturnType<typeof setInterval> | null = null;
   const wiring = options.bus.then(async (bus) => {
     if (stopped) return;
     await loader.follow(bus);
+    budgetSubscription = await bus.subscribeBudgetState((state) =>
+      context.budgets.applyState(state),
+    );
+    connectedBus = bus;
     controlSubscription = await bus.subscribeControl((event) => {
       if (event.type === "api_key.revoked") context.revokedKeyHashes.add(event.key_hash);
     });
@@ -77,6 +90,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
       stopped = true;
       if (resync) clearInterval(resync);
       await controlSubscription?.unsubscribe().catch(() => {});
+      await budgetSubscription?.unsubscribe().catch(() => {});
+      await context.budgets.stop(connectedBus);
       await loader.stop();
       await server.stop(true);
     },

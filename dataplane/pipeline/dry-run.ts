@@ -6,13 +6,19 @@ import { leafAttempts } from "../routing/plan.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
 import type { DecisionTrace } from "../trace/decision-trace.ts";
 
-export function dryRunResponse(requestId: string, plan: RoutePlan, trace: DecisionTrace): Response {
+export function dryRunResponse(
+  requestId: string,
+  plan: RoutePlan,
+  trace: DecisionTrace,
+  budgetHeaders: Record<string, string> = {},
+): Response {
   const first = leafAttempts(plan)[0] ?? null;
   const wouldServe = first ? { provider: first.provider.name, model: first.model } : null;
   trace.decision.winner = wouldServe?.model ?? null;
   trace.decision.provider = wouldServe?.provider ?? null;
   const headers = {
     ...modeluxHeaders(requestId, plan, wouldServe, trace.overhead_ms),
+    ...budgetHeaders,
     "x-modelux-dry-run": "true",
     "content-type": "application/json",
   };

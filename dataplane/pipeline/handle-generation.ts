@@ -11,12 +11,12 @@ import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../context.ts";
 import type { ProviderAdapter } from "../providers/adapter.ts";
 import type { Attempt, RoutePlan } from "../routing/plan.ts";
-import { planRoute } from "../routing/plan.ts";
 import { requestFeatures } from "../routing/request-features.ts";
 import type { SurfaceBinding } from "../surfaces/binding.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
-import { applyAttempts, applyPlan, applyServedUsage, startTrace } from "../trace/build-trace.ts";
+import { applyAttempts, applyServedUsage, startTrace } from "../trace/build-trace.ts";
+import { type Admission, admit } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { dryRunResponse } from "./dry-run.ts";
 import type { AttemptRecord } from "./execute-attempts.ts";
@@ -56,6 +56,7 @@ export async function handleGeneration(
   });
   trace.warnings = warnings;
   let plan: RoutePlan | null = null;
+  let admission: Admission | null = null;
   let emitted = false;
   const emit = (status: number, served: Attempt | null, usage: CanonicalUsage | null) => {
     if (emitted) return;
@@ -67,29 +68,30 @@ export async function handleGeneration(
     }
     if (usage) trace.usage = usage;
     trace.latency_ms = round(performance.now() - receivedAt);
+    // The reservation gives way to what the request really cost, paid attempts included.
+    if (admission?.reservation) context.budgets.settle(admission.reservation, trace.cost_usd ?? 0);
     context.traces.emit(trace);
   };
 
   try {
-    const routingStarted = performance.now();
-    plan = planRoute(config, key, requestedModel, {
+    admission = admit({
+      context,
+      config,
+      key,
       requestId,
+      model: requestedModel,
+      fields,
       features: requestFeatures(canonical),
-      tags: fields.tags,
-      user: fields.user,
-      conversationId: fields.conversationId,
-      budgetUsedPct: 0,
       nowMs: arrivedAtMs,
-      health: context.health,
-      random: context.random,
+      trace,
     });
-    applyPlan(trace, plan, (performance.now() - routingStarted) * 1000);
+    plan = admission.plan;
     if (fields.dryRun) {
       trace.overhead_ms = round(performance.now() - receivedAt);
       emit(200, null, null);
-      return dryRunResponse(requestId, plan, trace);
+      return dryRunResponse(requestId, plan, trace, admission.headers);
     }
-    return await serve(plan);
+    return await serve(plan, admission.headers);
   } catch (error) {
     const failure = toGatewayError(error);
     trace.error = { code: failure.code, message: failure.message };
@@ -97,7 +99,7 @@ export async function handleGeneration(
     throw error;
   }
 
-  async function serve(plan: RoutePlan): Promise<Response> {
+  async function serve(plan: RoutePlan, budgetHeaders: Record<string, string>): Promise<Response> {
     let clientWantsUsage = true;
     const sameShape = (adapter: ProviderAdapter) =>
       adapter.shape === binding.surface.shape && adapter.buildPassthrough !== undefined;
@@ -163,6 +165,7 @@ export async function handleGeneration(
         headers.set(name, value);
       }
       if (trace.cost_usd !== null) headers.set("x-modelux-cost-usd", trace.cost_usd.toFixed(10));
+      for (const [name, value] of Object.entries(budgetHeaders)) headers.set(name, value);
       headers.set("content-type", contentType);
       if (contentType.startsWith("text/event-stream")) headers.set("cache-control", "no-cache");
       return new Response(responseBody, { status, headers });

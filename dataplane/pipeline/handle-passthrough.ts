@@ -1,15 +1,17 @@
 // Endpoints served only by upstreams of the caller's own shape (embeddings, token counting):
 // the body goes up with `model` replaced, the answer comes back as the provider wrote it.
+import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../context.ts";
 import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import { adapterFor } from "../providers/registry.ts";
-import { type Attempt, leafAttempts, planRoute, type RoutePlan } from "../routing/plan.ts";
+import { type Attempt, leafAttempts, type RoutePlan } from "../routing/plan.ts";
 import { featuresOfBody } from "../routing/request-features.ts";
 import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
-import { applyAttempts, applyPlan, startTrace } from "../trace/build-trace.ts";
+import { applyAttempts, startTrace } from "../trace/build-trace.ts";
+import { type Admission, admit } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { type AttemptRecord, executeAttempts } from "./execute-attempts.ts";
 import { readModeluxFields } from "./request-context.ts";
@@ -55,11 +57,13 @@ export async function handlePassthrough(
   });
   const records: AttemptRecord[] = [];
   let plan: RoutePlan | null = null;
+  let admission: Admission | null = null;
   let served: Attempt | null = null;
   const emit = (status: number) => {
     trace.status = status;
     if (plan) applyAttempts(trace, plan, records, served);
     trace.latency_ms = Math.round((performance.now() - receivedAt) * 1000) / 1000;
+    if (admission?.reservation) context.budgets.settle(admission.reservation, trace.cost_usd ?? 0);
     context.traces.emit(trace);
   };
   try {
@@ -74,19 +78,18 @@ export async function handlePassthrough(
   }
 
   async function serve(body: Record<string, unknown> & { model: string }): Promise<Response> {
-    const routingStarted = performance.now();
-    plan = planRoute(config as RuntimeConfig, key, body.model, {
+    admission = admit({
+      context,
+      config: config as RuntimeConfig,
+      key,
       requestId,
+      model: body.model,
+      fields,
       features: featuresOfBody(body),
-      tags: fields.tags,
-      user: fields.user,
-      conversationId: fields.conversationId,
-      budgetUsedPct: 0,
       nowMs: Date.now(),
-      health: context.health,
-      random: context.random,
+      trace,
     });
-    applyPlan(trace, plan, (performance.now() - routingStarted) * 1000);
+    plan = admission.plan;
     // Cascades and ensembles compose chat answers; here their models are tried in order.
     const attempts = leafAttempts(plan).filter((attempt) => {
       const adapter = adapterFor(attempt.provider.vendor);
@@ -96,7 +99,7 @@ export async function handlePassthrough(
       if (endpoint.fallback) {
         const headers = modeluxHeaders(requestId, plan, null, performance.now() - receivedAt);
         return Response.json(endpoint.fallback(body), {
-          headers: { ...headers, "x-modelux-estimated": "true" },
+          headers: { ...headers, ...admission.headers, "x-modelux-estimated": "true" },
         });
       }
       throw new GatewayError(
@@ -126,6 +129,12 @@ export async function handlePassthrough(
     );
     served = answer.attempt;
     const text = await answer.response.text();
+    const usage = answer.response.ok ? usageOf(text) : null;
+    if (usage) {
+      trace.usage = usage;
+      const record = records.findLast((entry) => entry.attempt === answer.attempt);
+      if (record) record.usage = usage;
+    }
     const overheadMs = performance.now() - receivedAt - answer.upstreamMs;
     trace.overhead_ms = Math.round(overheadMs * 1000) / 1000;
     const headers = modeluxHeaders(
@@ -136,7 +145,24 @@ export async function handlePassthrough(
     );
     return new Response(text, {
       status: answer.response.status,
-      headers: { ...headers, "content-type": "application/json" },
+      headers: { ...headers, ...admission.headers, "content-type": "application/json" },
     });
   }
+}
+
+/**
+ * Input tokens of a passthrough answer (embeddings: `usage.prompt_tokens`; Anthropic token
+ * counting reports `input_tokens` but is not billed), as canonical usage for cost.
+ */
+function usageOf(text: string): CanonicalUsage | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const usage = (parsed as { usage?: { prompt_tokens?: unknown } } | null)?.usage;
+  const tokens = usage?.prompt_tokens;
+  if (typeof tokens !== "number" || !(tokens >= 0)) return null;
+  return { ...emptyUsage(), inputTokens: tokens };
 }

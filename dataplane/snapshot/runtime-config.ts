@@ -1,10 +1,12 @@
 // The data plane's immutable view of a snapshot, compiled once per snapshot: maps keyed for the
 // hot path, credentials decrypted into memory. Swapped in one assignment by the loader.
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import type { ModelPrice } from "#shared/pricing/catalog.ts";
 import type {
   SnapshotApiKey,
   SnapshotBody,
   SnapshotBudget,
+  SnapshotPriceOverride,
   SnapshotProject,
   SnapshotRoutingConfig,
 } from "#shared/snapshot/body.ts";
@@ -44,10 +46,15 @@ export interface RuntimeConfig {
   /** Key: `${orgId}/${vendor}`: the provider of that vendor named after it, else the oldest. */
   readonly defaultProviderByVendor: ReadonlyMap<string, RuntimeProvider>;
   readonly budgets: readonly SnapshotBudget[];
+  /** An org's own prices, keyed by `priceOverrideKey` (see model-info.ts for the lookup). */
+  readonly priceOverrides: ReadonlyMap<string, ModelPrice>;
 }
 
 export const routingConfigKey = (projectId: string, slug: string) => `${projectId}/${slug}`;
 export const orgScopedKey = (orgId: string, name: string) => `${orgId}/${name}`;
+/** NUL-separated: a model name may hold `/` (Groq's `qwen/qwen3-32b`), never NUL. */
+export const priceOverrideKey = (orgId: string, vendor: string, model: string) =>
+  `${orgId}\u0000${vendor}\u0000${model}`;
 
 export class RuntimeConfigError extends Error {
   override name = "RuntimeConfigError";
@@ -110,7 +117,27 @@ export function compileRuntimeConfig(
     providersByName,
     defaultProviderByVendor,
     budgets: body.budgets,
+    priceOverrides: new Map(
+      (body.price_overrides ?? []).map((entry) => [
+        priceOverrideKey(entry.org_id, entry.vendor, entry.model),
+        overridePrice(entry),
+      ]),
+    ),
   };
+}
+
+/** The catalog's rule for missing rates: cache reads and writes at input, reasoning at output. */
+function overridePrice(entry: SnapshotPriceOverride): ModelPrice {
+  return Object.freeze({
+    input: entry.input,
+    output: entry.output,
+    cacheRead: entry.cache_read ?? entry.input,
+    cacheWrite: entry.cache_write ?? entry.input,
+    reasoning: entry.reasoning ?? entry.output,
+    // The catalog's batch discount belongs to the catalog's price, not to this one.
+    batchInput: null,
+    batchOutput: null,
+  });
 }
 
 function runtimeKey(key: SnapshotApiKey): RuntimeApiKey {

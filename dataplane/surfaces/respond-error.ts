@@ -22,6 +22,7 @@ export function errorResponse(surface: SurfaceName, error: unknown, requestId: s
   if (gatewayError.details.retryAfterSeconds !== undefined) {
     headers["retry-after"] = String(gatewayError.details.retryAfterSeconds);
   }
+  if (gatewayError.details.headers) Object.assign(headers, gatewayError.details.headers);
   return new Response(RENDERERS[surface](gatewayError), { status: gatewayError.status, headers });
 }
 

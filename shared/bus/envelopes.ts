@@ -38,6 +38,11 @@ export const budgetStateSchema = v.object({
       usd: v.number(),
     }),
   ),
+  /**
+   * The highest spend-delta seq applied per node when the totals were read: a node stops
+   * counting its own messages up to there (they are in the totals now).
+   */
+  applied: v.optional(v.record(v.string(), v.number())),
 });
 export type BudgetState = v.InferOutput<typeof budgetStateSchema>;
 

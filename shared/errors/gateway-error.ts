@@ -18,12 +18,30 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** The budget a 402 names (DESIGN §7); clients (`BudgetExceededError`) read it from the body. */
+export interface BudgetErrorInfo {
+  name: string;
+  spend_usd: number;
+  cap_usd: number;
+  period: string;
+  period_resets_at: string;
+}
+
+export interface GatewayErrorDetails {
+  param?: string;
+  retryAfterSeconds?: number;
+  upstreamKind?: string;
+  budget?: BudgetErrorInfo;
+  /** Response headers the error carries (`x-modelux-budget-*` on a 402). */
+  headers?: Record<string, string>;
+}
+
 export class GatewayError extends Error {
   override name = "GatewayError";
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { param?: string; retryAfterSeconds?: number; upstreamKind?: string } = {},
+    readonly details: GatewayErrorDetails = {},
   ) {
     super(message);
   }

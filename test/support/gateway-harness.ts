@@ -50,6 +50,8 @@ export interface HarnessOptions {
   projectSettings?: Record<string, unknown>;
   random?: () => number;
   health?: HealthTracker;
+  /** Snapshot budgets of org `org_h` / project `prj_h` (snapshot field names). */
+  budgets?: Array<Record<string, unknown>>;
 }
 
 export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarness {
@@ -104,7 +106,21 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
             config,
           })),
         ],
-        budgets: [],
+        budgets: (options.budgets ?? []).map((budget, index) => ({
+          id: `bud_${index}`,
+          org_id: "org_h",
+          project_id: null,
+          scope_value: null,
+          period: "monthly",
+          custom_period_seconds: null,
+          period_anchor: null,
+          soft_thresholds: [0.8],
+          action: "block",
+          downgrade_to: null,
+          fail_mode: "open",
+          stale_after_ms: 30_000,
+          ...budget,
+        })) as never,
       }),
     );
     if (!applied.applied) throw new Error(applied.reason);

@@ -40,9 +40,7 @@ export function anthropicErrorBody(error: GatewayError): string {
   };
   if (error.code === "budget_exceeded") {
     body.code = error.status;
-    // The budget check may attach the budget (name, spend, cap, period) beside the contract's details.
-    const budget = (error.details as { budget?: unknown }).budget;
-    if (budget !== undefined) body.budget = budget;
+    if (error.details.budget !== undefined) body.budget = error.details.budget;
   }
   return JSON.stringify({ type: "error", error: body });
 }

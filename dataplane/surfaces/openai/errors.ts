@@ -18,6 +18,16 @@ const OPENAI_TYPES: Record<GatewayError["code"], string> = {
 };
 
 export function openAiErrorBody(error: GatewayError): string {
+  if (error.code === "budget_exceeded") {
+    // DESIGN §7, exactly: `code` is the status, `budget` what the cap is and when it resets.
+    const body: Record<string, unknown> = {
+      type: OPENAI_TYPES[error.code],
+      message: error.message,
+      code: error.status,
+    };
+    if (error.details.budget !== undefined) body.budget = error.details.budget;
+    return JSON.stringify({ error: body });
+  }
   return JSON.stringify({
     error: {
       type: OPENAI_TYPES[error.code],

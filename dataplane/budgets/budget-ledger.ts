@@ -1,0 +1,195 @@
+// One data plane's view of budget spend (DESIGN §7): the fleet totals last broadcast by the
+// control plane, plus what this node spent that those totals do not include yet (sent or not),
+// plus its open reservations. Spend is sent as deltas every ≤250 ms with a sequence number that
+// increases across restarts, so the control plane counts each once; a message stays in this
+// node's view until a broadcast says it was applied, and is sent again if that takes too long.
+import type { Bus } from "#shared/bus/bus.ts";
+import type { BudgetState, SpendDelta } from "#shared/bus/envelopes.ts";
+
+/** `budgetId + "\u0000" + periodStart` (ISO). */
+export type SpendKey = string;
+
+export const spendKey = (budgetId: string, periodStart: string): SpendKey =>
+  `${budgetId}\u0000${periodStart}`;
+
+export interface Reservation {
+  readonly entries: ReadonlyArray<{ key: SpendKey; usd: number }>;
+  settled: boolean;
+}
+
+interface OutgoingMessage {
+  seq: number;
+  amounts: Map<SpendKey, number>;
+  /** When it was last handed to the bus (0: never). */
+  sentAt: number;
+}
+
+export interface LedgerOptions {
+  nodeId: string;
+  now?: () => number;
+  /** How often spend is sent. DESIGN §7: at most 250 ms. */
+  flushIntervalMs?: number;
+  /** A sent message not yet applied after this long is sent again (same seq). */
+  resendAfterMs?: number;
+  log?: (message: string) => void;
+}
+
+export class BudgetLedger {
+  readonly nodeId: string;
+  private readonly now: () => number;
+  private readonly totals = new Map<SpendKey, number>();
+  private readonly reserved = new Map<SpendKey, number>();
+  /** Spent here, not in any message yet. */
+  private readonly unflushed = new Map<SpendKey, number>();
+  /** Messages made, in seq order, until a broadcast says the control plane applied them. */
+  private readonly outbox: OutgoingMessage[] = [];
+  private lastSeq = 0;
+  private stateVersion = -1;
+  /** When the last budget state arrived (node clock), or null before the first. */
+  private stateReceivedAt: number | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private flushing = false;
+  /** Set while sends fail, so an outage is logged once, not every interval. */
+  private failingSince: number | null = null;
+  private readonly flushIntervalMs: number;
+  private readonly resendAfterMs: number;
+  private readonly log: (message: string) => void;
+
+  constructor(options: LedgerOptions) {
+    this.nodeId = options.nodeId;
+    this.now = options.now ?? Date.now;
+    this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.resendAfterMs = options.resendAfterMs ?? 3_000;
+    this.log = options.log ?? (() => {});
+  }
+
+  /** The fleet's spend on a budget period as this node sees it. */
+  view(key: SpendKey): number {
+    let usd = (this.totals.get(key) ?? 0) + (this.reserved.get(key) ?? 0);
+    usd += this.unflushed.get(key) ?? 0;
+    for (const message of this.outbox) usd += message.amounts.get(key) ?? 0;
+    return usd;
+  }
+
+  /** Milliseconds since the last budget state, Infinity before the first. */
+  stateAgeMs(): number {
+    return this.stateReceivedAt === null
+      ? Number.POSITIVE_INFINITY
+      : this.now() - this.stateReceivedAt;
+  }
+
+  reserve(keys: readonly SpendKey[], usd: number): Reservation {
+    const entries = keys.map((key) => ({ key, usd }));
+    for (const entry of entries) add(this.reserved, entry.key, entry.usd);
+    return { entries, settled: false };
+  }
+
+  /** Replaces the reservation with what the request actually cost (0 when it failed unpaid). */
+  settle(reservation: Reservation, actualUsd: number): void {
+    if (reservation.settled) return;
+    reservation.settled = true;
+    for (const entry of reservation.entries) {
+      add(this.reserved, entry.key, -entry.usd);
+      if (actualUsd > 0) add(this.unflushed, entry.key, actualUsd);
+    }
+  }
+
+  /** A broadcast from the control plane: fleet totals, and the seqs it has applied per node. */
+  applyState(state: BudgetState): void {
+    if (state.version < this.stateVersion) return;
+    this.stateVersion = state.version;
+    this.stateReceivedAt = this.now();
+    this.totals.clear();
+    for (const total of state.totals)
+      this.totals.set(spendKey(total.budget_id, total.period_start), total.usd);
+    if (state.applied === undefined) {
+      // A control plane that does not say what it applied: a message sent well before this
+      // state is taken as counted in it.
+      const before = this.now() - LEGACY_APPLY_MS;
+      while (this.outbox.length > 0 && isSentBefore(this.outbox[0] as OutgoingMessage, before))
+        this.outbox.shift();
+      return;
+    }
+    const applied = state.applied[this.nodeId];
+    if (applied === undefined) return;
+    while (this.outbox.length > 0 && (this.outbox[0] as OutgoingMessage).seq <= applied)
+      this.outbox.shift();
+  }
+
+  /** Moves unflushed spend into a message and sends what is due, in seq order. */
+  async flush(bus: Bus | null): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      if (this.unflushed.size > 0) {
+        // Increases across restarts too: the control plane drops a seq it has seen.
+        this.lastSeq = Math.max(this.lastSeq + 1, this.now());
+        this.outbox.push({ seq: this.lastSeq, amounts: new Map(this.unflushed), sentAt: 0 });
+        this.unflushed.clear();
+      }
+      if (bus === null || !bus.isConnected()) return;
+      const now = this.now();
+      for (const message of this.outbox) {
+        if (message.sentAt !== 0 && now - message.sentAt < this.resendAfterMs) continue;
+        // In order: a later seq applied first would make the control plane drop this one.
+        await bus.publishSpendDelta(toDelta(this.nodeId, message));
+        message.sentAt = now;
+      }
+      if (this.failingSince !== null) {
+        this.log(`spend deltas flowing again after ${now - this.failingSince} ms`);
+        this.failingSince = null;
+      }
+    } catch (error) {
+      if (this.failingSince === null) {
+        this.failingSince = this.now();
+        this.log(`spend deltas not sent, kept until the bus is back: ${(error as Error).message}`);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Sends every flush interval until stopped; `bus` is read each time (it may come later). */
+  start(bus: () => Bus | null): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(bus()), this.flushIntervalMs);
+  }
+
+  async stop(bus: Bus | null): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush(bus);
+  }
+
+  /** Spend this node recorded that no broadcast has confirmed yet (for tests and metrics). */
+  pendingUsd(): number {
+    let usd = 0;
+    for (const value of this.unflushed.values()) usd += value;
+    for (const message of this.outbox) for (const value of message.amounts.values()) usd += value;
+    return usd;
+  }
+}
+
+const LEGACY_APPLY_MS = 1_000;
+
+const isSentBefore = (message: OutgoingMessage, time: number) =>
+  message.sentAt !== 0 && message.sentAt < time;
+
+function add(map: Map<SpendKey, number>, key: SpendKey, usd: number): void {
+  const next = (map.get(key) ?? 0) + usd;
+  if (Math.abs(next) < 1e-15) map.delete(key);
+  else map.set(key, next);
+}
+
+function toDelta(nodeId: string, message: OutgoingMessage): SpendDelta {
+  const deltas: SpendDelta["deltas"] = [];
+  for (const [key, usd] of message.amounts) {
+    const separator = key.indexOf("\u0000");
+    deltas.push({
+      budget_id: key.slice(0, separator),
+      period_start: key.slice(separator + 1),
+      usd,
+    });
+  }
+  return { node_id: nodeId, seq: message.seq, deltas };
+}

@@ -1,0 +1,168 @@
+// Step 4 of the pipeline (DESIGN §7): every budget that applies is checked against this node's
+// view of the fleet's spend. At the cap the budget's action applies: block (402), downgrade (a
+// cheaper target) or warn_only; a view older than the budget's stale age applies its fail mode.
+
+import { periodKey, periodWindow } from "#shared/budgets/period.ts";
+import { type BudgetErrorInfo, GatewayError } from "#shared/errors/gateway-error.ts";
+import type { ModelInfo } from "#shared/pricing/catalog.ts";
+import type { RequestFeatures } from "../routing/request-features.ts";
+import type { TraceBudget } from "../trace/decision-trace.ts";
+import type { RuntimeBudget } from "./budget-index.ts";
+import { type BudgetLedger, type SpendKey, spendKey } from "./budget-ledger.ts";
+
+export interface BudgetStanding {
+  budget: RuntimeBudget;
+  key: SpendKey;
+  resetsAtMs: number;
+  spendUsd: number;
+  usedPct: number;
+  /** This node has not heard the fleet's totals for longer than the budget allows. */
+  stale: boolean;
+}
+
+export type BudgetVerdict =
+  | { kind: "allow" }
+  | { kind: "block"; standing: BudgetStanding; why: "cap" | "stale" }
+  | { kind: "downgrade"; standing: BudgetStanding }
+  | { kind: "warn_only"; standing: BudgetStanding };
+
+export interface BudgetCheck {
+  standings: BudgetStanding[];
+  verdict: BudgetVerdict;
+  /** Highest used fraction among the budgets that apply (custom_rules' `budget.used_pct`). */
+  maxUsedPct: number;
+  /** The budget closest to its cap: the one response headers name. */
+  tightest: BudgetStanding | null;
+}
+
+const ALLOW: BudgetVerdict = { kind: "allow" };
+export const NO_BUDGETS: BudgetCheck = Object.freeze({
+  standings: [],
+  verdict: ALLOW,
+  maxUsedPct: 0,
+  tightest: null,
+}) as BudgetCheck;
+
+export function checkBudgets(
+  ledger: BudgetLedger,
+  budgets: readonly RuntimeBudget[],
+  nowMs: number,
+): BudgetCheck {
+  if (budgets.length === 0) return NO_BUDGETS;
+  const stateAge = ledger.stateAgeMs();
+  const standings: BudgetStanding[] = [];
+  let verdict: BudgetVerdict = ALLOW;
+  let tightest: BudgetStanding | null = null;
+  for (const budget of budgets) {
+    const window = periodWindow(budget.period, nowMs, {
+      seconds: budget.customSeconds,
+      anchorMs: budget.anchorMs,
+    });
+    const key = spendKey(budget.id, periodKey(window.startMs));
+    const spendUsd = ledger.view(key);
+    const standing: BudgetStanding = {
+      budget,
+      key,
+      resetsAtMs: window.endMs,
+      spendUsd,
+      usedPct: budget.capUsd > 0 ? spendUsd / budget.capUsd : spendUsd > 0 ? 1 : 0,
+      stale: stateAge > budget.staleAfterMs,
+    };
+    standings.push(standing);
+    if (tightest === null || standing.usedPct > tightest.usedPct) tightest = standing;
+    verdict = stronger(verdict, verdictOf(standing));
+  }
+  return { standings, verdict, maxUsedPct: tightest?.usedPct ?? 0, tightest };
+}
+
+function verdictOf(standing: BudgetStanding): BudgetVerdict {
+  if (standing.stale && standing.budget.failMode === "closed")
+    return { kind: "block", standing, why: "stale" };
+  if (standing.spendUsd < standing.budget.capUsd) return ALLOW;
+  switch (standing.budget.action) {
+    case "block":
+      return { kind: "block", standing, why: "cap" };
+    case "downgrade":
+      return { kind: "downgrade", standing };
+    case "warn_only":
+      return { kind: "warn_only", standing };
+  }
+}
+
+const RANK = { allow: 0, warn_only: 1, downgrade: 2, block: 3 } as const;
+
+/** Block beats downgrade beats warn; between equals the first budget (snapshot order) stays. */
+function stronger(current: BudgetVerdict, next: BudgetVerdict): BudgetVerdict {
+  return RANK[next.kind] > RANK[current.kind] ? next : current;
+}
+
+/** Admission estimate: input tokens at the input price plus the output bound at the output price. */
+export function estimateRequestUsd(info: ModelInfo, features: RequestFeatures): number {
+  const outputBound = features.maxTokens ?? info.maxOutputTokens ?? DEFAULT_OUTPUT_BOUND;
+  return features.inputTokens * info.price.input + outputBound * info.price.output;
+}
+
+/** Output tokens assumed when neither the request nor the catalog bounds them. */
+export const DEFAULT_OUTPUT_BOUND = 4_096;
+
+/** The 402 of DESIGN §7, with its headers. */
+export function budgetExceededError(standing: BudgetStanding, why: "cap" | "stale", nowMs: number) {
+  const { budget } = standing;
+  const info: BudgetErrorInfo = {
+    name: budget.name,
+    spend_usd: round(standing.spendUsd),
+    cap_usd: budget.capUsd,
+    period: budget.period,
+    period_resets_at: new Date(standing.resetsAtMs).toISOString(),
+  };
+  const message =
+    why === "cap"
+      ? `budget "${budget.name}" exceeded ($${standing.spendUsd.toFixed(2)} / $${budget.capUsd.toFixed(2)})`
+      : `budget "${budget.name}" cannot be checked: this node has not heard the fleet's spend for ${Math.round(budget.staleAfterMs / 1000)} s, and the budget fails closed`;
+  const retryAfterSeconds =
+    why === "cap" ? Math.max(1, Math.ceil((standing.resetsAtMs - nowMs) / 1000)) : 1;
+  return new GatewayError("budget_exceeded", message, {
+    budget: info,
+    retryAfterSeconds,
+    headers: {
+      "x-modelux-budget-name": budget.name,
+      "x-modelux-budget-action": "block",
+      "x-modelux-budget-reset": info.period_resets_at,
+      "x-modelux-budget-remaining": "0",
+    },
+  });
+}
+
+/** `X-Modelux-Budget-*` for a request served under budgets. */
+export function budgetHeaders(check: BudgetCheck): Record<string, string> {
+  const standing = check.tightest;
+  if (standing === null) return {};
+  const headers: Record<string, string> = {
+    "x-modelux-budget-name": standing.budget.name,
+    "x-modelux-budget-remaining": Math.max(0, standing.budget.capUsd - standing.spendUsd).toFixed(
+      6,
+    ),
+    "x-modelux-budget-reset": new Date(standing.resetsAtMs).toISOString(),
+  };
+  if (check.verdict.kind === "downgrade" || check.verdict.kind === "warn_only") {
+    headers["x-modelux-budget-name"] = check.verdict.standing.budget.name;
+    headers["x-modelux-budget-action"] = check.verdict.kind;
+  }
+  return headers;
+}
+
+export function traceBudgets(check: BudgetCheck): TraceBudget[] {
+  return check.standings.map((standing) => {
+    const acted =
+      check.verdict.kind !== "allow" && check.verdict.standing === standing
+        ? check.verdict.kind
+        : null;
+    return {
+      name: standing.budget.name,
+      used_pct: Math.round(standing.usedPct * 10_000) / 10_000,
+      action: acted ?? (standing.stale ? "stale" : "none"),
+    };
+  });
+}
+
+const round = (usd: number) => Math.round(usd * 1e6) / 1e6;

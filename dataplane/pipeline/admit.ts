@@ -1,0 +1,102 @@
+// Steps 4 and 5 of the pipeline for every surface: the budgets that apply are checked (402,
+// downgrade or warn), the route is planned (custom_rules see `budget.used_pct`), and the
+// request's estimated cost is reserved on each budget until its real cost is known.
+import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { applicableBudgets } from "../budgets/budget-index.ts";
+import type { Reservation } from "../budgets/budget-ledger.ts";
+import {
+  type BudgetCheck,
+  budgetExceededError,
+  budgetHeaders,
+  checkBudgets,
+  estimateRequestUsd,
+  traceBudgets,
+} from "../budgets/enforce.ts";
+import type { DataPlaneContext } from "../context.ts";
+import { leafAttempts, planRoute, type RoutePlan } from "../routing/plan.ts";
+import type { RequestFeatures } from "../routing/request-features.ts";
+import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
+import { applyPlan } from "../trace/build-trace.ts";
+import type { DecisionTrace } from "../trace/decision-trace.ts";
+import type { ModeluxFields } from "./request-context.ts";
+
+export interface Admission {
+  plan: RoutePlan;
+  check: BudgetCheck;
+  /** Null for dry runs and requests under no budget. */
+  reservation: Reservation | null;
+  /** `X-Modelux-Budget-*` for the response. */
+  headers: Record<string, string>;
+}
+
+export function admit(input: {
+  context: DataPlaneContext;
+  config: RuntimeConfig;
+  key: RuntimeApiKey;
+  requestId: string;
+  model: string;
+  fields: ModeluxFields;
+  features: RequestFeatures;
+  nowMs: number;
+  trace: DecisionTrace;
+}): Admission {
+  const { context, config, key, fields, trace, nowMs } = input;
+  const budgets = applicableBudgets(config, {
+    orgId: key.orgId,
+    projectId: key.projectId,
+    routeSlug: input.model.startsWith("@") ? input.model.slice(1) : null,
+    user: fields.user,
+    tags: fields.tags,
+  });
+  const check = checkBudgets(context.budgets, budgets, nowMs);
+  trace.budgets = traceBudgets(check);
+  if (check.verdict.kind === "block")
+    throw budgetExceededError(check.verdict.standing, check.verdict.why, nowMs);
+  let model = input.model;
+  if (check.verdict.kind === "downgrade") {
+    model = downgradeTarget(
+      check.verdict.standing.budget.downgradeTo,
+      check.verdict.standing.budget.name,
+    );
+  }
+  const routingStarted = performance.now();
+  const plan = planRoute(config, key, model, {
+    requestId: input.requestId,
+    features: input.features,
+    tags: fields.tags,
+    user: fields.user,
+    conversationId: fields.conversationId,
+    budgetUsedPct: check.maxUsedPct,
+    nowMs,
+    health: context.health,
+    random: context.random,
+  });
+  applyPlan(trace, plan, (performance.now() - routingStarted) * 1000);
+  if (check.verdict.kind === "downgrade") {
+    trace.decision.reason = `budget "${check.verdict.standing.budget.name}" at its cap: downgraded to ${model}; ${plan.reason}`;
+  }
+  let reservation: Reservation | null = null;
+  const first = leafAttempts(plan)[0];
+  if (!fields.dryRun && check.standings.length > 0 && first) {
+    const estimate = estimateRequestUsd(first.info, input.features);
+    reservation = context.budgets.reserve(
+      check.standings.map((standing) => standing.key),
+      estimate,
+    );
+  }
+  return { plan, check, reservation, headers: budgetHeaders(check) };
+}
+
+/** `downgrade_to` as a model reference: a string, or `{model, provider}` as `provider/model`. */
+function downgradeTarget(target: unknown, budgetName: string): string {
+  if (typeof target === "string" && target !== "") return target;
+  if (typeof target === "object" && target !== null) {
+    const { model, provider } = target as { model?: unknown; provider?: unknown };
+    if (typeof model === "string" && model !== "")
+      return typeof provider === "string" && provider !== "" ? `${provider}/${model}` : model;
+  }
+  throw new GatewayError(
+    "internal",
+    `budget "${budgetName}" says downgrade but names no downgrade_to target`,
+  );
+}
