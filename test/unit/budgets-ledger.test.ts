@@ -1,0 +1,156 @@
+// The data plane's budget view and its spend messages, and the period windows both sides share:
+// what a node counts before the fleet's totals include it, what it sends and when it sends again.
+import { describe, expect, test } from "bun:test";
+import { periodKey, periodWindow } from "#shared/budgets/period.ts";
+import type { Bus } from "#shared/bus/bus.ts";
+import type { SpendDelta } from "#shared/bus/envelopes.ts";
+import { BudgetLedger, spendKey } from "../../dataplane/budgets/budget-ledger.ts";
+
+const KEY = spendKey("bud_1", "2026-11-01T00:00:00.000Z");
+
+function fakeBus(options: { connected?: () => boolean; fail?: () => boolean } = {}) {
+  const sent: SpendDelta[] = [];
+  const bus = {
+    isConnected: options.connected ?? (() => true),
+    publishSpendDelta: async (delta: SpendDelta) => {
+      if (options.fail?.()) throw new Error("nats: disconnected");
+      sent.push(structuredClone(delta));
+    },
+  } as unknown as Bus;
+  return { bus, sent };
+}
+
+describe("periods (UTC calendar)", () => {
+  const at = Date.parse("2026-11-25T13:45:00Z"); // a Wednesday
+  test("daily, weekly from Monday, monthly", () => {
+    expect(periodWindow("daily", at)).toEqual({
+      startMs: Date.parse("2026-11-25T00:00:00Z"),
+      endMs: Date.parse("2026-11-26T00:00:00Z"),
+    });
+    expect(periodWindow("weekly", at)).toEqual({
+      startMs: Date.parse("2026-11-23T00:00:00Z"),
+      endMs: Date.parse("2026-11-30T00:00:00Z"),
+    });
+    expect(periodWindow("monthly", Date.parse("2026-12-31T23:59:59Z"))).toEqual({
+      startMs: Date.parse("2026-12-01T00:00:00Z"),
+      endMs: Date.parse("2027-01-01T00:00:00Z"),
+    });
+    // A Sunday belongs to the week that started the Monday before.
+    expect(periodKey(periodWindow("weekly", Date.parse("2026-11-29T23:00:00Z")).startMs)).toBe(
+      "2026-11-23T00:00:00.000Z",
+    );
+  });
+
+  test("custom: fixed windows from the anchor, rolling over at the boundary", () => {
+    const anchorMs = Date.parse("2026-11-01T06:00:00Z");
+    const custom = { seconds: 3_600, anchorMs };
+    expect(periodWindow("custom", Date.parse("2026-11-01T07:59:59.999Z"), custom).startMs).toBe(
+      Date.parse("2026-11-01T07:00:00Z"),
+    );
+    expect(periodWindow("custom", Date.parse("2026-11-01T08:00:00Z"), custom).startMs).toBe(
+      Date.parse("2026-11-01T08:00:00Z"),
+    );
+  });
+});
+
+describe("BudgetLedger", () => {
+  test("the view counts totals, open reservations, and spend not yet in the totals", async () => {
+    let now = 1_000_000;
+    const ledger = new BudgetLedger({ nodeId: "n1", now: () => now });
+    ledger.applyState({
+      version: 1,
+      totals: [{ budget_id: "bud_1", period_start: "2026-11-01T00:00:00.000Z", usd: 10 }],
+      applied: {},
+    });
+    const reservation = ledger.reserve([KEY], 2);
+    expect(ledger.view(KEY)).toBe(12);
+    ledger.settle(reservation, 0.5);
+    ledger.settle(reservation, 0.5); // settling twice changes nothing
+    expect(ledger.view(KEY)).toBe(10.5);
+    const { bus, sent } = fakeBus();
+    await ledger.flush(bus);
+    expect(sent).toEqual([
+      {
+        node_id: "n1",
+        seq: 1_000_000,
+        deltas: [{ budget_id: "bud_1", period_start: "2026-11-01T00:00:00.000Z", usd: 0.5 }],
+      },
+    ]);
+    // Sent but not yet applied: still counted.
+    expect(ledger.view(KEY)).toBe(10.5);
+    now += 100;
+    ledger.applyState({
+      version: 2,
+      totals: [{ budget_id: "bud_1", period_start: "2026-11-01T00:00:00.000Z", usd: 10.5 }],
+      applied: { n1: 1_000_000 },
+    });
+    expect(ledger.view(KEY)).toBe(10.5);
+    expect(ledger.pendingUsd()).toBe(0);
+  });
+
+  test("seqs increase across restarts (a new ledger starts from the clock)", async () => {
+    const first = new BudgetLedger({ nodeId: "n1", now: () => 5_000 });
+    const { bus, sent } = fakeBus();
+    first.settle(first.reserve([KEY], 1), 1);
+    await first.flush(bus);
+    first.settle(first.reserve([KEY], 1), 1);
+    await first.flush(bus);
+    const restarted = new BudgetLedger({ nodeId: "n1", now: () => 7_000 });
+    restarted.settle(restarted.reserve([KEY], 1), 1);
+    await restarted.flush(bus);
+    expect(sent.map((delta) => delta.seq)).toEqual([5_000, 5_001, 7_000]);
+  });
+
+  test("while the bus is down spend is kept, then sent in order with its seq", async () => {
+    let now = 10_000;
+    let down = true;
+    const ledger = new BudgetLedger({ nodeId: "n1", now: () => now });
+    const { bus, sent } = fakeBus({ fail: () => down });
+    ledger.settle(ledger.reserve([KEY], 1), 0.25);
+    await ledger.flush(bus);
+    now += 200;
+    ledger.settle(ledger.reserve([KEY], 1), 0.75);
+    await ledger.flush(bus);
+    expect(sent).toHaveLength(0);
+    expect(ledger.pendingUsd()).toBe(1);
+    down = false;
+    now += 200;
+    await ledger.flush(bus);
+    expect(sent.map((delta) => [delta.seq, delta.deltas[0]?.usd])).toEqual([
+      [10_000, 0.25],
+      [10_200, 0.75],
+    ]);
+  });
+
+  test("a message the control plane has not applied is sent again, with the same seq", async () => {
+    let now = 50_000;
+    const ledger = new BudgetLedger({ nodeId: "n1", now: () => now, resendAfterMs: 1_000 });
+    const { bus, sent } = fakeBus();
+    ledger.settle(ledger.reserve([KEY], 1), 0.1);
+    await ledger.flush(bus);
+    now += 500;
+    await ledger.flush(bus);
+    expect(sent).toHaveLength(1);
+    now += 600;
+    await ledger.flush(bus);
+    expect(sent.map((delta) => delta.seq)).toEqual([50_000, 50_000]);
+    ledger.applyState({ version: 3, totals: [], applied: { n1: 50_000 } });
+    now += 2_000;
+    await ledger.flush(bus);
+    expect(sent).toHaveLength(2);
+  });
+
+  test("the state's age is Infinity before the first broadcast; an older version is ignored", () => {
+    let now = 0;
+    const ledger = new BudgetLedger({ nodeId: "n1", now: () => now });
+    expect(ledger.stateAgeMs()).toBe(Number.POSITIVE_INFINITY);
+    ledger.applyState({
+      version: 5,
+      totals: [{ budget_id: "bud_1", period_start: "2026-11-01T00:00:00.000Z", usd: 3 }],
+    });
+    now = 250;
+    expect(ledger.stateAgeMs()).toBe(250);
+    ledger.applyState({ version: 4, totals: [] });
+    expect(ledger.view(KEY)).toBe(3);
+  });
+});
