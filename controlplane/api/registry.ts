@@ -6,6 +6,7 @@ import { budgetOperations } from "../modules/budgets/index.ts";
 import { managementKeyOperations } from "../modules/management-keys/index.ts";
 import { memberOperations } from "../modules/members/index.ts";
 import { orgOperations } from "../modules/orgs/index.ts";
+import { priceOverrideOperations } from "../modules/price-overrides/index.ts";
 import { projectOperations } from "../modules/projects/index.ts";
 import { providerOperations } from "../modules/providers/index.ts";
 import { routingConfigOperations } from "../modules/routing-configs/index.ts";
@@ -24,6 +25,7 @@ export const FEATURES: Record<string, Operation[]> = {
   providers: providerOperations,
   "routing-configs": routingConfigOperations,
   budgets: budgetOperations,
+  "price-overrides": priceOverrideOperations,
   webhooks: webhookOperations,
   "webhook-deliveries": webhookDeliveryOperations,
   "audit-log": auditLogOperations,

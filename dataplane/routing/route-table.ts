@@ -3,12 +3,13 @@
 // config compiles the first time a request names it and is reused until the snapshot changes.
 import * as v from "valibot";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
-import { lookupModel, type ModelInfo } from "#shared/pricing/catalog.ts";
+import type { ModelInfo } from "#shared/pricing/catalog.ts";
 import {
   type RoutingConfig,
   routingConfigSchema,
   type Target,
 } from "#shared/routing/config-schema.ts";
+import { modelInfoFor } from "../snapshot/model-info.ts";
 import {
   type RuntimeConfig,
   type RuntimeProvider,
@@ -132,7 +133,7 @@ export class RouteTable {
         provider: target.provider,
         model: target.model,
         healthKey: healthKey(target.provider.id, target.model),
-        info: lookupModel(target.provider.vendor, target.model),
+        info: modelInfoFor(this.config, orgId, target.provider.vendor, target.model),
       };
       // Bounded: a client naming many distinct models must not grow this without end.
       if (this.leaves.size < 10_000) this.leaves.set(cacheKey, leaf);

@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   webhookEvent: "evt",
   experiment: "exp",
   auditEntry: "aud",
+  priceOverride: "pov",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -27,7 +27,14 @@ export interface ModelInfo {
   qualityTier: QualityTier;
   /** False when the model was not found and the unknown-model rule priced it. */
   known: boolean;
+  /**
+   * Where `price` comes from: the catalog entry, the unknown-model rule, or an org's own price
+   * override (docs/pricing.md). `lookupModel` always sets it.
+   */
+  priceSource?: PriceSource;
 }
+
+export type PriceSource = "override" | "catalog" | "unknown-rule";
 
 export const TIER_RANK: Record<QualityTier, number> = { low: 0, medium: 1, high: 2 };
 
@@ -163,6 +170,7 @@ function knownInfo(vendor: string, key: string, stored: StoredModel): ModelInfo 
     supports: { ...stored.supports },
     qualityTier: stored.quality_tier,
     known: true,
+    priceSource: "catalog",
   };
 }
 
@@ -212,6 +220,7 @@ function unknownInfo(vendor: string, model: string): ModelInfo {
     supports: { tools: false, vision: false, json: false },
     qualityTier: "medium",
     known: false,
+    priceSource: "unknown-rule",
   };
 }
 

@@ -64,6 +64,18 @@ function bodyShape(strict: boolean) {
     fail_mode: v.string(),
     stale_after_ms: v.number(),
   });
+  const rate = v.pipe(v.number(), v.minValue(0));
+  /** USD per token; a null cache or reasoning rate falls back to input or output. */
+  const priceOverride = object({
+    org_id: v.string(),
+    vendor: v.string(),
+    model: v.string(),
+    input: rate,
+    output: rate,
+    cache_read: v.nullable(rate),
+    cache_write: v.nullable(rate),
+    reasoning: v.nullable(rate),
+  });
   return object({
     orgs: v.array(org),
     projects: v.array(project),
@@ -71,6 +83,11 @@ function bodyShape(strict: boolean) {
     providers: v.array(provider),
     routing_configs: v.array(routingConfig),
     budgets: v.array(budget),
+    // Added after schema version 1 was first written: optional, so older snapshots (and older
+    // writers) still read; the control plane always writes it. Readers see [] when absent.
+    price_overrides: strict
+      ? v.optional(v.array(priceOverride))
+      : v.optional(v.array(priceOverride), []),
   });
 }
 
@@ -84,3 +101,4 @@ export type SnapshotApiKey = SnapshotBody["api_keys"][number];
 export type SnapshotProvider = SnapshotBody["providers"][number];
 export type SnapshotRoutingConfig = SnapshotBody["routing_configs"][number];
 export type SnapshotBudget = SnapshotBody["budgets"][number];
+export type SnapshotPriceOverride = NonNullable<SnapshotBody["price_overrides"]>[number];

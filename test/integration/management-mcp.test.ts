@@ -157,6 +157,21 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
     expect(await tool("list_budget_events", { budget_id: budget.id })).toHaveLength(1);
     await tool("delete_budget", { budget_id: budget.id });
 
+    const price = await tool("create_price_override", {
+      vendor: "openai",
+      model: "gpt-4o-mini",
+      input_usd_per_mtok: 0.1,
+      output_usd_per_mtok: 0.4,
+    });
+    expect(await tool("list_price_overrides", { vendor: "openai" })).toHaveLength(1);
+    await tool("get_price_override", { price_override_id: price.id });
+    const repriced = await tool("update_price_override", {
+      price_override_id: price.id,
+      cache_read_usd_per_mtok: 0.025,
+    });
+    expect(repriced.cache_read_usd_per_mtok).toBe(0.025);
+    await tool("delete_price_override", { price_override_id: price.id });
+
     const types = await tool("list_webhook_event_types");
     expect(types.map((item: Json) => item.type)).toContain("api_key.revoked");
     const receiver = Bun.serve({ port: 0, fetch: () => new Response("ok") });

@@ -25,6 +25,7 @@ const EXPECTED_TABLES = [
   "management_rate_limits",
   "members",
   "orgs",
+  "price_overrides",
   "projects",
   "providers",
   "routing_config_versions",

@@ -9,6 +9,7 @@ export * from "./management-keys.ts";
 export * from "./management-rate-limits.ts";
 export * from "./members.ts";
 export * from "./orgs.ts";
+export * from "./price-overrides.ts";
 export * from "./projects.ts";
 export * from "./providers.ts";
 export * from "./routing-config-versions.ts";
