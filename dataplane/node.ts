@@ -56,6 +56,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   let connectedBus: Bus | null = null;
   let controlSubscription: Subscription | null = null;
   let budgetSubscription: Subscription | null = null;
+  let peerSpendSubscription: Subscription | null = null;
   // Spend is recorded from the first request; it is sent once the bus is there.
   context.budgets.start(() => connectedBus);
   let resync: ReturnType<typeof setInterval> | null = null;
@@ -64,6 +65,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     await loader.follow(bus);
     budgetSubscription = await bus.subscribeBudgetState((state) =>
       context.budgets.applyState(state),
+    );
+    peerSpendSubscription = await bus.subscribeSpendDeltas((delta) =>
+      context.budgets.applyPeerDelta(delta),
     );
     connectedBus = bus;
     controlSubscription = await bus.subscribeControl((event) => {
@@ -91,6 +95,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
       if (resync) clearInterval(resync);
       await controlSubscription?.unsubscribe().catch(() => {});
       await budgetSubscription?.unsubscribe().catch(() => {});
+      await peerSpendSubscription?.unsubscribe().catch(() => {});
       await context.budgets.stop(connectedBus);
       await loader.stop();
       await server.stop(true);

@@ -1,6 +1,6 @@
 // One data plane's view of budget spend (DESIGN §7): the fleet totals last broadcast by the
 // control plane, plus what this node spent that those totals do not include yet (sent or not),
-// plus its open reservations. Spend is sent as deltas every ≤250 ms with a sequence number that
+// plus what its peers sent that the totals do not include yet, plus its open reservations. Spend is sent as deltas every ≤250 ms with a sequence number that
 // increases across restarts, so the control plane counts each once; a message stays in this
 // node's view until a broadcast says it was applied, and is sent again if that takes too long.
 import type { Bus } from "#shared/bus/bus.ts";
@@ -43,6 +43,13 @@ export class BudgetLedger {
   private readonly unflushed = new Map<SpendKey, number>();
   /** Messages made, in seq order, until a broadcast says the control plane applied them. */
   private readonly outbox: OutgoingMessage[] = [];
+  /**
+   * Peers' deltas heard on the bus, until a broadcast includes them: a node sees another's spend
+   * one bus hop after it is sent, not after the control plane's next broadcast.
+   */
+  private readonly peers = new Map<string, { lastSeq: number; messages: OutgoingMessage[] }>();
+  private soon: ReturnType<typeof setTimeout> | null = null;
+  private busSource: () => Bus | null = () => null;
   private lastSeq = 0;
   private stateVersion = -1;
   /** When the last budget state arrived (node clock), or null before the first. */
@@ -68,6 +75,8 @@ export class BudgetLedger {
     let usd = (this.totals.get(key) ?? 0) + (this.reserved.get(key) ?? 0);
     usd += this.unflushed.get(key) ?? 0;
     for (const message of this.outbox) usd += message.amounts.get(key) ?? 0;
+    for (const peer of this.peers.values())
+      for (const message of peer.messages) usd += message.amounts.get(key) ?? 0;
     return usd;
   }
 
@@ -84,14 +93,40 @@ export class BudgetLedger {
     return { entries, settled: false };
   }
 
-  /** Replaces the reservation with what the request actually cost (0 when it failed unpaid). */
-  settle(reservation: Reservation, actualUsd: number): void {
+  /**
+   * Replaces the reservation with what the request actually cost (0 when it failed unpaid).
+   * `urgent` (a budget near its cap) sends the spend at once instead of at the next interval.
+   */
+  settle(reservation: Reservation, actualUsd: number, urgent = false): void {
     if (reservation.settled) return;
     reservation.settled = true;
     for (const entry of reservation.entries) {
       add(this.reserved, entry.key, -entry.usd);
       if (actualUsd > 0) add(this.unflushed, entry.key, actualUsd);
     }
+    if (urgent && actualUsd > 0 && this.soon === null) {
+      this.soon = setTimeout(() => {
+        this.soon = null;
+        void this.flush(this.busSource());
+      }, 0);
+    }
+  }
+
+  /** Another node's delta, heard on the bus (this node's own are ignored). */
+  applyPeerDelta(delta: SpendDelta): void {
+    if (delta.node_id === this.nodeId) return;
+    let peer = this.peers.get(delta.node_id);
+    if (peer === undefined) {
+      peer = { lastSeq: 0, messages: [] };
+      this.peers.set(delta.node_id, peer);
+    }
+    // A resend of a message already heard (or one the totals already hold) changes nothing.
+    if (delta.seq <= peer.lastSeq) return;
+    peer.lastSeq = delta.seq;
+    const amounts = new Map<SpendKey, number>();
+    for (const item of delta.deltas)
+      add(amounts, spendKey(item.budget_id, item.period_start), item.usd);
+    peer.messages.push({ seq: delta.seq, amounts, sentAt: this.now() });
   }
 
   /** A broadcast from the control plane: fleet totals, and the seqs it has applied per node. */
@@ -108,7 +143,20 @@ export class BudgetLedger {
       const before = this.now() - LEGACY_APPLY_MS;
       while (this.outbox.length > 0 && isSentBefore(this.outbox[0] as OutgoingMessage, before))
         this.outbox.shift();
+      for (const peer of this.peers.values())
+        while (
+          peer.messages.length > 0 &&
+          isSentBefore(peer.messages[0] as OutgoingMessage, before)
+        )
+          peer.messages.shift();
       return;
+    }
+    for (const [nodeId, peer] of this.peers) {
+      const appliedSeq = state.applied[nodeId];
+      if (appliedSeq === undefined) continue;
+      peer.lastSeq = Math.max(peer.lastSeq, appliedSeq);
+      while (peer.messages.length > 0 && (peer.messages[0] as OutgoingMessage).seq <= appliedSeq)
+        peer.messages.shift();
     }
     const applied = state.applied[this.nodeId];
     if (applied === undefined) return;
@@ -151,13 +199,16 @@ export class BudgetLedger {
 
   /** Sends every flush interval until stopped; `bus` is read each time (it may come later). */
   start(bus: () => Bus | null): void {
+    this.busSource = bus;
     if (this.timer) return;
     this.timer = setInterval(() => void this.flush(bus()), this.flushIntervalMs);
   }
 
   async stop(bus: Bus | null): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
     this.timer = null;
+    this.soon = null;
     await this.flush(bus);
   }
 

@@ -20,6 +20,9 @@ import { applyPlan } from "../trace/build-trace.ts";
 import type { DecisionTrace } from "../trace/decision-trace.ts";
 import type { ModeluxFields } from "./request-context.ts";
 
+/** From this share of a cap on, spend is sent the moment it is known, not at the next interval. */
+export const URGENT_USED_PCT = 0.5;
+
 export interface Admission {
   plan: RoutePlan;
   check: BudgetCheck;

@@ -16,7 +16,7 @@ import type { SurfaceBinding } from "../surfaces/binding.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
 import { applyAttempts, applyServedUsage, startTrace } from "../trace/build-trace.ts";
-import { type Admission, admit } from "./admit.ts";
+import { type Admission, admit, URGENT_USED_PCT } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { dryRunResponse } from "./dry-run.ts";
 import type { AttemptRecord } from "./execute-attempts.ts";
@@ -69,7 +69,12 @@ export async function handleGeneration(
     if (usage) trace.usage = usage;
     trace.latency_ms = round(performance.now() - receivedAt);
     // The reservation gives way to what the request really cost, paid attempts included.
-    if (admission?.reservation) context.budgets.settle(admission.reservation, trace.cost_usd ?? 0);
+    if (admission?.reservation)
+      context.budgets.settle(
+        admission.reservation,
+        trace.cost_usd ?? 0,
+        admission.check.maxUsedPct >= URGENT_USED_PCT,
+      );
     context.traces.emit(trace);
   };
 

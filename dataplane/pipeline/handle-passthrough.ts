@@ -11,7 +11,7 @@ import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
 import { applyAttempts, startTrace } from "../trace/build-trace.ts";
-import { type Admission, admit } from "./admit.ts";
+import { type Admission, admit, URGENT_USED_PCT } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { type AttemptRecord, executeAttempts } from "./execute-attempts.ts";
 import { readModeluxFields } from "./request-context.ts";
@@ -63,7 +63,12 @@ export async function handlePassthrough(
     trace.status = status;
     if (plan) applyAttempts(trace, plan, records, served);
     trace.latency_ms = Math.round((performance.now() - receivedAt) * 1000) / 1000;
-    if (admission?.reservation) context.budgets.settle(admission.reservation, trace.cost_usd ?? 0);
+    if (admission?.reservation)
+      context.budgets.settle(
+        admission.reservation,
+        trace.cost_usd ?? 0,
+        admission.check.maxUsedPct >= URGENT_USED_PCT,
+      );
     context.traces.emit(trace);
   };
   try {

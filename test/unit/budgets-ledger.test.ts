@@ -153,4 +153,26 @@ describe("BudgetLedger", () => {
     ledger.applyState({ version: 4, totals: [] });
     expect(ledger.view(KEY)).toBe(3);
   });
+
+  test("peers' deltas count at once, once, until a broadcast says they are in the totals", () => {
+    const ledger = new BudgetLedger({ nodeId: "n1", now: () => 0 });
+    const delta = (seq: number, usd: number) => ({
+      node_id: "n2",
+      seq,
+      deltas: [{ budget_id: "bud_1", period_start: "2026-11-01T00:00:00.000Z", usd }],
+    });
+    ledger.applyPeerDelta(delta(100, 2));
+    ledger.applyPeerDelta(delta(100, 2)); // a resend
+    ledger.applyPeerDelta(delta(101, 3));
+    ledger.applyPeerDelta({ ...delta(500, 9), node_id: "n1" }); // its own, heard back
+    expect(ledger.view(KEY)).toBe(5);
+    ledger.applyState({
+      version: 1,
+      totals: [{ budget_id: "bud_1", period_start: "2026-11-01T00:00:00.000Z", usd: 2 }],
+      applied: { n2: 100 },
+    });
+    expect(ledger.view(KEY)).toBe(5);
+    ledger.applyPeerDelta(delta(100, 2)); // late copy of an applied message
+    expect(ledger.view(KEY)).toBe(5);
+  });
 });
