@@ -1,8 +1,10 @@
-// `bun run controlplane`: owns Postgres, publishes config snapshots to the fleet over NATS.
+// `bun run controlplane`: owns Postgres, publishes config snapshots to the fleet over NATS and
+// aggregates the fleet's spend into budget totals it broadcasts back.
 import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { controlPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
+import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
 import { openPostgres } from "./db/client.ts";
 import { createManagement } from "./management.ts";
 import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
@@ -29,6 +31,7 @@ const management = createManagement({
 });
 
 let publisher: SnapshotPublisher | null = null;
+let accounting: BudgetAccounting | null = null;
 const app = createControlPlaneApp({
   database,
   snapshotVersion: () => publisher?.latest?.version ?? null,
@@ -53,9 +56,10 @@ connection.ready
     });
     const first = await publisher.start();
     log(`fleet snapshot is version ${first.version}`);
+    accounting = await startBudgetAccounting({ db: database.db, bus, log });
   })
   .catch((error) => {
-    log(`snapshot publisher failed to start: ${(error as Error).message}`);
+    log(`snapshot publisher or budget accounting failed to start: ${(error as Error).message}`);
     process.exit(1);
   });
 
@@ -63,6 +67,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
     log(`${signal}: shutting down`);
     await publisher?.stop();
+    await accounting?.stop();
     await management.stop();
     await server.stop(true);
     await connection.close();

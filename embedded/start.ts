@@ -6,6 +6,7 @@ import { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { EmbeddedSettings } from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
 import { startSimulator } from "../bench/simulator/server.ts";
+import { startBudgetAccounting } from "../controlplane/budgets/index.ts";
 import { openPglite } from "../controlplane/db/client.ts";
 import { createManagement } from "../controlplane/management.ts";
 import { SnapshotPublisher } from "../controlplane/publisher/snapshot-publisher.ts";
@@ -55,6 +56,7 @@ export async function startEmbedded(
     log,
   });
   await publisher.start();
+  const accounting = await startBudgetAccounting({ db: database.db, bus, log });
   const management = createManagement({
     db: database.db,
     secretBox,
@@ -91,6 +93,8 @@ export async function startEmbedded(
     keysFile,
     async stop() {
       await dataPlane.stop();
+      // After the data plane, whose last spend it may still apply.
+      await accounting.stop();
       await management.stop();
       await publisher.stop();
       await controlPlane.stop(true);

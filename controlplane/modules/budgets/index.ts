@@ -18,6 +18,7 @@ import {
   listBudgets,
   updateBudget,
   viewBudget,
+  viewBudgetWithSpend,
 } from "./service.ts";
 
 const tag = "budgets";
@@ -44,7 +45,7 @@ export const budgetOperations = [
     params: budgetParams,
     output: budgetView,
     handler: async ({ db, caller }, { params }) =>
-      viewBudget(await getBudget(db, caller.org_id, params.budget_id)),
+      viewBudgetWithSpend(db, await getBudget(db, caller.org_id, params.budget_id)),
   }),
   defineOperation({
     id: "create_budget",
@@ -62,7 +63,8 @@ export const budgetOperations = [
     output: budgetView,
     handler: ({ caller, write }, { body }) =>
       write(async ({ db, audit }) => {
-        const after = viewBudget(await createBudget(db, caller.org_id, body));
+        // A new budget has spent nothing yet.
+        const after = viewBudget(await createBudget(db, caller.org_id, body), 0);
         await audit({
           action: "budget.created",
           resource_type: "budget",
@@ -86,12 +88,17 @@ export const budgetOperations = [
     handler: ({ caller, write }, { params, body }) =>
       write(async ({ db, audit }) => {
         const existing = await getBudget(db, caller.org_id, params.budget_id);
-        const after = viewBudget(await updateBudget(db, existing, body));
+        const before = await viewBudgetWithSpend(db, existing);
+        // Scope and period are fixed, so the period's spend is the same after the change.
+        const after = viewBudget(
+          await updateBudget(db, existing, body),
+          before.current_period.spend_usd,
+        );
         await audit({
           action: "budget.updated",
           resource_type: "budget",
           resource_id: existing.id,
-          before: viewBudget(existing),
+          before,
           after,
         });
         return after;
@@ -109,12 +116,13 @@ export const budgetOperations = [
     handler: ({ caller, write }, { params }) =>
       write(async ({ db, audit }) => {
         const existing = await getBudget(db, caller.org_id, params.budget_id);
+        const before = await viewBudgetWithSpend(db, existing);
         await deleteBudget(db, existing);
         await audit({
           action: "budget.deleted",
           resource_type: "budget",
           resource_id: existing.id,
-          before: viewBudget(existing),
+          before,
         });
         return deleted(existing.id);
       }),

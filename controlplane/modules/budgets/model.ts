@@ -1,5 +1,5 @@
 // Budgets (DESIGN §7): a cap on spend over a period for a scope, soft thresholds that warn, and
-// what happens at the cap. Enforcement and accounting belong to the data planes (issue 6).
+// what happens at the cap. Data planes enforce; spend is aggregated by controlplane/budgets.
 import * as v from "valibot";
 import {
   idSchema,
@@ -43,6 +43,23 @@ const targetSchema = v.union([
 
 const capSchema = v.pipe(v.number(), v.gtValue(0), v.maxValue(1e12), v.description("USD"));
 
+const currentPeriodView = v.pipe(
+  v.object({
+    start: timestampSchema,
+    resets_at: timestampSchema,
+    spend_usd: v.pipe(v.number(), v.description("Fleet-wide spend so far this period, USD.")),
+    used_pct: v.pipe(
+      v.number(),
+      v.description(
+        "Spend over cap as a fraction, four places (0.85 = 85 %), like budget.used_pct.",
+      ),
+    ),
+  }),
+  v.description(
+    "This period's window and spend as the control plane has aggregated it (up to ~1 s behind).",
+  ),
+);
+
 export const budgetView = v.object({
   id: idSchema("The budget's id."),
   name: v.string(),
@@ -58,6 +75,7 @@ export const budgetView = v.object({
   fail_mode: v.picklist(FAIL_MODES),
   stale_after_ms: v.number(),
   enabled: v.boolean(),
+  current_period: currentPeriodView,
   created_at: timestampSchema,
   updated_at: timestampSchema,
 });

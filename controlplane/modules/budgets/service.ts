@@ -6,6 +6,7 @@ import type * as v from "valibot";
 import { newId } from "#shared/ids/ids.ts";
 import { invalidField, notFound } from "../../api/errors.ts";
 import { iso, isoRequired, listPage } from "../../api/schemas.ts";
+import { currentSpendByBudget, currentWindow, usedFraction } from "../../budgets/current-period.ts";
 import type { Database } from "../../db/client.ts";
 import {
   type BudgetEventRow,
@@ -20,7 +21,8 @@ import type { BudgetView, createBudgetBody, updateBudgetBody } from "./model.ts"
 type CreateBudget = v.InferOutput<typeof createBudgetBody>;
 type UpdateBudget = v.InferOutput<typeof updateBudgetBody>;
 
-export const viewBudget = (row: BudgetRow): BudgetView => ({
+/** The API's view of a budget, with its spend in the current period (`spendUsd`). */
+export const viewBudget = (row: BudgetRow, spendUsd: number, nowMs = Date.now()): BudgetView => ({
   id: row.id,
   name: row.name,
   project_id: row.project_id,
@@ -38,9 +40,32 @@ export const viewBudget = (row: BudgetRow): BudgetView => ({
   fail_mode: row.fail_mode,
   stale_after_ms: row.stale_after_ms,
   enabled: row.enabled,
+  current_period: currentPeriodView(row, spendUsd, nowMs),
   created_at: isoRequired(row.created_at),
   updated_at: isoRequired(row.updated_at),
 });
+
+function currentPeriodView(row: BudgetRow, spendUsd: number, nowMs: number) {
+  const window = currentWindow(row, nowMs);
+  return {
+    start: isoRequired(new Date(window.startMs)),
+    resets_at: isoRequired(new Date(window.endMs)),
+    spend_usd: spendUsd,
+    used_pct: usedFraction(spendUsd, row.cap_usd),
+  };
+}
+
+/** Views of budgets with their current spend, read in one query. */
+export async function viewBudgets(db: Database, rows: BudgetRow[]): Promise<BudgetView[]> {
+  const nowMs = Date.now();
+  const spend = await currentSpendByBudget(db, rows, nowMs);
+  return rows.map((row) => viewBudget(row, spend.get(row.id) ?? 0, nowMs));
+}
+
+export async function viewBudgetWithSpend(db: Database, row: BudgetRow): Promise<BudgetView> {
+  const [view] = await viewBudgets(db, [row]);
+  return view as BudgetView;
+}
 
 export const viewBudgetEvent = (row: BudgetEventRow) => ({
   id: row.id,
@@ -101,7 +126,7 @@ export async function listBudgets(
     scope_type?: BudgetRow["scope_type"];
   },
 ) {
-  return listPage(
+  const page = await listPage(
     db,
     budgets,
     query,
@@ -110,8 +135,9 @@ export async function listBudgets(
       query.project_id ? eq(budgets.project_id, query.project_id) : undefined,
       query.scope_type ? eq(budgets.scope_type, query.scope_type) : undefined,
     ],
-    viewBudget,
+    (row) => row,
   );
+  return { data: await viewBudgets(db, page.data), next_cursor: page.next_cursor };
 }
 
 export async function getBudget(db: Database, orgId: string, budgetId: string) {
