@@ -64,17 +64,21 @@ export function applicableBudgets(
 }
 
 function applies(budget: RuntimeBudget, scope: BudgetRequestScope): boolean {
+  // `project_id` narrows route, customer and feature budgets to one project.
+  if (
+    budget.scopeType !== "org" &&
+    budget.scopeType !== "project" &&
+    budget.projectId !== null &&
+    budget.projectId !== scope.projectId
+  )
+    return false;
   switch (budget.scopeType) {
     case "org":
       return true;
     case "project":
       return (budget.projectId ?? budget.scopeValue) === scope.projectId;
     case "route":
-      return (
-        scope.routeSlug !== null &&
-        budget.scopeValue?.replace(/^@/, "") === scope.routeSlug &&
-        (budget.projectId === null || budget.projectId === scope.projectId)
-      );
+      return scope.routeSlug !== null && budget.scopeValue?.replace(/^@/, "") === scope.routeSlug;
     case "customer":
       return scope.user !== null && budget.scopeValue === scope.user;
     case "feature": {

@@ -99,8 +99,16 @@ describe("budget enforcement on the surfaces", () => {
           fail_mode: "closed",
           stale_after_ms: 500,
         },
+        // bud_6 (below): a customer budget narrowed to another project never applies here.
         // bud_5: a tiny cap for one customer, to see reservations of requests in flight.
         { name: "tiny", scope_type: "customer", scope_value: "tiny-user", cap_usd: 0.000_01 },
+        {
+          name: "elsewhere",
+          scope_type: "customer",
+          scope_value: "warn-user",
+          project_id: "prj_other",
+          cap_usd: 1,
+        },
       ],
     });
     client = routingClient(harness);
@@ -233,6 +241,11 @@ describe("budget enforcement on the surfaces", () => {
     expect(result.status).toBe(200);
     expect(result.headers.get("x-modelux-budget-action")).toBe("warn_only");
     expect(result.headers.get("x-modelux-budget-name")).toBe("cust-warn");
+    // bud_6 names the same user in another project: it does not apply here.
+    expect(client.traceOf(result).budgets.map((budget) => budget.name)).toEqual([
+      "team-ml",
+      "cust-warn",
+    ]);
     // Another user is not under that budget.
     const other = await client.openai("@openai", { "mlx:end_user": "someone-else" });
     expect(other.headers.get("x-modelux-budget-action")).toBeNull();
