@@ -4,7 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { periodKey, periodWindow } from "#shared/budgets/period.ts";
 import type { Bus } from "#shared/bus/bus.ts";
 import type { SpendDelta } from "#shared/bus/envelopes.ts";
+import type { RuntimeBudget } from "../../dataplane/budgets/budget-index.ts";
 import { BudgetLedger, spendKey } from "../../dataplane/budgets/budget-ledger.ts";
+import { checkBudgets } from "../../dataplane/budgets/enforce.ts";
 
 const KEY = spendKey("bud_1", "2026-11-01T00:00:00.000Z");
 
@@ -174,5 +176,36 @@ describe("BudgetLedger", () => {
     expect(ledger.view(KEY)).toBe(5);
     ledger.applyPeerDelta(delta(100, 2)); // late copy of an applied message
     expect(ledger.view(KEY)).toBe(5);
+  });
+
+  test("rollover: at the period boundary the spend starts again from zero", () => {
+    const budget: RuntimeBudget = {
+      id: "bud_1",
+      orgId: "org",
+      projectId: null,
+      name: "daily",
+      scopeType: "org",
+      scopeValue: null,
+      period: "daily",
+      customSeconds: null,
+      anchorMs: null,
+      capUsd: 1,
+      softThresholds: [0.8],
+      action: "block",
+      downgradeTo: null,
+      failMode: "open",
+      staleAfterMs: 30_000,
+    };
+    const lastMinute = Date.parse("2026-11-24T23:59:59.999Z");
+    const ledger = new BudgetLedger({ nodeId: "n1", now: () => lastMinute });
+    ledger.applyState({
+      version: 1,
+      totals: [{ budget_id: "bud_1", period_start: "2026-11-24T00:00:00.000Z", usd: 1.2 }],
+    });
+    expect(checkBudgets(ledger, [budget], lastMinute).verdict.kind).toBe("block");
+    const nextDay = checkBudgets(ledger, [budget], lastMinute + 1);
+    expect(nextDay.verdict.kind).toBe("allow");
+    expect(nextDay.tightest?.spendUsd).toBe(0);
+    expect(nextDay.tightest?.resetsAtMs).toBe(Date.parse("2026-11-26T00:00:00Z"));
   });
 });
