@@ -25,6 +25,7 @@ const node = await startDataPlane({
   secretBox: new SecretBox(secretKey),
   bus: connection.ready,
   cacheFile: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "snapshot.json"),
+  traceDirectory: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "traces"),
   log,
 });
 log(`listening on ${node.url}`);

@@ -8,6 +8,8 @@ import { BudgetLedger } from "./budgets/budget-ledger.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "./context.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
+import { RecentTraces } from "./trace/trace-emitter.ts";
+import { WalTraceEmitter } from "./trace/wal-emitter.ts";
 
 export interface DataPlaneOptions {
   nodeId: string;
@@ -17,6 +19,8 @@ export interface DataPlaneOptions {
   /** Resolves when the bus is reachable; the node serves from its cache until then. */
   bus: Promise<Bus>;
   cacheFile?: string;
+  /** Where the trace write-ahead log lives; without it traces stay in memory only. */
+  traceDirectory?: string;
   /** How often the node re-reads the newest snapshot as a safety net behind the watch. */
   resyncMs?: number;
   log: Logger;
@@ -35,11 +39,22 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}),
     log: options.log,
   });
+  let connectedBus: Bus | null = null;
+  const traces = options.traceDirectory
+    ? new WalTraceEmitter({
+        directory: options.traceDirectory,
+        bus: () => connectedBus,
+        recent: new RecentTraces(),
+        log: options.log,
+      })
+    : null;
   const context = createDataPlaneContext({
     nodeId: options.nodeId,
     loader,
     budgets: new BudgetLedger({ nodeId: options.nodeId, log: options.log }),
+    ...(traces ? { traces } : {}),
   });
+  traces?.start();
   const cached = await loader.loadCache();
   if (!cached.applied && options.cacheFile)
     options.log(`starting without a cached snapshot (${cached.reason})`);
@@ -53,7 +68,6 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   });
 
   let stopped = false;
-  let connectedBus: Bus | null = null;
   let controlSubscription: Subscription | null = null;
   let budgetSubscription: Subscription | null = null;
   let peerSpendSubscription: Subscription | null = null;
@@ -97,6 +111,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
       await budgetSubscription?.unsubscribe().catch(() => {});
       await peerSpendSubscription?.unsubscribe().catch(() => {});
       await context.budgets.stop(connectedBus);
+      await traces?.stop();
       await loader.stop();
       await server.stop(true);
     },

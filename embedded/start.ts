@@ -81,6 +81,7 @@ export async function startEmbedded(
     port: settings.DATAPLANE_PORT,
     secretBox,
     bus: Promise.resolve(bus),
+    traceDirectory: join(dataDir, "dataplane", "embedded", "traces"),
     log,
   });
   await waitFor(() => dataPlane.context.loader.current !== null, 5000);

@@ -16,6 +16,7 @@ import type { SurfaceBinding } from "../surfaces/binding.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
 import { applyAttempts, applyServedUsage, startTrace } from "../trace/build-trace.ts";
+import { captureContent } from "../trace/capture.ts";
 import { type Admission, admit, URGENT_USED_PCT } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { dryRunResponse } from "./dry-run.ts";
@@ -44,6 +45,7 @@ export async function handleGeneration(
   const requestedModel = canonical.model;
   const warnings: ConversionWarning[] = [...parsed.warnings];
   const records: AttemptRecord[] = [];
+  const features = requestFeatures(canonical);
   const trace = startTrace({
     requestId,
     nodeId: context.nodeId,
@@ -53,14 +55,22 @@ export async function handleGeneration(
     fields,
     stream: canonical.stream,
     arrivedAtMs,
+    features,
   });
   trace.warnings = warnings;
   let plan: RoutePlan | null = null;
   let admission: Admission | null = null;
   let emitted = false;
+  let answerText: string | null = null;
   const emit = (status: number, served: Attempt | null, usage: CanonicalUsage | null) => {
     if (emitted) return;
     emitted = true;
+    const captured = captureContent(
+      config.projects.get(key.projectId)?.settings,
+      { system: body.system, messages: body.messages },
+      answerText,
+    );
+    if (captured) trace.content = captured;
     trace.status = status;
     if (plan) {
       if (served) applyServedUsage(trace, records, served, usage);
@@ -86,7 +96,7 @@ export async function handleGeneration(
       requestId,
       model: requestedModel,
       fields,
-      features: requestFeatures(canonical),
+      features,
       nowMs: arrivedAtMs,
       trace,
     });
@@ -198,7 +208,8 @@ export async function handleGeneration(
       const trailer = fields.returnTrace
         ? () => {
             emit(200, served, usage);
-            return TRACE_EVENT.encode(`event: mlx:trace\ndata: ${JSON.stringify(trace)}\n\n`);
+            const shown = JSON.stringify({ ...trace, content: undefined });
+            return TRACE_EVENT.encode(`event: mlx:trace\ndata: ${shown}\n\n`);
           }
         : undefined;
       return finish(
@@ -233,6 +244,7 @@ export async function handleGeneration(
       response = converted.value;
     }
     usage = response.usage;
+    answerText = textOf(response);
     emit(200, served, response.usage);
     if (fastPath && text !== null && !fields.returnTrace)
       return finish(text, 200, "application/json");
@@ -240,7 +252,7 @@ export async function handleGeneration(
       fastPath && text !== null
         ? (JSON.parse(text) as Record<string, unknown>)
         : (binding.surface.renderResponse(response, renderOptions) as Record<string, unknown>);
-    if (fields.returnTrace) rendered["mlx:trace"] = trace;
+    if (fields.returnTrace) rendered["mlx:trace"] = { ...trace, content: undefined };
     return finish(JSON.stringify(rendered), 200, "application/json");
 
     function streamOf(
@@ -291,4 +303,15 @@ async function* observeUsage<T extends { type: string }>(
     }
     yield event;
   }
+}
+
+/** The answer's text for content capture (tool calls as name(arguments)). */
+function textOf(response: CanonicalResponse): string {
+  return response.content
+    .map((block) => {
+      if (block.type === "text") return block.text;
+      if (block.type === "tool-use") return `${block.name}(${JSON.stringify(block.input)})`;
+      return "";
+    })
+    .join("");
 }

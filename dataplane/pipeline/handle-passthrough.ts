@@ -54,6 +54,7 @@ export async function handlePassthrough(
     fields,
     stream: false,
     arrivedAtMs: Date.now(),
+    features: featuresOfBody(body),
   });
   const records: AttemptRecord[] = [];
   let plan: RoutePlan | null = null;

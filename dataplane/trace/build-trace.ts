@@ -5,6 +5,7 @@ import { costUsd } from "#shared/pricing/cost.ts";
 import type { AttemptRecord } from "../pipeline/execute-attempts.ts";
 import type { ModeluxFields } from "../pipeline/request-context.ts";
 import type { RoutePlan } from "../routing/plan.ts";
+import type { RequestFeatures } from "../routing/request-features.ts";
 import type { RuntimeApiKey } from "../snapshot/runtime-config.ts";
 import type { DecisionTrace, TraceAttempt } from "./decision-trace.ts";
 
@@ -17,7 +18,9 @@ export function startTrace(input: {
   fields: ModeluxFields;
   stream: boolean;
   arrivedAtMs: number;
+  features?: RequestFeatures;
 }): DecisionTrace {
+  const features = input.features;
   return {
     request_id: input.requestId,
     timestamp: input.arrivedAtMs,
@@ -51,6 +54,14 @@ export function startTrace(input: {
     overhead_ms: null,
     routing_us: 0,
     decision: { winner: null, provider: null, reason: "" },
+    request: {
+      input_tokens: features?.inputTokens ?? 0,
+      has_tools: features?.hasTools ?? false,
+      has_images: features?.hasImages ?? false,
+      wants_json: features?.wantsJson ?? false,
+      max_tokens: features?.maxTokens ?? null,
+      temperature: features?.temperature ?? null,
+    },
   };
 }
 

@@ -4,6 +4,7 @@
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import type { TraceCandidate } from "../routing/plan.ts";
+import type { CapturedContent } from "./capture.ts";
 
 export interface TraceAttempt {
   provider: string;
@@ -67,4 +68,15 @@ export interface DecisionTrace {
   overhead_ms: number | null;
   routing_us: number;
   decision: { winner: string | null; provider: string | null; reason: string };
+  /** Prompt and answer, only when the project captures content (redacted); not in `mlx:trace`. */
+  content?: CapturedContent;
+  /** What replay needs to re-decide the request (DESIGN §9). */
+  request: {
+    input_tokens: number;
+    has_tools: boolean;
+    has_images: boolean;
+    wants_json: boolean;
+    max_tokens: number | null;
+    temperature: number | null;
+  };
 }

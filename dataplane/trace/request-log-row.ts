@@ -1,0 +1,62 @@
+// A finished decision trace as the request-log row the warehouse stores (shared/traces).
+import type { RequestLogRow } from "#shared/traces/request-log.ts";
+import type { DecisionTrace } from "./decision-trace.ts";
+
+export function requestLogRow(trace: DecisionTrace): RequestLogRow {
+  const usage = trace.usage;
+  const upstreamAttempts = trace.attempts.filter((attempt) => attempt.status !== "skipped");
+  const { content, ...decision } = trace;
+  return {
+    request_id: trace.request_id,
+    created_at: new Date(trace.timestamp).toISOString(),
+    project_id: trace.project_id,
+    org_id: trace.org_id,
+    key_id: trace.key_id,
+    node_id: trace.node_id,
+    surface: trace.surface,
+    config_slug: trace.config?.slug ?? null,
+    config_version: trace.config?.version ?? null,
+    strategy: trace.strategy,
+    resolved: trace.resolved,
+    requested_model: trace.requested_model,
+    model: trace.decision.winner,
+    provider: trace.decision.provider,
+    status: trace.status,
+    error_class: trace.error?.code ?? null,
+    attempts: upstreamAttempts.length,
+    // Attempts before the one that answered, in plain fallback order (composites count theirs).
+    fallbacks: Math.max(
+      0,
+      upstreamAttempts.filter((attempt) => attempt.role === undefined).length - 1,
+    ),
+    input_tokens: usage?.inputTokens ?? 0,
+    output_tokens: usage?.outputTokens ?? 0,
+    cached_tokens: usage?.cacheReadTokens ?? 0,
+    cache_write_tokens: usage?.cacheWriteTokens ?? 0,
+    reasoning_tokens: usage?.reasoningTokens ?? 0,
+    cost_usd: trace.cost_usd ?? 0,
+    cost_estimated: trace.cost_estimated === true,
+    latency_ms: trace.latency_ms,
+    ttft_ms: trace.ttft_ms,
+    overhead_ms: trace.overhead_ms,
+    cache: trace.cache,
+    ab_variant: trace.ab_variant,
+    budgets: JSON.stringify(trace.budgets),
+    tags: trace.tags,
+    end_user: trace.user,
+    trace_id: trace.trace_id,
+    conversation_id: trace.conversation_id,
+    dry_run: trace.dry_run,
+    stream: trace.stream,
+    req_input_tokens: trace.request.input_tokens,
+    req_has_tools: trace.request.has_tools,
+    req_has_images: trace.request.has_images,
+    req_wants_json: trace.request.wants_json,
+    req_max_tokens: trace.request.max_tokens,
+    req_temperature: trace.request.temperature,
+    decision_reason: trace.decision.reason,
+    trace: JSON.stringify(decision),
+    prompt: content?.prompt ?? null,
+    response: content?.response ?? null,
+  };
+}

@@ -1,0 +1,193 @@
+// The data plane's trace emitter for the warehouse (DESIGN §9): each finished request's row is
+// appended to a local write-ahead log before anything else happens to it, so a request that got
+// its response keeps its row even if the process is killed right after; a background loop ships
+// sealed segments to JetStream (MODELUX_TRACES) and deletes them once the stream has stored
+// them. When NATS is down the log simply grows (bounded), and drains when it is back. Delivery
+// is at least once: JetStream dedups a resend by request id within its window, the ingester
+// beyond it.
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import type { Bus } from "#shared/bus/bus.ts";
+import type { RequestLogRow } from "#shared/traces/request-log.ts";
+import type { DecisionTrace } from "./decision-trace.ts";
+import { requestLogRow } from "./request-log-row.ts";
+import type { RecentTraces, TraceEmitter } from "./trace-emitter.ts";
+
+export interface WalEmitterOptions {
+  directory: string;
+  bus: () => Bus | null;
+  /** Also keeps recent traces in memory (the node's own debugging view). */
+  recent?: RecentTraces;
+  /** How often the current segment is sealed and shipped. */
+  flushIntervalMs?: number;
+  /** Rows per publish call. */
+  publishBatch?: number;
+  /** Beyond this many bytes on disk new rows are dropped (and counted), never blocking. */
+  maxBytes?: number;
+  log?: (message: string) => void;
+}
+
+const SEGMENT_SUFFIX = ".ndjson";
+
+export class WalTraceEmitter implements TraceEmitter {
+  private fd: number | null = null;
+  private currentName: string | null = null;
+  private currentBytes = 0;
+  private sealedBytes = 0;
+  private segmentSeq = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private shipping = false;
+  private failingSince: number | null = null;
+  /** Rows dropped because the log was full. */
+  dropped = 0;
+  private readonly options: Required<Omit<WalEmitterOptions, "recent">> & { recent?: RecentTraces };
+
+  constructor(options: WalEmitterOptions) {
+    this.options = {
+      flushIntervalMs: 250,
+      publishBatch: 500,
+      maxBytes: 1024 ** 3,
+      log: () => {},
+      ...options,
+    };
+    mkdirSync(options.directory, { recursive: true });
+    // Segments left by an earlier run (a crash) are shipped first; numbering continues after them.
+    for (const name of this.segments()) {
+      this.segmentSeq = Math.max(this.segmentSeq, Number.parseInt(name, 10) || 0);
+      this.sealedBytes += statSync(join(options.directory, name)).size;
+    }
+  }
+
+  emit(trace: DecisionTrace): void {
+    this.options.recent?.emit(trace);
+    if (this.currentBytes + this.sealedBytes >= this.options.maxBytes) {
+      if (this.dropped++ === 0)
+        this.options.log("trace log full: dropping new rows until it drains");
+      return;
+    }
+    const line = `${JSON.stringify(requestLogRow(trace))}\n`;
+    if (this.fd === null) this.open();
+    // One write call: the row is in the kernel before the response is handed back.
+    this.currentBytes += writeSync(this.fd as number, line);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.ship(), this.options.flushIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.ship();
+    this.seal();
+  }
+
+  /** Seals the current segment and publishes every sealed one, oldest first. */
+  async ship(): Promise<void> {
+    if (this.shipping) return;
+    this.shipping = true;
+    try {
+      this.seal();
+      const bus = this.options.bus();
+      if (bus === null || !bus.isConnected()) return;
+      for (const name of this.segments()) {
+        const path = join(this.options.directory, name);
+        const rows = parseSegment(readFileSync(path, "utf8"));
+        for (let start = 0; start < rows.length; start += this.options.publishBatch) {
+          await bus.publishTraces(rows.slice(start, start + this.options.publishBatch));
+        }
+        const size = statSync(path).size;
+        unlinkSync(path);
+        this.sealedBytes = Math.max(0, this.sealedBytes - size);
+      }
+      if (this.failingSince !== null) {
+        this.options.log(`traces flowing again after ${Date.now() - this.failingSince} ms`);
+        this.failingSince = null;
+      }
+      if (this.dropped > 0) {
+        this.options.log(`trace log drained; ${this.dropped} rows were dropped while it was full`);
+        this.dropped = 0;
+      }
+    } catch (error) {
+      if (this.failingSince === null) {
+        this.failingSince = Date.now();
+        this.options.log(
+          `traces kept on disk until the bus takes them: ${(error as Error).message}`,
+        );
+      }
+    } finally {
+      this.shipping = false;
+    }
+  }
+
+  /** Bytes waiting on disk (for tests and metrics). */
+  pendingBytes(): number {
+    return this.currentBytes + this.sealedBytes;
+  }
+
+  private open(): void {
+    this.segmentSeq = Math.max(this.segmentSeq + 1, Date.now());
+    this.currentName = `${this.segmentSeq}.open`;
+    this.fd = openSync(join(this.options.directory, this.currentName), "a");
+    this.currentBytes = 0;
+  }
+
+  /** The open segment becomes a sealed one (renamed, so a crash never ships a half line twice). */
+  private seal(): void {
+    if (this.fd === null || this.currentName === null) return;
+    const fd = this.fd;
+    const name = this.currentName;
+    this.fd = null;
+    this.currentName = null;
+    if (this.currentBytes === 0) {
+      closeSync(fd);
+      unlinkSync(join(this.options.directory, name));
+      return;
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    const sealed = name.replace(/\.open$/, SEGMENT_SUFFIX);
+    renameSync(join(this.options.directory, name), join(this.options.directory, sealed));
+    this.sealedBytes += this.currentBytes;
+    this.currentBytes = 0;
+  }
+
+  /** Sealed segments, oldest first; an `.open` one left by a crash counts as sealed. */
+  private segments(): string[] {
+    const directory = this.options.directory;
+    if (!existsSync(directory)) return [];
+    return readdirSync(directory)
+      .filter(
+        (name) =>
+          name.endsWith(SEGMENT_SUFFIX) || (name.endsWith(".open") && name !== this.currentName),
+      )
+      .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
+  }
+}
+
+/** Lines of a segment; a torn last line (a crash mid-write) is skipped. */
+function parseSegment(text: string): RequestLogRow[] {
+  const rows: RequestLogRow[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    try {
+      rows.push(JSON.parse(line) as RequestLogRow);
+    } catch {
+      // A partial line from a write interrupted by a crash.
+    }
+  }
+  return rows;
+}

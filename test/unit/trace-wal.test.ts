@@ -1,0 +1,193 @@
+// The data plane's trace write-ahead log: every row is on disk when emit returns, shipped to the
+// bus in order and deleted once stored, kept while the bus is down, picked up after a crash
+// (a torn last line skipped), bounded; and the row a trace becomes.
+import { afterEach, describe, expect, test } from "bun:test";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Bus } from "#shared/bus/bus.ts";
+import type { TraceRecord } from "#shared/bus/envelopes.ts";
+import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
+import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
+import { WalTraceEmitter } from "../../dataplane/trace/wal-emitter.ts";
+
+const directories: string[] = [];
+afterEach(() => {
+  for (const directory of directories.splice(0))
+    rmSync(directory, { recursive: true, force: true });
+});
+const freshDirectory = () => {
+  const directory = mkdtempSync(join(tmpdir(), "modelux-wal-"));
+  directories.push(directory);
+  return directory;
+};
+
+function trace(id: string, overrides: Partial<DecisionTrace> = {}): DecisionTrace {
+  return {
+    request_id: id,
+    timestamp: Date.parse("2026-11-24T10:15:00Z"),
+    node_id: "n1",
+    org_id: "org_1",
+    project_id: "prj_1",
+    key_id: "key_1",
+    surface: "openai",
+    requested_model: "@prod",
+    config: { slug: "prod", version: 3 },
+    strategy: "fallback",
+    resolved: "config",
+    candidates: [],
+    attempts: [
+      {
+        provider: "anthropic",
+        model: "claude-haiku-4-5",
+        started_ms: 0.1,
+        latency_ms: 2000,
+        status: "timeout",
+      },
+      {
+        provider: "openai",
+        model: "gpt-4o-mini",
+        started_ms: 2000.2,
+        latency_ms: 412,
+        status: 200,
+        cost_usd: 0.00031,
+      },
+    ],
+    budgets: [{ name: "team", used_pct: 0.42, action: "none" }],
+    ab_variant: null,
+    cache: "off",
+    warnings: [],
+    dry_run: false,
+    stream: false,
+    fast_path: true,
+    user: "u-1",
+    conversation_id: null,
+    trace_id: "t-1",
+    tags: { team: "ml" },
+    status: 200,
+    usage: {
+      inputTokens: 120,
+      outputTokens: 40,
+      cacheReadTokens: 20,
+      cacheWriteTokens: 0,
+      reasoningTokens: 5,
+    },
+    cost_usd: 0.00031,
+    latency_ms: 2413,
+    ttft_ms: null,
+    overhead_ms: 0.07,
+    routing_us: 1.5,
+    decision: { winner: "gpt-4o-mini", provider: "openai", reason: "fallback chain in order" },
+    request: {
+      input_tokens: 118,
+      has_tools: false,
+      has_images: false,
+      wants_json: false,
+      max_tokens: 256,
+      temperature: 0.2,
+    },
+    ...overrides,
+  };
+}
+
+function fakeBus(fail: () => boolean = () => false) {
+  const published: TraceRecord[][] = [];
+  const bus = {
+    isConnected: () => true,
+    publishTraces: async (records: TraceRecord[]) => {
+      if (fail()) throw new Error("nats: no responders");
+      published.push(records);
+    },
+  } as unknown as Bus;
+  return { bus, published };
+}
+
+describe("requestLogRow", () => {
+  test("flattens what analytics and replay read; keeps the trace as JSON", () => {
+    const row = requestLogRow(trace("r1", { content: { prompt: "[p]", response: "hi" } }));
+    expect(row).toMatchObject({
+      request_id: "r1",
+      created_at: "2026-11-24T10:15:00.000Z",
+      project_id: "prj_1",
+      config_slug: "prod",
+      config_version: 3,
+      model: "gpt-4o-mini",
+      provider: "openai",
+      attempts: 2,
+      fallbacks: 1,
+      input_tokens: 120,
+      cached_tokens: 20,
+      reasoning_tokens: 5,
+      tags: { team: "ml" },
+      end_user: "u-1",
+      req_max_tokens: 256,
+      req_temperature: 0.2,
+      prompt: "[p]",
+      response: "hi",
+    });
+    const stored = JSON.parse(row.trace) as Record<string, unknown>;
+    expect(stored.strategy).toBe("fallback");
+    // Captured content is in its own columns, not inside the trace.
+    expect(stored.content).toBeUndefined();
+  });
+});
+
+describe("WalTraceEmitter", () => {
+  test("a row is on disk when emit returns; shipping publishes it and deletes the segment", async () => {
+    const directory = freshDirectory();
+    const { bus, published } = fakeBus();
+    const emitter = new WalTraceEmitter({ directory, bus: () => bus });
+    emitter.emit(trace("r1"));
+    emitter.emit(trace("r2"));
+    const [open] = readdirSync(directory);
+    expect(
+      readFileSync(join(directory, open ?? ""), "utf8")
+        .trim()
+        .split("\n"),
+    ).toHaveLength(2);
+    await emitter.ship();
+    expect(published.flat().map((row) => row.request_id)).toEqual(["r1", "r2"]);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  test("while the bus refuses, rows stay on disk; they go, in order, when it takes them", async () => {
+    const directory = freshDirectory();
+    let down = true;
+    const { bus, published } = fakeBus(() => down);
+    const emitter = new WalTraceEmitter({ directory, bus: () => bus });
+    emitter.emit(trace("a"));
+    await emitter.ship();
+    emitter.emit(trace("b"));
+    await emitter.ship();
+    expect(published).toHaveLength(0);
+    expect(emitter.pendingBytes()).toBeGreaterThan(0);
+    down = false;
+    emitter.emit(trace("c"));
+    await emitter.ship();
+    expect(published.flat().map((row) => row.request_id)).toEqual(["a", "b", "c"]);
+    expect(emitter.pendingBytes()).toBe(0);
+  });
+
+  test("after a crash the next run ships what was left, skipping a torn last line", async () => {
+    const directory = freshDirectory();
+    const crashed = new WalTraceEmitter({ directory, bus: () => null });
+    crashed.emit(trace("left-1"));
+    crashed.emit(trace("left-2"));
+    const [open] = readdirSync(directory);
+    appendFileSync(join(directory, open ?? ""), '{"request_id":"torn","cre');
+    const { bus, published } = fakeBus();
+    const restarted = new WalTraceEmitter({ directory, bus: () => bus });
+    restarted.emit(trace("new"));
+    await restarted.ship();
+    expect(published.flat().map((row) => row.request_id)).toEqual(["left-1", "left-2", "new"]);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  test("bounded: beyond maxBytes new rows are dropped, never blocking", () => {
+    const directory = freshDirectory();
+    const emitter = new WalTraceEmitter({ directory, bus: () => null, maxBytes: 3_000 });
+    for (let index = 0; index < 10; index++) emitter.emit(trace(`r${index}`));
+    expect(emitter.dropped).toBeGreaterThan(0);
+    expect(emitter.pendingBytes()).toBeLessThan(3_000 + 3_000);
+  });
+});
