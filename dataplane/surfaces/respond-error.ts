@@ -31,7 +31,9 @@ export async function serveSurface(
   surface: SurfaceName,
   handler: (requestId: string) => Promise<Response> | Response,
 ): Promise<Response> {
-  const requestId = crypto.randomUUID();
+  // UUIDv7: time-ordered, so the warehouse finds a request's partition (date, hour) from its id
+  // and Parquet statistics prune by it.
+  const requestId = Bun.randomUUIDv7();
   try {
     return await handler(requestId);
   } catch (error) {
