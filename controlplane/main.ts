@@ -1,14 +1,18 @@
-// `bun run controlplane`: owns Postgres, publishes config snapshots to the fleet over NATS and
-// aggregates the fleet's spend into budget totals it broadcasts back.
+// `bun run controlplane`: owns Postgres, publishes config snapshots to the fleet over NATS,
+// aggregates the fleet's spend into budget totals it broadcasts back, and writes the fleet's
+// request log to the Parquet warehouse.
 import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { controlPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
 import { openPostgres } from "./db/client.ts";
+import { startExperimentRunner } from "./experiments/runner.ts";
 import { createManagement } from "./management.ts";
 import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
 import { createControlPlaneApp } from "./server.ts";
+import { type RunningWarehouse, startWarehouse, tracesRoot } from "./warehouse/index.ts";
+import { createWarehouseQuery } from "./warehouse/query.ts";
 
 const settings = readSettingsOrExit(controlPlaneSchema);
 const log = createLogger("controlplane");
@@ -17,11 +21,14 @@ const connection = connectNatsWithRetry(settings.NATS_URL, "modelux-controlplane
 
 // Validated by the settings schema, so it decodes.
 const secretBox = new SecretBox(decodeSecretKey(settings.MODELUX_SECRET_KEY) as Uint8Array);
+// Logs and analytics read the Parquet root the ingester writes (docs/warehouse.md).
+const warehouseQuery = await createWarehouseQuery({ root: tracesRoot(settings) });
 const management = createManagement({
   db: database.db,
   secretBox,
   settings,
   log,
+  warehouse: warehouseQuery,
   publishControl: async (event) => {
     const bus = connection.current();
     // The snapshot without the key still reaches the fleet once NATS is back.
@@ -32,6 +39,7 @@ const management = createManagement({
 
 let publisher: SnapshotPublisher | null = null;
 let accounting: BudgetAccounting | null = null;
+let warehouse: RunningWarehouse | null = null;
 const app = createControlPlaneApp({
   database,
   snapshotVersion: () => publisher?.latest?.version ?? null,
@@ -45,6 +53,8 @@ const server = Bun.serve({
 });
 log(`listening on http://${server.hostname}:${server.port}`);
 management.start();
+// Experiments run here, one at a time, over the same Parquet root (docs/experiments.md).
+const experiments = startExperimentRunner({ db: database.db, root: tracesRoot(settings), log });
 
 connection.ready
   .then(async (bus) => {
@@ -63,12 +73,30 @@ connection.ready
     process.exit(1);
   });
 
+connection.ready
+  .then(async (bus) => {
+    warehouse = await startWarehouse({
+      bus,
+      root: tracesRoot(settings),
+      db: database.db,
+      log,
+    });
+  })
+  .catch((error) => {
+    // Traces wait in JetStream meanwhile; a warehouse that cannot write must not look healthy.
+    log(`trace warehouse failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  });
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
     log(`${signal}: shutting down`);
     await publisher?.stop();
     await accounting?.stop();
+    await experiments.stop();
+    await warehouse?.stop();
     await management.stop();
+    await warehouseQuery.close();
     await server.stop(true);
     await connection.close();
     await database.close();

@@ -18,6 +18,7 @@ import { featureRoutes, MANAGEMENT_PREFIX } from "./api/rest.ts";
 import type { Database } from "./db/client.ts";
 import { createMcpHandler } from "./mcp/server.ts";
 import { createProviderCheck, type ProviderCheck } from "./modules/providers/verify.ts";
+import type { WarehouseQuery } from "./warehouse/query.ts";
 import { WebhookDeliveryWorker } from "./webhooks/delivery-worker.ts";
 
 export interface ManagementOptions {
@@ -31,6 +32,8 @@ export interface ManagementOptions {
   verifyProvider?: ProviderCheck;
   /** How webhook deliveries are sent (tests may wrap it). */
   fetch?: typeof fetch;
+  /** The request-log warehouse; without it the logs, analytics and export operations answer 503. */
+  warehouse?: WarehouseQuery;
 }
 
 export interface Management {
@@ -65,6 +68,7 @@ export function createManagement(options: ManagementOptions): Management {
         options.verifyProvider ??
         createProviderCheck({ timeoutMs: settings.MODELUX_PROVIDER_VERIFY_TIMEOUT_MS }),
       deliverWebhookNow: (id) => worker.deliverNow(id),
+      warehouse: options.warehouse ?? null,
       log,
     },
   };

@@ -8,10 +8,13 @@ import { createLogger } from "#shared/log.ts";
 import { startSimulator } from "../bench/simulator/server.ts";
 import { startBudgetAccounting } from "../controlplane/budgets/index.ts";
 import { openPglite } from "../controlplane/db/client.ts";
+import { startExperimentRunner } from "../controlplane/experiments/runner.ts";
 import { createManagement } from "../controlplane/management.ts";
 import { SnapshotPublisher } from "../controlplane/publisher/snapshot-publisher.ts";
 import { type DevSeed, seedDevelopment } from "../controlplane/seed/dev-seed.ts";
 import { createControlPlaneApp } from "../controlplane/server.ts";
+import { startWarehouse } from "../controlplane/warehouse/index.ts";
+import { createWarehouseQuery } from "../controlplane/warehouse/query.ts";
 import { startDataPlane } from "../dataplane/node.ts";
 import { loadOrCreateSecretKey } from "./secret-key-file.ts";
 
@@ -57,11 +60,20 @@ export async function startEmbedded(
   });
   await publisher.start();
   const accounting = await startBudgetAccounting({ db: database.db, bus, log });
+  const tracesRoot = settings.MODELUX_TRACES_ROOT ?? join(dataDir, "traces");
+  const warehouse = await startWarehouse({
+    bus,
+    root: tracesRoot,
+    db: database.db,
+    log,
+  });
+  const warehouseQuery = await createWarehouseQuery({ root: tracesRoot });
   const management = createManagement({
     db: database.db,
     secretBox,
     settings,
     log,
+    warehouse: warehouseQuery,
     publishControl: (event) => bus.publishControl(event),
   });
   const controlPlane = Bun.serve({
@@ -75,6 +87,11 @@ export async function startEmbedded(
     }).fetch,
   });
   management.start();
+  const experiments = startExperimentRunner({
+    db: database.db,
+    root: tracesRoot,
+    log,
+  });
   const dataPlane = await startDataPlane({
     nodeId: "embedded",
     hostname: settings.MODELUX_HOST,
@@ -96,6 +113,10 @@ export async function startEmbedded(
       await dataPlane.stop();
       // After the data plane, whose last spend it may still apply.
       await accounting.stop();
+      // After the data plane, whose last rows it still writes.
+      await warehouse.stop();
+      await warehouseQuery.close();
+      await experiments.stop();
       await management.stop();
       await publisher.stop();
       await controlPlane.stop(true);

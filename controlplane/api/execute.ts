@@ -5,6 +5,7 @@ import type { Database } from "../db/client.ts";
 import { enqueueEvent } from "../webhooks/enqueue.ts";
 import { writeAudit } from "./audit.ts";
 import { forbidden, ManagementError, validationError } from "./errors.ts";
+import type { FileResult } from "./file-result.ts";
 import {
   type Caller,
   type InputObjectSchema,
@@ -27,6 +28,8 @@ export interface RawInput {
 }
 
 export type Envelope = { data: unknown } | { data: unknown[]; next_cursor: string | null };
+/** What an operation produced: JSON for the envelope, or a file (operations with `produces`). */
+export type Outcome = Envelope | { file: FileResult };
 
 export async function executeOperation(
   runtime: ManagementRuntime,
@@ -34,7 +37,7 @@ export async function executeOperation(
   caller: Caller,
   raw: RawInput,
   requestId: string,
-): Promise<Envelope> {
+): Promise<Outcome> {
   if (!roleAtLeast(caller.role, operation.role)) {
     throw forbidden(
       `${operation.id} needs the ${operation.role} role; this key has ${caller.role}`,
@@ -47,6 +50,7 @@ export async function executeOperation(
   };
   const context = operationContext(runtime, caller, requestId);
   const result = await operation.handler(context, input);
+  if (operation.produces) return { file: result as FileResult };
   if (operation.list) {
     const page = result as { data: unknown[]; next_cursor: string | null };
     return {

@@ -85,10 +85,20 @@ function operationObject(operation: Operation) {
     "x-required-role": operation.role,
     parameters,
     responses: {
-      [status]: {
-        description: operation.list ? "A page of results." : "Success.",
-        content: { "application/json": { schema: envelopeSchema(operation) } },
-      },
+      [status]: operation.produces
+        ? {
+            description: "The file, as an attachment (MCP returns it inline instead).",
+            content: Object.fromEntries(
+              operation.produces.map((type) => [
+                type,
+                { schema: { type: "string", format: "binary" } },
+              ]),
+            ),
+          }
+        : {
+            description: operation.list ? "A page of results." : "Success.",
+            content: { "application/json": { schema: envelopeSchema(operation) } },
+          },
       ...Object.fromEntries(
         Object.keys(ERROR_RESPONSES).map((code) => [
           code,

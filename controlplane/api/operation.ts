@@ -8,7 +8,9 @@ import type { Logger } from "#shared/log.ts";
 import type { Database } from "../db/client.ts";
 import type { MemberRole } from "../db/schema/index.ts";
 import type { ProviderCheck } from "../modules/providers/verify.ts";
+import type { WarehouseQuery } from "../warehouse/query.ts";
 import type { WebhookEventType } from "../webhooks/event-types.ts";
+import { type FileResult, inlinedFileView } from "./file-result.ts";
 
 export type Role = MemberRole;
 export const ROLES: readonly Role[] = ["viewer", "developer", "admin", "owner"];
@@ -33,6 +35,8 @@ export interface ManagementServices {
   verifyProvider: ProviderCheck;
   /** Attempts one webhook delivery now (the `test` operation) instead of waiting for the worker. */
   deliverWebhookNow(deliveryId: string): Promise<void>;
+  /** Reads the request logs (logs, analytics, exports); null where no warehouse is configured. */
+  warehouse: WarehouseQuery | null;
   log: Logger;
 }
 
@@ -88,6 +92,8 @@ interface OperationBase<P, Q, B> {
   query?: Q;
   body?: B;
   status?: 200 | 201 | 202;
+  /** Set on operations that answer with a file (exports): the content types REST may send. */
+  produces?: readonly string[];
 }
 
 export interface OperationSpec<P, Q, B, O extends v.GenericSchema> extends OperationBase<P, Q, B> {
@@ -106,6 +112,15 @@ export interface ListOperationSpec<P, Q, B, O extends v.GenericSchema>
     context: OperationContext,
     input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> },
   ): Promise<Page<v.InferInput<O>>>;
+}
+
+/** An operation answering with a file: REST streams it, MCP inlines it (file-result.ts). */
+export interface FileOperationSpec<P, Q, B> extends OperationBase<P, Q, B> {
+  produces: readonly string[];
+  handler(
+    context: OperationContext,
+    input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> },
+  ): Promise<FileResult>;
 }
 
 /** The registry's type-erased view of an operation. */
@@ -135,4 +150,16 @@ export function defineListOperation<
   B extends InputObjectSchema | undefined = undefined,
 >(spec: ListOperationSpec<P, Q, B, O>): Operation {
   return { ...(spec as unknown as Omit<Operation, "list">), list: true };
+}
+
+export function defineFileOperation<
+  P extends InputObjectSchema | undefined = undefined,
+  Q extends InputObjectSchema | undefined = undefined,
+  B extends InputObjectSchema | undefined = undefined,
+>(spec: FileOperationSpec<P, Q, B>): Operation {
+  return {
+    ...(spec as unknown as Omit<Operation, "list" | "output">),
+    output: inlinedFileView,
+    list: false,
+  };
 }

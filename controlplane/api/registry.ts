@@ -1,8 +1,11 @@
 // Every Management API operation, by feature. The REST routes, the OpenAPI document and the MCP
 // tools are all generated from this one list.
+import { analyticsOperations } from "../modules/analytics/index.ts";
 import { apiKeyOperations } from "../modules/api-keys/index.ts";
 import { auditLogOperations } from "../modules/audit-log/index.ts";
 import { budgetOperations } from "../modules/budgets/index.ts";
+import { experimentOperations } from "../modules/experiments/index.ts";
+import { logOperations } from "../modules/logs/index.ts";
 import { managementKeyOperations } from "../modules/management-keys/index.ts";
 import { memberOperations } from "../modules/members/index.ts";
 import { orgOperations } from "../modules/orgs/index.ts";
@@ -29,6 +32,9 @@ export const FEATURES: Record<string, Operation[]> = {
   webhooks: webhookOperations,
   "webhook-deliveries": webhookDeliveryOperations,
   "audit-log": auditLogOperations,
+  logs: logOperations,
+  analytics: analyticsOperations,
+  experiments: experimentOperations,
 };
 
 export const OPERATIONS: Operation[] = Object.values(FEATURES).flat();

@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import { authenticate } from "./auth.ts";
 import { invalidField, ManagementError, renderError } from "./errors.ts";
 import { executeOperation, type ManagementRuntime } from "./execute.ts";
+import { fileResponse } from "./file-result.ts";
 import { beginIdempotent, finishIdempotent, requestHash } from "./idempotency.ts";
 import { isOptionalSchema, toJsonSchema } from "./json-schema.ts";
 import type { InputObjectSchema, Operation } from "./operation.ts";
@@ -71,6 +72,7 @@ export async function handleRestRequest(
       { params: coerceText(operation.params, decodeParams(params), "params"), query, body },
       requestId,
     );
+    if ("file" in envelope) return fileResponse(envelope.file, headers);
     const status = operation.status ?? 200;
     if (idempotency) {
       await finishIdempotent(runtime.db, idempotency.keyId, idempotency.key, status, envelope);

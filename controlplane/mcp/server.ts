@@ -12,6 +12,7 @@ import {
 import { type AuthenticatedKey, authenticate } from "../api/auth.ts";
 import { ManagementError, renderError } from "../api/errors.ts";
 import { executeOperation, type ManagementRuntime } from "../api/execute.ts";
+import { inlineFile } from "../api/file-result.ts";
 import type { Operation } from "../api/operation.ts";
 import { consumeRateLimit } from "../api/rate-limit.ts";
 import { splitArguments, toolOf } from "./tools.ts";
@@ -86,13 +87,15 @@ async function callTool(
   try {
     const limit = caller.rpm_limit ?? runtime.services.settings.MODELUX_MANAGEMENT_RPM;
     await consumeRateLimit(runtime.db, caller.key_id, limit);
-    const envelope = await executeOperation(
+    const outcome = await executeOperation(
       runtime,
       operation,
       caller,
       splitArguments(operation, args),
       requestId,
     );
+    // A file (an export) travels inline: MCP results are JSON.
+    const envelope = "file" in outcome ? { data: await inlineFile(outcome.file) } : outcome;
     return {
       content: [{ type: "text", text: JSON.stringify(envelope, null, 2) }],
       structuredContent: envelope as Record<string, unknown>,

@@ -72,6 +72,21 @@ const management = {
   MODELUX_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
 };
 
+/** A local directory, or `s3://bucket/prefix` (which needs DuckDB's httpfs extension). */
+const tracesRoot = v.pipe(
+  v.string(),
+  v.check(
+    (value) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) || /^s3:\/\/[^/]+/.test(value),
+    "must be a directory or s3://bucket/prefix",
+  ),
+);
+
+/** The request-log warehouse (DESIGN §9); both control plane modes. */
+const warehouse = {
+  /** Where the Parquet files of the request log go; unset means `<MODELUX_DATA_DIR>/traces`. */
+  MODELUX_TRACES_ROOT: v.optional(tracesRoot),
+};
+
 export const controlPlaneSchema = v.object({
   ...common,
   DATABASE_URL: url(["postgres", "postgresql"]),
@@ -81,6 +96,7 @@ export const controlPlaneSchema = v.object({
   /** Safety net for changes made behind the notifier's back; LISTEN/NOTIFY does the fast path. */
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
   ...management,
+  ...warehouse,
 });
 
 export const dataPlaneSchema = v.object({
@@ -102,6 +118,7 @@ export const embeddedSchema = v.object({
   MODELUX_DEV_MANAGEMENT_KEY: v.optional(managementKey),
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
   ...management,
+  ...warehouse,
   /** When set, the seeded provider of that vendor calls the real API instead of the simulator. */
   OPENAI_API_KEY: v.optional(v.string()),
   ANTHROPIC_API_KEY: v.optional(v.string()),
@@ -133,6 +150,11 @@ export type ControlPlaneSettings = v.InferOutput<typeof controlPlaneSchema>;
 export type DataPlaneSettings = v.InferOutput<typeof dataPlaneSchema>;
 export type EmbeddedSettings = v.InferOutput<typeof embeddedSchema>;
 export type SimulatorSettings = v.InferOutput<typeof simulatorSchema>;
+/** What the warehouse reads, whichever mode runs it. */
+export type WarehouseSettings = Pick<
+  ControlPlaneSettings,
+  keyof typeof warehouse | "MODELUX_DATA_DIR"
+>;
 /** What the Management API and webhook delivery read, whichever mode runs them. */
 export type ManagementSettings = Pick<ControlPlaneSettings, keyof typeof management>;
 

@@ -2,12 +2,16 @@
 // the operation registry, every tool is called at least once (its output checked by the client
 // against the tool's output schema), and errors, roles and authentication hold as on REST.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { eq } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
 import { OPERATIONS } from "../../controlplane/api/registry.ts";
-import { budgetEvents } from "../../controlplane/db/schema/index.ts";
+import { budgetEvents, experiments } from "../../controlplane/db/schema/index.ts";
 import {
   type Json,
   type ManagementHarness,
@@ -15,12 +19,14 @@ import {
   toolResult,
 } from "../support/management.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { requestLogRow, writeRequestLogs } from "../support/request-logs.ts";
 import { servicesAbsent } from "../support/services.ts";
 
 describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
   let database: TestDatabase;
   let harness: ManagementHarness;
   let client: Client;
+  let tracesRoot: string;
   const called = new Set<string>();
 
   /** Calls a tool and returns `data`; fails the test on an error result. */
@@ -33,15 +39,18 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    tracesRoot = mkdtempSync(join(tmpdir(), "modelux-mcp-traces-"));
     // Every tool in one minute is more than the default 60 requests per key.
     harness = await startManagementHarness(database.handle, {
       env: { MODELUX_MANAGEMENT_RPM: "1000" },
+      tracesRoot,
     });
     client = await harness.mcp();
   });
   afterAll(async () => {
     await harness?.stop();
     await database?.drop();
+    if (tracesRoot) rmSync(tracesRoot, { recursive: true, force: true });
   });
 
   test("lists one tool per operation, with input and output schemas", async () => {
@@ -69,6 +78,42 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
     const missing = before.steps.filter((step: Json) => step.required && !step.done);
     expect(missing.map((step: Json) => step.tool)).toEqual(["create_provider", "create_api_key"]);
     expect(before.first_request).toBeNull();
+  });
+
+  test("reads request logs, their analytics and exports", async () => {
+    const row = requestLogRow({
+      org_id: harness.org.orgId,
+      project_id: harness.org.projectId,
+      created_at: "2026-03-10T12:00:00.000Z",
+      tags: { team: "ml" },
+    });
+    await writeRequestLogs(tracesRoot, [row]);
+    const logs = await tool("list_logs", { tags: "team=ml", limit: 5 });
+    expect(logs.map((item: Json) => item.request_id)).toEqual([row.request_id]);
+    expect((await tool("get_log", { request_id: row.request_id })).created_at).toBe(row.created_at);
+    const trace = await tool("get_log_trace", { request_id: row.request_id });
+    expect(trace.trace).toEqual(JSON.parse(row.trace));
+    const window = { start: "2026-03-10T00:00:00Z", end: "2026-03-11T00:00:00Z" };
+    const report = await tool("get_analytics_report", {
+      ...window,
+      granularity: "hour",
+      group_by: "model",
+      include_comparison: true,
+    });
+    expect(report.totals.requests).toBe(1);
+    expect(report.comparison.totals.requests).toBe(0);
+    expect((await tool("get_analytics_decisions", window)).strategies[0].requests).toBe(1);
+    // Exports come inline: text as it is, Parquet as base64.
+    const csv = await tool("export_logs", { format: "csv" });
+    expect(csv).toMatchObject({
+      encoding: "utf8",
+      rows: 1,
+      content_type: "text/csv; charset=utf-8",
+    });
+    expect(csv.content).toContain(row.request_id);
+    const parquet = await tool("export_logs", { format: "parquet" });
+    expect(parquet.encoding).toBe("base64");
+    expect(Buffer.from(parquet.content, "base64").subarray(0, 4).toString()).toBe("PAR1");
   });
 
   test("drives every resource through its tools", async () => {
@@ -207,6 +252,48 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
     expect(
       harness.controlEvents.some((event) => "key_id" in event && event.key_id === apiKey.id),
     ).toBe(true);
+
+    // Experiments (the runner that completes them is exercised in experiments.test.ts): one is
+    // cancelled and deleted, one marked completed here and promoted, and a logged request replayed.
+    await tool("save_routing_config", {
+      project_id: projectId,
+      slug: "mcp-exp",
+      config: { strategy: "single", model: "gpt-4o-mini" },
+    });
+    const experimentInput = {
+      name: "mcp experiment",
+      project_id: projectId,
+      baseline_config: "mcp-exp",
+      candidate_config: { strategy: "single", model: "gpt-4o" },
+      window_start: "2026-03-01T00:00:00Z",
+      window_end: "2026-03-02T00:00:00Z",
+    };
+    const queued = await tool("create_experiment", experimentInput);
+    expect(queued.status).toBe("queued");
+    expect(await tool("list_experiments", { project_id: projectId })).toHaveLength(1);
+    expect((await tool("cancel_experiment", { experiment_id: queued.id })).status).toBe(
+      "cancelled",
+    );
+    await tool("delete_experiment", { experiment_id: queued.id });
+    const finished = await tool("create_experiment", experimentInput);
+    await database.handle.db
+      .update(experiments)
+      .set({ status: "completed", verdict: "inconclusive", progress: 1 })
+      .where(eq(experiments.id, finished.id));
+    expect((await tool("get_experiment", { experiment_id: finished.id })).status).toBe("completed");
+    const promotion = await tool("promote_experiment", { experiment_id: finished.id });
+    expect(promotion.routing_config).toMatchObject({ slug: "mcp-exp", version: 2 });
+    const logged = requestLogRow({
+      org_id: harness.org.orgId,
+      project_id: projectId,
+      created_at: "2026-03-01T08:00:00.000Z",
+    });
+    await writeRequestLogs(tracesRoot, [logged]);
+    const replay = await tool("replay_log", {
+      request_id: logged.request_id,
+      routing_config: "mcp-exp@1",
+    });
+    expect(replay.candidate.decision.winner).toBe("gpt-4o-mini");
 
     const key = await tool("create_management_key", { name: "bot", role: "viewer" });
     await tool("list_management_keys");

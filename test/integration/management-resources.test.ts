@@ -89,6 +89,7 @@ describe.skipIf(servicesAbsent)("Management API resources (Postgres)", () => {
       auto_resolve_bare_model: true,
       capture_content: true,
       redaction: { enabled: true, builtin: ["email"], patterns: [], replacement: "[REDACTED]" },
+      trace_retention_days: 30,
     });
     const id = created.body.data.id;
     const updated = await harness.rest("PATCH", `/projects/${id}`, {

@@ -34,7 +34,10 @@ export interface TestFleet {
   tenant: SeededTenant;
   secretBox: SecretBox;
   controlUrl: string;
-  controlPlane: ChildProcess;
+  /** The current control plane process (a new one after restartControlPlane). */
+  readonly controlPlane: ChildProcess;
+  /** Stops the control plane (SIGTERM unless told otherwise) and starts it with the same settings. */
+  restartControlPlane(signal?: NodeJS.Signals): Promise<void>;
   dataPlanes: FleetDataPlane[];
   /** A Management API call with the owner key; `data` is the body's `data`. */
   manage(
@@ -73,15 +76,17 @@ export async function startFleet(options: {
 
   const controlPort = freePort();
   const controlUrl = `http://127.0.0.1:${controlPort}`;
-  const controlPlane = spawnChild("controlplane", ["bun", "run", "controlplane/main.ts"], {
-    DATABASE_URL: database.url,
-    NATS_URL: nats.url,
-    MODELUX_SECRET_KEY: secretHex,
-    CONTROLPLANE_PORT: String(controlPort),
-    MODELUX_HOST: "127.0.0.1",
-    MODELUX_DATA_DIR: join(directory, "controlplane"),
-    ...options.controlEnv,
-  });
+  const startControlPlane = () =>
+    spawnChild("controlplane", ["bun", "run", "controlplane/main.ts"], {
+      DATABASE_URL: database.url,
+      NATS_URL: nats.url,
+      MODELUX_SECRET_KEY: secretHex,
+      CONTROLPLANE_PORT: String(controlPort),
+      MODELUX_HOST: "127.0.0.1",
+      MODELUX_DATA_DIR: join(directory, "controlplane"),
+      ...options.controlEnv,
+    });
+  let controlPlane = startControlPlane();
   const dataPlanes: FleetDataPlane[] = [];
   const output = () =>
     [controlPlane, ...dataPlanes.map((plane) => plane.child)]
@@ -129,7 +134,14 @@ export async function startFleet(options: {
     tenant,
     secretBox,
     controlUrl,
-    controlPlane,
+    get controlPlane() {
+      return controlPlane;
+    },
+    async restartControlPlane(signal) {
+      await controlPlane.stop(signal);
+      controlPlane = startControlPlane();
+      await ready(controlUrl, "control plane");
+    },
     dataPlanes,
     output,
     async manage(method, path, body) {

@@ -12,6 +12,7 @@ import type { DatabaseHandle } from "../../controlplane/db/client.ts";
 import { managementKeys, orgs, projects } from "../../controlplane/db/schema/index.ts";
 import { createManagement, type Management } from "../../controlplane/management.ts";
 import { createControlPlaneApp } from "../../controlplane/server.ts";
+import { createWarehouseQuery } from "../../controlplane/warehouse/query.ts";
 
 /** Parsed response JSON, navigated freely by the tests (what JSON.parse returns). */
 export type Json = ReturnType<typeof JSON.parse>;
@@ -44,6 +45,10 @@ export interface ManagementHarness {
 export interface HarnessOptions {
   env?: Record<string, string>;
   fetch?: typeof fetch;
+  /** A Parquet root for the logs and analytics operations (docs/warehouse.md). */
+  tracesRoot?: string;
+  /** The warehouse's export cap (default 100,000 rows). */
+  exportMaxRows?: number;
 }
 
 export async function seedOrg(database: DatabaseHandle, name: string): Promise<TestOrg> {
@@ -86,6 +91,13 @@ export async function startManagementHarness(
   });
   const controlEvents: ControlEvent[] = [];
   const logs: string[] = [];
+  const warehouse = options.tracesRoot
+    ? await createWarehouseQuery({
+        root: options.tracesRoot,
+        threads: 2,
+        exportMaxRows: options.exportMaxRows,
+      })
+    : undefined;
   const management = createManagement({
     db: database.db,
     secretBox: testSecretBox,
@@ -95,6 +107,7 @@ export async function startManagementHarness(
       controlEvents.push(event);
     },
     fetch: options.fetch,
+    warehouse,
   });
   const app = createControlPlaneApp({
     database,
@@ -148,6 +161,7 @@ export async function startManagementHarness(
     async stop() {
       for (const client of clients) await client.close().catch(() => {});
       await management.stop();
+      await warehouse?.close();
       await server.stop(true);
       await simulator.stop();
     },

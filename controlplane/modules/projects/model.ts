@@ -53,6 +53,17 @@ export const projectSettingsInput = v.strictObject({
     v.pipe(v.boolean(), v.description("Store prompts and completions with request logs.")),
   ),
   redaction: v.optional(redactionSettings),
+  trace_retention_days: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(3650),
+      v.description(
+        "Days the request log keeps this project's rows (1-3650); older days are deleted.",
+      ),
+    ),
+  ),
 });
 export type ProjectSettingsInput = v.InferOutput<typeof projectSettingsInput>;
 
@@ -65,6 +76,7 @@ export const projectSettingsView = v.object({
     patterns: v.array(v.string()),
     replacement: v.string(),
   }),
+  trace_retention_days: v.number(),
 });
 export type ProjectSettings = v.InferOutput<typeof projectSettingsView>;
 
@@ -72,6 +84,7 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   auto_resolve_bare_model: true,
   capture_content: false,
   redaction: { enabled: false, builtin: [], patterns: [], replacement: "[REDACTED]" },
+  trace_retention_days: 30,
 };
 
 export const projectView = v.object({

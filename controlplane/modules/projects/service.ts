@@ -32,6 +32,10 @@ export function readSettings(stored: Record<string, unknown>): ProjectSettings {
       patterns: redaction.patterns ?? [],
       replacement: redaction.replacement ?? DEFAULT_SETTINGS.redaction.replacement,
     },
+    trace_retention_days:
+      typeof stored.trace_retention_days === "number"
+        ? stored.trace_retention_days
+        : DEFAULT_SETTINGS.trace_retention_days,
   };
 }
 

@@ -1,0 +1,138 @@
+// Analytics over the request logs: a report of series and totals, and routing decisions.
+import * as v from "valibot";
+import { timestampSchema } from "../../api/schemas.ts";
+import { logFilterEntries } from "../logs/model.ts";
+
+/** Buckets one report may hold (an hour-granularity report covers about 41 days). */
+export const MAX_BUCKETS = 1000;
+
+const windowEntries = {
+  start: v.pipe(
+    v.string(),
+    v.isoTimestamp("must be an ISO 8601 timestamp"),
+    v.description("Requests at or after this instant."),
+  ),
+  end: v.pipe(
+    v.string(),
+    v.isoTimestamp("must be an ISO 8601 timestamp"),
+    v.description("Requests before this instant."),
+  ),
+  project_id: logFilterEntries.project_id,
+};
+
+export const reportQuery = v.object({
+  ...windowEntries,
+  model: logFilterEntries.model,
+  provider: logFilterEntries.provider,
+  end_user: logFilterEntries.end_user,
+  tags: logFilterEntries.tags,
+  granularity: v.optional(
+    v.pipe(v.picklist(["hour", "day"]), v.description("The series' bucket, UTC (default day).")),
+  ),
+  group_by: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(
+        /^(model|provider|project|end_user|tag:[^,]+)$/,
+        "must be model, provider, project, end_user or tag:<key>",
+      ),
+      v.description(
+        "Splits the series: model, provider, project, end_user, or tag:<key> (the value of " +
+          "that tag). Rows without it form the null group.",
+      ),
+    ),
+  ),
+  include_comparison: v.optional(
+    v.pipe(
+      v.boolean(),
+      v.description("Also report the window just before, of the same length (default false)."),
+    ),
+  ),
+});
+
+export const decisionsQuery = v.object({
+  ...windowEntries,
+  config_slug: v.optional(v.pipe(v.string(), v.description("Only this routing config."))),
+});
+
+const count = v.pipe(v.number(), v.integer());
+const latency = (which: string) =>
+  v.pipe(
+    v.nullable(v.number()),
+    v.description(`${which} latency in ms (exact, linear interpolation); null without latencies.`),
+  );
+
+const measures = {
+  requests: count,
+  cost_usd: v.number(),
+  input_tokens: count,
+  output_tokens: count,
+  errors: v.pipe(count, v.description("Requests answered with a status of 400 or more.")),
+  p50_latency_ms: latency("Median"),
+  p95_latency_ms: latency("95th percentile"),
+  p99_latency_ms: latency("99th percentile"),
+};
+
+export const seriesPointView = v.object({
+  bucket: v.pipe(timestampSchema, v.description("The bucket's start, UTC.")),
+  group: v.pipe(v.nullable(v.string()), v.description("The group_by value; null when none.")),
+  ...measures,
+});
+export const totalsView = v.object(measures);
+
+const periodView = v.object({
+  start: timestampSchema,
+  end: timestampSchema,
+  series: v.array(seriesPointView),
+  totals: totalsView,
+});
+
+export const reportView = v.object({
+  ...periodView.entries,
+  granularity: v.picklist(["hour", "day"]),
+  group_by: v.nullable(v.string()),
+  comparison: v.optional(
+    v.pipe(periodView, v.description("The window before, same length (include_comparison).")),
+  ),
+});
+
+const rate = (what: string) => v.pipe(v.number(), v.description(`${what}, 0 to 1.`));
+
+export const strategyDecisionView = v.object({
+  config_slug: v.pipe(v.nullable(v.string()), v.description("Null: requests without a config.")),
+  strategy: v.nullable(v.string()),
+  requests: count,
+  errors: count,
+  error_rate: rate("Errors per request"),
+  fallback_requests: v.pipe(count, v.description("Requests served after at least one fallback.")),
+  fallback_rate: rate("Fallback requests per request"),
+  cascade_escalations: v.pipe(
+    v.nullable(count),
+    v.description(
+      "Cascades that went past their first step (more than one upstream attempt; a judge's " +
+        "call counts too). Null unless the strategy is cascade.",
+    ),
+  ),
+  cascade_escalation_rate: v.nullable(v.number()),
+  cost_usd: v.number(),
+  p50_latency_ms: v.nullable(v.number()),
+});
+
+export const variantSplitView = v.object({
+  config_slug: v.nullable(v.string()),
+  variant: v.string(),
+  requests: count,
+  share: rate("The variant's share of the config's A/B requests"),
+  cost_usd: v.number(),
+  cost_per_request_usd: v.number(),
+  p50_latency_ms: v.nullable(v.number()),
+  errors: count,
+  error_rate: rate("Errors per request"),
+});
+
+export const decisionsView = v.object({
+  start: timestampSchema,
+  end: timestampSchema,
+  strategies: v.array(strategyDecisionView),
+  variants: v.array(variantSplitView),
+});

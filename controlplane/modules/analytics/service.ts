@@ -1,0 +1,113 @@
+// The analytics report (series per bucket and group, totals, the window before) and the routing
+// decision summaries, computed by the warehouse's named queries.
+import type * as v from "valibot";
+import { invalidField } from "../../api/errors.ts";
+import type { AnalyticsFilters, ReportShape, Row, WarehouseQuery } from "../../warehouse/query.ts";
+import { logFilters } from "../logs/service.ts";
+import {
+  type decisionsQuery,
+  type decisionsView,
+  MAX_BUCKETS,
+  type reportQuery,
+  type reportView,
+  type seriesPointView,
+  strategyDecisionView,
+  type totalsView,
+  variantSplitView,
+} from "./model.ts";
+
+const BUCKET_MS = { hour: 60 * 60 * 1000, day: 24 * 60 * 60 * 1000 };
+
+type Totals = v.InferInput<typeof totalsView>;
+
+function viewPoint(row: Row): v.InferInput<typeof seriesPointView> {
+  const { group_value, ...measures } = row;
+  return {
+    ...(measures as Totals),
+    bucket: row.bucket as string,
+    group: group_value as string | null,
+  };
+}
+
+/** `tag:team` → the tag dimension and its key; the schema has checked the spelling. */
+function reportShape(query: v.InferOutput<typeof reportQuery>): ReportShape {
+  const groupBy = query.group_by ?? null;
+  const isTag = groupBy?.startsWith("tag:") ?? false;
+  return {
+    granularity: query.granularity ?? "day",
+    group_by: isTag ? "tag" : (groupBy as ReportShape["group_by"]),
+    tag_key: isTag ? (groupBy as string).slice("tag:".length) : null,
+  };
+}
+
+export async function analyticsReport(
+  warehouse: WarehouseQuery,
+  orgId: string,
+  query: v.InferOutput<typeof reportQuery>,
+): Promise<v.InferInput<typeof reportView>> {
+  const filters: AnalyticsFilters = logFilters(query);
+  const shape = reportShape(query);
+  const start = filters.start as Date;
+  const end = filters.end as Date;
+  const buckets = Math.ceil((end.getTime() - start.getTime()) / BUCKET_MS[shape.granularity]);
+  if (buckets > MAX_BUCKETS) {
+    throw invalidField(
+      "query.granularity",
+      `the window holds ${buckets} ${shape.granularity} buckets; at most ${MAX_BUCKETS}`,
+    );
+  }
+  const period = async (from: Date, to: Date) => {
+    const { series, totals } = await warehouse.report(
+      orgId,
+      { ...filters, start: from, end: to },
+      shape,
+    );
+    return {
+      start: from.toISOString(),
+      end: to.toISOString(),
+      series: series.map(viewPoint),
+      totals: totals as Totals,
+    };
+  };
+  const length = end.getTime() - start.getTime();
+  const [current, comparison] = await Promise.all([
+    period(start, end),
+    query.include_comparison ? period(new Date(start.getTime() - length), start) : undefined,
+  ]);
+  return {
+    ...current,
+    granularity: shape.granularity,
+    group_by: query.group_by ?? null,
+    ...(comparison ? { comparison } : {}),
+  };
+}
+
+export async function analyticsDecisions(
+  warehouse: WarehouseQuery,
+  orgId: string,
+  query: v.InferOutput<typeof decisionsQuery>,
+): Promise<v.InferInput<typeof decisionsView>> {
+  const { project_id, start, end } = logFilters(query);
+  const { strategies, variants } = await warehouse.decisions(orgId, {
+    project_id,
+    start: start as Date,
+    end: end as Date,
+    config_slug: query.config_slug ?? null,
+  });
+  return {
+    start: (start as Date).toISOString(),
+    end: (end as Date).toISOString(),
+    strategies: strategies.map((row) => pick(strategyDecisionView, row)),
+    variants: variants.map((row) => pick(variantSplitView, row)),
+  };
+}
+
+/** The view's fields of a row whose columns are named like them; the operation checks values. */
+function pick<S extends v.ObjectSchema<v.ObjectEntries, undefined>>(
+  view: S,
+  row: Row,
+): v.InferInput<S> {
+  return Object.fromEntries(
+    Object.keys(view.entries).map((name) => [name, row[name]]),
+  ) as v.InferInput<S>;
+}

@@ -1,0 +1,241 @@
+// Experiments of one org: created queued (the runner in controlplane/experiments picks them up),
+// read with their summaries, cancelled, deleted, and promoted: the candidate becomes a new
+// version of the baseline config, as a save would make it.
+import { and, eq, inArray } from "drizzle-orm";
+import { newId } from "#shared/ids/ids.ts";
+import { conflict, invalidField, notFound } from "../../api/errors.ts";
+import type { Caller, WriteContext } from "../../api/operation.ts";
+import { iso, isoRequired, listPage } from "../../api/schemas.ts";
+import type { Database } from "../../db/client.ts";
+import { type ExperimentRow, experiments } from "../../db/schema/index.ts";
+import { resolveCandidateConfig } from "../../experiments/replay-config.ts";
+import { getProject } from "../projects/service.ts";
+import {
+  findRoutingConfig,
+  getRoutingConfig,
+  getVersion,
+  saveRoutingConfig,
+  viewRoutingConfig,
+} from "../routing-configs/service.ts";
+import type { CreateExperiment, ExperimentView } from "./model.ts";
+
+/** The longest window one experiment may cover. */
+const MAX_WINDOW_DAYS = 90;
+
+type Stored = Record<string, unknown> | null;
+
+/** The stored row as the API shows it; the candidate's extras live in its summary's JSON. */
+export function viewExperiment(row: ExperimentRow): ExperimentView {
+  const stored = (row.candidate_summary ?? null) as Stored;
+  const { comparison, criteria, notes, promotion, ...candidate } = stored ?? {};
+  return {
+    id: row.id,
+    project_id: row.project_id,
+    name: row.name,
+    status: row.status,
+    mode: row.mode,
+    baseline_config: row.baseline_config,
+    candidate_config: row.candidate_config as ExperimentView["candidate_config"],
+    window_start: isoRequired(row.window_start),
+    window_end: isoRequired(row.window_end),
+    filters: row.filters,
+    sample_size: row.sample_size,
+    spend_cap_usd: row.spend_cap_usd,
+    hypothesis: row.hypothesis,
+    success_criteria: row.success_criteria ?? null,
+    progress: row.progress,
+    baseline_summary: (row.baseline_summary ?? null) as ExperimentView["baseline_summary"],
+    candidate_summary:
+      "requests" in candidate ? (candidate as ExperimentView["candidate_summary"]) : null,
+    comparison: (comparison ?? null) as ExperimentView["comparison"],
+    criteria: (criteria ?? null) as ExperimentView["criteria"],
+    verdict: row.verdict,
+    notes: (notes ?? null) as ExperimentView["notes"],
+    error: row.error,
+    promoted: (promotion ?? null) as ExperimentView["promoted"],
+    created_by: row.created_by,
+    created_at: isoRequired(row.created_at),
+    started_at: iso(row.started_at),
+    completed_at: iso(row.completed_at),
+    updated_at: isoRequired(row.updated_at),
+  };
+}
+
+export async function getExperiment(db: Database, orgId: string, experimentId: string) {
+  const [row] = await db
+    .select()
+    .from(experiments)
+    .where(and(eq(experiments.org_id, orgId), eq(experiments.id, experimentId)));
+  if (!row) throw notFound("experiment", experimentId);
+  return row;
+}
+
+export function listExperiments(
+  db: Database,
+  orgId: string,
+  query: { limit?: number; cursor?: string; project_id?: string; status?: ExperimentRow["status"] },
+) {
+  return listPage(
+    db,
+    experiments,
+    query,
+    [
+      eq(experiments.org_id, orgId),
+      query.project_id ? eq(experiments.project_id, query.project_id) : undefined,
+      query.status ? eq(experiments.status, query.status) : undefined,
+    ],
+    viewExperiment,
+  );
+}
+
+/** Checks the definition against the org (project, baseline, candidate) and queues it. */
+export async function createExperiment(db: Database, caller: Caller, input: CreateExperiment) {
+  await getProject(db, caller.org_id, input.project_id);
+  const start = new Date(input.window_start);
+  const end = new Date(input.window_end);
+  if (end <= start) throw invalidField("body.window_end", "must be after window_start");
+  if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * 86_400_000)
+    throw invalidField("body.window_end", `the window may cover at most ${MAX_WINDOW_DAYS} days`);
+  const slug = input.baseline_config.replace(/^@/, "");
+  if (!(await findRoutingConfig(db, input.project_id, slug)))
+    throw invalidField("body.baseline_config", `the project has no routing config "${slug}"`);
+  await resolveCandidateConfig(
+    db,
+    { orgId: caller.org_id, projectId: input.project_id, slug },
+    input.candidate_config,
+    "body.candidate_config",
+  );
+  const [row] = await db
+    .insert(experiments)
+    .values({
+      id: newId("experiment"),
+      org_id: caller.org_id,
+      project_id: input.project_id,
+      name: input.name,
+      mode: input.mode,
+      baseline_config: slug,
+      candidate_config: input.candidate_config,
+      window_start: start,
+      window_end: end,
+      filters: input.filters ?? {},
+      sample_size: input.sample_size ?? null,
+      spend_cap_usd: input.spend_cap_usd ?? null,
+      hypothesis: input.hypothesis ?? null,
+      success_criteria: input.success_criteria ?? null,
+      created_by: caller.key_id,
+    })
+    .returning();
+  if (!row) throw new Error("insert returned nothing");
+  return row;
+}
+
+/** Queued or running → cancelled; a running replay notices at its next progress report. */
+export async function cancelExperiment(db: Database, row: ExperimentRow) {
+  const [updated] = await db
+    .update(experiments)
+    .set({ status: "cancelled", completed_at: new Date(), updated_at: new Date() })
+    .where(and(eq(experiments.id, row.id), inArray(experiments.status, ["queued", "running"])))
+    .returning();
+  if (!updated)
+    throw conflict(
+      `experiment ${row.id} is ${row.status}; only queued or running ones can be cancelled`,
+      "experiment",
+      row.id,
+    );
+  return updated;
+}
+
+export async function deleteExperiment(db: Database, row: ExperimentRow) {
+  await db.delete(experiments).where(eq(experiments.id, row.id));
+}
+
+/**
+ * Saves the candidate as the next version of the baseline config (checked again: the project's
+ * configs may have changed since), audited and announced as a save is (routing_config.updated),
+ * and records the promotion on the experiment.
+ */
+export async function promoteExperiment(
+  write: WriteContext,
+  caller: Caller,
+  row: ExperimentRow,
+  options: { message?: string; force?: boolean },
+) {
+  const { db, audit, emit } = write;
+  if (row.status !== "completed")
+    throw conflict(
+      `experiment ${row.id} is ${row.status}; only completed ones can be promoted`,
+      "experiment",
+      row.id,
+    );
+  if (row.verdict === "fail" && !options.force)
+    throw conflict(
+      `experiment ${row.id} failed its success criteria; pass force: true to promote anyway`,
+      "experiment",
+      row.id,
+    );
+  const head = await findRoutingConfig(db, row.project_id, row.baseline_config);
+  if (!head)
+    throw conflict(
+      `routing config "${row.baseline_config}" no longer exists`,
+      "routing_config",
+      row.baseline_config,
+    );
+  const before = viewRoutingConfig(head, await getVersion(db, head, head.current_version));
+  const candidate = await resolveCandidateConfig(
+    db,
+    { orgId: caller.org_id, projectId: row.project_id, slug: row.baseline_config },
+    row.candidate_config,
+    "candidate_config",
+  );
+  const saved = await saveRoutingConfig(db, {
+    orgId: caller.org_id,
+    projectId: row.project_id,
+    slug: row.baseline_config,
+    config: candidate.config,
+    message: options.message ?? `promoted from experiment ${row.id} (${row.name})`,
+    createdBy: caller.key_id,
+  });
+  const updatedHead = await getRoutingConfig(db, caller.org_id, saved.id);
+  const after = viewRoutingConfig(updatedHead, await getVersion(db, updatedHead, saved.version));
+  await audit({
+    action: "routing_config.promoted",
+    resource_type: "routing_config",
+    resource_id: head.id,
+    before,
+    after,
+  });
+  await emit("routing_config.updated", {
+    routing_config: after,
+    version: saved.version,
+    previous_version: before.current_version,
+  });
+  const promotion = {
+    routing_config_id: head.id,
+    version: saved.version,
+    promoted_at: new Date().toISOString(),
+  };
+  const [updated] = await db
+    .update(experiments)
+    .set({
+      candidate_summary: { ...(row.candidate_summary ?? {}), promotion },
+      updated_at: new Date(),
+    })
+    .where(eq(experiments.id, row.id))
+    .returning();
+  const experiment = viewExperiment(updated ?? row);
+  await audit({
+    action: "experiment.promoted",
+    resource_type: "experiment",
+    resource_id: row.id,
+    after: experiment,
+  });
+  return {
+    experiment,
+    routing_config: {
+      id: head.id,
+      slug: head.slug,
+      version: saved.version,
+      previous_version: before.current_version,
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// Request logs as the Management API shows them: the warehouse's rows (shared/traces), without
+// the trace, prompt and response in lists; one request at a time carries those.
+import * as v from "valibot";
+import { idSchema, timestampSchema } from "../../api/schemas.ts";
+
+export const MAX_TAG_PAIRS = 10;
+
+const isoQuery = (description: string) =>
+  v.optional(
+    v.pipe(v.string(), v.isoTimestamp("must be an ISO 8601 timestamp"), v.description(description)),
+  );
+
+/** The filters shared by the list, the export and (some of them) the analytics. */
+export const logFilterEntries = {
+  project_id: v.optional(idSchema("Only this project's requests.")),
+  start: isoQuery("Requests at or after this instant."),
+  end: isoQuery("Requests before this instant."),
+  status_class: v.optional(
+    v.pipe(v.picklist(["2xx", "4xx", "5xx"]), v.description("Only answers of this status class.")),
+  ),
+  model: v.optional(
+    v.pipe(v.string(), v.description("The model that answered (or was tried last).")),
+  ),
+  provider: v.optional(v.pipe(v.string(), v.description("The provider (by name) that answered."))),
+  end_user: v.optional(v.pipe(v.string(), v.description("The end user the request named."))),
+  tags: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(
+        new RegExp(`^[^=,]+=[^,]*(,[^=,]+=[^,]*){0,${MAX_TAG_PAIRS - 1}}$`),
+        `must be up to ${MAX_TAG_PAIRS} comma-separated key=value pairs`,
+      ),
+      v.description(
+        `Requests carrying every one of these tags: up to ${MAX_TAG_PAIRS} key=value pairs, ` +
+          "comma-separated (team=ml,env=prod).",
+      ),
+    ),
+  ),
+  min_latency_ms: v.optional(
+    v.pipe(v.number(), v.minValue(0), v.description("Requests that took at least this long.")),
+  ),
+};
+
+export const listLogsQuery = v.object({
+  ...logFilterEntries,
+  limit: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(100),
+      v.description("Items per page, 1-100 (default 50)."),
+    ),
+  ),
+  cursor: v.optional(
+    v.pipe(v.string(), v.maxLength(200), v.description("The `next_cursor` of the previous page.")),
+  ),
+});
+
+export const exportLogsQuery = v.object({
+  ...logFilterEntries,
+  format: v.pipe(v.picklist(["csv", "jsonl", "parquet"]), v.description("The file's format.")),
+});
+
+export const logParams = v.object({ request_id: idSchema("The request's id (x-request-id).") });
+
+export const getLogQuery = v.object({
+  created_at: isoQuery(
+    "When the request was made, as the list shows it: only the files of that hour are read. " +
+      "Not needed for UUIDv7 request ids, which carry their time.",
+  ),
+});
+
+const count = v.pipe(v.number(), v.integer());
+
+export const logSummaryView = v.object({
+  request_id: v.string(),
+  created_at: timestampSchema,
+  project_id: v.string(),
+  key_id: v.string(),
+  node_id: v.string(),
+  surface: v.string(),
+  config_slug: v.nullable(v.string()),
+  config_version: v.nullable(count),
+  strategy: v.nullable(v.string()),
+  resolved: v.string(),
+  requested_model: v.string(),
+  model: v.nullable(v.string()),
+  provider: v.nullable(v.string()),
+  status: count,
+  error_class: v.nullable(v.string()),
+  attempts: count,
+  fallbacks: count,
+  input_tokens: count,
+  output_tokens: count,
+  cached_tokens: count,
+  cache_write_tokens: count,
+  reasoning_tokens: count,
+  cost_usd: v.number(),
+  cost_estimated: v.boolean(),
+  latency_ms: v.nullable(v.number()),
+  ttft_ms: v.nullable(v.number()),
+  overhead_ms: v.nullable(v.number()),
+  cache: v.string(),
+  ab_variant: v.nullable(v.string()),
+  tags: v.record(v.string(), v.string()),
+  end_user: v.nullable(v.string()),
+  trace_id: v.nullable(v.string()),
+  conversation_id: v.nullable(v.string()),
+  dry_run: v.boolean(),
+  stream: v.boolean(),
+  decision_reason: v.string(),
+});
+
+export const logDetailView = v.object({
+  ...logSummaryView.entries,
+  budgets: v.pipe(
+    v.array(v.unknown()),
+    v.description("The budgets that applied: [{name, used_pct, action}]."),
+  ),
+  request: v.pipe(
+    v.object({
+      input_tokens: count,
+      has_tools: v.boolean(),
+      has_images: v.boolean(),
+      wants_json: v.boolean(),
+      max_tokens: v.nullable(count),
+      temperature: v.nullable(v.number()),
+    }),
+    v.description("The request's features, as routing saw them (what replay re-decides from)."),
+  ),
+  prompt: v.pipe(
+    v.nullable(v.string()),
+    v.description("Captured only when the project enables capture_content, redacted."),
+  ),
+  response: v.nullable(v.string()),
+});
+
+export const logTraceView = v.object({
+  request_id: v.string(),
+  created_at: timestampSchema,
+  trace: v.pipe(
+    v.record(v.string(), v.unknown()),
+    v.description("The decision trace: candidates, attempts, budgets, decision (docs/routing.md)."),
+  ),
+});

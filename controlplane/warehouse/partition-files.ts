@@ -1,0 +1,81 @@
+// Which Parquet files of a local warehouse root can hold a window's rows, found by listing the
+// partition directories (`project_id=/date=/hour=`). Handing DuckDB that list instead of the
+// root's glob matters: binding read_parquet over a root of thousands of files (each footer read
+// for union_by_name) costs far more than scanning the few files of a short window.
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface PartitionWindow {
+  project_id?: string | null;
+  /** Inclusive. */
+  start?: Date | null;
+  /** Exclusive. */
+  end?: Date | null;
+}
+
+export interface DayFiles {
+  /** YYYY-MM-DD, UTC. */
+  date: string;
+  files: string[];
+}
+
+/** The window's files grouped by day, newest day first; none when the root does not exist. */
+export async function filesByDay(root: string, window: PartitionWindow): Promise<DayFiles[]> {
+  const first = window.start ? hourKey(window.start) : null;
+  // The end is exclusive: its hour counts only if the window reaches into it.
+  const last = window.end ? hourKey(new Date(window.end.getTime() - 1)) : null;
+  const projects = (await directories(root, "project_id")).filter(
+    (entry) => !window.project_id || entry.value === window.project_id,
+  );
+  const hours = (
+    await Promise.all(
+      projects.map(async (project) => {
+        const dates = (await directories(project.path, "date")).filter(
+          (entry) =>
+            (!first || entry.value >= first.slice(0, 10)) &&
+            (!last || entry.value <= last.slice(0, 10)),
+        );
+        const perDate = await Promise.all(
+          dates.map(async (date) =>
+            (await directories(date.path, "hour"))
+              .map((hour) => ({ ...hour, key: `${date.value}T${hour.value}`, date: date.value }))
+              .filter((hour) => (!first || hour.key >= first) && (!last || hour.key <= last)),
+          ),
+        );
+        return perDate.flat();
+      }),
+    )
+  ).flat();
+  const byDay = new Map<string, string[]>();
+  await Promise.all(
+    hours.map(async (hour) => {
+      const files = (await entries(hour.path))
+        .filter((entry) => entry.isFile() && entry.name.endsWith(".parquet"))
+        .map((entry) => join(hour.path, entry.name));
+      if (files.length > 0) byDay.set(hour.date, [...(byDay.get(hour.date) ?? []), ...files]);
+    }),
+  );
+  return [...byDay.entries()]
+    .sort(([a], [b]) => b.localeCompare(a))
+    .map(([date, files]) => ({ date, files: files.sort() }));
+}
+
+/** `YYYY-MM-DDTHH` of an instant, UTC: comparable as text with the partition names. */
+const hourKey = (at: Date) => at.toISOString().slice(0, 13);
+
+async function directories(parent: string, key: string) {
+  const prefix = `${key}=`;
+  return (await entries(parent))
+    .filter((entry) => entry.isDirectory() && entry.name.startsWith(prefix))
+    .map((entry) => ({ value: entry.name.slice(prefix.length), path: join(parent, entry.name) }));
+}
+
+async function entries(directory: string) {
+  try {
+    return await readdir(directory, { withFileTypes: true });
+  } catch (error) {
+    // A directory removed meanwhile (retention, compaction) holds nothing.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}

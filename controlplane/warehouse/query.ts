@@ -1,0 +1,355 @@
+// The control plane's read side of the warehouse (DESIGN §9): one in-memory DuckDB instance that
+// reads the Parquet root through the named queries of sql/duckdb, always with bound parameters,
+// over the files of the window asked for (partition-files.ts) rather than the whole root.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  jsToDuckDBValue,
+  LIST,
+  VARCHAR,
+} from "@duckdb/node-api";
+import { requestIdTime } from "#shared/traces/request-id.ts";
+import { REQUEST_LOG_COLUMNS } from "#shared/traces/request-log.ts";
+import {
+  loadQueries,
+  type ParameterValue,
+  type QueryName,
+  type Row,
+  runQuery,
+  SQL_DIRECTORY,
+  type TagPair,
+} from "./named-queries.ts";
+import { type DayFiles, filesByDay, type PartitionWindow } from "./partition-files.ts";
+import { openS3Storage } from "./s3-storage.ts";
+
+export type { Row, TagPair } from "./named-queries.ts";
+export type ExportFormat = "csv" | "jsonl" | "parquet";
+
+/** What narrows a slice of an org's logs; null or absent is no filter. */
+export interface LogFilters {
+  project_id?: string | null;
+  /** Inclusive. */
+  start?: Date | null;
+  /** Exclusive. */
+  end?: Date | null;
+  /** 2, 4 or 5 for 2xx, 4xx, 5xx. */
+  status_class?: number | null;
+  model?: string | null;
+  provider?: string | null;
+  end_user?: string | null;
+  tag_pairs?: TagPair[] | null;
+  min_latency_ms?: number | null;
+}
+
+export type AnalyticsFilters = Omit<LogFilters, "status_class" | "min_latency_ms">;
+
+export interface ReportShape {
+  granularity: "hour" | "day";
+  group_by: "model" | "provider" | "project" | "end_user" | "tag" | null;
+  tag_key: string | null;
+}
+
+export interface LogCursor {
+  created_at_us: number;
+  request_id: string;
+}
+
+export interface ExportedFile {
+  path: string;
+  rows: number;
+  bytes: number;
+  /** Removes the file. */
+  dispose(): Promise<void>;
+}
+
+export interface WarehouseQuery {
+  /** Newest first; each row carries `created_at_us` for the next cursor. */
+  logs(
+    orgId: string,
+    filters: LogFilters,
+    page: { cursor: LogCursor | null; limit: number },
+  ): Promise<Row[]>;
+  /** One request with its trace, prompt and response; `near` is when it was made, if known. */
+  log(orgId: string, requestId: string, near?: Date | null): Promise<Row | null>;
+  report(
+    orgId: string,
+    filters: AnalyticsFilters,
+    shape: ReportShape,
+  ): Promise<{ series: Row[]; totals: Row }>;
+  decisions(
+    orgId: string,
+    filters: { project_id?: string | null; start: Date; end: Date; config_slug?: string | null },
+  ): Promise<{ strategies: Row[]; variants: Row[] }>;
+  /** The most rows one export holds. */
+  readonly exportMaxRows: number;
+  /** Null when the slice holds more than `exportMaxRows` rows: nothing is kept then. */
+  exportSlice(
+    orgId: string,
+    filters: LogFilters,
+    format: ExportFormat,
+  ): Promise<ExportedFile | null>;
+  close(): Promise<void>;
+}
+
+export interface WarehouseQueryOptions {
+  /** The Parquet root (`MODELUX_TRACES_ROOT`): a directory, which may not exist yet, or s3://. */
+  root: string;
+  /** DuckDB threads; default one less than the cores (at least 1, at most 8). */
+  threads?: number;
+  /** DuckDB's memory limit, e.g. "2GB"; default DuckDB's (80 % of RAM). */
+  memoryLimit?: string;
+  /** The most rows one export may hold; default 100,000. */
+  exportMaxRows?: number;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+const MISSING_FILES = /No files found that match the pattern/;
+
+export async function createWarehouseQuery(
+  options: WarehouseQueryOptions,
+): Promise<WarehouseQuery> {
+  const remote = options.root.startsWith("s3://");
+  const root = remote ? options.root.replace(/\/+$/, "") : resolve(options.root);
+  // The root becomes globs: a metacharacter in it would widen what DuckDB may read.
+  if (/[*?[\]{}]/.test(root)) {
+    throw new Error(`MODELUX_TRACES_ROOT must not contain * ? [ ] { }: ${root}`);
+  }
+  const queries = await loadQueries();
+  const privateDirectory = mkdtempSync(join(tmpdir(), "modelux-warehouse-"));
+  const exportDirectory = join(privateDirectory, "exports");
+  mkdirSync(exportDirectory);
+  const instance = await DuckDBInstance.create(":memory:", {
+    // One core stays with the event loop (and the ingester, in the same process).
+    threads: String(options.threads ?? Math.max(1, Math.min(8, availableParallelism() - 1))),
+    ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+  });
+  const setup = await instance.connect();
+  // httpfs and the S3 credentials, as the ingester loads them; before the lock below.
+  if (remote) await openS3Storage(root, setup);
+  // Footers are read once per file, not once per query.
+  await setup.run("SET parquet_metadata_cache = true");
+  // Only the root and this process's own directory are reachable, even by a query gone wrong.
+  await setup.run(
+    "SET allowed_directories = $directories",
+    { directories: jsToDuckDBValue([`${root}/`, `${privateDirectory}/`], LIST(VARCHAR)) },
+    { directories: LIST(VARCHAR) },
+  );
+  await setup.run("SET enable_external_access = false");
+  await setup.run("SET lock_configuration = true");
+  await setup.run(await Bun.file(new URL("request_logs.sql", SQL_DIRECTORY)).text());
+  const emptyFile = await writeEmptyPartition(setup, privateDirectory);
+  setup.closeSync();
+
+  async function query(name: QueryName, values: Record<string, ParameterValue>) {
+    const connection = await instance.connect();
+    try {
+      return await runQuery(connection, queries[name], values);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /** Globs that may match nothing, which DuckDB refuses: read as no rows. */
+  async function queryGlobs(name: QueryName, values: Record<string, ParameterValue>) {
+    try {
+      return await query(name, values);
+    } catch (error) {
+      if (!MISSING_FILES.test(String(error))) throw error;
+      return query(name, { ...values, files: [emptyFile] });
+    }
+  }
+
+  /** The window's files by day, newest first; a remote root is one glob. */
+  const days = (window: PartitionWindow): Promise<DayFiles[]> =>
+    remote
+      ? Promise.resolve([{ date: "*", files: [`${root}/**/*.parquet`] }])
+      : filesByDay(root, window);
+
+  /**
+   * Runs over the window's files. Compaction may replace a listed file before DuckDB opens it:
+   * the listing is then taken again, once.
+   */
+  async function queryWindow(
+    name: QueryName,
+    values: Record<string, ParameterValue>,
+    window: PartitionWindow,
+  ) {
+    for (let attempt = 0; ; attempt++) {
+      const files = (await days(window)).flatMap((day) => day.files);
+      try {
+        if (remote) return await queryGlobs(name, { ...values, files });
+        return await query(name, { ...values, files: files.length > 0 ? files : [emptyFile] });
+      } catch (error) {
+        if (attempt > 0 || !MISSING_FILES.test(String(error))) throw error;
+      }
+    }
+  }
+
+  /** The files of one hour, `<root>/*\/date=…/hour=…/*.parquet`. */
+  const hourGlob = (at: number) => {
+    const iso = new Date(at).toISOString();
+    return `${root}/*/date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/*.parquet`;
+  };
+  const exportMaxRows = options.exportMaxRows ?? 100_000;
+
+  return {
+    exportMaxRows,
+
+    async logs(orgId, filters, page) {
+      // Files newer than the cursor hold nothing for this page (the SQL applies it exactly).
+      const afterCursor = page.cursor
+        ? new Date(Math.floor(page.cursor.created_at_us / 1000) + 1)
+        : null;
+      const window = {
+        project_id: filters.project_id,
+        start: filters.start,
+        end: earliest(filters.end, afterCursor),
+      };
+      const values = {
+        ...filterValues(orgId, filters),
+        cursor_created_at: page.cursor ? BigInt(page.cursor.created_at_us) : null,
+        cursor_request_id: page.cursor?.request_id ?? null,
+        limit: page.limit,
+      };
+      if (remote) return queryWindow("logs_list", values, window);
+      // Newest days first, 1, 2, 4… at a time, until the page is full: a day's rows are all
+      // newer than an earlier day's, so the first page never reads the whole history.
+      const listed = await days(window);
+      const rows: Row[] = [];
+      for (let from = 0, span = 1; from < listed.length && rows.length < page.limit; span *= 2) {
+        const newest = listed[from]?.date as string;
+        const oldest = listed[Math.min(from + span, listed.length) - 1]?.date as string;
+        from += span;
+        const chunk = {
+          ...window,
+          start: latest(window.start, new Date(`${oldest}T00:00:00.000Z`)),
+          end: earliest(window.end, new Date(Date.parse(`${newest}T00:00:00.000Z`) + DAY_MS)),
+        };
+        rows.push(
+          ...(await queryWindow(
+            "logs_list",
+            { ...values, limit: page.limit - rows.length },
+            chunk,
+          )),
+        );
+      }
+      return rows;
+    },
+
+    async log(orgId, requestId, near) {
+      const values = { org_id: orgId, request_id: requestId };
+      // A UUIDv7 id names the millisecond it was made, and the row lies in that hour's
+      // partition (or a neighbour's, should clocks differ by a little): a few files, not the
+      // root. The caller's `near` is tried first; a wrong one costs three small reads.
+      const made = requestIdTime(requestId);
+      const times = new Set([near?.getTime(), made].filter((time) => typeof time === "number"));
+      for (const time of times) {
+        for (const at of [time, time - HOUR_MS, time + HOUR_MS]) {
+          const [row] = await queryGlobs("log_get", { ...values, files: [hourGlob(at)] });
+          if (row) return row;
+        }
+      }
+      // Only an id without a time can be anywhere; a UUIDv7 missing from its hours is unknown.
+      if (made !== null) return null;
+      const [row] = await queryWindow("log_get", values, {});
+      return row ?? null;
+    },
+
+    async report(orgId, filters, shape) {
+      const values = filterValues(orgId, filters);
+      const [series, [totals]] = await Promise.all([
+        queryWindow("analytics_report", { ...values, ...shape }, filters),
+        queryWindow("analytics_totals", values, filters),
+      ]);
+      return { series, totals: totals as Row };
+    },
+
+    async decisions(orgId, filters) {
+      const values = {
+        org_id: orgId,
+        project_id: filters.project_id ?? null,
+        start: filters.start,
+        end: filters.end,
+        config_slug: filters.config_slug ?? null,
+      };
+      const rows = await queryWindow("analytics_decisions", values, filters);
+      const strategies = rows.filter((row) => row.kind === "strategy");
+      const variants = rows.filter((row) => row.kind === "variant");
+      return { strategies, variants };
+    },
+
+    async exportSlice(orgId, filters, format) {
+      const path = join(exportDirectory, `${crypto.randomUUID()}.${format}`);
+      const dispose = () => rm(path, { force: true });
+      try {
+        const [written] = await queryWindow(
+          `export_${format}`,
+          { ...filterValues(orgId, filters), target: path, limit: exportMaxRows + 1 },
+          filters,
+        );
+        const rows = Number(written?.Count ?? 0);
+        if (rows > exportMaxRows) {
+          await dispose();
+          return null;
+        }
+        return { path, rows, bytes: (await stat(path)).size, dispose };
+      } catch (error) {
+        await dispose();
+        throw error;
+      }
+    },
+
+    async close() {
+      instance.closeSync();
+      rmSync(privateDirectory, { recursive: true, force: true });
+    },
+  };
+}
+
+const earliest = (a: Date | null | undefined, b: Date | null | undefined) =>
+  a && b ? (a < b ? a : b) : (a ?? b ?? null);
+const latest = (a: Date | null | undefined, b: Date | null | undefined) =>
+  a && b ? (a > b ? a : b) : (a ?? b ?? null);
+
+function filterValues(orgId: string, filters: LogFilters): Record<string, ParameterValue> {
+  return {
+    org_id: orgId,
+    project_id: filters.project_id,
+    start: filters.start,
+    end: filters.end,
+    status_class: filters.status_class,
+    model: filters.model,
+    provider: filters.provider,
+    end_user: filters.end_user,
+    tag_pairs: filters.tag_pairs?.length ? filters.tag_pairs : null,
+    min_latency_ms: filters.min_latency_ms,
+  };
+}
+
+/**
+ * A zero-row file with every column, laid out as one partition, that queries read when no file
+ * matches (DuckDB refuses an empty file list or a glob matching nothing). Its SELECT list comes
+ * from REQUEST_LOG_COLUMNS, the schema's one declaration, never from input.
+ */
+async function writeEmptyPartition(
+  connection: DuckDBConnection,
+  directory: string,
+): Promise<string> {
+  const partition = join(directory, "empty", "project_id=none", "date=1970-01-01", "hour=00");
+  mkdirSync(partition, { recursive: true });
+  const columns = Object.entries(REQUEST_LOG_COLUMNS)
+    .map(([name, type]) => `CAST(NULL AS ${type}) AS "${name}"`)
+    .join(", ");
+  const path = join(partition, "empty.parquet");
+  await connection.run(
+    `COPY (SELECT ${columns} LIMIT 0) TO $target (FORMAT parquet)`,
+    { target: path },
+    { target: VARCHAR },
+  );
+  return path;
+}

@@ -1,0 +1,26 @@
+-- GET /manage/v1/logs/export?format=jsonl: the filtered slice of an org's request logs, newest
+-- first, every stored column but the trace, prompt and response, one JSON object a line, to the
+-- file $target. Tags are an object, created_at an ISO 8601 UTC string. $limit is the row cap
+-- plus one: the caller refuses a file that reaches it.
+-- Parameters: $files, $target, $org_id, $project_id, $start, $end, $status_class, $model,
+-- $provider, $end_user, $tag_pairs, $min_latency_ms, $limit.
+COPY (
+  SELECT * EXCLUDE (trace, prompt, response, date, hour) REPLACE (
+    strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created_at
+  )
+  FROM request_log_slice(
+    $files,
+    $org_id,
+    project := $project_id,
+    window_start := $start,
+    window_end := $end,
+    status_class := $status_class,
+    only_model := $model,
+    only_provider := $provider,
+    only_end_user := $end_user,
+    tag_pairs := $tag_pairs,
+    min_latency_ms := $min_latency_ms
+  )
+  ORDER BY created_at DESC, request_id DESC
+  LIMIT $limit
+) TO $target (FORMAT json);
