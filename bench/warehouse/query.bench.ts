@@ -1,0 +1,354 @@
+// Warehouse query times over a synthetic request log (DESIGN §9, §12): the analytics report
+// (target < 1 s over 10M rows) and a log lookup by request id (target < 100 ms), cold and warm.
+// `bun run bench:warehouse`; `--quick` (or BENCH_QUICK=1) runs the same over 200k rows.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { arch, cpus, platform } from "node:os";
+import { join, resolve } from "node:path";
+import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
+import { requestIdTime } from "#shared/traces/request-id.ts";
+import { generateTraces, parquetFiles } from "./generate.ts";
+
+const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
+/** Quick mode writes results only where asked, so it never overwrites a full run's. */
+const resultsDirectory = process.env.BENCH_RESULTS_DIR ?? (quick ? null : "bench/results");
+const DATASET = quick
+  ? { rows: 200_000, days: 1, seed: 1, projects: 20, orgs: 5 }
+  : { rows: 10_000_000, days: 30, seed: 1, projects: 20, orgs: 5 };
+/** Bumped when generate.ts writes different rows, so an old dataset is not reused. */
+const GENERATOR_VERSION = 3;
+const START = "2026-10-01";
+const root = resolve(
+  process.env.BENCH_WAREHOUSE_ROOT ?? `bench/.data/warehouse${quick ? "-quick" : ""}`,
+);
+const COLD_SERIES = quick ? 1 : 3;
+const WARM_RUNS = quick ? 2 : 5;
+
+const READ = `read_parquet($files, hive_partitioning = true,
+  hive_types = {'project_id': VARCHAR, 'date': DATE, 'hour': INTEGER}, union_by_name = true)`;
+
+/** The report of controlplane/warehouse/query.ts (series + totals), over every org at once. */
+const REPORT_SQL = `SELECT date_trunc('day', created_at) AS day, model, count(*) AS requests,
+  sum(cost_usd) AS cost_usd, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+  count(*) FILTER (WHERE status >= 400) AS errors,
+  quantile_cont(latency_ms, [0.5, 0.95, 0.99]) AS latency_quantiles
+FROM ${READ}
+GROUP BY GROUPING SETS ((day, model), ())`;
+
+/**
+ * The control plane's own read side, when it loads: it is measured beside the inline SQL (which
+ * is what the benchmark falls back to, saying so, when the module is missing or broken).
+ */
+async function loadWarehouseQuery() {
+  try {
+    const module = await import("../../controlplane/warehouse/query.ts");
+    return { create: module.createWarehouseQuery, unavailable: null };
+  } catch (error) {
+    return { create: null, unavailable: String(error).split("\n")[0] };
+  }
+}
+
+const LOOKUP_SQL = `SELECT * FROM ${READ} WHERE request_id = $id`;
+
+interface Row {
+  measurement: string;
+  via: string;
+  scope: string;
+  cold_ms: number;
+  warm_ms: number;
+  target_ms: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
+};
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await run();
+  return { ms: performance.now() - started, value };
+}
+
+/** The dataset, generated unless the marker says this one is already there. */
+async function ensureDataset(): Promise<{ generated_seconds: number | null; reused: boolean }> {
+  const marker = join(root, ".dataset.json");
+  const wanted = JSON.stringify({ ...DATASET, start: START, generator: GENERATOR_VERSION });
+  if (existsSync(marker) && readFileSync(marker, "utf8").startsWith(wanted.slice(0, -1))) {
+    const recorded = JSON.parse(readFileSync(marker, "utf8")) as { seconds: number };
+    return { generated_seconds: recorded.seconds, reused: true };
+  }
+  rmSync(root, { recursive: true, force: true });
+  console.log(`generating ${DATASET.rows} rows into ${root} …`);
+  const result = await generateTraces({ root, start: START, ...DATASET });
+  writeFileSync(marker, `${wanted.slice(0, -1)},"seconds":${result.seconds}}`);
+  return { generated_seconds: result.seconds, reused: false };
+}
+
+/** A fresh DuckDB for one series, set as controlplane/warehouse/query.ts sets its own. */
+async function freshDuckDB() {
+  const instance = await DuckDBInstance.create(":memory:", {
+    threads: String(navigator.hardwareConcurrency),
+  });
+  const connection = await instance.connect();
+  await connection.run("SET parquet_metadata_cache = true");
+  return {
+    run: async (sql: string, values: Record<string, string>) =>
+      (await connection.runAndReadAll(sql, values)).getRowObjectsJS(),
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** Cold: the first run on a fresh instance (median over series); warm: the runs after it. */
+async function measure(
+  series: number,
+  open: (index: number) => Promise<{ run: () => Promise<unknown>; close: () => unknown }>,
+): Promise<{ cold: number; warm: number }> {
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (let index = 0; index < series; index++) {
+    const subject = await open(index);
+    try {
+      cold.push((await timed(subject.run)).ms);
+      for (let run = 0; run < WARM_RUNS; run++) warm.push((await timed(subject.run)).ms);
+    } finally {
+      await subject.close();
+    }
+  }
+  return { cold: round(median(cold)), warm: round(median(warm)) };
+}
+
+async function main(): Promise<void> {
+  const dataset = await ensureDataset();
+  const { files, bytes } = parquetFiles(root);
+  const all = `${root}/**/*.parquet`;
+  const hourGlob = (id: string) => {
+    const at = new Date(requestIdTime(id) ?? 0).toISOString();
+    return `${root}/project_id=*/date=${at.slice(0, 10)}/hour=${at.slice(11, 13)}/*.parquet`;
+  };
+
+  // What to ask for: the org with the most rows, and request ids spread over the window.
+  const probe = await freshDuckDB();
+  const orgs = await probe.run(
+    `SELECT org_id, count(*) AS n FROM ${READ} GROUP BY org_id ORDER BY n DESC`,
+    { files: all },
+  );
+  const ids = (
+    await probe.run(
+      `SELECT request_id FROM ${READ} USING SAMPLE ${COLD_SERIES} ROWS (reservoir, 7)`,
+      { files: all },
+    )
+  ).map((row) => String(row.request_id));
+  probe.close();
+  const org = { id: String(orgs[0]?.org_id), rows: Number(orgs[0]?.n) };
+  const window = {
+    start: new Date(`${START}T00:00:00Z`),
+    end: new Date(Date.parse(`${START}T00:00:00Z`) + DATASET.days * 86_400_000),
+  };
+
+  const rows: Row[] = [];
+  const problems: string[] = [];
+  const add = (row: Omit<Row, "cold_ms" | "warm_ms">, times: { cold: number; warm: number }) => {
+    rows.push({ ...row, cold_ms: times.cold, warm_ms: times.warm });
+    console.log(`${row.measurement} (${row.via}): cold ${times.cold} ms, warm ${times.warm} ms`);
+  };
+
+  add(
+    {
+      measurement: "report: day × model + totals",
+      via: "inline SQL",
+      scope: `all ${DATASET.rows} rows`,
+      target_ms: 1000,
+    },
+    await measure(COLD_SERIES, async () => {
+      const db = await freshDuckDB();
+      return {
+        run: async () => {
+          const result = await db.run(REPORT_SQL, { files: all });
+          const totals = result.find((row) => row.day === null && row.model === null);
+          if (Number(totals?.requests) !== DATASET.rows)
+            problems.push("inline report: wrong totals");
+        },
+        close: db.close,
+      };
+    }),
+  );
+
+  const warehouseQuery = await loadWarehouseQuery();
+  if (warehouseQuery.create) {
+    const create = warehouseQuery.create;
+    add(
+      {
+        measurement: "report: day × model + totals",
+        via: "query.ts report()",
+        scope: `one org, ${org.rows} rows`,
+        target_ms: 1000,
+      },
+      await measure(COLD_SERIES, async () => {
+        const warehouse = await create({ root });
+        return {
+          run: async () => {
+            const report = await warehouse.report(org.id, window, {
+              granularity: "day",
+              group_by: "model",
+              tag_key: null,
+            });
+            if (report.totals.requests !== org.rows) problems.push("query.ts report: wrong totals");
+          },
+          close: () => warehouse.close(),
+        };
+      }),
+    );
+  } else {
+    console.log(`controlplane/warehouse/query.ts not measured: ${warehouseQuery.unavailable}`);
+  }
+
+  const lookup = (via: string, files: (id: string) => string, scope: string, series: number) =>
+    measure(series, async (index) => {
+      const db = await freshDuckDB();
+      const id = ids[index % ids.length] as string;
+      return {
+        run: async () => {
+          const found = await db.run(LOOKUP_SQL, { files: files(id), id });
+          if (found[0]?.request_id !== id) problems.push(`${via}: ${id} not found`);
+        },
+        close: db.close,
+      };
+    }).then((times) =>
+      add({ measurement: "log lookup by request id", via, scope, target_ms: 100 }, times),
+    );
+
+  await lookup("naive: WHERE request_id over the whole glob", () => all, `${files} files`, 1);
+  await lookup(
+    "directed: glob of the id's hour (requestIdTime)",
+    hourGlob,
+    `~${Math.round(files / (DATASET.days * 24))} files`,
+    COLD_SERIES,
+  );
+  if (warehouseQuery.create) {
+    const create = warehouseQuery.create;
+    add(
+      {
+        measurement: "log lookup by request id",
+        via: "query.ts log()",
+        scope: "the id's hour, one org",
+        target_ms: 100,
+      },
+      await measure(COLD_SERIES, async (index) => {
+        const id = ids[index % ids.length] as string;
+        const orgId = await orgOf(id);
+        const warehouse = await create({ root });
+        return {
+          run: async () => {
+            const found = await warehouse.log(orgId, id);
+            if (found?.request_id !== id) problems.push(`query.ts log(): ${id} not found`);
+          },
+          close: () => warehouse.close(),
+        };
+      }),
+    );
+  }
+
+  const machine = {
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    cores: cpus().length,
+    platform: `${platform()}-${arch()}`,
+    bun: Bun.version,
+    duckdb: duckdbVersion(),
+  };
+  const command = `bun bench/warehouse/query.bench.ts${quick ? " --quick" : ""}`;
+  const table = renderTable(rows);
+  const datasetLine =
+    `${DATASET.rows} rows over ${DATASET.days} days, ${DATASET.projects} projects, ` +
+    `${DATASET.orgs} orgs: ${files} files, ${(bytes / 1e6).toFixed(1)} MB` +
+    (dataset.generated_seconds === null
+      ? ""
+      : `, generated in ${dataset.generated_seconds.toFixed(1)} s${dataset.reused ? " (reused)" : ""}`);
+  console.log(`\nwarehouse queries, ${quick ? "quick mode" : "full run"}`);
+  console.log(
+    `${machine.cpu} (${machine.cores} cores), ${machine.platform}, bun ${machine.bun}, duckdb ${machine.duckdb}`,
+  );
+  console.log(`${datasetLine}\n`);
+  console.log(table);
+
+  if (resultsDirectory) {
+    mkdirSync(resultsDirectory, { recursive: true });
+    const measuredAt = new Date().toISOString();
+    const dataset_ = { ...DATASET, start: START, files, bytes, ...dataset };
+    writeFileSync(
+      join(resultsDirectory, "warehouse-queries.json"),
+      `${JSON.stringify({ measured_at: measuredAt, command, quick, machine, dataset: dataset_, rows }, null, 2)}\n`,
+    );
+    writeFileSync(
+      join(resultsDirectory, "warehouse-queries.md"),
+      [
+        "# Warehouse queries",
+        "",
+        `Measured ${measuredAt} with \`${command}\` on ${machine.cpu} (${machine.cores} cores),`,
+        `${machine.platform}, bun ${machine.bun}, DuckDB ${machine.duckdb}.`,
+        `Dataset: ${datasetLine}.`,
+        "",
+        "```",
+        table,
+        "```",
+        "",
+      ].join("\n"),
+    );
+    console.log(`\nwritten to ${resultsDirectory}/warehouse-queries.{json,md}`);
+  }
+  if (problems.length > 0) {
+    console.error([...new Set(problems)].join("\n"));
+    process.exit(1);
+  }
+
+  /** The org a request belongs to, which query.ts's log() requires (the API knows it). */
+  async function orgOf(id: string): Promise<string> {
+    const db = await freshDuckDB();
+    try {
+      const [row] = await db.run(`SELECT org_id FROM ${READ} WHERE request_id = $id`, {
+        files: hourGlob(id),
+        id,
+      });
+      return String(row?.org_id);
+    } finally {
+      db.close();
+    }
+  }
+}
+
+function renderTable(rows: Row[]): string {
+  const header = ["measurement", "via", "scope", "cold ms", "warm ms", "target ms"];
+  const lines = rows.map((row) => [
+    row.measurement,
+    row.via,
+    row.scope,
+    row.cold_ms.toFixed(1),
+    row.warm_ms.toFixed(1),
+    String(row.target_ms),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => (line[column] as string).length)),
+  );
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, column) =>
+        column < 3
+          ? cell.padEnd(widths[column] as number)
+          : cell.padStart(widths[column] as number),
+      )
+      .join("  ")
+      .trimEnd();
+  return [
+    format(header),
+    ...lines.map(format),
+    "",
+    `cold: the first query on a fresh DuckDB instance (median of ${COLD_SERIES} instances, or 1 for`,
+    `the naive scan); warm: the median of the ${WARM_RUNS} runs after it on the same instance. The`,
+    "files are in the OS page cache either way (the dataset was just generated or read).",
+  ].join("\n");
+}
+
+await main();
