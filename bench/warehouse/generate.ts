@@ -47,11 +47,10 @@ const MODEL_TABLE: [string, string, number, number, number, boolean, number][] =
   ["deepseek", "deepseek-reasoner", 2000, 30, 450, true, 1.2],
 ];
 
-export const MODELS = MODEL_TABLE.map(([provider, model]) => ({ provider, model }));
-
 interface ConfigTemplate {
-  slug: string;
-  strategy: string;
+  /** Absent for a request that names a model instead of a config. */
+  slug?: string;
+  strategy?: string;
   targets: string[];
   /** Why each target wins, by position; no character here needs escaping in JSON. */
   reasons: string[];
@@ -59,6 +58,13 @@ interface ConfigTemplate {
   variants?: string[];
   split?: number;
   cache?: boolean;
+}
+
+/** One way a project's requests are routed: a config, or a model named directly. */
+interface Route extends ConfigTemplate {
+  version: number | null;
+  resolved: string;
+  requested: string;
 }
 
 const CONFIG_TEMPLATES: ConfigTemplate[] = [
@@ -122,7 +128,7 @@ const CONFIG_TEMPLATES: ConfigTemplate[] = [
   },
 ];
 
-export const TEAMS = ["web", "ml", "search", "support", "growth", "platform"];
+const TEAMS = ["web", "ml", "search", "support", "growth", "platform"];
 const FEATURES = ["chat", "summarize", "search", "classify", "extract", "agent", "translate"];
 const ENVS = ["prod", "staging", "dev"];
 const SLOTS = 1024;
@@ -175,7 +181,7 @@ function slotsOf(weights: number[]): number[] {
 }
 
 /** Rows per day: weekends at 60 %, slight growth over the window; sums to `rows` exactly. */
-export function rowsPerDay(rows: number, days: number, startMs: number): number[] {
+function rowsPerDay(rows: number, days: number, startMs: number): number[] {
   const weights = Array.from({ length: days }, (_, day) => {
     const weekday = new Date(startMs + day * DAY_MS).getUTCDay();
     return (weekday === 0 || weekday === 6 ? 0.6 : 1) * (1 + day / 100);
@@ -188,10 +194,10 @@ export function rowsPerDay(rows: number, days: number, startMs: number): number[
 }
 
 const DIMENSION_TABLES = [
-  `CREATE TABLE models (m INTEGER, provider VARCHAR, model VARCHAR, price_input DOUBLE,
-    price_output DOUBLE, price_cache_read DOUBLE, price_cache_write DOUBLE, price_reasoning DOUBLE,
-    ttft_ms DOUBLE, tokens_per_second DOUBLE, output_median DOUBLE, reasoning BOOLEAN,
-    error_scale DOUBLE)`,
+  `CREATE TABLE models (m INTEGER, provider VARCHAR, model VARCHAR, ttft_ms DOUBLE,
+    tokens_per_second DOUBLE, output_median DOUBLE, reasoning BOOLEAN, error_scale DOUBLE,
+    price_input DOUBLE, price_output DOUBLE, price_cache_read DOUBLE, price_cache_write DOUBLE,
+    price_reasoning DOUBLE)`,
   `CREATE TABLE projects (p INTEGER, project_id VARCHAR, org_id VARCHAR, keys VARCHAR[],
     budget VARCHAR, budget_scale DOUBLE)`,
   `CREATE TABLE routes (p INTEGER, r INTEGER, config_slug VARCHAR, config_version INTEGER,
@@ -199,60 +205,41 @@ const DIMENSION_TABLES = [
     reasons VARCHAR[], variants VARCHAR[], split DOUBLE, cache BOOLEAN, trace_head VARCHAR)`,
   "CREATE TABLE route_slots (p INTEGER, slot INTEGER, r INTEGER)",
   // Tag sets are joined in, not built per row: a MAP per row costs ~1 µs, the join ~0.1 µs.
-  `CREATE TABLE tag_sets AS SELECT 0 AS t, MAP {}::MAP(VARCHAR, VARCHAR) AS tags UNION ALL
-    SELECT 1 + (team - 1) * $features * $envs + (feature - 1) * $envs + (env - 1),
-      MAP {'team': ($teams::JSON::VARCHAR[])[team], 'feature': ($feature_names::JSON::VARCHAR[])[feature],
-        'env': ($env_names::JSON::VARCHAR[])[env]}
-    FROM range(1, $teams_count + 1) a(team), range(1, $features + 1) b(feature),
-      range(1, $envs + 1) c(env)`,
+  `CREATE TABLE tag_sets AS SELECT generate_subscripts(sets, 1) - 1 AS t, unnest(sets) AS tags
+    FROM (SELECT $tag_sets::JSON::MAP(VARCHAR, VARCHAR)[] AS sets)`,
 ];
 
-export async function createDimensions(
+/** No tags, then every (team, feature, env), in the order the row query indexes them. */
+const TAG_SETS = [
+  {},
+  ...TEAMS.flatMap((team) =>
+    FEATURES.flatMap((feature) => ENVS.map((env) => ({ team, feature, env }))),
+  ),
+];
+
+const INSERT_ROUTE = `INSERT INTO routes VALUES ($1, $2, $3, $4, $5, $6, $7,
+  $8::JSON::INTEGER[], $9::JSON::VARCHAR[], $10::JSON::VARCHAR[], $11, $12, $13)`;
+
+async function createDimensions(
   connection: DuckDBConnection,
   settings: { seed: number; projects: number; orgs: number; startMs: number },
 ): Promise<void> {
   for (const statement of DIMENSION_TABLES) {
     await connection.run(
       statement,
-      statement.includes("$teams")
-        ? {
-            teams: JSON.stringify(TEAMS),
-            feature_names: JSON.stringify(FEATURES),
-            env_names: JSON.stringify(ENVS),
-            teams_count: TEAMS.length,
-            features: FEATURES.length,
-            envs: ENVS.length,
-          }
-        : undefined,
+      statement.includes("$tag_sets") ? { tag_sets: JSON.stringify(TAG_SETS) } : undefined,
     );
   }
-  for (const [
-    index,
-    [provider, model, ttft, speed, output, thinks, errors],
-  ] of MODEL_TABLE.entries()) {
-    const { price } = lookupModel(provider, model);
+  for (const [index, row] of MODEL_TABLE.entries()) {
+    const { input, output, cacheRead, cacheWrite, reasoning } = lookupModel(row[0], row[1]).price;
     await connection.run(
       "INSERT INTO models VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-      [
-        index,
-        provider,
-        model,
-        price.input,
-        price.output,
-        price.cacheRead,
-        price.cacheWrite,
-        price.reasoning,
-        ttft,
-        speed,
-        output,
-        thinks,
-        errors,
-      ],
+      [index, ...row, input, output, cacheRead, cacheWrite, reasoning],
     );
   }
 
   const random = prng(settings.seed);
-  const startMs = settings.startMs;
+  const { startMs } = settings;
   const orgIds = Array.from({ length: settings.orgs }, () =>
     seededId("org", startMs - 400 * DAY_MS * random(), random),
   );
@@ -264,63 +251,56 @@ export async function createDimensions(
       seededId("key", startMs - 90 * DAY_MS * random(), random),
     );
     const budget = random() < 0.6 ? ["team-ml", "monthly", "prod-cap"][project % 3] : null;
+    const projectId = seededId("prj", startMs - 200 * DAY_MS * random(), random);
     await connection.run("INSERT INTO projects VALUES ($1, $2, $3, $4::JSON::VARCHAR[], $5, $6)", [
       project,
-      seededId("prj", startMs - 200 * DAY_MS * random(), random),
+      projectId,
       org ?? null,
       JSON.stringify(keys),
       budget ?? null,
       0.3 + random() * 0.8,
     ]);
 
-    // `production`, three other configs, then a direct `provider/model` and a bare model name.
-    const others = shuffle(CONFIG_TEMPLATES.slice(1), random).slice(0, 3);
-    // Direct requests go round the models, so every model carries some traffic.
-    const direct = ["direct", "inferred"].map((resolved, index): ConfigTemplate => {
+    // `production` and three other configs, then a `provider/model` and a bare model name that
+    // go round the models, so that every model carries some traffic.
+    const configs = [
+      CONFIG_TEMPLATES[0],
+      ...shuffle(CONFIG_TEMPLATES.slice(1), random).slice(0, 3),
+    ];
+    const routes: Route[] = (configs as ConfigTemplate[]).map((config) => ({
+      ...config,
+      version: 1 + Math.floor(random() * 14),
+      resolved: "config",
+      requested: `@${config.slug}`,
+    }));
+    for (const [index, resolved] of ["direct", "inferred"].entries()) {
       const [provider, model] = MODEL_TABLE[(project * 2 + index) % MODEL_TABLE.length] ?? [];
       const requested = resolved === "direct" ? `${provider}/${model}` : `${model}`;
-      return {
-        slug: requested,
-        strategy: resolved,
-        targets: [`${model}`],
-        reasons: [`${resolved} ${requested}`],
-      };
-    });
-    const routes = [CONFIG_TEMPLATES[0] as ConfigTemplate, ...others, ...direct];
+      const reasons = [`${resolved} ${requested}`];
+      routes.push({ targets: [`${model}`], reasons, version: null, resolved, requested });
+    }
     for (const [index, route] of routes.entries()) {
-      const isConfig = index < routes.length - direct.length;
-      const version = isConfig ? 1 + Math.floor(random() * 14) : null;
-      const head = JSON.stringify({
-        config: isConfig ? { slug: route.slug, version } : null,
-        strategy: isConfig ? route.strategy : null,
-        resolved: isConfig ? "config" : route.strategy,
-      }).slice(1, -1);
-      await connection.run(
-        `INSERT INTO routes VALUES ($1, $2, $3, $4, $5, $6, $7, $8::JSON::INTEGER[],
-          $9::JSON::VARCHAR[], $10::JSON::VARCHAR[], $11, $12, $13)`,
-        [
-          project,
-          index,
-          isConfig ? route.slug : null,
-          version,
-          isConfig ? route.strategy : null,
-          isConfig ? "config" : route.strategy,
-          isConfig ? `@${route.slug}` : route.slug,
-          JSON.stringify(route.targets.map(modelIndex)),
-          JSON.stringify(route.reasons),
-          JSON.stringify(route.variants ?? []),
-          route.split ?? 1,
-          route.cache === true,
-          head,
-        ],
-      );
+      const config = route.slug ? { slug: route.slug, version: route.version } : null;
+      // The trace's opening fields, made here so that SQL never has to escape JSON.
+      const head = { config, strategy: route.strategy ?? null, resolved: route.resolved };
+      await connection.run(INSERT_ROUTE, [
+        project,
+        index,
+        route.slug ?? null,
+        route.version,
+        route.strategy ?? null,
+        route.resolved,
+        route.requested,
+        JSON.stringify(route.targets.map(modelIndex)),
+        JSON.stringify(route.reasons),
+        JSON.stringify(route.variants ?? []),
+        route.split ?? 1,
+        route.cache === true,
+        JSON.stringify(head).slice(1, -1),
+      ]);
     }
     const weights = routes.map((route, index) =>
-      index === 0
-        ? 3
-        : route.strategy === "direct" || route.strategy === "inferred"
-          ? 0.2 + random()
-          : 0.5 + random() * 2,
+      index === 0 ? 3 : route.slug ? 0.5 + random() * 2 : 0.2 + random(),
     );
     await connection.run(
       "INSERT INTO route_slots SELECT $1, slot, ($2::JSON::INTEGER[])[slot + 1] FROM range($3) t(slot)",
@@ -334,7 +314,7 @@ export async function createDimensions(
  * hours follow a diurnal curve (peak mid-afternoon UTC), projects a Zipf-like law (s = 1.1)
  * with some day-to-day noise. Rounded by largest remainder, so the counts sum to `rows`.
  */
-export function dayBlocks(rows: number, projects: number, random: () => number) {
+function dayBlocks(rows: number, projects: number, random: () => number) {
   const hourWeights = Array.from(
     { length: 24 },
     (_, hour) => 1 + 0.55 * Math.cos((2 * Math.PI * (hour + 0.5 - 15)) / 24),
@@ -362,7 +342,7 @@ export function dayBlocks(rows: number, projects: number, random: () => number) 
   return blocks;
 }
 
-export const MACROS = [
+const MACROS = [
   // Independent random bits per lane: hash(key, lane) would not do, as DuckDB combines the hashes
   // of its arguments by XOR, which makes every lane a fixed bijection of every other.
   "CREATE MACRO bits(key, lane) AS hash(xor(key, lane::UBIGINT))",
@@ -376,7 +356,7 @@ export const MACROS = [
  * One day of rows, block after block (see dayBlocks): each partition's rows are one run, in
  * created_at order. `$block_firsts` are dataset-wide row indexes, which seed each row's draws.
  */
-export const DAY_ROWS = `
+const DAY_ROWS = `
 WITH blocks AS (
   SELECT unnest($block_projects::JSON::INTEGER[]) AS p, unnest($block_hours::JSON::INTEGER[]) AS h,
     unnest($block_rows::JSON::INTEGER[]) AS n, unnest($block_firsts::JSON::BIGINT[]) AS first
@@ -521,7 +501,7 @@ JOIN tag_sets ts ON ts.t = CASE WHEN unit(key, 34) < 0.08 THEN 0 ELSE
     + CASE WHEN unit(key, 25) < 0.85 THEN 0 WHEN unit(key, 25) < 0.97 THEN 1 ELSE 2 END END`;
 
 /** The day's rows cast to the stored schema, REQUEST_LOG_COLUMNS in order, then the partition. */
-const MATERIALIZE_DAY = `CREATE OR REPLACE TABLE day AS SELECT ${Object.entries(REQUEST_LOG_COLUMNS)
+const MATERIALIZE_DAY = `CREATE TABLE day AS SELECT ${Object.entries(REQUEST_LOG_COLUMNS)
   .map(([column, type]) => `CAST(${column} AS ${type}) AS ${column}`)
   .join(", ")}, project_id, date, hour FROM (${DAY_ROWS})`;
 
@@ -561,8 +541,8 @@ export async function generateTraces(options: GenerateOptions): Promise<Generate
   mkdirSync(options.root, { recursive: true });
   let nextDay = 0;
   // Lanes, one single-threaded DuckDB per core, each taking the next day: writing a file per
-  // partition runs on one thread anyway, and a day at a time keeps each lane's memory to a day's
-  // rows (~300 MB at 10M rows over 30 days).
+  // partition runs on one thread anyway, and a day at a time bounds memory (10M rows over 30
+  // days: 1.2 GB peak RSS for the process with two lanes).
   const lane = async () => {
     const instance = await DuckDBInstance.create(":memory:", {
       threads: "1",
@@ -599,6 +579,8 @@ export async function generateTraces(options: GenerateOptions): Promise<Generate
           day_fraction: (day + 1) / days,
         });
         await writeDay(connection, options.root);
+        // Dropped now, not replaced by the next day: two days in memory at once would double it.
+        await connection.run("DROP TABLE day");
       }
     } finally {
       connection.closeSync();

@@ -2,7 +2,7 @@
 // (target < 1 s over 10M rows) and a log lookup by request id (target < 100 ms), cold and warm.
 // `bun run bench:warehouse`; `--quick` (or BENCH_QUICK=1) runs the same over 200k rows.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { arch, cpus, platform } from "node:os";
+import { arch, cpus, loadavg, platform } from "node:os";
 import { join, resolve } from "node:path";
 import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
 import { requestIdTime } from "#shared/traces/request-id.ts";
@@ -15,7 +15,7 @@ const DATASET = quick
   ? { rows: 200_000, days: 1, seed: 1, projects: 20, orgs: 5 }
   : { rows: 10_000_000, days: 30, seed: 1, projects: 20, orgs: 5 };
 /** Bumped when generate.ts writes different rows, so an old dataset is not reused. */
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4;
 const START = "2026-10-01";
 const root = resolve(
   process.env.BENCH_WAREHOUSE_ROOT ?? `bench/.data/warehouse${quick ? "-quick" : ""}`,
@@ -122,6 +122,8 @@ async function measure(
 }
 
 async function main(): Promise<void> {
+  // Other work on the machine moves these numbers; the load average says how much there was.
+  const loadAtStart = loadavg()[0] as number;
   const dataset = await ensureDataset();
   const { files, bytes } = parquetFiles(root);
   const all = `${root}/**/*.parquet`;
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
     add(
       {
         measurement: "report: day × model + totals",
-        via: "query.ts report()",
+        via: "query.ts report(), its default threads",
         scope: `one org, ${org.rows} rows`,
         target_ms: 1000,
       },
@@ -233,7 +235,7 @@ async function main(): Promise<void> {
     add(
       {
         measurement: "log lookup by request id",
-        via: "query.ts log()",
+        via: "query.ts log(), its default threads",
         scope: "the id's hour, one org",
         target_ms: 100,
       },
@@ -258,37 +260,46 @@ async function main(): Promise<void> {
     platform: `${platform()}-${arch()}`,
     bun: Bun.version,
     duckdb: duckdbVersion(),
+    load_average: { start: round(loadAtStart), end: round(loadavg()[0] as number) },
   };
   const command = `bun bench/warehouse/query.bench.ts${quick ? " --quick" : ""}`;
   const table = renderTable(rows);
   const datasetLine =
-    `${DATASET.rows} rows over ${DATASET.days} days, ${DATASET.projects} projects, ` +
+    `${DATASET.rows} rows over ${DATASET.days} day(s), ${DATASET.projects} projects, ` +
     `${DATASET.orgs} orgs: ${files} files, ${(bytes / 1e6).toFixed(1)} MB` +
     (dataset.generated_seconds === null
       ? ""
       : `, generated in ${dataset.generated_seconds.toFixed(1)} s${dataset.reused ? " (reused)" : ""}`);
   console.log(`\nwarehouse queries, ${quick ? "quick mode" : "full run"}`);
-  console.log(
-    `${machine.cpu} (${machine.cores} cores), ${machine.platform}, bun ${machine.bun}, duckdb ${machine.duckdb}`,
-  );
+  const machineLine =
+    `${machine.cpu} (${machine.cores} cores), ${machine.platform}, bun ${machine.bun}, ` +
+    `DuckDB ${machine.duckdb}; 1-minute load average ${machine.load_average.start} at the start, ` +
+    `${machine.load_average.end} at the end`;
+  console.log(machineLine);
   console.log(`${datasetLine}\n`);
   console.log(table);
 
   if (resultsDirectory) {
     mkdirSync(resultsDirectory, { recursive: true });
     const measuredAt = new Date().toISOString();
-    const dataset_ = { ...DATASET, start: START, files, bytes, ...dataset };
+    const result = {
+      measured_at: measuredAt,
+      command,
+      quick,
+      machine,
+      dataset: { ...DATASET, start: START, files, bytes, ...dataset },
+      rows,
+    };
     writeFileSync(
       join(resultsDirectory, "warehouse-queries.json"),
-      `${JSON.stringify({ measured_at: measuredAt, command, quick, machine, dataset: dataset_, rows }, null, 2)}\n`,
+      `${JSON.stringify(result, null, 2)}\n`,
     );
     writeFileSync(
       join(resultsDirectory, "warehouse-queries.md"),
       [
         "# Warehouse queries",
         "",
-        `Measured ${measuredAt} with \`${command}\` on ${machine.cpu} (${machine.cores} cores),`,
-        `${machine.platform}, bun ${machine.bun}, DuckDB ${machine.duckdb}.`,
+        `Measured ${measuredAt} with \`${command}\` on ${machineLine}.`,
         `Dataset: ${datasetLine}.`,
         "",
         "```",
@@ -345,9 +356,9 @@ function renderTable(rows: Row[]): string {
     format(header),
     ...lines.map(format),
     "",
-    `cold: the first query on a fresh DuckDB instance (median of ${COLD_SERIES} instances, or 1 for`,
-    `the naive scan); warm: the median of the ${WARM_RUNS} runs after it on the same instance. The`,
-    "files are in the OS page cache either way (the dataset was just generated or read).",
+    `cold: the first query on a fresh DuckDB instance (the median over ${COLD_SERIES} fresh instances`,
+    `and request ids; one for the naive scan); warm: the median of the ${WARM_RUNS} runs that follow`,
+    "on the same instance. The files are in the OS page cache either way.",
   ].join("\n");
 }
 
