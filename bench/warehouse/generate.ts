@@ -593,12 +593,12 @@ export async function generateTraces(options: GenerateOptions): Promise<Generate
   return { rows: options.rows, files, bytes, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The Parquet files under a directory and their total size. */
+/** The request-log Parquet files under a root (not its rollups) and their total size. */
 export function parquetFiles(root: string): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
   for (const entry of readdirSync(root, { recursive: true, encoding: "utf8" })) {
-    if (!entry.endsWith(".parquet")) continue;
+    if (!entry.endsWith(".parquet") || !entry.startsWith("project_id=")) continue;
     files++;
     bytes += statSync(join(root, entry)).size;
   }

@@ -85,6 +85,25 @@ async function ensureDataset(): Promise<{ generated_seconds: number | null; reus
   return { generated_seconds: result.seconds, reused: false };
 }
 
+/**
+ * The rollups compaction would have built (controlplane/warehouse/rollups.ts), built by the same
+ * code; a no-op, but for its listing, when they are up to date.
+ */
+async function ensureRollups(): Promise<{ project_days_built: number; seconds: number }> {
+  const [{ openWarehouse }, { rollupTraces }] = await Promise.all([
+    import("../../controlplane/warehouse/parquet-writer.ts"),
+    import("../../controlplane/warehouse/rollups.ts"),
+  ]);
+  const warehouse = await openWarehouse(root);
+  try {
+    const { ms, value } = await timed(() => rollupTraces(warehouse));
+    console.log(`rollups: ${value.built} project-days built in ${(ms / 1000).toFixed(1)} s`);
+    return { project_days_built: value.built, seconds: round(ms / 1000) };
+  } finally {
+    await warehouse.close();
+  }
+}
+
 /** A fresh DuckDB for one series, set as controlplane/warehouse/query.ts sets its own. */
 async function freshDuckDB() {
   const instance = await DuckDBInstance.create(":memory:", {
@@ -125,8 +144,9 @@ async function main(): Promise<void> {
   // Other work on the machine moves these numbers; the load average says how much there was.
   const loadAtStart = loadavg()[0] as number;
   const dataset = await ensureDataset();
+  const rollups = await ensureRollups();
   const { files, bytes } = parquetFiles(root);
-  const all = `${root}/**/*.parquet`;
+  const all = `${root}/project_id=*/**/*.parquet`;
   const hourGlob = (id: string) => {
     const at = new Date(requestIdTime(id) ?? 0).toISOString();
     return `${root}/project_id=*/date=${at.slice(0, 10)}/hour=${at.slice(11, 13)}/*.parquet`;
@@ -182,28 +202,37 @@ async function main(): Promise<void> {
   const warehouseQuery = await loadWarehouseQuery();
   if (warehouseQuery.create) {
     const create = warehouseQuery.create;
-    add(
-      {
-        measurement: "report: day × model + totals",
-        via: "query.ts report(), its default threads",
-        scope: `one org, ${org.rows} rows`,
-        target_ms: 1000,
-      },
-      await measure(COLD_SERIES, async () => {
-        const warehouse = await create({ root });
-        return {
-          run: async () => {
-            const report = await warehouse.report(org.id, window, {
-              granularity: "day",
-              group_by: "model",
-              tag_key: null,
-            });
-            if (report.totals.requests !== org.rows) problems.push("query.ts report: wrong totals");
-          },
-          close: () => warehouse.close(),
-        };
-      }),
-    );
+    const reports = [
+      ["day", "model", "rollup cells"],
+      ["hour", "provider", "rollup cells"],
+      ["day", "end_user", "rows (cells have no end user)"],
+    ] as const;
+    for (const [granularity, group_by, reads] of reports) {
+      add(
+        {
+          measurement: `report: ${granularity} × ${group_by} + totals`,
+          via: `query.ts report(), its default threads, ${reads}`,
+          scope: `one org, ${org.rows} rows`,
+          target_ms: 1000,
+        },
+        await measure(group_by === "end_user" ? 1 : COLD_SERIES, async () => {
+          const warehouse = await create({ root });
+          return {
+            run: async () => {
+              const report = await warehouse.report(org.id, window, {
+                granularity,
+                group_by,
+                tag_key: null,
+              });
+              if (report.totals.requests !== org.rows) {
+                problems.push(`query.ts report by ${group_by}: wrong totals`);
+              }
+            },
+            close: () => warehouse.close(),
+          };
+        }),
+      );
+    }
   } else {
     console.log(`controlplane/warehouse/query.ts not measured: ${warehouseQuery.unavailable}`);
   }
@@ -269,7 +298,8 @@ async function main(): Promise<void> {
     `${DATASET.orgs} orgs: ${files} files, ${(bytes / 1e6).toFixed(1)} MB` +
     (dataset.generated_seconds === null
       ? ""
-      : `, generated in ${dataset.generated_seconds.toFixed(1)} s${dataset.reused ? " (reused)" : ""}`);
+      : `, generated in ${dataset.generated_seconds.toFixed(1)} s${dataset.reused ? " (reused)" : ""}`) +
+    `; rollups: ${rollups.project_days_built} project-days built in ${rollups.seconds} s`;
   console.log(`\nwarehouse queries, ${quick ? "quick mode" : "full run"}`);
   const machineLine =
     `${machine.cpu} (${machine.cores} cores), ${machine.platform}, bun ${machine.bun}, ` +
@@ -288,6 +318,7 @@ async function main(): Promise<void> {
       quick,
       machine,
       dataset: { ...DATASET, start: START, files, bytes, ...dataset },
+      rollups,
       rows,
     };
     writeFileSync(

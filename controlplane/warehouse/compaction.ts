@@ -1,6 +1,7 @@
 // Compaction (DESIGN §9): an hour that is over has its small files merged into one, each request
-// id once (the first by created_at). A crash at any point leaves each row visible at most once;
-// it may hide an hour's rows until the next run finishes the job (docs/warehouse.md):
+// id once (the first by created_at); then the rollups of the days that changed are rebuilt
+// (rollups.ts). A crash at any point leaves each row visible at most once; it may hide an hour's
+// rows until the next run finishes the job (docs/warehouse.md):
 //   1. write `compacted-<id>.parquet.pending` (invisible to readers) and make it durable;
 //   2. write the intent `compacted-<id>.intent` naming the inputs, durably;
 //   3. delete the inputs;
@@ -19,6 +20,7 @@ import {
   type Warehouse,
   type WarehouseFile,
 } from "./parquet-writer.ts";
+import { rollupTraces } from "./rollups.ts";
 
 export interface CompactionOptions {
   /** Hours that ended before this are compacted. */
@@ -34,6 +36,8 @@ export interface CompactionResult {
   rowsWritten: number;
   /** Interrupted compactions finished and leftovers removed. */
   recovered: number;
+  /** Project-days whose rollup (rollups.ts) was built again. */
+  rolledUp: number;
 }
 
 const PENDING = ".pending";
@@ -61,6 +65,7 @@ export async function compactTraces(
     rowsRead: 0,
     rowsWritten: 0,
     recovered: 0,
+    rolledUp: 0,
   };
   const byHour = new Map<string, { partition: HourPartition; files: WarehouseFile[] }>();
   for (const file of await listWarehouseFiles(warehouse)) {
@@ -93,6 +98,10 @@ export async function compactTraces(
         `${merged.rowsRead} rows -> ${merged.rowsWritten}`,
     );
   }
+  // The closed hours are final now (until a late file arrives): summarise what changed.
+  result.rolledUp = (
+    await rollupTraces(warehouse, { now, ...(options.log ? { log: options.log } : {}) })
+  ).built;
   return result;
 }
 

@@ -28,17 +28,18 @@ export const QUERY_NAMES = [
   "logs_list",
   "log_get",
   "analytics_report",
-  "analytics_totals",
   "analytics_decisions",
   "export_csv",
   "export_jsonl",
   "export_parquet",
+  "rollup_cells",
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
 /** The DuckDB type of every parameter the files use. */
 const PARAMETER_TYPES: Record<string, DuckDBType> = {
   files: LIST(VARCHAR),
+  rollups: LIST(VARCHAR),
   target: VARCHAR,
   org_id: VARCHAR,
   project_id: VARCHAR,

@@ -24,6 +24,7 @@ import {
   type TagPair,
 } from "./named-queries.ts";
 import { type DayFiles, filesByDay, type PartitionWindow } from "./partition-files.ts";
+import { ManifestCache, reportFiles } from "./rollups.ts";
 import { openS3Storage } from "./s3-storage.ts";
 
 export type { Row, TagPair } from "./named-queries.ts";
@@ -143,7 +144,9 @@ export async function createWarehouseQuery(
   await setup.run("SET lock_configuration = true");
   await setup.run(await Bun.file(new URL("request_logs.sql", SQL_DIRECTORY)).text());
   const emptyFile = await writeEmptyPartition(setup, privateDirectory);
+  const emptyRollup = await writeEmptyRollup(setup, privateDirectory);
   setup.closeSync();
+  const manifests = new ManifestCache();
 
   async function query(name: QueryName, values: Record<string, ParameterValue>) {
     const connection = await instance.connect();
@@ -167,7 +170,7 @@ export async function createWarehouseQuery(
   /** The window's files by day, newest first; a remote root is one glob. */
   const days = (window: PartitionWindow): Promise<DayFiles[]> =>
     remote
-      ? Promise.resolve([{ date: "*", files: [`${root}/**/*.parquet`] }])
+      ? Promise.resolve([{ date: "*", files: [`${root}/project_id=*/**/*.parquet`] }])
       : filesByDay(root, window);
 
   /**
@@ -261,12 +264,31 @@ export async function createWarehouseQuery(
     },
 
     async report(orgId, filters, shape) {
-      const values = filterValues(orgId, filters);
-      const [series, [totals]] = await Promise.all([
-        queryWindow("analytics_report", { ...values, ...shape }, filters),
-        queryWindow("analytics_totals", values, filters),
-      ]);
-      return { series, totals: totals as Row };
+      const values = { ...filterValues(orgId, filters), ...shape };
+      // Rollup cells know no end user and no tags; a remote root has no rollups read yet.
+      const cells =
+        !remote &&
+        !filters.end_user &&
+        !filters.tag_pairs?.length &&
+        shape.group_by !== "end_user" &&
+        shape.group_by !== "tag";
+      for (let attempt = 0; ; attempt++) {
+        const listed = await days(filters);
+        const split = cells
+          ? await reportFiles(root, listed, filters, shape.granularity, manifests)
+          : { files: listed.flatMap((day) => day.files), rollups: [] };
+        try {
+          const rows = await (remote ? queryGlobs : query)("analytics_report", {
+            ...values,
+            files: split.files.length > 0 ? split.files : [emptyFile],
+            rollups: split.rollups.length > 0 ? split.rollups : [emptyRollup],
+          });
+          return reportRows(rows);
+        } catch (error) {
+          // Compaction replaced a listed file, or a rebuilt rollup its predecessor: list again.
+          if (attempt > 0 || !MISSING_FILES.test(String(error))) throw error;
+        }
+      }
     },
 
     async decisions(orgId, filters) {
@@ -329,6 +351,37 @@ function filterValues(orgId: string, filters: LogFilters): Record<string, Parame
     tag_pairs: filters.tag_pairs?.length ? filters.tag_pairs : null,
     min_latency_ms: filters.min_latency_ms,
   };
+}
+
+/** analytics_report.sql's rows as the series and the totals (all zero when nothing matched). */
+function reportRows(rows: Row[]): { series: Row[]; totals: Row } {
+  const series: Row[] = [];
+  let totals: Row = {
+    requests: 0,
+    cost_usd: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    errors: 0,
+    p50_latency_ms: null,
+    p95_latency_ms: null,
+    p99_latency_ms: null,
+  };
+  for (const { is_totals, bucket, group_value, ...measures } of rows) {
+    if (is_totals) totals = measures;
+    else series.push({ bucket, group_value, ...measures });
+  }
+  return { series, totals };
+}
+
+/** A zero-row rollup cells file (request_logs.sql), read when a report has no rollup to read. */
+async function writeEmptyRollup(connection: DuckDBConnection, directory: string): Promise<string> {
+  const path = join(directory, "no-cells.parquet");
+  await connection.run(
+    "COPY (FROM no_rollup_cells()) TO $target (FORMAT parquet)",
+    { target: path },
+    { target: VARCHAR },
+  );
+  return path;
 }
 
 /**

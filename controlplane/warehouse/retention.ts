@@ -1,11 +1,12 @@
 // Retention: a project's request log keeps `trace_retention_days` full days (a project setting,
-// default 30) besides today, UTC; older `date=` partitions are deleted whole.
+// default 30) besides today, UTC; older `date=` partitions are deleted whole, with their rollups.
 import type { Logger } from "#shared/log.ts";
 import type { Database } from "../db/client.ts";
 import { projects } from "../db/schema/index.ts";
 import { DEFAULT_SETTINGS } from "../modules/projects/model.ts";
 import { readSettings } from "../modules/projects/service.ts";
 import { listWarehouseFiles, type Warehouse } from "./parquet-writer.ts";
+import { ROLLUP_DIRECTORY } from "./rollups.ts";
 
 export interface RetentionOptions {
   /** Where projects' settings are read; without it every project keeps the default. */
@@ -37,7 +38,10 @@ export async function applyTraceRetention(
     const [, projectId = "", date = ""] = /^project_id=(.+)\/date=(.+)$/.exec(partition) ?? [];
     const days = retention.get(projectId) ?? DEFAULT_SETTINGS.trace_retention_days;
     if (Date.parse(date) >= today - days * DAY_MS) continue;
-    await warehouse.exclusive(() => warehouse.storage.removeTree(`${warehouse.root}/${partition}`));
+    await warehouse.exclusive(async () => {
+      await warehouse.storage.removeTree(`${warehouse.root}/${partition}`);
+      await warehouse.storage.removeTree(`${warehouse.root}/${ROLLUP_DIRECTORY}/${partition}`);
+    });
     removed.push(partition);
   }
   if (removed.length > 0) options.log?.(`retention removed ${removed.length} day partitions`);

@@ -1,15 +1,17 @@
--- GET /manage/v1/analytics/report, the series: per time bucket ($granularity 'hour' or 'day')
--- and group, the requests, cost, tokens, errors (status >= 400) and latency percentiles.
+-- GET /manage/v1/analytics/report: per time bucket ($granularity 'hour' or 'day') and group, and
+-- once for the whole window (the row with is_totals), the requests, cost, tokens, errors
+-- (status >= 400) and p50/p95/p99 latency.
 -- $group_by is 'model', 'provider', 'project', 'end_user', 'tag' (the value of tag $tag_key) or
 -- NULL (one group, NULL). Rows without the dimension (no end user, no such tag, no model because
 -- routing refused the request) form the NULL group.
--- Percentiles are quantile_cont: exact, interpolated linearly between the two nearest ranks, over
--- the rows with a latency. Exact rather than approx_quantile (a t-digest) so that a figure is the
--- same on every run and can be checked; DuckDB holds each group's latencies in memory while it
--- sorts them, 8 bytes a row, which a window of tens of millions of rows still affords.
--- Parameters: $files, $org_id, $project_id, $start, $end, $model, $provider, $end_user,
--- $tag_pairs, $granularity, $group_by, $tag_key.
-WITH grouped AS (
+-- It reads request-log rows ($files) and compaction's rollup cells ($rollups); the caller hands
+-- each row to exactly one of them (controlplane/warehouse/rollups.ts). Cells carry no end user
+-- and no tags: a report that groups or filters by those passes only $files.
+-- Percentiles come from the latency sketch (request_logs.sql): the bucket holding the value of
+-- rank q * (n - 1), 0-based, among the n rows with a latency, within 1 % of that row's latency.
+-- Parameters: $files, $rollups, $org_id, $project_id, $start, $end, $model, $provider,
+-- $end_user, $tag_pairs, $granularity, $group_by, $tag_key.
+WITH cells AS (
   SELECT
     date_trunc($granularity, created_at) AS bucket,
     CASE $group_by
@@ -19,12 +21,12 @@ WITH grouped AS (
       WHEN 'end_user' THEN end_user
       WHEN 'tag' THEN tags[$tag_key]
     END AS group_value,
+    latency_bucket(latency_ms) AS latency_k,
     count(*) AS requests,
     coalesce(sum(cost_usd), 0) AS cost_usd,
     coalesce(sum(input_tokens), 0) AS input_tokens,
     coalesce(sum(output_tokens), 0) AS output_tokens,
-    count(*) FILTER (WHERE status >= 400) AS errors,
-    quantile_cont(latency_ms, [0.5, 0.95, 0.99]) AS latency_quantiles
+    count(*) FILTER (WHERE status >= 400) AS errors
   FROM request_log_slice(
     $files,
     $org_id,
@@ -36,18 +38,70 @@ WITH grouped AS (
     only_end_user := $end_user,
     tag_pairs := $tag_pairs
   )
-  GROUP BY bucket, group_value
+  GROUP BY ALL
+  UNION ALL
+  SELECT
+    date_trunc($granularity, bucket),
+    CASE $group_by
+      WHEN 'model' THEN model
+      WHEN 'provider' THEN provider
+      WHEN 'project' THEN project_id
+    END,
+    latency_k,
+    requests,
+    cost_usd,
+    input_tokens,
+    output_tokens,
+    errors
+  FROM request_log_rollups(
+    $rollups,
+    $org_id,
+    project := $project_id,
+    window_start := $start,
+    window_end := $end,
+    only_model := $model,
+    only_provider := $provider
+  )
+),
+sketch AS (
+  SELECT
+    grouping(bucket, group_value) <> 0 AS is_totals,
+    bucket,
+    group_value,
+    latency_k,
+    sum(requests) AS requests,
+    sum(cost_usd) AS cost_usd,
+    sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(errors) AS errors
+  FROM cells
+  GROUP BY GROUPING SETS ((bucket, group_value, latency_k), (latency_k))
+),
+ranked AS (
+  SELECT
+    *,
+    -- the rows with a latency, and how many of them lie in this latency bucket or below
+    sum(CASE WHEN latency_k IS NOT NULL THEN requests END)
+      OVER (PARTITION BY is_totals, bucket, group_value) AS timed,
+    sum(requests) OVER (
+      PARTITION BY is_totals, bucket, group_value
+      ORDER BY latency_k ASC NULLS LAST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS up_to
+  FROM sketch
 )
 SELECT
+  is_totals,
   bucket,
   group_value,
-  requests,
-  cost_usd,
-  input_tokens,
-  output_tokens,
-  errors,
-  latency_quantiles[1] AS p50_latency_ms,
-  latency_quantiles[2] AS p95_latency_ms,
-  latency_quantiles[3] AS p99_latency_ms
-FROM grouped
-ORDER BY bucket, group_value NULLS LAST;
+  CAST(sum(requests) AS BIGINT) AS requests,
+  sum(cost_usd) AS cost_usd,
+  CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
+  CAST(sum(output_tokens) AS BIGINT) AS output_tokens,
+  CAST(sum(errors) AS BIGINT) AS errors,
+  latency_of_bucket(min(latency_k) FILTER (WHERE up_to > 0.5 * (timed - 1))) AS p50_latency_ms,
+  latency_of_bucket(min(latency_k) FILTER (WHERE up_to > 0.95 * (timed - 1))) AS p95_latency_ms,
+  latency_of_bucket(min(latency_k) FILTER (WHERE up_to > 0.99 * (timed - 1))) AS p99_latency_ms
+FROM ranked
+GROUP BY is_totals, bucket, group_value
+ORDER BY is_totals, bucket, group_value NULLS LAST;

@@ -54,3 +54,55 @@ CREATE OR REPLACE MACRO request_log_slice(
     -- a list of {key, value} structs: the row must carry every pair
     AND (tag_pairs IS NULL OR list_has_all(map_entries(tags), tag_pairs))
     AND (min_latency_ms IS NULL OR latency_ms >= min_latency_ms);
+
+-- The latency sketch the analytics report's percentiles come from (docs/warehouse.md): a
+-- DDSketch with 1 % relative accuracy. A latency goes to bucket k, the smallest with
+-- gamma^k >= its microseconds, gamma = 1.01 / 0.99; the bucket stands for 2 gamma^k / (gamma + 1),
+-- within 1 % of every latency in it. Counts per bucket add up, so rollups (below) merge exactly
+-- and a percentile over a month reads a few thousand buckets rather than millions of rows.
+-- Latencies under a microsecond fall in bucket 0; no latency, no bucket.
+CREATE OR REPLACE MACRO latency_bucket(ms) AS
+  CASE WHEN ms IS NOT NULL THEN CAST(ceil(ln(greatest(ms * 1000, 1)) / ln(1.01 / 0.99)) AS INTEGER) END;
+CREATE OR REPLACE MACRO latency_of_bucket(k) AS
+  2 * pow(1.01 / 0.99, k) / (1.01 / 0.99 + 1) / 1000;
+
+-- Rollup cells (controlplane/warehouse/rollups.ts): per hour or day (`bucket`, lasting
+-- `span_hours`), org, project, model, provider and latency bucket, the requests, cost, tokens
+-- and errors of the request-log rows they summarise. A cell counts only when its whole span lies
+-- in the window; the report reads the window's edges from the rows themselves.
+CREATE OR REPLACE MACRO request_log_rollups(
+  files,
+  org,
+  project := NULL,
+  window_start := NULL,
+  window_end := NULL,
+  only_model := NULL,
+  only_provider := NULL
+) AS TABLE
+  SELECT *
+  FROM read_parquet(files)
+  WHERE org_id = org
+    AND (project IS NULL OR project_id = project)
+    AND (window_start IS NULL OR bucket >= window_start)
+    AND (window_end IS NULL OR bucket + to_hours(span_hours) <= window_end)
+    AND (only_model IS NULL OR model = only_model)
+    AND (only_provider IS NULL OR provider = only_provider);
+
+-- No cells, typed as rollup_cells.sql writes them: what the report reads as $rollups when there
+-- is no rollup to read (DuckDB refuses an empty file list), e.g. in the CLI:
+-- COPY (FROM no_rollup_cells()) TO 'no-cells.parquet' (FORMAT parquet).
+CREATE OR REPLACE MACRO no_rollup_cells() AS TABLE
+  SELECT
+    CAST(NULL AS TIMESTAMP) AS bucket,
+    CAST(NULL AS INTEGER) AS span_hours,
+    CAST(NULL AS VARCHAR) AS org_id,
+    CAST(NULL AS VARCHAR) AS project_id,
+    CAST(NULL AS VARCHAR) AS model,
+    CAST(NULL AS VARCHAR) AS provider,
+    CAST(NULL AS INTEGER) AS latency_k,
+    CAST(NULL AS BIGINT) AS requests,
+    CAST(NULL AS DOUBLE) AS cost_usd,
+    CAST(NULL AS BIGINT) AS input_tokens,
+    CAST(NULL AS BIGINT) AS output_tokens,
+    CAST(NULL AS BIGINT) AS errors
+  LIMIT 0;

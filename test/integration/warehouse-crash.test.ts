@@ -38,7 +38,7 @@ describe.skipIf(servicesAbsent)("warehouse: a data plane and the ingester killed
   const rowsPerRequestId = async () => {
     const result = await duckdb.runAndReadAll(
       `SELECT request_id, count(*) AS copies FROM read_parquet($glob, ${HIVE}) GROUP BY request_id`,
-      { glob: `${tracesRoot}/**/*.parquet` },
+      { glob: `${tracesRoot}/project_id=*/**/*.parquet` },
     );
     return new Map(
       result.getRowObjects().map((row) => [String(row.request_id), Number(row.copies)]),

@@ -4,7 +4,7 @@
 // request id however often they come, compaction merges an hour without changing a row, and
 // retention drops the days a project no longer keeps.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-api";
@@ -93,7 +93,7 @@ async function readBack(duckdb: DuckDBConnection, root: string) {
   if ([...new Bun.Glob("**/*.parquet").scanSync(root)].length === 0) return [];
   const result = await duckdb.runAndReadAll(
     `SELECT * FROM read_parquet($glob, ${HIVE}) ORDER BY request_id`,
-    { glob: `${root}/**/*.parquet` },
+    { glob: `${root}/project_id=*/**/*.parquet` },
   );
   return result.getRowObjectsJson();
 }
@@ -182,7 +182,7 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
 
     const described = await duckdb.runAndReadAll(
       `DESCRIBE SELECT * FROM read_parquet($glob, ${HIVE})`,
-      { glob: `${root}/**/*.parquet` },
+      { glob: `${root}/project_id=*/**/*.parquet` },
     );
     const types = Object.fromEntries(
       described.getRowObjects().map((row) => [row.column_name, row.column_type]),
@@ -438,6 +438,61 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
       expect(filesIn(root, hourDirectory)).toHaveLength(1);
     });
 
+    test("compaction rolls up each project-day's closed hours, again when one changes, sweeping leftovers", async () => {
+      const rollups = join(root, "_rollups", "project_id=prj_alpha", "date=2025-03-04");
+      const listing = () => readdirSync(rollups).sort();
+      const cells = async (prefix: "hour" | "day") => {
+        const file = listing().find((name) => name.startsWith(`${prefix}-`)) as string;
+        const read = await duckdb.runAndReadAll(
+          "SELECT sum(requests) AS requests, sum(errors) AS errors, min(bucket) AS bucket FROM read_parquet($file)",
+          { file: join(rollups, file) },
+        );
+        return read.getRowObjectsJson()[0];
+      };
+      await write(hourDirectory, [logRow("req-1"), logRow("req-2", { status: 502 })]);
+      const current = "project_id=prj_alpha/date=2025-03-04/hour=06";
+      await write(current, [logRow("req-5", { created_at: "2025-03-04T06:10:00.000Z" })]);
+      const now = new Date("2025-03-04T06:30:00Z");
+
+      expect((await compactTraces(warehouse, { now })).rolledUp).toBe(1);
+      const [day, hour, manifest] = listing();
+      expect([day, hour, manifest]).toEqual([
+        expect.stringMatching(/^day-[0-9a-f-]{36}\.parquet$/),
+        expect.stringMatching(/^hour-[0-9a-f-]{36}\.parquet$/),
+        expect.stringMatching(/^rollup-[0-9a-f-]{36}\.json$/),
+      ]);
+      // Only the closed hour: the open one is read as rows until it is over.
+      const named = JSON.parse(readFileSync(join(rollups, manifest as string), "utf8"));
+      expect(named.sources).toEqual(
+        filesIn(root, hourDirectory).map((file) => `${hourDirectory}/${file}`),
+      );
+      expect(await cells("hour")).toEqual({
+        requests: "2",
+        errors: "1",
+        bucket: "2025-03-04 05:00:00",
+      });
+      expect(await cells("day")).toEqual({
+        requests: "2",
+        errors: "1",
+        bucket: "2025-03-04 00:00:00",
+      });
+      expect((await compactTraces(warehouse, { now })).rolledUp).toBe(0);
+
+      // A build that crashed: a cells file without its manifest, and a manifest cut short.
+      writeFileSync(join(rollups, `hour-${crypto.randomUUID()}.parquet`), "half a file");
+      writeFileSync(join(rollups, `rollup-${crypto.randomUUID()}.json`), '{"id":');
+      // A late file in the closed hour: merged, then rolled up again.
+      await write(hourDirectory, [logRow("req-3")]);
+      expect(await compactTraces(warehouse, { now })).toMatchObject({ hours: 1, rolledUp: 1 });
+      expect(listing()).toHaveLength(3);
+      expect(listing()).not.toContain(manifest);
+      expect(await cells("hour")).toEqual({
+        requests: "3",
+        errors: "1",
+        bucket: "2025-03-04 05:00:00",
+      });
+    });
+
     test("retention drops the days each project no longer keeps", async () => {
       const orgId = newId("org");
       const [shortLived, defaulted] = [newId("project"), newId("project")];
@@ -469,6 +524,10 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
         }
       }
 
+      // Rolled up, so retention has rollups to remove with the rows.
+      await compactTraces(warehouse, { now });
+      const oldRollup = join(root, "_rollups", `project_id=${shortLived}`, "date=2025-06-19");
+      expect(existsSync(oldRollup)).toBe(true);
       const result = await applyTraceRetention(warehouse, { db: database.handle.db, now });
 
       const kept = [...(await countsById(duckdb, root)).keys()].sort();
@@ -483,6 +542,9 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
       );
       expect(result.removed).toHaveLength(5 + 2 + 2);
       expect(existsSync(join(root, `project_id=${shortLived}`, "date=2025-06-19"))).toBe(false);
+      expect(
+        existsSync(join(root, "_rollups", `project_id=${shortLived}`, "date=2025-06-19")),
+      ).toBe(false);
     });
   });
 

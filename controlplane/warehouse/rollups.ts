@@ -1,0 +1,256 @@
+// Rollups (docs/warehouse.md): per project and day, the analytics report's sums and latency
+// sketch counts, per hour and per day, so a month's report reads ~600 small files of cells
+// instead of ~14,000 hourly files of rows. Compaction builds them from the closed hours' files;
+// the report reads a rollup in place of exactly the files it names, and the rows of every other
+// file (a late one, an hour still open, an hour re-compacted since) directly.
+//
+// Under `<root>/_rollups/project_id=P/date=D/`: `hour-<id>.parquet` and `day-<id>.parquet`, then
+// `rollup-<id>.json`, the manifest naming the request-log files they summarise. Readers go
+// through manifests only, so a manifest is written last and a rollup is whole or absent; one
+// whose files are not all still there (compaction merged them again) is ignored until rebuilt.
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "#shared/log.ts";
+import { loadQueries, type NamedQuery, runQuery, SQL_DIRECTORY } from "./named-queries.ts";
+import { isParquet, listWarehouseFiles, type Warehouse } from "./parquet-writer.ts";
+import type { DayFiles } from "./partition-files.ts";
+
+export const ROLLUP_DIRECTORY = "_rollups";
+
+interface Manifest {
+  id: string;
+  built_at: string;
+  /** The request-log files summarised, relative to the root. */
+  sources: string[];
+}
+
+export interface RollupResult {
+  /** Project-days whose rollup was (re)built. */
+  built: number;
+  /** Files of superseded, unfinished or orphaned rollups deleted. */
+  removed: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const MANIFEST = /^rollup-([0-9a-f-]{36})\.json$/;
+const PROJECT_DAY = /\/project_id=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/([^/]+)$/;
+const SOURCE_HOUR = /date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
+
+const prepared = new WeakMap<Warehouse, Promise<NamedQuery>>();
+
+/** The macros of request_logs.sql in the warehouse's DuckDB, once; the rollup query. */
+function rollupQuery(warehouse: Warehouse): Promise<NamedQuery> {
+  let query = prepared.get(warehouse);
+  if (!query) {
+    query = (async () => {
+      await warehouse.maintenance.run(
+        await Bun.file(new URL("request_logs.sql", SQL_DIRECTORY)).text(),
+      );
+      return (await loadQueries()).rollup_cells;
+    })();
+    prepared.set(warehouse, query);
+  }
+  return query;
+}
+
+/**
+ * Brings every project-day's rollup up to date with its closed hours' files: rebuilt where the
+ * files differ from what the newest manifest names, and leftovers swept.
+ */
+export async function rollupTraces(
+  warehouse: Warehouse,
+  options: { now?: Date; log?: Logger } = {},
+): Promise<RollupResult> {
+  const now = (options.now ?? new Date()).getTime();
+  const { root, storage } = warehouse;
+  const result: RollupResult = { built: 0, removed: 0 };
+  const sourcesByDay = new Map<string, string[]>();
+  for (const file of await listWarehouseFiles(warehouse)) {
+    const hourEnd = Date.parse(`${file.partition.date}T${file.partition.hour}:00:00Z`) + HOUR_MS;
+    if (!isParquet(file.name) || hourEnd > now) continue;
+    const key = `project_id=${file.partition.project_id}/date=${file.partition.date}`;
+    sourcesByDay.set(key, [...(sourcesByDay.get(key) ?? []), file.path.slice(root.length + 1)]);
+  }
+  const rollupsByDay = new Map<string, string[]>();
+  for (const path of await storage.list(`${root}/${ROLLUP_DIRECTORY}`)) {
+    const match = PROJECT_DAY.exec(path);
+    if (!match) continue;
+    const key = `project_id=${match[1]}/date=${match[2]}`;
+    rollupsByDay.set(key, [...(rollupsByDay.get(key) ?? []), path]);
+  }
+  for (const key of new Set([...sourcesByDay.keys(), ...rollupsByDay.keys()])) {
+    const directory = `${root}/${ROLLUP_DIRECTORY}/${key}`;
+    const sources = (sourcesByDay.get(key) ?? []).sort();
+    const existing = rollupsByDay.get(key) ?? [];
+    if (sources.length === 0) {
+      // The day's rows are gone (retention): so is its rollup.
+      await storage.removeTree(directory);
+      result.removed += existing.length;
+      continue;
+    }
+    let current = await newestManifest(warehouse, existing);
+    if (!current || !sameFiles(current.sources, sources)) {
+      current = await build(warehouse, directory, sources);
+      result.built++;
+      options.log?.(`rolled up ${key}: ${sources.length} files`);
+    }
+    const keep = new Set(rollupFiles(directory, current.id));
+    const leftovers = existing.filter((path) => !keep.has(path));
+    await storage.remove(leftovers);
+    result.removed += leftovers.length;
+  }
+  return result;
+}
+
+async function build(warehouse: Warehouse, directory: string, sources: string[]) {
+  const query = await rollupQuery(warehouse);
+  const id = crypto.randomUUID();
+  const [hourFile, dayFile, manifestFile] = rollupFiles(directory, id) as [string, string, string];
+  if (!warehouse.storage.remote) await mkdir(directory, { recursive: true });
+  const files = sources.map((source) => `${warehouse.root}/${source}`);
+  for (const [granularity, target] of [
+    ["hour", hourFile],
+    ["day", dayFile],
+  ] as const) {
+    await runQuery(warehouse.maintenance, query, { files, granularity, target });
+    await warehouse.storage.persist(target);
+  }
+  const manifest: Manifest = { id, built_at: new Date().toISOString(), sources };
+  await warehouse.storage.writeText(manifestFile, JSON.stringify(manifest));
+  return manifest;
+}
+
+/** `hour-<id>.parquet`, `day-<id>.parquet` and `rollup-<id>.json` in `directory`. */
+function rollupFiles(directory: string, id: string): string[] {
+  return [
+    `${directory}/hour-${id}.parquet`,
+    `${directory}/day-${id}.parquet`,
+    `${directory}/rollup-${id}.json`,
+  ];
+}
+
+async function newestManifest(warehouse: Warehouse, paths: string[]): Promise<Manifest | null> {
+  let newest: Manifest | null = null;
+  for (const path of paths) {
+    if (!MANIFEST.test(path.slice(path.lastIndexOf("/") + 1))) continue;
+    const manifest = parseManifest(await warehouse.storage.readText(path));
+    if (manifest && (!newest || manifest.built_at > newest.built_at)) newest = manifest;
+  }
+  return newest;
+}
+
+function parseManifest(text: string | null): Manifest | null {
+  if (text === null) return null;
+  try {
+    const parsed = JSON.parse(text) as Partial<Manifest>;
+    if (typeof parsed.id !== "string" || typeof parsed.built_at !== "string") return null;
+    if (!Array.isArray(parsed.sources)) return null;
+    return { id: parsed.id, built_at: parsed.built_at, sources: parsed.sources.map(String) };
+  } catch {
+    // Unfinished (a crash while writing it): its rollup never counted, and is swept.
+    return null;
+  }
+}
+
+const sameFiles = (a: string[], b: string[]) =>
+  a.length === b.length && [...a].sort().every((file, index) => file === b[index]);
+
+export interface ReportFiles {
+  /** Request-log files read row by row. */
+  files: string[];
+  /** Rollup cell files read in their place. */
+  rollups: string[];
+}
+
+/**
+ * Splits a local window's files between rollups and rows. A project-day with a rollup naming
+ * only files that are still there is read from its day cells when the report is by day and the
+ * day lies wholly in the window, else from its hour cells for the hours wholly in the window;
+ * its other files, and the files of every other day, are read row by row.
+ */
+export async function reportFiles(
+  root: string,
+  listed: DayFiles[],
+  window: { project_id?: string | null; start?: Date | null; end?: Date | null },
+  granularity: "hour" | "day",
+  manifests: ManifestCache,
+): Promise<ReportFiles> {
+  const live = new Set(listed.flatMap((day) => day.files));
+  const covered = new Set<string>();
+  const rollups: string[] = [];
+  const start = window.start?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const end = window.end?.getTime() ?? Number.POSITIVE_INFINITY;
+  const projects = await manifests.projects(root, window.project_id);
+  const found = await Promise.all(listed.map(({ date }) => manifests.forDay(projects, date)));
+  for (const [index, { date }] of listed.entries()) {
+    for (const { directory, manifest } of found[index] ?? []) {
+      const sources = manifest.sources.map((source) => `${root}/${source}`);
+      if (!sources.every((source) => live.has(source))) continue;
+      const dayStart = Date.parse(`${date}T00:00:00Z`);
+      const [hourFile, dayFile] = rollupFiles(directory, manifest.id) as [string, string];
+      if (granularity === "day" && start <= dayStart && dayStart + DAY_MS <= end) {
+        rollups.push(dayFile);
+        for (const source of sources) covered.add(source);
+        continue;
+      }
+      rollups.push(hourFile);
+      for (const source of sources) {
+        const [, day, hour] = SOURCE_HOUR.exec(source) ?? [];
+        const hourStart = Date.parse(`${day}T${hour}:00:00Z`);
+        if (start <= hourStart && hourStart + HOUR_MS <= end) covered.add(source);
+      }
+    }
+  }
+  return { files: [...live].filter((file) => !covered.has(file)), rollups };
+}
+
+/** Manifests never change once written (a rebuild writes a new one), so each is read once. */
+export class ManifestCache {
+  readonly #read = new Map<string, Manifest | null>();
+
+  /** The rollups' project directories (one project's, if given). */
+  async projects(root: string, projectId?: string | null): Promise<string[]> {
+    const base = join(root, ROLLUP_DIRECTORY);
+    return (await names(base))
+      .filter(
+        (name) =>
+          name.startsWith("project_id=") && (!projectId || name === `project_id=${projectId}`),
+      )
+      .map((name) => join(base, name));
+  }
+
+  /** The newest manifest of each project's rollup of `date`. */
+  async forDay(projects: string[], date: string) {
+    const found = await Promise.all(
+      projects.map(async (project) => {
+        const directory = join(project, `date=${date}`);
+        let newest: Manifest | null = null;
+        for (const name of await names(directory)) {
+          if (!MANIFEST.test(name)) continue;
+          const manifest = await this.#manifest(join(directory, name));
+          if (manifest && (!newest || manifest.built_at > newest.built_at)) newest = manifest;
+        }
+        return newest ? { directory, manifest: newest } : null;
+      }),
+    );
+    return found.filter((entry) => entry !== null);
+  }
+
+  async #manifest(path: string): Promise<Manifest | null> {
+    if (this.#read.has(path)) return this.#read.get(path) ?? null;
+    const manifest = parseManifest(await readFile(path, "utf8").catch(() => null));
+    // An unreadable one may still be being written: read it again next time.
+    if (manifest) this.#read.set(path, manifest);
+    if (this.#read.size > 100_000) this.#read.clear();
+    return manifest;
+  }
+}
+
+async function names(directory: string): Promise<string[]> {
+  try {
+    return await readdir(directory);
+  } catch {
+    return [];
+  }
+}
