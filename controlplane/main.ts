@@ -54,7 +54,12 @@ const server = Bun.serve({
 log(`listening on http://${server.hostname}:${server.port}`);
 management.start();
 // Experiments run here, one at a time, over the same Parquet root (docs/experiments.md).
-const experiments = startExperimentRunner({ db: database.db, root: tracesRoot(settings), log });
+const experiments = startExperimentRunner({
+  db: database.db,
+  root: tracesRoot(settings),
+  log,
+  secretBox,
+});
 
 connection.ready
   .then(async (bus) => {

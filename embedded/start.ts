@@ -91,6 +91,7 @@ export async function startEmbedded(
     db: database.db,
     root: tracesRoot,
     log,
+    secretBox,
   });
   const dataPlane = await startDataPlane({
     nodeId: "embedded",

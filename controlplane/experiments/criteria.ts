@@ -15,26 +15,35 @@ export type CriteriaMetric = (typeof CRITERIA_METRICS)[number];
 export const PREDICATE_OPS = ["lt", "lte", "gt", "gte"] as const;
 export type PredicateOp = (typeof PREDICATE_OPS)[number];
 
-const predicateSchema = v.strictObject({
-  metric: v.pipe(
-    v.picklist(CRITERIA_METRICS, `must be one of ${CRITERIA_METRICS.join(", ")}`),
-    v.description(
-      "cost_delta_pct and p95_delta_pct: candidate against baseline in percent; " +
-        "error_rate_delta_pct: in percentage points; the other two need with_responses.",
+const predicateSchema = v.pipe(
+  v.strictObject({
+    metric: v.pipe(
+      v.picklist(CRITERIA_METRICS, `must be one of ${CRITERIA_METRICS.join(", ")}`),
+      v.description(
+        "cost_delta_pct and p95_delta_pct: candidate against baseline in percent; " +
+          "error_rate_delta_pct: in percentage points; the other two need with_responses.",
+      ),
     ),
-  ),
-  op: v.picklist(PREDICATE_OPS, `must be one of ${PREDICATE_OPS.join(", ")}`),
-  value: v.pipe(
-    v.number(),
-    v.check((value: number) => Number.isFinite(value), "must be a finite number"),
-  ),
-  params: v.optional(
-    v.pipe(
-      v.record(v.string(), v.unknown()),
-      v.description("Metric parameters, e.g. {threshold: 0.9} for similarity_pct_above_threshold."),
+    op: v.picklist(PREDICATE_OPS, `must be one of ${PREDICATE_OPS.join(", ")}`),
+    value: v.pipe(
+      v.number(),
+      v.check((value: number) => Number.isFinite(value), "must be a finite number"),
     ),
+    params: v.optional(
+      v.pipe(
+        v.record(v.string(), v.unknown()),
+        v.description(
+          "Metric parameters: {threshold} (cosine, -1..1) for similarity_pct_above_threshold; " +
+            "without it the experiment's similarity_threshold applies.",
+        ),
+      ),
+    ),
+  }),
+  v.check(
+    (predicate) => thresholdOf(predicate) !== undefined,
+    "params.threshold must be a number from -1 to 1",
   ),
-});
+);
 
 export const successCriteriaSchema = v.pipe(
   v.strictObject({
@@ -51,7 +60,28 @@ export type SuccessCriteria = v.InferOutput<typeof successCriteriaSchema>;
 export type CriteriaPredicate = SuccessCriteria["predicates"][number];
 
 /** The diff's figures the predicates read; null when not measured (or not defined). */
-export type CriteriaMetrics = Record<CriteriaMetric, number | null> & { requests: number };
+export type CriteriaMetrics = Record<CriteriaMetric, number | null> & {
+  requests: number;
+  /** similarity_pct_above_threshold at a predicate's own params.threshold (with_responses). */
+  similarityPctAbove?: (threshold: number) => number | null;
+};
+
+/** A predicate's params.threshold: null when absent, undefined when unusable. */
+function thresholdOf(predicate: {
+  metric: string;
+  params?: Record<string, unknown>;
+}): number | null | undefined {
+  const threshold = predicate.params?.threshold;
+  if (predicate.metric !== "similarity_pct_above_threshold" || threshold === undefined) return null;
+  return typeof threshold === "number" && threshold >= -1 && threshold <= 1 ? threshold : undefined;
+}
+
+function measure(predicate: CriteriaPredicate, metrics: CriteriaMetrics): number | null {
+  const threshold = thresholdOf(predicate);
+  if (typeof threshold === "number" && metrics.similarityPctAbove)
+    return metrics.similarityPctAbove(threshold);
+  return metrics[predicate.metric];
+}
 
 export type Verdict = "pass" | "fail" | "inconclusive";
 
@@ -91,7 +121,7 @@ export function evaluateCriteria(
 ): CriteriaEvaluation {
   if (!criteria) return { verdict: "inconclusive", reason: "no success criteria", predicates: [] };
   const predicates = criteria.predicates.map((predicate): PredicateResult => {
-    const actual = metrics[predicate.metric];
+    const actual = measure(predicate, metrics);
     const measured = actual !== null && Number.isFinite(actual);
     return {
       metric: predicate.metric,

@@ -29,6 +29,9 @@ const QUERY_NAMES = [
   "experiment_profiles",
   "experiment_summary",
   "experiment_diff",
+  "experiment_content_rows",
+  "experiment_content_coverage",
+  "experiment_sent_rows",
 ] as const;
 export type ExperimentQuery = (typeof QUERY_NAMES)[number];
 
@@ -139,7 +142,7 @@ export async function openExperimentWarehouse(options: {
 
   /** The window's files; a remote root is one glob. */
   const filesOf = async (window: PartitionWindow): Promise<string[]> => {
-    if (remote) return [`${root}/**/*.parquet`];
+    if (remote) return [`${root}/project_id=*/**/*.parquet`];
     const files = (await filesByDay(root, window)).flatMap((day) => day.files);
     return files.length > 0 ? files : [emptyFile];
   };

@@ -1,8 +1,8 @@
 // What replay routes with: the project's snapshot as the fleet would compile it from Postgres,
 // with the candidate config in place of the baseline's slug, compiled by the data plane's own
-// `compileRuntimeConfig` so that `planRoute` decides exactly as a data plane would. Replay never
-// calls a provider, so credentials are replaced by an empty secret sealed with a throwaway key:
-// the control plane decrypts nothing.
+// `compileRuntimeConfig` so that `planRoute` decides exactly as a data plane would. Routing-only
+// replay never calls a provider, so credentials are replaced by an empty secret sealed with a
+// throwaway key: it decrypts nothing. (with_responses opens them in its replay plane.)
 import { randomBytes } from "node:crypto";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { SnapshotBody } from "#shared/snapshot/body.ts";
@@ -73,15 +73,14 @@ function throwawayCredentials(): { box: SecretBox; sealed: string } {
  * The project's routing world with `config` standing in for `slug` (added when the project has
  * no config by that name): its org's providers and price overrides, the project's other configs
  * (a candidate may name them with `@slug`), no keys and no budgets (replay reads a request's
- * budget use from its row).
+ * budget use from its row). Credentials stay sealed as stored.
  */
-export async function replayRuntimeConfig(
+export async function replaySnapshotBody(
   db: Database,
   scope: { orgId: string; projectId: string; slug: string },
   config: Record<string, unknown>,
-): Promise<RuntimeConfig> {
+): Promise<SnapshotBody> {
   const full = await compileSnapshotBody(db);
-  const { box, sealed } = throwawayCredentials();
   const configs = full.routing_configs.filter(
     (entry) => entry.project_id === scope.projectId && entry.slug !== scope.slug,
   );
@@ -93,17 +92,26 @@ export async function replayRuntimeConfig(
     version: CANDIDATE_VERSION,
     config,
   });
-  const body: SnapshotBody = {
+  return {
     orgs: full.orgs.filter((org) => org.id === scope.orgId),
     projects: full.projects.filter((project) => project.id === scope.projectId),
     api_keys: [],
-    providers: full.providers
-      .filter((provider) => provider.org_id === scope.orgId)
-      .map((provider) => ({ ...provider, credential: sealed })),
+    providers: full.providers.filter((provider) => provider.org_id === scope.orgId),
     routing_configs: configs,
     budgets: [],
     price_overrides: (full.price_overrides ?? []).filter((entry) => entry.org_id === scope.orgId),
   };
+}
+
+/** The world of `replaySnapshotBody` compiled for routing only: no credential is opened. */
+export async function replayRuntimeConfig(
+  db: Database,
+  scope: { orgId: string; projectId: string; slug: string },
+  config: Record<string, unknown>,
+): Promise<RuntimeConfig> {
+  const body = await replaySnapshotBody(db, scope, config);
+  const { box, sealed } = throwawayCredentials();
+  body.providers = body.providers.map((provider) => ({ ...provider, credential: sealed }));
   const meta = { version: 0, sha256: "replay", createdAt: new Date().toISOString() };
   return compileRuntimeConfig(meta, body, box);
 }

@@ -1,7 +1,8 @@
 // One request re-decided (POST /logs/{request_id}/replay): the recorded decision from its trace
 // beside what the data plane's `planRoute` decides with another routing config, from the same
-// recorded features. Routing only: nothing is re-sent. Health starts empty (every target
-// healthy, no latency samples), which the answer says.
+// recorded features, and, when asked, the request re-sent with that config deciding. Health
+// starts empty for the decision (every target healthy, no latency samples), which the answer says.
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { estimateCostUsd } from "#shared/pricing/cost.ts";
 import { HealthTracker } from "../../dataplane/routing/health.ts";
@@ -12,6 +13,8 @@ import type { Database } from "../db/client.ts";
 import type { ReplayView } from "../modules/experiments/model.ts";
 import { findRoutingConfig, getVersion } from "../modules/routing-configs/service.ts";
 import { replayKey, replayRuntimeConfig, resolveCandidateConfig } from "./replay-config.ts";
+import { resendRequest } from "./resend-request.ts";
+import type { ResponseComparison } from "./response-comparison.ts";
 import { budgetUsedPct } from "./routing-replay.ts";
 import { seededRandom, seedOf } from "./seeded-random.ts";
 
@@ -20,11 +23,19 @@ const DIRECT_SLUG = "replay-candidate";
 
 type LogRow = Record<string, unknown>;
 
+export interface ResendOptions {
+  secretBox: SecretBox;
+  spendCapUsd: number | null;
+  comparison: ResponseComparison;
+}
+
+/** With `resend`, the request is also re-sent through a replay plane (resend-request.ts). */
 export async function replayRequest(
   db: Database,
   orgId: string,
   row: LogRow,
   routingConfig: unknown,
+  resend: ResendOptions | null = null,
 ): Promise<ReplayView> {
   const projectId = String(row.project_id);
   const recordedSlug = (row.config_slug as string | null) ?? null;
@@ -76,6 +87,21 @@ export async function replayRequest(
     error = thrown.message;
   }
 
+  const sent = resend
+    ? await resendRequest({
+        db,
+        secretBox: resend.secretBox,
+        scope,
+        candidate: candidate.config,
+        row,
+        spendCapUsd: resend.spendCapUsd,
+        comparison: resend.comparison,
+      })
+    : null;
+  if (sent)
+    notes.push(
+      "re-sent through a private replay data plane: not in the warehouse, analytics or budgets",
+    );
   const planned = plan ? leafAttempts(plan) : [];
   const first = planned[0] ?? null;
   const outputTokens =
@@ -118,6 +144,7 @@ export async function replayRequest(
       ab_variant: plan?.abVariant ?? null,
       error,
     },
+    sent,
     notes,
   };
 }

@@ -1,21 +1,20 @@
 // Runs queued experiments in the control plane, one at a time (DESIGN §9): claims the oldest
 // queued one (SKIP LOCKED, so control planes of a fleet never run the same), reports progress
 // as it goes (which doubles as a heartbeat and notices a cancel or delete), and stores the
-// summaries, the verdict and the webhooks in one transaction. An experiment whose runner died
-// (no heartbeat for STALE_MS) is queued again; one interrupted by a shutdown is requeued at once.
+// summaries, the verdict and the webhooks in one transaction. A routing_only experiment whose
+// runner died (no heartbeat for STALE_MS) is queued again, one interrupted by a shutdown at once;
+// a with_responses one fails instead, since running it again would pay for its requests twice.
 import { and, asc, eq, lt } from "drizzle-orm";
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { Logger } from "#shared/log.ts";
 import type { Database } from "../db/client.ts";
 import { type ExperimentRow, experiments } from "../db/schema/index.ts";
 import { viewExperiment } from "../modules/experiments/service.ts";
 import { enqueueEvent } from "../webhooks/enqueue.ts";
-import { evaluateCriteria, type SuccessCriteria } from "./criteria.ts";
 import { type ExperimentWarehouse, openExperimentWarehouse } from "./experiment-duckdb.ts";
-import { resolveCandidateConfig } from "./replay-config.ts";
-import { type ExperimentFilters, runRoutingOnly } from "./routing-only.ts";
 import { ReplayCancelled } from "./routing-replay.ts";
-import { criteriaMetrics } from "./summaries.ts";
+import { runExperiment } from "./run-experiment.ts";
 
 export interface ExperimentRunnerOptions {
   db: Database;
@@ -26,6 +25,11 @@ export interface ExperimentRunnerOptions {
   pollMs?: number;
   /** DuckDB threads for a run; default 2. */
   threads?: number;
+  /**
+   * Opens provider credentials for with_responses, whose replay plane calls providers; without
+   * it such experiments fail with a message saying so.
+   */
+  secretBox?: SecretBox;
 }
 
 export interface ExperimentRunner {
@@ -36,8 +40,10 @@ export interface ExperimentRunner {
   stop(): Promise<void>;
 }
 
-export const WITH_RESPONSES_MISSING = "with_responses is not implemented yet";
 const STALE_MS = 2 * 60_000;
+const INTERRUPTED =
+  "interrupted: the control plane running it stopped; a with_responses run is not restarted " +
+  "(what it re-sent was paid for), create the experiment again";
 const PROGRESS_EVERY_MS = 250;
 
 export function startExperimentRunner(options: ExperimentRunnerOptions): ExperimentRunner {
@@ -58,7 +64,7 @@ export function startExperimentRunner(options: ExperimentRunnerOptions): Experim
       const duckdb = await warehouse;
       await requeueStale(db);
       for (let row = await claimNext(db); row && !stopping; row = await claimNext(db)) {
-        await runOne(db, duckdb, row, () => stopping, log);
+        await runOne(db, duckdb, options.secretBox ?? null, row, () => stopping, log);
       }
     } while (again && !stopping);
   };
@@ -112,20 +118,25 @@ async function claimNext(db: Database): Promise<ExperimentRow | null> {
 }
 
 async function requeueStale(db: Database): Promise<void> {
+  const stale = and(
+    eq(experiments.status, "running"),
+    lt(experiments.updated_at, new Date(Date.now() - STALE_MS)),
+  );
   await db
     .update(experiments)
     .set({ status: "queued", progress: 0, updated_at: new Date() })
-    .where(
-      and(
-        eq(experiments.status, "running"),
-        lt(experiments.updated_at, new Date(Date.now() - STALE_MS)),
-      ),
-    );
+    .where(and(stale, eq(experiments.mode, "routing_only")));
+  // A re-sending run spent money before it died; running it again would spend it twice.
+  await db
+    .update(experiments)
+    .set({ status: "failed", error: INTERRUPTED, completed_at: new Date(), updated_at: new Date() })
+    .where(and(stale, eq(experiments.mode, "with_responses")));
 }
 
 async function runOne(
   db: Database,
   warehouse: ExperimentWarehouse,
+  secretBox: SecretBox | null,
   row: ExperimentRow,
   stopping: () => boolean,
   log: Logger,
@@ -144,50 +155,21 @@ async function runOne(
     return still !== undefined;
   };
   try {
-    if (row.mode !== "routing_only")
-      throw new GatewayError("not_implemented", WITH_RESPONSES_MISSING);
-    const scope = { orgId: row.org_id, projectId: row.project_id, slug: row.baseline_config };
-    const candidate = await resolveCandidateConfig(
-      db,
-      scope,
-      row.candidate_config,
-      "candidate_config",
-    );
-    const result = await runRoutingOnly(
-      db,
-      warehouse,
-      {
-        ...scope,
-        candidate: candidate.config,
-        windowStart: row.window_start,
-        windowEnd: row.window_end,
-        filters: row.filters as ExperimentFilters,
-        sampleSize: row.sample_size,
-      },
-      onProgress,
-    );
-    const criteria = evaluateCriteria(
-      (row.success_criteria ?? null) as SuccessCriteria | null,
-      criteriaMetrics(result.comparison),
-    );
+    const outcome = await runExperiment(db, warehouse, secretBox, row, onProgress);
     await finish(db, row, {
       status: "completed",
-      verdict: criteria.verdict,
-      baseline_summary: { ...result.baseline },
-      candidate_summary: {
-        ...result.candidate,
-        comparison: result.comparison,
-        criteria,
-        notes: result.notes,
-      },
+      verdict: outcome.verdict,
+      baseline_summary: outcome.baseline_summary,
+      candidate_summary: outcome.candidate_summary,
     });
-    log(
-      `experiment ${row.id} completed: ${criteria.verdict} (${result.notes.replayed_requests} requests)`,
-    );
+    log(`experiment ${row.id} completed: ${outcome.verdict} (${outcome.replayed} requests)`);
   } catch (error) {
     if (error instanceof ReplayCancelled) {
-      // Cancelled or deleted meanwhile: nothing to store. Shut down mid-run: run it again later.
-      if (stopping())
+      // Cancelled or deleted meanwhile: nothing to store. Shut down mid-run: run it again later,
+      // unless it re-sends requests: those were paid for, and a second run would pay again.
+      if (stopping() && row.mode === "with_responses")
+        await finish(db, row, { status: "failed", error: INTERRUPTED });
+      else if (stopping())
         await db
           .update(experiments)
           .set({ status: "queued", progress: 0, updated_at: new Date() })

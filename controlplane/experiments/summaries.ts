@@ -80,15 +80,29 @@ export async function summarize(session: ExperimentSession): Promise<{
   };
 }
 
+/** What with_responses adds to the figures the criteria read. */
+export interface ResponseMetrics {
+  /** Percent of compared answers at or above the experiment's threshold. */
+  similarityPctAboveThreshold: number | null;
+  /** At another threshold (a predicate's params.threshold). */
+  similarityPctAbove: (threshold: number) => number | null;
+  /** Upper bound of the judged-worse share's 95% Wilson interval, percent; null without judge. */
+  judgeWorsePctUpperCi: number | null;
+}
+
 /** What the success criteria read; similarity and judge metrics need with_responses. */
-export function criteriaMetrics(comparison: Comparison): CriteriaMetrics {
+export function criteriaMetrics(
+  comparison: Comparison,
+  responses: ResponseMetrics | null = null,
+): CriteriaMetrics {
   return {
     requests: comparison.requests,
     cost_delta_pct: comparison.cost_delta_pct,
     error_rate_delta_pct: comparison.error_rate_delta_pct,
     p95_delta_pct: comparison.p95_delta_pct,
-    similarity_pct_above_threshold: null,
-    judge_worse_pct_upper_ci: null,
+    similarity_pct_above_threshold: responses?.similarityPctAboveThreshold ?? null,
+    judge_worse_pct_upper_ci: responses?.judgeWorsePctUpperCi ?? null,
+    ...(responses ? { similarityPctAbove: responses.similarityPctAbove } : {}),
   };
 }
 

@@ -166,7 +166,7 @@ async function storedRows(root: string, count: number): Promise<StoredRow[]> {
         `SELECT provider, cost_usd, input_tokens::DOUBLE AS input_tokens,
                 output_tokens::DOUBLE AS output_tokens
          FROM read_parquet($files, union_by_name = true)`,
-        { files: `${root}/**/*.parquet` },
+        { files: `${root}/project_id=*/**/*.parquet` },
         { files: VARCHAR },
       );
       const rows = reader.getRowObjectsJS() as unknown as StoredRow[];

@@ -2,7 +2,8 @@
 // week of traffic under the @production fallback config, a cost_optimized candidate replayed in
 // routing_only and checked against an independent calculation over the same rows, promotion
 // (a new version, audited, announced, picked up by the snapshot publisher), cancel and delete,
-// verdicts and their webhooks, with_responses refused clearly, one request replayed, tenancy.
+// verdicts and their webhooks, with_responses without captured content refused clearly, one
+// request replayed, tenancy.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,6 +108,7 @@ describe.skipIf(servicesAbsent)("experiments (Postgres, Parquet warehouse)", () 
       root,
       log: () => {},
       pollMs: 3_600_000,
+      secretBox: testSecretBox,
     });
     bus = createInProcessBus();
     publisher = new SnapshotPublisher({ database: database.handle, bus, pollMs: 60_000 });
@@ -307,10 +309,25 @@ describe.skipIf(servicesAbsent)("experiments (Postgres, Parquet warehouse)", () 
     expect(ended.baseline_summary.requests).toBe(200);
   }, 30_000);
 
-  test("with_responses is accepted and fails with a clear error", async () => {
+  test("with_responses without captured content fails with a clear error", async () => {
     const experiment = await run({ mode: "with_responses", spend_cap_usd: 1, sample_size: 10 });
     expect(experiment.status).toBe("failed");
-    expect(experiment.error).toBe("with_responses is not implemented yet");
+    // The generated traffic has no prompts: nothing can be re-sent, and the error says why.
+    expect(experiment.error).toContain(`none of the ${REQUESTS} matching requests`);
+    const failed = rows.filter((row) => row.config_slug === BASELINE_SLUG && row.status >= 400);
+    expect(experiment.error).toContain(
+      `baseline_failed ${failed.length}, not_captured ${REQUESTS - failed.length}`,
+    );
+    expect(experiment.error).toContain("capture_content");
+    const uncapped = await harness.rest("POST", "/experiments", {
+      body: definition({ mode: "with_responses" }),
+    });
+    expect(uncapped.status).toBe(400);
+    expect(uncapped.body.error.fields[0].field).toBe("body.spend_cap_usd");
+    const oversized = await harness.rest("POST", "/experiments", {
+      body: definition({ mode: "with_responses", spend_cap_usd: 1, sample_size: 5_000 }),
+    });
+    expect(oversized.body.error.fields[0].field).toBe("body.sample_size");
   }, 30_000);
 
   test("definitions are checked: candidate, baseline, window", async () => {

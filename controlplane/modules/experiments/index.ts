@@ -3,6 +3,7 @@
 import { defineListOperation, defineOperation } from "../../api/operation.ts";
 import { deleted, deletedView } from "../../api/schemas.ts";
 import { replayRequest } from "../../experiments/replay-request.ts";
+import { resolveResponseComparison } from "../../experiments/response-comparison.ts";
 import { getLog, warehouseOf } from "../logs/service.ts";
 import {
   createExperimentBody,
@@ -36,7 +37,9 @@ export const experimentOperations = [
     description:
       "Queues the experiment (202) and runs it in the control plane: routing_only re-decides " +
       "each request with the candidate and predicts cost, latency and errors from the window " +
-      "(no provider calls). Poll get_experiment for progress, summaries and the verdict; " +
+      "(no provider calls); with_responses re-sends a sample of requests with captured content " +
+      "through a private replay data plane under spend_cap_usd and compares the answers " +
+      "(embedding similarity, optional judge). Poll get_experiment for progress, summaries and the verdict; " +
       "experiment.completed (and experiment.regression_detected on a fail) follow.",
     tag,
     role: "developer",
@@ -156,7 +159,10 @@ export const experimentOperations = [
       "Re-decide one logged request with another routing config, both decisions side by side",
     description:
       "The recorded decision trace beside what routing decides with routing_config (an object, " +
-      '"slug@version" or a slug) from the request\'s recorded features. Nothing is sent upstream.',
+      '"slug@version" or a slug) from the request\'s recorded features. With send: true the ' +
+      "request (its captured prompt) is also re-sent through a private replay data plane with " +
+      "routing_config deciding, and the answer comes back beside the recorded one with their " +
+      "embedding similarity (and a judge's verdict when asked); otherwise nothing is sent upstream.",
     tag,
     role: "developer",
     params: replayLogParams,
@@ -169,7 +175,19 @@ export const experimentOperations = [
         params.request_id,
         body.created_at,
       );
-      return replayRequest(db, caller.org_id, row, body.routing_config);
+      return replayRequest(
+        db,
+        caller.org_id,
+        row,
+        body.routing_config,
+        body.send
+          ? {
+              secretBox: services.secretBox,
+              spendCapUsd: body.spend_cap_usd ?? null,
+              comparison: resolveResponseComparison(body.response_comparison),
+            }
+          : null,
+      );
     },
   }),
 ];

@@ -14,6 +14,13 @@ import {
   PREDICATE_OPS,
   successCriteriaSchema,
 } from "../../experiments/criteria.ts";
+import {
+  DEFAULT_RESPONSE_SAMPLE,
+  MAX_RESPONSE_SAMPLE,
+  responseComparisonSchema,
+  responseComparisonView,
+} from "../../experiments/response-comparison.ts";
+import { resentView, responsesView } from "./responses-view.ts";
 
 export const EXPERIMENT_STATUSES = [
   "queued",
@@ -77,11 +84,30 @@ export const createExperimentBody = v.strictObject({
       v.integer(),
       v.minValue(1),
       v.maxValue(50_000),
-      v.description("At most this many requests, a deterministic sample (50,000 at most)."),
+      v.description(
+        "At most this many requests, a deterministic sample: 50,000 at most for routing_only; " +
+          `for with_responses ${MAX_RESPONSE_SAMPLE} at most, ${DEFAULT_RESPONSE_SAMPLE} when not given.`,
+      ),
     ),
   ),
   spend_cap_usd: v.optional(
-    v.pipe(v.number(), v.gtValue(0), v.description("with_responses: the most it may spend.")),
+    v.pipe(
+      v.number(),
+      v.gtValue(0),
+      v.description(
+        "with_responses (required there): the most it may spend, re-sent requests, " +
+          "embeddings and judge calls together, in USD.",
+      ),
+    ),
+  ),
+  response_comparison: v.optional(
+    v.pipe(
+      responseComparisonSchema,
+      v.description(
+        "with_responses: how answers are compared (embedding model, similarity threshold, " +
+          "optional LLM judge).",
+      ),
+    ),
   ),
   hypothesis: v.optional(v.pipe(v.string(), v.maxLength(2000))),
   success_criteria: v.optional(successCriteriaSchema),
@@ -174,6 +200,11 @@ export const experimentView = v.object({
     v.nullable(v.record(v.string(), v.unknown())),
     v.description("How the replay went: sample, observations, borrowed outcomes, seed."),
   ),
+  response_comparison: v.pipe(
+    v.nullable(responseComparisonView),
+    v.description("with_responses: the comparison settings, defaults filled in."),
+  ),
+  responses: v.nullable(responsesView),
   error: v.nullable(v.string()),
   promoted: v.nullable(
     v.object({ routing_config_id: v.string(), version: v.number(), promoted_at: timestampSchema }),
@@ -221,6 +252,24 @@ export const replayLogBody = v.strictObject({
   created_at: v.optional(
     v.pipe(v.string(), v.isoTimestamp(), v.description("When the request was made, if known.")),
   ),
+  send: v.optional(
+    v.pipe(
+      v.boolean(),
+      v.description(
+        "Also re-send the request (its captured prompt) through a private replay data plane " +
+          "with routing_config deciding, and compare the answer with the recorded one. " +
+          "Calls the provider: it costs what the request costs, plus the embedding and judge calls.",
+      ),
+    ),
+  ),
+  spend_cap_usd: v.optional(
+    v.pipe(
+      v.number(),
+      v.gtValue(0),
+      v.description("With send: refuse to send when the calls may cost more than this."),
+    ),
+  ),
+  response_comparison: v.optional(responseComparisonSchema),
 });
 
 const traceCandidateView = v.object({
@@ -261,6 +310,7 @@ export const replayView = v.object({
     ab_variant: v.nullable(v.string()),
     error: v.nullable(v.string()),
   }),
+  sent: v.pipe(v.nullable(resentView), v.description("With send: the re-sent request.")),
   notes: v.array(v.string()),
 });
 export type ReplayView = v.InferOutput<typeof replayView>;

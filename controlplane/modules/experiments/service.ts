@@ -9,6 +9,11 @@ import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import { type ExperimentRow, experiments } from "../../db/schema/index.ts";
 import { resolveCandidateConfig } from "../../experiments/replay-config.ts";
+import {
+  MAX_RESPONSE_SAMPLE,
+  RESPONSE_COMPARISON_KEY,
+  readResponseComparison,
+} from "../../experiments/response-comparison.ts";
 import { getProject } from "../projects/service.ts";
 import {
   findRoutingConfig,
@@ -27,7 +32,15 @@ type Stored = Record<string, unknown> | null;
 /** The stored row as the API shows it; the candidate's extras live in its summary's JSON. */
 export function viewExperiment(row: ExperimentRow): ExperimentView {
   const stored = (row.candidate_summary ?? null) as Stored;
-  const { comparison, criteria, notes, promotion, ...candidate } = stored ?? {};
+  const {
+    comparison,
+    criteria,
+    notes,
+    promotion,
+    responses,
+    [RESPONSE_COMPARISON_KEY]: responseComparison,
+    ...candidate
+  } = stored ?? {};
   return {
     id: row.id,
     project_id: row.project_id,
@@ -51,6 +64,9 @@ export function viewExperiment(row: ExperimentRow): ExperimentView {
     criteria: (criteria ?? null) as ExperimentView["criteria"],
     verdict: row.verdict,
     notes: (notes ?? null) as ExperimentView["notes"],
+    response_comparison:
+      row.mode === "with_responses" ? readResponseComparison(responseComparison ?? {}) : null,
+    responses: (responses ?? null) as ExperimentView["responses"],
     error: row.error,
     promoted: (promotion ?? null) as ExperimentView["promoted"],
     created_by: row.created_by,
@@ -105,6 +121,7 @@ export async function createExperiment(db: Database, caller: Caller, input: Crea
     input.candidate_config,
     "body.candidate_config",
   );
+  checkResponsesDefinition(input);
   const [row] = await db
     .insert(experiments)
     .values({
@@ -122,11 +139,34 @@ export async function createExperiment(db: Database, caller: Caller, input: Crea
       spend_cap_usd: input.spend_cap_usd ?? null,
       hypothesis: input.hypothesis ?? null,
       success_criteria: input.success_criteria ?? null,
+      // Kept in the summary's JSON (no column of its own) until the run reads it.
+      candidate_summary: input.response_comparison
+        ? { [RESPONSE_COMPARISON_KEY]: input.response_comparison }
+        : null,
       created_by: caller.key_id,
     })
     .returning();
   if (!row) throw new Error("insert returned nothing");
   return row;
+}
+
+/** with_responses spends money: it needs a cap, and re-sends a bounded sample. */
+function checkResponsesDefinition(input: CreateExperiment): void {
+  if (input.mode !== "with_responses") {
+    if (input.response_comparison)
+      throw invalidField("body.response_comparison", "only with_responses compares answers");
+    return;
+  }
+  if (input.spend_cap_usd === undefined)
+    throw invalidField(
+      "body.spend_cap_usd",
+      "with_responses re-sends requests to providers and needs a spend cap",
+    );
+  if (input.sample_size !== undefined && input.sample_size > MAX_RESPONSE_SAMPLE)
+    throw invalidField(
+      "body.sample_size",
+      `with_responses re-sends at most ${MAX_RESPONSE_SAMPLE} requests`,
+    );
 }
 
 /** Queued or running → cancelled; a running replay notices at its next progress report. */
