@@ -58,7 +58,7 @@ export function checkBudgets(
       seconds: budget.customSeconds,
       anchorMs: budget.anchorMs,
     });
-    const key = spendKey(budget.id, periodKey(window.startMs));
+    const key = spendKeyOf(budget, window.startMs);
     const spendUsd = ledger.view(key);
     const standing: BudgetStanding = {
       budget,
@@ -73,6 +73,18 @@ export function checkBudgets(
     verdict = stronger(verdict, verdictOf(standing));
   }
   return { standings, verdict, maxUsedPct: tightest?.usedPct ?? 0, tightest };
+}
+
+// The spend key of a budget's current period, kept per budget until the period rolls over: it
+// is the same string for every request of a period, and building it (an ISO date, a
+// concatenation) on each one showed in profiles.
+const currentKeys = new WeakMap<RuntimeBudget, { startMs: number; key: SpendKey }>();
+function spendKeyOf(budget: RuntimeBudget, startMs: number): SpendKey {
+  const cached = currentKeys.get(budget);
+  if (cached !== undefined && cached.startMs === startMs) return cached.key;
+  const key = spendKey(budget.id, periodKey(startMs));
+  currentKeys.set(budget, { startMs, key });
+  return key;
 }
 
 function verdictOf(standing: BudgetStanding): BudgetVerdict {
@@ -142,13 +154,25 @@ export function budgetHeaders(check: BudgetCheck): Record<string, string> {
     "x-modelux-budget-remaining": Math.max(0, standing.budget.capUsd - standing.spendUsd).toFixed(
       6,
     ),
-    "x-modelux-budget-reset": new Date(standing.resetsAtMs).toISOString(),
+    "x-modelux-budget-reset": resetTimestamp(standing.resetsAtMs),
   };
   if (check.verdict.kind === "downgrade" || check.verdict.kind === "warn_only") {
     headers["x-modelux-budget-name"] = check.verdict.standing.budget.name;
     headers["x-modelux-budget-action"] = check.verdict.kind;
   }
   return headers;
+}
+
+// A period's reset time is the same for every request until the period rolls over: formatted
+// once, not per request.
+let lastResetMs = Number.NaN;
+let lastResetIso = "";
+function resetTimestamp(resetsAtMs: number): string {
+  if (resetsAtMs !== lastResetMs) {
+    lastResetIso = new Date(resetsAtMs).toISOString();
+    lastResetMs = resetsAtMs;
+  }
+  return lastResetIso;
 }
 
 export function traceBudgets(check: BudgetCheck): TraceBudget[] {

@@ -37,9 +37,11 @@ export async function callCanonical(
   try {
     json = JSON.parse(await result.response.text());
   } catch {
+    result.release();
     const error = new GatewayError("upstream_error", `${where} answered with invalid JSON`);
     return { ok: false, error, retryable: true, upstreamMs: result.upstreamMs };
   }
+  result.release();
   const converted = result.adapter.parseResponse(json);
   warnings.push(...converted.warnings);
   // The record of the attempt that answered is the last one this run made.

@@ -30,7 +30,8 @@ export async function executePlan(
 ): Promise<PlanAnswer> {
   const planStarted = performance.now();
   let upstreamMs = 0;
-  let lastError = new GatewayError("upstream_error", "the routing plan has no attempt");
+  // Made only when needed: an Error captures a stack, too dear to build on every request.
+  let lastError: GatewayError | null = null;
   let index = 0;
   while (index < plan.steps.length) {
     const step = plan.steps[index] as RoutePlan["steps"][number];
@@ -62,5 +63,5 @@ export async function executePlan(
       lastError = error;
     }
   }
-  throw lastError;
+  throw lastError ?? new GatewayError("upstream_error", "the routing plan has no attempt");
 }

@@ -15,6 +15,7 @@ import { requestFeatures } from "../routing/request-features.ts";
 import type { SurfaceBinding } from "../surfaces/binding.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
+import type { ChunkTransform } from "../surfaces/sse-events.ts";
 import { applyAttempts, applyServedUsage, startTrace } from "../trace/build-trace.ts";
 import { captureContent } from "../trace/capture.ts";
 import { type Admission, admit, URGENT_USED_PCT } from "./admit.ts";
@@ -161,7 +162,6 @@ export async function handleGeneration(
       servedModel: served.model,
       includeUsage: clientWantsUsage,
     };
-    const headers = new Headers();
     const finish = (
       responseBody: ConstructorParameters<typeof Response>[0],
       status: number,
@@ -169,20 +169,17 @@ export async function handleGeneration(
     ) => {
       const overheadMs = performance.now() - receivedAt - answer.upstreamMs;
       trace.overhead_ms = round(overheadMs);
-      for (const [name, value] of Object.entries(
-        modeluxHeaders(
-          requestId,
-          plan,
-          { provider: served.provider.name, model: served.model },
-          overheadMs,
-        ),
-      )) {
-        headers.set(name, value);
-      }
-      if (trace.cost_usd !== null) headers.set("x-modelux-cost-usd", trace.cost_usd.toFixed(10));
-      for (const [name, value] of Object.entries(budgetHeaders)) headers.set(name, value);
-      headers.set("content-type", contentType);
-      if (contentType.startsWith("text/event-stream")) headers.set("cache-control", "no-cache");
+      // A plain object handed to Response once: cheaper than a Headers filled call by call.
+      const headers = modeluxHeaders(
+        requestId,
+        plan,
+        { provider: served.provider.name, model: served.model },
+        overheadMs,
+      );
+      if (trace.cost_usd !== null) headers["x-modelux-cost-usd"] = trace.cost_usd.toFixed(10);
+      Object.assign(headers, budgetHeaders);
+      headers["content-type"] = contentType;
+      if (contentType.startsWith("text/event-stream")) headers["cache-control"] = "no-cache";
       return new Response(responseBody, { status, headers });
     };
     let usage: CanonicalUsage | null = null;
@@ -193,12 +190,19 @@ export async function handleGeneration(
     if (answer.kind === "upstream" && !answer.response.ok) {
       // A client error from a same-shape upstream, passed through as the provider wrote it.
       const text = await answer.response.text();
+      answer.release();
       emit(answer.response.status, served, null);
       return finish(text, answer.response.status, "application/json");
     }
 
     if (canonical.stream) {
-      const stream = streamOf(answer, fastPath, clientWantsUsage, onUsage, renderOptions);
+      const { stream, chunks } = streamOf(
+        answer,
+        fastPath,
+        clientWantsUsage,
+        onUsage,
+        renderOptions,
+      );
       const errorEvent = (message: string) =>
         binding.streamErrorEvent(new GatewayError("upstream_error", message));
       const ttft = records[records.length - 1]?.ttftMs;
@@ -216,8 +220,12 @@ export async function handleGeneration(
         guardStream(
           stream,
           errorEvent,
-          (outcome) => emit(outcome === "complete" ? 200 : 499, served, usage),
+          (outcome) => {
+            if (answer.kind === "upstream") answer.release();
+            emit(outcome === "complete" ? 200 : 499, served, usage);
+          },
           trailer,
+          chunks,
         ),
         200,
         "text/event-stream; charset=utf-8",
@@ -229,7 +237,11 @@ export async function handleGeneration(
     if (answer.kind === "composed") {
       response = answer.response;
     } else {
-      text = await answer.response.text();
+      try {
+        text = await answer.response.text();
+      } finally {
+        answer.release();
+      }
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -255,25 +267,33 @@ export async function handleGeneration(
     if (fields.returnTrace) rendered["mlx:trace"] = { ...trace, content: undefined };
     return finish(JSON.stringify(rendered), 200, "application/json");
 
+    /** The stream to guard, and the fast path's rewrite of it (applied by the guard). */
     function streamOf(
       answer: PlanAnswer,
       fastPath: boolean,
       clientWantsUsage: boolean,
       onUsage: (usage: CanonicalUsage) => void,
       options: typeof renderOptions,
-    ): ReadableStream<Uint8Array> {
+    ): { stream: ReadableStream<Uint8Array>; chunks?: ChunkTransform } {
       if (answer.kind === "composed") {
         onUsage(answer.response.usage);
-        return binding.surface.renderStream(asAsync(responseEvents(answer.response)), options);
+        return {
+          stream: binding.surface.renderStream(asAsync(responseEvents(answer.response)), options),
+        };
       }
       const upstreamBody =
         answer.response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-      return fastPath
-        ? binding.passthroughStream(upstreamBody, { clientWantsUsage, onUsage })
-        : binding.surface.renderStream(
-            observeUsage(answer.adapter.parseStream(upstreamBody), onUsage),
-            options,
-          );
+      if (fastPath)
+        return {
+          stream: upstreamBody,
+          chunks: binding.passthroughTransform({ clientWantsUsage, onUsage }),
+        };
+      return {
+        stream: binding.surface.renderStream(
+          observeUsage(answer.adapter.parseStream(upstreamBody), onUsage),
+          options,
+        ),
+      };
     }
   }
 }

@@ -134,7 +134,12 @@ export async function handlePassthrough(
       },
     );
     served = answer.attempt;
-    const text = await answer.response.text();
+    let text: string;
+    try {
+      text = await answer.response.text();
+    } finally {
+      answer.release();
+    }
     const usage = answer.response.ok ? usageOf(text) : null;
     if (usage) {
       trace.usage = usage;

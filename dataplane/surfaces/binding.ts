@@ -2,6 +2,7 @@
 // of the same-shape fast path that depend on the surface's wire format.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { ChunkTransform } from "./sse-events.ts";
 import type { ClientSurface } from "./surface.ts";
 
 export interface PassthroughBody {
@@ -15,11 +16,11 @@ export interface SurfaceBinding {
   readonly surface: ClientSurface;
   /** The client's body with only `model` replaced (plus what reading usage needs). */
   passthroughBody(body: Record<string, unknown>, model: string, stream: boolean): PassthroughBody;
-  /** Forwards the upstream's stream as is, reporting usage on the side. */
-  passthroughStream(
-    upstream: ReadableStream<Uint8Array>,
-    options: { clientWantsUsage: boolean; onUsage(usage: CanonicalUsage): void },
-  ): ReadableStream<Uint8Array>;
+  /** Forwards the upstream's stream as is, reporting usage on the side (one per response). */
+  passthroughTransform(options: {
+    clientWantsUsage: boolean;
+    onUsage(usage: CanonicalUsage): void;
+  }): ChunkTransform;
   /** One SSE event carrying an error in this surface's shape, to end a failed stream. */
   streamErrorEvent(error: GatewayError): Uint8Array;
 }

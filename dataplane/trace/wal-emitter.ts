@@ -8,6 +8,7 @@
 import {
   closeSync,
   existsSync,
+  fsync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -24,6 +25,7 @@ import type { RequestLogRow } from "#shared/traces/request-log.ts";
 import type { DecisionTrace } from "./decision-trace.ts";
 import { requestLogRow } from "./request-log-row.ts";
 import type { RecentTraces, TraceEmitter } from "./trace-emitter.ts";
+import { decodeWalLine, encodeWalLine } from "./wal-line.ts";
 
 export interface WalEmitterOptions {
   directory: string;
@@ -36,10 +38,17 @@ export interface WalEmitterOptions {
   publishBatch?: number;
   /** Beyond this many bytes on disk new rows are dropped (and counted), never blocking. */
   maxBytes?: number;
+  /**
+   * Rows kept in memory beside their segments, so shipping does not read and parse back what
+   * this process just wrote. Past this many (a long bus outage) segments are read from disk.
+   */
+  maxMemoryRows?: number;
   log?: (message: string) => void;
 }
 
 const SEGMENT_SUFFIX = ".ndjson";
+/** Sealed bytes beyond which shipping takes long slices of the event loop to catch up. */
+const BACKLOG_BYTES = 8 * 1024 ** 2;
 
 export class WalTraceEmitter implements TraceEmitter {
   private fd: number | null = null;
@@ -50,6 +59,13 @@ export class WalTraceEmitter implements TraceEmitter {
   private timer: ReturnType<typeof setInterval> | null = null;
   private shipping = false;
   private failingSince: number | null = null;
+  /** The open segment's rows, in write order; null once the memory bound was hit for it. */
+  private currentRows: RequestLogRow[] | null = [];
+  /** Sealed segments' rows by file name, for those still in memory. */
+  private readonly sealedRows = new Map<string, RequestLogRow[]>();
+  private memoryRows = 0;
+  /** Bytes of a segment being flushed to disk, between open and sealed. */
+  private syncingBytes = 0;
   /** Rows dropped because the log was full. */
   dropped = 0;
   private readonly options: Required<Omit<WalEmitterOptions, "recent">> & { recent?: RecentTraces };
@@ -57,8 +73,9 @@ export class WalTraceEmitter implements TraceEmitter {
   constructor(options: WalEmitterOptions) {
     this.options = {
       flushIntervalMs: 250,
-      publishBatch: 500,
+      publishBatch: 100,
       maxBytes: 1024 ** 3,
+      maxMemoryRows: 20_000,
       log: () => {},
       ...options,
     };
@@ -72,15 +89,26 @@ export class WalTraceEmitter implements TraceEmitter {
 
   emit(trace: DecisionTrace): void {
     this.options.recent?.emit(trace);
-    if (this.currentBytes + this.sealedBytes >= this.options.maxBytes) {
+    if (this.currentBytes + this.syncingBytes + this.sealedBytes >= this.options.maxBytes) {
       if (this.dropped++ === 0)
         this.options.log("trace log full: dropping new rows until it drains");
       return;
     }
-    const line = `${JSON.stringify(requestLogRow(trace))}\n`;
+    const row = requestLogRow(trace);
+    const line = `${encodeWalLine(row)}\n`;
     if (this.fd === null) this.open();
     // One write call: the row is in the kernel before the response is handed back.
     this.currentBytes += writeSync(this.fd as number, line);
+    if (this.currentRows !== null) {
+      if (this.memoryRows < this.options.maxMemoryRows) {
+        this.currentRows.push(row);
+        this.memoryRows += 1;
+      } else {
+        // This segment will be read back from disk; its rows in memory are no use alone.
+        this.memoryRows -= this.currentRows.length;
+        this.currentRows = null;
+      }
+    }
   }
 
   start(): void {
@@ -100,17 +128,26 @@ export class WalTraceEmitter implements TraceEmitter {
     if (this.shipping) return;
     this.shipping = true;
     try {
-      this.seal();
+      await this.sealAsync();
       const bus = this.options.bus();
       if (bus === null || !bus.isConnected()) return;
+      let sliceStarted = performance.now();
       for (const name of this.segments()) {
         const path = join(this.options.directory, name);
-        const rows = parseSegment(readFileSync(path, "utf8"));
+        const rows = this.sealedRows.get(name) ?? parseSegment(readFileSync(path, "utf8"));
         for (let start = 0; start < rows.length; start += this.options.publishBatch) {
+          // Publishing encodes every row synchronously: after a short slice of it, a turn of the
+          // event loop, so requests are not held up behind a whole segment. A long slice when
+          // a backlog built up (a saturated node), or shipping would never catch up.
+          if (performance.now() - sliceStarted > this.sliceMs()) {
+            await new Promise((resolve) => setImmediate(resolve));
+            sliceStarted = performance.now();
+          }
           await bus.publishTraces(rows.slice(start, start + this.options.publishBatch));
         }
         const size = statSync(path).size;
         unlinkSync(path);
+        this.forgetRows(name);
         this.sealedBytes = Math.max(0, this.sealedBytes - size);
       }
       if (this.failingSince !== null) {
@@ -133,9 +170,13 @@ export class WalTraceEmitter implements TraceEmitter {
     }
   }
 
+  private sliceMs(): number {
+    return this.sealedBytes > BACKLOG_BYTES ? 20 : 0.5;
+  }
+
   /** Bytes waiting on disk (for tests and metrics). */
   pendingBytes(): number {
-    return this.currentBytes + this.sealedBytes;
+    return this.currentBytes + this.syncingBytes + this.sealedBytes;
   }
 
   private open(): void {
@@ -143,6 +184,53 @@ export class WalTraceEmitter implements TraceEmitter {
     this.currentName = `${this.segmentSeq}.open`;
     this.fd = openSync(join(this.options.directory, this.currentName), "a");
     this.currentBytes = 0;
+    this.currentRows = [];
+  }
+
+  private forgetRows(name: string): void {
+    const rows = this.sealedRows.get(name);
+    if (rows === undefined) return;
+    this.memoryRows -= rows.length;
+    this.sealedRows.delete(name);
+  }
+
+  /**
+   * seal() with the fsync on a worker thread: flushing a quarter second of rows takes
+   * milliseconds, which on the event loop would stall every request in flight (bench/overhead).
+   * New rows go to a fresh segment meanwhile; this one is renamed once it is on disk.
+   */
+  private async sealAsync(): Promise<void> {
+    if (this.fd === null || this.currentName === null) return;
+    const fd = this.fd;
+    const name = this.currentName;
+    const bytes = this.currentBytes;
+    const rows = this.currentRows;
+    this.fd = null;
+    this.currentName = null;
+    this.currentBytes = 0;
+    this.currentRows = [];
+    if (bytes === 0) {
+      closeSync(fd);
+      unlinkSync(join(this.options.directory, name));
+      return;
+    }
+    this.syncingBytes = bytes;
+    try {
+      await new Promise<void>((resolve, reject) =>
+        fsync(fd, (error) => (error ? reject(error) : resolve())),
+      );
+    } catch (error) {
+      // Left as `.open`: the next ship reads it back from disk like a crash's leftover.
+      if (rows !== null) this.memoryRows -= rows.length;
+      throw error;
+    } finally {
+      this.syncingBytes = 0;
+      closeSync(fd);
+    }
+    const sealed = name.replace(/\.open$/, SEGMENT_SUFFIX);
+    renameSync(join(this.options.directory, name), join(this.options.directory, sealed));
+    this.sealedBytes += bytes;
+    if (rows !== null) this.sealedRows.set(sealed, rows);
   }
 
   /** The open segment becomes a sealed one (renamed, so a crash never ships a half line twice). */
@@ -152,6 +240,8 @@ export class WalTraceEmitter implements TraceEmitter {
     const name = this.currentName;
     this.fd = null;
     this.currentName = null;
+    const rows = this.currentRows;
+    this.currentRows = [];
     if (this.currentBytes === 0) {
       closeSync(fd);
       unlinkSync(join(this.options.directory, name));
@@ -161,6 +251,7 @@ export class WalTraceEmitter implements TraceEmitter {
     closeSync(fd);
     const sealed = name.replace(/\.open$/, SEGMENT_SUFFIX);
     renameSync(join(this.options.directory, name), join(this.options.directory, sealed));
+    if (rows !== null) this.sealedRows.set(sealed, rows);
     this.sealedBytes += this.currentBytes;
     this.currentBytes = 0;
   }
@@ -183,11 +274,9 @@ function parseSegment(text: string): RequestLogRow[] {
   const rows: RequestLogRow[] = [];
   for (const line of text.split("\n")) {
     if (line === "") continue;
-    try {
-      rows.push(JSON.parse(line) as RequestLogRow);
-    } catch {
-      // A partial line from a write interrupted by a crash.
-    }
+    // Null for a partial line from a write interrupted by a crash.
+    const row = decodeWalLine(line);
+    if (row !== null) rows.push(row);
   }
   return rows;
 }

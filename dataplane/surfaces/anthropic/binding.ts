@@ -3,7 +3,7 @@
 import type { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { SurfaceBinding } from "../binding.ts";
 import { anthropicSurface } from "./index.ts";
-import { createAnthropicPassthroughStream } from "./passthrough-stream.ts";
+import { createAnthropicPassthrough } from "./passthrough-stream.ts";
 
 const encoder = new TextEncoder();
 
@@ -16,8 +16,8 @@ export const anthropicBinding: SurfaceBinding = {
       clientWantsUsage: true,
     };
   },
-  passthroughStream(upstream, { onUsage }) {
-    return createAnthropicPassthroughStream(upstream, { onUsage });
+  passthroughTransform({ onUsage }) {
+    return createAnthropicPassthrough({ onUsage });
   },
   streamErrorEvent(error: GatewayError) {
     return encoder.encode(`event: error\ndata: ${anthropicSurface.renderError(error)}\n\n`);

@@ -4,7 +4,13 @@
 // appends after a cut never lands inside half an event.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { AnthropicUsage } from "../../providers/anthropic/convert-usage.ts";
-import { concat, EventScanner, eventData } from "../sse-events.ts";
+import {
+  type ChunkTransform,
+  concat,
+  EventScanner,
+  eventData,
+  transformChunks,
+} from "../sse-events.ts";
 
 export interface AnthropicPassthroughOptions {
   /** Called whenever an event carries usage; the last call has the final counts. */
@@ -19,37 +25,39 @@ export function createAnthropicPassthroughStream(
   upstream: ReadableStream<Uint8Array>,
   options: AnthropicPassthroughOptions,
 ): ReadableStream<Uint8Array> {
+  return transformChunks(upstream, createAnthropicPassthrough(options));
+}
+
+/** The fast path's reading of one stream (state per stream: make one per response). */
+export function createAnthropicPassthrough(options: AnthropicPassthroughOptions): ChunkTransform {
   const scanner = new EventScanner();
   const usage = new AnthropicUsage();
   let pending: Uint8Array | undefined;
   const read = (event: Uint8Array) => {
     if (readUsage(event, usage)) options.onUsage(usage.toCanonical());
   };
-
-  return upstream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        const data = pending ? concat(pending, chunk) : chunk;
-        let eventStart = 0;
-        for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
-          read(data.subarray(eventStart, end));
-          eventStart = end;
-        }
-        // Every complete event at once, in one piece, as the upstream wrote it.
-        if (eventStart > 0) controller.enqueue(data.subarray(0, eventStart));
-        pending = eventStart < data.length ? data.slice(eventStart) : undefined;
-        scanner.rebase(eventStart);
-      },
-      flush(controller) {
-        // A last event without its blank line: still the upstream's bytes, forwarded as they are.
-        if (pending) {
-          read(pending);
-          controller.enqueue(pending);
-        }
-        pending = undefined;
-      },
-    }),
-  );
+  return {
+    transform(chunk, emit) {
+      const data = pending ? concat(pending, chunk) : chunk;
+      let eventStart = 0;
+      for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
+        read(data.subarray(eventStart, end));
+        eventStart = end;
+      }
+      // Every complete event at once, in one piece, as the upstream wrote it.
+      if (eventStart > 0) emit(data.subarray(0, eventStart));
+      pending = eventStart < data.length ? data.slice(eventStart) : undefined;
+      scanner.rebase(eventStart);
+    },
+    flush(emit) {
+      // A last event without its blank line: still the upstream's bytes, forwarded as they are.
+      if (pending) {
+        read(pending);
+        emit(pending);
+      }
+      pending = undefined;
+    },
+  };
 }
 
 /** Reads the usage of a message_start or message_delta event; returns whether there was any. */

@@ -4,7 +4,7 @@ import type { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { SurfaceBinding } from "../binding.ts";
 import { openAiErrorBody } from "./errors.ts";
 import { openAiSurface } from "./index.ts";
-import { createOpenAiPassthroughStream } from "./passthrough-stream.ts";
+import { createOpenAiPassthrough } from "./passthrough-stream.ts";
 
 const encoder = new TextEncoder();
 
@@ -20,8 +20,8 @@ export const openAiBinding: SurfaceBinding = {
       : { ...body, stream_options: { ...options, include_usage: true } };
     return { body: JSON.stringify({ ...forwarded, model }), clientWantsUsage };
   },
-  passthroughStream(upstream, { clientWantsUsage, onUsage }) {
-    return createOpenAiPassthroughStream(upstream, { stripUsageChunk: !clientWantsUsage, onUsage });
+  passthroughTransform({ clientWantsUsage, onUsage }) {
+    return createOpenAiPassthrough({ stripUsageChunk: !clientWantsUsage, onUsage });
   },
   streamErrorEvent(error: GatewayError) {
     return encoder.encode(`data: ${openAiErrorBody(error)}\n\n`);

@@ -4,7 +4,13 @@
 // Only an incomplete event is ever held back.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { convertOpenAiUsage } from "../../providers/openai/convert-usage.ts";
-import { concat, EventScanner, eventData } from "../sse-events.ts";
+import {
+  type ChunkTransform,
+  concat,
+  EventScanner,
+  eventData,
+  transformChunks,
+} from "../sse-events.ts";
 
 export interface PassthroughStreamOptions {
   stripUsageChunk: boolean;
@@ -15,53 +21,63 @@ export interface PassthroughStreamOptions {
 }
 
 const USAGE_KEY = Buffer.from('"usage"');
-const decoder = new TextDecoder();
 
 export function createOpenAiPassthroughStream(
   upstream: ReadableStream<Uint8Array>,
   options: PassthroughStreamOptions,
 ): ReadableStream<Uint8Array> {
+  return transformChunks(upstream, createOpenAiPassthrough(options));
+}
+
+/** The fast path's rewrite of one stream (state per stream: make one per response). */
+export function createOpenAiPassthrough(options: PassthroughStreamOptions): ChunkTransform {
   const scanner = new EventScanner();
   let pending: Uint8Array | undefined;
-
-  return upstream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        const data = pending ? concat(pending, chunk) : chunk;
-        let eventStart = 0;
-        let runStart = 0;
-        for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
-          const event = data.subarray(eventStart, end);
-          options.onEvent?.();
-          if (readUsage(event, options)) {
-            if (eventStart > runStart) controller.enqueue(data.subarray(runStart, eventStart));
-            runStart = end;
-          }
-          eventStart = end;
+  return {
+    transform(chunk, emit) {
+      const data = pending ? concat(pending, chunk) : chunk;
+      // One Buffer view per chunk for the byte searches, not one per event.
+      const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      let eventStart = 0;
+      let runStart = 0;
+      for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
+        options.onEvent?.();
+        if (readUsage(bytes, eventStart, end, options)) {
+          if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
+          runStart = end;
         }
-        if (eventStart > runStart) controller.enqueue(data.subarray(runStart, eventStart));
-        pending = eventStart < data.length ? data.slice(eventStart) : undefined;
-        scanner.rebase(eventStart);
-      },
-      flush(controller) {
-        // A last event without its blank line: still the upstream's bytes, forwarded as they are.
-        if (pending && !readUsage(pending, options)) controller.enqueue(pending);
-        pending = undefined;
-      },
-    }),
-  );
+        eventStart = end;
+      }
+      if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
+      pending = eventStart < data.length ? data.slice(eventStart) : undefined;
+      scanner.rebase(eventStart);
+    },
+    flush(emit) {
+      // A last event without its blank line: still the upstream's bytes, forwarded as they are.
+      const last = pending;
+      pending = undefined;
+      if (!last) return;
+      const bytes = Buffer.from(last.buffer, last.byteOffset, last.byteLength);
+      if (!readUsage(bytes, 0, last.length, options)) emit(last);
+    },
+  };
 }
 
 /**
- * Reads usage from an event that has any and reports it; returns whether the event is to be
- * dropped. Only events whose bytes hold `"usage": {` are decoded, so the text chunks (which carry
- * `"usage": null` when usage was asked for) cost one byte search.
+ * Reads usage from the event at `bytes[start, end)` when it has any and reports it; returns
+ * whether the event is to be dropped. Only events whose bytes hold `"usage": {` are decoded, so
+ * the text chunks (which carry `"usage": null` when usage was asked for) cost one byte search.
  */
-function readUsage(event: Uint8Array, options: PassthroughStreamOptions): boolean {
-  if (!hasUsageObject(event)) return false;
+function readUsage(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  options: PassthroughStreamOptions,
+): boolean {
+  if (!hasUsageObject(bytes, start, end)) return false;
   let payload: unknown;
   try {
-    payload = JSON.parse(eventData(decoder.decode(event)));
+    payload = JSON.parse(eventData(bytes.toString("utf8", start, end)));
   } catch {
     return false;
   }
@@ -73,15 +89,17 @@ function readUsage(event: Uint8Array, options: PassthroughStreamOptions): boolea
   return options.stripUsageChunk && Array.isArray(chunk.choices) && chunk.choices.length === 0;
 }
 
-function hasUsageObject(event: Uint8Array): boolean {
-  const bytes = Buffer.from(event.buffer, event.byteOffset, event.byteLength);
-  for (let at = bytes.indexOf(USAGE_KEY); at !== -1; at = bytes.indexOf(USAGE_KEY, at + 1)) {
+function hasUsageObject(bytes: Buffer, start: number, end: number): boolean {
+  for (let at = bytes.indexOf(USAGE_KEY, start); at !== -1 && at < end; ) {
     let i = at + USAGE_KEY.length;
-    while (bytes[i] === 0x20) i++;
-    if (bytes[i] !== 0x3a) continue; // ':'
-    i++;
-    while (bytes[i] === 0x20) i++;
-    if (bytes[i] === 0x7b) return true; // '{'
+    while (i < end && bytes[i] === 0x20) i++;
+    if (i < end && bytes[i] === 0x3a) {
+      // ':'
+      i++;
+      while (i < end && bytes[i] === 0x20) i++;
+      if (i < end && bytes[i] === 0x7b) return true; // '{'
+    }
+    at = bytes.indexOf(USAGE_KEY, at + 1);
   }
   return false;
 }

@@ -1,0 +1,261 @@
+// The open-loop generator: requests leave on a fixed schedule, `rate` per
+// second, whether or not earlier ones have been answered, so a slow target meets a growing queue
+// instead of a politely slowed client. wrk (Debian's, no -R) and autocannon (bursts at the start
+// of every second, whole-millisecond histograms) cannot do this, and neither reports time to first
+// byte or the gateway's own overhead header, so this generator does, on raw keep-alive sockets.
+import { HttpConnection, type ResponseTiming } from "./http-connection.ts";
+import {
+  type Histogram,
+  type LatencySummary,
+  newHistogram,
+  recordMs,
+  summarize,
+} from "./latency.ts";
+import { encodeHttpRequest, type LoadRequest } from "./load-request.ts";
+
+export interface OpenLoopSpec {
+  /** Sent in turn (the soak mixes plain and streamed requests). */
+  requests: LoadRequest[];
+  rate: number;
+  seconds: number;
+  /** Sent at the same rate before measuring, not recorded. */
+  warmupSeconds: number;
+  /** Opened before the clock starts; more are opened when all are busy, up to maxConnections. */
+  initialConnections: number;
+  maxConnections: number;
+  timeoutMs: number;
+  intervalSeconds?: number;
+}
+
+export interface OpenLoopResult {
+  sent: number;
+  completed: number;
+  seconds: number;
+  throughput: number;
+  statuses: Record<string, number>;
+  errors: { connect: number; disconnect: number; timeout: number; non_2xx: number };
+  /** Written to answered, 2xx only. */
+  latency: LatencySummary | null;
+  /** Written to first body byte, 2xx only: the time to first token of a stream. */
+  ttft: LatencySummary | null;
+  /** `x-modelux-overhead-ms` as the gateway reported it. */
+  self_reported_overhead: LatencySummary | null;
+  /** How late the generator's timer dispatched requests, and how long they waited for a socket. */
+  dispatch_lag: LatencySummary | null;
+  socket_wait: LatencySummary | null;
+  connections_open: number;
+}
+
+interface InFlight {
+  sentAt: number;
+  recorded: boolean;
+}
+
+export interface IntervalReport {
+  at_s: number;
+  completed: number;
+  errors: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+}
+
+export async function runOpenLoop(
+  spec: OpenLoopSpec,
+  onInterval: (report: IntervalReport) => void = () => {},
+): Promise<OpenLoopResult> {
+  const target = new URL(spec.requests[0]?.url ?? "");
+  const encoded = spec.requests.map(encodeHttpRequest);
+
+  const histograms = {
+    latency: newHistogram(),
+    ttft: newHistogram(),
+    overhead: newHistogram(),
+    lag: newHistogram(),
+    wait: newHistogram(),
+    interval: newHistogram(),
+  };
+  const counts = {
+    sent: 0,
+    completed: 0,
+    connect: 0,
+    disconnect: 0,
+    timeout: 0,
+    non2xx: 0,
+    opened: 0,
+    intervalCompleted: 0,
+    intervalErrors: 0,
+  };
+  const statuses: Record<string, number> = {};
+  const idle: HttpConnection[] = [];
+  const waiting: Array<{ bytes: Uint8Array; dueAt: number; recorded: boolean }> = [];
+  const inFlight = new Map<HttpConnection, InFlight>();
+  let recording = false;
+
+  const events = {
+    onResponse(connection: HttpConnection, timing: ResponseTiming) {
+      const flight = inFlight.get(connection);
+      inFlight.delete(connection);
+      if (flight?.recorded) record(flight, timing);
+      release(connection);
+    },
+    onFailure(connection: HttpConnection, reason: "connect" | "disconnect") {
+      const flight = inFlight.get(connection);
+      inFlight.delete(connection);
+      const index = idle.indexOf(connection);
+      if (index !== -1) idle.splice(index, 1);
+      counts.opened -= 1;
+      if (flight?.recorded || reason === "connect") {
+        counts[reason] += 1;
+        counts.intervalErrors += 1;
+      }
+    },
+  };
+
+  function record(flight: InFlight, timing: ResponseTiming): void {
+    counts.completed += 1;
+    counts.intervalCompleted += 1;
+    statuses[timing.status] = (statuses[timing.status] ?? 0) + 1;
+    if (timing.status < 200 || timing.status > 299) {
+      counts.non2xx += 1;
+      counts.intervalErrors += 1;
+      return;
+    }
+    const latencyMs = timing.endedAt - flight.sentAt;
+    recordMs(histograms.latency, latencyMs);
+    recordMs(histograms.interval, latencyMs);
+    if (timing.firstByteAt !== null) recordMs(histograms.ttft, timing.firstByteAt - flight.sentAt);
+    if (timing.selfReportedOverheadMs !== null)
+      recordMs(histograms.overhead, timing.selfReportedOverheadMs);
+  }
+
+  function openConnection(): void {
+    counts.opened += 1;
+    const connection = new HttpConnection(events);
+    void connection.open(target.hostname, Number(target.port)).then(() => {
+      if (!connection.closed) release(connection);
+    });
+  }
+
+  function release(connection: HttpConnection): void {
+    if (connection.closed) return;
+    const next = waiting.shift();
+    if (next) start(connection, next.bytes, next.dueAt, next.recorded);
+    else idle.push(connection);
+  }
+
+  function start(connection: HttpConnection, bytes: Uint8Array, dueAt: number, recorded: boolean) {
+    const sentAt = performance.now();
+    if (recorded) recordMs(histograms.wait, sentAt - dueAt);
+    inFlight.set(connection, { sentAt, recorded });
+    connection.send(bytes);
+  }
+
+  function dispatch(index: number, tickAt: number): void {
+    const bytes = encoded[index % encoded.length] as Uint8Array;
+    if (recording) counts.sent += 1;
+    const connection = idle.pop();
+    if (connection) {
+      start(connection, bytes, tickAt, recording);
+      return;
+    }
+    waiting.push({ bytes, dueAt: tickAt, recorded: recording });
+    if (counts.opened < spec.maxConnections) openConnection();
+  }
+
+  function expireSlowRequests(now: number): void {
+    for (const [connection, flight] of inFlight) {
+      if (now - flight.sentAt < spec.timeoutMs) continue;
+      inFlight.delete(connection);
+      counts.opened -= 1;
+      if (flight.recorded) {
+        counts.timeout += 1;
+        counts.intervalErrors += 1;
+      }
+      connection.close();
+      openConnection();
+    }
+  }
+
+  async function run(): Promise<OpenLoopResult> {
+    for (let i = 0; i < Math.min(spec.initialConnections, spec.maxConnections); i++)
+      openConnection();
+    while (
+      idle.length < Math.min(spec.initialConnections, spec.maxConnections) &&
+      counts.connect === 0
+    )
+      await Bun.sleep(5);
+    const startedAt = performance.now();
+    const warmupEnd = startedAt + spec.warmupSeconds * 1000;
+    const end = warmupEnd + spec.seconds * 1000;
+    const total = Math.round((spec.warmupSeconds + spec.seconds) * spec.rate);
+    let next = 0;
+    let lastInterval = warmupEnd;
+    let lastExpiry = startedAt;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        const now = performance.now();
+        recording = now >= warmupEnd && now < end;
+        const due = Math.min(total, Math.floor(((now - startedAt) * spec.rate) / 1000));
+        while (next < due) {
+          const idealAt = startedAt + (next * 1000) / spec.rate;
+          if (recording) recordMs(histograms.lag, now - idealAt);
+          dispatch(next++, now);
+        }
+        if (now - lastExpiry > 250) {
+          expireSlowRequests(now);
+          lastExpiry = now;
+        }
+        if (
+          spec.intervalSeconds &&
+          now >= lastInterval + spec.intervalSeconds * 1000 &&
+          recording
+        ) {
+          printInterval((now - warmupEnd) / 1000);
+          lastInterval = now;
+        }
+        if (next >= total && (inFlight.size === 0 || now > end + spec.timeoutMs)) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 1);
+    });
+    if (spec.intervalSeconds) printInterval(spec.seconds);
+    return {
+      sent: counts.sent,
+      completed: counts.completed,
+      seconds: spec.seconds,
+      throughput: counts.completed / spec.seconds,
+      statuses,
+      errors: {
+        connect: counts.connect,
+        disconnect: counts.disconnect,
+        timeout: counts.timeout,
+        non_2xx: counts.non2xx,
+      },
+      latency: summarize(histograms.latency),
+      ttft: summarize(histograms.ttft),
+      self_reported_overhead: summarize(histograms.overhead),
+      dispatch_lag: summarize(histograms.lag),
+      socket_wait: summarize(histograms.wait),
+      connections_open: counts.opened,
+    };
+  }
+
+  function printInterval(atSeconds: number): void {
+    const summary = summarize(histograms.interval as Histogram);
+    onInterval({
+      at_s: Math.round(atSeconds),
+      completed: counts.intervalCompleted,
+      errors: counts.intervalErrors,
+      p50_ms: summary?.p50 ?? null,
+      p99_ms: summary?.p99 ?? null,
+    });
+    histograms.interval.reset();
+    counts.intervalCompleted = 0;
+    counts.intervalErrors = 0;
+  }
+
+  const result = await run();
+  for (const connection of idle) connection.close();
+  return result;
+}

@@ -1,0 +1,82 @@
+// `bun run bench` (full, ~12 min) and `bun run bench:quick` (CI: every target starts, answers and
+// gets a row; about half a minute, numbers meaningless). One simulator process serves every target;
+// each target runs in its own process, then the load generator in its own. Writes
+// bench/results/overhead.{json,md} on a full run (quick: only when BENCH_RESULTS_DIR is set).
+//
+// Flags: --quick (or BENCH_QUICK=1), --seconds=N per step, --targets=direct,modelux,…,
+// --no-pin (let the scheduler place processes; default: pinned when there are ≥ 2 CPUs).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { choosePinning, describeMachine } from "./machine.ts";
+import { makePlan } from "./plan.ts";
+import { ROOT, spawnServer } from "./processes.ts";
+import {
+  budgetTable,
+  headlineTable,
+  type OverheadReport,
+  renderMarkdown,
+} from "./report-markdown.ts";
+import { checkBudgets, derive } from "./results.ts";
+import type { StepResult } from "./run-step.ts";
+import { measureTarget } from "./run-target.ts";
+import { TARGET_NAMES, type TargetName } from "./targets.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
+const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
+const seconds = flag("seconds") ? Number(flag("seconds")) : undefined;
+const targets = flag("targets")?.split(",") as TargetName[] | undefined;
+for (const name of targets ?? [])
+  if (!TARGET_NAMES.includes(name)) throw new Error(`unknown target ${name}`);
+
+const plan = makePlan({ quick, ...(seconds ? { seconds } : {}), ...(targets ? { targets } : {}) });
+const pinning = choosePinning(!args.includes("--no-pin"));
+const machine = describeMachine(pinning);
+const command = `bun bench/overhead/main.ts${args.length ? ` ${args.join(" ")}` : ""}`;
+
+console.log(
+  `overhead benchmark${quick ? " (quick)" : ""}: ${plan.targets.length} targets × ${plan.groups.flatMap((group) => group.steps).length} steps; ${machine.cpu} (${machine.cores} cores), bun ${machine.bun}; ${pinning ? `target on CPU ${pinning.target}, simulator and load on CPU ${pinning.simulator_and_load}` : "unpinned"}`,
+);
+
+const simulator = await spawnServer({
+  name: "simulator",
+  command: [process.execPath, join(ROOT, "bench/overhead/targets/simulator.ts")],
+  cpus: pinning?.simulator_and_load ?? null,
+});
+const results: StepResult[] = [];
+try {
+  for (const name of plan.targets)
+    results.push(
+      ...(await measureTarget(name, plan, {
+        simulatorUrl: simulator.url,
+        simulator: simulator.process,
+        pinning,
+      })),
+    );
+} finally {
+  await simulator.process.stop();
+}
+
+const steps = derive(results);
+const report: OverheadReport = {
+  measured_at: new Date().toISOString(),
+  command,
+  quick,
+  machine,
+  load_average_end: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+  steps,
+  budgets: checkBudgets(steps),
+};
+console.log(`\n${headlineTable(steps)}\n\n${budgetTable(report.budgets)}`);
+if (quick)
+  console.log("\n(quick run: sub-second steps on cold processes; the numbers mean nothing)");
+
+const resultsDirectory =
+  process.env.BENCH_RESULTS_DIR ?? (quick ? null : join(ROOT, "bench/results"));
+if (resultsDirectory) {
+  mkdirSync(resultsDirectory, { recursive: true });
+  writeFileSync(join(resultsDirectory, "overhead.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(resultsDirectory, "overhead.md"), renderMarkdown(report));
+  console.log(`\nwrote ${join(resultsDirectory, "overhead.{json,md}")}`);
+}

@@ -1,0 +1,95 @@
+// What one run measures. Full: open-loop at 1k and 5k req/s and closed-loop at 16/64/256
+// connections in instant mode, open-loop at 1k req/s in realistic mode, plain and streamed, 10 s
+// each. Quick (CI): one of each kind for a second or less, enough to prove every target starts
+// and answers.
+import type { Mode } from "./modes.ts";
+import { TARGET_NAMES, type TargetName } from "./targets.ts";
+
+export type Load = { kind: "closed"; connections: number } | { kind: "open"; rate: number };
+
+export interface Step {
+  mode: Mode;
+  stream: boolean;
+  load: Load;
+  seconds: number;
+}
+
+/** Steps run against one process of the target, in one simulator mode. */
+export interface StepGroup {
+  mode: Mode;
+  steps: Step[];
+}
+
+export interface Plan {
+  quick: boolean;
+  targets: TargetName[];
+  /**
+   * Latency steps first, then throughput, then realistic timing. A full run starts each group
+   * on a fresh process of the target, so saturation (a heap grown to hundreds of MB) does not
+   * leak into the next group's latencies; quick keeps one process per target.
+   */
+  groups: StepGroup[];
+  restartPerGroup: boolean;
+  /** Closed-loop warm-up of each process before its measured steps (JIT, connection pools). */
+  warmupSeconds: number;
+  /** Open-loop runs send at their rate this long before recording. */
+  openWarmupSeconds: number;
+}
+
+export function makePlan(options: {
+  quick: boolean;
+  seconds?: number;
+  targets?: TargetName[];
+}): Plan {
+  const seconds = options.seconds ?? (options.quick ? 1 : 10);
+  const both = (mode: Mode, load: Load, duration = seconds): Step[] =>
+    [false, true].map((stream) => ({ mode, stream, load, seconds: duration }));
+  const groups: StepGroup[] = options.quick
+    ? [
+        {
+          mode: "instant",
+          // wrk runs whole seconds; the open-loop steps are shorter.
+          steps: [
+            ...both("instant", { kind: "open", rate: 500 }, 0.5),
+            ...both("instant", { kind: "closed", connections: 16 }),
+          ],
+        },
+        {
+          mode: "realistic",
+          steps: [
+            { mode: "realistic", stream: true, load: { kind: "open", rate: 200 }, seconds: 0.5 },
+          ],
+        },
+      ]
+    : [
+        {
+          mode: "instant",
+          steps: [1000, 5000].flatMap((rate) => both("instant", { kind: "open", rate })),
+        },
+        {
+          mode: "instant",
+          steps: [16, 64, 256].flatMap((connections) =>
+            both("instant", { kind: "closed", connections }),
+          ),
+        },
+        { mode: "realistic", steps: both("realistic", { kind: "open", rate: 1000 }) },
+      ];
+  return {
+    quick: options.quick,
+    targets: options.targets ?? [...TARGET_NAMES],
+    groups,
+    restartPerGroup: !options.quick,
+    warmupSeconds: options.quick ? 0 : 3,
+    openWarmupSeconds: options.quick ? 0.2 : 1,
+  };
+}
+
+export function describeLoad(load: Load): string {
+  return load.kind === "closed" ? `closed, ${load.connections} conn` : `open, ${load.rate} req/s`;
+}
+
+/** Steps that compare across targets share this key. */
+export function stepKey(step: Pick<Step, "mode" | "stream" | "load">): string {
+  const load = step.load.kind === "closed" ? `c${step.load.connections}` : `r${step.load.rate}`;
+  return `${step.mode}/${step.stream ? "stream" : "plain"}/${load}`;
+}

@@ -1,0 +1,74 @@
+// Profiles the modelux target under closed-loop load: the same processes and pinning as the
+// benchmark, the data plane run with `bun --cpu-prof`, then the busiest functions by samples.
+//
+//   bun bench/overhead/profile.ts [--setup=off] [--stream] [--seconds=8] [--connections=64]
+//   bun bench/overhead/profile.ts --no-profile   (throughput only, for quick A/B of a change)
+//
+// The .cpuprofile is kept (path printed) for Chrome DevTools or speedscope.
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseWrkOutput, wrkCommand, wrkEnvironment } from "./load/wrk.ts";
+import { choosePinning } from "./machine.ts";
+import { ROOT, spawnServer } from "./processes.ts";
+import { summarizeProfile } from "./profile-summary.ts";
+import { BENCH_PROXY_KEY, BENCH_ROUTE } from "./targets/modelux-snapshot.ts";
+import { chatBody } from "./targets.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) =>
+  args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
+const setup = flag("setup", "full");
+const stream = args.includes("--stream");
+const seconds = Number(flag("seconds", "8"));
+const connections = Number(flag("connections", "64"));
+const profiling = !args.includes("--no-profile");
+const pinning = choosePinning(true);
+const profileDirectory = mkdtempSync(join(tmpdir(), "modelux-profile-"));
+
+const simulator = await spawnServer({
+  name: "simulator",
+  command: [process.execPath, join(ROOT, "bench/overhead/targets/simulator.ts")],
+  cpus: pinning?.simulator_and_load ?? null,
+});
+const modelux = await spawnServer({
+  name: "modelux",
+  command: [
+    process.execPath,
+    ...(profiling
+      ? ["--cpu-prof", `--cpu-prof-dir=${profileDirectory}`, "--cpu-prof-interval=250"]
+      : []),
+    join(ROOT, "bench/overhead/targets/modelux.ts"),
+  ],
+  env: { BENCH_UPSTREAM_URL: simulator.url, BENCH_MODELUX_SETUP: setup },
+  cpus: pinning?.target ?? null,
+});
+const request = {
+  url: `${modelux.url}/openai/v1/chat/completions`,
+  headers: { Authorization: `Bearer ${BENCH_PROXY_KEY}` },
+  body: chatBody(`@${BENCH_ROUTE}`, stream),
+};
+const run = (duration: number) => {
+  const result = Bun.spawnSync(
+    [
+      ...(pinning ? ["taskset", "-c", pinning.simulator_and_load] : []),
+      ...wrkCommand(request, connections, duration),
+    ],
+    { env: { ...process.env, ...wrkEnvironment(request) }, stdout: "pipe" },
+  );
+  return parseWrkOutput(result.stdout.toString());
+};
+run(2);
+const measured = run(seconds);
+await modelux.process.stop();
+await simulator.process.stop();
+
+console.log(
+  `modelux (${setup}, ${stream ? "streamed" : "plain"}), ${connections} connections: ${Math.round(measured.throughput)} req/s, p50 ${measured.latency?.p50} ms, p99 ${measured.latency?.p99} ms, errors ${JSON.stringify(measured.errors)}`,
+);
+if (!profiling) process.exit(0);
+const file = readdirSync(profileDirectory).find((name) => name.endsWith(".cpuprofile"));
+if (!file) throw new Error(`no profile written in ${profileDirectory}`);
+const path = join(profileDirectory, file);
+console.log(`profile: ${path}\n`);
+console.log(summarizeProfile(await Bun.file(path).json(), 35, 45));

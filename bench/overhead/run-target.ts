@@ -1,0 +1,55 @@
+// Measures one target through every group of the plan: a (fresh, for a full run) process of
+// it, warmed up, then each step of the group with the simulator in the group's mode.
+import type { Machine } from "./machine.ts";
+import { setMode } from "./modes.ts";
+import { describeLoad, type Plan } from "./plan.ts";
+import type { RunningProcess } from "./processes.ts";
+import { runStep, type StepResult, warmUp } from "./run-step.ts";
+import { type StartedTarget, startTarget, type TargetName } from "./targets.ts";
+
+export interface RunContext {
+  simulatorUrl: string;
+  simulator: RunningProcess;
+  pinning: Machine["pinning"];
+}
+
+export async function measureTarget(
+  name: TargetName,
+  plan: Plan,
+  context: RunContext,
+): Promise<StepResult[]> {
+  const loadCpus = context.pinning?.simulator_and_load ?? null;
+  const results: StepResult[] = [];
+  let target: StartedTarget | null = null;
+  try {
+    for (const group of plan.groups) {
+      if (target === null || plan.restartPerGroup) {
+        await target?.process?.stop();
+        await setMode(context.simulatorUrl, "instant");
+        target = await startTarget(name, context.simulatorUrl, context.pinning?.target ?? null);
+        if (plan.warmupSeconds > 0) {
+          await warmUp(target.request(false), plan.warmupSeconds, loadCpus);
+          await warmUp(target.request(true), plan.warmupSeconds, loadCpus);
+        }
+      }
+      await setMode(context.simulatorUrl, group.mode);
+      for (const step of group.steps) {
+        const result = await runStep(step, target.request(step.stream), {
+          target: name,
+          targetProcess: target.process,
+          simulator: context.simulator,
+          loadCpus,
+          openWarmupSeconds: plan.openWarmupSeconds,
+        });
+        results.push(result);
+        console.log(
+          `  ${name.padEnd(12)} ${step.mode.padEnd(9)} ${(step.stream ? "stream" : "plain").padEnd(6)} ${describeLoad(step.load).padEnd(20)} ${Math.round(result.throughput).toString().padStart(6)} req/s  p50 ${result.latency?.p50.toFixed(3) ?? "—"} ms  p99 ${result.latency?.p99.toFixed(3) ?? "—"} ms  errors ${result.error_count}`,
+        );
+      }
+    }
+  } finally {
+    await target?.process?.stop();
+    await setMode(context.simulatorUrl, "instant");
+  }
+  return results;
+}

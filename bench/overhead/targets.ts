@@ -1,0 +1,116 @@
+// The five things measured under the same load: the simulator itself (the floor), a bare Bun
+// proxy (the runtime's limit), modelux with its realistic setup and with everything off, and the
+// Portkey gateway on Bun. Each says how to start it and how a client addresses it.
+import { join } from "node:path";
+import type { LoadRequest } from "./load/load-request.ts";
+import {
+  freePort,
+  ROOT,
+  type RunningProcess,
+  spawnProcess,
+  spawnServer,
+  waitForHttp,
+} from "./processes.ts";
+import { BENCH_PROXY_KEY, BENCH_ROUTE } from "./targets/modelux-snapshot.ts";
+
+export const TARGET_NAMES = ["direct", "bare-proxy", "modelux", "modelux-off", "portkey"] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export const TARGET_LABELS: Record<TargetName, string> = {
+  direct: "simulator direct (floor)",
+  "bare-proxy": "bare Bun proxy",
+  modelux: "modelux (auth, fallback, budget, WAL trace)",
+  "modelux-off": "modelux (everything off)",
+  portkey: "Portkey gateway 1.15.2 on Bun",
+};
+
+export interface StartedTarget {
+  /** Null for `direct`: the simulator is the target. */
+  process: RunningProcess | null;
+  request(stream: boolean): LoadRequest;
+}
+
+/** The prompt every target receives; 20 tokens out, so answers are the same size everywhere. */
+export function chatBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    max_tokens: 20,
+    messages: [{ role: "user", content: "Say hello in one short sentence." }],
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+const SIMULATOR_AUTH = { Authorization: "Bearer sk-sim" };
+const bun = process.execPath;
+
+export async function startTarget(
+  name: TargetName,
+  simulatorUrl: string,
+  cpus: string | null,
+): Promise<StartedTarget> {
+  const openAi =
+    (base: string, headers: Record<string, string>, model = "gpt-4o-mini") =>
+    (stream: boolean): LoadRequest => ({
+      url: `${base}/v1/chat/completions`,
+      headers,
+      body: chatBody(model, stream),
+    });
+  switch (name) {
+    case "direct":
+      return { process: null, request: openAi(simulatorUrl, SIMULATOR_AUTH) };
+    case "bare-proxy": {
+      const started = await spawnServer({
+        name,
+        command: [bun, join(ROOT, "bench/overhead/targets/bare-proxy.ts")],
+        env: { BENCH_UPSTREAM_URL: simulatorUrl },
+        cpus,
+      });
+      return { process: started.process, request: openAi(started.url, SIMULATOR_AUTH) };
+    }
+    case "modelux":
+    case "modelux-off": {
+      const started = await spawnServer({
+        name,
+        command: [bun, join(ROOT, "bench/overhead/targets/modelux.ts")],
+        env: {
+          BENCH_UPSTREAM_URL: simulatorUrl,
+          BENCH_MODELUX_SETUP: name === "modelux" ? "full" : "off",
+        },
+        cpus,
+      });
+      return {
+        process: started.process,
+        request: openAi(
+          `${started.url}/openai`,
+          { Authorization: `Bearer ${BENCH_PROXY_KEY}` },
+          `@${BENCH_ROUTE}`,
+        ),
+      };
+    }
+    case "portkey": {
+      const port = freePort();
+      const running = spawnProcess({
+        name,
+        command: [
+          bun,
+          join(ROOT, "node_modules/@portkey-ai/gateway/build/start-server.js"),
+          `--port=${port}`,
+          "--headless",
+        ],
+        // Production: no log UI routes; the gateway's own defaults otherwise.
+        env: { NODE_ENV: "production" },
+        cpus,
+      });
+      const base = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${base}/`, running);
+      return {
+        process: running,
+        request: openAi(base, {
+          ...SIMULATOR_AUTH,
+          "x-portkey-provider": "openai",
+          "x-portkey-custom-host": `${simulatorUrl}/v1`,
+        }),
+      };
+    }
+  }
+}
