@@ -3,7 +3,7 @@
 // (the sampled rows, the observations, the candidate's results) live as long as one run.
 // Locked down like the analytics reader: only the Parquet root and a private directory are
 // readable, and no setting can change after start.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -12,14 +12,19 @@ import {
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBType,
-  type DuckDBValue,
   jsToDuckDBValue,
   LIST,
   STRUCT,
   TIMESTAMP,
   VARCHAR,
 } from "@duckdb/node-api";
-import { REQUEST_LOG_COLUMNS } from "#shared/traces/request-log.ts";
+import { writeEmptyPartition } from "../warehouse/empty-files.ts";
+import {
+  bindParameters,
+  type NamedQuery,
+  readNamedQuery,
+  SQL_DIRECTORY,
+} from "../warehouse/named-queries.ts";
 import { filesByDay, type PartitionWindow } from "../warehouse/partition-files.ts";
 import { openS3Storage } from "../warehouse/s3-storage.ts";
 
@@ -109,7 +114,6 @@ export interface ExperimentWarehouse {
   close(): Promise<void>;
 }
 
-const SQL_DIRECTORY = new URL("../../sql/duckdb/", import.meta.url);
 const MISSING_FILES = /No files found that match the pattern/;
 
 export async function openExperimentWarehouse(options: {
@@ -137,7 +141,7 @@ export async function openExperimentWarehouse(options: {
   await setup.run(`SET enable_external_access = false`);
   await setup.run(`SET lock_configuration = true`);
   await setup.run(await Bun.file(new URL("request_logs.sql", SQL_DIRECTORY)).text());
-  const emptyFile = await writeEmptyFile(setup, privateDirectory);
+  const emptyFile = await writeEmptyPartition(setup, privateDirectory);
   setup.closeSync();
 
   /** The window's files; a remote root is one glob. */
@@ -150,8 +154,7 @@ export async function openExperimentWarehouse(options: {
   async function session(): Promise<ExperimentSession> {
     const connection = await instance.connect();
     const run = (name: ExperimentQuery, prefix: string, values: Record<string, ParameterValue>) => {
-      const query = queries[name];
-      return read(connection, prefix + query.sql, query.parameters, values);
+      return read(connection, queries[name], prefix, values);
     };
     return {
       async materialize(table, name, window, values) {
@@ -237,58 +240,17 @@ function appendCandidate(appender: DuckDBAppender, row: CandidateResultRow): voi
 
 async function read(
   connection: DuckDBConnection,
-  sql: string,
-  parameters: readonly string[],
+  query: NamedQuery,
+  prefix: string,
   values: Record<string, ParameterValue>,
 ) {
-  const bound: Record<string, DuckDBValue> = {};
-  const types: Record<string, DuckDBType> = {};
-  for (const name of parameters) {
-    const type = PARAMETER_TYPES[name] as DuckDBType;
-    types[name] = type;
-    // biome-ignore lint/suspicious/noExplicitAny: the value matches its declared type
-    bound[name] = jsToDuckDBValue((values[name] ?? null) as any, type);
-  }
-  return connection.runAndReadAll(sql, bound, types);
+  const { bound, types } = bindParameters(query, values, PARAMETER_TYPES);
+  return connection.runAndReadAll(prefix + query.sql, bound, types);
 }
 
-/** Each file's SQL (its trailing `;` dropped, so it can follow CREATE … AS) and parameters. */
-async function loadQueries() {
+async function loadQueries(): Promise<Record<ExperimentQuery, NamedQuery>> {
   const entries = await Promise.all(
-    QUERY_NAMES.map(async (name) => {
-      const text = await Bun.file(new URL(`${name}.sql`, SQL_DIRECTORY)).text();
-      const sql = text.trim().replace(/;$/, "");
-      const code = sql.replace(/--[^\n]*/g, "");
-      const parameters = [
-        ...new Set([...code.matchAll(/\$([a-z_]+)/g)].map((m) => m[1] as string)),
-      ];
-      for (const parameter of parameters)
-        if (!PARAMETER_TYPES[parameter])
-          throw new Error(`${name}.sql: unknown parameter $${parameter}`);
-      return [name, { sql, parameters }] as const;
-    }),
+    QUERY_NAMES.map(async (name) => [name, await readNamedQuery(name, PARAMETER_TYPES)] as const),
   );
-  return Object.fromEntries(entries) as Record<
-    ExperimentQuery,
-    { sql: string; parameters: string[] }
-  >;
-}
-
-/**
- * A zero-row file with every column, in a partition layout, read instead of a root that has no
- * files yet. Built from REQUEST_LOG_COLUMNS (constants), never from input.
- */
-async function writeEmptyFile(connection: DuckDBConnection, directory: string): Promise<string> {
-  const partition = join(directory, "empty", "project_id=none", "date=1970-01-01", "hour=00");
-  mkdirSync(partition, { recursive: true });
-  const columns = Object.entries(REQUEST_LOG_COLUMNS)
-    .map(([name, type]) => `CAST(NULL AS ${type}) AS "${name}"`)
-    .join(", ");
-  const path = join(partition, "empty.parquet");
-  await connection.run(
-    `COPY (SELECT ${columns} LIMIT 0) TO $target (FORMAT parquet)`,
-    { target: path },
-    { target: VARCHAR },
-  );
-  return path;
+  return Object.fromEntries(entries) as Record<ExperimentQuery, NamedQuery>;
 }

@@ -84,34 +84,43 @@ export interface NamedQuery {
   parameters: string[];
 }
 
+/**
+ * One file of sql/duckdb: its SQL (a trailing `;` dropped, so it can follow `CREATE … AS`) and
+ * the parameters it names, each of which must have a type in `types`.
+ */
+export async function readNamedQuery(
+  name: string,
+  types: Record<string, DuckDBType>,
+): Promise<NamedQuery> {
+  const text = await Bun.file(new URL(`${name}.sql`, SQL_DIRECTORY)).text();
+  const sql = text.trim().replace(/;$/, "");
+  const code = sql.replace(/--[^\n]*/g, "");
+  const parameters = [
+    ...new Set([...code.matchAll(/\$([a-z_]+)/g)].map((match) => match[1] as string)),
+  ];
+  for (const parameter of parameters) {
+    if (!types[parameter]) throw new Error(`${name}.sql: unknown parameter $${parameter}`);
+  }
+  return { sql, parameters };
+}
+
 export async function loadQueries(): Promise<Record<QueryName, NamedQuery>> {
   const entries = await Promise.all(
-    QUERY_NAMES.map(async (name) => {
-      const sql = await Bun.file(new URL(`${name}.sql`, SQL_DIRECTORY)).text();
-      const code = sql.replace(/--[^\n]*/g, "");
-      const parameters = [
-        ...new Set([...code.matchAll(/\$([a-z_]+)/g)].map((match) => match[1] as string)),
-      ];
-      for (const parameter of parameters) {
-        if (!PARAMETER_TYPES[parameter]) {
-          throw new Error(`${name}.sql: unknown parameter $${parameter}`);
-        }
-      }
-      return [name, { sql, parameters }] as const;
-    }),
+    QUERY_NAMES.map(async (name) => [name, await readNamedQuery(name, PARAMETER_TYPES)] as const),
   );
   return Object.fromEntries(entries) as Record<QueryName, NamedQuery>;
 }
 
-export async function runQuery(
-  connection: DuckDBConnection,
+/** A query's parameters bound to `values` (absent is NULL), typed so that a NULL is typed too. */
+export function bindParameters(
   query: NamedQuery,
   values: Record<string, ParameterValue>,
-): Promise<Row[]> {
+  parameterTypes: Record<string, DuckDBType> = PARAMETER_TYPES,
+): { bound: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
   const bound: Record<string, DuckDBValue> = {};
   const types: Record<string, DuckDBType> = {};
   for (const name of query.parameters) {
-    const type = PARAMETER_TYPES[name] as DuckDBType;
+    const type = parameterTypes[name] as DuckDBType;
     const value = values[name] ?? null;
     types[name] = type;
     bound[name] =
@@ -120,6 +129,15 @@ export async function runQuery(
         : // biome-ignore lint/suspicious/noExplicitAny: each value is of its parameter's type
           jsToDuckDBValue(value as any, type);
   }
+  return { bound, types };
+}
+
+export async function runQuery(
+  connection: DuckDBConnection,
+  query: NamedQuery,
+  values: Record<string, ParameterValue>,
+): Promise<Row[]> {
+  const { bound, types } = bindParameters(query, values);
   const reader = await connection.runAndReadAll(query.sql, bound, types);
   return reader.getRowObjects().map(plainRow);
 }

@@ -5,15 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import {
-  type DuckDBConnection,
-  DuckDBInstance,
-  jsToDuckDBValue,
-  LIST,
-  VARCHAR,
-} from "@duckdb/node-api";
+import { DuckDBInstance, jsToDuckDBValue, LIST, VARCHAR } from "@duckdb/node-api";
 import { requestIdTime } from "#shared/traces/request-id.ts";
-import { REQUEST_LOG_COLUMNS } from "#shared/traces/request-log.ts";
+import { writeEmptyPartition, writeEmptyRollup } from "./empty-files.ts";
 import {
   loadQueries,
   type ParameterValue,
@@ -372,38 +366,4 @@ function reportRows(rows: Row[]): { series: Row[]; totals: Row } {
     else series.push({ bucket, group_value, ...measures });
   }
   return { series, totals };
-}
-
-/** A zero-row rollup cells file (request_logs.sql), read when a report has no rollup to read. */
-async function writeEmptyRollup(connection: DuckDBConnection, directory: string): Promise<string> {
-  const path = join(directory, "no-cells.parquet");
-  await connection.run(
-    "COPY (FROM no_rollup_cells()) TO $target (FORMAT parquet)",
-    { target: path },
-    { target: VARCHAR },
-  );
-  return path;
-}
-
-/**
- * A zero-row file with every column, laid out as one partition, that queries read when no file
- * matches (DuckDB refuses an empty file list or a glob matching nothing). Its SELECT list comes
- * from REQUEST_LOG_COLUMNS, the schema's one declaration, never from input.
- */
-async function writeEmptyPartition(
-  connection: DuckDBConnection,
-  directory: string,
-): Promise<string> {
-  const partition = join(directory, "empty", "project_id=none", "date=1970-01-01", "hour=00");
-  mkdirSync(partition, { recursive: true });
-  const columns = Object.entries(REQUEST_LOG_COLUMNS)
-    .map(([name, type]) => `CAST(NULL AS ${type}) AS "${name}"`)
-    .join(", ");
-  const path = join(partition, "empty.parquet");
-  await connection.run(
-    `COPY (SELECT ${columns} LIMIT 0) TO $target (FORMAT parquet)`,
-    { target: path },
-    { target: VARCHAR },
-  );
-  return path;
 }

@@ -134,8 +134,7 @@ async function newestManifest(warehouse: Warehouse, paths: string[]): Promise<Ma
   let newest: Manifest | null = null;
   for (const path of paths) {
     if (!MANIFEST.test(path.slice(path.lastIndexOf("/") + 1))) continue;
-    const manifest = parseManifest(await warehouse.storage.readText(path));
-    if (manifest && (!newest || manifest.built_at > newest.built_at)) newest = manifest;
+    newest = newer(newest, parseManifest(await warehouse.storage.readText(path)));
   }
   return newest;
 }
@@ -152,6 +151,10 @@ function parseManifest(text: string | null): Manifest | null {
     return null;
   }
 }
+
+/** Of two manifests of one project-day, the one built last: it is the one that counts. */
+const newer = (current: Manifest | null, candidate: Manifest | null) =>
+  candidate && (!current || candidate.built_at > current.built_at) ? candidate : current;
 
 const sameFiles = (a: string[], b: string[]) =>
   a.length === b.length && [...a].sort().every((file, index) => file === b[index]);
@@ -228,8 +231,7 @@ export class ManifestCache {
         let newest: Manifest | null = null;
         for (const name of await names(directory)) {
           if (!MANIFEST.test(name)) continue;
-          const manifest = await this.#manifest(join(directory, name));
-          if (manifest && (!newest || manifest.built_at > newest.built_at)) newest = manifest;
+          newest = newer(newest, await this.#manifest(join(directory, name)));
         }
         return newest ? { directory, manifest: newest } : null;
       }),

@@ -58,7 +58,7 @@ export function checkBudgets(
       seconds: budget.customSeconds,
       anchorMs: budget.anchorMs,
     });
-    const key = spendKeyOf(budget, window.startMs);
+    const key = periodStrings(budget, window.startMs, window.endMs).key;
     const spendUsd = ledger.view(key);
     const standing: BudgetStanding = {
       budget,
@@ -75,16 +75,37 @@ export function checkBudgets(
   return { standings, verdict, maxUsedPct: tightest?.usedPct ?? 0, tightest };
 }
 
-// The spend key of a budget's current period, kept per budget until the period rolls over: it
-// is the same string for every request of a period, and building it (an ISO date, a
-// concatenation) on each one showed in profiles.
-const currentKeys = new WeakMap<RuntimeBudget, { startMs: number; key: SpendKey }>();
-function spendKeyOf(budget: RuntimeBudget, startMs: number): SpendKey {
-  const cached = currentKeys.get(budget);
-  if (cached !== undefined && cached.startMs === startMs) return cached.key;
-  const key = spendKey(budget.id, periodKey(startMs));
-  currentKeys.set(budget, { startMs, key });
-  return key;
+// What a budget's current period formats (its spend key, its reset time), kept per budget until
+// the period rolls over: the same strings for every request of a period, and building them (ISO
+// dates, a concatenation) on each one showed in profiles.
+interface PeriodStrings {
+  startMs: number;
+  key: SpendKey;
+  resetsAtMs: number;
+  resetIso: string;
+}
+const currentPeriods = new WeakMap<RuntimeBudget, PeriodStrings>();
+function periodStrings(budget: RuntimeBudget, startMs: number, resetsAtMs: number): PeriodStrings {
+  const cached = currentPeriods.get(budget);
+  if (cached !== undefined && cached.startMs === startMs && cached.resetsAtMs === resetsAtMs) {
+    return cached;
+  }
+  const strings = {
+    startMs,
+    key: spendKey(budget.id, periodKey(startMs)),
+    resetsAtMs,
+    resetIso: new Date(resetsAtMs).toISOString(),
+  };
+  currentPeriods.set(budget, strings);
+  return strings;
+}
+
+/** The standing's reset time in ISO 8601, formatted once per period by `periodStrings`. */
+function resetIsoOf(standing: BudgetStanding): string {
+  const cached = currentPeriods.get(standing.budget);
+  return cached?.resetsAtMs === standing.resetsAtMs
+    ? cached.resetIso
+    : new Date(standing.resetsAtMs).toISOString();
 }
 
 function verdictOf(standing: BudgetStanding): BudgetVerdict {
@@ -154,25 +175,13 @@ export function budgetHeaders(check: BudgetCheck): Record<string, string> {
     "x-modelux-budget-remaining": Math.max(0, standing.budget.capUsd - standing.spendUsd).toFixed(
       6,
     ),
-    "x-modelux-budget-reset": resetTimestamp(standing.resetsAtMs),
+    "x-modelux-budget-reset": resetIsoOf(standing),
   };
   if (check.verdict.kind === "downgrade" || check.verdict.kind === "warn_only") {
     headers["x-modelux-budget-name"] = check.verdict.standing.budget.name;
     headers["x-modelux-budget-action"] = check.verdict.kind;
   }
   return headers;
-}
-
-// A period's reset time is the same for every request until the period rolls over: formatted
-// once, not per request.
-let lastResetMs = Number.NaN;
-let lastResetIso = "";
-function resetTimestamp(resetsAtMs: number): string {
-  if (resetsAtMs !== lastResetMs) {
-    lastResetIso = new Date(resetsAtMs).toISOString();
-    lastResetMs = resetsAtMs;
-  }
-  return lastResetIso;
 }
 
 export function traceBudgets(check: BudgetCheck): TraceBudget[] {
