@@ -7,6 +7,7 @@ import { invalidField, ManagementError, renderError } from "./errors.ts";
 import { executeOperation, type ManagementRuntime } from "./execute.ts";
 import { fileResponse } from "./file-result.ts";
 import { beginIdempotent, finishIdempotent, requestHash } from "./idempotency.ts";
+import { checkInputValue } from "./input-guard.ts";
 import { isOptionalSchema, toJsonSchema } from "./json-schema.ts";
 import type { InputObjectSchema, Operation } from "./operation.ts";
 import { consumeRateLimit, type RateLimitState } from "./rate-limit.ts";
@@ -27,7 +28,7 @@ export function featureRoutes(
       operation.method,
       elysiaPath(operation.path),
       ({ request, params }) =>
-        handleRestRequest(runtime, operation, request, params as Record<string, string>),
+        handleRestRequest(runtime, operation, request, params as Record<string, string | null>),
       // The body is read here, so a malformed one is answered in the API's own error shape.
       { parse: "none" },
     );
@@ -39,7 +40,7 @@ export async function handleRestRequest(
   runtime: ManagementRuntime,
   operation: Operation,
   request: Request,
-  params: Record<string, string>,
+  params: Record<string, string | null>,
 ): Promise<Response> {
   const requestId = crypto.randomUUID();
   const headers: Record<string, string> = { "x-request-id": requestId };
@@ -50,11 +51,18 @@ export async function handleRestRequest(
     Object.assign(headers, rateHeaders(await consumeRateLimit(runtime.db, caller.key_id, limit)));
 
     const url = new URL(request.url);
-    const body = operation.body ? await readJsonBody(request) : undefined;
-    const query = coerceText(operation.query, Object.fromEntries(url.searchParams), "query");
+    const raw = {
+      params: coerceText(operation.params, pathParams(params), "params"),
+      query: coerceText(operation.query, Object.fromEntries(url.searchParams), "query"),
+      body: operation.body ? await readJsonBody(request) : undefined,
+    };
+    // Before the Idempotency-Key hash, the first recursive walk of the body.
+    checkInputValue("params", raw.params);
+    checkInputValue("query", raw.query);
+    checkInputValue("body", raw.body);
     const idempotencyKey = request.headers.get("idempotency-key");
     if (operation.method === "POST" && idempotencyKey !== null) {
-      const hash = requestHash(operation.method, url.pathname, body);
+      const hash = requestHash(operation.method, url.pathname, raw.body);
       const started = await beginIdempotent(runtime.db, caller.key_id, idempotencyKey, hash);
       if (started.kind === "replay") {
         return json(started.status, started.response, {
@@ -65,13 +73,7 @@ export async function handleRestRequest(
       idempotency = { keyId: caller.key_id, key: idempotencyKey };
     }
 
-    const envelope = await executeOperation(
-      runtime,
-      operation,
-      caller,
-      { params: coerceText(operation.params, decodeParams(params), "params"), query, body },
-      requestId,
-    );
+    const envelope = await executeOperation(runtime, operation, caller, raw, requestId);
     if ("file" in envelope) return fileResponse(envelope.file, headers);
     const status = operation.status ?? 200;
     if (idempotency) {
@@ -125,9 +127,18 @@ async function readJsonBody(request: Request): Promise<unknown> {
   }
 }
 
-function decodeParams(params: Record<string, string>): Record<string, string> {
+/**
+ * Path parameters as Elysia decoded them (once: decoding again would turn `%2541` into `A` and
+ * throw on `%25E0`); a segment it could not decode arrives as null and is refused by name.
+ */
+function pathParams(params: Record<string, string | null> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(params ?? {})) out[name] = decodeURIComponent(value);
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (typeof value !== "string") {
+      throw invalidField(`params.${name}`, "is not a valid percent-encoded path segment");
+    }
+    out[name] = value;
+  }
   return out;
 }
 

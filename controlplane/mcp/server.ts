@@ -13,6 +13,7 @@ import { type AuthenticatedKey, authenticate } from "../api/auth.ts";
 import { ManagementError, renderError } from "../api/errors.ts";
 import { executeOperation, type ManagementRuntime } from "../api/execute.ts";
 import { inlineFile } from "../api/file-result.ts";
+import { checkInputValue } from "../api/input-guard.ts";
 import type { Operation } from "../api/operation.ts";
 import { consumeRateLimit } from "../api/rate-limit.ts";
 import { splitArguments, toolOf } from "./tools.ts";
@@ -87,13 +88,9 @@ async function callTool(
   try {
     const limit = caller.rpm_limit ?? runtime.services.settings.MODELUX_MANAGEMENT_RPM;
     await consumeRateLimit(runtime.db, caller.key_id, limit);
-    const outcome = await executeOperation(
-      runtime,
-      operation,
-      caller,
-      splitArguments(operation, args),
-      requestId,
-    );
+    const raw = splitArguments(operation, args);
+    for (const part of ["params", "query", "body"] as const) checkInputValue(part, raw[part]);
+    const outcome = await executeOperation(runtime, operation, caller, raw, requestId);
     // A file (an export) travels inline: MCP results are JSON.
     const envelope = "file" in outcome ? { data: await inlineFile(outcome.file) } : outcome;
     return {
