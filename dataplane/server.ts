@@ -6,6 +6,7 @@ import { handlePassthrough } from "./pipeline/handle-passthrough.ts";
 import { anthropicBinding } from "./surfaces/anthropic/binding.ts";
 import { estimateInputTokens } from "./surfaces/anthropic/estimate-tokens.ts";
 import { openAiBinding } from "./surfaces/openai/binding.ts";
+import { checkEmbeddingsRequest } from "./surfaces/openai/embeddings-request.ts";
 import { handleListModels } from "./surfaces/openai/models.ts";
 import { serveSurface } from "./surfaces/respond-error.ts";
 
@@ -41,6 +42,7 @@ export function createDataPlaneApp(context: DataPlaneContext) {
             name: "embeddings",
             surface: "openai",
             build: (adapter) => adapter.buildEmbeddings?.bind(adapter),
+            validate: checkEmbeddingsRequest,
           }),
         ),
       { parse: "none" },

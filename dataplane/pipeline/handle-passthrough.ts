@@ -26,6 +26,8 @@ export interface PassthroughEndpoint {
   ): ((body: string, target: AdapterTarget) => Promise<UpstreamCall>) | undefined;
   /** Answer without an upstream when no attempt's vendor serves the endpoint. */
   fallback?(body: Record<string, unknown>): unknown;
+  /** Refuses, with a 400 naming the field, a body the endpoint must not send upstream. */
+  validate?(body: Record<string, unknown>): void;
 }
 
 export async function handlePassthrough(
@@ -45,6 +47,7 @@ export async function handlePassthrough(
       param: "model",
     });
   }
+  endpoint.validate?.(body);
   const trace = startTrace({
     requestId,
     nodeId: context.nodeId,

@@ -188,7 +188,8 @@ export const messagesRequestSchema = v.pipe(
     stream: v.nullish(v.boolean()),
     temperature: unitInterval,
     top_p: unitInterval,
-    top_k: v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    // 32-bit, as vendors read it (Google's topK is an int32).
+    top_k: v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31 - 1))),
     tools: v.nullish(v.array(toolSchema)),
     tool_choice: v.nullish(toolChoiceSchema),
     thinking: v.nullish(thinkingSchema),

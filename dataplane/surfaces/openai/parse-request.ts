@@ -157,7 +157,7 @@ function defineField(target: Record<string, unknown>, key: string, value: unknow
 type Issue = v.BaseIssue<unknown>;
 
 /** The deepest issue (inside unions too) → `invalid_request` naming its path. */
-function validationError(issues: readonly Issue[]): GatewayError {
+export function validationError(issues: readonly Issue[]): GatewayError {
   const [path, issue] = deepest(issues, []);
   const param = path.length === 0 ? "body" : formatPath(path);
   const missing = issue.input === undefined && issue.kind === "schema" && path.length > 0;

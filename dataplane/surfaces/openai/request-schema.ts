@@ -128,11 +128,14 @@ export const chatRequestSchema = v.looseObject({
   reasoning_effort: v.nullish(v.string()),
   user: v.nullish(v.string()),
   metadata: v.nullish(v.record(v.string(), v.string())),
-  n: integer(1),
-  seed: v.nullish(v.pipe(v.number(), v.integer())),
+  // OpenAI's own bounds, refused here rather than forwarded for an upstream to refuse.
+  n: v.nullish(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(128))),
+  seed: v.nullish(v.pipe(v.number(), v.safeInteger())),
   logprobs: v.nullish(v.boolean()),
   top_logprobs: v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(20))),
-  logit_bias: v.nullish(v.record(v.string(), v.number())),
+  logit_bias: v.nullish(
+    v.record(v.string(), v.pipe(v.number(), v.minValue(-100), v.maxValue(100))),
+  ),
   store: v.nullish(v.boolean()),
   service_tier: v.nullish(v.string()),
   modalities: v.nullish(v.array(v.string())),
