@@ -4,8 +4,10 @@ import type { DataPlaneContext } from "./context.ts";
 import { handleGeneration } from "./pipeline/handle-generation.ts";
 import { handlePassthrough } from "./pipeline/handle-passthrough.ts";
 import { anthropicBinding } from "./surfaces/anthropic/binding.ts";
+import { readTokenCountAnswer } from "./surfaces/anthropic/count-tokens-answer.ts";
 import { estimateInputTokens } from "./surfaces/anthropic/estimate-tokens.ts";
 import { openAiBinding } from "./surfaces/openai/binding.ts";
+import { readEmbeddingsAnswer } from "./surfaces/openai/embeddings-answer.ts";
 import { checkEmbeddingsRequest } from "./surfaces/openai/embeddings-request.ts";
 import { handleListModels } from "./surfaces/openai/models.ts";
 import { serveSurface } from "./surfaces/respond-error.ts";
@@ -42,6 +44,7 @@ export function createDataPlaneApp(context: DataPlaneContext) {
             name: "embeddings",
             surface: "openai",
             build: (adapter) => adapter.buildEmbeddings?.bind(adapter),
+            readAnswer: readEmbeddingsAnswer,
             validate: checkEmbeddingsRequest,
           }),
         ),
@@ -69,6 +72,7 @@ export function createDataPlaneApp(context: DataPlaneContext) {
                 ? (body, target) => build(body, target, forwardedAnthropicHeaders(request.headers))
                 : undefined;
             },
+            readAnswer: readTokenCountAnswer,
             fallback: (body) => ({ input_tokens: estimateInputTokens(body) }),
           }),
         ),

@@ -29,7 +29,7 @@ export async function callCanonical(
       warnings.push(...built.warnings);
       return built.value;
     },
-    { ...options, streaming: false, passClientErrorsThrough: () => false },
+    { ...options, streaming: false },
   );
   if (!result.ok) return result;
   const where = `${result.attempt.provider.name}/${result.attempt.model}`;

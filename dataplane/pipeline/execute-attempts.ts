@@ -1,9 +1,11 @@
 // Step 7: runs a sequence of attempts in order until one answers. Each failure is classified by
 // the vendor's adapter into the closed error set; `retry_on` says which move on. Every outcome
 // feeds the health tracker (latency, TTFT, errors, the breaker, `retry-after`). A stream is
-// committed once its headers arrive: later failures are the stream writer's to report.
+// committed once its headers arrive: later failures are the stream writer's to report. An
+// upstream's error body never reaches the caller: only its classification, scrubbed.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { Redact } from "#shared/errors/redact.ts";
 import {
   isRetryableKind,
   type UpstreamError,
@@ -35,7 +37,7 @@ export interface AttemptRecord {
 export interface UpstreamAnswer {
   attempt: Attempt;
   adapter: ProviderAdapter;
-  /** The upstream's response: 2xx, or (same-shape only) a client error passed through as is. */
+  /** The upstream's 2xx response. */
   response: Response;
   /** Time spent waiting on upstreams, failed attempts included: not gateway overhead. */
   upstreamMs: number;
@@ -60,8 +62,8 @@ export type MakeCall = (attempt: Attempt, adapter: ProviderAdapter) => Promise<U
 
 export interface ExecuteOptions {
   clientSignal: AbortSignal | undefined;
-  /** Whether a client error may be handed back as the upstream sent it (same-shape only). */
-  passClientErrorsThrough: (adapter: ProviderAdapter) => boolean;
+  /** Scrubs upstream error text of the org's credentials and key-shaped strings. */
+  redact: Redact;
   health: HealthTracker;
   /** `performance.now()` when the request arrived: attempt start times are relative to it. */
   receivedAt: number;
@@ -208,21 +210,13 @@ export async function runAttempts(
     record(attempt, started, elapsed, response.status, { error: failure.kind, ...retryAfter });
     if (!isRetryableKind(failure.kind) && failure.kind !== "auth") {
       // The caller's own mistake: the next provider would refuse it too. Not the upstream's
-      // health either.
-      if (options.passClientErrorsThrough(adapter)) {
-        const contentType = response.headers.get("content-type") ?? "application/json";
-        const passed = new Response(bodyText, {
-          status: response.status,
-          headers: { "content-type": contentType },
-        });
-        return { ok: true, attempt, adapter, response: passed, upstreamMs, release: noRelease };
-      }
-      return fail(upstreamToGatewayError(failure, where), false);
+      // health either. Same-shape or not, the caller gets the closed set's error, not the body.
+      return fail(upstreamToGatewayError(failure, where, options.redact), false);
     }
     health.recordFailure(attempt.healthKey, failure.kind === "auth" ? "auth" : healthKind(failure));
     if (failure.retryAfterSeconds !== undefined)
       health.recordRetryAfter(attempt.healthKey, failure.retryAfterSeconds * 1000);
-    lastFailure = withRetryAfter(upstreamToGatewayError(failure, where), failure);
+    lastFailure = withRetryAfter(upstreamToGatewayError(failure, where, options.redact), failure);
     if (failure.kind !== "auth" && !sequence.retryOn.has(retryCondition(failure)))
       return fail(lastFailure, false);
   }

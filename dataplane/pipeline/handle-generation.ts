@@ -8,6 +8,7 @@ import type { CanonicalResponse, CanonicalUsage } from "#shared/canonical/respon
 import { asAsync, responseEvents } from "#shared/canonical/response-events.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
+import type { Redact } from "#shared/errors/redact.ts";
 import type { DataPlaneContext } from "../context.ts";
 import type { ProviderAdapter } from "../providers/adapter.ts";
 import type { Attempt, RoutePlan } from "../routing/plan.ts";
@@ -23,6 +24,7 @@ import { authenticate } from "./authenticate.ts";
 import { dryRunResponse } from "./dry-run.ts";
 import type { AttemptRecord } from "./execute-attempts.ts";
 import { executePlan, type PlanAnswer } from "./execute-plan.ts";
+import { redactorFor } from "./org-secrets.ts";
 import { readModeluxFields } from "./request-context.ts";
 import { guardStream } from "./stream-guard.ts";
 
@@ -41,6 +43,7 @@ export async function handleGeneration(
   const key = authenticate(config, request.headers, context.revokedKeyHashes);
   const body = await parseJsonObject(request);
   const fields = readModeluxFields(body, request.headers);
+  const redact = redactorFor(config, key.orgId);
   const parsed = binding.surface.parseRequest(body, request.headers);
   const canonical = parsed.value;
   const requestedModel = canonical.model;
@@ -145,7 +148,7 @@ export async function handleGeneration(
       makeCall,
       {
         clientSignal: request.signal,
-        passClientErrorsThrough: sameShape,
+        redact,
         health: context.health,
         receivedAt,
         records,
@@ -186,14 +189,6 @@ export async function handleGeneration(
     const onUsage = (value: CanonicalUsage) => {
       usage = value;
     };
-
-    if (answer.kind === "upstream" && !answer.response.ok) {
-      // A client error from a same-shape upstream, passed through as the provider wrote it.
-      const text = await answer.response.text();
-      answer.release();
-      emit(answer.response.status, served, null);
-      return finish(text, answer.response.status, "application/json");
-    }
 
     if (canonical.stream) {
       const { stream, chunks } = streamOf(
@@ -237,18 +232,22 @@ export async function handleGeneration(
     if (answer.kind === "composed") {
       response = answer.response;
     } else {
-      try {
-        text = await answer.response.text();
-      } finally {
-        answer.release();
-      }
+      const raw = await answer.response.text().finally(answer.release);
+      text = raw;
       let json: unknown;
       try {
-        json = JSON.parse(text);
+        json = JSON.parse(raw);
       } catch {
         throw new GatewayError(
           "upstream_error",
           `${served.provider.name}/${served.model} answered with invalid JSON`,
+        );
+      }
+      if (fastPath && !binding.isAnswer(json)) {
+        // The fast path hands the upstream's bytes on: only when they are an answer of this shape.
+        throw new GatewayError(
+          "upstream_error",
+          `${served.provider.name}/${served.model} answered with a body that is not a ${binding.name} answer`,
         );
       }
       const converted = answer.adapter.parseResponse(json);
@@ -283,14 +282,24 @@ export async function handleGeneration(
       }
       const upstreamBody =
         answer.response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-      if (fastPath)
+      if (fastPath) {
+        if (!isEventStream(answer.response)) {
+          // An HTML page or a JSON body is not a stream to pipe through: nothing was sent yet.
+          answer.release();
+          upstreamBody.cancel().catch(() => {});
+          throw new GatewayError(
+            "upstream_error",
+            `${served.provider.name}/${served.model} answered a stream with a body that is not an event stream`,
+          );
+        }
         return {
           stream: upstreamBody,
-          chunks: binding.passthroughTransform({ clientWantsUsage, onUsage }),
+          chunks: binding.passthroughTransform({ clientWantsUsage, onUsage, redact }),
         };
+      }
       return {
         stream: binding.surface.renderStream(
-          observeUsage(answer.adapter.parseStream(upstreamBody), onUsage),
+          observeUsage(answer.adapter.parseStream(upstreamBody), onUsage, redact),
           options,
         ),
       };
@@ -300,13 +309,25 @@ export async function handleGeneration(
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
-/** Kept for the trace: a stream's final usage, merged field by field from its usage events. */
+const isEventStream = (response: Response) =>
+  (response.headers.get("content-type") ?? "").toLowerCase().startsWith("text/event-stream");
+
+/**
+ * Kept for the trace: a stream's final usage, merged field by field from its usage events. An
+ * upstream's error event passes with its message scrubbed of the org's credentials.
+ */
 async function* observeUsage<T extends { type: string }>(
   events: AsyncIterable<T>,
   onUsage: (usage: CanonicalUsage) => void,
+  redact: Redact,
 ): AsyncIterable<T> {
   let usage: CanonicalUsage | null = null;
   for await (const event of events) {
+    if (event.type === "error") {
+      const failed = event as unknown as { message: string };
+      yield { ...event, message: redact(failed.message) };
+      continue;
+    }
     if (event.type === "usage") {
       const partial = (event as unknown as { usage: Partial<CanonicalUsage> }).usage;
       usage = {

@@ -1,5 +1,6 @@
 // Endpoints served only by upstreams of the caller's own shape (embeddings, token counting):
-// the body goes up with `model` replaced, the answer comes back as the provider wrote it.
+// the body goes up with `model` replaced; the answer comes back read into the endpoint's shape
+// (only its fields), a body of any other shape is a 502, and an error is the closed set's.
 import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../context.ts";
@@ -14,6 +15,7 @@ import { applyAttempts, startTrace } from "../trace/build-trace.ts";
 import { type Admission, admit, URGENT_USED_PCT } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { type AttemptRecord, executeAttempts } from "./execute-attempts.ts";
+import { redactorFor } from "./org-secrets.ts";
 import { readModeluxFields } from "./request-context.ts";
 
 export interface PassthroughEndpoint {
@@ -24,10 +26,10 @@ export interface PassthroughEndpoint {
   build(
     adapter: ProviderAdapter,
   ): ((body: string, target: AdapterTarget) => Promise<UpstreamCall>) | undefined;
+  /** The upstream's parsed 2xx JSON → the answer sent, or null when it is not of the shape. */
+  readAnswer(json: unknown, servedModel: string): unknown | null;
   /** Answer without an upstream when no attempt's vendor serves the endpoint. */
   fallback?(body: Record<string, unknown>): unknown;
-  /** Refuses, with a 400 naming the field, a body the endpoint must not send upstream. */
-  validate?(body: Record<string, unknown>): void;
 }
 
 export async function handlePassthrough(
@@ -47,7 +49,6 @@ export async function handlePassthrough(
       param: "model",
     });
   }
-  endpoint.validate?.(body);
   const trace = startTrace({
     requestId,
     nodeId: context.nodeId,
@@ -129,7 +130,7 @@ export async function handlePassthrough(
       },
       {
         clientSignal: request.signal,
-        passClientErrorsThrough: () => true,
+        redact: redactorFor(config as RuntimeConfig, key.orgId),
         health: context.health,
         receivedAt,
         records,
@@ -143,7 +144,17 @@ export async function handlePassthrough(
     } finally {
       answer.release();
     }
-    const usage = answer.response.ok ? usageOf(text) : null;
+    const where = `${answer.attempt.provider.name}/${answer.attempt.model}`;
+    const json = parseJson(text);
+    const sent = json === undefined ? null : endpoint.readAnswer(json, answer.attempt.model);
+    if (sent === null) {
+      // An internal page, a proxy's text, another API's JSON: never handed to the caller as is.
+      throw new GatewayError(
+        "upstream_error",
+        `${where} answered ${endpoint.name} with a body that is not ${endpoint.name} JSON`,
+      );
+    }
+    const usage = usageOf(json);
     if (usage) {
       trace.usage = usage;
       const record = records.findLast((entry) => entry.attempt === answer.attempt);
@@ -157,8 +168,8 @@ export async function handlePassthrough(
       { provider: answer.attempt.provider.name, model: answer.attempt.model },
       overheadMs,
     );
-    return new Response(text, {
-      status: answer.response.status,
+    return new Response(JSON.stringify(sent), {
+      status: 200,
       headers: { ...headers, ...admission.headers, "content-type": "application/json" },
     });
   }
@@ -168,15 +179,18 @@ export async function handlePassthrough(
  * Input tokens of a passthrough answer (embeddings: `usage.prompt_tokens`; Anthropic token
  * counting reports `input_tokens` but is not billed), as canonical usage for cost.
  */
-function usageOf(text: string): CanonicalUsage | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return null;
-  }
+function usageOf(parsed: unknown): CanonicalUsage | null {
   const usage = (parsed as { usage?: { prompt_tokens?: unknown } } | null)?.usage;
   const tokens = usage?.prompt_tokens;
   if (typeof tokens !== "number" || !(tokens >= 0)) return null;
   return { ...emptyUsage(), inputTokens: tokens };
+}
+
+/** The parsed body, or undefined when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@
 // of the same-shape fast path that depend on the surface's wire format.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { Redact } from "#shared/errors/redact.ts";
 import type { ChunkTransform } from "./sse-events.ts";
 import type { ClientSurface } from "./surface.ts";
 
@@ -20,7 +21,11 @@ export interface SurfaceBinding {
   passthroughTransform(options: {
     clientWantsUsage: boolean;
     onUsage(usage: CanonicalUsage): void;
+    /** Scrubs the message of an upstream error event (written again in this surface's shape). */
+    redact: Redact;
   }): ChunkTransform;
+  /** Whether a same-shape upstream's parsed 2xx body is an answer of this surface's shape. */
+  isAnswer(json: unknown): boolean;
   /** One SSE event carrying an error in this surface's shape, to end a failed stream. */
   streamErrorEvent(error: GatewayError): Uint8Array;
 }

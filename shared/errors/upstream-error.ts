@@ -1,5 +1,6 @@
 // The closed set every vendor error maps to (DESIGN §5), and how each reaches the caller.
-import { type ErrorCode, GatewayError } from "./gateway-error.ts";
+import { type ErrorCode, GatewayError, type GatewayErrorDetails } from "./gateway-error.ts";
+import { type Redact, redactKeyShaped } from "./redact.ts";
 
 export type UpstreamErrorKind =
   | "rate_limited"
@@ -16,6 +17,8 @@ export interface UpstreamError {
   /** The vendor's message, safe to show: adapters strip anything key-like. */
   message: string;
   status: number;
+  /** The request field the vendor blamed, when it names one (OpenAI's `param`). */
+  param?: string;
   retryAfterSeconds?: number;
 }
 
@@ -29,18 +32,34 @@ export function isRetryableKind(kind: UpstreamErrorKind): boolean {
   );
 }
 
+/** A caller's mistake keeps the status class the SDKs map to an error class (404 → NotFound…). */
+const CLIENT_ERROR_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  422: "unprocessable",
+};
+
+const PARAM = /^[A-Za-z0-9_.[\]-]{1,128}$/;
+
 /**
- * What the caller sees once the plan is spent. Their own mistakes (invalid request, context too
- * long, content filter) keep a 4xx; a rate limit stays a 429 (with the upstream's retry-after,
- * so SDKs back off as asked); the upstream's other troubles become 502/504.
+ * What the caller sees once the plan is spent: always an error of the closed set, never the
+ * upstream's body. Their own mistakes (invalid request, context too long, content filter) keep
+ * a 4xx; a rate limit stays a 429 (with the upstream's retry-after, so SDKs back off as asked);
+ * the upstream's other troubles become 502/504. The message and `param` pass through `redact`
+ * (the org's credentials and anything key-shaped): vendors quote keys in their errors.
  */
-export function upstreamToGatewayError(error: UpstreamError, where: string): GatewayError {
+export function upstreamToGatewayError(
+  error: UpstreamError,
+  where: string,
+  redact: Redact = redactKeyShaped,
+): GatewayError {
   const byKind: Record<UpstreamErrorKind, ErrorCode> = {
     rate_limited: "rate_limited",
     overloaded: "upstream_error",
     context_length: "invalid_request",
     auth: "upstream_error",
-    invalid_request: "invalid_request",
+    invalid_request: CLIENT_ERROR_BY_STATUS[error.status] ?? "invalid_request",
     content_filter: "invalid_request",
     upstream_error: "upstream_error",
     timeout: "timeout",
@@ -48,11 +67,21 @@ export function upstreamToGatewayError(error: UpstreamError, where: string): Gat
   const message =
     error.kind === "auth"
       ? `${where}: the provider rejected its credential`
-      : `${where}: ${error.kind.replace("_", " ")}: ${error.message}`;
-  return new GatewayError(byKind[error.kind], message, { upstreamKind: error.kind });
+      : `${where}: ${error.kind.replace("_", " ")}: ${redact(error.message).slice(0, 1000)}`;
+  const details: GatewayErrorDetails = { upstreamKind: error.kind };
+  const param = error.param === undefined ? undefined : redact(error.param);
+  if (param !== undefined && PARAM.test(param)) details.param = param;
+  return new GatewayError(byKind[error.kind], message, details);
+}
+
+/**
+ * The message for an error body that is not the vendor's error shape (an HTML page, a proxy's
+ * plain text): its text is never shown, only that it was unreadable.
+ */
+export function unreadableBodyMessage(status: number, bodyText: string): string {
+  if (bodyText.trim() === "") return `HTTP ${status}`;
+  return `HTTP ${status} with a body that is not the provider's error shape`;
 }
 
 /** Removes anything that looks like a credential from text that may reach a client. */
-export function redactSecrets(text: string): string {
-  return text.replace(/\b(sk|mlx_sk|mlx_mk|AKIA|ASIA)[-_A-Za-z0-9*]{6,}/g, "[redacted]");
-}
+export const redactSecrets: Redact = redactKeyShaped;

@@ -142,7 +142,7 @@ describe("data plane execution against the simulator", () => {
     expect(body.error.message).toContain("429");
   });
 
-  test("the caller's own bad request is passed through, not retried elsewhere", async () => {
+  test("the caller's own bad request is answered in the closed set, not retried elsewhere", async () => {
     const response = await chat("@fallback", { messages: "not-a-list" }).catch(() => null);
     // The surface refuses a non-array `messages` before any upstream call.
     expect(response?.status).toBe(400);
@@ -161,9 +161,13 @@ describe("data plane execution against the simulator", () => {
     });
     const passed = await chat("@fallback");
     expect(passed.status).toBe(400);
-    expect(((await passed.json()) as { error: { message: string } }).error.message).toBe(
-      "bad temperature",
-    );
+    // The upstream's message and the field it blamed, in the gateway's own error shape.
+    const { error } = (await passed.json()) as {
+      error: { type: string; message: string; param: string };
+    };
+    expect(error.type).toBe("invalid_request_error");
+    expect(error.message).toEndWith("bad temperature");
+    expect(error.param).toBe("temperature");
     const calls = (await (await fetch(`${simulator.url}/_sim/calls`)).json()) as {
       counts: Record<string, Record<string, number>>;
     };

@@ -64,7 +64,7 @@ describe("parseError", () => {
     expect(anthropicAdapter.parseError(502, "", new Headers()).message).toBe("HTTP 502");
     expect(
       anthropicAdapter.parseError(502, "<html>Bad Gateway</html>", new Headers()).message,
-    ).toBe("<html>Bad Gateway</html>");
+    ).toBe("HTTP 502 with a body that is not the provider's error shape");
   });
 
   test("a 529 wins over a type that says otherwise; billing goes to the next provider", () => {

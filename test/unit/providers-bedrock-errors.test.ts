@@ -84,7 +84,8 @@ describe("HTTP errors", () => {
     expect(bedrockAdapter.parseError(429, "", new Headers()).kind).toBe("rate_limited");
     expect(bedrockAdapter.parseError(502, "<html>bad gateway</html>", new Headers())).toEqual({
       kind: "upstream_error",
-      message: "<html>bad gateway</html>",
+      // The page itself is never shown: it may be anything the address served.
+      message: "HTTP 502 with a body that is not the provider's error shape",
       status: 502,
     });
   });

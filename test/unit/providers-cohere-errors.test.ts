@@ -21,7 +21,10 @@ describe("cohereAdapter.parseError", () => {
       expect(error.kind).toBe(item.kind as typeof error.kind);
       expect(error.status).toBe(item.status);
       const message = (item.body as { message?: string }).message;
-      expect(error.message).toBe(message ?? text);
+      // A body that is not Cohere's JSON (an HTML page) is never shown, only its status.
+      expect(error.message).toBe(
+        message ?? `HTTP ${item.status} with a body that is not the provider's error shape`,
+      );
     });
   }
 

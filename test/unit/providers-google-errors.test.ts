@@ -51,7 +51,7 @@ describe("Gemini errors", () => {
     const headers = new Headers({ "retry-after": "7" });
     expect(googleAdapter.parseError(429, "Too Many Requests", headers)).toEqual({
       kind: "rate_limited",
-      message: "Too Many Requests",
+      message: "HTTP 429 with a body that is not the provider's error shape",
       status: 429,
       retryAfterSeconds: 7,
     });

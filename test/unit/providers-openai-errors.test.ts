@@ -18,6 +18,7 @@ describe("parseError", () => {
       await recording("openai/chat/reasoning-model-legacy-parameter-error.json"),
     );
     expect(openAiAdapter.parseError(400, body, new Headers())).toEqual({
+      param: "max_tokens",
       kind: "invalid_request",
       message:
         "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
@@ -53,7 +54,7 @@ describe("parseError", () => {
     expect(openAiAdapter.parseError(500, body, new Headers()).kind).toBe("upstream_error");
     expect(openAiAdapter.parseError(502, "<html>Bad gateway</html>", new Headers())).toMatchObject({
       kind: "upstream_error",
-      message: "<html>Bad gateway</html>",
+      message: "HTTP 502 with a body that is not the provider's error shape",
     });
     expect(openAiAdapter.parseError(504, "", new Headers())).toMatchObject({
       kind: "timeout",

@@ -5,6 +5,7 @@ import {
   redactSecrets,
   type UpstreamError,
   type UpstreamErrorKind,
+  unreadableBodyMessage,
 } from "#shared/errors/upstream-error.ts";
 
 const CONTEXT_LENGTH_TEXT =
@@ -54,6 +55,8 @@ export function classifyAnthropicError(
   if (CONTEXT_LENGTH_TEXT.test(message) && (type === "invalid_request_error" || status === 400)) {
     return "context_length";
   }
+  // The caller's key was accepted by the gateway: a 401/403 is about the provider's credential.
+  if (status === 401 || status === 403) return "auth";
   if (status === 529) return "overloaded";
   if (status === 429) return "rate_limited";
   const byType = KIND_BY_TYPE.get(type);
@@ -92,6 +95,5 @@ export function errorObject(bodyText: string): Record<string, unknown> {
 }
 
 function fallbackMessage(bodyText: string, status: number): string {
-  const text = bodyText.trim();
-  return text === "" ? `HTTP ${status}` : text.slice(0, 500);
+  return unreadableBodyMessage(status, bodyText);
 }

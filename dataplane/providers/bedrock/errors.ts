@@ -6,6 +6,7 @@ import {
   redactSecrets,
   type UpstreamError,
   type UpstreamErrorKind,
+  unreadableBodyMessage,
 } from "#shared/errors/upstream-error.ts";
 
 const KIND_BY_TYPE: Record<string, UpstreamErrorKind> = {
@@ -61,7 +62,7 @@ function readBody(bodyText: string): { type?: string; message?: string } {
       message: typeof message === "string" ? message : undefined,
     };
   } catch {
-    return { message: bodyText.trim() || undefined };
+    return {};
   }
 }
 
@@ -78,7 +79,7 @@ export function parseBedrockError(
 ): UpstreamError {
   const body = readBody(bodyText);
   const type = typeName(headers.get("x-amzn-errortype")) ?? typeName(body.type);
-  const raw = body.message ?? `Bedrock answered ${status}`;
+  const raw = body.message ?? unreadableBodyMessage(status, bodyText);
   const message = redactSecrets(type ? `${type}: ${raw}` : raw).slice(0, MAX_MESSAGE_LENGTH);
   const error: UpstreamError = { kind: kindOf(type, status, raw), message, status };
   const retryAfter = Number(headers.get("retry-after"));

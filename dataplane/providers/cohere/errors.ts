@@ -5,6 +5,7 @@ import {
   redactSecrets,
   type UpstreamError,
   type UpstreamErrorKind,
+  unreadableBodyMessage,
 } from "#shared/errors/upstream-error.ts";
 
 const CONTEXT_LENGTH =
@@ -41,15 +42,14 @@ function errorMessage(bodyText: string, status: number): string {
   try {
     body = JSON.parse(bodyText);
   } catch {
-    const text = bodyText.trim();
-    return text === "" ? `HTTP ${status}` : text.slice(0, 500);
+    return unreadableBodyMessage(status, bodyText);
   }
   if (typeof body === "object" && body !== null) {
     const record = body as Record<string, unknown>;
     const message = record.message ?? record.error;
     if (typeof message === "string" && message !== "") return message;
   }
-  return bodyText.trim().slice(0, 500) || `HTTP ${status}`;
+  return unreadableBodyMessage(status, bodyText);
 }
 
 /** `retry-after` in seconds or as an HTTP date. */

@@ -6,6 +6,7 @@ import {
   redactSecrets,
   type UpstreamError,
   type UpstreamErrorKind,
+  unreadableBodyMessage,
 } from "#shared/errors/upstream-error.ts";
 import { errorBodySchema, type GeminiErrorBody } from "./wire-response.ts";
 
@@ -86,7 +87,7 @@ export function parseGoogleError(
   bodyText: string,
   headers: Headers,
 ): UpstreamError {
-  const body = readErrorBody(bodyText) ?? { message: bodyText.slice(0, 500) || `HTTP ${status}` };
+  const body = readErrorBody(bodyText) ?? { message: unreadableBodyMessage(status, bodyText) };
   const { kind, message } = errorKindFromBody(body, status);
   const headerDelay = Number(headers.get("retry-after"));
   const retryAfterSeconds =

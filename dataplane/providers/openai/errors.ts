@@ -5,6 +5,7 @@ import {
   redactSecrets,
   type UpstreamError,
   type UpstreamErrorKind,
+  unreadableBodyMessage,
 } from "#shared/errors/upstream-error.ts";
 
 const CONTEXT_LENGTH_TEXT =
@@ -26,6 +27,7 @@ export function parseOpenAiError(
     message: redactSecrets(errorMessage(body, bodyText, status)),
     status,
   };
+  if (typeof body.param === "string" && body.param !== "") error.param = body.param;
   const retryAfterSeconds = parseRetryAfter(headers);
   if (retryAfterSeconds !== undefined) error.retryAfterSeconds = retryAfterSeconds;
   return error;
@@ -100,8 +102,7 @@ function errorMessage(body: Record<string, unknown>, bodyText: string, status: n
   const message = body.message ?? body.detail;
   if (typeof message === "string" && message !== "") return message;
   if (message !== undefined && message !== null) return JSON.stringify(message).slice(0, 500);
-  const text = bodyText.trim();
-  return text === "" ? `HTTP ${status}` : text.slice(0, 500);
+  return unreadableBodyMessage(status, bodyText);
 }
 
 function lower(value: unknown): string {

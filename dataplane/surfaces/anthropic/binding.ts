@@ -16,8 +16,13 @@ export const anthropicBinding: SurfaceBinding = {
       clientWantsUsage: true,
     };
   },
-  passthroughTransform({ onUsage }) {
-    return createAnthropicPassthrough({ onUsage });
+  passthroughTransform({ onUsage, redact }) {
+    return createAnthropicPassthrough({ onUsage, redact });
+  },
+  isAnswer(json) {
+    if (typeof json !== "object" || json === null || Array.isArray(json)) return false;
+    const answer = json as { type?: unknown; content?: unknown };
+    return answer.type === "message" && Array.isArray(answer.content);
   },
   streamErrorEvent(error: GatewayError) {
     return encoder.encode(`event: error\ndata: ${anthropicSurface.renderError(error)}\n\n`);

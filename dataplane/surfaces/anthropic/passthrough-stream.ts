@@ -1,9 +1,13 @@
 // The same-shape fast path's stream: the upstream's SSE bytes go to the client unchanged, each
 // event as soon as its blank line arrives, while usage is read on the side from message_start
-// and message_delta. Only an incomplete event is ever held back, so an error event the pipeline
+// and message_delta. An upstream error event is written again in the gateway's error shape, its
+// message scrubbed. Only an incomplete event is ever held back, so an error event the pipeline
 // appends after a cut never lands inside half an event.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import { type Redact, redactKeyShaped } from "#shared/errors/redact.ts";
 import { AnthropicUsage } from "../../providers/anthropic/convert-usage.ts";
+import { classifyAnthropicError } from "../../providers/anthropic/errors.ts";
+import { streamedError } from "../passthrough-errors.ts";
 import {
   type ChunkTransform,
   concat,
@@ -11,15 +15,19 @@ import {
   eventData,
   transformChunks,
 } from "../sse-events.ts";
+import { anthropicStreamErrorType } from "./errors.ts";
 
 export interface AnthropicPassthroughOptions {
   /** Called whenever an event carries usage; the last call has the final counts. */
   onUsage(usage: CanonicalUsage): void;
+  /** Scrubs an upstream error's message (the org's credentials); key-shaped text by default. */
+  redact?: Redact;
 }
 
 const MESSAGE_START = Buffer.from('"message_start"');
 const MESSAGE_DELTA = Buffer.from('"message_delta"');
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 export function createAnthropicPassthroughStream(
   upstream: ReadableStream<Uint8Array>,
@@ -40,24 +48,55 @@ export function createAnthropicPassthrough(options: AnthropicPassthroughOptions)
     transform(chunk, emit) {
       const data = pending ? concat(pending, chunk) : chunk;
       let eventStart = 0;
+      let runStart = 0;
       for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
-        read(data.subarray(eventStart, end));
+        const event = data.subarray(eventStart, end);
+        const replaced = errorEvent(event, options);
+        if (replaced) {
+          if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
+          emit(replaced);
+          runStart = end;
+        } else read(event);
         eventStart = end;
       }
-      // Every complete event at once, in one piece, as the upstream wrote it.
-      if (eventStart > 0) emit(data.subarray(0, eventStart));
+      // Every other complete event at once, in one piece, as the upstream wrote it.
+      if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
       pending = eventStart < data.length ? data.slice(eventStart) : undefined;
       scanner.rebase(eventStart);
     },
     flush(emit) {
       // A last event without its blank line: still the upstream's bytes, forwarded as they are.
       if (pending) {
-        read(pending);
-        emit(pending);
+        const replaced = errorEvent(pending, options);
+        if (replaced) emit(replaced);
+        else {
+          read(pending);
+          emit(pending);
+        }
       }
       pending = undefined;
     },
   };
+}
+
+/** An upstream `error` event, written again in the gateway's shape; null for other events. */
+function errorEvent(event: Uint8Array, options: AnthropicPassthroughOptions): Uint8Array | null {
+  const failure = streamedError(
+    event,
+    (payload) => {
+      const error = payload.error;
+      const isError = payload.type === "error" && typeof error === "object" && error !== null;
+      return isError ? (error as Record<string, unknown>) : null;
+    },
+    (error) => classifyAnthropicError(0, error),
+    options.redact ?? redactKeyShaped,
+  );
+  if (!failure) return null;
+  const body = {
+    type: "error",
+    error: { type: anthropicStreamErrorType(failure.kind), message: failure.message },
+  };
+  return encoder.encode(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
 }
 
 /** Reads the usage of a message_start or message_delta event; returns whether there was any. */

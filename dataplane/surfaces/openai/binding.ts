@@ -20,10 +20,18 @@ export const openAiBinding: SurfaceBinding = {
       : { ...body, stream_options: { ...options, include_usage: true } };
     return { body: JSON.stringify({ ...forwarded, model }), clientWantsUsage };
   },
-  passthroughTransform({ clientWantsUsage, onUsage }) {
-    return createOpenAiPassthrough({ stripUsageChunk: !clientWantsUsage, onUsage });
+  passthroughTransform({ clientWantsUsage, onUsage, redact }) {
+    return createOpenAiPassthrough({ stripUsageChunk: !clientWantsUsage, onUsage, redact });
+  },
+  isAnswer(json) {
+    if (!isRecord(json) || !Array.isArray(json.choices)) return false;
+    return json.choices.every((choice) => isRecord(choice) && isRecord(choice.message));
   },
   streamErrorEvent(error: GatewayError) {
     return encoder.encode(`data: ${openAiErrorBody(error)}\n\n`);
   },
 };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

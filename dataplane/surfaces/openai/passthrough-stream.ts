@@ -1,9 +1,13 @@
 // The same-shape fast path's stream: the upstream's SSE bytes go to the client as they are, each
 // event as soon as its blank line arrives, while usage is read on the side. The one change: the
-// usage-only chunk (`choices: []` with `usage`) is dropped when the client did not ask for it.
+// usage-only chunk (`choices: []` with `usage`) is dropped when the client did not ask for it,
+// and an upstream error chunk is written again in the gateway's error shape, scrubbed.
 // Only an incomplete event is ever held back.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import { type Redact, redactKeyShaped } from "#shared/errors/redact.ts";
 import { convertOpenAiUsage } from "../../providers/openai/convert-usage.ts";
+import { classifyOpenAiError } from "../../providers/openai/errors.ts";
+import { streamedError } from "../passthrough-errors.ts";
 import {
   type ChunkTransform,
   concat,
@@ -11,6 +15,10 @@ import {
   eventData,
   transformChunks,
 } from "../sse-events.ts";
+import { openAiErrorBody } from "./errors.ts";
+import { errorFromEvent } from "./render-stream.ts";
+
+const encoder = new TextEncoder();
 
 export interface PassthroughStreamOptions {
   stripUsageChunk: boolean;
@@ -18,6 +26,8 @@ export interface PassthroughStreamOptions {
   onUsage(usage: CanonicalUsage): void;
   /** Called once per complete SSE event, before it is forwarded (first-token timing). */
   onEvent?(): void;
+  /** Scrubs an upstream error's message (the org's credentials); key-shaped text by default. */
+  redact?: Redact;
 }
 
 const USAGE_KEY = Buffer.from('"usage"');
@@ -42,8 +52,10 @@ export function createOpenAiPassthrough(options: PassthroughStreamOptions): Chun
       let runStart = 0;
       for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
         options.onEvent?.();
-        if (readUsage(bytes, eventStart, end, options)) {
+        const replaced = errorEvent(data.subarray(eventStart, end), options);
+        if (replaced || readUsage(bytes, eventStart, end, options)) {
           if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
+          if (replaced) emit(replaced);
           runStart = end;
         }
         eventStart = end;
@@ -58,9 +70,28 @@ export function createOpenAiPassthrough(options: PassthroughStreamOptions): Chun
       pending = undefined;
       if (!last) return;
       const bytes = Buffer.from(last.buffer, last.byteOffset, last.byteLength);
-      if (!readUsage(bytes, 0, last.length, options)) emit(last);
+      const replaced = errorEvent(last, options);
+      if (replaced) emit(replaced);
+      else if (!readUsage(bytes, 0, last.length, options)) emit(last);
     },
   };
+}
+
+/** An upstream `{"error": …}` chunk, written again in the gateway's shape; null for others. */
+function errorEvent(event: Uint8Array, options: PassthroughStreamOptions): Uint8Array | null {
+  const failure = streamedError(
+    event,
+    (payload) => (isRecord(payload.error) ? payload.error : null),
+    (error) => classifyOpenAiError(0, error),
+    options.redact ?? redactKeyShaped,
+  );
+  if (!failure) return null;
+  const error = errorFromEvent({ code: failure.kind, message: failure.message });
+  return encoder.encode(`data: ${openAiErrorBody(error)}\n\n`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -153,7 +153,7 @@ class ChunkWriter {
 }
 
 /** An `error` event's code is an upstream error kind or a gateway error code. */
-function errorFromEvent(event: { code: string; message: string }): GatewayError {
+export function errorFromEvent(event: { code: string; message: string }): GatewayError {
   if (event.code in ERROR_STATUS) return new GatewayError(event.code as ErrorCode, event.message);
   const code: ErrorCode = event.code === "timeout" ? "timeout" : "upstream_error";
   return new GatewayError(code, event.message, { upstreamKind: event.code });
