@@ -3,8 +3,10 @@
 // request log to the Parquet warehouse.
 import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { egressPolicyFrom } from "#shared/egress/policy.ts";
 import { controlPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
+import { useUpstreamEgressPolicy } from "../dataplane/pipeline/upstream-fetch.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
 import { openPostgres } from "./db/client.ts";
 import { startExperimentRunner } from "./experiments/runner.ts";
@@ -15,6 +17,8 @@ import { type RunningWarehouse, startWarehouse, tracesRoot } from "./warehouse/i
 import { createWarehouseQuery } from "./warehouse/query.ts";
 
 const settings = readSettingsOrExit(controlPlaneSchema);
+// The experiment runner's replay plane calls upstreams through the data plane's attempt loop.
+useUpstreamEgressPolicy(egressPolicyFrom(settings));
 const log = createLogger("controlplane");
 const database = openPostgres(settings.DATABASE_URL);
 const connection = connectNatsWithRetry(settings.NATS_URL, "modelux-controlplane", log);

@@ -4,6 +4,7 @@
 import { Elysia } from "elysia";
 import type { ControlEvent } from "#shared/bus/envelopes.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import { type EgressPolicy, egressPolicyFrom } from "#shared/egress/policy.ts";
 import type { ManagementSettings } from "#shared/env/settings.ts";
 import type { Logger } from "#shared/log.ts";
 import packageJson from "../package.json" with { type: "json" };
@@ -30,6 +31,8 @@ export interface ManagementOptions {
   log: Logger;
   /** Tests inject a check; the default calls the vendor. */
   verifyProvider?: ProviderCheck;
+  /** Overrides the egress policy the settings describe (tests inject a resolver). */
+  egress?: EgressPolicy;
   /** How webhook deliveries are sent (tests may wrap it). */
   fetch?: typeof fetch;
   /** The request-log warehouse; without it the logs, analytics and export operations answer 503. */
@@ -48,6 +51,7 @@ const HOUSEKEEPING_MS = 10 * 60 * 1000;
 
 export function createManagement(options: ManagementOptions): Management {
   const { db, settings, log } = options;
+  const egress = options.egress ?? egressPolicyFrom(settings);
   const worker = new WebhookDeliveryWorker({
     db,
     secretBox: options.secretBox,
@@ -56,6 +60,7 @@ export function createManagement(options: ManagementOptions): Management {
     retryWindowMs: settings.MODELUX_WEBHOOK_RETRY_WINDOW_MS,
     timeoutMs: settings.MODELUX_WEBHOOK_TIMEOUT_MS,
     log,
+    egress,
     fetch: options.fetch,
   });
   const runtime: ManagementRuntime = {
@@ -64,9 +69,10 @@ export function createManagement(options: ManagementOptions): Management {
       secretBox: options.secretBox,
       settings,
       publishControl: options.publishControl,
+      egress,
       verifyProvider:
         options.verifyProvider ??
-        createProviderCheck({ timeoutMs: settings.MODELUX_PROVIDER_VERIFY_TIMEOUT_MS }),
+        createProviderCheck({ timeoutMs: settings.MODELUX_PROVIDER_VERIFY_TIMEOUT_MS, egress }),
       deliverWebhookNow: (id) => worker.deliverNow(id),
       warehouse: options.warehouse ?? null,
       log,

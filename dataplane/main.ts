@@ -3,11 +3,14 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { egressPolicyFrom } from "#shared/egress/policy.ts";
 import { dataPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
 import { startDataPlane } from "./node.ts";
+import { useUpstreamEgressPolicy } from "./pipeline/upstream-fetch.ts";
 
 const settings = readSettingsOrExit(dataPlaneSchema);
+useUpstreamEgressPolicy(egressPolicyFrom(settings));
 const nodeId =
   settings.MODELUX_NODE_ID ??
   `dp-${hostname()

@@ -1,8 +1,11 @@
 // `bun run dev`: the whole of modelux in one process, with keys printed and a ready curl line.
+import { egressPolicyFrom } from "#shared/egress/policy.ts";
 import { embeddedSchema, readSettingsOrExit } from "#shared/env/settings.ts";
+import { useUpstreamEgressPolicy } from "../dataplane/pipeline/upstream-fetch.ts";
 import { startEmbedded } from "./start.ts";
 
 const settings = readSettingsOrExit(embeddedSchema);
+useUpstreamEgressPolicy(egressPolicyFrom(settings));
 const running = await startEmbedded(settings);
 const { seed } = running;
 console.log(`

@@ -3,6 +3,7 @@
 import type * as v from "valibot";
 import type { ControlEvent } from "#shared/bus/envelopes.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import type { EgressPolicy } from "#shared/egress/policy.ts";
 import type { ManagementSettings } from "#shared/env/settings.ts";
 import type { Logger } from "#shared/log.ts";
 import type { Database } from "../db/client.ts";
@@ -31,6 +32,8 @@ export interface ManagementServices {
   settings: ManagementSettings;
   /** Fast path to the fleet (key revocation); the snapshot carries the same change a little later. */
   publishControl(event: ControlEvent): Promise<void>;
+  /** Where the control plane's own calls may go (credential checks, webhooks). */
+  egress: EgressPolicy;
   /** Checks a provider credential against its upstream; injectable for tests. */
   verifyProvider: ProviderCheck;
   /** Attempts one webhook delivery now (the `test` operation) instead of waiting for the worker. */

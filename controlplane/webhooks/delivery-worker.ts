@@ -1,8 +1,12 @@
 // Delivers the webhook outbox. Each tick claims due rows with FOR UPDATE SKIP LOCKED (several
 // control planes never send the same row at once), leases them, POSTs them signed, and records
 // the outcome: delivered, or tried again with backoff until the retry window (24 h) is over.
+// Receivers are called under the egress policy, redirects are not followed, and what is recorded
+// of an attempt is its status and a category, never the receiver's body (test_webhook shows it).
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import { failureCategory, httpCategory } from "#shared/egress/outcome.ts";
+import type { EgressPolicy } from "#shared/egress/policy.ts";
 import type { Logger } from "#shared/log.ts";
 import type { Database } from "../db/client.ts";
 import {
@@ -25,13 +29,13 @@ export interface WebhookWorkerOptions {
   timeoutMs: number;
   batchSize?: number;
   log?: Logger;
+  /** Where receivers may be; without one, anywhere. */
+  egress?: EgressPolicy;
   fetch?: typeof fetch;
   random?: () => number;
 }
 
 type Claimed = { delivery: WebhookDeliveryRow; webhook: WebhookRow };
-
-const RESPONSE_SNIPPET_BYTES = 1024;
 
 export class WebhookDeliveryWorker {
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -150,9 +154,9 @@ export class WebhookDeliveryWorker {
       }),
     };
     let statusCode: number | null = null;
-    let responseBody: string | null = null;
     let error: string | null = null;
     try {
+      await this.options.egress?.check(webhook.url);
       const response = await (this.options.fetch ?? fetch)(webhook.url, {
         method: "POST",
         headers,
@@ -161,17 +165,14 @@ export class WebhookDeliveryWorker {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       statusCode = response.status;
-      responseBody = (await response.text().catch(() => "")).slice(0, RESPONSE_SNIPPET_BYTES);
-      if (!response.ok) error = `receiver answered ${response.status}`;
+      await response.body?.cancel().catch(() => {});
+      if (!response.ok) error = httpCategory(response.status);
     } catch (thrown) {
-      error =
-        (thrown as Error).name === "TimeoutError"
-          ? `no answer within ${this.options.timeoutMs} ms`
-          : `could not reach the receiver: ${(thrown as Error).message}`;
+      error = failureCategory(thrown, this.options.timeoutMs);
     }
     const outcome = {
       last_status_code: statusCode,
-      last_response_body: responseBody,
+      last_response_body: null,
       last_error: error,
     };
     if (!error) {

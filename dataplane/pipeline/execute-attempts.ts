@@ -4,6 +4,7 @@
 // committed once its headers arrive: later failures are the stream writer's to report. An
 // upstream's error body never reaches the caller: only its classification, scrubbed.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import { EgressRefusedError } from "#shared/egress/policy.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { Redact } from "#shared/errors/redact.ts";
 import {
@@ -15,6 +16,7 @@ import type { ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import { adapterFor } from "../providers/registry.ts";
 import type { HealthTracker } from "../routing/health.ts";
 import type { Attempt, RetryCondition } from "../routing/plan.ts";
+import { upstreamFetch } from "./upstream-fetch.ts";
 
 export interface AttemptRecord {
   attempt: Attempt;
@@ -162,7 +164,7 @@ export async function runAttempts(
     const deadline = attemptSignal(options.clientSignal, timeoutMs);
     let response: Response;
     try {
-      response = await fetch(call.url, {
+      response = await upstreamFetch(call.url, {
         method: call.method,
         headers: call.headers,
         body: call.body,
@@ -175,6 +177,12 @@ export async function runAttempts(
       if (options.clientSignal?.aborted) {
         record(attempt, started, elapsed, "aborted");
         return fail(new GatewayError("invalid_request", "client closed the request"), false);
+      }
+      if (error instanceof EgressRefusedError) {
+        // The provider's address is one this gateway may not call: a setting, not its health.
+        record(attempt, started, elapsed, "skipped", { error: error.message });
+        lastFailure = new GatewayError("upstream_error", `${where}: ${error.message}`);
+        continue;
       }
       const timedOut = error instanceof DOMException && error.name === "TimeoutError";
       record(attempt, started, elapsed, timedOut ? "timeout" : "unreachable");

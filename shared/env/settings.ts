@@ -1,6 +1,7 @@
 // Every environment variable modelux reads, validated once at start-up.
 // A wrong or missing value stops the process with a message naming the variable.
 import * as v from "valibot";
+import { parseEgressAllow } from "#shared/egress/allow-list.ts";
 
 const port = (fallback: number) =>
   v.pipe(
@@ -72,6 +73,36 @@ const management = {
   MODELUX_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
 };
 
+const egressAllow = v.pipe(
+  v.string(),
+  v.check(
+    (value) => allowListProblem(value) === undefined,
+    (issue) => allowListProblem(String(issue.input)) ?? "is not a valid allow list",
+  ),
+);
+
+function allowListProblem(value: string): string | undefined {
+  try {
+    parseEgressAllow(value);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * Where the gateway's own calls (upstreams, credential checks, webhooks) may go (docs/security.md):
+ * `enforce` refuses loopback, private, link-local and metadata addresses unless allow-listed.
+ */
+const egress = (fallback: "enforce" | "off") => ({
+  MODELUX_EGRESS_POLICY: v.optional(
+    v.picklist(["enforce", "off"], 'must be "enforce" or "off"'),
+    fallback,
+  ),
+  /** CIDRs, addresses, host names or `*.suffix` the policy lets through, comma-separated. */
+  MODELUX_EGRESS_ALLOW: v.optional(egressAllow),
+});
+
 /** A local directory, or `s3://bucket/prefix` (which needs DuckDB's httpfs extension). */
 const tracesRoot = v.pipe(
   v.string(),
@@ -97,6 +128,7 @@ export const controlPlaneSchema = v.object({
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
   ...management,
   ...warehouse,
+  ...egress("enforce"),
 });
 
 export const dataPlaneSchema = v.object({
@@ -105,6 +137,7 @@ export const dataPlaneSchema = v.object({
   MODELUX_SECRET_KEY: secretKey,
   DATAPLANE_PORT: port(8080),
   MODELUX_NODE_ID: v.optional(nodeId),
+  ...egress("enforce"),
 });
 
 export const embeddedSchema = v.object({
@@ -119,6 +152,8 @@ export const embeddedSchema = v.object({
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
   ...management,
   ...warehouse,
+  // Off: the embedded default calls its own simulator on 127.0.0.1 and runs on a laptop.
+  ...egress("off"),
   /** When set, the seeded provider of that vendor calls the real API instead of the simulator. */
   OPENAI_API_KEY: v.optional(v.string()),
   ANTHROPIC_API_KEY: v.optional(v.string()),
@@ -156,7 +191,12 @@ export type WarehouseSettings = Pick<
   keyof typeof warehouse | "MODELUX_DATA_DIR"
 >;
 /** What the Management API and webhook delivery read, whichever mode runs them. */
-export type ManagementSettings = Pick<ControlPlaneSettings, keyof typeof management>;
+export type ManagementSettings = Pick<
+  ControlPlaneSettings,
+  keyof typeof management | keyof ReturnType<typeof egress>
+>;
+/** What builds an egress policy, whichever process reads it. */
+export type EgressSettings = Pick<ControlPlaneSettings, keyof ReturnType<typeof egress>>;
 
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {

@@ -55,6 +55,8 @@ export async function startFleet(options: {
   dataPlanes: number;
   /** Extra environment for the control plane. */
   controlEnv?: Record<string, string>;
+  /** Extra environment for every data plane. */
+  dataEnv?: Record<string, string>;
 }): Promise<TestFleet> {
   const secretHex = "ef".repeat(32);
   const secretBox = new SecretBox(Uint8Array.from(Buffer.from(secretHex, "hex")));
@@ -112,6 +114,7 @@ export async function startFleet(options: {
         MODELUX_HOST: "127.0.0.1",
         MODELUX_NODE_ID: `${options.name}-dp-${index}`,
         MODELUX_DATA_DIR: join(directory, name),
+        ...options.dataEnv,
       });
     const plane: FleetDataPlane = {
       name,

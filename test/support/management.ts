@@ -13,6 +13,7 @@ import { managementKeys, orgs, projects } from "../../controlplane/db/schema/ind
 import { createManagement, type Management } from "../../controlplane/management.ts";
 import { createControlPlaneApp } from "../../controlplane/server.ts";
 import { createWarehouseQuery } from "../../controlplane/warehouse/query.ts";
+import { TEST_EGRESS_ALLOW } from "./processes.ts";
 
 /** Parsed response JSON, navigated freely by the tests (what JSON.parse returns). */
 export type Json = ReturnType<typeof JSON.parse>;
@@ -87,6 +88,8 @@ export async function startManagementHarness(
     MODELUX_WEBHOOK_BACKOFF_BASE_MS: "40",
     MODELUX_PROVIDER_VERIFY_TIMEOUT_MS: "2000",
     MODELUX_WEBHOOK_TIMEOUT_MS: "2000",
+    // The control plane's default policy (enforce) with the simulator and receivers let through.
+    MODELUX_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     ...options.env,
   });
   const controlEvents: ControlEvent[] = [];

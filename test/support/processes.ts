@@ -20,6 +20,9 @@ export interface ChildProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** What tests let their gateways call: the simulator and test receivers on 127.0.0.1. */
+export const TEST_EGRESS_ALLOW = "127.0.0.1/32";
+
 export function spawnChild(
   name: string,
   command: string[],
@@ -27,7 +30,13 @@ export function spawnChild(
 ): ChildProcess {
   let output = "";
   const child = Bun.spawn(command, {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      // Fleet processes enforce the egress policy; the simulator and receivers are on loopback.
+      MODELUX_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
+      ...env,
+    },
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -18,11 +18,23 @@ const credentialSchema = v.pipe(
   v.description("The vendor credential. Stored encrypted; never returned."),
 );
 
+// Request paths are appended to it as text: a query or fragment would swallow them, and
+// credentials in it would be stored in the clear and sent along with every request.
 const baseUrlSchema = v.pipe(
   v.string(),
+  v.maxLength(2000),
   v.url("must be a URL"),
   v.regex(/^https?:\/\//, "must be an http(s) URL"),
-  v.description("Overrides the vendor's default endpoint; includes /v1 where the vendor has it."),
+  v.check((value) => !value.includes("?"), "must not have a query string (?…)"),
+  v.check((value) => !value.includes("#"), "must not have a fragment (#…)"),
+  v.check((value) => {
+    const parsed = URL.parse(value);
+    return parsed === null || (parsed.username === "" && parsed.password === "");
+  }, "must not carry credentials (user:password@)"),
+  v.description(
+    "Overrides the vendor's default endpoint; includes /v1 where the vendor has it. " +
+      "http(s), without query, fragment or credentials.",
+  ),
 );
 
 const optionsSchema = v.pipe(

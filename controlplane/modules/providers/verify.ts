@@ -1,6 +1,9 @@
 // Checks a provider credential before it is stored or swapped in: one cheap authenticated GET
-// with a short timeout. The result names the status and never the credential, and the upstream's
-// body is not repeated (some vendors echo part of the key back).
+// with a short timeout, under the egress policy. The result is a category ("refused by egress
+// policy", "unreachable", "HTTP 4xx"), never the credential or the upstream's body (some vendors
+// echo part of the key back).
+import { failureCategory, httpCategory } from "#shared/egress/outcome.ts";
+import type { EgressPolicy } from "#shared/egress/policy.ts";
 import { probeBaseUrl, VENDOR_PROBES } from "./vendor-probes.ts";
 
 export interface ProviderCheckInput {
@@ -24,6 +27,8 @@ export type ProviderCheck = (input: ProviderCheckInput) => Promise<ProviderCheck
 
 export function createProviderCheck(options: {
   timeoutMs: number;
+  /** Where the check may go; without one, anywhere. */
+  egress?: EgressPolicy;
   fetch?: typeof fetch;
 }): ProviderCheck {
   const send = options.fetch ?? fetch;
@@ -40,8 +45,10 @@ export function createProviderCheck(options: {
     } catch {
       return failure(null, 0, "could not build the check request (bad base_url?)", "base_url");
     }
-    const where = `GET ${redactQuery(request.url)}`;
+    // Only a category is reported, never the upstream's body, headers or error text: the check
+    // must not become a way to read or map services the gateway can reach.
     try {
+      await options.egress?.check(request.url);
       const response = await send(request, {
         signal: AbortSignal.timeout(options.timeoutMs),
         redirect: "manual",
@@ -51,24 +58,15 @@ export function createProviderCheck(options: {
         return { ok: true, status_code: response.status, latency_ms: elapsed(), error: null };
       }
       const rejected = response.status === 401 || response.status === 403;
+      const category = httpCategory(response.status);
       return failure(
         response.status,
         elapsed(),
-        rejected
-          ? `the upstream rejected the credential (${response.status} from ${where})`
-          : `the upstream answered ${response.status} to ${where}`,
+        rejected ? `the upstream rejected the credential (${category})` : category,
         rejected ? "api_key" : "base_url",
       );
     } catch (error) {
-      const timedOut = (error as Error).name === "TimeoutError";
-      return failure(
-        null,
-        elapsed(),
-        timedOut
-          ? `no answer within ${options.timeoutMs} ms from ${where}`
-          : `could not reach ${where}`,
-        "base_url",
-      );
+      return failure(null, elapsed(), failureCategory(error, options.timeoutMs), "base_url");
     }
   };
 }
@@ -86,10 +84,4 @@ function failure(
     error,
     ...(field ? { field } : {}),
   };
-}
-
-/** Query strings can carry credentials on some vendors' URLs; never repeat them. */
-function redactQuery(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
 }

@@ -31,7 +31,9 @@ export const deliveryDetailView = v.object({
   payload: v.pipe(v.record(v.string(), v.unknown()), v.description("The event as sent.")),
   last_response_body: v.pipe(
     v.nullable(v.string()),
-    v.description("The first 1 KB of the receiver's last answer."),
+    v.description(
+      "Always null: what a receiver answers is not kept or shown (last_error has its category).",
+    ),
   ),
 });
 

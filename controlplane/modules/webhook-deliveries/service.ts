@@ -29,7 +29,9 @@ export const viewDelivery = (row: WebhookDeliveryRow) => ({
 export const viewDeliveryDetail = (row: WebhookDeliveryRow) => ({
   ...viewDelivery(row),
   payload: row.payload,
-  last_response_body: row.last_response_body,
+  // Never shown: a receiver's answer could be an internal service's (rows from before the
+  // egress policy may still hold one).
+  last_response_body: null,
 });
 
 export async function listDeliveries(

@@ -25,6 +25,7 @@ import {
   deleteWebhook,
   getWebhook,
   listWebhooks,
+  refuseUnreachableUrl,
   rotateWebhookSecret,
   updateWebhook,
   viewWebhook,
@@ -83,8 +84,9 @@ export const webhookOperations = [
     status: 201,
     body: createWebhookBody,
     output: webhookWithSecretView,
-    handler: ({ caller, services, write }, { body }) =>
-      write(async ({ db, audit }) => {
+    handler: async ({ caller, services, write }, { body }) => {
+      await refuseUnreachableUrl(services.egress, body.url);
+      return write(async ({ db, audit }) => {
         const { row, secret } = await createWebhook(db, services.secretBox, caller.org_id, body);
         const after = viewWebhook(row);
         await audit({
@@ -94,7 +96,8 @@ export const webhookOperations = [
           after,
         });
         return { ...after, signing_secret: secret };
-      }),
+      });
+    },
   }),
   defineOperation({
     id: "update_webhook",
@@ -106,8 +109,9 @@ export const webhookOperations = [
     params: webhookParams,
     body: updateWebhookBody,
     output: webhookView,
-    handler: ({ caller, write }, { params, body }) =>
-      write(async ({ db, audit }) => {
+    handler: async ({ caller, services, write }, { params, body }) => {
+      await refuseUnreachableUrl(services.egress, body.url);
+      return write(async ({ db, audit }) => {
         const existing = await getWebhook(db, caller.org_id, params.webhook_id);
         const after = viewWebhook(await updateWebhook(db, existing, body));
         await audit({
@@ -118,7 +122,8 @@ export const webhookOperations = [
           after,
         });
         return after;
-      }),
+      });
+    },
   }),
   defineOperation({
     id: "delete_webhook",

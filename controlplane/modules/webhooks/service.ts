@@ -2,8 +2,9 @@
 // the old secret signing alongside the new one for 24 h so receivers can switch without a gap.
 import { and, eq } from "drizzle-orm";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import { type EgressPolicy, EgressRefusedError } from "#shared/egress/policy.ts";
 import { newId } from "#shared/ids/ids.ts";
-import { notFound } from "../../api/errors.ts";
+import { invalidField, notFound } from "../../api/errors.ts";
 import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import type { Database } from "../../db/client.ts";
 import { type WebhookRow, webhooks } from "../../db/schema/index.ts";
@@ -25,6 +26,17 @@ export const viewWebhook = (row: WebhookRow, now = new Date()): WebhookView => (
   created_at: isoRequired(row.created_at),
   updated_at: isoRequired(row.updated_at),
 });
+
+/** A URL the egress policy refuses is a 400 naming `url`; each delivery checks it again. */
+export async function refuseUnreachableUrl(egress: EgressPolicy, url: string | undefined) {
+  if (url === undefined) return;
+  try {
+    await egress.check(url);
+  } catch (error) {
+    if (error instanceof EgressRefusedError) throw invalidField("body.url", error.message);
+    // A name that does not resolve (yet) is not refused here: deliveries report "unreachable".
+  }
+}
 
 export async function listWebhooks(
   db: Database,
