@@ -6,7 +6,7 @@ import type { CanonicalResponse } from "#shared/canonical/response.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { Attempt } from "../routing/plan.ts";
-import { DEFAULT_RETRY_ON } from "../routing/route-table.ts";
+import { DEFAULT_RETRY_ON } from "../routing/plan-types.ts";
 import { type ExecuteOptions, runAttempts } from "./execute-attempts.ts";
 
 export type CanonicalCallResult =

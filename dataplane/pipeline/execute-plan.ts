@@ -1,18 +1,20 @@
 // Runs a route plan's steps in order: runs of plain attempts through the attempt executor,
-// a cascade or an ensemble through its runner. A step that fails on the upstream's side hands
-// over to the next; a client error ends the plan.
+// a cascade or an ensemble through its strategy's runner (strategies/registry.ts), given
+// non-streamed calls from here. A step that fails on the upstream's side hands over to the
+// next; a client error ends the plan.
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { Attempt, RoutePlan } from "../routing/plan.ts";
+import { runComposedStep } from "../routing/strategies/registry.ts";
+import type { ComposedAnswer, ComposedExecution } from "../routing/strategies/strategy.ts";
+import { callCanonical } from "./canonical-call.ts";
 import {
   type ExecuteOptions,
   type MakeCall,
   runAttempts,
   type UpstreamAnswer,
 } from "./execute-attempts.ts";
-import { type ComposedAnswer, runCascade } from "./run-cascade.ts";
-import { runEnsemble } from "./run-ensemble.ts";
 
 export type PlanAnswer =
   | ({ kind: "upstream" } & UpstreamAnswer)
@@ -53,10 +55,7 @@ export async function executePlan(
     }
     index++;
     try {
-      const composed =
-        step.kind === "cascade"
-          ? await runCascade(step, request, options, warnings)
-          : await runEnsemble(step, request, options, warnings);
+      const composed = await runComposedStep(step, request, composedExecution(options, warnings));
       return { kind: "composed", ...composed, upstreamMs: upstreamMs + composed.upstreamMs };
     } catch (error) {
       if (!(error instanceof GatewayError) || !UPSTREAM_SIDE.has(error.code)) throw error;
@@ -64,4 +63,31 @@ export async function executePlan(
     }
   }
   throw lastError ?? new GatewayError("upstream_error", "the routing plan has no attempt");
+}
+
+/** The calls a cascade or ensemble runner makes: non-streamed, recorded with the plan's. */
+function composedExecution(
+  options: ExecuteOptions,
+  warnings: ConversionWarning[],
+): ComposedExecution {
+  return {
+    clientSignal: options.clientSignal,
+    call: (attempts, request, role, signal) =>
+      callCanonical(
+        attempts,
+        request,
+        signal === undefined ? { ...options, role } : { ...options, clientSignal: signal, role },
+        warnings,
+      ),
+    markAcceptance(attempt, accepted, reason) {
+      for (let index = options.records.length - 1; index >= 0; index--) {
+        const record = options.records[index];
+        if (record?.attempt === attempt) {
+          record.accepted = accepted;
+          record.acceptance = reason;
+          return;
+        }
+      }
+    },
+  };
 }

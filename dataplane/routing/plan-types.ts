@@ -1,10 +1,19 @@
 // The shapes of a route plan: the ordered steps one request will try, the candidates the
-// decision trace shows, and what routing reads besides the config.
+// decision trace shows, and what routing reads besides the config; with the default retry
+// conditions and the one way an attempt is made from a leaf.
 import type { ModelInfo } from "#shared/pricing/catalog.ts";
-import type { RuntimeProvider } from "../snapshot/runtime-config.ts";
+import type { RoutingConfig } from "#shared/routing/config-schema.ts";
+import type { RuntimeProvider } from "../snapshot/snapshot-tables.ts";
+import type { Leaf } from "./compiled-target.ts";
 import type { HealthKey, HealthTracker } from "./health.ts";
 import type { RequestFeatures } from "./request-features.ts";
-import type { AcceptSpec, RetryCondition } from "./route-table.ts";
+
+/** Upstream failures after which the next attempt is tried (`retry_on`). */
+export type RetryCondition = "429" | "5xx" | "timeout";
+export const DEFAULT_RETRY_ON: ReadonlySet<RetryCondition> = new Set(["429", "5xx", "timeout"]);
+
+/** A cascade step's `accept` as written (undefined: the default check). */
+export type AcceptSpec = Extract<RoutingConfig, { strategy: "cascade" }>["steps"][number]["accept"];
 
 export interface Attempt {
   kind: "attempt";
@@ -15,6 +24,18 @@ export interface Attempt {
   timeoutMs: number | null;
   /** Position of this attempt's entry in `RoutePlan.candidates`. */
   candidate: number;
+}
+
+export function attemptOf(leaf: Leaf, timeoutMs: number | null, candidate: number): Attempt {
+  return {
+    kind: "attempt",
+    provider: leaf.provider,
+    model: leaf.model,
+    healthKey: leaf.healthKey,
+    info: leaf.info,
+    timeoutMs,
+    candidate,
+  };
 }
 
 export interface CascadePlanStep {

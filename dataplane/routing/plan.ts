@@ -3,9 +3,15 @@
 // bare names are one attempt. The plan also carries the trace's candidate list.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
-import type { Attempt, RoutePlan, RoutingInput, TraceCandidate } from "./plan-types.ts";
-import { attemptOf, Planner } from "./planner.ts";
-import { DEFAULT_RETRY_ON, routeTableFor } from "./route-table.ts";
+import {
+  type Attempt,
+  attemptOf,
+  DEFAULT_RETRY_ON,
+  type RoutePlan,
+  type RoutingInput,
+  type TraceCandidate,
+} from "./plan-types.ts";
+import { Planner } from "./planner.ts";
 
 export type {
   Attempt,
@@ -14,11 +20,11 @@ export type {
   CascadeStep,
   EnsembleStep,
   PlanStep,
+  RetryCondition,
   RoutePlan,
   RoutingInput,
   TraceCandidate,
 } from "./plan-types.ts";
-export type { RetryCondition } from "./route-table.ts";
 
 export function planRoute(
   config: RuntimeConfig,
@@ -26,7 +32,7 @@ export function planRoute(
   model: string,
   input: RoutingInput,
 ): RoutePlan {
-  const table = routeTableFor(config);
+  const table = config.routes;
   if (model.startsWith("@")) {
     const slug = model.slice(1);
     const compiled = table.configFor(key.projectId, slug);
@@ -35,7 +41,7 @@ export function planRoute(
         param: "model",
       });
     if (compiled.error) throw compiled.error;
-    const planner = new Planner(table, key, input, compiled);
+    const planner = new Planner(table, key.projectId, input, compiled);
     const steps = planner.expandConfig(compiled, 1, []);
     return planner.finish(steps);
   }

@@ -3,9 +3,9 @@
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import {
   orgScopedKey,
-  type RuntimeConfig,
   type RuntimeProvider,
-} from "../snapshot/runtime-config.ts";
+  type SnapshotTables,
+} from "../snapshot/snapshot-tables.ts";
 import { BARE_MODEL_PREFIXES, inferVendor } from "./bare-model-prefixes.ts";
 
 export interface ResolvedTarget {
@@ -15,7 +15,7 @@ export interface ResolvedTarget {
 }
 
 export function resolveTarget(
-  config: RuntimeConfig,
+  config: SnapshotTables,
   orgId: string,
   model: string,
   options: { providerRef?: string; allowBare: boolean },
@@ -65,7 +65,7 @@ export function resolveTarget(
 }
 
 function findProvider(
-  config: RuntimeConfig,
+  config: SnapshotTables,
   orgId: string,
   reference: string,
 ): RuntimeProvider | undefined {

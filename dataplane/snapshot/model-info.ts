@@ -1,13 +1,13 @@
 // What the data plane prices a model at for one org: the org's own price override when it has
 // one for exactly this (vendor, model), otherwise the catalog's answer (docs/pricing.md).
 import { lookupModel, type ModelInfo } from "#shared/pricing/catalog.ts";
-import { priceOverrideKey, type RuntimeConfig } from "./runtime-config.ts";
+import { priceOverrideKey, type SnapshotTables } from "./snapshot-tables.ts";
 
 /** Per snapshot: the overridden answers, built once each (a config lives until the next swap). */
-const overridden = new WeakMap<RuntimeConfig, Map<string, ModelInfo>>();
+const overridden = new WeakMap<SnapshotTables, Map<string, ModelInfo>>();
 
 export function modelInfoFor(
-  config: RuntimeConfig,
+  config: SnapshotTables,
   orgId: string,
   vendor: string,
   model: string,

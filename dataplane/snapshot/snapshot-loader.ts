@@ -6,7 +6,6 @@ import { dirname } from "node:path";
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { openSnapshot } from "#shared/snapshot/envelope.ts";
-import { routeTableFor } from "../routing/route-table.ts";
 import { compileRuntimeConfig, type RuntimeConfig } from "./runtime-config.ts";
 
 export interface SnapshotLoaderOptions {
@@ -40,8 +39,6 @@ export class SnapshotLoader {
     let compiled: RuntimeConfig;
     try {
       compiled = compileRuntimeConfig(opened, opened.body, this.options.secretBox);
-      // Routing configs (CEL included) compile now, not on the first request that names them.
-      routeTableFor(compiled).compileAll();
     } catch (error) {
       return this.#reject(`snapshot ${opened.version}: ${(error as Error).message}`);
     }

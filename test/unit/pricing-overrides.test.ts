@@ -11,7 +11,6 @@ import type { SnapshotBody, SnapshotPriceOverride } from "#shared/snapshot/body.
 import { openSnapshot, sealSnapshot } from "#shared/snapshot/envelope.ts";
 import { PRICED_VENDORS } from "../../controlplane/modules/price-overrides/model.ts";
 import { supportedVendors } from "../../dataplane/providers/registry.ts";
-import { routeTableFor } from "../../dataplane/routing/route-table.ts";
 import { modelInfoFor } from "../../dataplane/snapshot/model-info.ts";
 import type { RuntimeConfig } from "../../dataplane/snapshot/runtime-config.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
@@ -134,7 +133,7 @@ describe("the data plane prices with the override", () => {
   };
 
   test("a bare model name's leaf carries the override, and the cost follows it", () => {
-    const leaf = routeTableFor(config).leafFor("org_a", "prj_a", "gpt-4o-mini");
+    const leaf = config.routes.leafFor("org_a", "prj_a", "gpt-4o-mini");
     expect(leaf.provider.id).toBe("prv_a");
     expect(leaf.info.priceSource).toBe("override");
     //   800 uncached input × $0.10/M = $0.000080
@@ -149,7 +148,7 @@ describe("the data plane prices with the override", () => {
   });
 
   test("a routing config's target is priced the same way", () => {
-    const compiled = routeTableFor(config).configFor("prj_a", "default");
+    const compiled = config.routes.configFor("prj_a", "default");
     const strategy = compiled?.strategy;
     if (strategy?.strategy !== "single" || strategy.target.kind !== "model") {
       throw new Error(`unexpected compiled config: ${JSON.stringify(compiled)}`);
@@ -160,7 +159,7 @@ describe("the data plane prices with the override", () => {
 
   test("a new snapshot without the override goes back to the catalog", () => {
     const next = withOverrides([]);
-    const leaf = routeTableFor(next).leafFor("org_a", "prj_a", "gpt-4o-mini");
+    const leaf = next.routes.leafFor("org_a", "prj_a", "gpt-4o-mini");
     expect(leaf.info).toBe(lookupModel("openai", "gpt-4o-mini"));
   });
 });

@@ -7,13 +7,12 @@ import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalResponse, StopReason } from "#shared/canonical/response.ts";
 import {
   type AcceptanceSpec,
-  answerText,
   buildJudgeScoreRequest,
   checkAcceptance,
   needsJudge,
   parseJudgeScore,
-  refusalOf,
-} from "../../dataplane/routing/acceptance.ts";
+} from "../../dataplane/routing/strategies/cascade/acceptance.ts";
+import { answerText, refusalOf } from "../../dataplane/routing/strategies/composed-answers.ts";
 
 function answer(
   content: string | AssistantContent[],

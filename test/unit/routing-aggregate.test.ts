@@ -6,6 +6,7 @@ import fc from "fast-check";
 import type { AssistantContent } from "#shared/canonical/content.ts";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalResponse, StopReason } from "#shared/canonical/response.ts";
+import { sumUsage } from "../../dataplane/routing/strategies/composed-answers.ts";
 import {
   buildEnsembleJudgeRequest,
   extractNumber,
@@ -14,11 +15,10 @@ import {
   isValidAnswer,
   type MemberResult,
   parseEnsembleJudgeChoice,
-  sumUsage,
   voteKey,
   weightedAverage,
   weightedVote,
-} from "../../dataplane/routing/aggregate.ts";
+} from "../../dataplane/routing/strategies/ensemble/aggregate.ts";
 
 let responseCount = 0;
 

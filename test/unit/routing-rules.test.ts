@@ -3,9 +3,9 @@ import {
   compileRules,
   RuleCompileError,
   type RuleSpec,
-} from "../../dataplane/routing/rules/compile.ts";
-import type { RuleInput } from "../../dataplane/routing/rules/environment.ts";
-import { evaluateRules } from "../../dataplane/routing/rules/evaluate.ts";
+} from "../../dataplane/routing/strategies/custom-rules/compile.ts";
+import type { RuleInput } from "../../dataplane/routing/strategies/custom-rules/environment.ts";
+import { evaluateRules } from "../../dataplane/routing/strategies/custom-rules/evaluate.ts";
 
 // Tuesday 2026-03-03 23:15 UTC
 const LATE_TUESDAY = Date.UTC(2026, 2, 3, 23, 15);

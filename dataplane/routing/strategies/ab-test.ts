@@ -1,6 +1,75 @@
 // ab_test: a variant drawn by weight from a hash of the sticky key, so the same user (or
 // conversation) lands on the same variant on every data plane, and a request key spreads
 // requests independently.
+import type { Target } from "#shared/routing/config-schema.ts";
+import { type CompiledTarget, configTarget } from "../compiled-target.ts";
+import type { RoutingStrategy } from "./strategy.ts";
+
+export interface CompiledAbTest {
+  strategy: "ab_test";
+  variants: Array<{ label: string; weight: number; target: CompiledTarget }>;
+  totalWeight: number;
+  sticky: "user" | "conversation" | "request";
+}
+
+export const abTest: RoutingStrategy<"ab_test", CompiledAbTest> = {
+  name: "ab_test",
+  compile(config, target) {
+    const variants = config.variants.map((variant, index) => ({
+      label: variant.name ?? variantLabel(variant, index),
+      weight: variant.weight,
+      target:
+        variant.config !== undefined
+          ? configTarget(variant.config)
+          : target(variant.model as Target),
+    }));
+    return {
+      strategy: "ab_test",
+      variants,
+      totalWeight: variants.reduce((sum, variant) => sum + variant.weight, 0),
+      sticky: config.sticky,
+    };
+  },
+  expand(compiled, plan, scope) {
+    const { input } = plan;
+    const { key, by } = stickyKey(compiled.sticky, {
+      user: input.user,
+      conversation: input.conversationId,
+      requestId: input.requestId,
+    });
+    const chosen = pickVariant(
+      compiled.variants,
+      compiled.totalWeight,
+      stickyPoint(scope.slug, key),
+    );
+    const variant = compiled.variants[chosen] as (typeof compiled.variants)[number];
+    plan.nameVariant(variant.label);
+    const share = ((variant.weight / compiled.totalWeight) * 100).toFixed(0);
+    const stuck =
+      by === compiled.sticky ? `sticky by ${by}` : `no ${compiled.sticky} given; drawn by ${by}`;
+    compiled.variants.forEach((other, index) => {
+      if (index !== chosen)
+        plan.candidates.push({
+          target: other.target.label,
+          provider: null,
+          model: null,
+          status: "unused",
+          reason: `variant "${other.label}" not drawn`,
+          via: scope.via,
+        });
+    });
+    if (scope.top) plan.explain(`A/B variant "${variant.label}" (${share}% of traffic, ${stuck})`);
+    return plan.expand(variant.target, scope, null, `A/B variant "${variant.label}", ${stuck}`);
+  },
+};
+
+function variantLabel(variant: { model?: Target; config?: string }, index: number): string {
+  if (variant.config !== undefined)
+    return variant.config.startsWith("@") ? variant.config : `@${variant.config}`;
+  const model = variant.model;
+  if (model === undefined) return `variant-${index}`;
+  return typeof model === "string" ? model : model.model;
+}
 
 /** 32-bit FNV-1a; fast, and well spread for short keys. */
 export function fnv1a(text: string): number {

@@ -2,8 +2,75 @@
 // needs (tools, vision, JSON, context window), priced from the catalog for this request's
 // estimated tokens. The rest follow in price order as fallbacks.
 import { TIER_RANK } from "#shared/pricing/catalog.ts";
+import type { CompiledTarget, Leaf } from "../compiled-target.ts";
+import { type Attempt, attemptOf, type PlanStep, type TraceCandidate } from "../plan-types.ts";
 import type { RequestFeatures } from "../request-features.ts";
-import type { Leaf, QualityTier } from "../route-table.ts";
+import type { ConfigOf, RoutingStrategy } from "./strategy.ts";
+
+export type QualityTier = ConfigOf<"cost_optimized">["quality_tier"];
+
+export interface CompiledCostOptimized {
+  strategy: "cost_optimized";
+  tier: QualityTier;
+  allowed: CompiledTarget[];
+  require: { tools: boolean; vision: boolean; json: boolean; context: number | null };
+}
+
+export const costOptimized: RoutingStrategy<"cost_optimized", CompiledCostOptimized> = {
+  name: "cost_optimized",
+  compile: (config, target) => ({
+    strategy: "cost_optimized",
+    tier: config.quality_tier,
+    allowed: config.allowed_models.map((model) => target(model)),
+    require: {
+      tools: config.require?.tools === true,
+      vision: config.require?.vision === true,
+      json: config.require?.json === true,
+      context: config.require?.context ?? null,
+    },
+  }),
+  expand(compiled, plan, scope): PlanStep[] {
+    const { features } = plan.input;
+    const { via } = scope;
+    const ranked: Array<{ attempt: Attempt; cost: number; order: number }> = [];
+    compiled.allowed.forEach((target, order) => {
+      if (target.kind !== "model") {
+        plan.excludeUnranked(
+          target,
+          "cost_optimized ranks models; a @config cannot be priced",
+          via,
+        );
+        return;
+      }
+      const why = costIneligibility(
+        target.leaf,
+        { tier: compiled.tier, ...compiled.require },
+        features,
+      );
+      if (why !== null) {
+        plan.addCandidate(target, "excluded", why, via);
+        return;
+      }
+      const cost = estimatedCostUsd(target.leaf, features);
+      const index = plan.addCandidate(target, "planned", "", via);
+      (plan.candidates[index] as TraceCandidate).estimated_cost_usd = cost;
+      ranked.push({ attempt: attemptOf(target.leaf, null, index), cost, order });
+    });
+    ranked.sort((a, b) => a.cost - b.cost || a.order - b.order);
+    ranked.forEach((entry, position) => {
+      plan.note(entry.attempt.candidate, "planned", costRankReason(position, entry.cost));
+    });
+    const { kept, skipped } = plan.skipUnhealthy(ranked.map((entry) => entry.attempt));
+    if (scope.top) {
+      plan.explain(
+        `cheapest of ${ranked.length} eligible model(s) at tier ${compiled.tier} or above${
+          skipped ? `; ${skipped} skipped as unhealthy` : ""
+        }`,
+      );
+    }
+    return kept;
+  },
+};
 
 /** Output tokens assumed when the request sets no max_tokens (documented in docs/routing.md). */
 export const EXPECTED_OUTPUT_TOKENS = 256;

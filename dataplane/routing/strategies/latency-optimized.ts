@@ -2,7 +2,52 @@
 // last `window_s`) on this data plane. Candidates without samples go first so every one is
 // measured; `exploration_pct` of requests put a random candidate first so a model that got
 // faster is noticed.
-import type { Attempt, RoutingInput } from "../plan.ts";
+import type { CompiledTarget } from "../compiled-target.ts";
+import { type Attempt, attemptOf, type RoutingInput, type TraceCandidate } from "../plan-types.ts";
+import type { RoutingStrategy } from "./strategy.ts";
+
+export interface CompiledLatencyOptimized {
+  strategy: "latency_optimized";
+  candidates: CompiledTarget[];
+  metric: "p50" | "p95" | "ttft_p50";
+  windowS: number;
+  explorationPct: number;
+}
+
+export const latencyOptimized: RoutingStrategy<"latency_optimized", CompiledLatencyOptimized> = {
+  name: "latency_optimized",
+  compile: (config, target) => ({
+    strategy: "latency_optimized",
+    candidates: config.candidates.map((model) => target(model)),
+    metric: config.metric,
+    windowS: config.window_s,
+    explorationPct: config.exploration_pct,
+  }),
+  expand(compiled, plan, scope) {
+    const { via } = scope;
+    const attempts: Attempt[] = [];
+    for (const target of compiled.candidates) {
+      if (target.kind !== "model") {
+        plan.excludeUnranked(
+          target,
+          "latency_optimized ranks models; a @config has no latency of its own",
+          via,
+        );
+        continue;
+      }
+      attempts.push(attemptOf(target.leaf, null, plan.addCandidate(target, "planned", "", via)));
+    }
+    const { kept } = plan.skipUnhealthy(attempts);
+    const ordered = orderByLatency(kept as Attempt[], compiled, plan.input);
+    for (const entry of ordered.entries) {
+      const candidate = plan.candidates[entry.attempt.candidate] as TraceCandidate;
+      candidate.reason = entry.reason;
+      if (entry.latencyMs !== null) candidate.latency_ms = Math.round(entry.latencyMs * 10) / 10;
+    }
+    if (scope.top) plan.explain(ordered.summary);
+    return ordered.entries.map((entry) => entry.attempt);
+  },
+};
 
 export interface LatencyOrder {
   entries: Array<{ attempt: Attempt; latencyMs: number | null; reason: string }>;

@@ -4,8 +4,7 @@
 // Usage: every member that answered was billed by its provider, valid answer or not, so the
 // response returned by each aggregation carries the SUM of their usage, not the winner's.
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
-import type { CanonicalResponse, CanonicalUsage } from "#shared/canonical/response.ts";
-import { emptyUsage } from "#shared/canonical/response.ts";
+import type { CanonicalResponse } from "#shared/canonical/response.ts";
 import {
   answerText,
   judgeRequest,
@@ -14,8 +13,9 @@ import {
   renderContent,
   renderConversation,
   stripCodeFence,
+  sumUsage,
   toolCallCount,
-} from "./acceptance.ts";
+} from "../composed-answers.ts";
 
 export interface MemberResult {
   index: number;
@@ -45,7 +45,7 @@ const WEIGHT_EPSILON = 1e-9;
 
 /**
  * Non-empty (text or a tool call), not ended by error, content_filter or refusal, and not a
- * refusal in its text (acceptance.ts's patterns). A max_tokens answer is valid: every member
+ * refusal in its text (composed-answers.ts's patterns). A max_tokens answer is valid: every member
  * shares the client's max_tokens, and refusing them all would fail the whole ensemble.
  */
 export function isValidAnswer(response: CanonicalResponse): boolean {
@@ -53,18 +53,6 @@ export function isValidAnswer(response: CanonicalResponse): boolean {
   if (stop === "error" || stop === "content_filter" || stop === "refusal") return false;
   if (answerText(response).trim().length === 0 && toolCallCount(response) === 0) return false;
   return refusalOf(response) === null;
-}
-
-export function sumUsage(responses: CanonicalResponse[]): CanonicalUsage {
-  const total = emptyUsage();
-  for (const { usage } of responses) {
-    total.inputTokens += usage.inputTokens;
-    total.outputTokens += usage.outputTokens;
-    total.cacheReadTokens += usage.cacheReadTokens;
-    total.cacheWriteTokens += usage.cacheWriteTokens;
-    total.reasoningTokens += usage.reasoningTokens;
-  }
-  return total;
 }
 
 type Answered = MemberResult & { response: CanonicalResponse };

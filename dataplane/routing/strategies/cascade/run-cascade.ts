@@ -3,32 +3,21 @@
 // upstream: a step's answer must be complete before it can be judged.
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalResponse } from "#shared/canonical/response.ts";
-import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { CascadeStep } from "../../plan-types.ts";
+import { sumUsage } from "../composed-answers.ts";
+import type { ComposedAnswer, ComposedExecution } from "../strategy.ts";
 import {
   buildJudgeScoreRequest,
   checkAcceptance,
   needsJudge,
   parseJudgeScore,
-} from "../routing/acceptance.ts";
-import { sumUsage } from "../routing/aggregate.ts";
-import type { Attempt, CascadeStep } from "../routing/plan.ts";
-import { callCanonical } from "./canonical-call.ts";
-import type { ExecuteOptions } from "./execute-attempts.ts";
-
-export interface ComposedAnswer {
-  response: CanonicalResponse;
-  /** The attempt whose answer was returned. */
-  served: Attempt;
-  upstreamMs: number;
-  reason: string;
-}
+} from "./acceptance.ts";
 
 export async function runCascade(
   step: CascadeStep,
   request: CanonicalRequest,
-  options: ExecuteOptions,
-  warnings: ConversionWarning[],
+  execution: ComposedExecution,
 ): Promise<ComposedAnswer> {
   let upstreamMs = 0;
   const answers: CanonicalResponse[] = [];
@@ -37,7 +26,7 @@ export async function runCascade(
   for (const [index, item] of step.steps.entries()) {
     const last = index === step.steps.length - 1;
     const role = `cascade step ${index + 1}`;
-    const result = await callCanonical(item.attempts, request, { ...options, role }, warnings);
+    const result = await execution.call(item.attempts, request, role);
     upstreamMs += result.upstreamMs;
     if (!result.ok) {
       if (!result.retryable && result.error.code !== "timeout") throw result.error;
@@ -57,11 +46,10 @@ export async function runCascade(
       item.judge !== null &&
       item.judge.length > 0
     ) {
-      const judged = await callCanonical(
+      const judged = await execution.call(
         item.judge,
         buildJudgeScoreRequest(request, result.response, item.judge[0]?.model ?? ""),
-        { ...options, role: `judge of cascade step ${index + 1}` },
-        warnings,
+        `judge of cascade step ${index + 1}`,
       );
       upstreamMs += judged.upstreamMs;
       if (judged.ok) answers.push(judged.response);
@@ -71,7 +59,7 @@ export async function runCascade(
         judged.ok ? parseJudgeScore(judged.response) : null,
       );
     }
-    markRecord(options, result.attempt, verdict.accepted, verdict.reason);
+    execution.markAcceptance(result.attempt, verdict.accepted, verdict.reason);
     if (verdict.accepted || last) {
       const served = `step ${index + 1} (${item.label})`;
       const reason = verdict.accepted
@@ -88,15 +76,4 @@ export async function runCascade(
     escalations.push(`step ${index + 1} not accepted (${verdict.reason})`);
   }
   throw lastError ?? new GatewayError("upstream_error", "no cascade step answered");
-}
-
-function markRecord(options: ExecuteOptions, attempt: Attempt, accepted: boolean, reason: string) {
-  for (let index = options.records.length - 1; index >= 0; index--) {
-    const record = options.records[index];
-    if (record?.attempt === attempt) {
-      record.accepted = accepted;
-      record.acceptance = reason;
-      return;
-    }
-  }
 }

@@ -3,8 +3,10 @@
 // llm_judge. Not streamed upstream: aggregation needs complete answers.
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalResponse } from "#shared/canonical/response.ts";
-import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { Attempt, EnsembleStep } from "../../plan-types.ts";
+import { sumUsage } from "../composed-answers.ts";
+import type { ComposedAnswer, ComposedExecution } from "../strategy.ts";
 import {
   type Aggregated,
   buildEnsembleJudgeRequest,
@@ -12,20 +14,14 @@ import {
   isValidAnswer,
   type MemberResult,
   parseEnsembleJudgeChoice,
-  sumUsage,
   weightedAverage,
   weightedVote,
-} from "../routing/aggregate.ts";
-import type { Attempt, EnsembleStep } from "../routing/plan.ts";
-import { callCanonical } from "./canonical-call.ts";
-import type { ExecuteOptions } from "./execute-attempts.ts";
-import type { ComposedAnswer } from "./run-cascade.ts";
+} from "./aggregate.ts";
 
 export async function runEnsemble(
   step: EnsembleStep,
   request: CanonicalRequest,
-  options: ExecuteOptions,
-  warnings: ConversionWarning[],
+  execution: ComposedExecution,
 ): Promise<ComposedAnswer> {
   const started = performance.now();
   const cancel = new AbortController();
@@ -33,7 +29,7 @@ export async function runEnsemble(
   const signals = [
     cancel.signal,
     deadline,
-    ...(options.clientSignal ? [options.clientSignal] : []),
+    ...(execution.clientSignal ? [execution.clientSignal] : []),
   ];
   const signal = AbortSignal.any(signals);
   const results: MemberResult[] = [];
@@ -45,11 +41,11 @@ export async function runEnsemble(
   });
   const calls = step.members.map(async (member, index) => {
     const memberStarted = performance.now();
-    const result = await callCanonical(
+    const result = await execution.call(
       member.attempts,
       request,
-      { ...options, clientSignal: signal, role: `ensemble member ${index + 1}` },
-      warnings,
+      `ensemble member ${index + 1}`,
+      signal,
     );
     const entry: MemberResult = {
       index,
@@ -72,7 +68,7 @@ export async function runEnsemble(
   } else {
     await all;
   }
-  if (options.clientSignal?.aborted)
+  if (execution.clientSignal?.aborted)
     throw new GatewayError("invalid_request", "client closed the request");
   const answered = results.filter((entry) => entry.response !== null).length;
   let aggregated: Aggregated | null = null;
@@ -88,7 +84,7 @@ export async function runEnsemble(
       aggregated = weightedAverage(results);
       break;
     case "llm_judge":
-      aggregated = await judge(step, request, results, options, warnings, judgeAnswers);
+      aggregated = await judge(step, request, results, execution, judgeAnswers);
       break;
   }
   const upstreamMs = performance.now() - started;
@@ -118,8 +114,7 @@ async function judge(
   step: EnsembleStep,
   request: CanonicalRequest,
   results: MemberResult[],
-  options: ExecuteOptions,
-  warnings: ConversionWarning[],
+  execution: ComposedExecution,
   /** Receives the judge's own answer: it is paid for too. */
   judgeAnswers: CanonicalResponse[],
 ): Promise<Aggregated | null> {
@@ -129,7 +124,7 @@ async function judge(
   if (valid.length === 0) return null;
   const fallback = weightedVote(results);
   if (valid.length === 1 || step.judge === null || step.judge.length === 0) return fallback;
-  const judged = await callCanonical(
+  const judged = await execution.call(
     step.judge,
     buildEnsembleJudgeRequest(
       request,
@@ -139,8 +134,7 @@ async function judge(
       })),
       step.judge[0]?.model ?? "",
     ),
-    { ...options, role: "ensemble judge" },
-    warnings,
+    "ensemble judge",
   );
   if (!judged.ok) {
     return (
