@@ -14,11 +14,26 @@ import { currentWindow } from "./current-period.ts";
 export interface BudgetBroadcasterOptions {
   db: Database;
   bus: Bus;
+  /** The clock periods are judged by. */
   now: () => number;
   log: (message: string) => void;
   intervalMs: number;
   heartbeatMs: number;
+  /** Wall-clock time and timers that space the broadcasts; tests step a manual one. */
+  scheduler?: BroadcastScheduler;
 }
+
+export interface BroadcastScheduler {
+  now(): number;
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realScheduler: BroadcastScheduler = {
+  now: () => Date.now(),
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /** Nodes that sent nothing for this long are left out of `applied`; they have nothing pending. */
 const APPLIED_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -74,7 +89,7 @@ export async function readBudgetTotals(
 }
 
 export class BudgetBroadcaster {
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timer: unknown = null;
   #running: Promise<void> | null = null;
   #changed = false;
   #lastStartedAt = 0;
@@ -82,7 +97,11 @@ export class BudgetBroadcaster {
   #stopped = false;
   #failingSince: number | null = null;
 
-  constructor(readonly options: BudgetBroadcasterOptions) {}
+  readonly #scheduler: BroadcastScheduler;
+
+  constructor(readonly options: BudgetBroadcasterOptions) {
+    this.#scheduler = options.scheduler ?? realScheduler;
+  }
 
   /** Sends the first state now, then keeps to the intervals. */
   start(): void {
@@ -100,14 +119,14 @@ export class BudgetBroadcaster {
   async broadcastNow(): Promise<void> {
     while (this.#running) await this.#running;
     if (this.#stopped) return;
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) this.#scheduler.clearTimeout(this.#timer);
     this.#timer = null;
     await this.#broadcast();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) this.#scheduler.clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;
   }
@@ -116,13 +135,13 @@ export class BudgetBroadcaster {
     if (this.#stopped || this.#running) return;
     const dueAt =
       this.#lastStartedAt + (this.#changed ? this.options.intervalMs : this.options.heartbeatMs);
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(
+    if (this.#timer) this.#scheduler.clearTimeout(this.#timer);
+    this.#timer = this.#scheduler.setTimeout(
       () => {
         this.#timer = null;
         void this.#broadcast();
       },
-      Math.max(0, dueAt - Date.now()),
+      Math.max(0, dueAt - this.#scheduler.now()),
     );
   }
 
@@ -135,17 +154,17 @@ export class BudgetBroadcaster {
   }
 
   async #broadcastOnce(): Promise<void> {
-    this.#lastStartedAt = Date.now();
+    this.#lastStartedAt = this.#scheduler.now();
     // Cleared before reading: a change applied while reading makes another broadcast.
     this.#changed = false;
     try {
       const read = await readBudgetTotals(this.options.db, this.options.now());
       // Above every earlier version, from this process or another control plane, across restarts.
-      this.#version = Math.max(this.#version + 1, Date.now());
+      this.#version = Math.max(this.#version + 1, this.#scheduler.now());
       await this.options.bus.publishBudgetState({ version: this.#version, ...read });
       if (this.#failingSince !== null) {
         this.options.log(
-          `budget state broadcast again after ${Date.now() - this.#failingSince} ms`,
+          `budget state broadcast again after ${this.#scheduler.now() - this.#failingSince} ms`,
         );
         this.#failingSince = null;
       }
@@ -153,7 +172,7 @@ export class BudgetBroadcaster {
       // Tried again after the short interval, not the heartbeat.
       this.#changed = true;
       if (this.#failingSince === null) {
-        this.#failingSince = Date.now();
+        this.#failingSince = this.#scheduler.now();
         this.options.log(`budget state not broadcast: ${(error as Error).message}`);
       }
     }
