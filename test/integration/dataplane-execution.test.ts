@@ -124,12 +124,12 @@ describe("data plane execution against the simulator", () => {
   });
 
   test("a stalled attempt times out after its timeout_ms and the next one answers", async () => {
-    await fault({ model: "gpt-4o", stall_ms: 2000, count: 1 });
-    const started = performance.now();
+    // Stalled far beyond the test's own timeout: only the attempt's timeout_ms can end it, and
+    // the answer coming from the next attempt says it did (no wall-clock bound needed).
+    await fault({ model: "gpt-4o", stall_ms: 600_000, count: 1 });
     const response = await chat("@fallback");
     expect(response.status).toBe(200);
     expect(response.headers.get("x-modelux-model-used")).toBe("gpt-4o-mini");
-    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   test("429 is retried only when retry_on says so; then the caller gets the 429 and its retry-after", async () => {

@@ -85,7 +85,8 @@ describe("composed strategies through the surfaces", () => {
             { model: CLAUDE, weight: 1 },
           ],
           aggregation: "first_valid",
-          timeout_ms: 2_000,
+          // Beyond the test's own timeout: waiting for every member would hang the test.
+          timeout_ms: 600_000,
         },
         bounded: {
           strategy: "ensemble",
@@ -351,23 +352,22 @@ describe("composed strategies through the surfaces", () => {
     });
 
     test("first_valid answers with the first valid member", async () => {
-      await client.fault({ model: "claude-sonnet-4-5", stall_ms: 400, count: 1 });
-      const started = performance.now();
+      // The other member never answers within the test: only answering at the first valid
+      // member's answer ends the request (no wall-clock bound needed).
+      await client.fault({ model: "claude-sonnet-4-5", stall_ms: 600_000, count: 1 });
       const result = await client.openai("@first");
       expect(result.status).toBe(200);
       expect(result.headers.get("x-modelux-model-used")).toBe("gpt-4o-mini");
-      expect(performance.now() - started).toBeLessThan(380);
     });
 
     test("bounded by timeout_ms: a slow member is left out, the rest still decide", async () => {
       await client.fault([
-        { model: "llama-3.3-70b-versatile", stall_ms: 1_500, count: 1 },
+        // Never answers within the test: only the ensemble's timeout_ms can end the request.
+        { model: "llama-3.3-70b-versatile", stall_ms: 600_000, count: 1 },
         { model: "gpt-4o-mini", status: 200, body: openAiAnswer("Yes") },
         { model: "claude-sonnet-4-5", status: 200, body: anthropicAnswer("yes") },
       ]);
-      const started = performance.now();
       const result = await client.openai("@bounded");
-      expect(performance.now() - started).toBeLessThan(1_200);
       expect(result.status).toBe(200);
       const trace = client.traceOf(result);
       expect(trace.decision.reason).toContain("gave no answer");

@@ -124,10 +124,9 @@ describe("routing strategies through the surfaces", () => {
     });
 
     test("a per-attempt timeout moves on and is traced as a timeout", async () => {
-      await client.fault({ model: "claude-haiku-4-5", stall_ms: 1_500, count: 1 });
-      const started = performance.now();
+      // Never answers within the test: only the attempt's timeout_ms can move the request on.
+      await client.fault({ model: "claude-haiku-4-5", stall_ms: 600_000, count: 1 });
       const result = await client.openai("@chain-timeout");
-      expect(performance.now() - started).toBeLessThan(1_400);
       expect(result.status).toBe(200);
       expect(result.headers.get("x-modelux-model-used")).toBe("gpt-4o-mini");
       const trace = client.traceOf(result);
