@@ -185,12 +185,24 @@ export class EgressPolicy {
 
 // `scheme://host[:port]` when the URL plainly starts with one; the host the URL parser would
 // find is then fixed by this text, so a verdict cached under it is right for every URL that has
-// it. Anything less plain (userinfo, backslashes, control characters) is not cached.
-const PLAIN_ORIGIN = /^https?:\/\/[A-Za-z0-9.\-_~%[\]:]+(?=$|[/?#])/i;
+// it. Anything less plain (userinfo, backslashes, control characters) is not cached. A scan by
+// hand: this runs on every upstream request, and a regular expression costs several times more.
+const HOST_CHARACTER = new Uint8Array(128);
+for (const character of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~%[]:")
+  HOST_CHARACTER[character.charCodeAt(0)] = 1;
 
 function originKey(url: string): string | null {
-  const match = PLAIN_ORIGIN.exec(url);
-  return match ? match[0].toLowerCase() : null;
+  let start: number;
+  if (url.startsWith("https://")) start = 8;
+  else if (url.startsWith("http://")) start = 7;
+  else return null;
+  let end = start;
+  for (; end < url.length; end++) {
+    const code = url.charCodeAt(end);
+    if (code === 47 || code === 63 || code === 35) break; // "/", "?", "#"
+    if (code >= 128 || HOST_CHARACTER[code] === 0) return null;
+  }
+  return end === start ? null : url.slice(0, end);
 }
 
 /** The next hop's request, as fetch's own redirect handling would make it. */
