@@ -1,8 +1,9 @@
 // Applies one data plane's spend message in one transaction (DESIGN §7, §8): advance the node's
-// cursor (only if `seq` is new, so a redelivered message counts once), add each amount to its
-// budget period, then raise the alerts the new totals reach. A failed transaction changed
-// nothing, so the caller may simply try again.
-import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
+// cursor (only if `seq` is new, so a redelivered message counts once, and only if the message
+// before it was applied, so a lost one is never passed), add each amount to its budget period,
+// then raise the alerts the new totals reach. A failed transaction changed nothing, so the
+// caller may simply try again.
+import { and, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
 import type { SpendDelta } from "#shared/bus/envelopes.ts";
 import type { Database } from "../db/client.ts";
 import { type BudgetRow, budgetSpend, budgets, spendNodeCursors } from "../db/schema/index.ts";
@@ -19,7 +20,13 @@ export type ApplyOutcome =
       /** Alerts of the current periods that exist now (written here or before). */
       alerts: string[];
     }
-  | { status: "duplicate" };
+  /** Applied before (`seq` at or below the node's cursor): nothing to do. */
+  | { status: "duplicate" }
+  /**
+   * The message before it (`prev_seq`) was not applied: refused, nothing changed. Its node sends
+   * both again, in order.
+   */
+  | { status: "gap"; lastSeq: number | null };
 
 interface Amount {
   budgetId: string;
@@ -36,16 +43,8 @@ export async function applySpendDelta(
   return db.transaction(async (transaction) => {
     // First, so that a concurrent control plane applying the same message waits on this row
     // and then finds the seq taken.
-    const advanced = await transaction
-      .insert(spendNodeCursors)
-      .values({ node_id: delta.node_id, last_seq: delta.seq, updated_at: now })
-      .onConflictDoUpdate({
-        target: spendNodeCursors.node_id,
-        set: { last_seq: delta.seq, updated_at: now },
-        setWhere: lt(spendNodeCursors.last_seq, delta.seq),
-      })
-      .returning({ last_seq: spendNodeCursors.last_seq });
-    if (advanced.length === 0) return { status: "duplicate" as const };
+    const cursor = await advanceCursor(transaction, delta, now);
+    if (cursor.status !== "advanced") return cursor;
 
     const amounts = sumAmounts(delta);
     if (amounts.length === 0)
@@ -117,6 +116,68 @@ export async function applySpendDelta(
     }
     return { status: "applied" as const, updated: totals.length, dropped, alerts };
   });
+}
+
+/**
+ * Moves the node's cursor to `delta.seq` without counting the message: for a message given up
+ * as poison, so that the node's later messages (which name it as `prev_seq`) are not refused
+ * forever. Its amounts are lost, and the caller says so.
+ */
+export async function skipSpendDelta(
+  db: Database,
+  delta: SpendDelta,
+  options: { nowMs: number },
+): Promise<CursorOutcome> {
+  return db.transaction((transaction) =>
+    advanceCursor(transaction, delta, new Date(options.nowMs)),
+  );
+}
+
+export type CursorOutcome =
+  | { status: "advanced" }
+  | { status: "duplicate" }
+  | { status: "gap"; lastSeq: number | null };
+
+/**
+ * The node's cursor to `delta.seq`, if `seq` is above it and the cursor has reached `prev_seq`
+ * (a message with no `prev_seq` follows only applied ones). The row stays locked until the
+ * transaction ends, so two control planes applying the same message count it once.
+ */
+async function advanceCursor(
+  transaction: Database,
+  delta: SpendDelta,
+  now: Date,
+): Promise<CursorOutcome> {
+  const set = { last_seq: delta.seq, updated_at: now };
+  const advanced =
+    delta.prev_seq === undefined
+      ? await transaction
+          .insert(spendNodeCursors)
+          .values({ node_id: delta.node_id, ...set })
+          .onConflictDoUpdate({
+            target: spendNodeCursors.node_id,
+            set,
+            setWhere: lt(spendNodeCursors.last_seq, delta.seq),
+          })
+          .returning({ last_seq: spendNodeCursors.last_seq })
+      : await transaction
+          .update(spendNodeCursors)
+          .set(set)
+          .where(
+            and(
+              eq(spendNodeCursors.node_id, delta.node_id),
+              lt(spendNodeCursors.last_seq, delta.seq),
+              gte(spendNodeCursors.last_seq, delta.prev_seq),
+            ),
+          )
+          .returning({ last_seq: spendNodeCursors.last_seq });
+  if (advanced.length > 0) return { status: "advanced" };
+  const [row] = await transaction
+    .select({ last_seq: spendNodeCursors.last_seq })
+    .from(spendNodeCursors)
+    .where(eq(spendNodeCursors.node_id, delta.node_id));
+  if (row !== undefined && row.last_seq >= delta.seq) return { status: "duplicate" };
+  return { status: "gap", lastSeq: row?.last_seq ?? null };
 }
 
 /** One amount per budget period (a message may name one twice); zero and unreadable ones go. */

@@ -2,12 +2,13 @@
 // away from the bus callback. A message that fails is tried again (its transaction changed
 // nothing); while the database is unreachable that costs it nothing, but a message that keeps
 // failing against a working database is given up after a few attempts so it cannot wedge the
-// loop. Nothing is lost by dropping a queued message: a data plane sends again whatever no
-// broadcast has reported applied.
+// loop (its node's cursor is moved past it, logged as lost, or the node's later messages would be
+// refused behind it). Nothing is lost by dropping a queued message or refusing one that follows
+// a gap: a data plane sends again, in order, whatever no broadcast has reported applied.
 import { sql } from "drizzle-orm";
 import type { SpendDelta } from "#shared/bus/envelopes.ts";
 import type { Database } from "../db/client.ts";
-import { applySpendDelta } from "./apply-spend-delta.ts";
+import { applySpendDelta, skipSpendDelta } from "./apply-spend-delta.ts";
 
 export interface SpendAggregatorOptions {
   db: Database;
@@ -115,10 +116,8 @@ export class SpendAggregator {
         this.options.log(`spend deltas applied again after ${Date.now() - this.#failingSince} ms`);
         this.#failingSince = null;
       }
-      this.#appliedSeq.set(
-        delta.node_id,
-        Math.max(delta.seq, this.#appliedSeq.get(delta.node_id) ?? 0),
-      );
+      // A message refused behind a gap will come again, after the one it is waiting for.
+      if (outcome.status !== "gap") this.#noteApplied(delta);
       if (outcome.status === "applied") {
         if (outcome.dropped > 0) {
           this.options.log(
@@ -139,8 +138,14 @@ export class SpendAggregator {
       if (head.attempts >= maxAttempts) {
         this.#done(head);
         this.#failingSince = null;
+        const skipped = await skipSpendDelta(this.options.db, delta, {
+          nowMs: this.options.now(),
+        }).catch(() => null);
+        if (skipped?.status === "advanced") this.#noteApplied(delta);
+        const usd = delta.deltas.reduce((sum, entry) => sum + entry.usd, 0);
         this.options.log(
-          `spend delta ${delta.node_id}#${delta.seq} given up after ${head.attempts} attempts: ${message}`,
+          `spend delta ${delta.node_id}#${delta.seq} given up after ${head.attempts} attempts` +
+            `${skipped?.status === "advanced" ? `, $${usd} lost` : ""}: ${message}`,
         );
         return 0;
       }
@@ -153,6 +158,13 @@ export class SpendAggregator {
       const base = this.options.retryBaseMs ?? 100;
       return Math.min(2000, base * 2 ** (head.failures - 1));
     }
+  }
+
+  #noteApplied(delta: SpendDelta): void {
+    this.#appliedSeq.set(
+      delta.node_id,
+      Math.max(delta.seq, this.#appliedSeq.get(delta.node_id) ?? 0),
+    );
   }
 
   #done(head: Queued): void {

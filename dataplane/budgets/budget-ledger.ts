@@ -1,8 +1,10 @@
 // One data plane's view of budget spend (DESIGN §7): the fleet totals last broadcast by the
 // control plane, plus what this node spent that those totals do not include yet (sent or not),
-// plus what its peers sent that the totals do not include yet, plus its open reservations. Spend is sent as deltas every ≤250 ms with a sequence number that
-// increases across restarts, so the control plane counts each once; a message stays in this
-// node's view until a broadcast says it was applied, and is sent again if that takes too long.
+// plus what its peers sent that the totals do not include yet, plus its open reservations.
+// Spend is sent as deltas every ≤250 ms with a sequence number that increases across restarts,
+// so the control plane counts each once; a message stays in this node's view until a broadcast
+// says it was applied, and is sent again if that takes too long. Each message names the one
+// before it (`prev_seq`) so the control plane never applies a message past one it has not.
 import type { Bus } from "#shared/bus/bus.ts";
 import type { BudgetState, SpendDelta } from "#shared/bus/envelopes.ts";
 
@@ -160,12 +162,20 @@ export class BudgetLedger {
     }
     const applied = state.applied[this.nodeId];
     if (applied === undefined) return;
+    // A restarted node whose clock is behind what it sent before still sends above it.
+    this.lastSeq = Math.max(this.lastSeq, applied);
     while (this.outbox.length > 0 && (this.outbox[0] as OutgoingMessage).seq <= applied)
       this.outbox.shift();
   }
 
-  /** Moves unflushed spend into a message and sends what is due, in seq order. */
-  async flush(bus: Bus | null): Promise<void> {
+  /**
+   * Moves unflushed spend into a message and sends what is due, in seq order: from the oldest
+   * message due (never sent, or sent `resendAfterMs` ago and not reported applied) to the newest.
+   * A message that never reached the control plane (it was down, or died with the message
+   * queued) leaves a gap its successors cannot pass (`prev_seq`): they are refused until it is
+   * sent again, and then they follow it. `everything`: the whole outbox, due or not (on stop).
+   */
+  async flush(bus: Bus | null, everything = false): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
     try {
@@ -177,11 +187,20 @@ export class BudgetLedger {
       }
       if (bus === null || !bus.isConnected()) return;
       const now = this.now();
-      for (const message of this.outbox) {
-        if (message.sentAt !== 0 && now - message.sentAt < this.resendAfterMs) continue;
-        // In order: a later seq applied first would make the control plane drop this one.
-        await bus.publishSpendDelta(toDelta(this.nodeId, message));
-        message.sentAt = now;
+      const from = everything
+        ? 0
+        : this.outbox.findIndex(
+            (message) => message.sentAt === 0 || now - message.sentAt >= this.resendAfterMs,
+          );
+      // From the oldest due on, every message (a newer one alone would be refused after a gap),
+      // each naming its predecessor; a copy, as a broadcast may shorten the outbox meanwhile.
+      const messages = this.outbox.slice();
+      if (from >= 0) {
+        for (let index = from; index < messages.length; index++) {
+          const message = messages[index] as OutgoingMessage;
+          await bus.publishSpendDelta(toDelta(this.nodeId, message, messages[index - 1]?.seq));
+          message.sentAt = now;
+        }
       }
       if (this.failingSince !== null) {
         this.log(`spend deltas flowing again after ${now - this.failingSince} ms`);
@@ -209,7 +228,8 @@ export class BudgetLedger {
     if (this.soon) clearTimeout(this.soon);
     this.timer = null;
     this.soon = null;
-    await this.flush(bus);
+    // A last chance for messages lost on the way and not due again yet.
+    await this.flush(bus, true);
   }
 
   /** Spend this node recorded that no broadcast has confirmed yet (for tests and metrics). */
@@ -232,7 +252,7 @@ function add(map: Map<SpendKey, number>, key: SpendKey, usd: number): void {
   else map.set(key, next);
 }
 
-function toDelta(nodeId: string, message: OutgoingMessage): SpendDelta {
+function toDelta(nodeId: string, message: OutgoingMessage, prevSeq?: number): SpendDelta {
   const deltas: SpendDelta["deltas"] = [];
   for (const [key, usd] of message.amounts) {
     const separator = key.indexOf("\u0000");
@@ -242,5 +262,7 @@ function toDelta(nodeId: string, message: OutgoingMessage): SpendDelta {
       usd,
     });
   }
-  return { node_id: nodeId, seq: message.seq, deltas };
+  return prevSeq === undefined
+    ? { node_id: nodeId, seq: message.seq, deltas }
+    : { node_id: nodeId, seq: message.seq, prev_seq: prevSeq, deltas };
 }

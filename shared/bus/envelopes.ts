@@ -17,8 +17,14 @@ export type SnapshotEnvelope = v.InferOutput<typeof snapshotEnvelopeSchema>;
 
 export const spendDeltaSchema = v.object({
   node_id: nodeId,
-  /** Increases by one per message from a node; the aggregator drops what it has seen. */
+  /** Increases with every message of a node, across restarts; seen ones are dropped. */
   seq: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /**
+   * The seq of the node's previous message not yet reported applied, absent when there is none
+   * (everything before this one was applied). The control plane applies the message only once
+   * its cursor has reached `prev_seq`, so a lost message is never passed by a newer one.
+   */
+  prev_seq: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   deltas: v.array(
     v.object({
       budget_id: v.string(),

@@ -142,6 +142,41 @@ describe("BudgetLedger", () => {
     expect(sent).toHaveLength(2);
   });
 
+  test("a newer message names the unapplied one before it; when that is due, both go again in order", async () => {
+    let now = 80_000;
+    const ledger = new BudgetLedger({ nodeId: "n1", now: () => now, resendAfterMs: 3_000 });
+    const { bus, sent } = fakeBus();
+    const shape = () => sent.map((delta) => [delta.seq, delta.prev_seq ?? null]);
+    ledger.settle(ledger.reserve([KEY], 1), 0.5);
+    await ledger.flush(bus); // lost on the way: the control plane was restarting
+    now += 200;
+    ledger.settle(ledger.reserve([KEY], 1), 0.25);
+    await ledger.flush(bus);
+    // The first is not due again yet; the second names it, so it cannot be applied past it.
+    expect(shape()).toEqual([
+      [80_000, null],
+      [80_200, 80_000],
+    ]);
+    // The control plane applied neither (the second was refused behind the gap).
+    ledger.applyState({ version: 1, totals: [], applied: {} });
+    now = 83_000;
+    await ledger.flush(bus);
+    expect(shape().slice(2)).toEqual([
+      [80_000, null],
+      [80_200, 80_000],
+    ]);
+    // Once the first is reported applied, the second is the oldest and names nothing.
+    ledger.applyState({ version: 2, totals: [], applied: { n1: 80_000 } });
+    now = 86_000;
+    await ledger.flush(bus);
+    expect(shape().slice(4)).toEqual([[80_200, null]]);
+    expect(ledger.pendingUsd()).toBe(0.25);
+    // Stopping sends what is left once more, due or not.
+    now += 10;
+    await ledger.stop(bus);
+    expect(shape().slice(5)).toEqual([[80_200, null]]);
+  });
+
   test("the state's age is Infinity before the first broadcast; an older version is ignored", () => {
     let now = 0;
     const ledger = new BudgetLedger({ nodeId: "n1", now: () => now });
