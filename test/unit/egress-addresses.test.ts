@@ -2,7 +2,12 @@
 // refuses, in both families and in the IPv6 forms that carry an IPv4 address, and a bad allow-list
 // entry named at start-up.
 import { describe, expect, test } from "bun:test";
-import { classifyAddress, parseAddress, parseCidr } from "#shared/egress/addresses.ts";
+import {
+  type AddressCategory,
+  classifyAddress,
+  parseAddress,
+  parseCidr,
+} from "#shared/egress/addresses.ts";
 import { parseEgressAllow } from "#shared/egress/allow-list.ts";
 import {
   controlPlaneSchema,
@@ -19,7 +24,7 @@ const classify = (text: string) => {
 };
 
 describe("address classifier", () => {
-  test.each([
+  test.each<[string, AddressCategory]>([
     ["127.0.0.1", "loopback"],
     ["127.255.0.9", "loopback"],
     ["0.0.0.0", "unspecified"],
@@ -46,7 +51,7 @@ describe("address classifier", () => {
     expect(classify(text)).toBe(category);
   });
 
-  test.each([
+  test.each<[string, AddressCategory]>([
     ["::ffff:127.0.0.1", "loopback"],
     ["[::ffff:7f00:1]", "loopback"],
     ["::ffff:169.254.169.254", "metadata"],
