@@ -62,6 +62,8 @@ describe.skipIf(servicesAbsent)(
         CONTROLPLANE_PORT: String(controlPort),
         MODELUX_HOST: "127.0.0.1",
         MODELUX_DATA_DIR: join(dataDirectory, "controlplane"),
+        // The publisher's safety-net poll off: a change that arrives came by the push alone.
+        MODELUX_SNAPSHOT_POLL_MS: "3600000",
       });
       await waitUntil(async () => (await fetch(`http://127.0.0.1:${controlPort}/readyz`)).ok, {
         timeoutMs: 15_000,
@@ -123,21 +125,19 @@ describe.skipIf(servicesAbsent)(
       );
     });
 
-    test("a config created through the database layer is served by every data plane within one second", async () => {
-      const committed = performance.now();
+    test("a config created through the database layer is served by every data plane, pushed on the write", async () => {
       await saveRoutingConfig(database.handle.db, {
         orgId: tenant.orgId,
         projectId: tenant.projectId,
         slug: "fresh",
         config: { strategy: "single", model: "gpt-4o" },
       });
+      // With the poll off, only the write's own publication can bring it; the bound is for a hang.
       const servedEverywhere = await waitUntil(() => allServe("@fresh"), {
-        timeoutMs: 5000,
+        timeoutMs: 10_000,
         intervalMs: 25,
       });
-      const elapsed = performance.now() - committed;
       expect(servedEverywhere).toBe(true);
-      expect(elapsed).toBeLessThan(1000);
     });
 
     test("with NATS gone every data plane keeps serving its last snapshot, even after a restart", async () => {

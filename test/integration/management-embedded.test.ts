@@ -26,10 +26,13 @@ describe("Management API in the embedded default", () => {
         DATAPLANE_PORT: String(freePort()),
         CONTROLPLANE_PORT: String(freePort()),
         SIMULATOR_PORT: String(freePort()),
+        // The publisher's safety-net poll off: a change that arrives came by the push alone.
+        MODELUX_SNAPSHOT_POLL_MS: "3600000",
       }),
       { quiet: true },
     );
-  });
+    // Starting the stack (migrations included) takes seconds on a busy machine: a hang bound.
+  }, 120_000);
   afterAll(async () => {
     await running?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -57,7 +60,7 @@ describe("Management API in the embedded default", () => {
       body: JSON.stringify({ model, messages: [{ role: "user", content: "Hello" }] }),
     });
 
-  test("the seeded org is ready, and a new key serves, then is refused within a second of revocation", async () => {
+  test("the seeded org is ready, and a new key serves, then is refused once revoked (pushed, not polled)", async () => {
     const status = await manage("GET", "/setup-status");
     expect(status.body.data.ready).toBe(true);
     const created = await manage("POST", "/api-keys", {
@@ -66,20 +69,21 @@ describe("Management API in the embedded default", () => {
     });
     expect(created.status).toBe(201);
     const key = created.body.data.key as string;
-    await waitUntil(async () => (await chat(key, "@default")).status === 200, { timeoutMs: 1000 });
+    await waitUntil(async () => (await chat(key, "@default")).status === 200, {
+      timeoutMs: 10_000,
+    });
 
-    const revokedAt = performance.now();
     const revoked = await manage("POST", `/api-keys/${created.body.data.id}/revoke`);
     expect(revoked.status).toBe(200);
+    // With the poll off only the revocation's own push can refuse it; the bound is for a hang.
     await waitUntil(async () => (await chat(key, "@default")).status === 401, {
-      timeoutMs: 1000,
+      timeoutMs: 10_000,
       intervalMs: 10,
-      message: "the revoked key was still accepted a second later",
+      message: "the revoked key was still accepted",
     });
-    expect(performance.now() - revokedAt).toBeLessThan(1000);
   });
 
-  test("a routing config saved over MCP is routable within a second", async () => {
+  test("a routing config saved over MCP is routable, pushed on the save", async () => {
     const client = new Client({ name: "e2e", version: "1" });
     await client.connect(
       new StreamableHTTPClientTransport(new URL(`${running.controlPlaneUrl}/mcp`), {
@@ -98,15 +102,13 @@ describe("Management API in the embedded default", () => {
         }),
       );
       expect(saved.isError).toBe(false);
-      const started = performance.now();
       const response = await waitUntil(
         async () => {
           const answer = await chat(running.seed.proxyKey, "@from-mcp");
           return answer.status === 200 ? answer : null;
         },
-        { timeoutMs: 1000, intervalMs: 10 },
+        { timeoutMs: 10_000, intervalMs: 10 },
       );
-      expect(performance.now() - started).toBeLessThan(1000);
       expect(((await response.json()) as { model: string }).model).toBe("gpt-4.1-mini");
     } finally {
       await client.close();

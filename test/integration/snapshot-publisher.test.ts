@@ -53,7 +53,7 @@ function publisherSuite(
       expect(secretBox.decrypt(provider?.credential ?? "")).toBe("sk-upstream-secret");
     });
 
-    test("a write through the database layer reaches the bus within a second, seen by a watcher", async () => {
+    test("a write through the database layer reaches the bus at once (not by the poll), seen by a watcher", async () => {
       const before = (await bus.config.latest())?.version ?? 0;
       const seen: number[] = [];
       const watch = await bus.config.watch((raw) =>
@@ -61,15 +61,14 @@ function publisherSuite(
       );
       const [project] = await database.db.select().from(projects).limit(1);
       if (!project) throw new Error("no project");
-      const started = performance.now();
       await saveRoutingConfig(database.db, {
         orgId: project.org_id,
         projectId: project.id,
         slug: "added",
         config: { strategy: "single", model: "gpt-4o" },
       });
-      await waitUntil(() => seen.includes(before + 1), { timeoutMs: 3000 });
-      expect(performance.now() - started).toBeLessThan(1000);
+      // The poll is a minute away (pollMs above): arriving before this hang bound is the push.
+      await waitUntil(() => seen.includes(before + 1), { timeoutMs: 10_000 });
       await watch.unsubscribe();
       const opened = openSnapshot(await bus.config.latest());
       expect(opened.ok && opened.body.routing_configs.map((config) => config.slug).sort()).toEqual([
