@@ -5,6 +5,7 @@
 
 import { createParser } from "eventsource-parser";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+import { streamReadFailure } from "#shared/errors/upstream-error.ts";
 
 /** An upstream that sends one event larger than this is broken; stop instead of buffering. */
 const MAX_EVENT_CHARS = 8 * 1024 * 1024;
@@ -38,11 +39,9 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
       try {
         next = await reader.read();
       } catch (error) {
-        const kind =
-          (error as { name?: unknown } | null)?.name === "TimeoutError"
-            ? "timeout"
-            : "upstream_error";
-        throw new SseReadError(`stream interrupted: ${describe(error)}`, kind);
+        // The runtime's text (ECONNRESET, fetch's hints) is not for the caller.
+        const failure = streamReadFailure(error);
+        throw new SseReadError(failure.message, failure.kind);
       }
       if (next.done) break;
       parser.feed(decoder.decode(next.value, { stream: true }));
@@ -65,8 +64,4 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
 export function* drainEvents(events: CanonicalStreamEvent[]): Generator<CanonicalStreamEvent> {
   for (const event of events) yield event;
   events.length = 0;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -22,6 +22,24 @@ export interface UpstreamError {
   retryAfterSeconds?: number;
 }
 
+/**
+ * What a caller is told when an upstream's body fails while it is read: never the runtime's own
+ * text (a reset socket's ECONNRESET, fetch's "pass verbose: true" hint).
+ */
+export const STREAM_INTERRUPTED = "the upstream stream was interrupted";
+export const STREAM_TIMED_OUT = "the upstream stream timed out";
+
+/** The message and kind for an error thrown while reading an upstream's body. */
+export function streamReadFailure(error: unknown): {
+  kind: "timeout" | "upstream_error";
+  message: string;
+} {
+  const timedOut = (error as { name?: unknown } | null)?.name === "TimeoutError";
+  return timedOut
+    ? { kind: "timeout", message: STREAM_TIMED_OUT }
+    : { kind: "upstream_error", message: STREAM_INTERRUPTED };
+}
+
 /** Whether another attempt (same or next provider) may succeed where this one failed. */
 export function isRetryableKind(kind: UpstreamErrorKind): boolean {
   return (

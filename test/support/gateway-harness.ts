@@ -50,6 +50,8 @@ export interface HarnessOptions {
   projectSettings?: Record<string, unknown>;
   random?: () => number;
   health?: HealthTracker;
+  /** Per vendor: another base URL or credential than the simulator's (e.g. a stub upstream). */
+  vendors?: Partial<Record<string, { baseUrl?: string; credential?: string }>>;
   /** Snapshot budgets of org `org_h` / project `prj_h` (snapshot field names). */
   budgets?: Array<Record<string, unknown>>;
 }
@@ -84,8 +86,8 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
           org_id: "org_h",
           name: vendor,
           vendor,
-          base_url: `${simulator.url}${spec.path}`,
-          credential: box.encrypt(spec.credential),
+          base_url: options.vendors?.[vendor]?.baseUrl ?? `${simulator.url}${spec.path}`,
+          credential: box.encrypt(options.vendors?.[vendor]?.credential ?? spec.credential),
           options: spec.options ?? {},
         })),
         routing_configs: [

@@ -8,12 +8,13 @@ import { toUtf8 } from "@smithy/util-utf8";
 import * as v from "valibot";
 import type { StopReason } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+import { streamReadFailure } from "#shared/errors/upstream-error.ts";
 import { streamEventSchemas } from "./converse-schemas.ts";
 import { bedrockMessageId } from "./convert-response.ts";
 import { JSON_TOOL_NAME } from "./convert-tools.ts";
 import { convertUsage, mapStopReason, stopSequenceOf } from "./convert-usage.ts";
 import { streamExceptionKind } from "./errors.ts";
-import { readEventStreamMessages } from "./event-stream-frames.ts";
+import { EventStreamFramingError, readEventStreamMessages } from "./event-stream-frames.ts";
 
 interface ToolBlock {
   /** The emulated JSON answer: its input is streamed as text. */
@@ -53,7 +54,7 @@ export async function* parseConverseStream(
       yield* eventsOf(message, state);
     }
   } catch (error) {
-    yield { type: "error", code: "upstream_error", message: (error as Error).message };
+    yield failedRead(error);
     return;
   }
   for (const index of [...state.toolBlocks.keys()]) yield* state.closeTool(index);
@@ -160,4 +161,21 @@ function* eventsOf(message: Message, state: StreamState): Generator<CanonicalStr
       return;
     }
   }
+}
+
+/** A stream that could not be read to its end: a broken frame, a body that is not JSON, a cut. */
+function failedRead(error: unknown): CanonicalStreamEvent {
+  if (error instanceof EventStreamFramingError) {
+    return { type: "error", code: "upstream_error", message: error.message };
+  }
+  if (error instanceof SyntaxError) {
+    return {
+      type: "error",
+      code: "upstream_error",
+      message: "the stream sent a payload that is not JSON",
+    };
+  }
+  // A reset socket or the codec's own complaint: its text is the runtime's, not the caller's.
+  const failure = streamReadFailure(error);
+  return { type: "error", code: failure.kind, message: failure.message };
 }

@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import type { CanonicalUsage, StopReason } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import { sseData } from "../sse-data.ts";
+import { SseReadError, sseData } from "../sse-data.ts";
 import { convertUsage, hasTokenCounts } from "./convert-usage.ts";
 import { errorKindFromBody } from "./errors.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
@@ -37,27 +37,34 @@ export async function* parseGoogleStream(
   body: ReadableStream<Uint8Array>,
 ): AsyncIterable<CanonicalStreamEvent> {
   const state = new StreamState();
-  for await (const data of sseData(body)) {
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      yield {
-        type: "error",
-        code: "upstream_error",
-        message: "Gemini sent a chunk that is not JSON",
-      };
-      return;
+  try {
+    for await (const data of sseData(body)) {
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch {
+        yield {
+          type: "error",
+          code: "upstream_error",
+          message: "Gemini sent a chunk that is not JSON",
+        };
+        return;
+      }
+      const parsed = v.safeParse(generateContentResponseSchema, json);
+      if (!parsed.success) continue;
+      const chunk = parsed.output;
+      if (chunk.error) {
+        const { kind, message } = errorKindFromBody(chunk.error, chunk.error.code ?? 500);
+        yield { type: "error", code: kind, message };
+        return;
+      }
+      yield* state.chunk(chunk);
     }
-    const parsed = v.safeParse(generateContentResponseSchema, json);
-    if (!parsed.success) continue;
-    const chunk = parsed.output;
-    if (chunk.error) {
-      const { kind, message } = errorKindFromBody(chunk.error, chunk.error.code ?? 500);
-      yield { type: "error", code: kind, message };
-      return;
-    }
-    yield* state.chunk(chunk);
+  } catch (error) {
+    // A cut or oversized stream: its message is the gateway's, never the runtime's.
+    if (!(error instanceof SseReadError)) throw error;
+    yield { type: "error", code: error.kind, message: error.message };
+    return;
   }
   yield* state.end();
 }
