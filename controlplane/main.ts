@@ -5,11 +5,14 @@ import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { egressPolicyFrom } from "#shared/egress/policy.ts";
 import { controlPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared/env/settings.ts";
+import { drain } from "#shared/http/drain.ts";
+import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { createLogger } from "#shared/log.ts";
 import { useUpstreamEgressPolicy } from "../dataplane/pipeline/upstream-fetch.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
 import { openPostgres } from "./db/client.ts";
 import { startExperimentRunner } from "./experiments/runner.ts";
+import { guardControlPlane } from "./http-guard.ts";
 import { createManagement } from "./management.ts";
 import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
 import { createControlPlaneApp } from "./server.ts";
@@ -53,7 +56,8 @@ const app = createControlPlaneApp({
 const server = Bun.serve({
   hostname: settings.MODELUX_HOST,
   port: settings.CONTROLPLANE_PORT,
-  fetch: app.fetch,
+  fetch: guardControlPlane(app.fetch, settings).fetch,
+  maxRequestBodySize: UNLIMITED_BY_BUN,
 });
 log(`listening on http://${server.hostname}:${server.port}`);
 management.start();
@@ -97,18 +101,24 @@ connection.ready
     process.exit(1);
   });
 
+// In order: stop taking requests and let those in flight finish, then the background work, then
+// flush what it holds (spend applied, traces written) and close the connections.
+let shuttingDown = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
-    log(`${signal}: shutting down`);
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log(`${signal}: shutting down (up to ${settings.MODELUX_SHUTDOWN_GRACE_MS} ms for requests)`);
+    await drain(server, settings.MODELUX_SHUTDOWN_GRACE_MS, log);
+    await management.stop();
+    await experiments.stop();
     await publisher?.stop();
     await accounting?.stop();
-    await experiments.stop();
     await warehouse?.stop();
-    await management.stop();
     await warehouseQuery.close();
-    await server.stop(true);
     await connection.close();
     await database.close();
+    log("stopped");
     process.exit(0);
   });
 }

@@ -29,14 +29,22 @@ const node = await startDataPlane({
   bus: connection.ready,
   cacheFile: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "snapshot.json"),
   traceDirectory: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "traces"),
+  limits: settings,
   log,
 });
 log(`listening on ${node.url}`);
 
+// One shutdown, whichever signal comes first (a second one is ignored; SIGKILL remains).
+let shuttingDown = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
-    log(`${signal}: shutting down`);
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log(
+      `${signal}: draining (readyz fails, no new connections, up to ${settings.MODELUX_SHUTDOWN_GRACE_MS} ms for requests in flight)`,
+    );
     await node.stop();
+    log("drained; spend and traces flushed");
     await connection.close();
     process.exit(0);
   });

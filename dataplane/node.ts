@@ -3,9 +3,13 @@
 // by the embedded default.
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import { defaultRequestLimits, type RequestLimitSettings } from "#shared/env/settings.ts";
+import { drain } from "#shared/http/drain.ts";
+import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import type { Logger } from "#shared/log.ts";
 import { BudgetLedger } from "./budgets/budget-ledger.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "./context.ts";
+import { guardDataPlane } from "./http-guard.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
 import { RecentTraces } from "./trace/trace-emitter.ts";
@@ -23,6 +27,8 @@ export interface DataPlaneOptions {
   traceDirectory?: string;
   /** How often the node re-reads the newest snapshot as a safety net behind the watch. */
   resyncMs?: number;
+  /** Body size, failed authentications, shutdown grace (settings; defaults when absent). */
+  limits?: RequestLimitSettings;
   log: Logger;
 }
 
@@ -30,7 +36,11 @@ export interface RunningDataPlane {
   readonly url: string;
   readonly port: number;
   readonly context: DataPlaneContext;
-  stop(): Promise<void>;
+  /**
+   * Fails /readyz and stops accepting connections at once, lets in-flight requests and streams
+   * finish (cut after the grace period, MODELUX_SHUTDOWN_GRACE_MS), then flushes spend and traces.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startDataPlane(options: DataPlaneOptions): Promise<RunningDataPlane> {
@@ -59,15 +69,27 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   if (!cached.applied && options.cacheFile)
     options.log(`starting without a cached snapshot (${cached.reason})`);
 
+  const limits = options.limits ?? defaultRequestLimits();
   const app = createDataPlaneApp(context);
+  const guarded = guardDataPlane(app.fetch, limits);
+  let draining = false;
   const server = Bun.serve({
     hostname: options.hostname,
     port: options.port,
-    fetch: app.fetch,
+    // A request that reaches a draining node (an open keep-alive connection) learns it at /readyz.
+    fetch: (request, server) =>
+      draining && request.url.endsWith("/readyz")
+        ? Response.json(
+            { status: "not_ready", node_id: context.nodeId, reason: "shutting down" },
+            { status: 503 },
+          )
+        : guarded.fetch(request, server),
     idleTimeout: 255,
+    maxRequestBodySize: UNLIMITED_BY_BUN,
   });
 
   let stopped = false;
+  let stopping: Promise<void> | null = null;
   let controlSubscription: Subscription | null = null;
   let budgetSubscription: Subscription | null = null;
   let peerSpendSubscription: Subscription | null = null;
@@ -104,16 +126,20 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     url: `http://${server.hostname}:${server.port}`,
     port: server.port ?? options.port,
     context,
-    async stop() {
-      stopped = true;
-      if (resync) clearInterval(resync);
-      await controlSubscription?.unsubscribe().catch(() => {});
-      await budgetSubscription?.unsubscribe().catch(() => {});
-      await peerSpendSubscription?.unsubscribe().catch(() => {});
-      await context.budgets.stop(connectedBus);
-      await traces?.stop();
-      await loader.stop();
-      await server.stop(true);
+    stop(stopOptions = {}) {
+      stopping ??= (async () => {
+        stopped = true;
+        draining = true;
+        if (resync) clearInterval(resync);
+        await drain(server, stopOptions.graceMs ?? limits.MODELUX_SHUTDOWN_GRACE_MS, options.log);
+        await controlSubscription?.unsubscribe().catch(() => {});
+        await budgetSubscription?.unsubscribe().catch(() => {});
+        await peerSpendSubscription?.unsubscribe().catch(() => {});
+        await context.budgets.stop(connectedBus);
+        await traces?.stop();
+        await loader.stop();
+      })();
+      return stopping;
     },
   };
 }

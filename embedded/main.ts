@@ -26,9 +26,17 @@ Try it:
     -d '{"model": "@default", "messages": [{"role": "user", "content": "Hello!"}]}'
 `);
 
+// One shutdown, whichever signal comes first: drain both planes, flush, exit.
+let shuttingDown = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log(
+      `${signal}: draining (readyz fails, no new connections, up to ${settings.MODELUX_SHUTDOWN_GRACE_MS} ms for requests in flight)`,
+    );
     await running.stop();
+    console.log("drained; spend and traces flushed");
     process.exit(0);
   });
 }

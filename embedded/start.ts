@@ -4,11 +4,14 @@ import { join, resolve } from "node:path";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { EmbeddedSettings } from "#shared/env/settings.ts";
+import { drain } from "#shared/http/drain.ts";
+import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { createLogger } from "#shared/log.ts";
 import { startSimulator } from "../bench/simulator/server.ts";
 import { startBudgetAccounting } from "../controlplane/budgets/index.ts";
 import { openPglite } from "../controlplane/db/client.ts";
 import { startExperimentRunner } from "../controlplane/experiments/runner.ts";
+import { guardControlPlane } from "../controlplane/http-guard.ts";
 import { createManagement } from "../controlplane/management.ts";
 import { SnapshotPublisher } from "../controlplane/publisher/snapshot-publisher.ts";
 import { type DevSeed, seedDevelopment } from "../controlplane/seed/dev-seed.ts";
@@ -24,7 +27,8 @@ export interface RunningEmbedded {
   simulatorUrl: string;
   seed: DevSeed;
   keysFile: string;
-  stop(): Promise<void>;
+  /** Drains both planes (in-flight requests and streams, up to the grace period), then stops. */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startEmbedded(
@@ -76,15 +80,17 @@ export async function startEmbedded(
     warehouse: warehouseQuery,
     publishControl: (event) => bus.publishControl(event),
   });
+  const controlPlaneApp = createControlPlaneApp({
+    database,
+    snapshotVersion: () => publisher.latest?.version ?? null,
+    isBusConnected: () => bus.isConnected(),
+    management: management.app,
+  });
   const controlPlane = Bun.serve({
     hostname: settings.MODELUX_HOST,
     port: settings.CONTROLPLANE_PORT,
-    fetch: createControlPlaneApp({
-      database,
-      snapshotVersion: () => publisher.latest?.version ?? null,
-      isBusConnected: () => bus.isConnected(),
-      management: management.app,
-    }).fetch,
+    fetch: guardControlPlane(controlPlaneApp.fetch, settings).fetch,
+    maxRequestBodySize: UNLIMITED_BY_BUN,
   });
   management.start();
   const experiments = startExperimentRunner({
@@ -100,6 +106,7 @@ export async function startEmbedded(
     secretBox,
     bus: Promise.resolve(bus),
     traceDirectory: join(dataDir, "dataplane", "embedded", "traces"),
+    limits: settings,
     log,
   });
   await waitFor(() => dataPlane.context.loader.current !== null, 5000);
@@ -110,8 +117,10 @@ export async function startEmbedded(
     simulatorUrl: simulator.url,
     seed,
     keysFile,
-    async stop() {
-      await dataPlane.stop();
+    async stop(stopOptions = {}) {
+      const graceMs = stopOptions.graceMs ?? settings.MODELUX_SHUTDOWN_GRACE_MS;
+      // Both planes stop taking requests at once; the data plane then flushes spend and traces.
+      await Promise.all([dataPlane.stop({ graceMs }), drain(controlPlane, graceMs, log)]);
       // After the data plane, whose last spend it may still apply.
       await accounting.stop();
       // After the data plane, whose last rows it still writes.
@@ -120,7 +129,6 @@ export async function startEmbedded(
       await experiments.stop();
       await management.stop();
       await publisher.stop();
-      await controlPlane.stop(true);
       await bus.close();
       await database.close();
       await simulator.stop();

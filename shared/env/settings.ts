@@ -103,6 +103,30 @@ const egress = (fallback: "enforce" | "off") => ({
   MODELUX_EGRESS_ALLOW: v.optional(egressAllow),
 });
 
+/**
+ * What one client may cost a plane before it is answered at once (docs/security.md): body size,
+ * read while it arrives, and failed authentications per client address (a token bucket each).
+ */
+const requestLimits = (maxBodyBytes: number) => ({
+  /** Bodies larger than this are refused with a 413 while they are read (chunked ones too). */
+  MODELUX_MAX_BODY_BYTES: positiveInt(maxBodyBytes),
+  /** Failed authentications an address may make in a burst before it is answered 429. */
+  MODELUX_AUTH_FAILURE_BURST: positiveInt(20),
+  /** Failures an address earns back per minute once its burst is spent. */
+  MODELUX_AUTH_FAILURES_PER_MINUTE: positiveInt(10),
+  /** Addresses remembered at once; the oldest is forgotten when the table is full. */
+  MODELUX_AUTH_FAILURE_ADDRESSES: positiveInt(10_000),
+  /**
+   * Behind a proxy: the header carrying the client's address (e.g. `x-forwarded-for`, whose last
+   * entry is used). Unset: the connection's peer address.
+   */
+  MODELUX_CLIENT_ADDRESS_HEADER: v.optional(
+    v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+$/, "must be a header name")),
+  ),
+  /** How long in-flight requests and streams may take to finish after SIGTERM. */
+  MODELUX_SHUTDOWN_GRACE_MS: positiveInt(30_000),
+});
+
 /** A local directory, or `s3://bucket/prefix` (which needs DuckDB's httpfs extension). */
 const tracesRoot = v.pipe(
   v.string(),
@@ -128,6 +152,8 @@ export const controlPlaneSchema = v.object({
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
   ...management,
   ...warehouse,
+  // Management bodies are configs and small documents; nothing near a prompt's size.
+  ...requestLimits(4 * 1024 * 1024),
   ...egress("enforce"),
 });
 
@@ -137,6 +163,7 @@ export const dataPlaneSchema = v.object({
   MODELUX_SECRET_KEY: secretKey,
   DATAPLANE_PORT: port(8080),
   MODELUX_NODE_ID: v.optional(nodeId),
+  ...requestLimits(32 * 1024 * 1024),
   ...egress("enforce"),
 });
 
@@ -152,6 +179,8 @@ export const embeddedSchema = v.object({
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
   ...management,
   ...warehouse,
+  // One process serves both planes: the data plane's prompt-sized limit applies to both.
+  ...requestLimits(32 * 1024 * 1024),
   // Off: the embedded default calls its own simulator on 127.0.0.1 and runs on a laptop.
   ...egress("off"),
   /** When set, the seeded provider of that vendor calls the real API instead of the simulator. */
@@ -197,6 +226,14 @@ export type ManagementSettings = Pick<
 >;
 /** What builds an egress policy, whichever process reads it. */
 export type EgressSettings = Pick<ControlPlaneSettings, keyof ReturnType<typeof egress>>;
+
+/** Body size, failed-authentication and shutdown limits, as both planes read them. */
+export type RequestLimitSettings = Pick<DataPlaneSettings, keyof ReturnType<typeof requestLimits>>;
+
+/** The limits' defaults, for planes started without reading the environment (tests, benchmarks). */
+export function defaultRequestLimits(maxBodyBytes = 32 * 1024 * 1024): RequestLimitSettings {
+  return v.parse(v.object(requestLimits(maxBodyBytes)), {});
+}
 
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {

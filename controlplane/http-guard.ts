@@ -1,0 +1,47 @@
+// The control plane's request guard (shared/http/request-guard.ts): the body limit and the
+// failed-authentication limit on every route (Management API, MCP, docs), refused in the
+// Management API's error shape.
+import type { RequestLimitSettings } from "#shared/env/settings.ts";
+import { FailureLimiter } from "#shared/http/failure-limiter.ts";
+import { guardRequests, type Refusal } from "#shared/http/request-guard.ts";
+import { ManagementError, renderError } from "./api/errors.ts";
+
+type Fetch = Parameters<typeof guardRequests>[0];
+
+export function guardControlPlane(
+  handle: Fetch,
+  limits: RequestLimitSettings,
+  now?: () => number,
+): { fetch: Fetch; authFailures: FailureLimiter } {
+  const authFailures = new FailureLimiter({
+    burst: limits.MODELUX_AUTH_FAILURE_BURST,
+    perMinute: limits.MODELUX_AUTH_FAILURES_PER_MINUTE,
+    capacity: limits.MODELUX_AUTH_FAILURE_ADDRESSES,
+    ...(now ? { now } : {}),
+  });
+  const fetch = guardRequests(handle, {
+    maxBodyBytes: limits.MODELUX_MAX_BODY_BYTES,
+    authFailures,
+    clientAddressHeader: limits.MODELUX_CLIENT_ADDRESS_HEADER,
+    refuse: (_request, refusal) => {
+      const rendered = renderError(refusalError(refusal));
+      return Response.json(rendered.body, { status: rendered.status, headers: rendered.headers });
+    },
+  });
+  return { fetch, authFailures };
+}
+
+function refusalError(refusal: Refusal): ManagementError {
+  if (refusal.kind === "body-too-large") {
+    return new ManagementError(
+      "payload_too_large",
+      `the request body is larger than ${refusal.maxBytes} bytes`,
+      { fields: [{ field: "body", message: `larger than ${refusal.maxBytes} bytes` }] },
+    );
+  }
+  return new ManagementError(
+    "rate_limited",
+    `too many failed authentications from this address; retry after ${refusal.retryAfterSeconds} s`,
+    { retryAfterSeconds: refusal.retryAfterSeconds },
+  );
+}

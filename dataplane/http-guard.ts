@@ -1,0 +1,57 @@
+// The data plane's request guard (shared/http/request-guard.ts) with its refusals in the caller's
+// shape: Anthropic's under /anthropic, OpenAI's everywhere else.
+import type { RequestLimitSettings } from "#shared/env/settings.ts";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { FailureLimiter } from "#shared/http/failure-limiter.ts";
+import { guardRequests, type Refusal } from "#shared/http/request-guard.ts";
+import { errorResponse } from "./surfaces/respond-error.ts";
+
+type Fetch = Parameters<typeof guardRequests>[0];
+
+export function guardDataPlane(
+  handle: Fetch,
+  limits: RequestLimitSettings,
+  now?: () => number,
+): { fetch: Fetch; authFailures: FailureLimiter } {
+  const authFailures = new FailureLimiter({
+    burst: limits.MODELUX_AUTH_FAILURE_BURST,
+    perMinute: limits.MODELUX_AUTH_FAILURES_PER_MINUTE,
+    capacity: limits.MODELUX_AUTH_FAILURE_ADDRESSES,
+    ...(now ? { now } : {}),
+  });
+  const fetch = guardRequests(handle, {
+    maxBodyBytes: limits.MODELUX_MAX_BODY_BYTES,
+    authFailures,
+    clientAddressHeader: limits.MODELUX_CLIENT_ADDRESS_HEADER,
+    refuse: (request, refusal) =>
+      errorResponse(surfaceOf(request), refusalError(refusal), Bun.randomUUIDv7()),
+  });
+  return { fetch, authFailures };
+}
+
+export function refusalError(refusal: Refusal): GatewayError {
+  if (refusal.kind === "body-too-large") {
+    return new GatewayError(
+      "payload_too_large",
+      `request body larger than ${describeBytes(refusal.maxBytes)}`,
+    );
+  }
+  return new GatewayError(
+    "rate_limited",
+    `too many failed authentications from this address; retry after ${refusal.retryAfterSeconds} s`,
+    { retryAfterSeconds: refusal.retryAfterSeconds },
+  );
+}
+
+function surfaceOf(request: Request): "openai" | "anthropic" {
+  // The path starts after "http://host"; no URL object needed.
+  const url = request.url;
+  const path = url.indexOf("/", url.indexOf("//") + 2);
+  return path !== -1 && url.startsWith("/anthropic", path) ? "anthropic" : "openai";
+}
+
+/** 33554432 → "32 MiB"; sizes that are not whole MiB in bytes. */
+export function describeBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`;
+}
