@@ -9,7 +9,6 @@ import type { ManagementSettings } from "#shared/env/settings.ts";
 import type { Logger } from "#shared/log.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { docsPage } from "./api/docs-page.ts";
-import { ManagementError, renderError } from "./api/errors.ts";
 import type { ManagementRuntime } from "./api/execute.ts";
 import { deleteExpiredIdempotencyKeys } from "./api/idempotency.ts";
 import { buildOpenApiDocument } from "./api/openapi.ts";
@@ -95,20 +94,8 @@ export function createManagement(options: ManagementOptions): Management {
   for (const [feature, operations] of Object.entries(FEATURES)) {
     app.use(featureRoutes(feature, operations, runtime));
   }
-  // Unknown paths under the API answer in its error shape, not Elysia's plain text.
-  app.all(
-    `${MANAGEMENT_PREFIX}/*`,
-    ({ request }) => {
-      const rendered = renderError(
-        new ManagementError(
-          "not_found",
-          `no operation at ${request.method} ${new URL(request.url).pathname}`,
-        ),
-      );
-      return Response.json(rendered.body, { status: rendered.status });
-    },
-    { parse: "none" },
-  );
+  // Unknown paths and wrong methods are answered by the control plane app in the API's error
+  // shape (controlplane/api/app-errors.ts), 404 or 405.
 
   let housekeeping: ReturnType<typeof setInterval> | null = null;
   const sweep = async () => {

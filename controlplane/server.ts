@@ -1,6 +1,8 @@
 // The control plane's HTTP app: health and readiness, and the Management API with the MCP
 // server when given (controlplane/management.ts).
 import { Elysia } from "elysia";
+import { raiseTransportHeaderLimit } from "#shared/http/header-limit.ts";
+import { appErrorHandlers } from "./api/app-errors.ts";
 import type { DatabaseHandle } from "./db/client.ts";
 
 export interface ControlPlaneDependencies {
@@ -13,7 +15,12 @@ export interface ControlPlaneDependencies {
 }
 
 export function createControlPlaneApp(dependencies: ControlPlaneDependencies) {
-  const app = new Elysia();
+  raiseTransportHeaderLimit();
+  // Every answer is JSON in the Management API's error shape, unknown paths and methods included.
+  const errors = appErrorHandlers(() => app.routes);
+  const app = new Elysia()
+    .onRequest((hook) => errors.onRequest(hook))
+    .onError((hook) => errors.onError(hook));
   if (dependencies.management) app.use(dependencies.management);
   return app
     .get("/healthz", () => ({ status: "ok" }))

@@ -1,5 +1,7 @@
-// The data plane's HTTP app: health, readiness and the client-facing surfaces.
+// The data plane's HTTP app: health, readiness and the client-facing surfaces. Every answer is
+// JSON, errors in the caller's shape (surfaces/app-errors.ts), unknown paths included.
 import { Elysia } from "elysia";
+import { raiseTransportHeaderLimit } from "#shared/http/header-limit.ts";
 import type { DataPlaneContext } from "./context.ts";
 import { handleGeneration } from "./pipeline/handle-generation.ts";
 import { handlePassthrough } from "./pipeline/handle-passthrough.ts";
@@ -10,10 +12,15 @@ import { openAiBinding } from "./surfaces/openai/binding.ts";
 import { readEmbeddingsAnswer } from "./surfaces/openai/embeddings-answer.ts";
 import { checkEmbeddingsRequest } from "./surfaces/openai/embeddings-request.ts";
 import { handleListModels } from "./surfaces/openai/models.ts";
+import { appErrorHandlers } from "./surfaces/app-errors.ts";
 import { serveSurface } from "./surfaces/respond-error.ts";
 
 export function createDataPlaneApp(context: DataPlaneContext) {
-  return new Elysia()
+  raiseTransportHeaderLimit();
+  const errors = appErrorHandlers(() => app.routes);
+  const app = new Elysia()
+    .onRequest((hook) => errors.onRequest(hook))
+    .onError((hook) => errors.onError(hook))
     .get("/healthz", () => ({ status: "ok", node_id: context.nodeId }))
     .get("/readyz", () => {
       const config = context.loader.current;
@@ -78,6 +85,7 @@ export function createDataPlaneApp(context: DataPlaneContext) {
         ),
       { parse: "none" },
     );
+  return app;
 }
 
 function forwardedAnthropicHeaders(headers: Headers): Record<string, string> {

@@ -1,16 +1,29 @@
-// Renders any failure in the calling surface's error shape with the request id attached.
+// Renders any failure in the calling surface's error shape with the request id attached; paths
+// outside the surfaces (health, unknown paths) answer in the generic `{"error": …}` shape.
+
 import { toGatewayError } from "#shared/errors/gateway-error.ts";
+import { genericErrorBody } from "#shared/errors/generic-body.ts";
 import { anthropicSurface } from "./anthropic/index.ts";
 import { openAiErrorBody } from "./openai/errors.ts";
 
 export type SurfaceName = "openai" | "anthropic";
+/** The error shape a response takes: a surface's, or the generic one elsewhere. */
+export type ErrorShape = SurfaceName | "generic";
 
 const RENDERERS = {
   openai: openAiErrorBody,
   anthropic: (error) => anthropicSurface.renderError(error),
-} satisfies Record<SurfaceName, (error: ReturnType<typeof toGatewayError>) => string>;
+  generic: (error) => JSON.stringify(genericErrorBody(error)),
+} satisfies Record<ErrorShape, (error: ReturnType<typeof toGatewayError>) => string>;
 
-export function errorResponse(surface: SurfaceName, error: unknown, requestId: string): Response {
+/** `/openai/…` → OpenAI's shape, `/anthropic/…` → Anthropic's, anything else the generic one. */
+export function errorShapeOf(pathname: string): ErrorShape {
+  if (pathname === "/openai" || pathname.startsWith("/openai/")) return "openai";
+  if (pathname === "/anthropic" || pathname.startsWith("/anthropic/")) return "anthropic";
+  return "generic";
+}
+
+export function errorResponse(surface: ErrorShape, error: unknown, requestId: string): Response {
   const gatewayError = toGatewayError(error);
   if (gatewayError.code === "internal") {
     console.error(`request ${requestId} failed:`, error);
