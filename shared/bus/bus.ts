@@ -61,11 +61,23 @@ export interface Bus {
     options?: Partial<TraceConsumerOptions>,
   ): Promise<Subscription>;
 
+  /**
+   * Resolves once the server has passed the event on to every subscriber; rejects with
+   * BusUnavailableError when it cannot (not connected, no confirmation in time), never queueing it.
+   */
   publishControl(event: ControlEvent): Promise<void>;
   subscribeControl(onEvent: (event: ControlEvent) => void): Promise<Subscription>;
 
-  /** True while the bus can deliver (always true in-process). */
+  /**
+   * True while the bus can deliver: connected, and after a reconnect what it keeps on the server
+   * checked and recreated if the server lost it (always true in-process).
+   */
   isConnected(): boolean;
+  /**
+   * Calls `listener` each time the bus is usable again after losing its connection, once the
+   * config bucket and trace stream are back (never in-process). Returns a function removing it.
+   */
+  onRecovered(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -76,5 +88,13 @@ export class StaleSnapshotVersionError extends Error {
   ) {
     super(`snapshot version ${offered} is not newer than the stored version ${stored}`);
     this.name = "StaleSnapshotVersionError";
+  }
+}
+
+/** The bus cannot take a message now (NATS unreachable); nothing was queued for later. */
+export class BusUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BusUnavailableError";
   }
 }

@@ -23,7 +23,8 @@ export function connectNatsWithRetry(
     const attempt = async (count: number) => {
       if (closed) return;
       try {
-        const connected = await connectNatsBus({ servers, name });
+        // The bus reports losing and regaining the connection itself, through the same log.
+        const connected = await connectNatsBus({ servers, name, log });
         if (closed) {
           await connected.close();
           return;

@@ -310,6 +310,8 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
       return controlEvents.subscribe(onEvent);
     },
     isConnected: () => !closed,
+    // Nothing to lose: the bus lives as long as the process.
+    onRecovered: () => () => {},
     async close() {
       if (closed) return;
       closed = true;

@@ -4,6 +4,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type * as v from "valibot";
 import type { Bus, Subscription } from "./bus.ts";
+import { BusUnavailableError } from "./bus.ts";
 import { budgetStateSchema, controlEventSchema, spendDeltaSchema } from "./envelopes.ts";
 import { decodeLenient, deliverSafely, encodeStrict } from "./message-codec.ts";
 import { openNatsConfigStore } from "./nats-config-store.ts";
@@ -31,6 +32,8 @@ export interface NatsBusOptions {
   reconnect?: boolean;
   /** How long the first connection may take before connectNatsBus gives up. */
   connectTimeoutMs?: number;
+  /** Where losing and regaining the connection is reported, one line each. */
+  log?: (message: string) => void;
 }
 
 const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -38,17 +41,64 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 // Notices a silently dead server within about 30 s instead of the client's default 4 minutes.
 const PING_INTERVAL_MS = 15_000;
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
+// How long a control event waits for the server to confirm it before the caller is told no.
+const CONFIRM_TIMEOUT_MS = 2000;
+const RESTORE_RETRY_MS = 1000;
 
 export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
   const connection = await openConnection(options);
-  let connected = true;
-  watchStatus(connection, (isUp) => {
-    connected = isUp;
-  }).catch(() => {
-    connected = false;
-  });
+  const log = options.log ?? (() => {});
+  // The socket is up; restored: what the bus keeps on the server was checked after it came back.
+  let linked = true;
+  let restored = true;
+  let closing = false;
+  const recoveredListeners = new Set<() => void>();
+  const usable = () => linked && restored && !connection.isClosed();
+  // Taken before the bucket and stream are prepared so no status change is missed.
+  const statuses = connection.status();
 
   const { js, jsm, config } = await prepareJetStream(connection, options.servers);
+
+  /**
+   * After a reconnect the server may have lost its store: recreate the config bucket and the
+   * trace stream (opened as they are when nothing was lost), reopen the watches, then tell the
+   * listeners. Retried while connected, since JetStream can lag the server's start.
+   */
+  async function restore(): Promise<void> {
+    for (let attempt = 1; linked && !closing; attempt++) {
+      try {
+        await config.restore();
+        await ensureTraceStream(jsm);
+        restored = true;
+        log(`regained the bus: reconnected to NATS at ${options.servers}`);
+        for (const listener of recoveredListeners)
+          deliverSafely(listener, undefined, "bus recovery");
+        return;
+      } catch (error) {
+        if (attempt === 1)
+          log(
+            `reconnected to NATS at ${options.servers} but cannot restore JetStream yet ` +
+              `(${(error as Error).message}); retrying every ${RESTORE_RETRY_MS} ms`,
+          );
+        await Bun.sleep(RESTORE_RETRY_MS);
+      }
+    }
+  }
+
+  void (async () => {
+    for await (const status of statuses) {
+      if (status.type === "disconnect" || status.type === "close") {
+        if (linked && !closing) log(`lost the bus: NATS at ${options.servers} disconnected`);
+        linked = false;
+        restored = false;
+      } else if (status.type === "reconnect" && !linked) {
+        linked = true;
+        void restore();
+      }
+    }
+  })().catch(() => {
+    linked = false;
+  });
 
   const ackWaitMs = options.traceAckWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const consumers = new Set<Subscription>();
@@ -120,19 +170,34 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
       };
     },
     async publishControl(event) {
+      // Not buffered for a reconnect: the caller must know the fleet was not reached.
+      if (!usable()) throw new BusUnavailableError(`NATS at ${options.servers} is not connected`);
       publishCore(controlSubject(event.type), controlEventSchema, event, "control event");
+      // Once the server answers the flush it has passed the event to every subscriber.
+      const confirmed = await Promise.race([
+        connection.flush().then(() => true),
+        Bun.sleep(CONFIRM_TIMEOUT_MS).then(() => false),
+      ]);
+      if (!confirmed)
+        throw new BusUnavailableError(`NATS at ${options.servers} did not confirm in time`);
     },
     subscribeControl: (onEvent) =>
       subscribeCore(`${CONTROL_SUBJECT_PREFIX}.>`, controlEventSchema, "control event", onEvent),
-    isConnected: () => connected && !connection.isClosed(),
+    isConnected: usable,
+    onRecovered(listener) {
+      recoveredListeners.add(listener);
+      return () => recoveredListeners.delete(listener);
+    },
     async close() {
       if (connection.isClosed()) return;
+      closing = true;
+      recoveredListeners.clear();
       const stopping = [...consumers].map((subscription) => subscription.unsubscribe());
       consumers.clear();
       config.close();
       await Promise.all(stopping);
       // Send what is still buffered, but do not hang on a server that is gone.
-      if (connected) {
+      if (linked) {
         await Promise.race([connection.flush(), Bun.sleep(CLOSE_FLUSH_TIMEOUT_MS)]).catch(() => {});
       }
       await connection.close();
@@ -182,12 +247,4 @@ async function prepareJetStream(connection: NatsConnection, servers: string) {
       cause: error,
     });
   }
-}
-
-async function watchStatus(connection: NatsConnection, onChange: (isUp: boolean) => void) {
-  for await (const status of connection.status()) {
-    if (status.type === "disconnect" || status.type === "close") onChange(false);
-    else if (status.type === "reconnect") onChange(true);
-  }
-  onChange(false);
 }

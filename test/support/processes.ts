@@ -1,6 +1,6 @@
 // Child processes for multi-process tests: a port picker, a spawner that keeps output for
 // failure messages, and a real nats-server of the test's own that it may stop and start.
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -76,6 +76,8 @@ export interface TestNatsServer {
   readonly url: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Kills the server, deletes its JetStream store and starts it again: the bus lost everything. */
+  wipe(): Promise<void>;
 }
 
 /** A JetStream server on its own port and store, so a test can take it down and bring it back. */
@@ -107,6 +109,11 @@ export function testNatsServer(): TestNatsServer {
     async stop() {
       await child?.stop("SIGKILL");
       child = null;
+    },
+    async wipe() {
+      await this.stop();
+      rmSync(storeDirectory, { recursive: true, force: true });
+      await this.start();
     },
   };
 }
