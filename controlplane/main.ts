@@ -51,6 +51,7 @@ const app = createControlPlaneApp({
   database,
   snapshotVersion: () => publisher?.latest?.version ?? null,
   isBusConnected: () => connection.current()?.isConnected() ?? false,
+  snapshotPublishFailure: () => (publisher ? publisher.failure : "not connected to the bus yet"),
   management: management.app,
 });
 const server = Bun.serve({

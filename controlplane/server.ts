@@ -10,6 +10,8 @@ export interface ControlPlaneDependencies {
   /** The version the fleet was last handed, null before the first publish. */
   snapshotVersion: () => number | null;
   isBusConnected: () => boolean;
+  /** Why the fleet may lack the newest snapshot (the last publish failed); null when it has it. */
+  snapshotPublishFailure?: () => string | null;
   /** /manage/v1, /manage/docs and /mcp. */
   management?: Elysia;
 }
@@ -26,12 +28,25 @@ export function createControlPlaneApp(dependencies: ControlPlaneDependencies) {
     .get("/healthz", () => ({ status: "ok" }))
     .get("/readyz", async () => {
       const databaseUp = await dependencies.database.ping();
+      const busUp = dependencies.isBusConnected();
+      const version = dependencies.snapshotVersion();
+      // Ready means config changes reach the fleet: the database answers, the bus is usable and
+      // the newest snapshot is on it.
+      const publishFailure = dependencies.snapshotPublishFailure?.() ?? null;
+      const reasons = [
+        databaseUp ? null : "the database is down",
+        busUp ? null : "the bus is down",
+        publishFailure === null ? null : `snapshot publish failing: ${publishFailure}`,
+        version === null ? "no snapshot published yet" : null,
+      ].filter((reason) => reason !== null);
+      const ready = reasons.length === 0;
       const body = {
-        status: databaseUp ? "ready" : "not_ready",
+        status: ready ? "ready" : "not_ready",
         database: databaseUp ? "up" : "down",
-        bus: dependencies.isBusConnected() ? "up" : "down",
-        snapshot_version: dependencies.snapshotVersion(),
+        bus: busUp ? "up" : "down",
+        snapshot_version: version,
+        ...(ready ? {} : { reason: reasons.join("; ") }),
       };
-      return Response.json(body, { status: databaseUp ? 200 : 503 });
+      return Response.json(body, { status: ready ? 200 : 503 });
     });
 }

@@ -1,9 +1,11 @@
 // Keeps the fleet's config snapshot equal to Postgres. Woken by NOTIFY from the config tables
-// (any writer), by a slow poll as a safety net, and at start. Each run compiles the body; a new
-// hash becomes the next version in `snapshots` and is put to the bus's config store.
+// (any writer), by a slow poll as a safety net, at start and whenever the bus recovers from an
+// outage (which may have wiped it). Each run compiles the body; a new hash becomes the next
+// version in `snapshots` and is put to the bus's config store. A failed run is retried, backing
+// off, until one succeeds.
 import { desc, sql } from "drizzle-orm";
 import type { Bus } from "#shared/bus/bus.ts";
-import { StaleSnapshotVersionError } from "#shared/bus/bus.ts";
+import { BusUnavailableError, StaleSnapshotVersionError } from "#shared/bus/bus.ts";
 import type { SnapshotEnvelope } from "#shared/bus/envelopes.ts";
 import type { SnapshotBody } from "#shared/snapshot/body.ts";
 import { sealSnapshot, snapshotHash } from "#shared/snapshot/envelope.ts";
@@ -13,6 +15,8 @@ import { compileSnapshotBody } from "./compile-snapshot.ts";
 
 /** Any constant works; it only has to be the same for every control plane of a fleet. */
 const PUBLISH_LOCK_KEY = 0x6d6c7831;
+const DEFAULT_RETRY_MS = 500;
+const MAX_RETRY_MS = 5000;
 
 export interface SnapshotPublisherOptions {
   database: DatabaseHandle;
@@ -20,6 +24,8 @@ export interface SnapshotPublisherOptions {
   pollMs: number;
   /** Coalesces a burst of writes (one transaction touching several tables) into one snapshot. */
   debounceMs?: number;
+  /** First wait before a failed publish is tried again; doubles up to 5 s while it keeps failing. */
+  retryMs?: number;
   log?: (message: string) => void;
 }
 
@@ -31,11 +37,22 @@ export class SnapshotPublisher {
   #unlisten: (() => Promise<void>) | null = null;
   #stopped = false;
   #latest: SnapshotEnvelope | null = null;
+  #failure: string | null = null;
+  #retry: ReturnType<typeof setTimeout> | null = null;
+  #retryDelayMs: number;
+  #stopFollowingBus: (() => void) | null = null;
 
-  constructor(readonly options: SnapshotPublisherOptions) {}
+  constructor(readonly options: SnapshotPublisherOptions) {
+    this.#retryDelayMs = options.retryMs ?? DEFAULT_RETRY_MS;
+  }
 
   get latest(): SnapshotEnvelope | null {
     return this.#latest;
+  }
+
+  /** Why the fleet may lack the newest snapshot (the last run failed); null when it has it. */
+  get failure(): string | null {
+    return this.#failure;
   }
 
   async start(): Promise<SnapshotEnvelope> {
@@ -43,6 +60,8 @@ export class SnapshotPublisher {
       this.schedule(),
     );
     this.#poll = setInterval(() => this.schedule(), this.options.pollMs);
+    // A reconnect may follow a wiped store: put the newest snapshot back at once.
+    this.#stopFollowingBus = this.options.bus.onRecovered(() => this.schedule());
     return this.publish();
   }
 
@@ -51,9 +70,7 @@ export class SnapshotPublisher {
     if (this.#stopped || this.#debounce) return;
     this.#debounce = setTimeout(() => {
       this.#debounce = null;
-      this.publish().catch((error) =>
-        this.#log(`snapshot publish failed: ${(error as Error).message}`),
-      );
+      this.publish().catch(() => {});
     }, this.options.debounceMs ?? 20);
   }
 
@@ -65,7 +82,12 @@ export class SnapshotPublisher {
     }
     this.#running = this.#publishOnce();
     try {
-      return await this.#running;
+      const published = await this.#running;
+      this.#succeeded();
+      return published;
+    } catch (error) {
+      this.#failed(error as Error);
+      throw error;
     } finally {
       this.#running = null;
       if (this.#again && !this.#stopped) {
@@ -79,6 +101,8 @@ export class SnapshotPublisher {
     this.#stopped = true;
     if (this.#debounce) clearTimeout(this.#debounce);
     if (this.#poll) clearInterval(this.#poll);
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#stopFollowingBus?.();
     await this.#unlisten?.().catch(() => {});
     await this.#running?.catch(() => {});
   }
@@ -112,7 +136,28 @@ export class SnapshotPublisher {
     return envelope;
   }
 
+  #succeeded(): void {
+    if (this.#failure !== null) this.#log("snapshot publishing recovered");
+    this.#failure = null;
+    this.#retryDelayMs = this.options.retryMs ?? DEFAULT_RETRY_MS;
+  }
+
+  /** Logs the first failure of a streak and tries again later, each time waiting longer. */
+  #failed(error: Error): void {
+    if (this.#failure === null)
+      this.#log(`snapshot publish failed: ${error.message}; retrying until it succeeds`);
+    this.#failure = error.message;
+    if (this.#stopped || this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.schedule();
+    }, this.#retryDelayMs);
+    this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, MAX_RETRY_MS);
+  }
+
   async #putIfNewer(envelope: SnapshotEnvelope): Promise<void> {
+    // Fail at once rather than after a request timeout; the recovery wakes the next run.
+    if (!this.options.bus.isConnected()) throw new BusUnavailableError("the bus is not connected");
     const stored = await this.options.bus.config.latest();
     if (stored && stored.version >= envelope.version) return;
     try {

@@ -113,6 +113,48 @@ function publisherSuite(
       expect((await bus.config.latest())?.version).toBe(mine.version);
       await other.stop();
     });
+
+    test("a publish the bus refuses is retried until it succeeds, with no other change; failure says why meanwhile", async () => {
+      // Only the publisher under test may publish from here on.
+      await publisher.stop();
+      let refusals = 2;
+      const refusing: Bus = {
+        ...bus,
+        config: {
+          latest: () => bus.config.latest(),
+          watch: (onSnapshot) => bus.config.watch(onSnapshot),
+          put: async (snapshot) => {
+            if (refusals-- > 0) throw new Error("the bus refused the write");
+            await bus.config.put(snapshot);
+          },
+        },
+      };
+      const retrying = new SnapshotPublisher({
+        database,
+        bus: refusing,
+        pollMs: 3_600_000,
+        retryMs: 10,
+      });
+      const [project] = await database.db.select().from(projects).limit(1);
+      await saveRoutingConfig(database.db, {
+        orgId: project?.org_id ?? "",
+        projectId: project?.id ?? "",
+        slug: "retried",
+        config: { strategy: "single", model: "gpt-4o" },
+      });
+      await expect(retrying.publish()).rejects.toThrow("refused");
+      expect(retrying.failure).toContain("refused");
+      const slugs = async () => {
+        const opened = openSnapshot(await bus.config.latest());
+        return opened.ok ? opened.body.routing_configs.map((config) => config.slug) : [];
+      };
+      expect(await slugs()).not.toContain("retried");
+      // The poll is an hour away: only the retry can deliver it.
+      await waitUntil(async () => (await slugs()).includes("retried"), { timeoutMs: 10_000 });
+      await waitUntil(() => retrying.failure === null);
+      expect(refusals).toBeLessThan(0);
+      await retrying.stop();
+    });
   });
 }
 
