@@ -138,6 +138,7 @@ describe.skipIf(servicesAbsent)("Management API resources (Postgres)", () => {
 
     const revoked = await harness.rest("POST", `/api-keys/${id}/revoke`);
     expect(revoked.body.data.status).toBe("revoked");
+    expect(revoked.body.data.fleet).toEqual({ notified: true, warning: null });
     expect(harness.controlEvents).toContainEqual({
       type: "api_key.revoked",
       key_id: id,

@@ -1,11 +1,13 @@
 // Operations on proxy API keys.
 import { defineListOperation, defineOperation } from "../../api/operation.ts";
+import { announceRevocation, fleetNotReached } from "./announce-revocation.ts";
 import {
   apiKeyParams,
   apiKeyView,
   createApiKeyBody,
   createdApiKeyView,
   listApiKeysQuery,
+  revokedApiKeyView,
   updateApiKeyBody,
 } from "./model.ts";
 import {
@@ -101,14 +103,21 @@ export const apiKeyOperations = [
     summary: "Revoke a proxy API key",
     description:
       "Every data plane refuses the key within a second. Sends the api_key.revoked webhook. " +
-      "Revoking a revoked key changes nothing.",
+      "Revoking a revoked key changes nothing but announces it to the fleet again. " +
+      "`fleet.notified` is false when the bus (NATS) could not be reached: the data planes " +
+      "then accept the key until the bus is back, and refuse it within seconds of that " +
+      "(docs/architecture.md, 'When the bus is lost').",
     tag,
     role: "developer",
     params: apiKeyParams,
-    output: apiKeyView,
-    handler: ({ caller, write, services }, { params }) =>
-      write(async ({ db, audit, emit, afterCommit }) => {
+    output: revokedApiKeyView,
+    handler: async ({ caller, write, services }, { params }) => {
+      let fleet = fleetNotReached("the revocation was not announced");
+      const after = await write(async ({ db, audit, emit, afterCommit }) => {
         const existing = await getApiKey(db, caller.org_id, params.api_key_id);
+        afterCommit(async () => {
+          fleet = await announceRevocation(services, existing);
+        });
         if (existing.revoked_at) return viewApiKey(existing);
         const after = viewApiKey(await revokeApiKey(db, existing));
         await audit({
@@ -119,14 +128,9 @@ export const apiKeyOperations = [
           after,
         });
         await emit("api_key.revoked", { api_key: after });
-        afterCommit(() =>
-          services.publishControl({
-            type: "api_key.revoked",
-            key_id: existing.id,
-            key_hash: existing.key_hash,
-          }),
-        );
         return after;
-      }),
+      });
+      return { ...after, fleet };
+    },
   }),
 ];

@@ -33,6 +33,25 @@ export const createdApiKeyView = v.object({
   ),
 });
 
+/** What revoking told the fleet: the data planes learn it from the bus, which may be away. */
+export const revokedApiKeyView = v.object({
+  ...apiKeyView.entries,
+  fleet: v.pipe(
+    v.object({
+      notified: v.pipe(
+        v.boolean(),
+        v.description(
+          "True when the bus accepted the revocation for every connected data plane; false when " +
+            "it could not be reached (the data planes refuse the key once it is back).",
+        ),
+      ),
+      warning: v.nullable(v.string()),
+    }),
+    v.description("Whether the fleet was reached."),
+  ),
+});
+export type RevokedApiKeyView = v.InferOutput<typeof revokedApiKeyView>;
+
 export const apiKeyParams = v.object({ api_key_id: idSchema("The key's id.") });
 
 export const listApiKeysQuery = v.object({
