@@ -24,16 +24,19 @@ export function createDataPlaneApp(context: DataPlaneContext) {
     .get("/healthz", () => ({ status: "ok", node_id: context.nodeId }))
     .get("/readyz", () => {
       const config = context.loader.current;
+      // Ready on its last good snapshot whether or not the bus is there; `bus` says which.
+      const bus = context.loader.busState();
       if (config) {
         return Response.json({
           status: "ready",
           node_id: context.nodeId,
           snapshot_version: config.version,
+          bus,
         });
       }
       const reason = context.loader.lastRejection ?? "waiting for the first config snapshot";
       return Response.json(
-        { status: "not_ready", node_id: context.nodeId, reason },
+        { status: "not_ready", node_id: context.nodeId, reason, bus },
         { status: 503 },
       );
     })

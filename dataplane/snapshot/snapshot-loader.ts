@@ -22,6 +22,8 @@ export class SnapshotLoader {
   current: RuntimeConfig | null = null;
   lastRejection: string | null = null;
   #watch: Subscription | null = null;
+  #bus: Bus | null = null;
+  #stopFollowingBus: (() => void) | null = null;
   #cacheWrite: Promise<void> = Promise.resolve();
 
   constructor(readonly options: SnapshotLoaderOptions) {}
@@ -49,13 +51,32 @@ export class SnapshotLoader {
     return { applied: true, version: compiled.version };
   }
 
-  /** Loads the newest snapshot on the bus, then follows its updates. */
+  /**
+   * Loads the newest snapshot on the bus, then follows its updates, and reads the newest again
+   * each time the bus recovers from an outage (what was written meanwhile, or republished into
+   * a bucket the server lost, arrives without waiting for another change).
+   */
   async follow(bus: Bus): Promise<void> {
     await this.#watch?.unsubscribe();
+    this.#stopFollowingBus?.();
+    this.#bus = bus;
     // Watch first so nothing written between the read and the watch is missed.
     this.#watch = await bus.config.watch((raw) => this.apply(raw));
+    this.#stopFollowingBus = bus.onRecovered(() => {
+      bus.config
+        .latest()
+        .then((latest) => latest && this.apply(latest))
+        .catch((error) =>
+          this.options.log?.(`re-reading the snapshot failed: ${(error as Error).message}`),
+        );
+    });
     const latest = await bus.config.latest();
     if (latest) this.apply(latest);
+  }
+
+  /** Whether updates can arrive; the node serves its last good snapshot either way. */
+  busState(): "connected" | "disconnected" {
+    return this.#bus?.isConnected() ? "connected" : "disconnected";
   }
 
   async loadCache(): Promise<ApplyResult> {
@@ -72,6 +93,8 @@ export class SnapshotLoader {
   }
 
   async stop(): Promise<void> {
+    this.#stopFollowingBus?.();
+    this.#stopFollowingBus = null;
     await this.#watch?.unsubscribe().catch(() => {});
     this.#watch = null;
     await this.#cacheWrite;
