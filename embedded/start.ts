@@ -84,6 +84,7 @@ export async function startEmbedded(
     database,
     snapshotVersion: () => publisher.latest?.version ?? null,
     isBusConnected: () => bus.isConnected(),
+    snapshotPublishFailure: () => publisher.failure,
     management: management.app,
   });
   const controlPlane = Bun.serve({
