@@ -17,6 +17,12 @@ import {
 
 const EMBEDDING_MODEL = "openai/text-embedding-3-small";
 
+/** Either surface's error body, as far as these tests read it. */
+interface ErrorBody {
+  type?: string;
+  error: { type: string; message: string; param?: string | null };
+}
+
 describe("values bounded before they go upstream", () => {
   let harness: GatewayHarness;
   let openai: OpenAI;
@@ -54,7 +60,7 @@ describe("values bounded before they go upstream", () => {
       },
       body: JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, never> };
+    return { status: response.status, body: (await response.json()) as ErrorBody };
   }
 
   /** A 400 in OpenAI's shape naming `param`, and nothing sent upstream. */
@@ -187,7 +193,7 @@ describe("values bounded before they go upstream", () => {
     });
     expect(status).toBe(400);
     expect(body.type).toBe("error");
-    expect((body.error as { message: string }).message).toStartWith("top_k: ");
+    expect(body.error.message).toStartWith("top_k: ");
     expect(await upstreamCalls()).toBe(before);
   });
 });
