@@ -30,6 +30,8 @@ export interface PassthroughEndpoint {
   readAnswer(json: unknown, servedModel: string): unknown | null;
   /** Answer without an upstream when no attempt's vendor serves the endpoint. */
   fallback?(body: Record<string, unknown>): unknown;
+  /** Refuses, with a 400 naming the field, a body the endpoint must not send upstream. */
+  validate?(body: Record<string, unknown>): void;
 }
 
 export async function handlePassthrough(
@@ -49,6 +51,7 @@ export async function handlePassthrough(
       param: "model",
     });
   }
+  endpoint.validate?.(body);
   const trace = startTrace({
     requestId,
     nodeId: context.nodeId,
