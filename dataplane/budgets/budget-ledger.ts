@@ -162,8 +162,6 @@ export class BudgetLedger {
     }
     const applied = state.applied[this.nodeId];
     if (applied === undefined) return;
-    // A restarted node whose clock is behind what it sent before still sends above it.
-    this.lastSeq = Math.max(this.lastSeq, applied);
     while (this.outbox.length > 0 && (this.outbox[0] as OutgoingMessage).seq <= applied)
       this.outbox.shift();
   }

@@ -4,7 +4,7 @@
 
 import { periodKey, periodWindow } from "#shared/budgets/period.ts";
 import { type BudgetErrorInfo, GatewayError } from "#shared/errors/gateway-error.ts";
-import type { ModelInfo } from "#shared/pricing/catalog.ts";
+import { largestOutputTokens, type ModelInfo } from "#shared/pricing/catalog.ts";
 import type { RequestFeatures } from "../routing/request-features.ts";
 import type { TraceBudget } from "../trace/decision-trace.ts";
 import type { RuntimeBudget } from "./budget-index.ts";
@@ -131,8 +131,23 @@ function stronger(current: BudgetVerdict, next: BudgetVerdict): BudgetVerdict {
 
 /** Admission estimate: input tokens at the input price plus the output bound at the output price. */
 export function estimateRequestUsd(info: ModelInfo, features: RequestFeatures): number {
-  const outputBound = features.maxTokens ?? info.maxOutputTokens ?? DEFAULT_OUTPUT_BOUND;
-  return features.inputTokens * info.price.input + outputBound * info.price.output;
+  return (
+    features.inputTokens * info.price.input +
+    outputBound(info, features.maxTokens) * info.price.output
+  );
+}
+
+/**
+ * Output tokens a request may be charged for: its `max_tokens`, else the model's output limit,
+ * else 4,096; never more than the model can write. A model's limit is the catalog's; for a model
+ * without one (unknown to the catalog), the largest of its vendor's models, erring high as the
+ * unknown-model rule's price does. So `max_tokens: 200000000` reserves what the model can
+ * really cost, not enough to block every other request of the org.
+ */
+export function outputBound(info: ModelInfo, maxTokens: number | null): number {
+  const wanted = maxTokens ?? info.maxOutputTokens ?? DEFAULT_OUTPUT_BOUND;
+  const limit = info.maxOutputTokens ?? largestOutputTokens(info.vendor);
+  return limit === null ? wanted : Math.min(wanted, limit);
 }
 
 /** Output tokens assumed when neither the request nor the catalog bounds them. */
@@ -141,16 +156,17 @@ export const DEFAULT_OUTPUT_BOUND = 4_096;
 /** The 402 of DESIGN §7, with its headers. */
 export function budgetExceededError(standing: BudgetStanding, why: "cap" | "stale", nowMs: number) {
   const { budget } = standing;
+  // Every number finite: JSON writes NaN and Infinity as null, which no client expects here.
   const info: BudgetErrorInfo = {
     name: budget.name,
-    spend_usd: round(standing.spendUsd),
-    cap_usd: budget.capUsd,
+    spend_usd: finiteUsd(standing.spendUsd),
+    cap_usd: finiteUsd(budget.capUsd),
     period: budget.period,
     period_resets_at: new Date(standing.resetsAtMs).toISOString(),
   };
   const message =
     why === "cap"
-      ? `budget "${budget.name}" exceeded ($${standing.spendUsd.toFixed(2)} / $${budget.capUsd.toFixed(2)})`
+      ? `budget "${budget.name}" exceeded ($${info.spend_usd.toFixed(2)} / $${info.cap_usd.toFixed(2)})`
       : `budget "${budget.name}" cannot be checked: this node has not heard the fleet's spend for ${Math.round(budget.staleAfterMs / 1000)} s, and the budget fails closed`;
   const retryAfterSeconds =
     why === "cap" ? Math.max(1, Math.ceil((standing.resetsAtMs - nowMs) / 1000)) : 1;
@@ -172,9 +188,10 @@ export function budgetHeaders(check: BudgetCheck): Record<string, string> {
   if (standing === null) return {};
   const headers: Record<string, string> = {
     "x-modelux-budget-name": standing.budget.name,
-    "x-modelux-budget-remaining": Math.max(0, standing.budget.capUsd - standing.spendUsd).toFixed(
-      6,
-    ),
+    "x-modelux-budget-remaining": Math.max(
+      0,
+      finiteUsd(standing.budget.capUsd) - finiteUsd(standing.spendUsd),
+    ).toFixed(6),
     "x-modelux-budget-reset": resetIsoOf(standing),
   };
   if (check.verdict.kind === "downgrade" || check.verdict.kind === "warn_only") {
@@ -198,4 +215,13 @@ export function traceBudgets(check: BudgetCheck): TraceBudget[] {
   });
 }
 
-const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
+/**
+ * To the micro-dollar; a non-finite amount (which bounded reservations should never produce) as
+ * the largest finite one, so a 402 body still says "at or over the cap" with a number.
+ */
+function finiteUsd(usd: number): number {
+  if (Number.isNaN(usd)) return 0;
+  if (!Number.isFinite(usd)) return usd > 0 ? Number.MAX_VALUE : 0;
+  // Past 1e9 the scaling below could overflow, and micro-dollars mean nothing there anyway.
+  return Math.abs(usd) >= 1e9 ? usd : Math.round(usd * 1e6) / 1e6;
+}

@@ -224,6 +224,29 @@ function unknownInfo(vendor: string, model: string): ModelInfo {
   };
 }
 
+const largestOutputByScope = new Map<string, number | null>();
+
+/**
+ * The most output tokens any catalog model of the vendor may write (of any vendor, for one the
+ * catalog lacks), or null when none lists a limit: the output bound of a model whose own limit is
+ * unknown, erring high as the unknown-model rule's price does (budget reservations).
+ */
+export function largestOutputTokens(vendor: string): number | null {
+  const scope = Object.hasOwn(STORED, vendor) ? vendor : "";
+  const cached = largestOutputByScope.get(scope);
+  if (cached !== undefined) return cached;
+  const tables = scope === "" ? Object.values(STORED) : [STORED[scope] ?? {}];
+  let largest: number | null = null;
+  for (const table of tables) {
+    for (const stored of Object.values(table)) {
+      const limit = stored.max_output_tokens;
+      if (limit !== null && (largest === null || limit > largest)) largest = limit;
+    }
+  }
+  largestOutputByScope.set(scope, largest);
+  return largest;
+}
+
 /** Enough for every (vendor, model) a fleet routes to; a flood of made-up names evicts oldest. */
 const MEMO_LIMIT = 4096;
 const memo = new Map<string, ModelInfo>();

@@ -3,6 +3,7 @@
 // top-level fields and block types Anthropic has added (server tools, their results, search
 // results…) are accepted: the same-shape fast path forwards them, translation drops them.
 import * as v from "valibot";
+import { maxOutputTokensSchema } from "../max-output-tokens.ts";
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
 const unitInterval = v.nullish(v.pipe(v.number(), v.minValue(0), v.maxValue(1)));
@@ -169,7 +170,7 @@ export const messagesRequestSchema = v.pipe(
   v.looseObject({
     model: nonEmpty,
     messages: v.pipe(v.array(messageSchema), v.minLength(1)),
-    max_tokens: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    max_tokens: maxOutputTokensSchema,
     system: v.nullish(
       v.union([
         v.string(),

@@ -2,10 +2,10 @@
 // strictly (type, range) so errors name the field; unknown top-level fields are kept (they reach
 // OpenAI-family upstreams verbatim) and unknown keys inside messages are ignored.
 import * as v from "valibot";
+import { maxOutputTokensSchema } from "../max-output-tokens.ts";
 
 const number = (min: number, max: number) =>
   v.nullish(v.pipe(v.number(), v.minValue(min), v.maxValue(max)));
-const integer = (min: number) => v.nullish(v.pipe(v.number(), v.integer(), v.minValue(min)));
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
 
 const textPart = v.object({ type: v.literal("text"), text: v.string() });
@@ -118,8 +118,8 @@ export const chatRequestSchema = v.looseObject({
       include_obfuscation: v.nullish(v.boolean()),
     }),
   ),
-  max_tokens: integer(1),
-  max_completion_tokens: integer(1),
+  max_tokens: v.nullish(maxOutputTokensSchema),
+  max_completion_tokens: v.nullish(maxOutputTokensSchema),
   temperature: number(0, 2),
   top_p: number(0, 1),
   presence_penalty: number(-2, 2),
