@@ -263,7 +263,7 @@ describe("parseStream, hand-written cases", () => {
     expect(events.at(-1)).toEqual({
       type: "error",
       code: "upstream_error",
-      message: "stream interrupted: socket hang up",
+      message: "the upstream stream was interrupted",
     });
   });
 

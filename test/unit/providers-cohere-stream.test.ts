@@ -175,7 +175,7 @@ describe("cohereAdapter.parseStream on hand-written streams", () => {
     const summary = summarize(await collect(cohereAdapter.parseStream(body)));
     expect(summary.id).toBe("y");
     expect(summary.errors).toEqual([
-      { code: "upstream_error", message: "cohere: stream interrupted: socket hang up" },
+      { code: "upstream_error", message: "cohere: the upstream stream was interrupted" },
     ]);
   });
 });

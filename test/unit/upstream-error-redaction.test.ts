@@ -101,7 +101,7 @@ describe("an error event inside a fast-path stream", () => {
       const text = await new Response(output).text();
       expect(text).not.toContain(ORG_CREDENTIAL);
       const [first, second] = text.split("\n\n");
-      expect(`${first}\n\n`).toBe(openAiInput.split("\n\n")[0] + "\n\n");
+      expect(`${first}\n\n`).toBe(`${openAiInput.split("\n\n")[0]}\n\n`);
       const error = JSON.parse((second ?? "").slice("data: ".length)).error;
       expect(error.message).toBe("quota for [redacted] exceeded");
       expect(error.code).toBe("rate_limited");
