@@ -52,6 +52,8 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
   let linked = true;
   let restored = true;
   let closing = false;
+  // Counts reconnects, so a restore overtaken by another drop and reconnect gives way to the newer.
+  let epoch = 0;
   const recoveredListeners = new Set<() => void>();
   const usable = () => linked && restored && !connection.isClosed();
   // Taken before the bucket and stream are prepared so no status change is missed.
@@ -64,11 +66,13 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
    * trace stream (opened as they are when nothing was lost), reopen the watches, then tell the
    * listeners. Retried while connected, since JetStream can lag the server's start.
    */
-  async function restore(): Promise<void> {
-    for (let attempt = 1; linked && !closing; attempt++) {
+  async function restore(mine: number): Promise<void> {
+    const current = () => mine === epoch && linked && !closing;
+    for (let attempt = 1; current(); attempt++) {
       try {
         await config.restore();
         await ensureTraceStream(jsm);
+        if (!current()) return;
         restored = true;
         log(`regained the bus: reconnected to NATS at ${options.servers}`);
         for (const listener of recoveredListeners)
@@ -93,7 +97,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
         restored = false;
       } else if (status.type === "reconnect" && !linked) {
         linked = true;
-        void restore();
+        void restore(++epoch);
       }
     }
   })().catch(() => {

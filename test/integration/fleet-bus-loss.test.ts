@@ -99,10 +99,15 @@ describe.skipIf(servicesAbsent)("fleet: losing the bus", () => {
     );
 
     await fleet.nats.start();
+    const back = performance.now();
     // No other change is made: the control plane's retry alone must carry the revocation.
     await within(
       () => everyPlaneAnswers(401, key),
       "revoked key still accepted after NATS came back",
+    );
+    // Reported, not asserted (docs/architecture.md states the bound).
+    console.log(
+      `revocation honoured by every data plane ${(performance.now() - back).toFixed(0)} ms after NATS came back`,
     );
     // Each logs regaining it, once.
     await within(
