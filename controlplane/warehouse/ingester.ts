@@ -59,6 +59,7 @@ const CONSUMER_BATCH = 1000;
 
 export async function startTraceIngester(options: TraceIngesterOptions): Promise<TraceIngester> {
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
+  const consumerWaitMs = Math.ceil(flushIntervalMs / 2);
   const maxRows = options.maxRows ?? 50_000;
   const ownWarehouse = options.warehouse === undefined;
   if (ownWarehouse && !options.root)
@@ -144,7 +145,7 @@ export async function startTraceIngester(options: TraceIngesterOptions): Promise
     },
     // A partial batch is handed over after this wait (NATS makes it at least 1 s), so new rows
     // are written within about a second, in at most two files a second per hour partition.
-    { maxBatch: CONSUMER_BATCH, maxWaitMs: Math.ceil(flushIntervalMs / 2) },
+    { maxBatch: CONSUMER_BATCH, maxWaitMs: consumerWaitMs },
   );
   const timer = setInterval(() => {
     // At most one write waits behind the running one.
@@ -156,8 +157,12 @@ export async function startTraceIngester(options: TraceIngesterOptions): Promise
     stats: () => ({ ...stats }),
     async stop() {
       clearInterval(timer);
-      const deadline = Date.now() + DRAIN_LIMIT_MS;
-      while (Date.now() - lastDeliveryAt < DRAIN_QUIET_MS && Date.now() < deadline) {
+      const stoppedAt = Date.now();
+      const deadline = stoppedAt + DRAIN_LIMIT_MS;
+      // Quiet counts from the stop too: records published just before it (a data plane's last
+      // traces at shutdown) are still in a partial batch the bus hands over after consumerWaitMs.
+      const quietMs = Math.max(DRAIN_QUIET_MS, consumerWaitMs + 100);
+      while (Date.now() - Math.max(lastDeliveryAt, stoppedAt) < quietMs && Date.now() < deadline) {
         await Bun.sleep(50);
       }
       await subscription.unsubscribe();

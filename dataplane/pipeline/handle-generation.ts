@@ -26,6 +26,7 @@ import type { AttemptRecord } from "./execute-attempts.ts";
 import { executePlan, type PlanAnswer } from "./execute-plan.ts";
 import { redactorFor } from "./org-secrets.ts";
 import { readModeluxFields } from "./request-context.ts";
+import { SentOutput, usageOfStream } from "./sent-output.ts";
 import { guardStream } from "./stream-guard.ts";
 
 const TRACE_EVENT = new TextEncoder();
@@ -191,12 +192,15 @@ export async function handleGeneration(
     };
 
     if (canonical.stream) {
+      // Counted as it goes out, so a stream cut before the upstream's usage is still charged.
+      const sent = new SentOutput(binding.streamTextFields);
       const { stream, chunks } = streamOf(
         answer,
         fastPath,
         clientWantsUsage,
         onUsage,
         renderOptions,
+        sent,
       );
       const errorEvent = (message: string) =>
         binding.streamErrorEvent(new GatewayError("upstream_error", message));
@@ -217,7 +221,10 @@ export async function handleGeneration(
           errorEvent,
           (outcome) => {
             if (answer.kind === "upstream") answer.release();
-            emit(outcome === "complete" ? 200 : 499, served, usage);
+            const complete = outcome === "complete";
+            const counted = usageOfStream(usage, sent, features.inputTokens, complete);
+            if (counted.estimated) trace.cost_estimated = true;
+            emit(complete ? 200 : 499, served, counted.usage);
           },
           trailer,
           chunks,
@@ -273,6 +280,7 @@ export async function handleGeneration(
       clientWantsUsage: boolean,
       onUsage: (usage: CanonicalUsage) => void,
       options: typeof renderOptions,
+      sent: SentOutput,
     ): { stream: ReadableStream<Uint8Array>; chunks?: ChunkTransform } {
       if (answer.kind === "composed") {
         onUsage(answer.response.usage);
@@ -294,12 +302,15 @@ export async function handleGeneration(
         }
         return {
           stream: upstreamBody,
-          chunks: binding.passthroughTransform({ clientWantsUsage, onUsage, redact }),
+          chunks: countingSent(
+            binding.passthroughTransform({ clientWantsUsage, onUsage, redact }),
+            sent,
+          ),
         };
       }
       return {
         stream: binding.surface.renderStream(
-          observeUsage(answer.adapter.parseStream(upstreamBody), onUsage, redact),
+          observeUsage(answer.adapter.parseStream(upstreamBody), onUsage, redact, sent),
           options,
         ),
       };
@@ -320,9 +331,11 @@ async function* observeUsage<T extends { type: string }>(
   events: AsyncIterable<T>,
   onUsage: (usage: CanonicalUsage) => void,
   redact: Redact,
+  sent: SentOutput,
 ): AsyncIterable<T> {
   let usage: CanonicalUsage | null = null;
   for await (const event of events) {
+    sent.countEvent(event);
     if (event.type === "error") {
       const failed = event as unknown as { message: string };
       yield { ...event, message: redact(failed.message) };
@@ -344,6 +357,18 @@ async function* observeUsage<T extends { type: string }>(
     }
     yield event;
   }
+}
+
+/** The fast path's rewrite, with what it forwards counted (whole SSE events only). */
+function countingSent(chunks: ChunkTransform, sent: SentOutput): ChunkTransform {
+  const counted = (emit: (bytes: Uint8Array) => void) => (bytes: Uint8Array) => {
+    sent.countBytes(bytes);
+    emit(bytes);
+  };
+  return {
+    transform: (chunk, emit) => chunks.transform(chunk, counted(emit)),
+    flush: (emit) => chunks.flush(counted(emit)),
+  };
 }
 
 /** The answer's text for content capture (tool calls as name(arguments)). */

@@ -26,6 +26,11 @@ export interface SurfaceBinding {
   }): ChunkTransform;
   /** Whether a same-shape upstream's parsed 2xx body is an answer of this surface's shape. */
   isAnswer(json: unknown): boolean;
+  /**
+   * The JSON string fields of this surface's stream events that carry generated text: a stream
+   * whose usage never arrives is counted from them (pipeline/sent-output.ts).
+   */
+  readonly streamTextFields: readonly string[];
   /** One SSE event carrying an error in this surface's shape, to end a failed stream. */
   streamErrorEvent(error: GatewayError): Uint8Array;
 }

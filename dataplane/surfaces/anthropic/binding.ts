@@ -10,6 +10,8 @@ const encoder = new TextEncoder();
 export const anthropicBinding: SurfaceBinding = {
   name: "anthropic",
   surface: anthropicSurface,
+  // text_delta.text, thinking_delta.thinking, input_json_delta.partial_json
+  streamTextFields: ["text", "thinking", "partial_json"],
   passthroughBody(body, model) {
     return {
       body: JSON.stringify({ ...withoutModeluxMetadata(body), model }),

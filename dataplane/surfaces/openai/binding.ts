@@ -11,6 +11,8 @@ const encoder = new TextEncoder();
 export const openAiBinding: SurfaceBinding = {
   name: "openai",
   surface: openAiSurface,
+  // delta.content, delta.reasoning_content, delta.tool_calls[].function.arguments
+  streamTextFields: ["content", "reasoning_content", "arguments"],
   passthroughBody(body, model, stream) {
     if (!stream) return { body: JSON.stringify({ ...body, model }), clientWantsUsage: true };
     const options = (body.stream_options ?? {}) as Record<string, unknown>;

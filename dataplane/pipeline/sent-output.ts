@@ -1,0 +1,99 @@
+// What a stream has sent the client, kept so its usage can be counted when the upstream's own
+// count never arrives: a stream cut by the client, by the shutdown grace, or by the upstream
+// (OpenAI sends usage only in its last chunk). Output is estimated at four characters a token,
+// as the gateway's other token estimates.
+import type { CanonicalUsage } from "#shared/canonical/response.ts";
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const SPACE = 0x20;
+
+export class SentOutput {
+  /** Characters of generated text (answer, thinking, tool arguments) sent so far. */
+  characters = 0;
+  private readonly keys: Buffer[];
+
+  /** `textFields`: the JSON string fields of the surface's stream events that carry generated text. */
+  constructor(textFields: readonly string[] = []) {
+    this.keys = textFields.map((field) => Buffer.from(`"${field}"`));
+  }
+
+  /** Counts the text inside complete SSE events as forwarded on the fast path. */
+  countBytes(bytes: Uint8Array): void {
+    if (this.keys.length === 0) return;
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (const key of this.keys) {
+      for (let at = buffer.indexOf(key); at !== -1; at = buffer.indexOf(key, at + key.length)) {
+        this.characters += stringLengthAfter(buffer, at + key.length);
+      }
+    }
+  }
+
+  /** Counts a canonical stream event as rendered on the translated path. */
+  countEvent(event: { type: string }): void {
+    const delta = event as { type: string; text?: string; argumentsDelta?: string };
+    if (delta.type === "text-delta" || delta.type === "thinking-delta")
+      this.characters += delta.text?.length ?? 0;
+    else if (delta.type === "tool-call-delta") this.characters += delta.argumentsDelta?.length ?? 0;
+  }
+
+  get outputTokens(): number {
+    return Math.ceil(this.characters / 4);
+  }
+}
+
+/**
+ * The usage a stream is charged: the upstream's when it completed with one; otherwise what was
+ * sent (the upstream's partial counts kept where they are higher), and whether it is estimated.
+ */
+export function usageOfStream(
+  usage: CanonicalUsage | null,
+  sent: SentOutput,
+  estimatedInputTokens: number,
+  complete: boolean,
+): { usage: CanonicalUsage | null; estimated: boolean } {
+  if (usage !== null && complete) return { usage, estimated: false };
+  const outputTokens = sent.outputTokens;
+  if (usage === null) {
+    if (outputTokens === 0 && complete) return { usage: null, estimated: false };
+    return {
+      usage: {
+        inputTokens: estimatedInputTokens,
+        outputTokens,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        reasoningTokens: 0,
+      },
+      estimated: true,
+    };
+  }
+  if (usage.outputTokens >= outputTokens) return { usage, estimated: false };
+  return { usage: { ...usage, outputTokens }, estimated: true };
+}
+
+/**
+ * Characters of the JSON string value after a key (`"key": "value"`), escapes counted as one
+ * and UTF-8 continuation bytes not at all; 0 when the key is not followed by a string.
+ */
+function stringLengthAfter(bytes: Buffer, from: number): number {
+  let at = from;
+  while (bytes[at] === SPACE) at++;
+  if (bytes[at] !== COLON) return 0;
+  at++;
+  while (bytes[at] === SPACE) at++;
+  if (bytes[at] !== QUOTE) return 0;
+  let characters = 0;
+  for (at++; at < bytes.length; at++) {
+    const byte = bytes[at] as number;
+    if (byte === QUOTE) return characters;
+    if (byte === BACKSLASH) {
+      // \uXXXX is one character; any other escape is two bytes for one.
+      at += bytes[at + 1] === 0x75 ? 5 : 1;
+      characters++;
+    } else if ((byte & 0xc0) !== 0x80) {
+      characters++;
+    }
+  }
+  return characters;
+}
