@@ -8,7 +8,7 @@ import { controlPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared
 import { drain } from "#shared/http/drain.ts";
 import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { createLogger } from "#shared/log.ts";
-import { useUpstreamEgressPolicy } from "../dataplane/pipeline/upstream-fetch.ts";
+import { useUpstreamEgressPolicy } from "../dataplane/in-process.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
 import { openPostgres } from "./db/client.ts";
 import { startExperimentRunner } from "./experiments/runner.ts";

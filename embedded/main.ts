@@ -1,7 +1,7 @@
 // `bun run dev`: the whole of modelux in one process, with keys printed and a ready curl line.
 import { egressPolicyFrom } from "#shared/egress/policy.ts";
 import { embeddedSchema, readSettingsOrExit } from "#shared/env/settings.ts";
-import { useUpstreamEgressPolicy } from "../dataplane/pipeline/upstream-fetch.ts";
+import { useUpstreamEgressPolicy } from "../dataplane/in-process.ts";
 import { startEmbedded } from "./start.ts";
 
 const settings = readSettingsOrExit(embeddedSchema);

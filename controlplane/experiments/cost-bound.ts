@@ -4,9 +4,14 @@
 // answers and a failed attempt costs nothing, so a plan costs at most its dearest step; a cascade
 // may run all its steps and an ensemble all its members, so theirs add up (a judge counts as
 // one more member). Pure.
-import { DEFAULT_OUTPUT_BOUND, estimateRequestUsd } from "../../dataplane/budgets/enforce.ts";
-import type { Attempt, PlanStep, RoutePlan } from "../../dataplane/routing/plan.ts";
-import type { RequestFeatures } from "../../dataplane/routing/request-features.ts";
+import {
+  type Attempt,
+  DEFAULT_OUTPUT_BOUND,
+  estimateRequestUsd,
+  type PlanStep,
+  type RequestFeatures,
+  type RoutePlan,
+} from "../../dataplane/in-process.ts";
 
 export interface CostBound {
   usd: number;

@@ -4,7 +4,7 @@
 
 import type { ModelPrice } from "#shared/pricing/catalog.ts";
 import { estimateCostUsd } from "#shared/pricing/cost.ts";
-import { EXPECTED_OUTPUT_TOKENS } from "../../dataplane/routing/strategies/cost-optimized.ts";
+import { EXPECTED_OUTPUT_TOKENS } from "../../dataplane/in-process.ts";
 
 /** What one (provider, model) did in the window (experiment_profiles.sql). */
 export interface ModelProfile {

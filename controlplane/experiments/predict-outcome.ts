@@ -1,7 +1,7 @@
 // What a candidate's plan would have done for one recorded request (docs/experiments.md): the
 // plan's steps walked in order against what the request did and what each model did in the
 // window. Pure: the randomness comes in seeded.
-import type { Attempt, PlanStep } from "../../dataplane/routing/plan.ts";
+import type { Attempt, PlanStep } from "../../dataplane/in-process.ts";
 import type { CandidateResultRow, Columns } from "./experiment-duckdb.ts";
 import { candidateCostUsd, drawFrom, isClientError, type Profiles, routeKey } from "./outcomes.ts";
 

@@ -10,7 +10,7 @@ import {
   compileRuntimeConfig,
   type RuntimeApiKey,
   type RuntimeConfig,
-} from "../../dataplane/snapshot/runtime-config.ts";
+} from "../../dataplane/in-process.ts";
 import { invalidField, notFound } from "../api/errors.ts";
 import type { Database } from "../db/client.ts";
 import { findAnyRoutingConfig, getVersion } from "../modules/routing-configs/service.ts";

@@ -1,6 +1,7 @@
 // A private data plane inside the control plane, for re-sending recorded requests
 // (with_responses, the single-request re-send; docs/experiments.md). It runs the data plane's
-// own app and pipeline (surfaces, routing, adapters, cost) over the project's current snapshot
+// own app and pipeline (surfaces, routing, adapters, cost), opened through the data plane's
+// library face (dataplane/in-process.ts), over the project's current snapshot
 // with the candidate in place of the baseline's slug, and differs from a fleet node only in
 // what it is wired to: its own budget ledger with no budgets (the experiment's spend cap is the
 // bound, production budgets never see replay spend), a trace emitter that keeps each trace for
@@ -10,17 +11,14 @@
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { hashKey, newSecretKey } from "#shared/ids/ids.ts";
-import { sealSnapshot } from "#shared/snapshot/envelope.ts";
-import { BudgetLedger } from "../../dataplane/budgets/budget-ledger.ts";
-import { DEFAULT_OUTPUT_BOUND } from "../../dataplane/budgets/enforce.ts";
-import { createDataPlaneContext } from "../../dataplane/context.ts";
-import { planRoute } from "../../dataplane/routing/plan.ts";
-import type { RequestFeatures } from "../../dataplane/routing/request-features.ts";
-import { createDataPlaneApp } from "../../dataplane/server.ts";
-import type { RuntimeApiKey } from "../../dataplane/snapshot/runtime-config.ts";
-import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
-import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
-import type { TraceEmitter } from "../../dataplane/trace/trace-emitter.ts";
+import {
+  DEFAULT_OUTPUT_BOUND,
+  type DecisionTrace,
+  openInProcessDataPlane,
+  type RequestFeatures,
+  type RuntimeApiKey,
+  type TraceEmitter,
+} from "../../dataplane/in-process.ts";
 import type { Database } from "../db/client.ts";
 import { type CostBound, planCostBound } from "./cost-bound.ts";
 import type { ReplayCall } from "./replay-body.ts";
@@ -99,19 +97,17 @@ export async function openReplayPlane(options: {
     ...project,
     settings: { ...project.settings, capture_content: true },
   }));
-  const loader = new SnapshotLoader({ secretBox: options.secretBox });
-  const applied = loader.apply(sealSnapshot(1, body));
-  if (!applied.applied)
-    throw new GatewayError("invalid_request", `the replay plane cannot load: ${applied.reason}`);
   const traces = new CollectedTraces();
-  const context = createDataPlaneContext({
+  const opened = openInProcessDataPlane({
     nodeId: `replay-${marker}`,
-    loader,
+    snapshot: body,
+    secretBox: options.secretBox,
     traces,
-    budgets: new BudgetLedger({ nodeId: `replay-${marker}` }),
     random: seededRandom(options.seed),
   });
-  const app = createDataPlaneApp(context);
+  if (!opened.opened)
+    throw new GatewayError("invalid_request", `the replay plane cannot load: ${opened.reason}`);
+  const { plane } = opened;
   const key: RuntimeApiKey = {
     id: KEY_ID,
     orgId: scope.orgId,
@@ -124,7 +120,7 @@ export async function openReplayPlane(options: {
 
   return {
     async send(call, sourceRequestId = null) {
-      const response = await app.handle(
+      const response = await plane.handle(
         new Request(`http://replay.modelux.internal${call.path}`, {
           method: "POST",
           headers: {
@@ -148,10 +144,8 @@ export async function openReplayPlane(options: {
       };
     },
     costBound(model, features, hints = {}) {
-      const runtime = loader.current;
       try {
-        if (!runtime) throw new GatewayError("unavailable", "no snapshot");
-        const plan = planRoute(runtime, key, model, {
+        const plan = plane.plan(key, model, {
           requestId: "cost-bound",
           features,
           tags: hints.tags ?? {},
@@ -159,7 +153,6 @@ export async function openReplayPlane(options: {
           conversationId: hints.conversationId ?? null,
           budgetUsedPct: 0,
           nowMs: Date.now(),
-          health: context.health,
           random: boundRandom,
         });
         return planCostBound(plan, features);

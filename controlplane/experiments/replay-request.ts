@@ -5,9 +5,13 @@
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { estimateCostUsd } from "#shared/pricing/cost.ts";
-import { HealthTracker } from "../../dataplane/routing/health.ts";
-import { leafAttempts, planRoute, type RoutePlan } from "../../dataplane/routing/plan.ts";
-import { EXPECTED_OUTPUT_TOKENS } from "../../dataplane/routing/strategies/cost-optimized.ts";
+import {
+  EXPECTED_OUTPUT_TOKENS,
+  HealthTracker,
+  leafAttempts,
+  planRoute,
+  type RoutePlan,
+} from "../../dataplane/in-process.ts";
 import { notFound } from "../api/errors.ts";
 import type { Database } from "../db/client.ts";
 import type { ReplayView } from "../modules/experiments/model.ts";

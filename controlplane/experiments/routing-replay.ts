@@ -4,9 +4,16 @@
 // clock is the replay's), then its outcome predicted from what the chosen model did in the
 // window. Pure computation: the caller loads the rows and writes the results.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
-import { type FailureKind, HealthTracker, healthKey } from "../../dataplane/routing/health.ts";
-import { type PlanStep, planRoute, type RoutingInput } from "../../dataplane/routing/plan.ts";
-import { orgScopedKey, type RuntimeConfig } from "../../dataplane/snapshot/runtime-config.ts";
+import {
+  type FailureKind,
+  HealthTracker,
+  healthKey,
+  orgScopedKey,
+  type PlanStep,
+  planRoute,
+  type RoutingInput,
+  type RuntimeConfig,
+} from "../../dataplane/in-process.ts";
 import type { CandidateResultRow, Columns } from "./experiment-duckdb.ts";
 import type { Profiles } from "./outcomes.ts";
 import { predictOutcome, recordedRow, unservable } from "./predict-outcome.ts";

@@ -1,0 +1,104 @@
+// The data plane as a library: the one module of dataplane/ that the control plane imports (the
+// rule is checked by biome.json and test/unit/import-rules.test.ts; docs/architecture.md, "The
+// seam between the planes"). It opens a data plane inside the calling process and names what
+// replay reads of the data plane: planning a route over a compiled snapshot, the admission cost
+// estimate, and upstream health. A fleet node is assembled by node.ts instead.
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import type { SnapshotBody } from "#shared/snapshot/body.ts";
+import { sealSnapshot } from "#shared/snapshot/envelope.ts";
+import { BudgetLedger } from "./budgets/budget-ledger.ts";
+import { createDataPlaneContext } from "./context.ts";
+import type { HealthTracker } from "./routing/health.ts";
+import { planRoute, type RoutePlan, type RoutingInput } from "./routing/plan.ts";
+import { createDataPlaneApp } from "./server.ts";
+import type { RuntimeApiKey, RuntimeConfig } from "./snapshot/runtime-config.ts";
+import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
+import type { TraceEmitter } from "./trace/trace-emitter.ts";
+
+// Admission cost: what a request may cost before it runs (input at the input price, the output
+// bound at the output price), and the bound used when neither request nor catalog gives one.
+export { DEFAULT_OUTPUT_BOUND, estimateRequestUsd } from "./budgets/enforce.ts";
+// Where upstream calls may go, for every data plane in this process (fleet node or in-process).
+export { useUpstreamEgressPolicy } from "./pipeline/upstream-fetch.ts";
+// Upstream health per (provider, model): what routing skips and ranks by.
+export { type FailureKind, HealthTracker, healthKey } from "./routing/health.ts";
+// Planning: the model field of a request into an ordered plan of attempts.
+export {
+  type Attempt,
+  leafAttempts,
+  type PlanStep,
+  planRoute,
+  type RoutePlan,
+  type RoutingInput,
+} from "./routing/plan.ts";
+export type { RequestFeatures } from "./routing/request-features.ts";
+/** Output tokens cost_optimized assumes for a request that bounds none. */
+export { EXPECTED_OUTPUT_TOKENS } from "./routing/strategies/cost-optimized.ts";
+// A snapshot compiled as a data plane serves it.
+export {
+  compileRuntimeConfig,
+  orgScopedKey,
+  type RuntimeApiKey,
+  type RuntimeConfig,
+} from "./snapshot/runtime-config.ts";
+export type { DecisionTrace } from "./trace/decision-trace.ts";
+export type { TraceEmitter } from "./trace/trace-emitter.ts";
+
+export interface InProcessDataPlaneOptions {
+  /** Names the plane in its traces and budget keys. */
+  nodeId: string;
+  /** What it serves, as the publisher compiles it; credentials sealed with `secretBox`. */
+  snapshot: SnapshotBody;
+  secretBox: SecretBox;
+  /** Where its decision traces go (nothing else sees them). */
+  traces: TraceEmitter;
+  /** Uniform in [0, 1), for latency exploration; seed it for repeatable runs. */
+  random: () => number;
+}
+
+/**
+ * A data plane without a fleet: no port, no bus, no snapshot cache, no trace log. It serves the
+ * snapshot it was opened with for as long as it lives, and spends against a budget ledger of its
+ * own that no other node sees and that holds no budget the snapshot does not name.
+ */
+export interface InProcessDataPlane {
+  /** One HTTP request through the data plane's own app: surfaces, keys, budgets, routing, adapters, cost, trace. */
+  handle(request: Request): Promise<Response>;
+  /** The snapshot it serves, compiled. */
+  readonly runtime: RuntimeConfig;
+  /** Its upstream health, fed by every attempt it makes. */
+  readonly health: HealthTracker;
+  /** The plan a request of `key` for `model` would get now, over its snapshot and its health. */
+  plan(key: RuntimeApiKey, model: string, input: Omit<RoutingInput, "health">): RoutePlan;
+}
+
+export type OpenedDataPlane =
+  | { opened: true; plane: InProcessDataPlane }
+  | { opened: false; reason: string };
+
+/** Opens a data plane over `options.snapshot`; the reason when the snapshot does not load. */
+export function openInProcessDataPlane(options: InProcessDataPlaneOptions): OpenedDataPlane {
+  const loader = new SnapshotLoader({ secretBox: options.secretBox });
+  const applied = loader.apply(sealSnapshot(1, options.snapshot));
+  const runtime = loader.current;
+  if (!applied.applied || !runtime)
+    return { opened: false, reason: applied.applied ? "no snapshot" : applied.reason };
+  const context = createDataPlaneContext({
+    nodeId: options.nodeId,
+    loader,
+    traces: options.traces,
+    budgets: new BudgetLedger({ nodeId: options.nodeId }),
+    random: options.random,
+  });
+  const app = createDataPlaneApp(context);
+  const { health } = context;
+  return {
+    opened: true,
+    plane: {
+      handle: (request) => app.handle(request),
+      runtime,
+      health,
+      plan: (key, model, input) => planRoute(runtime, key, model, { ...input, health }),
+    },
+  };
+}
