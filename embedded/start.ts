@@ -7,7 +7,7 @@ import type { EmbeddedSettings } from "#shared/env/settings.ts";
 import { drain } from "#shared/http/drain.ts";
 import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { createLogger } from "#shared/log.ts";
-import { startSimulator } from "../bench/simulator/server.ts";
+import { startSimulator } from "../simulator/server.ts";
 import { startBudgetAccounting } from "../controlplane/budgets/index.ts";
 import { openPglite } from "../controlplane/db/client.ts";
 import { startExperimentRunner } from "../controlplane/experiments/runner.ts";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { createDataPlaneContext } from "../../dataplane/context.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";

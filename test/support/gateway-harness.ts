@@ -4,7 +4,7 @@
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "../../dataplane/context.ts";
 import type { HealthTracker } from "../../dataplane/routing/health.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";

@@ -6,7 +6,7 @@ import type { ControlEvent } from "#shared/bus/envelopes.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { controlPlaneSchema, readSettings } from "#shared/env/settings.ts";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import type { Role } from "../../controlplane/api/operation.ts";
 import type { DatabaseHandle } from "../../controlplane/db/client.ts";
 import { managementKeys, orgs, projects } from "../../controlplane/db/schema/index.ts";

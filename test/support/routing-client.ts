@@ -62,7 +62,7 @@ export function routingClient(harness: GatewayHarness) {
         },
         headers,
       ),
-    /** Arms one or more simulator faults (see bench/simulator/README.md). */
+    /** Arms one or more simulator faults (see simulator/README.md). */
     fault: async (spec: Record<string, unknown> | Record<string, unknown>[]) => {
       const response = await fetch(`${harness.simulator.url}/_sim/faults`, {
         method: "POST",

@@ -8,13 +8,11 @@ import { join, posix, relative } from "node:path";
 import ts from "typescript";
 
 const ROOT = join(import.meta.dir, "../..");
-const PRODUCT = ["shared", "dataplane", "controlplane", "embedded", "scripts"];
+const PRODUCT = ["shared", "dataplane", "controlplane", "embedded", "simulator", "scripts"];
 /** The data plane's library face: all the control plane may import of it. */
 const LIBRARY_FACE = "dataplane/in-process.ts";
 /** What embedded/ may import of the data plane: a node, and the library face. */
 const DATA_PLANE_ENTRY_POINTS = ["dataplane/node.ts", LIBRARY_FACE];
-/** Not a benchmark: the embedded default's upstream. It moves to simulator/ (issue 15). */
-const SIMULATOR = "bench/simulator/";
 
 interface ImportSite {
   line: number;
@@ -68,12 +66,11 @@ function resolveSpecifier(from: string, specifier: string): string | null {
 function brokenRule(from: string, to: string): string | null {
   const source = from.split("/")[0];
   const target = to.split("/")[0];
-  if (target === "bench" || target === "test") {
-    if (source === "embedded" && to.startsWith(SIMULATOR)) return null;
-    return "product code never imports bench/ or test/";
-  }
+  if (target === "bench" || target === "test") return "product code never imports bench/ or test/";
   if (source === "shared" && (target === "dataplane" || target === "controlplane"))
     return "shared/ imports neither plane";
+  if (source === "simulator" && (target === "dataplane" || target === "controlplane"))
+    return "simulator/ imports neither plane (it stands in for the vendors)";
   if (source === "dataplane" && target === "controlplane")
     return "dataplane/ never imports controlplane/";
   if (source === "controlplane" && target === "dataplane" && to !== LIBRARY_FACE)
@@ -133,7 +130,8 @@ describe("import rules", () => {
       ["shared/http/x.ts", 'import { a } from "../../dataplane/in-process.ts";'],
       ["shared/x.ts", 'import type { A } from "../controlplane/db/client.ts";'],
       ["dataplane/routing/x.ts", 'export { a } from "../../controlplane/main.ts";'],
-      ["dataplane/x.ts", 'const a = await import("../bench/simulator/server.ts");'],
+      ["dataplane/x.ts", 'const a = await import("../bench/overhead/main.ts");'],
+      ["simulator/x.ts", 'import { a } from "../dataplane/providers/registry.ts";'],
       ["controlplane/experiments/x.ts", 'import { a } from "../../dataplane/routing/plan.ts";'],
       ["controlplane/x.ts", 'type A = import("../dataplane/server.ts").A;'],
       ["controlplane/x.ts", 'const a = require("../dataplane/context.ts");'],
@@ -156,7 +154,8 @@ describe("import rules", () => {
       ["dataplane/x.ts", 'import { a } from "#shared/log.ts"; import { b } from "elysia";'],
       ["embedded/x.ts", 'import { a } from "../dataplane/node.ts";'],
       ["embedded/x.ts", 'import { a } from "../controlplane/server.ts";'],
-      ["embedded/x.ts", 'import { a } from "../bench/simulator/server.ts";'],
+      ["embedded/x.ts", 'import { a } from "../simulator/server.ts";'],
+      ["simulator/x.ts", 'import { a } from "#shared/env/settings.ts";'],
       ["scripts/x.ts", 'import { a } from "../dataplane/providers/capability-matrix.ts";'],
     ];
     for (const [file, source] of allowed)

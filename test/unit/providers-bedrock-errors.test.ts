@@ -9,7 +9,7 @@ import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import {
   eventFrame,
   exceptionFrame,
-} from "../../bench/simulator/formats/bedrock/converse-stream.ts";
+} from "../../simulator/formats/bedrock/converse-stream.ts";
 import { bedrockAdapter } from "../../dataplane/providers/bedrock/index.ts";
 
 const DIRECTORY = join(import.meta.dir, "../fixtures/hand-written/bedrock");

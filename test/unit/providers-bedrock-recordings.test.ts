@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { AssistantContent } from "#shared/canonical/content.ts";
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import { eventFrame } from "../../bench/simulator/formats/bedrock/converse-stream.ts";
+import { eventFrame } from "../../simulator/formats/bedrock/converse-stream.ts";
 import { bedrockAdapter } from "../../dataplane/providers/bedrock/index.ts";
 
 const DIRECTORY = join(import.meta.dir, "../fixtures/provider-recordings/amazon-bedrock");

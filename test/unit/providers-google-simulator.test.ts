@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { AssistantContent, CanonicalMessage } from "#shared/canonical/content.ts";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import { countTokens } from "../../bench/simulator/common/tokens.ts";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import { countTokens } from "../../simulator/common/tokens.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { googleAdapter } from "../../dataplane/providers/google/index.ts";
 import { ofType } from "./providers-google-replay.ts";
 

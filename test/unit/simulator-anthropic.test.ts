@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { countTokens } from "../../bench/simulator/common/tokens.ts";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
-import { readServerSentEvents } from "../../bench/simulator/testing/server-sent-events.ts";
+import { countTokens } from "../../simulator/common/tokens.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
+import { readServerSentEvents } from "../../simulator/testing/server-sent-events.ts";
 
 let simulator: RunningSimulator;
 beforeAll(() => {

@@ -10,7 +10,7 @@ import {
   type Tool,
 } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { bedrockAdapter } from "../../dataplane/providers/bedrock/index.ts";
 
 const MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0";

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import type { CallLogSnapshot } from "../../bench/simulator/common/call-log.ts";
-import { countTokens } from "../../bench/simulator/common/tokens.ts";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import type { CallLogSnapshot } from "../../simulator/common/call-log.ts";
+import { countTokens } from "../../simulator/common/tokens.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import {
   parseServerSentEvents,
   readStreamUntilClosed,
-} from "../../bench/simulator/testing/server-sent-events.ts";
+} from "../../simulator/testing/server-sent-events.ts";
 import { waitUntil } from "../support/wait.ts";
 
 let simulator: RunningSimulator;

@@ -11,8 +11,8 @@ import {
   type Tool,
   Type,
 } from "@google/genai";
-import { countTokens } from "../../bench/simulator/common/tokens.ts";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import { countTokens } from "../../simulator/common/tokens.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 
 let simulator: RunningSimulator;
 let ai: GoogleGenAI;

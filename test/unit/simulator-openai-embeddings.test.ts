@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 
 let simulator: RunningSimulator;
 beforeAll(() => {

@@ -7,7 +7,7 @@ import { BedrockRuntimeClient, ConverseStreamCommand } from "@aws-sdk/client-bed
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { CohereClientV2 } from "cohere-ai";
 import OpenAI from "openai";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 
 let simulator: RunningSimulator;
 beforeAll(() => {

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
-import { type RunningSimulator, startSimulator } from "../../bench/simulator/server.ts";
-import { parseServerSentEvents } from "../../bench/simulator/testing/server-sent-events.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
+import { parseServerSentEvents } from "../../simulator/testing/server-sent-events.ts";
 
 const ROOT = new URL("../fixtures/provider-recordings/", import.meta.url);
 const stored = (path: string) => Bun.file(new URL(path, ROOT));

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { planAnswer } from "../../bench/simulator/common/answer.ts";
-import { createRandom } from "../../bench/simulator/common/random.ts";
-import { generateText } from "../../bench/simulator/common/text.ts";
-import { countTokens, splitTokens, takeTokens } from "../../bench/simulator/common/tokens.ts";
-import { parseServerSentEvents } from "../../bench/simulator/testing/server-sent-events.ts";
+import { planAnswer } from "../../simulator/common/answer.ts";
+import { createRandom } from "../../simulator/common/random.ts";
+import { generateText } from "../../simulator/common/text.ts";
+import { countTokens, splitTokens, takeTokens } from "../../simulator/common/tokens.ts";
+import { parseServerSentEvents } from "../../simulator/testing/server-sent-events.ts";
 
 describe("simulator token counter", () => {
   test("words and numbers are one token each, other characters one each, whitespace free", () => {

@@ -10,7 +10,7 @@ export const CHUNKS_SUFFIX = ".chunks.txt";
 /** test/fixtures/provider-recordings of this checkout, found from this file's own location. */
 export const DEFAULT_RECORDINGS_ROOT = resolve(
   import.meta.dir,
-  "../../../test/fixtures/provider-recordings",
+  "../../test/fixtures/provider-recordings",
 );
 
 export interface LoadedRecording {
