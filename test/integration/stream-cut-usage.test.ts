@@ -2,7 +2,7 @@
 // is counted from what was sent: output tokens from the streamed text, priced and marked as an
 // estimate, on the same-shape fast path and on a translated one. It was a 499 with no usage.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
+import type { RecentTraces } from "../../dataplane/trace/trace-emitter.ts";
 import {
   type GatewayHarness,
   HARNESS_KEY,
@@ -97,10 +97,7 @@ describe("usage of a cut stream", () => {
       client.abort();
 
       const trace = await waitUntil(
-        () =>
-          harness.context.traces
-            .all()
-            .find((candidate: DecisionTrace) => candidate.request_id === requestId),
+        () => (harness.context.traces as RecentTraces).find(requestId),
         { timeoutMs: 10_000, message: "no trace for the cut stream" },
       );
       expect(trace.status).toBe(499);
