@@ -4,21 +4,12 @@ import { join, resolve } from "node:path";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { EmbeddedSettings } from "#shared/env/settings.ts";
-import { drain } from "#shared/http/drain.ts";
-import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { createLogger } from "#shared/log.ts";
-import { startSimulator } from "../simulator/server.ts";
-import { startBudgetAccounting } from "../controlplane/budgets/index.ts";
 import { openPglite } from "../controlplane/db/client.ts";
-import { startExperimentRunner } from "../controlplane/experiments/runner.ts";
-import { guardControlPlane } from "../controlplane/http-guard.ts";
-import { createManagement } from "../controlplane/management.ts";
-import { SnapshotPublisher } from "../controlplane/publisher/snapshot-publisher.ts";
+import { startControlPlane } from "../controlplane/node.ts";
 import { type DevSeed, seedDevelopment } from "../controlplane/seed/dev-seed.ts";
-import { createControlPlaneApp } from "../controlplane/server.ts";
-import { startWarehouse } from "../controlplane/warehouse/index.ts";
-import { createWarehouseQuery } from "../controlplane/warehouse/query.ts";
 import { startDataPlane } from "../dataplane/node.ts";
+import { startSimulator } from "../simulator/server.ts";
 import { loadOrCreateSecretKey } from "./secret-key-file.ts";
 
 export interface RunningEmbedded {
@@ -56,49 +47,19 @@ export async function startEmbedded(
   });
 
   const bus = createInProcessBus();
-  const publisher = new SnapshotPublisher({
-    database,
-    bus,
-    pollMs: settings.MODELUX_SNAPSHOT_POLL_MS,
-    log,
-  });
-  await publisher.start();
-  const accounting = await startBudgetAccounting({ db: database.db, bus, log });
-  const tracesRoot = settings.MODELUX_TRACES_ROOT ?? join(dataDir, "traces");
-  const warehouse = await startWarehouse({
-    bus,
-    root: tracesRoot,
-    db: database.db,
-    log,
-  });
-  const warehouseQuery = await createWarehouseQuery({ root: tracesRoot });
-  const management = createManagement({
-    db: database.db,
-    secretBox,
-    settings,
-    log,
-    warehouse: warehouseQuery,
-    publishControl: (event) => bus.publishControl(event),
-  });
-  const controlPlaneApp = createControlPlaneApp({
-    database,
-    snapshotVersion: () => publisher.latest?.version ?? null,
-    isBusConnected: () => bus.isConnected(),
-    snapshotPublishFailure: () => publisher.failure,
-    management: management.app,
-  });
-  const controlPlane = Bun.serve({
+  const controlPlane = await startControlPlane({
     hostname: settings.MODELUX_HOST,
     port: settings.CONTROLPLANE_PORT,
-    fetch: guardControlPlane(controlPlaneApp.fetch, settings).fetch,
-    maxRequestBodySize: UNLIMITED_BY_BUN,
-  });
-  management.start();
-  const experiments = startExperimentRunner({
-    db: database.db,
-    root: tracesRoot,
-    log,
+    database,
+    bus: Promise.resolve(bus),
     secretBox,
+    // The warehouse under the data dir as resolved here, unless MODELUX_TRACES_ROOT moves it.
+    settings: { ...settings, MODELUX_DATA_DIR: dataDir },
+    log,
+  });
+  await controlPlane.ready().catch(async (error) => {
+    await controlPlane.stop();
+    throw error;
   });
   const dataPlane = await startDataPlane({
     nodeId: "embedded",
@@ -121,15 +82,9 @@ export async function startEmbedded(
     async stop(stopOptions = {}) {
       const graceMs = stopOptions.graceMs ?? settings.MODELUX_SHUTDOWN_GRACE_MS;
       // Both planes stop taking requests at once; the data plane then flushes spend and traces.
-      await Promise.all([dataPlane.stop({ graceMs }), drain(controlPlane, graceMs, log)]);
-      // After the data plane, whose last spend it may still apply.
-      await accounting.stop();
-      // After the data plane, whose last rows it still writes.
-      await warehouse.stop();
-      await warehouseQuery.close();
-      await experiments.stop();
-      await management.stop();
-      await publisher.stop();
+      await Promise.all([dataPlane.stop({ graceMs }), controlPlane.drain({ graceMs })]);
+      // After the data plane, whose last spend and rows the control plane still applies and writes.
+      await controlPlane.stop();
       await bus.close();
       await database.close();
       await simulator.stop();

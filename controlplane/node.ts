@@ -1,0 +1,188 @@
+// Assembles a control plane, the one place its parts are started and stopped: the warehouse
+// ingester, budget accounting and the snapshot publisher once the bus is there; the experiment
+// runner, the webhook worker and the HTTP app (Management API, MCP, health) at once. Stopping
+// runs the same list backwards. Used by `bun run controlplane` and by the embedded default; the
+// caller opens the database and the bus, and closes them after `stop()`.
+import type { Bus } from "#shared/bus/bus.ts";
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import type {
+  ControlPlaneSettings,
+  ManagementSettings,
+  RequestLimitSettings,
+  WarehouseSettings,
+} from "#shared/env/settings.ts";
+import { drain } from "#shared/http/drain.ts";
+import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
+import type { Logger } from "#shared/log.ts";
+import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
+import type { DatabaseHandle } from "./db/client.ts";
+import { startExperimentRunner } from "./experiments/runner.ts";
+import { guardControlPlane } from "./http-guard.ts";
+import { createManagement } from "./management.ts";
+import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
+import { createControlPlaneApp } from "./server.ts";
+import { type RunningWarehouse, startWarehouse, tracesRoot } from "./warehouse/index.ts";
+import { createWarehouseQuery } from "./warehouse/query.ts";
+
+/** What a control plane reads of the settings, in a fleet and in the embedded default. */
+export type ControlPlaneNodeSettings = ManagementSettings &
+  WarehouseSettings &
+  RequestLimitSettings &
+  Pick<ControlPlaneSettings, "MODELUX_SNAPSHOT_POLL_MS">;
+
+export interface ControlPlaneOptions {
+  hostname: string;
+  port: number;
+  /** Open and migrated; the caller closes it after `stop()`. */
+  database: DatabaseHandle;
+  /**
+   * Resolves when the bus is reachable; until then the node serves, not ready. The caller
+   * closes the bus after `stop()`.
+   */
+  bus: Promise<Bus>;
+  secretBox: SecretBox;
+  settings: ControlPlaneNodeSettings;
+  log: Logger;
+}
+
+export interface RunningControlPlane {
+  readonly url: string;
+  readonly port: number;
+  /**
+   * Resolves with the first snapshot version the fleet was handed, once the bus-bound parts run
+   * (null when the node stopped before the bus arrived); rejects naming the part that did not
+   * start.
+   */
+  ready(): Promise<number | null>;
+  /**
+   * Stops accepting connections and lets requests in flight finish, up to the grace period
+   * (MODELUX_SHUTDOWN_GRACE_MS); the background work keeps running. `stop()` does this first.
+   */
+  drain(options?: { graceMs?: number }): Promise<void>;
+  /** Drains, then stops the background work, each part flushing what it holds. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+interface BusParts {
+  warehouse: RunningWarehouse | null;
+  accounting: BudgetAccounting | null;
+  publisher: SnapshotPublisher | null;
+}
+
+export async function startControlPlane(
+  options: ControlPlaneOptions,
+): Promise<RunningControlPlane> {
+  const { database, settings, log } = options;
+  const root = tracesRoot(settings);
+  let stopped = false;
+  let connectedBus: Bus | null = null;
+  const parts: BusParts = { warehouse: null, accounting: null, publisher: null };
+
+  // Each part starts once the one before it runs; the node stopping leaves the rest unstarted.
+  const startBusParts = async (bus: Bus): Promise<number | null> => {
+    parts.warehouse = await startPart("trace warehouse", () =>
+      startWarehouse({ bus, root, db: database.db, log }),
+    );
+    if (stopped) return null;
+    parts.accounting = await startPart("budget accounting", () =>
+      startBudgetAccounting({ db: database.db, bus, log }),
+    );
+    if (stopped) return null;
+    const publisher = new SnapshotPublisher({
+      database,
+      bus,
+      pollMs: settings.MODELUX_SNAPSHOT_POLL_MS,
+      log,
+    });
+    // Set before its first publish: readiness reports a failing one, `stop()` ends its retries.
+    parts.publisher = publisher;
+    const first = await startPart("snapshot publisher", () => publisher.start());
+    return first.version;
+  };
+  let busPartsStarting: Promise<number | null> | null = null;
+  const busArrived = options.bus.then((bus) => {
+    if (stopped) return null;
+    connectedBus = bus;
+    busPartsStarting = startBusParts(bus);
+    return busPartsStarting;
+  });
+  // Whoever asks `ready()` sees a failure; an unasked one is not an unhandled rejection.
+  busArrived.catch(() => {});
+
+  // Logs and analytics read the Parquet root the ingester writes (docs/warehouse.md).
+  const warehouseQuery = await createWarehouseQuery({ root });
+  const management = createManagement({
+    db: database.db,
+    secretBox: options.secretBox,
+    settings,
+    log,
+    warehouse: warehouseQuery,
+    publishControl: async (event) => {
+      // The snapshot without the key still reaches the fleet once the bus is back.
+      if (!connectedBus)
+        throw new Error("NATS is not connected; the next snapshot carries the change");
+      await connectedBus.publishControl(event);
+    },
+  });
+  // Experiments run here, one at a time, over the same Parquet root (docs/experiments.md).
+  const experiments = startExperimentRunner({
+    db: database.db,
+    root,
+    log,
+    secretBox: options.secretBox,
+  });
+  management.start();
+  const app = createControlPlaneApp({
+    database,
+    snapshotVersion: () => parts.publisher?.latest?.version ?? null,
+    isBusConnected: () => connectedBus?.isConnected() ?? false,
+    snapshotPublishFailure: () =>
+      parts.publisher ? parts.publisher.failure : "not connected to the bus yet",
+    management: management.app,
+  });
+  const server = Bun.serve({
+    hostname: options.hostname,
+    port: options.port,
+    fetch: guardControlPlane(app.fetch, settings).fetch,
+    maxRequestBodySize: UNLIMITED_BY_BUN,
+  });
+
+  let draining: Promise<void> | null = null;
+  const drainServer = (graceMs = settings.MODELUX_SHUTDOWN_GRACE_MS) => {
+    draining ??= drain(server, graceMs, log);
+    return draining;
+  };
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `http://${server.hostname}:${server.port}`,
+    port: server.port ?? options.port,
+    ready: () => busArrived,
+    drain: (drainOptions = {}) => drainServer(drainOptions.graceMs),
+    stop(stopOptions = {}) {
+      stopping ??= (async () => {
+        stopped = true;
+        // Backwards from the start: requests first, then the background work, each part flushing
+        // what it holds (spend applied, traces written).
+        await drainServer(stopOptions.graceMs);
+        await management.stop();
+        await experiments.stop();
+        // A bus that arrived mid-start: let the parts it started come up, then stop them.
+        await busPartsStarting?.catch(() => {});
+        await parts.publisher?.stop();
+        await parts.accounting?.stop();
+        await parts.warehouse?.stop();
+        await warehouseQuery.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Runs one part's start, naming the part in its failure. */
+async function startPart<T>(name: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    throw new Error(`${name} failed to start: ${(error as Error).message}`);
+  }
+}
