@@ -13,6 +13,15 @@ const PRODUCT = ["shared", "dataplane", "controlplane", "embedded", "simulator",
 const LIBRARY_FACE = "dataplane/in-process.ts";
 /** What embedded/ may import of the data plane: a node, and the library face. */
 const DATA_PLANE_ENTRY_POINTS = ["dataplane/node.ts", LIBRARY_FACE];
+/**
+ * What embedded/ may import of the control plane: its composition root, and what opens,
+ * migrates and seeds the embedded database.
+ */
+const CONTROL_PLANE_ENTRY_POINTS = [
+  "controlplane/node.ts",
+  "controlplane/db/client.ts",
+  "controlplane/seed/dev-seed.ts",
+];
 
 interface ImportSite {
   line: number;
@@ -77,6 +86,12 @@ function brokenRule(from: string, to: string): string | null {
     return `controlplane/ imports the data plane only through ${LIBRARY_FACE}`;
   if (source === "embedded" && target === "dataplane" && !DATA_PLANE_ENTRY_POINTS.includes(to))
     return `embedded/ imports the data plane only through ${DATA_PLANE_ENTRY_POINTS.join(" or ")}`;
+  if (
+    source === "embedded" &&
+    target === "controlplane" &&
+    !CONTROL_PLANE_ENTRY_POINTS.includes(to)
+  )
+    return `embedded/ imports the control plane only through ${CONTROL_PLANE_ENTRY_POINTS.join(", ")}`;
   return null;
 }
 
@@ -138,6 +153,9 @@ describe("import rules", () => {
       ["controlplane/x.ts", 'import "../test/support/services.ts";'],
       ["controlplane/x.ts", "const a = await import(modulePath);"],
       ["embedded/x.ts", 'import { a } from "../dataplane/server.ts";'],
+      ["embedded/x.ts", 'import { a } from "../controlplane/server.ts";'],
+      ["embedded/x.ts", 'import { a } from "../controlplane/publisher/snapshot-publisher.ts";'],
+      ["embedded/x.ts", 'import type { A } from "../controlplane/management.ts";'],
       ["embedded/x.ts", 'import { a } from "../bench/overhead/main.ts";'],
       ["scripts/x.ts", 'import { a } from "../test/support/services.ts";'],
     ];
@@ -153,7 +171,9 @@ describe("import rules", () => {
       ["controlplane/x.ts", 'import { a } from "#shared/errors/gateway-error.ts";'],
       ["dataplane/x.ts", 'import { a } from "#shared/log.ts"; import { b } from "elysia";'],
       ["embedded/x.ts", 'import { a } from "../dataplane/node.ts";'],
-      ["embedded/x.ts", 'import { a } from "../controlplane/server.ts";'],
+      ["embedded/x.ts", 'import { a } from "../controlplane/node.ts";'],
+      ["embedded/x.ts", 'import { a } from "../controlplane/db/client.ts";'],
+      ["embedded/x.ts", 'import { a } from "../controlplane/seed/dev-seed.ts";'],
       ["embedded/x.ts", 'import { a } from "../simulator/server.ts";'],
       ["simulator/x.ts", 'import { a } from "#shared/env/settings.ts";'],
       ["scripts/x.ts", 'import { a } from "../dataplane/providers/capability-matrix.ts";'],
