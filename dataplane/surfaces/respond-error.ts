@@ -3,8 +3,8 @@
 
 import { toGatewayError } from "#shared/errors/gateway-error.ts";
 import { genericErrorBody } from "#shared/errors/generic-body.ts";
-import { anthropicSurface } from "./anthropic/index.ts";
-import { openAiErrorBody } from "./openai/errors.ts";
+import { anthropicErrorBody } from "../wire/anthropic/error-body.ts";
+import { openAiErrorBody } from "../wire/openai/error-body.ts";
 
 export type SurfaceName = "openai" | "anthropic";
 /** The error shape a response takes: a surface's, or the generic one elsewhere. */
@@ -12,7 +12,7 @@ export type ErrorShape = SurfaceName | "generic";
 
 const RENDERERS = {
   openai: openAiErrorBody,
-  anthropic: (error) => anthropicSurface.renderError(error),
+  anthropic: anthropicErrorBody,
   generic: (error) => JSON.stringify(genericErrorBody(error)),
 } satisfies Record<ErrorShape, (error: ReturnType<typeof toGatewayError>) => string>;
 

@@ -2,6 +2,7 @@
 // `attempts[1].timeout_ms`), then the `@slug` references it follows through the project's other
 // configs (cycles, missing configs, nesting deeper than MAX_NESTING_DEPTH).
 import * as v from "valibot";
+import { formatPath } from "../validation/field-path.ts";
 import { type RoutingConfig, routingConfigSchema } from "./config-schema.ts";
 import { configSlugOf, targetsOf } from "./targets.ts";
 
@@ -20,14 +21,6 @@ export type ValidationResult =
  * included: `@a → @b → @c → @d` is depth 4 and accepted, one more is refused.
  */
 export const MAX_NESTING_DEPTH = 4;
-
-export function formatPath(path: readonly (string | number)[]): string {
-  return path.reduce<string>(
-    (text, key) =>
-      typeof key === "number" ? `${text}[${key}]` : text === "" ? key : `${text}.${key}`,
-    "",
-  );
-}
 
 function messageOf(issue: v.BaseIssue<unknown>): string {
   // A strict object's "expected never" is a field it does not know.

@@ -15,11 +15,11 @@ import {
   outputBound,
 } from "../../dataplane/budgets/enforce.ts";
 import type { RequestFeatures } from "../../dataplane/routing/request-features.ts";
-import { anthropicErrorBody } from "../../dataplane/surfaces/anthropic/errors.ts";
 import { parseAnthropicRequest } from "../../dataplane/surfaces/anthropic/parse-request.ts";
-import { MAX_OUTPUT_TOKENS } from "../../dataplane/surfaces/max-output-tokens.ts";
-import { openAiErrorBody } from "../../dataplane/surfaces/openai/errors.ts";
 import { parseOpenAiChatRequest } from "../../dataplane/surfaces/openai/parse-request.ts";
+import { anthropicErrorBody } from "../../dataplane/wire/anthropic/error-body.ts";
+import { MAX_OUTPUT_TOKENS } from "../../dataplane/wire/max-output-tokens.ts";
+import { openAiErrorBody } from "../../dataplane/wire/openai/error-body.ts";
 
 const OPENAI = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] };
 const ANTHROPIC = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }] };

@@ -6,10 +6,10 @@ import type { AssistantContent } from "#shared/canonical/content.ts";
 import type { CanonicalResponse } from "#shared/canonical/response.ts";
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { mapAnthropicStopReason } from "../../wire/anthropic/stop-reason.ts";
+import { convertAnthropicUsage } from "../../wire/anthropic/usage.ts";
 import { JSON_TOOL_NAME } from "./capabilities.ts";
 import { blockType, citationsDropped, readContentBlock, skippedBlock } from "./content-blocks.ts";
-import { convertAnthropicUsage } from "./convert-usage.ts";
-import { mapAnthropicStopReason } from "./map-stop-reason.ts";
 
 const responseSchema = v.looseObject({
   id: v.nullish(v.string()),

@@ -1,11 +1,12 @@
 // The Anthropic adapter: Messages, translated from the canonical model or (from the Anthropic
 // surface) forwarded as the client wrote it.
+
+import { parseAnthropicError } from "../../wire/anthropic/upstream-error.ts";
 import type { ProviderAdapter } from "../adapter.ts";
 import { anthropicApi, anthropicHeaders, anthropicMessagesUrl } from "./api.ts";
 import { anthropicCapabilities } from "./capabilities.ts";
 import { convertToAnthropicBody } from "./convert-request.ts";
 import { convertAnthropicResponse } from "./convert-response.ts";
-import { parseAnthropicError } from "./errors.ts";
 import { parseAnthropicStream } from "./stream.ts";
 
 export const anthropicAdapter: ProviderAdapter = {

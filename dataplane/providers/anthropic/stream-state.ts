@@ -4,11 +4,11 @@
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import type { UpstreamErrorKind } from "#shared/errors/upstream-error.ts";
 import { redactSecrets } from "#shared/errors/upstream-error.ts";
+import { mapAnthropicStopReason } from "../../wire/anthropic/stop-reason.ts";
+import { classifyAnthropicError } from "../../wire/anthropic/upstream-error.ts";
+import { AnthropicUsage } from "../../wire/anthropic/usage.ts";
 import { JSON_TOOL_NAME } from "./capabilities.ts";
 import { readContentBlock } from "./content-blocks.ts";
-import { AnthropicUsage } from "./convert-usage.ts";
-import { classifyAnthropicError } from "./errors.ts";
-import { mapAnthropicStopReason } from "./map-stop-reason.ts";
 
 type Events = CanonicalStreamEvent[];
 

@@ -1,11 +1,12 @@
 // One ProviderAdapter over the Chat Completions converters, configured per vendor: OpenAI itself,
 // Azure and each OpenAI-compatible host differ only in URL, auth headers and dialect.
+
+import { parseOpenAiError } from "../../wire/openai/upstream-error.ts";
 import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../adapter.ts";
 import { upstreamHeaders } from "./api.ts";
 import type { ChatDialect } from "./capabilities.ts";
 import { convertToOpenAiChatBody } from "./convert-request.ts";
 import { convertOpenAiResponse } from "./convert-response.ts";
-import { parseOpenAiError } from "./errors.ts";
 import { parseOpenAiStream } from "./stream.ts";
 
 export interface ChatAdapterConfig {

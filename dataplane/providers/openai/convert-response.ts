@@ -6,8 +6,8 @@ import type { AssistantContent } from "#shared/canonical/content.ts";
 import { type CanonicalResponse, emptyUsage } from "#shared/canonical/response.ts";
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
-import { convertOpenAiUsage } from "./convert-usage.ts";
-import { mapOpenAiFinishReason } from "./map-finish-reason.ts";
+import { mapOpenAiFinishReason } from "../../wire/openai/finish-reason.ts";
+import { convertOpenAiUsage } from "../../wire/openai/usage.ts";
 
 const toolCallSchema = v.looseObject({
   id: v.nullish(v.string()),

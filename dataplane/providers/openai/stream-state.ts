@@ -5,10 +5,10 @@
 import type { StopReason } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { redactSecrets } from "#shared/errors/upstream-error.ts";
+import { mapOpenAiFinishReason } from "../../wire/openai/finish-reason.ts";
+import { classifyOpenAiError } from "../../wire/openai/upstream-error.ts";
+import { convertOpenAiUsage } from "../../wire/openai/usage.ts";
 import { generateToolCallId, thinkingText } from "./convert-response.ts";
-import { convertOpenAiUsage } from "./convert-usage.ts";
-import { classifyOpenAiError } from "./errors.ts";
-import { mapOpenAiFinishReason } from "./map-finish-reason.ts";
 
 interface ToolBlock {
   index: number;

@@ -1,6 +1,7 @@
 // The Anthropic surface as the pipeline drives it. Anthropic streams always carry usage, so the
 // fast path forwards the client's body with only `model` replaced.
 import type { GatewayError } from "#shared/errors/gateway-error.ts";
+import { anthropicErrorEvent } from "../../wire/anthropic/error-body.ts";
 import type { SurfaceBinding } from "../binding.ts";
 import { anthropicSurface } from "./index.ts";
 import { createAnthropicPassthrough } from "./passthrough-stream.ts";
@@ -27,7 +28,7 @@ export const anthropicBinding: SurfaceBinding = {
     return answer.type === "message" && Array.isArray(answer.content);
   },
   streamErrorEvent(error: GatewayError) {
-    return encoder.encode(`event: error\ndata: ${anthropicSurface.renderError(error)}\n\n`);
+    return encoder.encode(anthropicErrorEvent(error));
   },
 };
 

@@ -21,7 +21,7 @@ import {
   type RequestBlock,
   type RequestCacheControl,
   type RequestMessage,
-} from "./request-schema.ts";
+} from "../../wire/anthropic/request-schema.ts";
 
 type ImageBlock = Extract<KnownBlock, { type: "image" }>;
 type DocumentBlock = Extract<KnownBlock, { type: "document" }>;

@@ -1,7 +1,8 @@
 // The Anthropic Messages surface: its request shape in, its response, stream and error shapes
 // out.
+
+import { anthropicErrorBody } from "../../wire/anthropic/error-body.ts";
 import type { ClientSurface } from "../surface.ts";
-import { anthropicErrorBody } from "./errors.ts";
 import { parseAnthropicRequest } from "./parse-request.ts";
 import { renderAnthropicResponse } from "./render-response.ts";
 import { renderAnthropicStream } from "./render-stream.ts";

@@ -7,13 +7,17 @@ import type { CanonicalRequest, CanonicalTool, ToolChoice } from "#shared/canoni
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import {
+  isCustomTool,
+  type MessagesRequest,
+  messagesRequestSchema,
+} from "../../wire/anthropic/request-schema.ts";
+import { validationError } from "../../wire/validation-error.ts";
+import {
   convertMessagesToCanonical,
   convertSystem,
   unsupported,
   withCache,
 } from "./convert-messages.ts";
-import { isCustomTool, type MessagesRequest, messagesRequestSchema } from "./request-schema.ts";
-import { validationError } from "./validation-error.ts";
 
 /** Top-level fields the canonical request carries; any other is warned about. */
 const CANONICAL_FIELDS = new Set([

@@ -5,8 +5,12 @@
 // appends after a cut never lands inside half an event.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { type Redact, redactKeyShaped } from "#shared/errors/redact.ts";
-import { AnthropicUsage } from "../../providers/anthropic/convert-usage.ts";
-import { classifyAnthropicError } from "../../providers/anthropic/errors.ts";
+import {
+  anthropicStreamErrorType,
+  anthropicTypedErrorEvent,
+} from "../../wire/anthropic/error-body.ts";
+import { classifyAnthropicError } from "../../wire/anthropic/upstream-error.ts";
+import { AnthropicUsage } from "../../wire/anthropic/usage.ts";
 import { streamedError } from "../passthrough-errors.ts";
 import {
   type ChunkTransform,
@@ -15,7 +19,6 @@ import {
   eventData,
   transformChunks,
 } from "../sse-events.ts";
-import { anthropicStreamErrorType } from "./errors.ts";
 
 export interface AnthropicPassthroughOptions {
   /** Called whenever an event carries usage; the last call has the final counts. */
@@ -92,11 +95,9 @@ function errorEvent(event: Uint8Array, options: AnthropicPassthroughOptions): Ui
     options.redact ?? redactKeyShaped,
   );
   if (!failure) return null;
-  const body = {
-    type: "error",
-    error: { type: anthropicStreamErrorType(failure.kind), message: failure.message },
-  };
-  return encoder.encode(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
+  return encoder.encode(
+    anthropicTypedErrorEvent(anthropicStreamErrorType(failure.kind), failure.message),
+  );
 }
 
 /** Reads the usage of a message_start or message_delta event; returns whether there was any. */

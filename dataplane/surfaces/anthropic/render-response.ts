@@ -1,12 +1,9 @@
 // The canonical response → a Messages object, as the Anthropic SDK reads it.
 import type { CanonicalResponse } from "#shared/canonical/response.ts";
+import { toAnthropicStopReason } from "../../wire/anthropic/stop-reason.ts";
+import { toAnthropicUsage } from "../../wire/anthropic/usage.ts";
 import type { SurfaceRenderOptions } from "../surface.ts";
-import {
-  messageId,
-  toAnthropicBlock,
-  toAnthropicStopReason,
-  toAnthropicUsage,
-} from "./render-shared.ts";
+import { messageId, toAnthropicBlock } from "./render-shared.ts";
 
 export function renderAnthropicResponse(
   response: CanonicalResponse,

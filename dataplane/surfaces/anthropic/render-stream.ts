@@ -6,9 +6,15 @@
 import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { type GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
+import {
+  anthropicErrorEvent,
+  anthropicStreamErrorType,
+  anthropicTypedErrorEvent,
+} from "../../wire/anthropic/error-body.ts";
+import { toAnthropicStopReason } from "../../wire/anthropic/stop-reason.ts";
+import { toAnthropicUsage } from "../../wire/anthropic/usage.ts";
 import type { SurfaceRenderOptions } from "../surface.ts";
-import { anthropicErrorBody, anthropicStreamErrorType } from "./errors.ts";
-import { messageId, toAnthropicStopReason, toAnthropicUsage } from "./render-shared.ts";
+import { messageId } from "./render-shared.ts";
 
 const encoder = new TextEncoder();
 
@@ -147,12 +153,12 @@ class MessageWriter {
   failWith(error: GatewayError): string {
     if (this.done) return "";
     this.failed = true;
-    return sse("error", JSON.parse(anthropicErrorBody(error)));
+    return anthropicErrorEvent(error);
   }
 
   private fail(type: string, message: string): string {
     this.failed = true;
-    return sse("error", { type: "error", error: { type, message } });
+    return anthropicTypedErrorEvent(type, message);
   }
 
   private start(): string {

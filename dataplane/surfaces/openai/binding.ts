@@ -1,8 +1,8 @@
 // The OpenAI surface as the pipeline drives it. The fast path asks the upstream for the usage
 // chunk even when the client did not (it is how spend is known) and strips it again for them.
 import type { GatewayError } from "#shared/errors/gateway-error.ts";
+import { openAiErrorEvent } from "../../wire/openai/error-body.ts";
 import type { SurfaceBinding } from "../binding.ts";
-import { openAiErrorBody } from "./errors.ts";
 import { openAiSurface } from "./index.ts";
 import { createOpenAiPassthrough } from "./passthrough-stream.ts";
 
@@ -30,7 +30,7 @@ export const openAiBinding: SurfaceBinding = {
     return json.choices.every((choice) => isRecord(choice) && isRecord(choice.message));
   },
   streamErrorEvent(error: GatewayError) {
-    return encoder.encode(`data: ${openAiErrorBody(error)}\n\n`);
+    return encoder.encode(openAiErrorEvent(error));
   },
 };
 

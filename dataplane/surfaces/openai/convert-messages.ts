@@ -9,7 +9,7 @@ import type {
 } from "#shared/canonical/content.ts";
 import type { SystemBlock } from "#shared/canonical/request.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
-import type { ChatMessage } from "./request-schema.ts";
+import type { ChatMessage } from "../../wire/openai/request-schema.ts";
 
 type UserMessage = Extract<ChatMessage, { role: "user" }>;
 type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;

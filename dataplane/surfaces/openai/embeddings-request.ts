@@ -4,7 +4,7 @@
 // Other top-level fields go upstream untouched, as on chat.
 import * as v from "valibot";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
-import { validationError } from "./parse-request.ts";
+import { validationError } from "../../wire/validation-error.ts";
 
 /** OpenAI's limit on inputs per request. */
 export const MAX_EMBEDDING_INPUTS = 2048;

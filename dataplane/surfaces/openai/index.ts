@@ -1,7 +1,8 @@
 // The OpenAI Chat Completions surface: its request shape in, its response, stream and error
 // shapes out.
+
+import { openAiErrorBody } from "../../wire/openai/error-body.ts";
 import type { ClientSurface } from "../surface.ts";
-import { openAiErrorBody } from "./errors.ts";
 import { parseOpenAiChatRequest } from "./parse-request.ts";
 import { renderOpenAiResponse } from "./render-response.ts";
 import { renderOpenAiStream } from "./render-stream.ts";

@@ -5,9 +5,9 @@
 import * as v from "valibot";
 import type { CanonicalRequest, ResponseFormat, ToolChoice } from "#shared/canonical/request.ts";
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
-import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { type ChatRequest, chatRequestSchema } from "../../wire/openai/request-schema.ts";
+import { validationError } from "../../wire/validation-error.ts";
 import { convertMessagesToCanonical } from "./convert-messages.ts";
-import { type ChatRequest, chatRequestSchema } from "./request-schema.ts";
 
 /** Top-level fields the canonical request carries; every other one goes to `openAiOnly`. */
 const CANONICAL_FIELDS = new Set([
@@ -152,50 +152,4 @@ function defineField(target: Record<string, unknown>, key: string, value: unknow
     writable: true,
     configurable: true,
   });
-}
-
-type Issue = v.BaseIssue<unknown>;
-
-/** The deepest issue (inside unions too) → `invalid_request` naming its path. */
-export function validationError(issues: readonly Issue[]): GatewayError {
-  const [path, issue] = deepest(issues, []);
-  const param = path.length === 0 ? "body" : formatPath(path);
-  const missing = issue.input === undefined && issue.kind === "schema" && path.length > 0;
-  const problem = missing
-    ? "is required"
-    : issue.kind === "schema"
-      ? `expected ${issue.expected}, received ${issue.received}`
-      : lowerFirst(issue.message);
-  return new GatewayError("invalid_request", `${param}: ${problem}`, { param });
-}
-
-function deepest(
-  issues: readonly Issue[],
-  prefix: Array<string | number>,
-): [Array<string | number>, Issue] {
-  let best: [Array<string | number>, Issue] | undefined;
-  for (const issue of issues) {
-    const path = [...prefix, ...(issue.path ?? []).map((item) => item.key as string | number)];
-    let candidate: [Array<string | number>, Issue] = [path, issue];
-    if (issue.issues?.length) {
-      // A union's own message ("expected string | Array") beats an option's at the same depth.
-      const inner = deepest(issue.issues, path);
-      if (inner[0].length > path.length) candidate = inner;
-    }
-    if (!best || candidate[0].length > best[0].length) best = candidate;
-  }
-  return best ?? [prefix, issues[0] as Issue];
-}
-
-function formatPath(path: Array<string | number>): string {
-  let text = "";
-  for (const key of path) {
-    if (typeof key === "number") text += `[${key}]`;
-    else text += text === "" ? key : `.${key}`;
-  }
-  return text;
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }

@@ -5,8 +5,9 @@
 // Only an incomplete event is ever held back.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { type Redact, redactKeyShaped } from "#shared/errors/redact.ts";
-import { convertOpenAiUsage } from "../../providers/openai/convert-usage.ts";
-import { classifyOpenAiError } from "../../providers/openai/errors.ts";
+import { openAiErrorEvent, openAiStreamError } from "../../wire/openai/error-body.ts";
+import { classifyOpenAiError } from "../../wire/openai/upstream-error.ts";
+import { convertOpenAiUsage } from "../../wire/openai/usage.ts";
 import { streamedError } from "../passthrough-errors.ts";
 import {
   type ChunkTransform,
@@ -15,8 +16,6 @@ import {
   eventData,
   transformChunks,
 } from "../sse-events.ts";
-import { openAiErrorBody } from "./errors.ts";
-import { errorFromEvent } from "./render-stream.ts";
 
 const encoder = new TextEncoder();
 
@@ -86,8 +85,8 @@ function errorEvent(event: Uint8Array, options: PassthroughStreamOptions): Uint8
     options.redact ?? redactKeyShaped,
   );
   if (!failure) return null;
-  const error = errorFromEvent({ code: failure.kind, message: failure.message });
-  return encoder.encode(`data: ${openAiErrorBody(error)}\n\n`);
+  const error = openAiStreamError({ code: failure.kind, message: failure.message });
+  return encoder.encode(openAiErrorEvent(error));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

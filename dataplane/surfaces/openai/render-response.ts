@@ -1,14 +1,10 @@
 // Canonical response → a `chat.completion` object. Thinking blocks have no place in it and are
 // left out; a refusal is sent in `message.refusal` as OpenAI does.
 import type { CanonicalResponse } from "#shared/canonical/response.ts";
+import { toOpenAiFinishReason } from "../../wire/openai/finish-reason.ts";
+import { toOpenAiUsage } from "../../wire/openai/usage.ts";
 import type { SurfaceRenderOptions } from "../surface.ts";
-import {
-  completionId,
-  nowSeconds,
-  toOpenAiFinishReason,
-  toOpenAiUsage,
-  toolArguments,
-} from "./render-shared.ts";
+import { completionId, nowSeconds, toolArguments } from "./render-shared.ts";
 
 export function renderOpenAiResponse(response: CanonicalResponse, options: SurfaceRenderOptions) {
   let text = "";

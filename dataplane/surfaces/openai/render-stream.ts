@@ -5,15 +5,12 @@
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { emptyUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import {
-  ERROR_STATUS,
-  type ErrorCode,
-  GatewayError,
-  toGatewayError,
-} from "#shared/errors/gateway-error.ts";
+import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
+import { openAiErrorEvent, openAiStreamError } from "../../wire/openai/error-body.ts";
+import { toOpenAiFinishReason } from "../../wire/openai/finish-reason.ts";
+import { toOpenAiUsage } from "../../wire/openai/usage.ts";
 import type { SurfaceRenderOptions } from "../surface.ts";
-import { openAiErrorBody } from "./errors.ts";
-import { completionId, nowSeconds, toOpenAiFinishReason, toOpenAiUsage } from "./render-shared.ts";
+import { completionId, nowSeconds } from "./render-shared.ts";
 
 const encoder = new TextEncoder();
 
@@ -107,7 +104,7 @@ class ChunkWriter {
         this.finished = true;
         return this.start() + this.chunk({}, toOpenAiFinishReason(event.stopReason));
       case "error":
-        return this.fail(errorFromEvent(event));
+        return this.fail(openAiStreamError(event));
       default:
         return "";
     }
@@ -131,7 +128,7 @@ class ChunkWriter {
   fail(error: GatewayError): string {
     if (this.failed) return "";
     this.failed = true;
-    return `data: ${openAiErrorBody(error)}\n\n`;
+    return openAiErrorEvent(error);
   }
 
   /** The first chunk carries the role, as OpenAI's does. */
@@ -150,11 +147,4 @@ class ChunkWriter {
     const model = JSON.stringify(this.options.servedModel);
     this.prefix = `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${model},"choices":`;
   }
-}
-
-/** An `error` event's code is an upstream error kind or a gateway error code. */
-export function errorFromEvent(event: { code: string; message: string }): GatewayError {
-  if (event.code in ERROR_STATUS) return new GatewayError(event.code as ErrorCode, event.message);
-  const code: ErrorCode = event.code === "timeout" ? "timeout" : "upstream_error";
-  return new GatewayError(code, event.message, { upstreamKind: event.code });
 }

@@ -1,6 +1,7 @@
 // Anthropic's error shape: {"type":"error","error":{"type","message"}}, with Anthropic's type
-// names. A 402 adds `code` and, when the budget check attached it, the `budget` object
-// (DESIGN §7) so clients can tell which cap they hit.
+// names, as an answer's body and as the `event: error` that ends a failed stream. A 402 adds
+// `code` and, when the budget check attached it, the `budget` object (DESIGN §7) so clients can
+// tell which cap they hit.
 import type { ErrorCode, GatewayError } from "#shared/errors/gateway-error.ts";
 import type { UpstreamErrorKind } from "#shared/errors/upstream-error.ts";
 
@@ -55,4 +56,14 @@ export function anthropicStreamErrorType(code: string): string {
   }
   if (Object.hasOwn(ANTHROPIC_TYPES, code)) return ANTHROPIC_TYPES[code as ErrorCode];
   return "api_error";
+}
+
+/** The SSE event that ends a failed stream, for a gateway error. */
+export function anthropicErrorEvent(error: GatewayError): string {
+  return `event: error\ndata: ${anthropicErrorBody(error)}\n\n`;
+}
+
+/** The SSE event that ends a failed stream, for an Anthropic error type and a safe message. */
+export function anthropicTypedErrorEvent(type: string, message: string): string {
+  return `event: error\ndata: ${JSON.stringify({ type: "error", error: { type, message } })}\n\n`;
 }

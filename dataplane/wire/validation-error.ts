@@ -1,7 +1,9 @@
-// A valibot failure → `invalid_request` naming the field (`messages[2].content[0].source.data: …`).
-// Of all issues, including those inside unions, the deepest names the field best.
+// A valibot failure of a client's body → `invalid_request` naming the field
+// (`messages[2].content[0].source.data: …`), for every wire format. Of all issues, including
+// those inside unions, the deepest names the field best.
 import type * as v from "valibot";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { formatPath } from "#shared/validation/field-path.ts";
 
 type Issue = v.BaseIssue<unknown>;
 type Path = Array<string | number>;
@@ -31,15 +33,6 @@ function deepest(issues: readonly Issue[], prefix: Path): [Path, Issue] {
     if (!best || candidate[0].length > best[0].length) best = candidate;
   }
   return best ?? [prefix, issues[0] as Issue];
-}
-
-function formatPath(path: Path): string {
-  let text = "";
-  for (const key of path) {
-    if (typeof key === "number") text += `[${key}]`;
-    else text += text === "" ? key : `.${key}`;
-  }
-  return text;
 }
 
 function lowerFirst(text: string): string {

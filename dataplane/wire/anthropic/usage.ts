@@ -1,4 +1,4 @@
-// Anthropic usage → canonical. Anthropic's `input_tokens` excludes cache reads and writes; the
+// Anthropic usage ↔ canonical. Anthropic's `input_tokens` excludes cache reads and writes; the
 // canonical count includes them. Streams send running totals (message_start, then
 // message_delta), and a count present in a later event replaces the earlier one.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
@@ -59,4 +59,14 @@ export function convertAnthropicUsage(raw: unknown): CanonicalUsage {
   const usage = new AnthropicUsage();
   usage.update(raw);
   return usage.toCanonical();
+}
+
+/** Canonical input counts include the cache; Anthropic's `input_tokens` does not. */
+export function toAnthropicUsage(usage: CanonicalUsage): Record<string, number> {
+  return {
+    input_tokens: Math.max(0, usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens),
+    cache_creation_input_tokens: usage.cacheWriteTokens,
+    cache_read_input_tokens: usage.cacheReadTokens,
+    output_tokens: usage.outputTokens,
+  };
 }

@@ -1,6 +1,6 @@
-// Chat Completions `usage` → canonical usage. Read by hand, not through a schema: the fast path
+// Chat Completions `usage` ↔ canonical usage. Read by hand, not through a schema: the fast path
 // calls this on streamed usage chunks and vendors add fields of their own (Groq's timings, xAI's
-// cost ticks, DeepSeek's cache hit counts).
+// cost ticks, DeepSeek's cache hit counts). Written for the OpenAI surface's answers.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 
 export function convertOpenAiUsage(usage: unknown): CanonicalUsage | undefined {
@@ -25,6 +25,17 @@ export function convertOpenAiUsage(usage: unknown): CanonicalUsage | undefined {
     cacheReadTokens,
     cacheWriteTokens: 0,
     reasoningTokens,
+  };
+}
+
+/** Canonical usage as the OpenAI surface writes it in answers and the usage chunk. */
+export function toOpenAiUsage(usage: CanonicalUsage) {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+    prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
+    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
   };
 }
 

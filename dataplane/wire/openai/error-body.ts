@@ -1,5 +1,6 @@
-// OpenAI's error shape: {"error":{"type","message","code","param"}}.
-import type { GatewayError } from "#shared/errors/gateway-error.ts";
+// OpenAI's error shape: {"error":{"type","message","code","param"}}, as an answer's body and as
+// the one `data:` line that ends a failed stream (what the OpenAI SDK raises as an APIError).
+import { ERROR_STATUS, type ErrorCode, GatewayError } from "#shared/errors/gateway-error.ts";
 
 const OPENAI_TYPES: Record<GatewayError["code"], string> = {
   invalid_request: "invalid_request_error",
@@ -39,4 +40,16 @@ export function openAiErrorBody(error: GatewayError): string {
       param: error.details.param ?? null,
     },
   });
+}
+
+/** The SSE line that ends a failed stream in OpenAI's shape. */
+export function openAiErrorEvent(error: GatewayError): string {
+  return `data: ${openAiErrorBody(error)}\n\n`;
+}
+
+/** A canonical `error` event's code is an upstream error kind or a gateway error code. */
+export function openAiStreamError(event: { code: string; message: string }): GatewayError {
+  if (event.code in ERROR_STATUS) return new GatewayError(event.code as ErrorCode, event.message);
+  const code: ErrorCode = event.code === "timeout" ? "timeout" : "upstream_error";
+  return new GatewayError(code, event.message, { upstreamKind: event.code });
 }

@@ -1,4 +1,4 @@
-// Anthropic's stop_reason → canonical. Values Anthropic adds later map to "other".
+// Anthropic's stop_reason ↔ canonical. Values Anthropic adds later map to "other".
 import type { StopReason } from "#shared/canonical/response.ts";
 
 const STOP_REASONS: ReadonlyMap<string, StopReason> = new Map<string, StopReason>([
@@ -14,4 +14,16 @@ const STOP_REASONS: ReadonlyMap<string, StopReason> = new Map<string, StopReason
 
 export function mapAnthropicStopReason(reason: string | null | undefined): StopReason {
   return (reason && STOP_REASONS.get(reason)) || "other";
+}
+
+export function toAnthropicStopReason(reason: StopReason): string {
+  switch (reason) {
+    case "content_filter":
+      return "refusal";
+    case "error":
+    case "other":
+      return "end_turn";
+    default:
+      return reason;
+  }
 }
