@@ -1,0 +1,53 @@
+// The Anthropic surface as one Elysia plugin: every route under /anthropic/v1. Each route runs
+// its handler through serveSurface, so any failure is an answer in Anthropic's error shape.
+import { Elysia } from "elysia";
+import type { DataPlaneContext } from "../../context.ts";
+import { handleGeneration } from "../../pipeline/handle-generation.ts";
+import { handlePassthrough, type PassthroughEndpoint } from "../../pipeline/handle-passthrough.ts";
+import { serveSurface } from "../respond-error.ts";
+import { anthropicBinding } from "./binding.ts";
+import { readTokenCountAnswer } from "./count-tokens-answer.ts";
+import { estimateInputTokens } from "./estimate-tokens.ts";
+
+export function anthropicSurfacePlugin(context: DataPlaneContext) {
+  return new Elysia({ name: "modelux.surface.anthropic", prefix: "/anthropic/v1" })
+    .post(
+      "/messages",
+      ({ request }) =>
+        serveSurface("anthropic", (id) => handleGeneration(request, context, id, anthropicBinding)),
+      { parse: "none" },
+    )
+    .post(
+      "/messages/count_tokens",
+      ({ request }) =>
+        serveSurface("anthropic", (id) =>
+          handlePassthrough(request, context, id, countTokens(request.headers)),
+        ),
+      { parse: "none" },
+    );
+}
+
+/** Token counting; the request's `anthropic-version` and `anthropic-beta` go upstream with it. */
+function countTokens(headers: Headers): PassthroughEndpoint {
+  return {
+    name: "token counting",
+    surface: "anthropic",
+    build: (adapter) => {
+      const build = adapter.buildCountTokens?.bind(adapter);
+      return build
+        ? (body, target) => build(body, target, forwardedAnthropicHeaders(headers))
+        : undefined;
+    },
+    readAnswer: readTokenCountAnswer,
+    fallback: (body) => ({ input_tokens: estimateInputTokens(body) }),
+  };
+}
+
+function forwardedAnthropicHeaders(headers: Headers): Record<string, string> {
+  const forwarded: Record<string, string> = {};
+  for (const name of ["anthropic-version", "anthropic-beta"]) {
+    const value = headers.get(name);
+    if (value) forwarded[name] = value;
+  }
+  return forwarded;
+}
