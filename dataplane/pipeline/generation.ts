@@ -1,0 +1,171 @@
+// One generation request as it moves through the pipeline (DESIGN §4): what the surface parsed,
+// who asked, the plan and the attempts, and the trace it ends with. Made once per request by
+// `startGeneration`; each stage of handle-generation.ts reads it and leaves its part on it.
+import type { CanonicalRequest } from "#shared/canonical/request.ts";
+import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import type { ConversionWarning } from "#shared/canonical/warnings.ts";
+import { toGatewayError } from "#shared/errors/gateway-error.ts";
+import type { Redact } from "#shared/errors/redact.ts";
+import type { DataPlaneContext } from "../context.ts";
+import type { Attempt, RoutePlan } from "../routing/plan.ts";
+import { type RequestFeatures, requestFeatures } from "../routing/request-features.ts";
+import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
+import type { SurfaceBinding } from "../surfaces/binding.ts";
+import { modeluxHeaders } from "../surfaces/response-headers.ts";
+import { applyAttempts, applyServedUsage, startTrace } from "../trace/build-trace.ts";
+import { captureContent } from "../trace/capture.ts";
+import type { DecisionTrace } from "../trace/decision-trace.ts";
+import { type Admission, URGENT_USED_PCT } from "./admit.ts";
+import type { AttemptRecord } from "./execute-attempts.ts";
+import { redactorFor } from "./org-secrets.ts";
+import { type ModeluxFields, readModeluxFields } from "./request-context.ts";
+
+export interface GenerationStart {
+  request: Request;
+  context: DataPlaneContext;
+  requestId: string;
+  binding: SurfaceBinding;
+  config: RuntimeConfig;
+  key: RuntimeApiKey;
+  /** The client's JSON body, as read (its `mlx:` fields are removed here). */
+  body: Record<string, unknown>;
+  /** `performance.now()` and `Date.now()` when the request arrived. */
+  receivedAt: number;
+  arrivedAtMs: number;
+}
+
+/** Surface parse: the modelux fields, then the body in the surface's shape → canonical. */
+export function startGeneration(start: GenerationStart): Generation {
+  const fields = readModeluxFields(start.body, start.request.headers);
+  const redact = redactorFor(start.config, start.key.orgId);
+  const parsed = start.binding.surface.parseRequest(start.body, start.request.headers);
+  return new Generation(start, fields, redact, parsed.value, [...parsed.warnings]);
+}
+
+export class Generation {
+  readonly request: Request;
+  readonly context: DataPlaneContext;
+  readonly requestId: string;
+  readonly binding: SurfaceBinding;
+  readonly config: RuntimeConfig;
+  readonly key: RuntimeApiKey;
+  readonly body: Record<string, unknown>;
+  readonly receivedAt: number;
+  readonly arrivedAtMs: number;
+  readonly features: RequestFeatures;
+  readonly trace: DecisionTrace;
+  /** Every attempt made, in order (shared with the executors). */
+  readonly records: AttemptRecord[] = [];
+  plan: RoutePlan | null = null;
+  admission: Admission | null = null;
+  /** OpenAI: whether the client asked for the usage chunk (the fast path asks for it anyway). */
+  clientWantsUsage = true;
+  /** The usage known so far: a stream's running counts, an answer's final ones. */
+  usage: CanonicalUsage | null = null;
+  /** The answer's text, for content capture (non-streamed answers only). */
+  answerText: string | null = null;
+  private finished = false;
+
+  constructor(
+    start: GenerationStart,
+    readonly fields: ModeluxFields,
+    readonly redact: Redact,
+    readonly canonical: CanonicalRequest,
+    readonly warnings: ConversionWarning[],
+  ) {
+    this.request = start.request;
+    this.context = start.context;
+    this.requestId = start.requestId;
+    this.binding = start.binding;
+    this.config = start.config;
+    this.key = start.key;
+    this.body = start.body;
+    this.receivedAt = start.receivedAt;
+    this.arrivedAtMs = start.arrivedAtMs;
+    this.features = requestFeatures(canonical);
+    this.trace = startTrace({
+      requestId: start.requestId,
+      nodeId: start.context.nodeId,
+      key: start.key,
+      surface: start.binding.name,
+      requestedModel: canonical.model,
+      fields,
+      stream: canonical.stream,
+      arrivedAtMs: start.arrivedAtMs,
+      features: this.features,
+    });
+    this.trace.warnings = warnings;
+  }
+
+  /**
+   * Account and trace, once per request: usage and cost onto the trace, the budget reservation
+   * settled with what the request really cost (paid attempts included), the trace emitted.
+   */
+  finish(status: number, served: Attempt | null, usage: CanonicalUsage | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    const trace = this.trace;
+    const captured = captureContent(
+      this.config.projects.get(this.key.projectId)?.settings,
+      { system: this.body.system, messages: this.body.messages },
+      this.answerText,
+    );
+    if (captured) trace.content = captured;
+    trace.status = status;
+    if (this.plan) {
+      if (served) applyServedUsage(trace, this.records, served, usage);
+      applyAttempts(trace, this.plan, this.records, served);
+    }
+    if (usage) trace.usage = usage;
+    trace.latency_ms = roundMs(performance.now() - this.receivedAt);
+    const admission = this.admission;
+    if (admission?.reservation)
+      this.context.budgets.settle(
+        admission.reservation,
+        trace.cost_usd ?? 0,
+        admission.check.maxUsedPct >= URGENT_USED_PCT,
+      );
+    this.context.traces.emit(trace);
+  }
+
+  /** A failure before the answer started: traced with its code, then rethrown by the caller. */
+  fail(error: unknown): void {
+    const failure = toGatewayError(error);
+    this.trace.error = { code: failure.code, message: failure.message };
+    this.finish(failure.status, null, null);
+  }
+
+  /**
+   * The 200 response with the X-Modelux-* headers; the overhead is the time so far minus the
+   * time spent waiting on upstreams.
+   */
+  respond(
+    body: ConstructorParameters<typeof Response>[0],
+    contentType: string,
+    served: Attempt,
+    upstreamMs: number,
+  ): Response {
+    const overheadMs = performance.now() - this.receivedAt - upstreamMs;
+    this.trace.overhead_ms = roundMs(overheadMs);
+    // A plain object handed to Response once: cheaper than a Headers filled call by call.
+    const headers = modeluxHeaders(
+      this.requestId,
+      this.plan,
+      { provider: served.provider.name, model: served.model },
+      overheadMs,
+    );
+    if (this.trace.cost_usd !== null)
+      headers["x-modelux-cost-usd"] = this.trace.cost_usd.toFixed(10);
+    if (this.admission) Object.assign(headers, this.admission.headers);
+    headers["content-type"] = contentType;
+    if (contentType.startsWith("text/event-stream")) headers["cache-control"] = "no-cache";
+    return new Response(body, { status: 200, headers });
+  }
+
+  /** The trace as shown to the client under `mlx:trace` (captured content left out). */
+  shownTrace(): DecisionTrace {
+    return { ...this.trace, content: undefined };
+  }
+}
+
+export const roundMs = (value: number) => Math.round(value * 1000) / 1000;
