@@ -11,6 +11,7 @@ import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { newId } from "#shared/ids/ids.ts";
 import { openPglite } from "../../controlplane/db/client.ts";
 import { experiments, orgs, projects } from "../../controlplane/db/schema/index.ts";
+import { scoped } from "../../controlplane/db/tenant.ts";
 import { startExperimentRunner } from "../../controlplane/experiments/runner.ts";
 import {
   createExperiment,
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     await runner.idle();
     const began = performance.now();
     const created = await createExperiment(
-      database.db,
+      scoped(database.db, orgId),
       { org_id: orgId, role: "owner", key_id: "bench" },
       {
         name: "cost-optimized candidate",

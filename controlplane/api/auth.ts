@@ -2,11 +2,11 @@
 // member acts with the lower of its own role and the member's, so demoting a person demotes
 // their keys at once.
 import { eq } from "drizzle-orm";
-import { hashKey } from "#shared/ids/ids.ts";
 import type { Database } from "../db/client.ts";
 import { managementKeys, members } from "../db/schema/index.ts";
 import { ManagementError } from "./errors.ts";
 import { type Caller, roleRank } from "./operation.ts";
+import { bearerToken, isKeyOfKind, keyHashIs, keyStatus } from "./secret-keys.ts";
 
 export interface AuthenticatedKey extends Caller {
   rpm_limit: number | null;
@@ -20,24 +20,23 @@ export async function authenticate(
   authorization: string | null,
   now: Date = new Date(),
 ): Promise<AuthenticatedKey> {
-  const token = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+  const token = bearerToken(authorization);
   if (!token) {
     throw unauthenticated("missing Authorization: Bearer mlx_mk_… header");
   }
-  if (!token.startsWith("mlx_mk_")) {
+  if (!isKeyOfKind(token, "management")) {
     throw unauthenticated("the Management API takes a management key (mlx_mk_…)");
   }
   const [row] = await db
     .select({ key: managementKeys, member_role: members.role })
     .from(managementKeys)
     .leftJoin(members, eq(members.id, managementKeys.member_id))
-    .where(eq(managementKeys.key_hash, hashKey(token)));
+    .where(keyHashIs(managementKeys.key_hash, token));
   if (!row) throw unauthenticated("unknown management key");
   const { key } = row;
-  if (key.revoked_at) throw unauthenticated("this management key was revoked");
-  if (key.expires_at && key.expires_at <= now) {
-    throw unauthenticated("this management key has expired");
-  }
+  const status = keyStatus(key, now);
+  if (status === "revoked") throw unauthenticated("this management key was revoked");
+  if (status === "expired") throw unauthenticated("this management key has expired");
   const role =
     row.member_role && roleRank(row.member_role) < roleRank(key.role) ? row.member_role : key.role;
   touchLastUsed(db, key.id, now);

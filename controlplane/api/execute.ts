@@ -2,6 +2,7 @@
 // role check, input validation, the handler with its narrow context, output check, envelope.
 import * as v from "valibot";
 import type { Database } from "../db/client.ts";
+import { scoped } from "../db/tenant.ts";
 import { enqueueEvent } from "../webhooks/enqueue.ts";
 import { writeAudit } from "./audit.ts";
 import { forbidden, ManagementError, validationError } from "./errors.ts";
@@ -95,6 +96,7 @@ export function operationContext(
 ): OperationContext {
   return {
     db: runtime.db,
+    tenant: scoped(runtime.db, caller.org_id),
     caller,
     services: runtime.services,
     requestId,
@@ -103,6 +105,7 @@ export function operationContext(
       const result = await runtime.db.transaction(async (transaction) => {
         const context: WriteContext = {
           db: transaction,
+          tenant: scoped(transaction, caller.org_id),
           audit: (entry) => writeAudit(transaction, caller, requestId, entry),
           emit: async (type, data) => {
             await enqueueEvent(transaction, caller.org_id, type, data);

@@ -8,6 +8,7 @@ import type { ManagementSettings } from "#shared/env/settings.ts";
 import type { Logger } from "#shared/log.ts";
 import type { Database } from "../db/client.ts";
 import type { MemberRole } from "../db/schema/index.ts";
+import type { Tenant } from "../db/tenant.ts";
 import type { ProviderCheck } from "../modules/providers/verify.ts";
 import type { WarehouseQuery } from "../warehouse/query.ts";
 import type { WebhookEventType } from "../webhooks/event-types.ts";
@@ -54,6 +55,8 @@ export interface AuditEntry {
 /** Inside `write`: one transaction for the change, its audit row and its webhook events. */
 export interface WriteContext {
   db: Database;
+  /** The caller's org over the transaction: the way a module reaches its rows. */
+  tenant: Tenant;
   audit(entry: AuditEntry): Promise<void>;
   emit(type: WebhookEventType, data: Record<string, unknown>): Promise<void>;
   /** Runs once the transaction has committed (bus messages must not announce a rolled-back change). */
@@ -62,6 +65,8 @@ export interface WriteContext {
 
 export interface OperationContext {
   db: Database;
+  /** The caller's org over the pool: the way a module reaches its rows. */
+  tenant: Tenant;
   caller: Caller;
   services: ManagementServices;
   requestId: string;

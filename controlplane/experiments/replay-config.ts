@@ -13,6 +13,7 @@ import {
 } from "../../dataplane/in-process.ts";
 import { invalidField, notFound } from "../api/errors.ts";
 import type { Database } from "../db/client.ts";
+import { scoped } from "../db/tenant.ts";
 import { findAnyRoutingConfig, getVersion } from "../modules/routing-configs/service.ts";
 import {
   checkProviderReferences,
@@ -58,8 +59,9 @@ export async function resolveCandidateConfig(
   } else {
     throw invalidField(field, 'must be a routing config object or "slug@version"');
   }
-  await checkRoutingConfig(db, scope.projectId, scope.slug, resolved.config, field);
-  await checkProviderReferences(db, scope.orgId, resolved.config, field);
+  const tenant = scoped(db, scope.orgId);
+  await checkRoutingConfig(tenant, scope.projectId, scope.slug, resolved.config, field);
+  await checkProviderReferences(tenant, resolved.config, field);
   return resolved;
 }
 

@@ -2,12 +2,14 @@
 // management key, providers pointing at the simulator (or the real vendor when its key is in
 // the environment) and example routing configs. Later starts keep what is there, re-point the
 // providers, honour pinned keys, and re-read the keys file so they can be printed again.
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { credentialHint } from "#shared/crypto/secret-box.ts";
-import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
+import { newId } from "#shared/ids/ids.ts";
+import { findKeyBySecret, issueSecretKey } from "../api/secret-keys.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys, managementKeys, members, orgs, projects, providers } from "../db/schema/index.ts";
+import { scoped, type Tenant } from "../db/tenant.ts";
 import { saveRoutingConfig } from "../modules/routing-configs/service.ts";
 import { readDevKeys, writeDevKeys } from "./dev-keys-file.ts";
 
@@ -62,32 +64,24 @@ export async function seedDevelopment(options: DevSeedOptions): Promise<DevSeed>
       .returning();
   }
   if (!org) throw new Error("could not create the development org");
-  let [project] = await db
-    .select()
-    .from(projects)
-    .where(and(eq(projects.org_id, org.id), eq(projects.slug, DEV_PROJECT_SLUG)));
+  const tenant = scoped(db, org.id);
+  let [project] = await tenant.rows(projects, eq(projects.slug, DEV_PROJECT_SLUG));
   if (!project) {
-    [project] = await db
-      .insert(projects)
-      .values({
-        id: newId("project"),
-        org_id: org.id,
-        name: "Default",
-        slug: DEV_PROJECT_SLUG,
-        settings: { auto_resolve_bare_model: true },
-      })
-      .returning();
-    await db.insert(members).values({
+    project = await tenant.insert(projects, {
+      id: newId("project"),
+      name: "Default",
+      slug: DEV_PROJECT_SLUG,
+      settings: { auto_resolve_bare_model: true },
+    });
+    await tenant.insert(members, {
       id: newId("member"),
-      org_id: org.id,
       email: "dev@localhost",
       name: "Developer",
       role: "owner",
     });
   }
-  if (!project) throw new Error("could not create the development project");
 
-  await syncProviders(options, org.id);
+  await syncProviders(options, tenant);
   if (created) {
     for (const [slug, config] of Object.entries(EXAMPLE_ROUTING_CONFIGS)) {
       await saveRoutingConfig(db, {
@@ -103,14 +97,12 @@ export async function seedDevelopment(options: DevSeedOptions): Promise<DevSeed>
 
   const remembered = await readDevKeys(options.keysFile);
   const proxyKey = await ensureProxyKey(
-    db,
-    org.id,
+    tenant,
     project.id,
     options.pinnedProxyKey ?? remembered?.proxy_key,
   );
   const managementKey = await ensureManagementKey(
-    db,
-    org.id,
+    tenant,
     options.pinnedManagementKey ?? remembered?.management_key,
   );
   await writeDevKeys(options.keysFile, {
@@ -122,15 +114,12 @@ export async function seedDevelopment(options: DevSeedOptions): Promise<DevSeed>
   return { orgId: org.id, projectId: project.id, proxyKey, managementKey, created };
 }
 
-async function syncProviders(options: DevSeedOptions, orgId: string): Promise<void> {
+async function syncProviders(options: DevSeedOptions, tenant: Tenant): Promise<void> {
   for (const vendor of Object.keys(VENDORS) as Array<keyof typeof VENDORS>) {
     const realKey = options.vendorKeys[vendor];
     const credential = realKey ?? "simulator-key";
     const baseUrl = realKey ? VENDORS[vendor].realBaseUrl : `${options.simulatorUrl}/v1`;
-    const [existing] = await options.db
-      .select()
-      .from(providers)
-      .where(and(eq(providers.org_id, orgId), eq(providers.name, vendor)));
+    const [existing] = await tenant.rows(providers, eq(providers.name, vendor));
     if (existing && existing.options.seeded_by !== SEED_MARK) continue; // the user's own
     if (
       existing &&
@@ -145,57 +134,37 @@ async function syncProviders(options: DevSeedOptions, orgId: string): Promise<vo
       options: { seeded_by: SEED_MARK },
       updated_at: new Date(),
     };
-    if (existing)
-      await options.db.update(providers).set(values).where(eq(providers.id, existing.id));
-    else
-      await options.db
-        .insert(providers)
-        .values({ id: newId("provider"), org_id: orgId, name: vendor, vendor, ...values });
+    if (existing) await tenant.update(providers, existing.id, values);
+    else await tenant.insert(providers, { id: newId("provider"), name: vendor, vendor, ...values });
   }
 }
 
+/** The wanted key if it is live (pinned or remembered), else it is stored now. */
 async function ensureProxyKey(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   projectId: string,
   wanted: string | undefined,
 ): Promise<string> {
-  const key = wanted ?? newSecretKey("proxy");
-  const [found] = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.key_hash, hashKey(key)), isNull(apiKeys.revoked_at)));
-  if (found) return key;
-  await db.insert(apiKeys).values({
+  const { key, stored } = issueSecretKey("proxy", wanted);
+  if (await findKeyBySecret(tenant.db, apiKeys, key, { liveOnly: true })) return key;
+  await tenant.insert(apiKeys, {
     id: newId("apiKey"),
-    org_id: orgId,
     project_id: projectId,
     name: "development",
-    key_hash: hashKey(key),
-    key_prefix: keyDisplayPrefix(key),
+    ...stored,
     created_by: SEED_MARK,
   });
   return key;
 }
 
-async function ensureManagementKey(
-  db: Database,
-  orgId: string,
-  wanted: string | undefined,
-): Promise<string> {
-  const key = wanted ?? newSecretKey("management");
-  const [found] = await db
-    .select()
-    .from(managementKeys)
-    .where(and(eq(managementKeys.key_hash, hashKey(key)), isNull(managementKeys.revoked_at)));
-  if (found) return key;
-  await db.insert(managementKeys).values({
+async function ensureManagementKey(tenant: Tenant, wanted: string | undefined): Promise<string> {
+  const { key, stored } = issueSecretKey("management", wanted);
+  if (await findKeyBySecret(tenant.db, managementKeys, key, { liveOnly: true })) return key;
+  await tenant.insert(managementKeys, {
     id: newId("managementKey"),
-    org_id: orgId,
     name: "development",
     role: "owner",
-    key_hash: hashKey(key),
-    key_prefix: keyDisplayPrefix(key),
+    ...stored,
   });
   return key;
 }

@@ -1,10 +1,11 @@
 // The outbox's writer: one delivery row per endpoint subscribed to the event, written with the
 // caller's transaction so an event exists exactly when the change that caused it committed.
 // Later issues (budgets, experiments, provider health) call `enqueueEvent` the same way.
-import { and, eq, or, sql } from "drizzle-orm";
+import { eq, or, sql } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
 import type { Database } from "../db/client.ts";
 import { webhookDeliveries, webhooks } from "../db/schema/index.ts";
+import { scoped } from "../db/tenant.ts";
 import type { WebhookEventType } from "./event-types.ts";
 
 /** What a receiver gets (Slack URLs get a message rendered from it instead). */
@@ -32,8 +33,8 @@ export async function enqueueEvent(
     .select({ id: webhooks.id })
     .from(webhooks)
     .where(
-      and(
-        eq(webhooks.org_id, orgId),
+      scoped(db, orgId).where(
+        webhooks,
         eq(webhooks.enabled, true),
         or(
           sql`${webhooks.event_types} @> ${JSON.stringify([type])}::jsonb`,

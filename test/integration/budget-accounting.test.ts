@@ -33,6 +33,7 @@ import {
   webhookDeliveries,
   webhooks,
 } from "../../controlplane/db/schema/index.ts";
+import { scoped } from "../../controlplane/db/tenant.ts";
 import type { BudgetView } from "../../controlplane/modules/budgets/model.ts";
 import { listBudgets, viewBudgetWithSpend } from "../../controlplane/modules/budgets/service.ts";
 import { startEmbedded } from "../../embedded/start.ts";
@@ -480,7 +481,7 @@ function accountingSuite(
         spend_usd: 2,
         used_pct: 0.25,
       });
-      const listed = await listBudgets(fixture.database.db, fixture.orgId, { limit: 100 });
+      const listed = await listBudgets(scoped(fixture.database.db, fixture.orgId), { limit: 100 });
       const item = listed.data.find((view) => view.id === budget.id);
       expect(item?.current_period.spend_usd).toBe(2);
       expect(listed.data.every((view) => view.current_period.start !== undefined)).toBe(true);

@@ -32,7 +32,7 @@ export const apiKeyOperations = [
     role: "viewer",
     query: listApiKeysQuery,
     output: apiKeyView,
-    handler: ({ db, caller }, { query }) => listApiKeys(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listApiKeys(tenant, query),
   }),
   defineOperation({
     id: "get_api_key",
@@ -43,8 +43,8 @@ export const apiKeyOperations = [
     role: "viewer",
     params: apiKeyParams,
     output: apiKeyView,
-    handler: async ({ db, caller }, { params }) =>
-      viewApiKey(await getApiKey(db, caller.org_id, params.api_key_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewApiKey(await getApiKey(tenant, params.api_key_id)),
   }),
   defineOperation({
     id: "create_api_key",
@@ -60,8 +60,8 @@ export const apiKeyOperations = [
     body: createApiKeyBody,
     output: createdApiKeyView,
     handler: ({ caller, write }, { body }) =>
-      write(async ({ db, audit }) => {
-        const { row, key } = await createApiKey(db, caller.org_id, caller.key_id, body);
+      write(async ({ tenant, audit }) => {
+        const { row, key } = await createApiKey(tenant, caller.key_id, body);
         const after = viewApiKey(row);
         await audit({
           action: "api_key.created",
@@ -82,10 +82,10 @@ export const apiKeyOperations = [
     params: apiKeyParams,
     body: updateApiKeyBody,
     output: apiKeyView,
-    handler: ({ caller, write }, { params, body }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getApiKey(db, caller.org_id, params.api_key_id);
-        const after = viewApiKey(await updateApiKey(db, existing, body));
+    handler: ({ write }, { params, body }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getApiKey(tenant, params.api_key_id);
+        const after = viewApiKey(await updateApiKey(tenant, existing, body));
         await audit({
           action: "api_key.updated",
           resource_type: "api_key",
@@ -111,15 +111,15 @@ export const apiKeyOperations = [
     role: "developer",
     params: apiKeyParams,
     output: revokedApiKeyView,
-    handler: async ({ caller, write, services }, { params }) => {
+    handler: async ({ write, services }, { params }) => {
       let fleet = fleetNotReached("the revocation was not announced");
-      const after = await write(async ({ db, audit, emit, afterCommit }) => {
-        const existing = await getApiKey(db, caller.org_id, params.api_key_id);
+      const after = await write(async ({ tenant, audit, emit, afterCommit }) => {
+        const existing = await getApiKey(tenant, params.api_key_id);
         afterCommit(async () => {
           fleet = await announceRevocation(services, existing);
         });
         if (existing.revoked_at) return viewApiKey(existing);
-        const after = viewApiKey(await revokeApiKey(db, existing));
+        const after = viewApiKey(await revokeApiKey(tenant, existing));
         await audit({
           action: "api_key.revoked",
           resource_type: "api_key",

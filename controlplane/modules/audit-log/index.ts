@@ -16,7 +16,7 @@ export const auditLogOperations = [
     role: "admin",
     query: listAuditQuery,
     output: auditEntryView,
-    handler: ({ db, caller }, { query }) => listAuditEntries(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listAuditEntries(tenant, query),
   }),
   defineOperation({
     id: "get_audit_entry",
@@ -27,7 +27,7 @@ export const auditLogOperations = [
     role: "admin",
     params: auditEntryParams,
     output: auditEntryView,
-    handler: async ({ db, caller }, { params }) =>
-      viewAuditEntry(await getAuditEntry(db, caller.org_id, params.audit_entry_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewAuditEntry(await getAuditEntry(tenant, params.audit_entry_id)),
   }),
 ];

@@ -1,10 +1,10 @@
 // Reads the org's audit log (written by api/audit.ts), filterable and paged newest first.
-import { and, eq, gte, lt } from "drizzle-orm";
+import { eq, gte, lt } from "drizzle-orm";
 import type * as v from "valibot";
 import { notFound } from "../../api/errors.ts";
-import { isoRequired, listPage } from "../../api/schemas.ts";
-import type { Database } from "../../db/client.ts";
+import { isoRequired } from "../../api/schemas.ts";
 import { type AuditLogRow, auditLog } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import type { listAuditQuery } from "./model.ts";
 
 export const viewAuditEntry = (row: AuditLogRow) => ({
@@ -20,16 +20,13 @@ export const viewAuditEntry = (row: AuditLogRow) => ({
 });
 
 export async function listAuditEntries(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   query: v.InferOutput<typeof listAuditQuery>,
 ) {
-  return listPage(
-    db,
+  return tenant.page(
     auditLog,
     query,
     [
-      eq(auditLog.org_id, orgId),
       query.action ? eq(auditLog.action, query.action) : undefined,
       query.resource_type ? eq(auditLog.resource_type, query.resource_type) : undefined,
       query.resource_id ? eq(auditLog.resource_id, query.resource_id) : undefined,
@@ -41,11 +38,8 @@ export async function listAuditEntries(
   );
 }
 
-export async function getAuditEntry(db: Database, orgId: string, entryId: string) {
-  const [row] = await db
-    .select()
-    .from(auditLog)
-    .where(and(eq(auditLog.org_id, orgId), eq(auditLog.id, entryId)));
+export async function getAuditEntry(tenant: Tenant, entryId: string) {
+  const row = await tenant.find(auditLog, entryId);
   if (!row) throw notFound("audit_entry", entryId);
   return row;
 }

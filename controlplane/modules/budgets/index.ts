@@ -33,7 +33,7 @@ export const budgetOperations = [
     role: "viewer",
     query: listBudgetsQuery,
     output: budgetView,
-    handler: ({ db, caller }, { query }) => listBudgets(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listBudgets(tenant, query),
   }),
   defineOperation({
     id: "get_budget",
@@ -44,8 +44,8 @@ export const budgetOperations = [
     role: "viewer",
     params: budgetParams,
     output: budgetView,
-    handler: async ({ db, caller }, { params }) =>
-      viewBudgetWithSpend(db, await getBudget(db, caller.org_id, params.budget_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewBudgetWithSpend(tenant.db, await getBudget(tenant, params.budget_id)),
   }),
   defineOperation({
     id: "create_budget",
@@ -61,10 +61,10 @@ export const budgetOperations = [
     status: 201,
     body: createBudgetBody,
     output: budgetView,
-    handler: ({ caller, write }, { body }) =>
-      write(async ({ db, audit }) => {
+    handler: ({ write }, { body }) =>
+      write(async ({ tenant, audit }) => {
         // A new budget has spent nothing yet.
-        const after = viewBudget(await createBudget(db, caller.org_id, body), 0);
+        const after = viewBudget(await createBudget(tenant, body), 0);
         await audit({
           action: "budget.created",
           resource_type: "budget",
@@ -85,13 +85,13 @@ export const budgetOperations = [
     params: budgetParams,
     body: updateBudgetBody,
     output: budgetView,
-    handler: ({ caller, write }, { params, body }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getBudget(db, caller.org_id, params.budget_id);
-        const before = await viewBudgetWithSpend(db, existing);
+    handler: ({ write }, { params, body }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getBudget(tenant, params.budget_id);
+        const before = await viewBudgetWithSpend(tenant.db, existing);
         // Scope and period are fixed, so the period's spend is the same after the change.
         const after = viewBudget(
-          await updateBudget(db, existing, body),
+          await updateBudget(tenant, existing, body),
           before.current_period.spend_usd,
         );
         await audit({
@@ -113,11 +113,11 @@ export const budgetOperations = [
     role: "admin",
     params: budgetParams,
     output: deletedView,
-    handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getBudget(db, caller.org_id, params.budget_id);
-        const before = await viewBudgetWithSpend(db, existing);
-        await deleteBudget(db, existing);
+    handler: ({ write }, { params }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getBudget(tenant, params.budget_id);
+        const before = await viewBudgetWithSpend(tenant.db, existing);
+        await deleteBudget(tenant, existing);
         await audit({
           action: "budget.deleted",
           resource_type: "budget",
@@ -137,7 +137,7 @@ export const budgetOperations = [
     params: budgetParams,
     query: listBudgetEventsQuery,
     output: budgetEventView,
-    handler: async ({ db, caller }, { params, query }) =>
-      listBudgetEvents(db, await getBudget(db, caller.org_id, params.budget_id), query),
+    handler: async ({ tenant }, { params, query }) =>
+      listBudgetEvents(tenant, await getBudget(tenant, params.budget_id), query),
   }),
 ];

@@ -1,7 +1,7 @@
 // Budgets of one org. Scope rules: org takes no value; project names one of the org's projects;
 // route (a config slug), customer (an end user) and feature (`k=v`) take a value and may be
 // narrowed to a project. A downgrade budget needs its target.
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type * as v from "valibot";
 import { newId } from "#shared/ids/ids.ts";
 import { invalidField, notFound } from "../../api/errors.ts";
@@ -14,6 +14,7 @@ import {
   budgetEvents,
   budgets,
 } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import { getProject } from "../projects/service.ts";
 import { checkProviderReferences } from "../routing-configs/validate.ts";
 import type { BudgetView, createBudgetBody, updateBudgetBody } from "./model.ts";
@@ -78,9 +79,9 @@ export const viewBudgetEvent = (row: BudgetEventRow) => ({
 });
 
 /** Checks the scope against the org and gives the columns it is stored in. */
-async function resolveScope(db: Database, orgId: string, input: CreateBudget) {
+async function resolveScope(tenant: Tenant, input: CreateBudget) {
   const { type, value } = input.scope;
-  if (input.project_id) await getProject(db, orgId, input.project_id);
+  if (input.project_id) await getProject(tenant, input.project_id);
   if (type === "org") {
     if (value) throw invalidField("body.scope.value", "an org budget takes no value");
     if (input.project_id) throw invalidField("body.project_id", "an org budget takes no project");
@@ -88,7 +89,7 @@ async function resolveScope(db: Database, orgId: string, input: CreateBudget) {
   }
   if (!value) throw invalidField("body.scope.value", `a ${type} budget needs a value`);
   if (type === "project") {
-    await getProject(db, orgId, value);
+    await getProject(tenant, value);
     return { project_id: value, scope_value: null };
   }
   if (type === "feature" && !/^[^=,\s]+=[^,]+$/.test(value)) {
@@ -109,16 +110,15 @@ function checkPeriod(input: { period: string; custom_period_seconds?: number }) 
   }
 }
 
-async function checkAction(db: Database, orgId: string, action: string, downgradeTo: unknown) {
+async function checkAction(tenant: Tenant, action: string, downgradeTo: unknown) {
   if (action === "downgrade" && (downgradeTo === undefined || downgradeTo === null)) {
     throw invalidField("body.downgrade_to", "a downgrade budget needs the target to downgrade to");
   }
-  if (downgradeTo) await checkProviderReferences(db, orgId, downgradeTo, "body.downgrade_to");
+  if (downgradeTo) await checkProviderReferences(tenant, downgradeTo, "body.downgrade_to");
 }
 
 export async function listBudgets(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   query: {
     limit?: number;
     cursor?: string;
@@ -126,93 +126,85 @@ export async function listBudgets(
     scope_type?: BudgetRow["scope_type"];
   },
 ) {
-  const page = await listPage(
-    db,
+  const page = await tenant.page(
     budgets,
     query,
     [
-      eq(budgets.org_id, orgId),
       query.project_id ? eq(budgets.project_id, query.project_id) : undefined,
       query.scope_type ? eq(budgets.scope_type, query.scope_type) : undefined,
     ],
     (row) => row,
   );
-  return { data: await viewBudgets(db, page.data), next_cursor: page.next_cursor };
+  return { data: await viewBudgets(tenant.db, page.data), next_cursor: page.next_cursor };
 }
 
-export async function getBudget(db: Database, orgId: string, budgetId: string) {
-  const [row] = await db
-    .select()
-    .from(budgets)
-    .where(and(eq(budgets.org_id, orgId), eq(budgets.id, budgetId)));
+export async function getBudget(tenant: Tenant, budgetId: string) {
+  const row = await tenant.find(budgets, budgetId);
   if (!row) throw notFound("budget", budgetId);
   return row;
 }
 
-export async function createBudget(db: Database, orgId: string, input: CreateBudget) {
-  checkPeriod(input);
-  const scope = await resolveScope(db, orgId, input);
-  await checkAction(db, orgId, input.action ?? "block", input.downgrade_to);
-  const [row] = await db
-    .insert(budgets)
-    .values({
-      id: newId("budget"),
-      org_id: orgId,
-      name: input.name,
-      scope_type: input.scope.type,
-      ...scope,
-      period: input.period,
-      custom_period_seconds: input.custom_period_seconds ?? null,
-      period_anchor: input.period === "custom" ? new Date(input.period_anchor ?? Date.now()) : null,
-      cap_usd: input.cap_usd,
-      soft_thresholds: [...(input.soft_thresholds ?? [0.8])].sort((a, b) => a - b),
-      action: input.action ?? "block",
-      downgrade_to: input.downgrade_to ?? null,
-      fail_mode: input.fail_mode ?? "open",
-      ...(input.stale_after_ms ? { stale_after_ms: input.stale_after_ms } : {}),
-      enabled: input.enabled ?? true,
-    })
-    .returning();
-  if (!row) throw new Error("insert returned nothing");
-  return row;
+/** Each budget's name and downgrade target (what names a provider). */
+export async function budgetDowngradeTargets(tenant: Tenant) {
+  const rows = await tenant.rows(budgets);
+  return rows.map((row) => ({ name: row.name, downgrade_to: row.downgrade_to }));
 }
 
-export async function updateBudget(db: Database, existing: BudgetRow, input: UpdateBudget) {
+export async function createBudget(tenant: Tenant, input: CreateBudget) {
+  checkPeriod(input);
+  const scope = await resolveScope(tenant, input);
+  await checkAction(tenant, input.action ?? "block", input.downgrade_to);
+  return tenant.insert(budgets, {
+    id: newId("budget"),
+    name: input.name,
+    scope_type: input.scope.type,
+    ...scope,
+    period: input.period,
+    custom_period_seconds: input.custom_period_seconds ?? null,
+    period_anchor: input.period === "custom" ? new Date(input.period_anchor ?? Date.now()) : null,
+    cap_usd: input.cap_usd,
+    soft_thresholds: [...(input.soft_thresholds ?? [0.8])].sort((a, b) => a - b),
+    action: input.action ?? "block",
+    downgrade_to: input.downgrade_to ?? null,
+    fail_mode: input.fail_mode ?? "open",
+    ...(input.stale_after_ms ? { stale_after_ms: input.stale_after_ms } : {}),
+    enabled: input.enabled ?? true,
+  });
+}
+
+export async function updateBudget(tenant: Tenant, existing: BudgetRow, input: UpdateBudget) {
   const action = input.action ?? existing.action;
   const downgradeTo = input.downgrade_to === undefined ? existing.downgrade_to : input.downgrade_to;
-  await checkAction(db, existing.org_id, action, downgradeTo);
-  const [row] = await db
-    .update(budgets)
-    .set({
-      ...(input.name ? { name: input.name } : {}),
-      ...(input.cap_usd ? { cap_usd: input.cap_usd } : {}),
-      ...(input.soft_thresholds
-        ? { soft_thresholds: [...input.soft_thresholds].sort((a, b) => a - b) }
-        : {}),
-      ...(input.action ? { action: input.action } : {}),
-      ...(input.downgrade_to !== undefined ? { downgrade_to: input.downgrade_to } : {}),
-      ...(input.fail_mode ? { fail_mode: input.fail_mode } : {}),
-      ...(input.stale_after_ms ? { stale_after_ms: input.stale_after_ms } : {}),
-      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
-      updated_at: new Date(),
-    })
-    .where(eq(budgets.id, existing.id))
-    .returning();
+  await checkAction(tenant, action, downgradeTo);
+  const row = await tenant.update(budgets, existing.id, {
+    ...(input.name ? { name: input.name } : {}),
+    ...(input.cap_usd ? { cap_usd: input.cap_usd } : {}),
+    ...(input.soft_thresholds
+      ? { soft_thresholds: [...input.soft_thresholds].sort((a, b) => a - b) }
+      : {}),
+    ...(input.action ? { action: input.action } : {}),
+    ...(input.downgrade_to !== undefined ? { downgrade_to: input.downgrade_to } : {}),
+    ...(input.fail_mode ? { fail_mode: input.fail_mode } : {}),
+    ...(input.stale_after_ms ? { stale_after_ms: input.stale_after_ms } : {}),
+    ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+    updated_at: new Date(),
+  });
   if (!row) throw notFound("budget", existing.id);
   return row;
 }
 
-export async function deleteBudget(db: Database, existing: BudgetRow) {
-  await db.delete(budgets).where(eq(budgets.id, existing.id));
+export async function deleteBudget(tenant: Tenant, existing: BudgetRow) {
+  await tenant.delete(budgets, existing.id);
 }
 
+/** A budget's events; `budget` was found through the tenant. */
 export async function listBudgetEvents(
-  db: Database,
+  tenant: Tenant,
   budget: BudgetRow,
   query: { limit?: number; cursor?: string },
 ) {
   return listPage(
-    db,
+    tenant.db,
     budgetEvents,
     query,
     [eq(budgetEvents.budget_id, budget.id)],

@@ -47,8 +47,8 @@ export const experimentOperations = [
     body: createExperimentBody,
     output: experimentView,
     handler: ({ caller, write }, { body }) =>
-      write(async ({ db, audit }) => {
-        const after = viewExperiment(await createExperiment(db, caller, body));
+      write(async ({ tenant, audit }) => {
+        const after = viewExperiment(await createExperiment(tenant, caller, body));
         await audit({
           action: "experiment.created",
           resource_type: "experiment",
@@ -67,7 +67,7 @@ export const experimentOperations = [
     role: "viewer",
     query: listExperimentsQuery,
     output: experimentView,
-    handler: ({ db, caller }, { query }) => listExperiments(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listExperiments(tenant, query),
   }),
   defineOperation({
     id: "get_experiment",
@@ -78,8 +78,8 @@ export const experimentOperations = [
     role: "viewer",
     params: experimentParams,
     output: experimentView,
-    handler: async ({ db, caller }, { params }) =>
-      viewExperiment(await getExperiment(db, caller.org_id, params.experiment_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewExperiment(await getExperiment(tenant, params.experiment_id)),
   }),
   defineOperation({
     id: "cancel_experiment",
@@ -90,10 +90,10 @@ export const experimentOperations = [
     role: "developer",
     params: experimentParams,
     output: experimentView,
-    handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getExperiment(db, caller.org_id, params.experiment_id);
-        const after = viewExperiment(await cancelExperiment(db, existing));
+    handler: ({ write }, { params }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getExperiment(tenant, params.experiment_id);
+        const after = viewExperiment(await cancelExperiment(tenant, existing));
         await audit({
           action: "experiment.cancelled",
           resource_type: "experiment",
@@ -113,10 +113,10 @@ export const experimentOperations = [
     role: "developer",
     params: experimentParams,
     output: deletedView,
-    handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getExperiment(db, caller.org_id, params.experiment_id);
-        await deleteExperiment(db, existing);
+    handler: ({ write }, { params }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getExperiment(tenant, params.experiment_id);
+        await deleteExperiment(tenant, existing);
         await audit({
           action: "experiment.deleted",
           resource_type: "experiment",
@@ -146,7 +146,7 @@ export const experimentOperations = [
         promoteExperiment(
           context,
           caller,
-          await getExperiment(context.db, caller.org_id, params.experiment_id),
+          await getExperiment(context.tenant, params.experiment_id),
           body,
         ),
       ),
@@ -168,7 +168,7 @@ export const experimentOperations = [
     params: replayLogParams,
     body: replayLogBody,
     output: replayView,
-    handler: async ({ db, caller, services }, { params, body }) => {
+    handler: async ({ tenant, caller, services }, { params, body }) => {
       const row = await getLog(
         warehouseOf(services),
         caller.org_id,
@@ -176,8 +176,8 @@ export const experimentOperations = [
         body.created_at,
       );
       return replayRequest(
-        db,
-        caller.org_id,
+        tenant.db,
+        tenant.orgId,
         row,
         body.routing_config,
         body.send

@@ -1,13 +1,13 @@
 // Experiments of one org: created queued (the runner in controlplane/experiments picks them up),
 // read with their summaries, cancelled, deleted, and promoted: the candidate becomes a new
 // version of the baseline config, as a save would make it.
-import { and, eq, inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
 import { conflict, invalidField, notFound } from "../../api/errors.ts";
 import type { Caller, WriteContext } from "../../api/operation.ts";
-import { iso, isoRequired, listPage } from "../../api/schemas.ts";
-import type { Database } from "../../db/client.ts";
+import { iso, isoRequired } from "../../api/schemas.ts";
 import { type ExperimentRow, experiments } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import { resolveCandidateConfig } from "../../experiments/replay-config.ts";
 import {
   MAX_RESPONSE_SAMPLE,
@@ -16,10 +16,10 @@ import {
 } from "../../experiments/response-comparison.ts";
 import { getProject } from "../projects/service.ts";
 import {
-  findRoutingConfig,
+  findConfigHead,
   getRoutingConfig,
   getVersion,
-  saveRoutingConfig,
+  saveConfigVersion,
   viewRoutingConfig,
 } from "../routing-configs/service.ts";
 import type { CreateExperiment, ExperimentView } from "./model.ts";
@@ -77,26 +77,20 @@ export function viewExperiment(row: ExperimentRow): ExperimentView {
   };
 }
 
-export async function getExperiment(db: Database, orgId: string, experimentId: string) {
-  const [row] = await db
-    .select()
-    .from(experiments)
-    .where(and(eq(experiments.org_id, orgId), eq(experiments.id, experimentId)));
+export async function getExperiment(tenant: Tenant, experimentId: string) {
+  const row = await tenant.find(experiments, experimentId);
   if (!row) throw notFound("experiment", experimentId);
   return row;
 }
 
 export function listExperiments(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   query: { limit?: number; cursor?: string; project_id?: string; status?: ExperimentRow["status"] },
 ) {
-  return listPage(
-    db,
+  return tenant.page(
     experiments,
     query,
     [
-      eq(experiments.org_id, orgId),
       query.project_id ? eq(experiments.project_id, query.project_id) : undefined,
       query.status ? eq(experiments.status, query.status) : undefined,
     ],
@@ -105,49 +99,43 @@ export function listExperiments(
 }
 
 /** Checks the definition against the org (project, baseline, candidate) and queues it. */
-export async function createExperiment(db: Database, caller: Caller, input: CreateExperiment) {
-  await getProject(db, caller.org_id, input.project_id);
+export async function createExperiment(tenant: Tenant, caller: Caller, input: CreateExperiment) {
+  await getProject(tenant, input.project_id);
   const start = new Date(input.window_start);
   const end = new Date(input.window_end);
   if (end <= start) throw invalidField("body.window_end", "must be after window_start");
   if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * 86_400_000)
     throw invalidField("body.window_end", `the window may cover at most ${MAX_WINDOW_DAYS} days`);
   const slug = input.baseline_config.replace(/^@/, "");
-  if (!(await findRoutingConfig(db, input.project_id, slug)))
+  if (!(await findConfigHead(tenant, input.project_id, slug)))
     throw invalidField("body.baseline_config", `the project has no routing config "${slug}"`);
   await resolveCandidateConfig(
-    db,
-    { orgId: caller.org_id, projectId: input.project_id, slug },
+    tenant.db,
+    { orgId: tenant.orgId, projectId: input.project_id, slug },
     input.candidate_config,
     "body.candidate_config",
   );
   checkResponsesDefinition(input);
-  const [row] = await db
-    .insert(experiments)
-    .values({
-      id: newId("experiment"),
-      org_id: caller.org_id,
-      project_id: input.project_id,
-      name: input.name,
-      mode: input.mode,
-      baseline_config: slug,
-      candidate_config: input.candidate_config,
-      window_start: start,
-      window_end: end,
-      filters: input.filters ?? {},
-      sample_size: input.sample_size ?? null,
-      spend_cap_usd: input.spend_cap_usd ?? null,
-      hypothesis: input.hypothesis ?? null,
-      success_criteria: input.success_criteria ?? null,
-      // Kept in the summary's JSON (no column of its own) until the run reads it.
-      candidate_summary: input.response_comparison
-        ? { [RESPONSE_COMPARISON_KEY]: input.response_comparison }
-        : null,
-      created_by: caller.key_id,
-    })
-    .returning();
-  if (!row) throw new Error("insert returned nothing");
-  return row;
+  return tenant.insert(experiments, {
+    id: newId("experiment"),
+    project_id: input.project_id,
+    name: input.name,
+    mode: input.mode,
+    baseline_config: slug,
+    candidate_config: input.candidate_config,
+    window_start: start,
+    window_end: end,
+    filters: input.filters ?? {},
+    sample_size: input.sample_size ?? null,
+    spend_cap_usd: input.spend_cap_usd ?? null,
+    hypothesis: input.hypothesis ?? null,
+    success_criteria: input.success_criteria ?? null,
+    // Kept in the summary's JSON (no column of its own) until the run reads it.
+    candidate_summary: input.response_comparison
+      ? { [RESPONSE_COMPARISON_KEY]: input.response_comparison }
+      : null,
+    created_by: caller.key_id,
+  });
 }
 
 /** with_responses spends money: it needs a cap, and re-sends a bounded sample. */
@@ -170,11 +158,17 @@ function checkResponsesDefinition(input: CreateExperiment): void {
 }
 
 /** Queued or running → cancelled; a running replay notices at its next progress report. */
-export async function cancelExperiment(db: Database, row: ExperimentRow) {
-  const [updated] = await db
+export async function cancelExperiment(tenant: Tenant, row: ExperimentRow) {
+  const [updated] = await tenant.db
     .update(experiments)
     .set({ status: "cancelled", completed_at: new Date(), updated_at: new Date() })
-    .where(and(eq(experiments.id, row.id), inArray(experiments.status, ["queued", "running"])))
+    .where(
+      tenant.where(
+        experiments,
+        eq(experiments.id, row.id),
+        inArray(experiments.status, ["queued", "running"]),
+      ),
+    )
     .returning();
   if (!updated)
     throw conflict(
@@ -185,8 +179,8 @@ export async function cancelExperiment(db: Database, row: ExperimentRow) {
   return updated;
 }
 
-export async function deleteExperiment(db: Database, row: ExperimentRow) {
-  await db.delete(experiments).where(eq(experiments.id, row.id));
+export async function deleteExperiment(tenant: Tenant, row: ExperimentRow) {
+  await tenant.delete(experiments, row.id);
 }
 
 /**
@@ -200,7 +194,7 @@ export async function promoteExperiment(
   row: ExperimentRow,
   options: { message?: string; force?: boolean },
 ) {
-  const { db, audit, emit } = write;
+  const { tenant, audit, emit } = write;
   if (row.status !== "completed")
     throw conflict(
       `experiment ${row.id} is ${row.status}; only completed ones can be promoted`,
@@ -213,30 +207,32 @@ export async function promoteExperiment(
       "experiment",
       row.id,
     );
-  const head = await findRoutingConfig(db, row.project_id, row.baseline_config);
+  const head = await findConfigHead(tenant, row.project_id, row.baseline_config);
   if (!head)
     throw conflict(
       `routing config "${row.baseline_config}" no longer exists`,
       "routing_config",
       row.baseline_config,
     );
-  const before = viewRoutingConfig(head, await getVersion(db, head, head.current_version));
+  const before = viewRoutingConfig(head, await getVersion(tenant.db, head, head.current_version));
   const candidate = await resolveCandidateConfig(
-    db,
-    { orgId: caller.org_id, projectId: row.project_id, slug: row.baseline_config },
+    tenant.db,
+    { orgId: tenant.orgId, projectId: row.project_id, slug: row.baseline_config },
     row.candidate_config,
     "candidate_config",
   );
-  const saved = await saveRoutingConfig(db, {
-    orgId: caller.org_id,
+  const saved = await saveConfigVersion(tenant, {
     projectId: row.project_id,
     slug: row.baseline_config,
     config: candidate.config,
     message: options.message ?? `promoted from experiment ${row.id} (${row.name})`,
     createdBy: caller.key_id,
   });
-  const updatedHead = await getRoutingConfig(db, caller.org_id, saved.id);
-  const after = viewRoutingConfig(updatedHead, await getVersion(db, updatedHead, saved.version));
+  const updatedHead = await getRoutingConfig(tenant, saved.id);
+  const after = viewRoutingConfig(
+    updatedHead,
+    await getVersion(tenant.db, updatedHead, saved.version),
+  );
   await audit({
     action: "routing_config.promoted",
     resource_type: "routing_config",
@@ -254,14 +250,10 @@ export async function promoteExperiment(
     version: saved.version,
     promoted_at: new Date().toISOString(),
   };
-  const [updated] = await db
-    .update(experiments)
-    .set({
-      candidate_summary: { ...(row.candidate_summary ?? {}), promotion },
-      updated_at: new Date(),
-    })
-    .where(eq(experiments.id, row.id))
-    .returning();
+  const updated = await tenant.update(experiments, row.id, {
+    candidate_summary: { ...(row.candidate_summary ?? {}), promotion },
+    updated_at: new Date(),
+  });
   const experiment = viewExperiment(updated ?? row);
   await audit({
     action: "experiment.promoted",

@@ -27,7 +27,7 @@ export const managementKeyOperations = [
     role: "admin",
     query: listManagementKeysQuery,
     output: managementKeyView,
-    handler: ({ db, caller }, { query }) => listManagementKeys(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listManagementKeys(tenant, query),
   }),
   defineOperation({
     id: "get_management_key",
@@ -38,8 +38,8 @@ export const managementKeyOperations = [
     role: "admin",
     params: managementKeyParams,
     output: managementKeyView,
-    handler: async ({ db, caller }, { params }) =>
-      viewManagementKey(await getManagementKey(db, caller.org_id, params.management_key_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewManagementKey(await getManagementKey(tenant, params.management_key_id)),
   }),
   defineOperation({
     id: "create_management_key",
@@ -53,8 +53,8 @@ export const managementKeyOperations = [
     body: createManagementKeyBody,
     output: createdManagementKeyView,
     handler: ({ caller, write }, { body }) =>
-      write(async ({ db, audit }) => {
-        const { row, key } = await createManagementKey(db, caller, body);
+      write(async ({ tenant, audit }) => {
+        const { row, key } = await createManagementKey(tenant, caller, body);
         const after = viewManagementKey(row);
         await audit({
           action: "management_key.created",
@@ -76,9 +76,9 @@ export const managementKeyOperations = [
     params: managementKeyParams,
     output: managementKeyView,
     handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getManagementKey(db, caller.org_id, params.management_key_id);
-        const after = viewManagementKey(await revokeManagementKey(db, caller, existing));
+      write(async ({ tenant, audit }) => {
+        const existing = await getManagementKey(tenant, params.management_key_id);
+        const after = viewManagementKey(await revokeManagementKey(tenant, caller, existing));
         if (!existing.revoked_at) {
           await audit({
             action: "management_key.revoked",

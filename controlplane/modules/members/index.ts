@@ -29,7 +29,7 @@ export const memberOperations = [
     role: "viewer",
     query: listMembersQuery,
     output: memberView,
-    handler: ({ db, caller }, { query }) => listMembers(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listMembers(tenant, query),
   }),
   defineOperation({
     id: "get_member",
@@ -40,8 +40,8 @@ export const memberOperations = [
     role: "viewer",
     params: memberParams,
     output: memberView,
-    handler: async ({ db, caller }, { params }) =>
-      viewMember(await getMember(db, caller.org_id, params.member_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewMember(await getMember(tenant, params.member_id)),
   }),
   defineOperation({
     id: "create_member",
@@ -55,8 +55,8 @@ export const memberOperations = [
     body: createMemberBody,
     output: memberView,
     handler: ({ caller, write }, { body }) =>
-      write(async ({ db, audit }) => {
-        const after = viewMember(await createMember(db, caller, body));
+      write(async ({ tenant, audit }) => {
+        const after = viewMember(await createMember(tenant, caller, body));
         await audit({
           action: "member.created",
           resource_type: "member",
@@ -80,9 +80,9 @@ export const memberOperations = [
     body: updateMemberBody,
     output: memberView,
     handler: ({ caller, write }, { params, body }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getMember(db, caller.org_id, params.member_id);
-        const after = viewMember(await updateMember(db, caller, existing, body));
+      write(async ({ tenant, audit }) => {
+        const existing = await getMember(tenant, params.member_id);
+        const after = viewMember(await updateMember(tenant, caller, existing, body));
         await audit({
           action: "member.updated",
           resource_type: "member",
@@ -104,9 +104,9 @@ export const memberOperations = [
     params: memberParams,
     output: deletedView,
     handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getMember(db, caller.org_id, params.member_id);
-        await deleteMember(db, caller, existing);
+      write(async ({ tenant, audit }) => {
+        const existing = await getMember(tenant, params.member_id);
+        await deleteMember(tenant, caller, existing);
         await audit({
           action: "member.deleted",
           resource_type: "member",

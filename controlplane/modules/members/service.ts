@@ -1,13 +1,13 @@
 // Members, scoped to one org. Owners are protected: only an owner grants, changes or removes the
 // owner role, and the last owner cannot be demoted or removed.
-import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { eq, isNull, ne } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
 import { isUniqueViolation } from "../../api/db-errors.ts";
 import { conflict, forbidden, notFound } from "../../api/errors.ts";
 import { type Caller, type Role, roleAtLeast } from "../../api/operation.ts";
-import { isoRequired, listPage } from "../../api/schemas.ts";
-import type { Database } from "../../db/client.ts";
+import { isoRequired } from "../../api/schemas.ts";
 import { type MemberRow, managementKeys, members } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import type { MemberView } from "./model.ts";
 
 export const viewMember = (row: MemberRow): MemberView => ({
@@ -20,24 +20,19 @@ export const viewMember = (row: MemberRow): MemberView => ({
 });
 
 export async function listMembers(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   query: { limit?: number; cursor?: string; role?: Role },
 ) {
-  return listPage(
-    db,
+  return tenant.page(
     members,
     query,
-    [eq(members.org_id, orgId), query.role ? eq(members.role, query.role) : undefined],
+    [query.role ? eq(members.role, query.role) : undefined],
     viewMember,
   );
 }
 
-export async function getMember(db: Database, orgId: string, memberId: string) {
-  const [row] = await db
-    .select()
-    .from(members)
-    .where(and(eq(members.org_id, orgId), eq(members.id, memberId)));
+export async function getMember(tenant: Tenant, memberId: string) {
+  const row = await tenant.find(members, memberId);
   if (!row) throw notFound("member", memberId);
   return row;
 }
@@ -49,68 +44,57 @@ function guardOwnerRole(caller: Caller, ...roles: Array<Role | undefined>) {
 }
 
 export async function createMember(
-  db: Database,
+  tenant: Tenant,
   caller: Caller,
   input: { email: string; name?: string; role: Role },
 ) {
   guardOwnerRole(caller, input.role);
   try {
-    const [row] = await db
-      .insert(members)
-      .values({
-        id: newId("member"),
-        org_id: caller.org_id,
-        email: input.email,
-        name: input.name ?? null,
-        role: input.role,
-      })
-      .returning();
-    if (!row) throw new Error("insert returned nothing");
-    return row;
+    return await tenant.insert(members, {
+      id: newId("member"),
+      email: input.email,
+      name: input.name ?? null,
+      role: input.role,
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict(`${input.email} is already a member`, "member");
     throw error;
   }
 }
 
-async function assertAnotherOwner(db: Database, orgId: string, memberId: string) {
-  const [row] = await db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(members)
-    .where(and(eq(members.org_id, orgId), eq(members.role, "owner"), ne(members.id, memberId)));
-  if (!row || row.count === 0) throw conflict("the org's last owner cannot be demoted or removed");
+async function assertAnotherOwner(tenant: Tenant, memberId: string) {
+  const owners = await tenant.count(members, eq(members.role, "owner"), ne(members.id, memberId));
+  if (owners === 0) throw conflict("the org's last owner cannot be demoted or removed");
 }
 
 export async function updateMember(
-  db: Database,
+  tenant: Tenant,
   caller: Caller,
   existing: MemberRow,
   input: { name?: string | null; role?: Role },
 ) {
   if (input.role && input.role !== existing.role) {
     guardOwnerRole(caller, input.role, existing.role);
-    if (existing.role === "owner") await assertAnotherOwner(db, caller.org_id, existing.id);
+    if (existing.role === "owner") await assertAnotherOwner(tenant, existing.id);
   }
-  const [row] = await db
-    .update(members)
-    .set({
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.role ? { role: input.role } : {}),
-      updated_at: new Date(),
-    })
-    .where(eq(members.id, existing.id))
-    .returning();
+  const row = await tenant.update(members, existing.id, {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.role ? { role: input.role } : {}),
+    updated_at: new Date(),
+  });
   if (!row) throw notFound("member", existing.id);
   return row;
 }
 
 /** Removes the member and revokes the management keys that act for them. */
-export async function deleteMember(db: Database, caller: Caller, existing: MemberRow) {
+export async function deleteMember(tenant: Tenant, caller: Caller, existing: MemberRow) {
   guardOwnerRole(caller, existing.role);
-  if (existing.role === "owner") await assertAnotherOwner(db, caller.org_id, existing.id);
-  await db
-    .update(managementKeys)
-    .set({ revoked_at: new Date() })
-    .where(and(eq(managementKeys.member_id, existing.id), isNull(managementKeys.revoked_at)));
-  await db.delete(members).where(eq(members.id, existing.id));
+  if (existing.role === "owner") await assertAnotherOwner(tenant, existing.id);
+  await tenant.updateWhere(
+    managementKeys,
+    { revoked_at: new Date() },
+    eq(managementKeys.member_id, existing.id),
+    isNull(managementKeys.revoked_at),
+  );
+  await tenant.delete(members, existing.id);
 }

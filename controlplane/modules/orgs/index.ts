@@ -12,7 +12,7 @@ export const orgOperations = [
     tag: "orgs",
     role: "viewer",
     output: orgView,
-    handler: async ({ db, caller }) => viewOrg(await getOrg(db, caller.org_id)),
+    handler: async ({ tenant }) => viewOrg(await getOrg(tenant)),
   }),
   defineOperation({
     id: "update_org",
@@ -24,9 +24,9 @@ export const orgOperations = [
     body: updateOrgBody,
     output: orgView,
     handler: ({ caller, write }, { body }) =>
-      write(async ({ db, audit }) => {
-        const before = viewOrg(await getOrg(db, caller.org_id));
-        const after = body.name ? viewOrg(await renameOrg(db, caller.org_id, body.name)) : before;
+      write(async ({ tenant, audit }) => {
+        const before = viewOrg(await getOrg(tenant));
+        const after = body.name ? viewOrg(await renameOrg(tenant, body.name)) : before;
         await audit({
           action: "org.updated",
           resource_type: "org",

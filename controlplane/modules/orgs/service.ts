@@ -1,9 +1,8 @@
 // Reads and renames the caller's own org; a management key never sees another.
-import { eq } from "drizzle-orm";
 import { notFound } from "../../api/errors.ts";
 import { isoRequired } from "../../api/schemas.ts";
-import type { Database } from "../../db/client.ts";
-import { type OrgRow, orgs } from "../../db/schema/index.ts";
+import type { OrgRow } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import type { OrgView } from "./model.ts";
 
 export const viewOrg = (row: OrgRow): OrgView => ({
@@ -14,18 +13,14 @@ export const viewOrg = (row: OrgRow): OrgView => ({
   updated_at: isoRequired(row.updated_at),
 });
 
-export async function getOrg(db: Database, orgId: string): Promise<OrgRow> {
-  const [row] = await db.select().from(orgs).where(eq(orgs.id, orgId));
-  if (!row) throw notFound("org", orgId);
+export async function getOrg(tenant: Tenant): Promise<OrgRow> {
+  const row = await tenant.org();
+  if (!row) throw notFound("org", tenant.orgId);
   return row;
 }
 
-export async function renameOrg(db: Database, orgId: string, name: string): Promise<OrgRow> {
-  const [row] = await db
-    .update(orgs)
-    .set({ name, updated_at: new Date() })
-    .where(eq(orgs.id, orgId))
-    .returning();
-  if (!row) throw notFound("org", orgId);
+export async function renameOrg(tenant: Tenant, name: string): Promise<OrgRow> {
+  const row = await tenant.updateOrg({ name, updated_at: new Date() });
+  if (!row) throw notFound("org", tenant.orgId);
   return row;
 }

@@ -29,7 +29,7 @@ export const priceOverrideOperations = [
     role: "viewer",
     query: listPriceOverridesQuery,
     output: priceOverrideView,
-    handler: ({ db, caller }, { query }) => listPriceOverrides(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listPriceOverrides(tenant, query),
   }),
   defineOperation({
     id: "get_price_override",
@@ -40,8 +40,8 @@ export const priceOverrideOperations = [
     role: "viewer",
     params: priceOverrideParams,
     output: priceOverrideView,
-    handler: async ({ db, caller }, { params }) =>
-      viewPriceOverride(await getPriceOverride(db, caller.org_id, params.price_override_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewPriceOverride(await getPriceOverride(tenant, params.price_override_id)),
   }),
   defineOperation({
     id: "create_price_override",
@@ -58,9 +58,9 @@ export const priceOverrideOperations = [
     status: 201,
     body: createPriceOverrideBody,
     output: priceOverrideView,
-    handler: ({ caller, write }, { body }) =>
-      write(async ({ db, audit }) => {
-        const after = viewPriceOverride(await createPriceOverride(db, caller.org_id, body));
+    handler: ({ write }, { body }) =>
+      write(async ({ tenant, audit }) => {
+        const after = viewPriceOverride(await createPriceOverride(tenant, body));
         await audit({
           action: "price_override.created",
           resource_type: "price_override",
@@ -81,10 +81,10 @@ export const priceOverrideOperations = [
     params: priceOverrideParams,
     body: updatePriceOverrideBody,
     output: priceOverrideView,
-    handler: ({ caller, write }, { params, body }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getPriceOverride(db, caller.org_id, params.price_override_id);
-        const after = viewPriceOverride(await updatePriceOverride(db, existing, body));
+    handler: ({ write }, { params, body }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getPriceOverride(tenant, params.price_override_id);
+        const after = viewPriceOverride(await updatePriceOverride(tenant, existing, body));
         await audit({
           action: "price_override.updated",
           resource_type: "price_override",
@@ -104,10 +104,10 @@ export const priceOverrideOperations = [
     role: "admin",
     params: priceOverrideParams,
     output: deletedView,
-    handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getPriceOverride(db, caller.org_id, params.price_override_id);
-        await deletePriceOverride(db, existing);
+    handler: ({ write }, { params }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getPriceOverride(tenant, params.price_override_id);
+        await deletePriceOverride(tenant, existing);
         await audit({
           action: "price_override.deleted",
           resource_type: "price_override",

@@ -1,12 +1,12 @@
 // Price overrides of one org: at most one per (vendor, model). Stored in USD per million tokens
 // as given; the snapshot publisher converts them to USD per token for the data planes.
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
 import { isUniqueViolation } from "../../api/db-errors.ts";
 import { conflict, notFound } from "../../api/errors.ts";
-import { isoRequired, listPage } from "../../api/schemas.ts";
-import type { Database } from "../../db/client.ts";
+import { isoRequired } from "../../api/schemas.ts";
 import { type PriceOverrideRow, priceOverrides } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import type { CreatePriceOverride, PriceOverrideView, UpdatePriceOverride } from "./model.ts";
 
 export const viewPriceOverride = (row: PriceOverrideRow): PriceOverrideView => ({
@@ -26,16 +26,13 @@ const duplicate = (vendor: string, model: string) =>
   conflict(`a price override for ${vendor} model "${model}" exists`, "price_override");
 
 export async function listPriceOverrides(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   query: { limit?: number; cursor?: string; vendor?: string; model?: string },
 ) {
-  return listPage(
-    db,
+  return tenant.page(
     priceOverrides,
     query,
     [
-      eq(priceOverrides.org_id, orgId),
       query.vendor ? eq(priceOverrides.vendor, query.vendor) : undefined,
       query.model ? eq(priceOverrides.model, query.model) : undefined,
     ],
@@ -43,33 +40,24 @@ export async function listPriceOverrides(
   );
 }
 
-export async function getPriceOverride(db: Database, orgId: string, priceOverrideId: string) {
-  const [row] = await db
-    .select()
-    .from(priceOverrides)
-    .where(and(eq(priceOverrides.org_id, orgId), eq(priceOverrides.id, priceOverrideId)));
+export async function getPriceOverride(tenant: Tenant, priceOverrideId: string) {
+  const row = await tenant.find(priceOverrides, priceOverrideId);
   if (!row) throw notFound("price_override", priceOverrideId);
   return row;
 }
 
-export async function createPriceOverride(db: Database, orgId: string, input: CreatePriceOverride) {
+export async function createPriceOverride(tenant: Tenant, input: CreatePriceOverride) {
   try {
-    const [row] = await db
-      .insert(priceOverrides)
-      .values({
-        id: newId("priceOverride"),
-        org_id: orgId,
-        vendor: input.vendor,
-        model: input.model,
-        input: input.input_usd_per_mtok,
-        output: input.output_usd_per_mtok,
-        cache_read: input.cache_read_usd_per_mtok ?? null,
-        cache_write: input.cache_write_usd_per_mtok ?? null,
-        reasoning: input.reasoning_usd_per_mtok ?? null,
-      })
-      .returning();
-    if (!row) throw new Error("insert returned nothing");
-    return row;
+    return await tenant.insert(priceOverrides, {
+      id: newId("priceOverride"),
+      vendor: input.vendor,
+      model: input.model,
+      input: input.input_usd_per_mtok,
+      output: input.output_usd_per_mtok,
+      cache_read: input.cache_read_usd_per_mtok ?? null,
+      cache_write: input.cache_write_usd_per_mtok ?? null,
+      reasoning: input.reasoning_usd_per_mtok ?? null,
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw duplicate(input.vendor, input.model);
     throw error;
@@ -77,7 +65,7 @@ export async function createPriceOverride(db: Database, orgId: string, input: Cr
 }
 
 export async function updatePriceOverride(
-  db: Database,
+  tenant: Tenant,
   existing: PriceOverrideRow,
   input: UpdatePriceOverride,
 ) {
@@ -92,11 +80,10 @@ export async function updatePriceOverride(
     reasoning: input.reasoning_usd_per_mtok,
   };
   try {
-    const [row] = await db
-      .update(priceOverrides)
-      .set({ ...withoutUndefined(changes), updated_at: new Date() })
-      .where(eq(priceOverrides.id, existing.id))
-      .returning();
+    const row = await tenant.update(priceOverrides, existing.id, {
+      ...withoutUndefined(changes),
+      updated_at: new Date(),
+    });
     if (!row) throw notFound("price_override", existing.id);
     return row;
   } catch (error) {
@@ -107,8 +94,8 @@ export async function updatePriceOverride(
   }
 }
 
-export async function deletePriceOverride(db: Database, existing: PriceOverrideRow) {
-  await db.delete(priceOverrides).where(eq(priceOverrides.id, existing.id));
+export async function deletePriceOverride(tenant: Tenant, existing: PriceOverrideRow) {
+  await tenant.delete(priceOverrides, existing.id);
 }
 
 function withoutUndefined<T extends Record<string, unknown>>(record: T): Partial<T> {

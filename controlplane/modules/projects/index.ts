@@ -29,7 +29,7 @@ export const projectOperations = [
     role: "viewer",
     query: listProjectsQuery,
     output: projectView,
-    handler: ({ db, caller }, { query }) => listProjects(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listProjects(tenant, query),
   }),
   defineOperation({
     id: "get_project",
@@ -40,8 +40,8 @@ export const projectOperations = [
     role: "viewer",
     params: projectParams,
     output: projectView,
-    handler: async ({ db, caller }, { params }) =>
-      viewProject(await getProject(db, caller.org_id, params.project_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewProject(await getProject(tenant, params.project_id)),
   }),
   defineOperation({
     id: "create_project",
@@ -53,9 +53,9 @@ export const projectOperations = [
     status: 201,
     body: createProjectBody,
     output: projectView,
-    handler: ({ caller, write }, { body }) =>
-      write(async ({ db, audit }) => {
-        const after = viewProject(await createProject(db, caller.org_id, body));
+    handler: ({ write }, { body }) =>
+      write(async ({ tenant, audit }) => {
+        const after = viewProject(await createProject(tenant, body));
         await audit({
           action: "project.created",
           resource_type: "project",
@@ -78,10 +78,10 @@ export const projectOperations = [
     params: projectParams,
     body: updateProjectBody,
     output: projectView,
-    handler: ({ caller, write }, { params, body }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getProject(db, caller.org_id, params.project_id);
-        const after = viewProject(await updateProject(db, existing, body));
+    handler: ({ write }, { params, body }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getProject(tenant, params.project_id);
+        const after = viewProject(await updateProject(tenant, existing, body));
         await audit({
           action: "project.updated",
           resource_type: "project",
@@ -101,10 +101,10 @@ export const projectOperations = [
     role: "admin",
     params: projectParams,
     output: deletedView,
-    handler: ({ caller, write, services }, { params }) =>
-      write(async ({ db, audit, afterCommit }) => {
-        const existing = await getProject(db, caller.org_id, params.project_id);
-        const revoked = await deleteProject(db, existing);
+    handler: ({ write, services }, { params }) =>
+      write(async ({ tenant, audit, afterCommit }) => {
+        const existing = await getProject(tenant, params.project_id);
+        const revoked = await deleteProject(tenant, existing);
         await audit({
           action: "project.deleted",
           resource_type: "project",

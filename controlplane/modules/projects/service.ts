@@ -1,12 +1,12 @@
 // Projects of one org. Deleting a project removes its keys and configs with it (the snapshot
 // drops them) and tells the fleet at once that its keys are revoked.
-import { and, eq, isNull } from "drizzle-orm";
+import { eq, isNull } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
 import { isUniqueViolation } from "../../api/db-errors.ts";
 import { conflict, notFound } from "../../api/errors.ts";
-import { isoRequired, listPage } from "../../api/schemas.ts";
-import type { Database } from "../../db/client.ts";
+import { isoRequired } from "../../api/schemas.ts";
 import { apiKeys, type ProjectRow, projects } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import {
   DEFAULT_SETTINGS,
   type ProjectSettings,
@@ -63,42 +63,28 @@ export const viewProject = (row: ProjectRow): ProjectView => ({
   updated_at: isoRequired(row.updated_at),
 });
 
-export async function listProjects(
-  db: Database,
-  orgId: string,
-  query: { limit?: number; cursor?: string },
-) {
-  return listPage(db, projects, query, [eq(projects.org_id, orgId)], viewProject);
+export async function listProjects(tenant: Tenant, query: { limit?: number; cursor?: string }) {
+  return tenant.page(projects, query, [], viewProject);
 }
 
 /** The project, if it is the org's; 404 otherwise (another org's project does not exist here). */
-export async function getProject(db: Database, orgId: string, projectId: string) {
-  const [row] = await db
-    .select()
-    .from(projects)
-    .where(and(eq(projects.org_id, orgId), eq(projects.id, projectId)));
+export async function getProject(tenant: Tenant, projectId: string) {
+  const row = await tenant.find(projects, projectId);
   if (!row) throw notFound("project", projectId);
   return row;
 }
 
 export async function createProject(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   input: { name: string; slug: string; settings?: ProjectSettingsInput },
 ) {
   try {
-    const [row] = await db
-      .insert(projects)
-      .values({
-        id: newId("project"),
-        org_id: orgId,
-        name: input.name,
-        slug: input.slug,
-        settings: mergeSettings({}, input.settings),
-      })
-      .returning();
-    if (!row) throw new Error("insert returned nothing");
-    return row;
+    return await tenant.insert(projects, {
+      id: newId("project"),
+      name: input.name,
+      slug: input.slug,
+      settings: mergeSettings({}, input.settings),
+    });
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw conflict(`a project with slug "${input.slug}" exists`, "project");
@@ -108,29 +94,26 @@ export async function createProject(
 }
 
 export async function updateProject(
-  db: Database,
+  tenant: Tenant,
   existing: ProjectRow,
   input: { name?: string; settings?: ProjectSettingsInput },
 ) {
-  const [row] = await db
-    .update(projects)
-    .set({
-      ...(input.name ? { name: input.name } : {}),
-      ...(input.settings ? { settings: mergeSettings(existing.settings, input.settings) } : {}),
-      updated_at: new Date(),
-    })
-    .where(eq(projects.id, existing.id))
-    .returning();
+  const row = await tenant.update(projects, existing.id, {
+    ...(input.name ? { name: input.name } : {}),
+    ...(input.settings ? { settings: mergeSettings(existing.settings, input.settings) } : {}),
+    updated_at: new Date(),
+  });
   if (!row) throw notFound("project", existing.id);
   return row;
 }
 
 /** Deletes the project; returns its live keys so the caller can announce their revocation. */
-export async function deleteProject(db: Database, existing: ProjectRow) {
-  const liveKeys = await db
-    .select({ id: apiKeys.id, key_hash: apiKeys.key_hash })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.project_id, existing.id), isNull(apiKeys.revoked_at)));
-  await db.delete(projects).where(eq(projects.id, existing.id));
-  return liveKeys;
+export async function deleteProject(tenant: Tenant, existing: ProjectRow) {
+  const liveKeys = await tenant.rows(
+    apiKeys,
+    eq(apiKeys.project_id, existing.id),
+    isNull(apiKeys.revoked_at),
+  );
+  await tenant.delete(projects, existing.id);
+  return liveKeys.map((key) => ({ id: key.id, key_hash: key.key_hash }));
 }

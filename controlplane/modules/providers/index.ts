@@ -52,7 +52,7 @@ export const providerOperations = [
     role: "viewer",
     query: listProvidersQuery,
     output: providerView,
-    handler: ({ db, caller }, { query }) => listProviders(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listProviders(tenant, query),
   }),
   defineOperation({
     id: "get_provider",
@@ -63,8 +63,8 @@ export const providerOperations = [
     role: "viewer",
     params: providerParams,
     output: providerView,
-    handler: async ({ db, caller }, { params }) =>
-      viewProvider(await getProvider(db, caller.org_id, params.provider_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewProvider(await getProvider(tenant, params.provider_id)),
   }),
   defineOperation({
     id: "create_provider",
@@ -79,15 +79,15 @@ export const providerOperations = [
     status: 201,
     body: createProviderBody,
     output: providerView,
-    handler: async ({ caller, services, write }, { body }) => {
+    handler: async ({ services, write }, { body }) => {
       const verification = await verifyOrRefuse(services, {
         vendor: body.vendor,
         base_url: body.base_url ?? null,
         api_key: body.api_key,
         options: body.options ?? {},
       });
-      return write(async ({ db, audit }) => {
-        const row = await insertProvider(db, services, caller.org_id, body, verification);
+      return write(async ({ tenant, audit }) => {
+        const row = await insertProvider(tenant, services, body, verification);
         const after = viewProvider(row);
         await audit({
           action: "provider.created",
@@ -112,8 +112,8 @@ export const providerOperations = [
     params: providerParams,
     body: updateProviderBody,
     output: providerView,
-    handler: async ({ db, caller, services, write }, { params, body }) => {
-      const existing = await getProvider(db, caller.org_id, params.provider_id);
+    handler: async ({ tenant, services, write }, { params, body }) => {
+      const existing = await getProvider(tenant, params.provider_id);
       const endpointChanged = body.base_url !== undefined || body.options !== undefined;
       const verification = endpointChanged
         ? await verifyOrRefuse(services, {
@@ -123,10 +123,11 @@ export const providerOperations = [
             options: body.options ?? existing.options,
           })
         : undefined;
-      return write(async ({ db, audit }) => {
-        const current = await getProvider(db, caller.org_id, params.provider_id);
-        if (body.name && body.name !== current.name) await refuseWhileUsed(db, current, "rename");
-        const row = await updateProviderRow(db, current.id, {
+      return write(async ({ tenant, audit }) => {
+        const current = await getProvider(tenant, params.provider_id);
+        if (body.name && body.name !== current.name)
+          await refuseWhileUsed(tenant, current, "rename");
+        const row = await updateProviderRow(tenant, current.id, {
           ...(body.name ? { name: body.name } : {}),
           ...(body.base_url !== undefined ? { base_url: body.base_url } : {}),
           ...(body.options ? { options: body.options } : {}),
@@ -159,16 +160,16 @@ export const providerOperations = [
     params: providerParams,
     body: rotateProviderBody,
     output: providerView,
-    handler: async ({ db, caller, services, write }, { params, body }) => {
-      const existing = await getProvider(db, caller.org_id, params.provider_id);
+    handler: async ({ tenant, services, write }, { params, body }) => {
+      const existing = await getProvider(tenant, params.provider_id);
       const verification = await verifyOrRefuse(services, {
         vendor: existing.vendor,
         base_url: existing.base_url,
         api_key: body.api_key,
         options: existing.options,
       });
-      return write(async ({ db, audit }) => {
-        const row = await updateProviderRow(db, existing.id, {
+      return write(async ({ tenant, audit }) => {
+        const row = await updateProviderRow(tenant, existing.id, {
           credential_ciphertext: services.secretBox.encrypt(body.api_key),
           credential_hint: credentialHint(body.api_key),
           last_verification: verification,
@@ -197,16 +198,16 @@ export const providerOperations = [
     role: "developer",
     params: providerParams,
     output: providerHealthView,
-    handler: async ({ db, caller, services, write }, { params }) => {
-      const existing = await getProvider(db, caller.org_id, params.provider_id);
+    handler: async ({ tenant, services, write }, { params }) => {
+      const existing = await getProvider(tenant, params.provider_id);
       const { record } = await checkProvider(services, {
         vendor: existing.vendor,
         base_url: existing.base_url,
         api_key: decryptCredential(services, existing),
         options: existing.options,
       });
-      return write(async ({ db, emit }) => {
-        const row = await updateProviderRow(db, existing.id, {
+      return write(async ({ tenant, emit }) => {
+        const row = await updateProviderRow(tenant, existing.id, {
           last_verification: record,
           ...(record.ok ? { verified_at: new Date(record.checked_at) } : {}),
         });
@@ -235,8 +236,8 @@ export const providerOperations = [
     role: "viewer",
     params: providerParams,
     output: providerHealthView,
-    handler: async ({ db, caller }, { params }) =>
-      viewHealth(await getProvider(db, caller.org_id, params.provider_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewHealth(await getProvider(tenant, params.provider_id)),
   }),
   defineOperation({
     id: "delete_provider",
@@ -248,11 +249,11 @@ export const providerOperations = [
     role: "admin",
     params: providerParams,
     output: deletedView,
-    handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getProvider(db, caller.org_id, params.provider_id);
-        await refuseWhileUsed(db, existing, "delete");
-        await deleteProviderRow(db, existing.id);
+    handler: ({ write }, { params }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getProvider(tenant, params.provider_id);
+        await refuseWhileUsed(tenant, existing, "delete");
+        await deleteProviderRow(tenant, existing.id);
         await audit({
           action: "provider.deleted",
           resource_type: "provider",

@@ -1,23 +1,18 @@
 // Providers of one org. The credential is checked against the upstream before it is stored or
 // swapped, kept as AES-256-GCM ciphertext, and shown only as a hint. A provider a routing config
 // or budget names cannot be deleted or renamed from under it.
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { credentialHint } from "#shared/crypto/secret-box.ts";
 import { newId } from "#shared/ids/ids.ts";
 import { isUniqueViolation } from "../../api/db-errors.ts";
 import { conflict, invalidField, ManagementError, notFound } from "../../api/errors.ts";
 import type { ManagementServices } from "../../api/operation.ts";
-import { iso, isoRequired, listPage } from "../../api/schemas.ts";
-import type { Database } from "../../db/client.ts";
-import {
-  budgets,
-  type ProviderRow,
-  type ProviderVerification,
-  providers,
-  routingConfigs,
-  routingConfigVersions,
-} from "../../db/schema/index.ts";
+import { iso, isoRequired } from "../../api/schemas.ts";
+import { type ProviderRow, type ProviderVerification, providers } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
+import { budgetDowngradeTargets } from "../budgets/service.ts";
 import { referencesProvider } from "../routing-configs/references.ts";
+import { currentConfigs } from "../routing-configs/service.ts";
 import type { ProviderView } from "./model.ts";
 import { VENDOR_PROBES } from "./vendor-probes.ts";
 import type { ProviderCheckInput } from "./verify.ts";
@@ -37,24 +32,19 @@ export const viewProvider = (row: ProviderRow): ProviderView => ({
 });
 
 export async function listProviders(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   query: { limit?: number; cursor?: string; vendor?: string },
 ) {
-  return listPage(
-    db,
+  return tenant.page(
     providers,
     query,
-    [eq(providers.org_id, orgId), query.vendor ? eq(providers.vendor, query.vendor) : undefined],
+    [query.vendor ? eq(providers.vendor, query.vendor) : undefined],
     viewProvider,
   );
 }
 
-export async function getProvider(db: Database, orgId: string, providerId: string) {
-  const [row] = await db
-    .select()
-    .from(providers)
-    .where(and(eq(providers.org_id, orgId), eq(providers.id, providerId)));
+export async function getProvider(tenant: Tenant, providerId: string) {
+  const row = await tenant.find(providers, providerId);
   if (!row) throw notFound("provider", providerId);
   return row;
 }
@@ -93,9 +83,8 @@ export function decryptCredential(services: ManagementServices, row: ProviderRow
 }
 
 export async function insertProvider(
-  db: Database,
+  tenant: Tenant,
   services: ManagementServices,
-  orgId: string,
   input: {
     vendor: string;
     name: string;
@@ -106,23 +95,17 @@ export async function insertProvider(
   verification: ProviderVerification,
 ) {
   try {
-    const [row] = await db
-      .insert(providers)
-      .values({
-        id: newId("provider"),
-        org_id: orgId,
-        name: input.name,
-        vendor: input.vendor,
-        base_url: input.base_url ?? null,
-        credential_ciphertext: services.secretBox.encrypt(input.api_key),
-        credential_hint: credentialHint(input.api_key),
-        options: input.options ?? {},
-        verified_at: new Date(verification.checked_at),
-        last_verification: verification,
-      })
-      .returning();
-    if (!row) throw new Error("insert returned nothing");
-    return row;
+    return await tenant.insert(providers, {
+      id: newId("provider"),
+      name: input.name,
+      vendor: input.vendor,
+      base_url: input.base_url ?? null,
+      credential_ciphertext: services.secretBox.encrypt(input.api_key),
+      credential_hint: credentialHint(input.api_key),
+      options: input.options ?? {},
+      verified_at: new Date(verification.checked_at),
+      last_verification: verification,
+    });
   } catch (error) {
     if (isUniqueViolation(error))
       throw conflict(`a provider named "${input.name}" exists`, "provider");
@@ -131,16 +114,12 @@ export async function insertProvider(
 }
 
 export async function updateProviderRow(
-  db: Database,
+  tenant: Tenant,
   providerId: string,
   values: Partial<typeof providers.$inferInsert>,
 ) {
   try {
-    const [row] = await db
-      .update(providers)
-      .set({ ...values, updated_at: new Date() })
-      .where(eq(providers.id, providerId))
-      .returning();
+    const row = await tenant.update(providers, providerId, { ...values, updated_at: new Date() });
     if (!row) throw notFound("provider", providerId);
     return row;
   } catch (error) {
@@ -151,22 +130,9 @@ export async function updateProviderRow(
 }
 
 /** The routing configs (current version) and budgets that name the provider. */
-export async function providerUsers(db: Database, provider: ProviderRow) {
-  const configs = await db
-    .select({ slug: routingConfigs.slug, config: routingConfigVersions.config })
-    .from(routingConfigs)
-    .innerJoin(
-      routingConfigVersions,
-      and(
-        eq(routingConfigVersions.routing_config_id, routingConfigs.id),
-        eq(routingConfigVersions.version, routingConfigs.current_version),
-      ),
-    )
-    .where(and(eq(routingConfigs.org_id, provider.org_id), isNull(routingConfigs.deleted_at)));
-  const budgetRows = await db
-    .select({ name: budgets.name, downgrade_to: budgets.downgrade_to })
-    .from(budgets)
-    .where(eq(budgets.org_id, provider.org_id));
+export async function providerUsers(tenant: Tenant, provider: ProviderRow) {
+  const configs = await currentConfigs(tenant);
+  const budgetRows = await budgetDowngradeTargets(tenant);
   return [
     ...configs
       .filter((row) => referencesProvider(row.config, provider))
@@ -177,8 +143,8 @@ export async function providerUsers(db: Database, provider: ProviderRow) {
   ];
 }
 
-export async function refuseWhileUsed(db: Database, provider: ProviderRow, doing: string) {
-  const users = await providerUsers(db, provider);
+export async function refuseWhileUsed(tenant: Tenant, provider: ProviderRow, doing: string) {
+  const users = await providerUsers(tenant, provider);
   if (users.length > 0) {
     throw conflict(
       `cannot ${doing} provider "${provider.name}": used by ${users.join(", ")}`,
@@ -188,6 +154,6 @@ export async function refuseWhileUsed(db: Database, provider: ProviderRow, doing
   }
 }
 
-export async function deleteProviderRow(db: Database, providerId: string) {
-  await db.delete(providers).where(eq(providers.id, providerId));
+export async function deleteProviderRow(tenant: Tenant, providerId: string) {
+  await tenant.delete(providers, providerId);
 }

@@ -18,12 +18,12 @@ import {
   versionParams,
 } from "./model.ts";
 import {
-  findAnyRoutingConfig,
+  findConfigHead,
   getRoutingConfig,
   getVersion,
   listRoutingConfigs,
   listVersions,
-  saveRoutingConfig,
+  saveConfigVersion,
   setDescription,
   softDeleteRoutingConfig,
   viewRoutingConfig,
@@ -47,14 +47,15 @@ async function saveAndAnnounce(
   },
   action = "routing_config.saved",
 ) {
-  const { db, audit, emit } = write;
-  const previous = await findAnyRoutingConfig(db, input.projectId, input.slug);
+  const { tenant, audit, emit } = write;
+  const previous = await findConfigHead(tenant, input.projectId, input.slug, {
+    includeDeleted: true,
+  });
   const live = previous && !previous.deleted_at ? previous : null;
   const before = live
-    ? viewRoutingConfig(live, await getVersion(db, live, live.current_version))
+    ? viewRoutingConfig(live, await getVersion(tenant.db, live, live.current_version))
     : undefined;
-  const saved = await saveRoutingConfig(db, {
-    orgId: caller.org_id,
+  const saved = await saveConfigVersion(tenant, {
     projectId: input.projectId,
     slug: input.slug,
     config: input.config,
@@ -63,10 +64,10 @@ async function saveAndAnnounce(
     createdBy: caller.key_id,
   });
   if (previous && input.description !== undefined) {
-    await setDescription(db, previous, input.description);
+    await setDescription(tenant, previous, input.description);
   }
-  const head = await getRoutingConfig(db, caller.org_id, saved.id);
-  const after = viewRoutingConfig(head, await getVersion(db, head, saved.version));
+  const head = await getRoutingConfig(tenant, saved.id);
+  const after = viewRoutingConfig(head, await getVersion(tenant.db, head, saved.version));
   await audit({ action, resource_type: "routing_config", resource_id: head.id, before, after });
   await emit(live ? "routing_config.updated" : "routing_config.created", {
     routing_config: after,
@@ -93,9 +94,9 @@ export const routingConfigOperations = [
     output: routingConfigView,
     handler: ({ caller, write }, { body }) =>
       write(async (context) => {
-        await getProject(context.db, caller.org_id, body.project_id);
-        await checkRoutingConfig(context.db, body.project_id, body.slug, body.config);
-        await checkProviderReferences(context.db, caller.org_id, body.config);
+        await getProject(context.tenant, body.project_id);
+        await checkRoutingConfig(context.tenant, body.project_id, body.slug, body.config);
+        await checkProviderReferences(context.tenant, body.config);
         return saveAndAnnounce(context, caller, {
           projectId: body.project_id,
           slug: body.slug,
@@ -114,7 +115,7 @@ export const routingConfigOperations = [
     role: "viewer",
     query: listRoutingConfigsQuery,
     output: routingConfigView,
-    handler: ({ db, caller }, { query }) => listRoutingConfigs(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listRoutingConfigs(tenant, query),
   }),
   defineOperation({
     id: "get_routing_config",
@@ -125,9 +126,9 @@ export const routingConfigOperations = [
     role: "viewer",
     params: routingConfigParams,
     output: routingConfigView,
-    handler: async ({ db, caller }, { params }) => {
-      const head = await getRoutingConfig(db, caller.org_id, params.routing_config_id);
-      return viewRoutingConfig(head, await getVersion(db, head, head.current_version));
+    handler: async ({ tenant }, { params }) => {
+      const head = await getRoutingConfig(tenant, params.routing_config_id);
+      return viewRoutingConfig(head, await getVersion(tenant.db, head, head.current_version));
     },
   }),
   defineOperation({
@@ -142,10 +143,10 @@ export const routingConfigOperations = [
     output: routingConfigView,
     handler: ({ caller, write }, { params, body }) =>
       write(async (context) => {
-        const head = await getRoutingConfig(context.db, caller.org_id, params.routing_config_id);
+        const head = await getRoutingConfig(context.tenant, params.routing_config_id);
         if (body.config) {
-          await checkRoutingConfig(context.db, head.project_id, head.slug, body.config);
-          await checkProviderReferences(context.db, caller.org_id, body.config);
+          await checkRoutingConfig(context.tenant, head.project_id, head.slug, body.config);
+          await checkProviderReferences(context.tenant, body.config);
           return saveAndAnnounce(context, caller, {
             projectId: head.project_id,
             slug: head.slug,
@@ -154,10 +155,10 @@ export const routingConfigOperations = [
             message: body.message,
           });
         }
-        const current = await getVersion(context.db, head, head.current_version);
+        const current = await getVersion(context.tenant.db, head, head.current_version);
         if (body.description !== undefined)
-          await setDescription(context.db, head, body.description);
-        const updated = await getRoutingConfig(context.db, caller.org_id, head.id);
+          await setDescription(context.tenant, head, body.description);
+        const updated = await getRoutingConfig(context.tenant, head.id);
         const after = viewRoutingConfig(updated, current);
         await context.audit({
           action: "routing_config.described",
@@ -181,12 +182,15 @@ export const routingConfigOperations = [
     role: "developer",
     params: routingConfigParams,
     output: deletedView,
-    handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit, emit }) => {
-        const head = await getRoutingConfig(db, caller.org_id, params.routing_config_id);
-        const before = viewRoutingConfig(head, await getVersion(db, head, head.current_version));
-        await checkNotReferenced(db, head.project_id, head.slug);
-        await softDeleteRoutingConfig(db, head);
+    handler: ({ write }, { params }) =>
+      write(async ({ tenant, audit, emit }) => {
+        const head = await getRoutingConfig(tenant, params.routing_config_id);
+        const before = viewRoutingConfig(
+          head,
+          await getVersion(tenant.db, head, head.current_version),
+        );
+        await checkNotReferenced(tenant, head.project_id, head.slug);
+        await softDeleteRoutingConfig(tenant, head);
         await audit({
           action: "routing_config.deleted",
           resource_type: "routing_config",
@@ -207,8 +211,8 @@ export const routingConfigOperations = [
     params: routingConfigParams,
     query: listVersionsQuery,
     output: routingConfigVersionView,
-    handler: async ({ db, caller }, { params, query }) =>
-      listVersions(db, await getRoutingConfig(db, caller.org_id, params.routing_config_id), query),
+    handler: async ({ tenant }, { params, query }) =>
+      listVersions(tenant, await getRoutingConfig(tenant, params.routing_config_id), query),
   }),
   defineOperation({
     id: "get_routing_config_version",
@@ -219,9 +223,9 @@ export const routingConfigOperations = [
     role: "viewer",
     params: versionParams,
     output: routingConfigVersionView,
-    handler: async ({ db, caller }, { params }) => {
-      const head = await getRoutingConfig(db, caller.org_id, params.routing_config_id);
-      return viewVersion(await getVersion(db, head, params.version));
+    handler: async ({ tenant }, { params }) => {
+      const head = await getRoutingConfig(tenant, params.routing_config_id);
+      return viewVersion(await getVersion(tenant.db, head, params.version));
     },
   }),
   defineOperation({
@@ -235,11 +239,11 @@ export const routingConfigOperations = [
     params: routingConfigParams,
     query: diffQuery,
     output: routingConfigDiffView,
-    handler: async ({ db, caller }, { params, query }) => {
-      const head = await getRoutingConfig(db, caller.org_id, params.routing_config_id);
+    handler: async ({ tenant }, { params, query }) => {
+      const head = await getRoutingConfig(tenant, params.routing_config_id);
       const [from, to] = await Promise.all([
-        getVersion(db, head, query.from),
-        getVersion(db, head, query.to),
+        getVersion(tenant.db, head, query.from),
+        getVersion(tenant.db, head, query.to),
       ]);
       return {
         routing_config_id: head.id,
@@ -263,16 +267,16 @@ export const routingConfigOperations = [
     output: routingConfigView,
     handler: ({ caller, write }, { params, body }) =>
       write(async (context) => {
-        const head = await getRoutingConfig(context.db, caller.org_id, params.routing_config_id);
-        const target = await getVersion(context.db, head, body.version);
+        const head = await getRoutingConfig(context.tenant, params.routing_config_id);
+        const target = await getVersion(context.tenant.db, head, body.version);
         await checkRoutingConfig(
-          context.db,
+          context.tenant,
           head.project_id,
           head.slug,
           target.config,
           "body.version",
         );
-        await checkProviderReferences(context.db, caller.org_id, target.config);
+        await checkProviderReferences(context.tenant, target.config);
         return saveAndAnnounce(
           context,
           caller,

@@ -1,7 +1,7 @@
 // Routing configs of one org: every save is a new immutable version and moves
 // `current_version`; a rollback is a save of an old version's config. The config tables' NOTIFY
 // trigger wakes the snapshot publisher, so callers do nothing more.
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
 import { notFound } from "../../api/errors.ts";
 import { iso, isoRequired, listPage, pageQuery, toPage } from "../../api/schemas.ts";
@@ -12,7 +12,11 @@ import {
   routingConfigs,
   routingConfigVersions,
 } from "../../db/schema/index.ts";
+import { scoped, type Tenant } from "../../db/tenant.ts";
 import type { RoutingConfigView } from "./model.ts";
+
+// The experiment runner looks configs up by project (controlplane/experiments).
+export { findAnyRoutingConfig, findRoutingConfig } from "./project-lookups.ts";
 
 export interface SaveRoutingConfig {
   orgId: string;
@@ -30,17 +34,36 @@ export interface SavedRoutingConfig {
   version: number;
 }
 
-/** Creates the config, or adds a version to the existing one of that slug. */
-export async function saveRoutingConfig(
+/** A version row is its head's current one: the join every "current config" read uses. */
+export const isCurrentVersion = and(
+  eq(routingConfigVersions.routing_config_id, routingConfigs.id),
+  eq(routingConfigVersions.version, routingConfigs.current_version),
+) as SQL;
+
+/** Creates the config, or adds a version to the existing one of that slug (seed, tests). */
+export function saveRoutingConfig(
   db: Database,
   input: SaveRoutingConfig,
 ): Promise<SavedRoutingConfig> {
-  return db.transaction(async (transaction) => {
+  return saveConfigVersion(scoped(db, input.orgId), input);
+}
+
+/** Creates the config, or adds a version to the org's existing one of that slug. */
+export async function saveConfigVersion(
+  outer: Tenant,
+  input: Omit<SaveRoutingConfig, "orgId">,
+): Promise<SavedRoutingConfig> {
+  return outer.db.transaction(async (transaction) => {
+    const tenant = scoped(transaction, outer.orgId);
     const [existing] = await transaction
       .select()
       .from(routingConfigs)
       .where(
-        and(eq(routingConfigs.project_id, input.projectId), eq(routingConfigs.slug, input.slug)),
+        tenant.where(
+          routingConfigs,
+          eq(routingConfigs.project_id, input.projectId),
+          eq(routingConfigs.slug, input.slug),
+        ),
       )
       .for("update");
     let id: string;
@@ -55,9 +78,8 @@ export async function saveRoutingConfig(
     } else {
       id = newId("routingConfig");
       version = 1;
-      await transaction.insert(routingConfigs).values({
+      await tenant.insert(routingConfigs, {
         id,
-        org_id: input.orgId,
         project_id: input.projectId,
         slug: input.slug,
         description: input.description ?? null,
@@ -73,44 +95,39 @@ export async function saveRoutingConfig(
       created_by: input.createdBy ?? null,
     });
     if (existing) {
-      await transaction
-        .update(routingConfigs)
-        .set({ current_version: version, deleted_at: null, updated_at: new Date() })
-        .where(eq(routingConfigs.id, id));
+      await tenant.update(routingConfigs, id, {
+        current_version: version,
+        deleted_at: null,
+        updated_at: new Date(),
+      });
     }
     return { id, slug: input.slug, version };
   });
 }
 
-export async function findRoutingConfig(db: Database, projectId: string, slug: string) {
-  const [row] = await db
-    .select()
-    .from(routingConfigs)
-    .where(
-      and(
-        eq(routingConfigs.project_id, projectId),
-        eq(routingConfigs.slug, slug),
-        isNull(routingConfigs.deleted_at),
-      ),
-    );
+/** The head of a slug in one of the org's projects, live only or deleted too. */
+export async function findConfigHead(
+  tenant: Tenant,
+  projectId: string,
+  slug: string,
+  options: { includeDeleted?: boolean } = {},
+) {
+  const [row] = await tenant.rows(
+    routingConfigs,
+    eq(routingConfigs.project_id, projectId),
+    eq(routingConfigs.slug, slug),
+    options.includeDeleted ? undefined : isNull(routingConfigs.deleted_at),
+  );
   return row ?? null;
 }
 
-export async function getRoutingConfig(db: Database, orgId: string, configId: string) {
-  const [row] = await db
-    .select()
-    .from(routingConfigs)
-    .where(
-      and(
-        eq(routingConfigs.org_id, orgId),
-        eq(routingConfigs.id, configId),
-        isNull(routingConfigs.deleted_at),
-      ),
-    );
+export async function getRoutingConfig(tenant: Tenant, configId: string) {
+  const row = await tenant.find(routingConfigs, configId, isNull(routingConfigs.deleted_at));
   if (!row) throw notFound("routing_config", configId);
   return row;
 }
 
+/** One version of a head the caller already holds (found through the tenant). */
 export async function getVersion(db: Database, head: RoutingConfigRow, version: number) {
   const [row] = await db
     .select()
@@ -125,55 +142,37 @@ export async function getVersion(db: Database, head: RoutingConfigRow, version: 
   return row;
 }
 
-/** The current config of every live routing config in a project, by slug. */
-export async function currentConfigsOfProject(db: Database, projectId: string) {
-  const rows = await db
+/** The current config of each of the org's live routing configs matching the filters. */
+export async function currentConfigs(tenant: Tenant, ...filters: Array<SQL | undefined>) {
+  return tenant.db
     .select({ slug: routingConfigs.slug, config: routingConfigVersions.config })
     .from(routingConfigs)
-    .innerJoin(
-      routingConfigVersions,
-      and(
-        eq(routingConfigVersions.routing_config_id, routingConfigs.id),
-        eq(routingConfigVersions.version, routingConfigs.current_version),
-      ),
-    )
-    .where(and(eq(routingConfigs.project_id, projectId), isNull(routingConfigs.deleted_at)));
+    .innerJoin(routingConfigVersions, isCurrentVersion)
+    .where(tenant.where(routingConfigs, isNull(routingConfigs.deleted_at), ...filters));
+}
+
+/** The current config of every live routing config in a project, by slug. */
+export async function currentConfigsOfProject(tenant: Tenant, projectId: string) {
+  const rows = await currentConfigs(tenant, eq(routingConfigs.project_id, projectId));
   return new Map(rows.map((row) => [row.slug, row.config]));
 }
 
-/** The head of a slug in a project, deleted or not (a re-save revives a deleted one). */
-export async function findAnyRoutingConfig(db: Database, projectId: string, slug: string) {
-  const [row] = await db
-    .select()
-    .from(routingConfigs)
-    .where(and(eq(routingConfigs.project_id, projectId), eq(routingConfigs.slug, slug)));
-  return row ?? null;
-}
-
 export async function listRoutingConfigs(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   query: { limit?: number; cursor?: string; project_id?: string; slug?: string },
 ) {
   const page = pageQuery(
     routingConfigs.id,
     query,
-    eq(routingConfigs.org_id, orgId),
     isNull(routingConfigs.deleted_at),
     query.project_id ? eq(routingConfigs.project_id, query.project_id) : undefined,
     query.slug ? eq(routingConfigs.slug, query.slug) : undefined,
   );
-  const rows = await db
+  const rows = await tenant.db
     .select({ head: routingConfigs, version: routingConfigVersions })
     .from(routingConfigs)
-    .innerJoin(
-      routingConfigVersions,
-      and(
-        eq(routingConfigVersions.routing_config_id, routingConfigs.id),
-        eq(routingConfigVersions.version, routingConfigs.current_version),
-      ),
-    )
-    .where(page.where)
+    .innerJoin(routingConfigVersions, isCurrentVersion)
+    .where(tenant.where(routingConfigs, page.where))
     .orderBy(page.orderBy)
     .limit(page.fetch);
   return toPage(
@@ -184,12 +183,12 @@ export async function listRoutingConfigs(
 }
 
 export async function listVersions(
-  db: Database,
+  tenant: Tenant,
   head: RoutingConfigRow,
   query: { limit?: number; cursor?: string },
 ) {
   return listPage(
-    db,
+    tenant.db,
     routingConfigVersions,
     query,
     [eq(routingConfigVersions.routing_config_id, head.id)],
@@ -197,25 +196,21 @@ export async function listVersions(
   );
 }
 
-export async function softDeleteRoutingConfig(db: Database, head: RoutingConfigRow) {
-  const [row] = await db
-    .update(routingConfigs)
-    .set({ deleted_at: new Date(), updated_at: new Date() })
-    .where(eq(routingConfigs.id, head.id))
-    .returning();
+export async function softDeleteRoutingConfig(tenant: Tenant, head: RoutingConfigRow) {
+  const row = await tenant.update(routingConfigs, head.id, {
+    deleted_at: new Date(),
+    updated_at: new Date(),
+  });
   if (!row) throw notFound("routing_config", head.id);
   return row;
 }
 
 export async function setDescription(
-  db: Database,
+  tenant: Tenant,
   head: RoutingConfigRow,
   description: string | null,
 ) {
-  await db
-    .update(routingConfigs)
-    .set({ description, updated_at: new Date() })
-    .where(eq(routingConfigs.id, head.id));
+  await tenant.update(routingConfigs, head.id, { description, updated_at: new Date() });
 }
 
 export const viewRoutingConfig = (

@@ -1,7 +1,7 @@
 // The Management API's checks of a routing config at save time: the strict schema of
 // shared/routing, its `@slug` references within the project, and every provider it names by
 // `provider` one of the caller's org.
-import { and, eq, or } from "drizzle-orm";
+import { eq, or } from "drizzle-orm";
 import type { RoutingConfig } from "#shared/routing/config-schema.ts";
 import { configSlugOf, targetsOf } from "#shared/routing/targets.ts";
 import {
@@ -10,8 +10,8 @@ import {
   validateRoutingConfig,
 } from "#shared/routing/validate.ts";
 import { conflict, invalidField, ManagementError, notFound } from "../../api/errors.ts";
-import type { Database } from "../../db/client.ts";
 import { providers } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import { providerReferences } from "./references.ts";
 import { currentConfigsOfProject } from "./service.ts";
 
@@ -39,7 +39,7 @@ function invalidConfig(field: string, problems: ConfigProblem[]): ManagementErro
  * reaches, and whether a config that reaches it would now nest too deep.
  */
 export async function checkRoutingConfig(
-  db: Database,
+  tenant: Tenant,
   projectId: string,
   slug: string,
   input: unknown,
@@ -50,7 +50,7 @@ export async function checkRoutingConfig(
   }
   const result = validateRoutingConfig(input);
   if (!result.ok) throw invalidConfig(field, result.errors);
-  const stored = await currentConfigsOfProject(db, projectId);
+  const stored = await currentConfigsOfProject(tenant, projectId);
   const parsed = new Map<string, RoutingConfig>();
   const lookup = (name: string): RoutingConfig | undefined => {
     if (name === slug) return result.config;
@@ -81,22 +81,16 @@ export async function checkRoutingConfig(
 
 /** Every `provider: "…"` must name (or be the id of) one of the org's providers. */
 export async function checkProviderReferences(
-  db: Database,
-  orgId: string,
+  tenant: Tenant,
   value: unknown,
   field = "body.config",
 ): Promise<void> {
   for (const reference of providerReferences(value)) {
     if (reference.form !== "field") continue;
-    const [found] = await db
-      .select({ id: providers.id })
-      .from(providers)
-      .where(
-        and(
-          eq(providers.org_id, orgId),
-          or(eq(providers.id, reference.provider), eq(providers.name, reference.provider)),
-        ),
-      );
+    const [found] = await tenant.rows(
+      providers,
+      or(eq(providers.id, reference.provider), eq(providers.name, reference.provider)),
+    );
     if (!found) {
       const error = notFound("provider", reference.provider);
       throw new ManagementError(
@@ -120,8 +114,8 @@ export async function checkProviderReferences(
  * A config another live config of the project names cannot be deleted: those requests would
  * start failing with 404s. The caller changes the referencing configs first.
  */
-export async function checkNotReferenced(db: Database, projectId: string, slug: string) {
-  const stored = await currentConfigsOfProject(db, projectId);
+export async function checkNotReferenced(tenant: Tenant, projectId: string, slug: string) {
+  const stored = await currentConfigsOfProject(tenant, projectId);
   const referencing: string[] = [];
   for (const [other, raw] of stored) {
     if (other === slug) continue;

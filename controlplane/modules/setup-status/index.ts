@@ -16,6 +16,6 @@ export const setupStatusOperations = [
     tag: "setup",
     role: "viewer",
     output: setupStatusView,
-    handler: ({ db, caller }) => setupStatus(db, caller.org_id),
+    handler: ({ tenant }) => setupStatus(tenant),
   }),
 ];

@@ -1,8 +1,7 @@
 // Counts what the org has and turns it into the steps left before a first request succeeds:
 // a project, a provider whose credential checked out, a live proxy key, and a routing config
 // (or bare model names resolving).
-import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
+import { gt, isNull, or } from "drizzle-orm";
 import {
   apiKeys,
   budgets,
@@ -11,38 +10,28 @@ import {
   routingConfigs,
   webhooks,
 } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import { readSettings } from "../projects/service.ts";
 import type { SetupStatus } from "./model.ts";
 
-const count = sql<number>`count(*)::int`;
-
-export async function setupStatus(db: Database, orgId: string): Promise<SetupStatus> {
+export async function setupStatus(tenant: Tenant): Promise<SetupStatus> {
   const now = new Date();
-  const [projectRows, providerRows, keyRows, configRows, budgetRows, webhookRows] =
+  const [projectRows, providerRows, activeKeys, configRows, budgetCount, webhookCount] =
     await Promise.all([
-      db.select().from(projects).where(eq(projects.org_id, orgId)),
-      db.select().from(providers).where(eq(providers.org_id, orgId)),
-      db
-        .select({ count })
-        .from(apiKeys)
-        .where(
-          and(
-            eq(apiKeys.org_id, orgId),
-            isNull(apiKeys.revoked_at),
-            or(isNull(apiKeys.expires_at), gt(apiKeys.expires_at, now)),
-          ),
-        ),
-      db
-        .select({ slug: routingConfigs.slug })
-        .from(routingConfigs)
-        .where(and(eq(routingConfigs.org_id, orgId), isNull(routingConfigs.deleted_at))),
-      db.select({ count }).from(budgets).where(eq(budgets.org_id, orgId)),
-      db.select({ count }).from(webhooks).where(eq(webhooks.org_id, orgId)),
+      tenant.rows(projects),
+      tenant.rows(providers),
+      tenant.count(
+        apiKeys,
+        isNull(apiKeys.revoked_at),
+        or(isNull(apiKeys.expires_at), gt(apiKeys.expires_at, now)),
+      ),
+      tenant.rows(routingConfigs, isNull(routingConfigs.deleted_at)),
+      tenant.count(budgets),
+      tenant.count(webhooks),
     ]);
   const verified = providerRows.filter((row) => row.last_verification?.ok === true);
   // Providers added behind the API's back (the dev seed, scripts) were never checked: usable.
   const usable = providerRows.filter((row) => row.last_verification?.ok !== false);
-  const activeKeys = keyRows[0]?.count ?? 0;
   const bareModels = projectRows.some((row) => readSettings(row.settings).auto_resolve_bare_model);
   const steps = [
     {
@@ -97,8 +86,8 @@ export async function setupStatus(db: Database, orgId: string): Promise<SetupSta
       verified_providers: verified.length,
       active_api_keys: activeKeys,
       routing_configs: configRows.length,
-      budgets: budgetRows[0]?.count ?? 0,
-      webhooks: webhookRows[0]?.count ?? 0,
+      budgets: budgetCount,
+      webhooks: webhookCount,
     },
     steps,
     first_request: ready

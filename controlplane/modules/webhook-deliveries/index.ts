@@ -24,8 +24,8 @@ export const webhookDeliveryOperations = [
     params: webhookParams,
     query: listDeliveriesQuery,
     output: deliveryView,
-    handler: async ({ db, caller }, { params, query }) =>
-      listDeliveries(db, await getWebhook(db, caller.org_id, params.webhook_id), query),
+    handler: async ({ tenant }, { params, query }) =>
+      listDeliveries(tenant, await getWebhook(tenant, params.webhook_id), query),
   }),
   defineOperation({
     id: "get_webhook_delivery",
@@ -36,9 +36,9 @@ export const webhookDeliveryOperations = [
     role: "viewer",
     params: deliveryParams,
     output: deliveryDetailView,
-    handler: async ({ db, caller }, { params }) => {
-      const webhook = await getWebhook(db, caller.org_id, params.webhook_id);
-      return viewDeliveryDetail(await getDelivery(db, webhook, params.delivery_id));
+    handler: async ({ tenant }, { params }) => {
+      const webhook = await getWebhook(tenant, params.webhook_id);
+      return viewDeliveryDetail(await getDelivery(tenant, webhook, params.delivery_id));
     },
   }),
   defineOperation({
@@ -54,11 +54,11 @@ export const webhookDeliveryOperations = [
     status: 202,
     params: deliveryParams,
     output: deliveryView,
-    handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const webhook = await getWebhook(db, caller.org_id, params.webhook_id);
-        const original = await getDelivery(db, webhook, params.delivery_id);
-        const after = viewDelivery(await replayDelivery(db, webhook, original));
+    handler: ({ write }, { params }) =>
+      write(async ({ tenant, audit }) => {
+        const webhook = await getWebhook(tenant, params.webhook_id);
+        const original = await getDelivery(tenant, webhook, params.delivery_id);
+        const after = viewDelivery(await replayDelivery(tenant, webhook, original));
         await audit({
           action: "webhook_delivery.replayed",
           resource_type: "webhook_delivery",

@@ -1,13 +1,13 @@
-// Deliveries of one endpoint (already checked to be the caller's org's).
+// Deliveries of one endpoint, found through the tenant: a delivery is reached by its endpoint.
 import { and, eq } from "drizzle-orm";
 import { notFound } from "../../api/errors.ts";
 import { iso, isoRequired, listPage } from "../../api/schemas.ts";
-import type { Database } from "../../db/client.ts";
 import {
   type WebhookDeliveryRow,
   type WebhookRow,
   webhookDeliveries,
 } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import { insertDeliveries, type WebhookEnvelope } from "../../webhooks/enqueue.ts";
 
 export const viewDelivery = (row: WebhookDeliveryRow) => ({
@@ -35,7 +35,7 @@ export const viewDeliveryDetail = (row: WebhookDeliveryRow) => ({
 });
 
 export async function listDeliveries(
-  db: Database,
+  tenant: Tenant,
   webhook: WebhookRow,
   query: {
     limit?: number;
@@ -45,7 +45,7 @@ export async function listDeliveries(
   },
 ) {
   return listPage(
-    db,
+    tenant.db,
     webhookDeliveries,
     query,
     [
@@ -57,8 +57,8 @@ export async function listDeliveries(
   );
 }
 
-export async function getDelivery(db: Database, webhook: WebhookRow, deliveryId: string) {
-  const [row] = await db
+export async function getDelivery(tenant: Tenant, webhook: WebhookRow, deliveryId: string) {
+  const [row] = await tenant.db
     .select()
     .from(webhookDeliveries)
     .where(and(eq(webhookDeliveries.webhook_id, webhook.id), eq(webhookDeliveries.id, deliveryId)));
@@ -68,23 +68,23 @@ export async function getDelivery(db: Database, webhook: WebhookRow, deliveryId:
 
 /** A new delivery of the same event (same event id, so receivers can tell it is a repeat). */
 export async function replayDelivery(
-  db: Database,
+  tenant: Tenant,
   webhook: WebhookRow,
   original: WebhookDeliveryRow,
 ) {
   const [id] = await insertDeliveries(
-    db,
+    tenant.db,
     [webhook.id],
     original.payload as unknown as WebhookEnvelope,
     original.id,
   );
-  return getDelivery(db, webhook, id ?? "");
+  return getDelivery(tenant, webhook, id ?? "");
 }
 
 const TEST_DELIVERY_HANDOFF_MS = 60_000;
 
 export async function insertTestDelivery(
-  db: Database,
+  tenant: Tenant,
   webhook: WebhookRow,
   envelope: WebhookEnvelope,
 ) {
@@ -92,6 +92,6 @@ export async function insertTestDelivery(
   // it (it would, being due, and the operation would report a delivery still in flight); if
   // the process dies first, the row comes due a minute later and is delivered all the same.
   const handOff = new Date(Date.now() + TEST_DELIVERY_HANDOFF_MS);
-  const [id] = await insertDeliveries(db, [webhook.id], envelope, undefined, handOff);
+  const [id] = await insertDeliveries(tenant.db, [webhook.id], envelope, undefined, handOff);
   return id ?? "";
 }

@@ -57,7 +57,7 @@ export const webhookOperations = [
     role: "viewer",
     query: listWebhooksQuery,
     output: webhookView,
-    handler: ({ db, caller }, { query }) => listWebhooks(db, caller.org_id, query),
+    handler: ({ tenant }, { query }) => listWebhooks(tenant, query),
   }),
   defineOperation({
     id: "get_webhook",
@@ -68,8 +68,8 @@ export const webhookOperations = [
     role: "viewer",
     params: webhookParams,
     output: webhookView,
-    handler: async ({ db, caller }, { params }) =>
-      viewWebhook(await getWebhook(db, caller.org_id, params.webhook_id)),
+    handler: async ({ tenant }, { params }) =>
+      viewWebhook(await getWebhook(tenant, params.webhook_id)),
   }),
   defineOperation({
     id: "create_webhook",
@@ -84,10 +84,10 @@ export const webhookOperations = [
     status: 201,
     body: createWebhookBody,
     output: webhookWithSecretView,
-    handler: async ({ caller, services, write }, { body }) => {
+    handler: async ({ services, write }, { body }) => {
       await refuseUnreachableUrl(services.egress, body.url);
-      return write(async ({ db, audit }) => {
-        const { row, secret } = await createWebhook(db, services.secretBox, caller.org_id, body);
+      return write(async ({ tenant, audit }) => {
+        const { row, secret } = await createWebhook(tenant, services.secretBox, body);
         const after = viewWebhook(row);
         await audit({
           action: "webhook.created",
@@ -109,11 +109,11 @@ export const webhookOperations = [
     params: webhookParams,
     body: updateWebhookBody,
     output: webhookView,
-    handler: async ({ caller, services, write }, { params, body }) => {
+    handler: async ({ services, write }, { params, body }) => {
       await refuseUnreachableUrl(services.egress, body.url);
-      return write(async ({ db, audit }) => {
-        const existing = await getWebhook(db, caller.org_id, params.webhook_id);
-        const after = viewWebhook(await updateWebhook(db, existing, body));
+      return write(async ({ tenant, audit }) => {
+        const existing = await getWebhook(tenant, params.webhook_id);
+        const after = viewWebhook(await updateWebhook(tenant, existing, body));
         await audit({
           action: "webhook.updated",
           resource_type: "webhook",
@@ -134,10 +134,10 @@ export const webhookOperations = [
     role: "admin",
     params: webhookParams,
     output: deletedView,
-    handler: ({ caller, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getWebhook(db, caller.org_id, params.webhook_id);
-        await deleteWebhook(db, existing);
+    handler: ({ write }, { params }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getWebhook(tenant, params.webhook_id);
+        await deleteWebhook(tenant, existing);
         await audit({
           action: "webhook.deleted",
           resource_type: "webhook",
@@ -159,10 +159,10 @@ export const webhookOperations = [
     role: "admin",
     params: webhookParams,
     output: webhookWithSecretView,
-    handler: ({ caller, services, write }, { params }) =>
-      write(async ({ db, audit }) => {
-        const existing = await getWebhook(db, caller.org_id, params.webhook_id);
-        const { row, secret } = await rotateWebhookSecret(db, services.secretBox, existing);
+    handler: ({ services, write }, { params }) =>
+      write(async ({ tenant, audit }) => {
+        const existing = await getWebhook(tenant, params.webhook_id);
+        const { row, secret } = await rotateWebhookSecret(tenant, services.secretBox, existing);
         const after = viewWebhook(row);
         await audit({
           action: "webhook.secret_rotated",
@@ -186,15 +186,15 @@ export const webhookOperations = [
     role: "developer",
     params: webhookParams,
     output: deliveryDetailView,
-    handler: async ({ db, caller, services, write }, { params }) => {
-      const deliveryId = await write(async ({ db, audit }) => {
-        const webhook = await getWebhook(db, caller.org_id, params.webhook_id);
+    handler: async ({ tenant, caller, services, write }, { params }) => {
+      const deliveryId = await write(async ({ tenant, audit }) => {
+        const webhook = await getWebhook(tenant, params.webhook_id);
         if (!webhook.enabled) throw conflict("the webhook is disabled", "webhook", webhook.id);
         const envelope = newEnvelope(caller.org_id, "webhook.test", {
           webhook_id: webhook.id,
           message: "A test event from modelux.",
         });
-        const id = await insertTestDelivery(db, webhook, envelope);
+        const id = await insertTestDelivery(tenant, webhook, envelope);
         await audit({
           action: "webhook.tested",
           resource_type: "webhook",
@@ -203,8 +203,8 @@ export const webhookOperations = [
         return id;
       });
       await services.deliverWebhookNow(deliveryId);
-      const webhook = await getWebhook(db, caller.org_id, params.webhook_id);
-      return viewDeliveryDetail(await getDelivery(db, webhook, deliveryId));
+      const webhook = await getWebhook(tenant, params.webhook_id);
+      return viewDeliveryDetail(await getDelivery(tenant, webhook, deliveryId));
     },
   }),
 ];

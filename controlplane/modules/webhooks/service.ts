@@ -1,13 +1,12 @@
 // Webhook endpoints of one org. Secrets are AES-256-GCM ciphertext at rest; a rotation keeps
 // the old secret signing alongside the new one for 24 h so receivers can switch without a gap.
-import { and, eq } from "drizzle-orm";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { type EgressPolicy, EgressRefusedError } from "#shared/egress/policy.ts";
 import { newId } from "#shared/ids/ids.ts";
 import { invalidField, notFound } from "../../api/errors.ts";
-import { iso, isoRequired, listPage } from "../../api/schemas.ts";
-import type { Database } from "../../db/client.ts";
+import { iso, isoRequired } from "../../api/schemas.ts";
 import { type WebhookRow, webhooks } from "../../db/schema/index.ts";
+import type { Tenant } from "../../db/tenant.ts";
 import { newSigningSecret } from "../../webhooks/signing.ts";
 import type { WebhookView } from "./model.ts";
 
@@ -38,86 +37,65 @@ export async function refuseUnreachableUrl(egress: EgressPolicy, url: string | u
   }
 }
 
-export async function listWebhooks(
-  db: Database,
-  orgId: string,
-  query: { limit?: number; cursor?: string },
-) {
-  return listPage(db, webhooks, query, [eq(webhooks.org_id, orgId)], (row) => viewWebhook(row));
+export async function listWebhooks(tenant: Tenant, query: { limit?: number; cursor?: string }) {
+  return tenant.page(webhooks, query, [], (row) => viewWebhook(row));
 }
 
-export async function getWebhook(db: Database, orgId: string, webhookId: string) {
-  const [row] = await db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.org_id, orgId), eq(webhooks.id, webhookId)));
+export async function getWebhook(tenant: Tenant, webhookId: string) {
+  const row = await tenant.find(webhooks, webhookId);
   if (!row) throw notFound("webhook", webhookId);
   return row;
 }
 
 export async function createWebhook(
-  db: Database,
+  tenant: Tenant,
   secretBox: SecretBox,
-  orgId: string,
   input: { url: string; event_types: string[]; description?: string; enabled?: boolean },
 ) {
   const secret = newSigningSecret();
-  const [row] = await db
-    .insert(webhooks)
-    .values({
-      id: newId("webhook"),
-      org_id: orgId,
-      url: input.url,
-      description: input.description ?? null,
-      event_types: input.event_types,
-      signing_secret_ciphertext: secretBox.encrypt(secret),
-      enabled: input.enabled ?? true,
-    })
-    .returning();
-  if (!row) throw new Error("insert returned nothing");
+  const row = await tenant.insert(webhooks, {
+    id: newId("webhook"),
+    url: input.url,
+    description: input.description ?? null,
+    event_types: input.event_types,
+    signing_secret_ciphertext: secretBox.encrypt(secret),
+    enabled: input.enabled ?? true,
+  });
   return { row, secret };
 }
 
 export async function updateWebhook(
-  db: Database,
+  tenant: Tenant,
   existing: WebhookRow,
   input: { url?: string; event_types?: string[]; description?: string | null; enabled?: boolean },
 ) {
-  const [row] = await db
-    .update(webhooks)
-    .set({
-      ...(input.url ? { url: input.url } : {}),
-      ...(input.event_types ? { event_types: input.event_types } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
-      updated_at: new Date(),
-    })
-    .where(eq(webhooks.id, existing.id))
-    .returning();
+  const row = await tenant.update(webhooks, existing.id, {
+    ...(input.url ? { url: input.url } : {}),
+    ...(input.event_types ? { event_types: input.event_types } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+    updated_at: new Date(),
+  });
   if (!row) throw notFound("webhook", existing.id);
   return row;
 }
 
 export async function rotateWebhookSecret(
-  db: Database,
+  tenant: Tenant,
   secretBox: SecretBox,
   existing: WebhookRow,
 ) {
   const secret = newSigningSecret();
-  const [row] = await db
-    .update(webhooks)
-    .set({
-      signing_secret_ciphertext: secretBox.encrypt(secret),
-      previous_secret_ciphertext: existing.signing_secret_ciphertext,
-      previous_secret_expires_at: new Date(Date.now() + ROTATION_OVERLAP_MS),
-      updated_at: new Date(),
-    })
-    .where(eq(webhooks.id, existing.id))
-    .returning();
+  const row = await tenant.update(webhooks, existing.id, {
+    signing_secret_ciphertext: secretBox.encrypt(secret),
+    previous_secret_ciphertext: existing.signing_secret_ciphertext,
+    previous_secret_expires_at: new Date(Date.now() + ROTATION_OVERLAP_MS),
+    updated_at: new Date(),
+  });
   if (!row) throw notFound("webhook", existing.id);
   return { row, secret };
 }
 
-export async function deleteWebhook(db: Database, existing: WebhookRow) {
-  await db.delete(webhooks).where(eq(webhooks.id, existing.id));
+export async function deleteWebhook(tenant: Tenant, existing: WebhookRow) {
+  await tenant.delete(webhooks, existing.id);
 }
