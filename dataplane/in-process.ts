@@ -17,7 +17,7 @@ import type { TraceEmitter } from "./trace/trace-emitter.ts";
 
 // Admission cost: what a request may cost before it runs (input at the input price, the output
 // bound at the output price), and the bound used when neither request nor catalog gives one.
-export { DEFAULT_OUTPUT_BOUND, estimateRequestUsd } from "./budgets/enforce.ts";
+export { DEFAULT_OUTPUT_BOUND, estimateRequestUsd, outputBound } from "./budgets/enforce.ts";
 // Where upstream calls may go, for every data plane in this process (fleet node or in-process).
 export { useUpstreamEgressPolicy } from "./pipeline/upstream-fetch.ts";
 // Upstream health per (provider, model): what routing skips and ranks by.

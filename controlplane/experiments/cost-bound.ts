@@ -6,8 +6,8 @@
 // one more member). Pure.
 import {
   type Attempt,
-  DEFAULT_OUTPUT_BOUND,
   estimateRequestUsd,
+  outputBound,
   type PlanStep,
   type RequestFeatures,
   type RoutePlan,
@@ -23,7 +23,7 @@ export function planCostBound(plan: RoutePlan, features: RequestFeatures): CostB
   let usd = 0;
   let outputTokens = 0;
   const attemptUsd = (attempt: Attempt) => {
-    outputTokens = Math.max(outputTokens, outputBound(attempt, features));
+    outputTokens = Math.max(outputTokens, outputBound(attempt.info, features.maxTokens));
     return estimateRequestUsd(attempt.info, features);
   };
   const dearest = (attempts: readonly Attempt[]) => Math.max(0, ...attempts.map(attemptUsd));
@@ -41,10 +41,6 @@ export function planCostBound(plan: RoutePlan, features: RequestFeatures): CostB
   };
   for (const step of plan.steps) usd = Math.max(usd, stepUsd(step));
   return { usd, outputTokens };
-}
-
-function outputBound(attempt: Attempt, features: RequestFeatures): number {
-  return features.maxTokens ?? attempt.info.maxOutputTokens ?? DEFAULT_OUTPUT_BOUND;
 }
 
 /** Tokens of a text as the data plane estimates them: about four characters a token. */
