@@ -32,6 +32,11 @@ export function guardControlPlane(
 }
 
 function refusalError(refusal: Refusal): ManagementError {
+  if (refusal.kind === "bad-host") {
+    return new ManagementError("invalid_request", "the Host header does not name a host", {
+      fields: [{ field: "headers.host", message: "does not name a host" }],
+    });
+  }
   if (refusal.kind === "body-too-large") {
     return new ManagementError(
       "payload_too_large",

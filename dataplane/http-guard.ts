@@ -30,6 +30,11 @@ export function guardDataPlane(
 }
 
 export function refusalError(refusal: Refusal): GatewayError {
+  if (refusal.kind === "bad-host") {
+    return new GatewayError("invalid_request", "the Host header does not name a host", {
+      param: "host",
+    });
+  }
   if (refusal.kind === "body-too-large") {
     return new GatewayError(
       "payload_too_large",
@@ -44,9 +49,9 @@ export function refusalError(refusal: Refusal): GatewayError {
 }
 
 function surfaceOf(request: Request): "openai" | "anthropic" {
-  // The path starts after "http://host"; no URL object needed.
+  // The path starts after "http://host" (or at once, when the Host header made no URL).
   const url = request.url;
-  const path = url.indexOf("/", url.indexOf("//") + 2);
+  const path = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("//") + 2);
   return path !== -1 && url.startsWith("/anthropic", path) ? "anthropic" : "openai";
 }
 

@@ -1,13 +1,15 @@
 // What every request of a plane passes before its route sees it: the body size limit, enforced
 // while the body is read (a declared length is checked at once; a chunked body is counted as it
-// arrives and stopped at the limit), and the failed-authentication limit per client address.
-// Each plane answers the refusals in its callers' error shape (`refuse`).
+// arrives and stopped at the limit), the failed-authentication limit per client address, and a
+// Host header that makes a URL. Each plane answers the refusals in its callers' error shape
+// (`refuse`).
 import type { Server } from "bun";
 import { addressKey, type FailureLimiter } from "./failure-limiter.ts";
 
 export type Refusal =
   | { kind: "body-too-large"; maxBytes: number }
-  | { kind: "auth-failures"; retryAfterSeconds: number };
+  | { kind: "auth-failures"; retryAfterSeconds: number }
+  | { kind: "bad-host" };
 
 export interface RequestGuardOptions {
   maxBodyBytes: number;
@@ -55,6 +57,10 @@ export function guardRequests(handle: Fetch, options: RequestGuardOptions): Fetc
   };
 
   return (request, server) => {
+    // Bun keeps a request whose Host header makes no URL: "a^b" or an empty one leaves the URL
+    // relative ("/openai/v1/…", which routers misread as "/v1/…"), "[::1" leaves it unparseable.
+    // Routes, error handlers and the counted body below all need a URL: a 400 here (0.3 µs).
+    if (!URL.canParse(request.url)) return options.refuse(request, { kind: "bad-host" });
     let address: string | null = null;
     if (authFailures.size > 0) {
       address = addressOf(request, server);
