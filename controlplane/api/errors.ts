@@ -70,16 +70,24 @@ export function renderError(thrown: unknown): {
   return { status: error.status, body, headers };
 }
 
-/** Valibot issues → one invalid_request error naming every failing field. */
+/** Problems one answer lists; a caller fixes those and learns of the rest on the next try. */
+export const MAX_FIELD_PROBLEMS = 20;
+
+/** Valibot issues → one invalid_request error naming its failing fields (the first 20). */
+
 export function validationError(
   part: "params" | "query" | "body",
   issues: readonly v.BaseIssue<unknown>[],
 ): ManagementError {
-  const fields = issues.map((issue) => ({
+  const fields = issues.slice(0, MAX_FIELD_PROBLEMS).map((issue) => ({
     field: [part, ...(issue.path ?? []).map((item) => String(item.key))].join("."),
     // A strict object's "expected never" is an unknown field; say so.
     message: issue.expected === "never" ? "unknown field" : issue.message,
   }));
-  const summary = fields.map((problem) => `${problem.field}: ${problem.message}`).join("; ");
+  const more = issues.length - fields.length;
+  const summary = [
+    ...fields.map((problem) => `${problem.field}: ${problem.message}`),
+    ...(more > 0 ? [`and ${more} more`] : []),
+  ].join("; ");
   return new ManagementError("invalid_request", `invalid request: ${summary}`, { fields });
 }
