@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { AssistantContent, CanonicalMessage } from "#shared/canonical/content.ts";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+import { googleAdapter } from "../../dataplane/providers/google/index.ts";
 import { countTokens } from "../../simulator/common/tokens.ts";
 import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
-import { googleAdapter } from "../../dataplane/providers/google/index.ts";
 import { ofType } from "./providers-google-replay.ts";
 
 let simulator: RunningSimulator;
@@ -185,7 +185,7 @@ describe("googleAdapter against the simulator", () => {
     ]);
   });
 
-  test("injected faults map to the closed error set; a cut stream rejects", async () => {
+  test("injected faults map to the closed error set; a cut stream ends in an error event", async () => {
     const fault = (body: object) =>
       fetch(`${simulator.url}/_sim/faults`, {
         method: "POST",
@@ -205,7 +205,14 @@ describe("googleAdapter against the simulator", () => {
       googleAdapter.parseError(overloaded.status, await overloaded.text(), overloaded.headers).kind,
     ).toBe("overloaded");
 
+    // Issue 14.11: a cut stream ends with the gateway's own words, never the runtime's.
     await fault({ model: "gemini-fault-cut", cut_after_chunks: 2 });
-    await expect(stream(request({ model: "gemini-fault-cut" }))).rejects.toThrow();
+    const cut = await stream(request({ model: "gemini-fault-cut" }));
+    expect(cut.at(-1)).toMatchObject({
+      type: "error",
+      code: "upstream_error",
+      message: expect.stringContaining("the upstream stream was interrupted"),
+    });
+    expect(cut.some((event) => event.type === "message-end")).toBe(false);
   });
 });
