@@ -80,6 +80,18 @@ function brokenRule(from: string, to: string): string | null {
     return "shared/ imports neither plane";
   if (source === "simulator" && (target === "dataplane" || target === "controlplane"))
     return "simulator/ imports neither plane (it stands in for the vendors)";
+  if (
+    from.startsWith("dataplane/wire/") &&
+    target === "dataplane" &&
+    !to.startsWith("dataplane/wire/")
+  )
+    return "dataplane/wire/ (the wire formats both surfaces and providers read) imports only shared/";
+  if (
+    from.startsWith("dataplane/surfaces/") &&
+    to.startsWith("dataplane/providers/") &&
+    to !== "dataplane/providers/adapter.ts"
+  )
+    return "a surface sees only the adapter interface (dataplane/providers/adapter.ts), never a vendor";
   if (source === "dataplane" && target === "controlplane")
     return "dataplane/ never imports controlplane/";
   if (source === "controlplane" && target === "dataplane" && to !== LIBRARY_FACE)
@@ -145,6 +157,8 @@ describe("import rules", () => {
       ["shared/http/x.ts", 'import { a } from "../../dataplane/in-process.ts";'],
       ["shared/x.ts", 'import type { A } from "../controlplane/db/client.ts";'],
       ["dataplane/routing/x.ts", 'export { a } from "../../controlplane/main.ts";'],
+      ["dataplane/wire/openai/x.ts", 'import { a } from "../../providers/openai/errors.ts";'],
+      ["dataplane/surfaces/openai/x.ts", 'import { a } from "../../providers/openai/index.ts";'],
       ["dataplane/x.ts", 'const a = await import("../bench/overhead/main.ts");'],
       ["simulator/x.ts", 'import { a } from "../dataplane/providers/registry.ts";'],
       ["controlplane/experiments/x.ts", 'import { a } from "../../dataplane/routing/plan.ts";'],
@@ -170,6 +184,8 @@ describe("import rules", () => {
       ["controlplane/x.ts", 'const a = await import("../dataplane/in-process.ts");'],
       ["controlplane/x.ts", 'import { a } from "#shared/errors/gateway-error.ts";'],
       ["dataplane/x.ts", 'import { a } from "#shared/log.ts"; import { b } from "elysia";'],
+      ["dataplane/wire/openai/x.ts", 'import { a } from "../validation-error.ts";'],
+      ["dataplane/surfaces/openai/x.ts", 'import type { A } from "../../providers/adapter.ts";'],
       ["embedded/x.ts", 'import { a } from "../dataplane/node.ts";'],
       ["embedded/x.ts", 'import { a } from "../controlplane/node.ts";'],
       ["embedded/x.ts", 'import { a } from "../controlplane/db/client.ts";'],
