@@ -5,10 +5,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
-import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { createDataPlaneContext } from "../../dataplane/context.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 
 const KEY = "mlx_sk_executionexecutionexec";
 const box = new SecretBox(new Uint8Array(32).fill(5));

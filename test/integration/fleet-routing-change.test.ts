@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
-import { startSimulator } from "../../simulator/server.ts";
 import { managementKeys } from "../../controlplane/db/schema/index.ts";
+import { startSimulator } from "../../simulator/server.ts";
 import { type SeededTenant, seedTenant } from "../support/fleet-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import {

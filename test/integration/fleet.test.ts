@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
-import { startSimulator } from "../../simulator/server.ts";
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
+import { startSimulator } from "../../simulator/server.ts";
 import { type SeededTenant, seedTenant } from "../support/fleet-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import {

@@ -4,11 +4,11 @@
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
-import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "../../dataplane/context.ts";
 import type { HealthTracker } from "../../dataplane/routing/health.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 
 export const HARNESS_KEY = "mlx_sk_harnessharnessharness01";
 

@@ -6,13 +6,13 @@ import type { ControlEvent } from "#shared/bus/envelopes.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { controlPlaneSchema, readSettings } from "#shared/env/settings.ts";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
-import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import type { Role } from "../../controlplane/api/operation.ts";
 import type { DatabaseHandle } from "../../controlplane/db/client.ts";
 import { managementKeys, orgs, projects } from "../../controlplane/db/schema/index.ts";
 import { createManagement, type Management } from "../../controlplane/management.ts";
 import { createControlPlaneApp } from "../../controlplane/server.ts";
 import { createWarehouseQuery } from "../../controlplane/warehouse/query.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { TEST_EGRESS_ALLOW } from "./processes.ts";
 
 /** Parsed response JSON, navigated freely by the tests (what JSON.parse returns). */

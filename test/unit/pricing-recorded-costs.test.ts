@@ -20,9 +20,9 @@ import { describe, expect, test } from "bun:test";
 import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import { lookupModel } from "#shared/pricing/catalog.ts";
 import { costUsd, roundUsd } from "#shared/pricing/cost.ts";
-import { eventFrame } from "../../simulator/formats/bedrock/converse-stream.ts";
 import type { WireShape } from "../../dataplane/providers/adapter.ts";
 import { adapterFor } from "../../dataplane/providers/registry.ts";
+import { eventFrame } from "../../simulator/formats/bedrock/converse-stream.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 

@@ -2,9 +2,9 @@
 // buildRequest sends is accepted, and what comes back parses, streamed or not.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
-import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import type { AdapterTarget } from "../../dataplane/providers/adapter.ts";
 import { anthropicAdapter } from "../../dataplane/providers/anthropic/index.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { collect, fold } from "./providers-anthropic-helpers.ts";
 
 let simulator: RunningSimulator;

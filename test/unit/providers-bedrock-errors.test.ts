@@ -6,11 +6,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import {
-  eventFrame,
-  exceptionFrame,
-} from "../../simulator/formats/bedrock/converse-stream.ts";
 import { bedrockAdapter } from "../../dataplane/providers/bedrock/index.ts";
+import { eventFrame, exceptionFrame } from "../../simulator/formats/bedrock/converse-stream.ts";
 
 const DIRECTORY = join(import.meta.dir, "../fixtures/hand-written/bedrock");
 const fixture = (name: string) => readFileSync(join(DIRECTORY, name), "utf8");

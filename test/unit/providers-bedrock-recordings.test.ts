@@ -7,8 +7,8 @@ import { join } from "node:path";
 import type { AssistantContent } from "#shared/canonical/content.ts";
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import { eventFrame } from "../../simulator/formats/bedrock/converse-stream.ts";
 import { bedrockAdapter } from "../../dataplane/providers/bedrock/index.ts";
+import { eventFrame } from "../../simulator/formats/bedrock/converse-stream.ts";
 
 const DIRECTORY = join(import.meta.dir, "../fixtures/provider-recordings/amazon-bedrock");
 const files = readdirSync(DIRECTORY);

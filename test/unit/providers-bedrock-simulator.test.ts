@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { bedrockAdapter } from "../../dataplane/providers/bedrock/index.ts";
 import type { RuntimeProvider } from "../../dataplane/snapshot/runtime-config.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 
 const MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0";
 

@@ -2,9 +2,9 @@
 // and the answer, the stream, a fault and a cut stream come back as canonical.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
-import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import type { AdapterTarget, UpstreamCall } from "../../dataplane/providers/adapter.ts";
 import { openAiAdapter } from "../../dataplane/providers/openai/index.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { collect, summarize } from "./providers-openai-helpers.ts";
 
 let simulator: RunningSimulator;

@@ -10,8 +10,8 @@ import {
   type Tool,
 } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { bedrockAdapter } from "../../dataplane/providers/bedrock/index.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 
 const MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0";
 const credentials = { accessKeyId: "AKIDSIMULATOR", secretAccessKey: "simulator-secret" };

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CohereClientV2, CohereError } from "cohere-ai";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
-import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import type { AdapterTarget, UpstreamCall } from "../../dataplane/providers/adapter.ts";
 import { cohereAdapter } from "../../dataplane/providers/cohere/index.ts";
+import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 import { canonicalRequest, collect, summarize } from "./providers-cohere-helpers.ts";
 
 let simulator: RunningSimulator;
