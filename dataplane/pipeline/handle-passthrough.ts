@@ -3,6 +3,7 @@
 // (only its fields), a body of any other shape is a 502, and an error is the closed set's.
 import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
+import { MAX_MODEL_CHARS, quoteClientValue } from "#shared/validation/client-text.ts";
 import type { DataPlaneContext } from "../context.ts";
 import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import { adapterFor } from "../providers/registry.ts";
@@ -50,6 +51,15 @@ export async function handlePassthrough(
     throw new GatewayError("invalid_request", "model is required and must be a string", {
       param: "model",
     });
+  }
+  if (body.model.length > MAX_MODEL_CHARS) {
+    throw new GatewayError(
+      "invalid_request",
+      `model: must be at most ${MAX_MODEL_CHARS} characters`,
+      {
+        param: "model",
+      },
+    );
   }
   endpoint.validate?.(body);
   const trace = startTrace({
@@ -117,7 +127,7 @@ export async function handlePassthrough(
       }
       throw new GatewayError(
         "invalid_request",
-        `"${body.model}" resolves to no provider that serves ${endpoint.name}`,
+        `${quoteClientValue(body.model)} resolves to no provider that serves ${endpoint.name}`,
         { param: "model" },
       );
     }

@@ -2,6 +2,7 @@
 // and `metadata.user_id|conversation_id|trace_id` as fallbacks. Read once, then the `mlx:`
 // fields are removed so no upstream sees them.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { clipText, MAX_QUOTED_CHARS } from "#shared/validation/client-text.ts";
 
 export interface ModeluxFields {
   tags: Record<string, string>;
@@ -63,12 +64,15 @@ function bodyTags(value: unknown): Record<string, string> {
     });
   const tags: Record<string, string> = {};
   for (const [name, tag] of entries) {
-    if (typeof tag !== "string" || tag.length > MAX_VALUE || name.length > MAX_VALUE)
+    if (typeof tag !== "string" || tag.length > MAX_VALUE || name.length > MAX_VALUE) {
+      // The tag's name is the client's: cut in the answer, as any quoted value.
+      const param = `mlx:tags.${clipText(name, MAX_QUOTED_CHARS)}`;
       throw new GatewayError(
         "invalid_request",
-        `mlx:tags.${name} must be a string of at most ${MAX_VALUE} characters`,
-        { param: `mlx:tags.${name}` },
+        `${param} must be a string of at most ${MAX_VALUE} characters`,
+        { param },
       );
+    }
     tags[name] = tag;
   }
   return tags;

@@ -2,6 +2,7 @@
 // it is there (DESIGN §4, §6). `@slug` runs the config's strategy tree; `provider/model` and
 // bare names are one attempt. The plan also carries the trace's candidate list.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { quoteClientValue } from "#shared/validation/client-text.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
 import {
   type Attempt,
@@ -37,9 +38,13 @@ export function planRoute(
     const slug = model.slice(1);
     const compiled = table.configFor(key.projectId, slug);
     if (!compiled)
-      throw new GatewayError("not_found", `routing config "@${slug}" not found in this project`, {
-        param: "model",
-      });
+      throw new GatewayError(
+        "not_found",
+        `routing config ${quoteClientValue(model)} not found in this project`,
+        {
+          param: "model",
+        },
+      );
     if (compiled.error) throw compiled.error;
     const planner = new Planner(table, key.projectId, input, compiled);
     const steps = planner.expandConfig(compiled, 1, []);

@@ -1,6 +1,7 @@
 // Turns a model reference (`provider/model`, a bare name, or `{model, provider}`) into the
 // provider and upstream model it names, within the caller's org (DESIGN §4 step 3).
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { quoteClientValue } from "#shared/validation/client-text.ts";
 import {
   orgScopedKey,
   type RuntimeProvider,
@@ -23,9 +24,13 @@ export function resolveTarget(
   if (options.providerRef) {
     const provider = findProvider(config, orgId, options.providerRef);
     if (!provider)
-      throw new GatewayError("invalid_request", `unknown provider "${options.providerRef}"`, {
-        param: "model",
-      });
+      throw new GatewayError(
+        "invalid_request",
+        `unknown provider ${quoteClientValue(options.providerRef)}`,
+        {
+          param: "model",
+        },
+      );
     return { provider, model, resolved: "direct" };
   }
   const slash = model.indexOf("/");
@@ -40,7 +45,7 @@ export function resolveTarget(
   if (!options.allowBare) {
     throw new GatewayError(
       "invalid_request",
-      `model "${model}" must be "@config" or "provider/model": this project turned off bare model names`,
+      `model ${quoteClientValue(model)} must be "@config" or "provider/model": this project turned off bare model names`,
       { param: "model" },
     );
   }
@@ -49,7 +54,7 @@ export function resolveTarget(
     const prefixes = BARE_MODEL_PREFIXES.map((entry) => `${entry.prefix}*`).join(", ");
     throw new GatewayError(
       "invalid_request",
-      `unknown model "${model}": use "@config", "provider/model", or a name starting with ${prefixes}`,
+      `unknown model ${quoteClientValue(model)}: use "@config", "provider/model", or a name starting with ${prefixes}`,
       { param: "model" },
     );
   }
@@ -57,7 +62,7 @@ export function resolveTarget(
   if (!provider) {
     throw new GatewayError(
       "invalid_request",
-      `model "${model}" needs a ${vendor} provider, and this org has none`,
+      `model ${quoteClientValue(model)} needs a ${vendor} provider, and this org has none`,
       { param: "model" },
     );
   }

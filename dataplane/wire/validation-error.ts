@@ -3,6 +3,7 @@
 // those inside unions, the deepest names the field best.
 import type * as v from "valibot";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { clipText, MAX_QUOTED_CHARS } from "#shared/validation/client-text.ts";
 import { formatPath } from "#shared/validation/field-path.ts";
 
 type Issue = v.BaseIssue<unknown>;
@@ -15,7 +16,8 @@ export function validationError(issues: readonly Issue[]): GatewayError {
   const problem = missing
     ? "is required"
     : issue.kind === "schema"
-      ? `expected ${issue.expected}, received ${issue.received}`
+      ? // `received` quotes a string value whole: cut, so the answer does not echo megabytes.
+        `expected ${issue.expected}, received ${clipText(issue.received, MAX_QUOTED_CHARS)}`
       : lowerFirst(issue.message);
   return new GatewayError("invalid_request", `${param}: ${problem}`, { param });
 }

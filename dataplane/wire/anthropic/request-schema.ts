@@ -4,6 +4,7 @@
 // results…) are accepted: the same-shape fast path forwards them, translation drops them.
 import * as v from "valibot";
 import { maxOutputTokensSchema } from "../max-output-tokens.ts";
+import { modelNameSchema } from "../model-name.ts";
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
 const unitInterval = v.nullish(v.pipe(v.number(), v.minValue(0), v.maxValue(1)));
@@ -168,7 +169,7 @@ const jsonOutputFormat = v.object({
 
 export const messagesRequestSchema = v.pipe(
   v.looseObject({
-    model: nonEmpty,
+    model: modelNameSchema,
     messages: v.pipe(v.array(messageSchema), v.minLength(1)),
     max_tokens: maxOutputTokensSchema,
     system: v.nullish(

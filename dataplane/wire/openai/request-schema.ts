@@ -3,6 +3,7 @@
 // OpenAI-family upstreams verbatim) and unknown keys inside messages are ignored.
 import * as v from "valibot";
 import { maxOutputTokensSchema } from "../max-output-tokens.ts";
+import { modelNameSchema } from "../model-name.ts";
 
 const number = (min: number, max: number) =>
   v.nullish(v.pipe(v.number(), v.minValue(min), v.maxValue(max)));
@@ -105,7 +106,7 @@ const responseFormatSchema = v.variant("type", [
 ]);
 
 export const chatRequestSchema = v.looseObject({
-  model: nonEmpty,
+  model: modelNameSchema,
   messages: v.pipe(v.array(messageSchema), v.minLength(1)),
   tools: v.nullish(v.array(toolSchema)),
   tool_choice: v.nullish(toolChoiceSchema),
