@@ -381,6 +381,7 @@ function row(
     trace: JSON.stringify(trace),
     prompt: null,
     response: null,
+    truncated: false,
   };
 }
 

@@ -8,6 +8,7 @@ import type { RoutePlan } from "../routing/plan.ts";
 import type { RequestFeatures } from "../routing/request-features.ts";
 import type { RuntimeApiKey } from "../snapshot/runtime-config.ts";
 import type { DecisionTrace, TraceAttempt } from "./decision-trace.ts";
+import { boundClientText, boundTags } from "./row-bounds.ts";
 
 export function startTrace(input: {
   requestId: string;
@@ -21,7 +22,14 @@ export function startTrace(input: {
   features?: RequestFeatures;
 }): DecisionTrace {
   const features = input.features;
-  return {
+  // Client strings are cut here, so neither the row nor `mlx:trace` repeats megabytes of them.
+  let truncated = false;
+  const cut = () => {
+    truncated = true;
+  };
+  const text = (value: string | null) => (value === null ? null : boundClientText(value, cut));
+  const requestedModel = boundClientText(input.requestedModel, cut);
+  const trace: DecisionTrace = {
     request_id: input.requestId,
     timestamp: input.arrivedAtMs,
     node_id: input.nodeId,
@@ -29,10 +37,10 @@ export function startTrace(input: {
     project_id: input.key.projectId,
     key_id: input.key.id,
     surface: input.surface,
-    requested_model: input.requestedModel,
+    requested_model: requestedModel,
     config: null,
     strategy: null,
-    resolved: input.requestedModel.startsWith("@") ? "config" : "inferred",
+    resolved: requestedModel.startsWith("@") ? "config" : "inferred",
     candidates: [],
     attempts: [],
     budgets: [],
@@ -42,10 +50,10 @@ export function startTrace(input: {
     dry_run: input.fields.dryRun,
     stream: input.stream,
     fast_path: false,
-    user: input.fields.user,
-    conversation_id: input.fields.conversationId,
-    trace_id: input.fields.traceId,
-    tags: input.fields.tags,
+    user: text(input.fields.user),
+    conversation_id: text(input.fields.conversationId),
+    trace_id: text(input.fields.traceId),
+    tags: boundTags(input.fields.tags, cut),
     status: 0,
     usage: null,
     cost_usd: null,
@@ -63,6 +71,8 @@ export function startTrace(input: {
       temperature: features?.temperature ?? null,
     },
   };
+  if (truncated) trace.truncated = true;
+  return trace;
 }
 
 export function applyPlan(trace: DecisionTrace, plan: RoutePlan, routingUs: number): void {

@@ -68,6 +68,8 @@ export interface DecisionTrace {
   overhead_ms: number | null;
   routing_us: number;
   decision: { winner: string | null; provider: string | null; reason: string };
+  /** A client's string (model, user, ids, tags) was cut to its bound when the trace started. */
+  truncated?: boolean;
   /** Prompt and answer, only when the project captures content (redacted); not in `mlx:trace`. */
   content?: CapturedContent;
   /** What replay needs to re-decide the request (DESIGN §9). */

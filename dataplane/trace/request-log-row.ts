@@ -1,15 +1,22 @@
 // A finished decision trace as the request-log row the warehouse stores (shared/traces).
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
 import type { DecisionTrace } from "./decision-trace.ts";
+import { DEFAULT_MAX_PAYLOAD_BYTES, fitRow, rowBudgetFor } from "./row-bounds.ts";
 
-export function requestLogRow(trace: DecisionTrace): RequestLogRow {
+const DEFAULT_BUDGET_BYTES = rowBudgetFor(DEFAULT_MAX_PAYLOAD_BYTES);
+
+/** The row, fitted to `budgetBytes` of JSON (row-bounds.ts): one bus message must carry it. */
+export function requestLogRow(
+  trace: DecisionTrace,
+  budgetBytes = DEFAULT_BUDGET_BYTES,
+): RequestLogRow {
   const usage = trace.usage;
   const upstreamAttempts = trace.attempts.filter((attempt) => attempt.status !== "skipped");
   const content = trace.content;
   // Copied without `content` only when there is some: JSON.stringify leaves out an absent field
   // anyway, and copying ~40 fields on every request is measurable (bench/overhead).
   const decision = content === undefined ? trace : withoutContent(trace);
-  return {
+  const row: RequestLogRow = {
     request_id: trace.request_id,
     created_at: isoTimestamp(trace.timestamp),
     project_id: trace.project_id,
@@ -61,7 +68,9 @@ export function requestLogRow(trace: DecisionTrace): RequestLogRow {
     trace: JSON.stringify(decision),
     prompt: content?.prompt ?? null,
     response: content?.response ?? null,
+    truncated: trace.truncated === true,
   };
+  return fitRow(row, budgetBytes);
 }
 
 function withoutContent(trace: DecisionTrace): Omit<DecisionTrace, "content"> {

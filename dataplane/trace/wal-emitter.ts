@@ -4,7 +4,9 @@
 // sealed segments to JetStream (MODELUX_TRACES) and deletes them once the stream has stored
 // them. When NATS is down the log simply grows (bounded), and drains when it is back. Delivery
 // is at least once: JetStream dedups a resend by request id within its window, the ingester
-// beyond it.
+// beyond it. Every row is fitted to one bus message when written (row-bounds.ts); a row the bus
+// still refuses as too large (a server with a smaller max_payload) is dropped with a log line, so
+// it cannot hold back the rows behind it.
 import {
   closeSync,
   existsSync,
@@ -20,10 +22,11 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { Bus } from "#shared/bus/bus.ts";
+import { type Bus, TraceRecordsTooLargeError } from "#shared/bus/bus.ts";
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
 import type { DecisionTrace } from "./decision-trace.ts";
 import { requestLogRow } from "./request-log-row.ts";
+import { DEFAULT_MAX_PAYLOAD_BYTES, rowBudgetFor } from "./row-bounds.ts";
 import type { RecentTraces, TraceEmitter } from "./trace-emitter.ts";
 import { decodeWalLine, encodeWalLine } from "./wal-line.ts";
 
@@ -68,6 +71,8 @@ export class WalTraceEmitter implements TraceEmitter {
   private syncingBytes = 0;
   /** Rows dropped because the log was full. */
   dropped = 0;
+  /** Rows the bus refused as larger than one message (never retried). */
+  oversizedDropped = 0;
   private readonly options: Required<Omit<WalEmitterOptions, "recent">> & { recent?: RecentTraces };
 
   constructor(options: WalEmitterOptions) {
@@ -94,7 +99,11 @@ export class WalTraceEmitter implements TraceEmitter {
         this.options.log("trace log full: dropping new rows until it drains");
       return;
     }
-    const row = requestLogRow(trace);
+    const bus = this.options.bus();
+    const row = requestLogRow(
+      trace,
+      rowBudgetFor(bus?.maxTraceBytes() ?? DEFAULT_MAX_PAYLOAD_BYTES),
+    );
     const line = `${encodeWalLine(row)}\n`;
     if (this.fd === null) this.open();
     // One write call: the row is in the kernel before the response is handed back.
@@ -143,7 +152,7 @@ export class WalTraceEmitter implements TraceEmitter {
             await new Promise((resolve) => setImmediate(resolve));
             sliceStarted = performance.now();
           }
-          await bus.publishTraces(rows.slice(start, start + this.options.publishBatch));
+          await this.publish(bus, rows.slice(start, start + this.options.publishBatch));
         }
         const size = statSync(path).size;
         unlinkSync(path);
@@ -167,6 +176,24 @@ export class WalTraceEmitter implements TraceEmitter {
       }
     } finally {
       this.shipping = false;
+    }
+  }
+
+  /** Publishes rows; those the bus refuses as too large are dropped, anything else throws. */
+  private async publish(bus: Bus, rows: RequestLogRow[]): Promise<void> {
+    try {
+      await bus.publishTraces(rows);
+    } catch (error) {
+      if (!(error instanceof TraceRecordsTooLargeError)) throw error;
+      // The bus will never take these, and the rest of the batch is stored: retrying would
+      // block every segment behind this one.
+      for (const { request_id, bytes } of error.refused) {
+        this.oversizedDropped += 1;
+        this.options.log(
+          `trace row ${request_id} dropped: ${bytes} bytes is more than the bus carries ` +
+            `(${bus.maxTraceBytes()}); ${this.oversizedDropped} dropped so far`,
+        );
+      }
     }
   }
 

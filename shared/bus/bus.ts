@@ -50,8 +50,14 @@ export interface Bus {
   publishBudgetState(state: BudgetState): Promise<void>;
   subscribeBudgetState(onState: (state: BudgetState) => void): Promise<Subscription>;
 
-  /** Resolves when the stream has stored every record (at-least-once from here on). */
+  /**
+   * Resolves when the stream has stored every record (at-least-once from here on). Rejects with
+   * TraceRecordsTooLargeError, after storing all the others, when some records are larger than
+   * one message may be (maxTraceBytes): those will never be taken, so they must not be retried.
+   */
   publishTraces(records: TraceRecord[]): Promise<void>;
+  /** The largest message the bus carries, in bytes (NATS: the server's max_payload). */
+  maxTraceBytes(): number;
   /**
    * Delivers stored records in batches to one durable consumer. A batch neither acked nor
    * nakked within the ack wait, or nakked, is delivered again.
@@ -88,6 +94,14 @@ export class StaleSnapshotVersionError extends Error {
   ) {
     super(`snapshot version ${offered} is not newer than the stored version ${stored}`);
     this.name = "StaleSnapshotVersionError";
+  }
+}
+
+/** Records the bus refused as larger than one message may be; every other record was stored. */
+export class TraceRecordsTooLargeError extends Error {
+  constructor(readonly refused: Array<{ request_id: string; bytes: number }>) {
+    super(`${refused.length} trace records are larger than the bus carries`);
+    this.name = "TraceRecordsTooLargeError";
   }
 }
 

@@ -2,7 +2,7 @@
 // callers rely on, so code tested here behaves the same on a fleet: messages travel as JSON, are
 // delivered asynchronously, snapshot versions only go up, and traces are redelivered until acked.
 import type { Bus, ConfigStore, Subscription, TraceBatch, TraceConsumerOptions } from "./bus.ts";
-import { StaleSnapshotVersionError } from "./bus.ts";
+import { StaleSnapshotVersionError, TraceRecordsTooLargeError } from "./bus.ts";
 import {
   budgetStateSchema,
   controlEventSchema,
@@ -22,6 +22,9 @@ const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_CONSUMER_OPTIONS: TraceConsumerOptions = { maxBatch: 100, maxWaitMs: 1000 };
 // The JetStream stream's default duplicate window: a record re-sent within it is stored once.
 const DUPLICATE_WINDOW_MS = 120_000;
+// The largest trace record taken, as NATS's default max_payload: the embedded default behaves as a
+// default fleet would, and a record this large is a bug upstream of the bus anyway.
+const MAX_TRACE_BYTES = 1024 * 1024;
 // A batch whose handler threw is offered again after this pause rather than in a hot loop.
 const FAILED_BATCH_RETRY_MS = 1000;
 
@@ -98,26 +101,35 @@ class InProcessTraceQueue {
 
   constructor(readonly ackWaitMs: number) {}
 
-  publish(records: TraceRecord[]): void {
+  /** Stores the records; returns those left out as larger than MAX_TRACE_BYTES. */
+  publish(records: TraceRecord[]): Array<{ request_id: string; bytes: number }> {
     // Validate all before storing any, so a rejected call stores nothing.
     const encoded = records.map((record) =>
       encodeStrict(traceRecordSchema, record, "trace record"),
     );
+    const refused: Array<{ request_id: string; bytes: number }> = [];
     const now = Date.now();
     this.#forgetOldRequestIds(now);
     records.forEach((record, index) => {
+      // A UTF-16 unit takes at most 3 bytes of UTF-8: most records need no byte count.
+      const json = encoded[index] as string;
+      if (json.length * 3 > MAX_TRACE_BYTES && Buffer.byteLength(json) > MAX_TRACE_BYTES) {
+        refused.push({ request_id: record.request_id, bytes: Buffer.byteLength(json) });
+        return;
+      }
       const seenAt = this.#recentRequestIds.get(record.request_id);
       if (seenAt !== undefined && now - seenAt < DUPLICATE_WINDOW_MS) return;
       this.#recentRequestIds.set(record.request_id, now);
       const sequence = this.#nextSequence++;
       this.#queue.set(sequence, {
         sequence,
-        json: encoded[index] as string,
+        json,
         state: "ready",
         delivery: 0,
       });
     });
     this.#wake();
+    return refused;
   }
 
   consume(
@@ -285,8 +297,10 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
     },
     async publishTraces(records) {
       open();
-      traces.publish(records);
+      const refused = traces.publish(records);
+      if (refused.length > 0) throw new TraceRecordsTooLargeError(refused);
     },
+    maxTraceBytes: () => MAX_TRACE_BYTES,
     async consumeTraces(onBatch, consumerOptions) {
       open();
       const subscription = traces.consume(onBatch, {

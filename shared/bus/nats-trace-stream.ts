@@ -13,7 +13,12 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
-import type { Subscription, TraceBatch, TraceConsumerOptions } from "./bus.ts";
+import {
+  type Subscription,
+  type TraceBatch,
+  type TraceConsumerOptions,
+  TraceRecordsTooLargeError,
+} from "./bus.ts";
 import { type TraceRecord, traceRecordSchema } from "./envelopes.ts";
 import { decodeLenient, encodeStrict } from "./message-codec.ts";
 import { TRACE_CONSUMER, TRACE_STREAM, TRACE_SUBJECT_PREFIX, traceSubject } from "./subjects.ts";
@@ -29,6 +34,10 @@ const DUPLICATE_WINDOW_MS = 120_000;
 const MAX_ACK_PENDING = 20_000;
 const FAILED_BATCH_RETRY_MS = 1000;
 const FETCH_RETRY_MS = 1000;
+// What a published record's headers add to its size on the wire (`Nats-Msg-Id: <request id>`).
+const HEADER_BYTES = 128;
+// The server's JSStreamMessageExceedsMaximumErr: larger than the stream's max_msg_size.
+const STREAM_MESSAGE_TOO_LARGE = 10054;
 
 /** Creates the stream, or brings an existing one to this configuration. */
 export async function ensureTraceStream(jsm: JetStreamManager): Promise<void> {
@@ -52,22 +61,54 @@ export async function ensureTraceStream(jsm: JetStreamManager): Promise<void> {
   else await jsm.streams.add({ name: TRACE_STREAM, ...config });
 }
 
+/**
+ * Publishes every record that fits in a message of `maxPayloadBytes`; a record that does not (or
+ * that the client or server refuses as too large) is left out and named in the
+ * TraceRecordsTooLargeError thrown once the rest are stored. Any other failure is thrown as is.
+ */
 export async function publishTraceRecords(
   js: JetStreamClient,
   records: TraceRecord[],
+  maxPayloadBytes: number,
 ): Promise<void> {
   // Validate all before sending any, so a rejected call publishes nothing.
   const encoded = records.map((record) => encodeStrict(traceRecordSchema, record, "trace record"));
+  const refused: Array<{ request_id: string; bytes: number }> = [];
+  let failure: unknown = null;
   for (let start = 0; start < records.length; start += PUBLISH_CHUNK) {
     const chunk = records.slice(start, start + PUBLISH_CHUNK);
-    await Promise.all(
-      chunk.map((record, index) =>
-        js.publish(traceSubject(subjectToken(record.project_id)), encoded[start + index], {
+    const sizes: number[] = [];
+    const settled = await Promise.allSettled(
+      chunk.map(async (record, index) => {
+        const text = encoded[start + index] as string;
+        // Bytes, not characters: the limit is on the encoded message.
+        const bytes = Buffer.byteLength(text);
+        sizes[index] = bytes;
+        if (bytes + HEADER_BYTES > maxPayloadBytes) throw new TooLarge();
+        await js.publish(traceSubject(subjectToken(record.project_id)), text, {
           msgID: record.request_id,
-        }),
-      ),
+        });
+      }),
     );
+    settled.forEach((outcome, index) => {
+      if (outcome.status === "fulfilled") return;
+      const record = chunk[index] as TraceRecord;
+      if (isTooLarge(outcome.reason))
+        refused.push({ request_id: record.request_id, bytes: sizes[index] ?? 0 });
+      else failure ??= outcome.reason;
+    });
   }
+  if (failure !== null) throw failure;
+  if (refused.length > 0) throw new TraceRecordsTooLargeError(refused);
+}
+
+class TooLarge extends Error {}
+
+/** Refused for its size: by the check above, the client (max_payload) or the stream (max_msg_size). */
+function isTooLarge(error: unknown): boolean {
+  if (error instanceof TooLarge) return true;
+  if (error instanceof JetStreamApiError && error.code === STREAM_MESSAGE_TOO_LARGE) return true;
+  return error instanceof Error && error.message.includes("max_payload size exceeded");
 }
 
 export async function consumeTraceRecords(

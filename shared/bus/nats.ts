@@ -44,6 +44,8 @@ const CLOSE_FLUSH_TIMEOUT_MS = 2000;
 // How long a control event waits for the server to confirm it before the caller is told no.
 const CONFIRM_TIMEOUT_MS = 2000;
 const RESTORE_RETRY_MS = 1000;
+// NATS's default max_payload, for the moment before the server has said its own.
+const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
   const connection = await openConnection(options);
@@ -106,6 +108,8 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
 
   const ackWaitMs = options.traceAckWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const consumers = new Set<Subscription>();
+  // The server states its limit when the connection opens (and again on a reconnect).
+  const maxPayload = () => connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD_BYTES;
 
   function publishCore<T>(
     subject: string,
@@ -155,7 +159,8 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
     },
     subscribeBudgetState: (onState) =>
       subscribeCore(BUDGET_STATE_SUBJECT, budgetStateSchema, "budget state", onState),
-    publishTraces: (records) => publishTraceRecords(js, records),
+    publishTraces: (records) => publishTraceRecords(js, records, maxPayload()),
+    maxTraceBytes: maxPayload,
     async consumeTraces(onBatch, consumerOptions) {
       const subscription = await consumeTraceRecords(
         connection,

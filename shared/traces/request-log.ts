@@ -51,6 +51,7 @@ export const REQUEST_LOG_COLUMNS = {
   trace: "VARCHAR",
   prompt: "VARCHAR",
   response: "VARCHAR",
+  truncated: "BOOLEAN",
 } as const;
 
 export type RequestLogColumn = keyof typeof REQUEST_LOG_COLUMNS;
@@ -115,6 +116,12 @@ export type RequestLogRow = {
   /** Captured only when the project enables `capture_content`, after its redaction. */
   prompt: string | null;
   response: string | null;
+  /**
+   * Something was cut to keep the row within one bus message (dataplane/trace/row-bounds.ts): a
+   * client string over its bound, captured content, or the trace. NULL in files written before
+   * the column existed.
+   */
+  truncated: boolean;
 };
 
 /** `date=YYYY-MM-DD/hour=HH` of a row, UTC. */

@@ -85,6 +85,7 @@ function logRow(requestId: string, overrides: Partial<RequestLogRow> = {}): Requ
     trace: '{"attempts":[{"provider":"openai","status":"ok"}]}',
     prompt: null,
     response: null,
+    truncated: false,
     ...overrides,
   };
 }

@@ -2,7 +2,12 @@
 // NATS bus both run this suite, so embedded mode and a fleet behave the same. makeBus must give
 // each test a clean store and stream, and a trace ack wait short enough to test (under 2 s).
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { type Bus, StaleSnapshotVersionError, type TraceBatch } from "#shared/bus/bus.ts";
+import {
+  type Bus,
+  StaleSnapshotVersionError,
+  type TraceBatch,
+  TraceRecordsTooLargeError,
+} from "#shared/bus/bus.ts";
 import type {
   ControlEvent,
   SnapshotEnvelope,
@@ -328,6 +333,26 @@ export function busContractSuite(
           await waitUntil(() => recorder.requestIds().length >= 3, { timeoutMs: 10_000 });
           await Bun.sleep(2500);
           expect(sorted(recorder.requestIds())).toEqual(["req_00001", "req_00002", "req_00003"]);
+        },
+        TRACE_TEST_TIMEOUT_MS,
+      );
+
+      test(
+        "a record larger than the bus carries is refused by name; the others are stored",
+        async () => {
+          const huge = { ...traceRecord(2), prompt: "p".repeat(bus.maxTraceBytes()) };
+          const refusal = await bus.publishTraces([traceRecord(1), huge, traceRecord(3)]).then(
+            () => null,
+            (error: unknown) => error,
+          );
+          expect(refusal).toBeInstanceOf(TraceRecordsTooLargeError);
+          const { refused } = refusal as TraceRecordsTooLargeError;
+          expect(refused.map((each) => each.request_id)).toEqual(["req_00002"]);
+          expect(refused[0]?.bytes).toBeGreaterThan(bus.maxTraceBytes());
+          const recorder = batchRecorder(ackAll);
+          await bus.consumeTraces(recorder.onBatch, { maxBatch: 10, maxWaitMs: 100 });
+          await waitUntil(() => recorder.requestIds().length >= 2, { timeoutMs: 10_000 });
+          expect(sorted(recorder.requestIds())).toEqual(["req_00001", "req_00003"]);
         },
         TRACE_TEST_TIMEOUT_MS,
       );

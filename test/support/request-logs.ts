@@ -61,6 +61,7 @@ export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLo
     trace: JSON.stringify({ candidates: [], attempts: [], decision: { reason: "direct model" } }),
     prompt: null,
     response: null,
+    truncated: false,
     ...overrides,
   };
 }

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Bus } from "#shared/bus/bus.ts";
+import type { Bus, TraceBatch } from "#shared/bus/bus.ts";
 import type { TraceRecord } from "#shared/bus/envelopes.ts";
+import { createInProcessBus } from "#shared/bus/in-process.ts";
 import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
 import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
 import { WalTraceEmitter } from "../../dataplane/trace/wal-emitter.ts";
@@ -90,10 +91,16 @@ function trace(id: string, overrides: Partial<DecisionTrace> = {}): DecisionTrac
   };
 }
 
+async function waitFor(condition: () => boolean): Promise<void> {
+  // Bounded only to catch a hang: delivery is asynchronous but immediate in-process.
+  for (let round = 0; round < 500 && !condition(); round++) await Bun.sleep(10);
+}
+
 function fakeBus(fail: () => boolean = () => false) {
   const published: TraceRecord[][] = [];
   const bus = {
     isConnected: () => true,
+    maxTraceBytes: () => 1024 * 1024,
     publishTraces: async (records: TraceRecord[]) => {
       if (fail()) throw new Error("nats: no responders");
       published.push(records);
@@ -181,6 +188,59 @@ describe("WalTraceEmitter", () => {
     await restarted.ship();
     expect(published.flat().map((row) => row.request_id)).toEqual(["left-1", "left-2", "new"]);
     expect(readdirSync(directory)).toEqual([]);
+  });
+
+  test("a row the bus refuses as too large is dropped with one line naming it; the rows behind it ship", async () => {
+    const directory = freshDirectory();
+    const inProcess = createInProcessBus();
+    // The bus said 8 MiB when the row was written, and takes 1 MiB when it is shipped (a server
+    // with a smaller max_payload than the one the row was fitted to).
+    const bus: Bus = { ...inProcess, maxTraceBytes: () => 8 * 1024 * 1024 };
+    const received: string[] = [];
+    const subscription = await inProcess.consumeTraces(
+      async (batch: TraceBatch) => {
+        received.push(...batch.records.map((record) => record.request_id));
+        await batch.ack();
+      },
+      { maxBatch: 10, maxWaitMs: 10 },
+    );
+    const lines: string[] = [];
+    const emitter = new WalTraceEmitter({
+      directory,
+      bus: () => bus,
+      log: (line) => lines.push(line),
+    });
+    emitter.emit(trace("before"));
+    emitter.emit(trace("huge", { content: { prompt: "p".repeat(2_000_000), response: null } }));
+    emitter.emit(trace("after"));
+    await emitter.ship();
+    emitter.emit(trace("next-segment"));
+    await emitter.ship();
+    expect(emitter.pendingBytes()).toBe(0);
+    expect(emitter.oversizedDropped).toBe(1);
+    const dropped = lines.filter((line) => line.includes("dropped"));
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]).toContain("huge");
+    expect(dropped[0]).toMatch(/\b2\d{6} bytes\b/);
+    await Bun.sleep(0);
+    await waitFor(() => received.length === 3);
+    expect(received).toEqual(["before", "after", "next-segment"]);
+    await subscription.unsubscribe();
+    await inProcess.close();
+  });
+
+  test("each row is fitted to the bus's limit when written", async () => {
+    const directory = freshDirectory();
+    const limit = 64 * 1024;
+    const { bus, published } = fakeBus();
+    const small: Bus = { ...bus, maxTraceBytes: () => limit } as Bus;
+    const emitter = new WalTraceEmitter({ directory, bus: () => small });
+    emitter.emit(trace("big", { content: { prompt: "q".repeat(500_000), response: "a" } }));
+    await emitter.ship();
+    const [row] = published.flat();
+    expect(Buffer.byteLength(JSON.stringify(row))).toBeLessThanOrEqual(limit);
+    expect(row?.truncated).toBe(true);
+    expect(row?.response).toBe("a");
   });
 
   test("bounded: beyond maxBytes new rows are dropped, never blocking", () => {

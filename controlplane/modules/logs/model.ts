@@ -134,6 +134,13 @@ export const logDetailView = v.object({
     v.description("Captured only when the project enables capture_content, redacted."),
   ),
   response: v.nullable(v.string()),
+  truncated: v.pipe(
+    v.boolean(),
+    v.description(
+      "Something was cut to fit the row in one bus message: a client string over its bound, " +
+        "the captured prompt or response, or the trace's detail (docs/warehouse.md).",
+    ),
+  ),
 });
 
 export const logTraceView = v.object({

@@ -92,6 +92,8 @@ export function viewLogDetail(row: Row): v.InferInput<typeof logDetailView> {
     },
     prompt: row.prompt as string | null,
     response: row.response as string | null,
+    // NULL in files written before the column existed: nothing was cut then either.
+    truncated: row.truncated === true,
   };
 }
 
