@@ -13,6 +13,7 @@ import type {
 } from "#shared/env/settings.ts";
 import { drain } from "#shared/http/drain.ts";
 import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
+import { serverErrorHandler } from "#shared/http/server-error.ts";
 import type { Logger } from "#shared/log.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
 import type { DatabaseHandle } from "./db/client.ts";
@@ -144,6 +145,7 @@ export async function startControlPlane(
     hostname: options.hostname,
     port: options.port,
     fetch: guardControlPlane(app.fetch, settings).fetch,
+    error: serverErrorHandler(log),
     maxRequestBodySize: UNLIMITED_BY_BUN,
   });
 

@@ -6,6 +6,7 @@ import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { defaultRequestLimits, type RequestLimitSettings } from "#shared/env/settings.ts";
 import { drain } from "#shared/http/drain.ts";
 import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
+import { serverErrorHandler } from "#shared/http/server-error.ts";
 import type { Logger } from "#shared/log.ts";
 import { BudgetLedger } from "./budgets/budget-ledger.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "./context.ts";
@@ -84,6 +85,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
             { status: 503 },
           )
         : guarded.fetch(request, server),
+    error: serverErrorHandler(options.log),
     idleTimeout: 255,
     maxRequestBodySize: UNLIMITED_BY_BUN,
   });
