@@ -59,7 +59,7 @@ export class Generation {
   plan: RoutePlan | null = null;
   admission: Admission | null = null;
   /** OpenAI: whether the client asked for the usage chunk (the fast path asks for it anyway). */
-  clientWantsUsage = true;
+  readonly clientWantsUsage: boolean;
   /** The usage known so far: a stream's running counts, an answer's final ones. */
   usage: CanonicalUsage | null = null;
   /** The answer's text, for content capture (non-streamed answers only). */
@@ -80,6 +80,7 @@ export class Generation {
     this.config = start.config;
     this.key = start.key;
     this.body = start.body;
+    this.clientWantsUsage = start.binding.clientWantsUsage(start.body);
     this.receivedAt = start.receivedAt;
     this.arrivedAtMs = start.arrivedAtMs;
     this.features = requestFeatures(canonical);

@@ -127,7 +127,6 @@ async function upstreamCall(
       attempt.model,
       canonical.stream,
     );
-    generation.clientWantsUsage = prepared.clientWantsUsage;
     return adapter.buildPassthrough(
       prepared.body,
       canonical.stream,

@@ -15,6 +15,12 @@ export interface PassthroughBody {
 export interface SurfaceBinding {
   readonly name: "openai" | "anthropic";
   readonly surface: ClientSurface;
+  /**
+   * OpenAI: whether a streamed request asked for the usage chunk (`stream_options.include_usage`);
+   * every path, translated or not, sends it only then. Surfaces whose streams always carry
+   * usage answer true.
+   */
+  clientWantsUsage(body: Record<string, unknown>): boolean;
   /** The client's body with only `model` replaced (plus what reading usage needs). */
   passthroughBody(body: Record<string, unknown>, model: string, stream: boolean): PassthroughBody;
   /** Forwards the upstream's stream as is, reporting usage on the side (one per response). */

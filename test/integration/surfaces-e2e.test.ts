@@ -69,7 +69,9 @@ describe("surfaces end to end through the data plane", () => {
       let text = "";
       let finish: string | null | undefined = null;
       let usage: OpenAI.CompletionUsage | null | undefined = null;
+      let last: OpenAI.ChatCompletionChunk | undefined;
       for await (const chunk of stream) {
+        last = chunk;
         text += chunk.choices[0]?.delta?.content ?? "";
         finish = chunk.choices[0]?.finish_reason ?? finish;
         usage = chunk.usage ?? usage;
@@ -77,6 +79,27 @@ describe("surfaces end to end through the data plane", () => {
       expect(text.length).toBeGreaterThan(0);
       expect(finish).toBe("stop");
       expect(usage?.completion_tokens).toBeGreaterThan(0);
+      expect(last?.choices).toEqual([]);
+      expect(last?.usage?.completion_tokens).toBeGreaterThan(0);
+    });
+
+    test("OpenAI surface, streamed without include_usage: every chunk has a choice", async () => {
+      const stream = await openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "Stream hello" }],
+        stream: true,
+      });
+      let text = "";
+      let chunks = 0;
+      for await (const chunk of stream) {
+        chunks += 1;
+        // The everyday loop: `chunk.choices[0]` without a guard.
+        expect(chunk.choices.length).toBeGreaterThan(0);
+        expect(chunk.usage ?? null).toBeNull();
+        text += chunk.choices[0]?.delta?.content ?? "";
+      }
+      expect(chunks).toBeGreaterThan(1);
+      expect(text.length).toBeGreaterThan(0);
     });
 
     test("OpenAI surface, tool call streamed and not", async () => {

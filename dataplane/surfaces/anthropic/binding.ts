@@ -13,6 +13,7 @@ export const anthropicBinding: SurfaceBinding = {
   surface: anthropicSurface,
   // text_delta.text, thinking_delta.thinking, input_json_delta.partial_json
   streamTextFields: ["text", "thinking", "partial_json"],
+  clientWantsUsage: () => true,
   passthroughBody(body, model) {
     return {
       body: JSON.stringify({ ...withoutModeluxMetadata(body), model }),

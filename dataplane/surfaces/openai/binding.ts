@@ -13,10 +13,14 @@ export const openAiBinding: SurfaceBinding = {
   surface: openAiSurface,
   // delta.content, delta.reasoning_content, delta.tool_calls[].function.arguments
   streamTextFields: ["content", "reasoning_content", "arguments"],
+  clientWantsUsage(body) {
+    const options = body.stream_options;
+    return isRecord(options) && options.include_usage === true;
+  },
   passthroughBody(body, model, stream) {
     if (!stream) return { body: JSON.stringify({ ...body, model }), clientWantsUsage: true };
     const options = (body.stream_options ?? {}) as Record<string, unknown>;
-    const clientWantsUsage = options.include_usage === true;
+    const clientWantsUsage = openAiBinding.clientWantsUsage(body);
     const forwarded = clientWantsUsage
       ? body
       : { ...body, stream_options: { ...options, include_usage: true } };
