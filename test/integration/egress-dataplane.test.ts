@@ -10,8 +10,10 @@ import { EgressPolicy } from "#shared/egress/policy.ts";
 import { useUpstreamEgressPolicy } from "../../dataplane/pipeline/upstream-fetch.ts";
 import { startFleet, type TestFleet } from "../support/fleet.ts";
 import {
+  anthropicClient,
   type GatewayHarness,
   HARNESS_KEY,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 import { servicesAbsent } from "../support/services.ts";
@@ -32,16 +34,8 @@ describe("egress policy on the data plane (in process)", () => {
   let anthropic: Anthropic;
   beforeAll(() => {
     harness = startGatewayHarness();
-    openai = new OpenAI({
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
-    anthropic = new Anthropic({
-      baseURL: `${harness.baseUrl}/anthropic`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
+    openai = openAiClient(harness);
+    anthropic = anthropicClient(harness);
   });
   afterEach(() => useUpstreamEgressPolicy(EgressPolicy.off));
   afterAll(() => harness.stop());

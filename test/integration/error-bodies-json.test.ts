@@ -7,8 +7,10 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { MAX_HEADER_BYTES } from "#shared/http/header-limit.ts";
 import {
+  anthropicClient,
   type GatewayHarness,
   HARNESS_KEY,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 import { type ManagementHarness, startManagementHarness } from "../support/management.ts";
@@ -98,11 +100,7 @@ describe("data plane: every error is JSON in the caller's shape", () => {
     expectGenericShape(health, 405);
     expect(health.allow).toBe("GET");
 
-    const client = new OpenAI({
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
+    const client = openAiClient(harness);
     const error = await client.models.retrieve("gpt-4o").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   });
@@ -144,11 +142,7 @@ describe("data plane: every error is JSON in the caller's shape", () => {
       let message = "";
       const messages = [{ role: "user" as const, content: "tell me something" }];
       if (surface === "openai") {
-        const client = new OpenAI({
-          baseURL: `${harness.baseUrl}/openai/v1`,
-          apiKey: HARNESS_KEY,
-          maxRetries: 0,
-        });
+        const client = openAiClient(harness);
         const stream = await client.chat.completions.create({ model, messages, stream: true });
         const failure = await (async () => {
           for await (const _chunk of stream) {
@@ -158,11 +152,7 @@ describe("data plane: every error is JSON in the caller's shape", () => {
         expect(failure).toBeInstanceOf(OpenAI.APIError);
         message = (failure as Error).message;
       } else {
-        const client = new Anthropic({
-          baseURL: `${harness.baseUrl}/anthropic`,
-          apiKey: HARNESS_KEY,
-          maxRetries: 0,
-        });
+        const client = anthropicClient(harness);
         const stream = await client.messages.create({
           model,
           messages,

@@ -3,7 +3,7 @@
 // numeric fields whose bounds the vendors define (n, seed, logit_bias, top_k). Each refusal is a
 // 400 in the surface's shape naming the field, and the simulator (the upstream) never sees it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import {
   MAX_EMBEDDING_INPUTS,
   MAX_INPUT_CHARS,
@@ -12,6 +12,7 @@ import {
 import {
   type GatewayHarness,
   HARNESS_KEY,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 
@@ -28,11 +29,7 @@ describe("values bounded before they go upstream", () => {
   let openai: OpenAI;
   beforeAll(() => {
     harness = startGatewayHarness();
-    openai = new OpenAI({
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
+    openai = openAiClient(harness);
   });
   afterAll(() => harness.stop());
 

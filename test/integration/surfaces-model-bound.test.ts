@@ -2,12 +2,14 @@
 // (issue 14, "nothing lost": a 1.2 MB model name came back in the 400 and its trace row was
 // larger than a NATS message). Clients are the official SDKs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import type Anthropic from "@anthropic-ai/sdk";
+import type OpenAI from "openai";
 import { MAX_MODEL_CHARS } from "#shared/validation/client-text.ts";
 import {
+  anthropicClient,
   type GatewayHarness,
   HARNESS_KEY,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 
@@ -21,16 +23,8 @@ describe("model bounded on every surface", () => {
   let anthropic: Anthropic;
   beforeAll(() => {
     harness = startGatewayHarness();
-    openai = new OpenAI({
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
-    anthropic = new Anthropic({
-      baseURL: `${harness.baseUrl}/anthropic`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
+    openai = openAiClient(harness);
+    anthropic = anthropicClient(harness);
   });
   afterAll(() => harness.stop());
 

@@ -7,8 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import {
+  anthropicClient,
   type GatewayHarness,
   HARNESS_KEY,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 
@@ -103,16 +105,8 @@ describe("upstream error bodies that quote credentials", () => {
         anthropic: { credential: ANTHROPIC_CREDENTIAL },
       },
     });
-    openai = new OpenAI({
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
-    anthropic = new Anthropic({
-      baseURL: `${harness.baseUrl}/anthropic`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
+    openai = openAiClient(harness);
+    anthropic = anthropicClient(harness);
   });
   afterEach(() => fetch(`${harness.simulator.url}/_sim/faults`, { method: "DELETE" }));
   afterAll(() => harness.stop());
@@ -288,11 +282,7 @@ describe("upstream bodies that are not the expected shape", () => {
 
   test("the OpenAI SDK sees a 502 as InternalServerError for a plain-text 200 on embeddings", async () => {
     mode = "text";
-    const client = new OpenAI({
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
+    const client = openAiClient(harness);
     const error = await client.embeddings
       .create({ model: "openai/text-embedding-3-small", input: "hi" })
       .catch((caught: unknown) => caught);

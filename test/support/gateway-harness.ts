@@ -1,6 +1,8 @@
 // A data plane serving one project whose routing configs `@<vendor>` reach every vendor through
 // the simulator, for tests that drive the surfaces end to end.
 
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
@@ -149,4 +151,22 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
       await simulator.stop();
     },
   };
+}
+
+/** The official OpenAI SDK pointed at a harness with its key, no retries (a test sees each answer). */
+export function openAiClient(harness: { baseUrl: string }): OpenAI {
+  return new OpenAI({
+    baseURL: `${harness.baseUrl}/openai/v1`,
+    apiKey: HARNESS_KEY,
+    maxRetries: 0,
+  });
+}
+
+/** The official Anthropic SDK pointed at a harness with its key, no retries. */
+export function anthropicClient(harness: { baseUrl: string }): Anthropic {
+  return new Anthropic({
+    baseURL: `${harness.baseUrl}/anthropic`,
+    apiKey: HARNESS_KEY,
+    maxRetries: 0,
+  });
 }
