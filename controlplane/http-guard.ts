@@ -2,8 +2,8 @@
 // failed-authentication limit on every route (Management API, MCP, docs), refused in the
 // Management API's error shape.
 import type { RequestLimitSettings } from "#shared/env/settings.ts";
-import { FailureLimiter } from "#shared/http/failure-limiter.ts";
-import { guardRequests, type Refusal } from "#shared/http/request-guard.ts";
+import type { FailureLimiter } from "#shared/http/failure-limiter.ts";
+import { guardFromSettings, type guardRequests, type Refusal } from "#shared/http/request-guard.ts";
 import { ManagementError, renderError } from "./api/errors.ts";
 
 type Fetch = Parameters<typeof guardRequests>[0];
@@ -13,22 +13,15 @@ export function guardControlPlane(
   limits: RequestLimitSettings,
   now?: () => number,
 ): { fetch: Fetch; authFailures: FailureLimiter } {
-  const authFailures = new FailureLimiter({
-    burst: limits.MODELUX_AUTH_FAILURE_BURST,
-    perMinute: limits.MODELUX_AUTH_FAILURES_PER_MINUTE,
-    capacity: limits.MODELUX_AUTH_FAILURE_ADDRESSES,
-    ...(now ? { now } : {}),
-  });
-  const fetch = guardRequests(handle, {
-    maxBodyBytes: limits.MODELUX_MAX_BODY_BYTES,
-    authFailures,
-    clientAddressHeader: limits.MODELUX_CLIENT_ADDRESS_HEADER,
-    refuse: (_request, refusal) => {
+  return guardFromSettings(
+    handle,
+    limits,
+    (_request, refusal) => {
       const rendered = renderError(refusalError(refusal));
       return Response.json(rendered.body, { status: rendered.status, headers: rendered.headers });
     },
-  });
-  return { fetch, authFailures };
+    now,
+  );
 }
 
 function refusalError(refusal: Refusal): ManagementError {

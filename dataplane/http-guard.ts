@@ -2,8 +2,8 @@
 // shape: Anthropic's under /anthropic, OpenAI's everywhere else.
 import type { RequestLimitSettings } from "#shared/env/settings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
-import { FailureLimiter } from "#shared/http/failure-limiter.ts";
-import { guardRequests, type Refusal } from "#shared/http/request-guard.ts";
+import type { FailureLimiter } from "#shared/http/failure-limiter.ts";
+import { guardFromSettings, type guardRequests, type Refusal } from "#shared/http/request-guard.ts";
 import { errorResponse } from "./surfaces/respond-error.ts";
 
 type Fetch = Parameters<typeof guardRequests>[0];
@@ -13,20 +13,13 @@ export function guardDataPlane(
   limits: RequestLimitSettings,
   now?: () => number,
 ): { fetch: Fetch; authFailures: FailureLimiter } {
-  const authFailures = new FailureLimiter({
-    burst: limits.MODELUX_AUTH_FAILURE_BURST,
-    perMinute: limits.MODELUX_AUTH_FAILURES_PER_MINUTE,
-    capacity: limits.MODELUX_AUTH_FAILURE_ADDRESSES,
-    ...(now ? { now } : {}),
-  });
-  const fetch = guardRequests(handle, {
-    maxBodyBytes: limits.MODELUX_MAX_BODY_BYTES,
-    authFailures,
-    clientAddressHeader: limits.MODELUX_CLIENT_ADDRESS_HEADER,
-    refuse: (request, refusal) =>
+  return guardFromSettings(
+    handle,
+    limits,
+    (request, refusal) =>
       errorResponse(surfaceOf(request), refusalError(refusal), Bun.randomUUIDv7()),
-  });
-  return { fetch, authFailures };
+    now,
+  );
 }
 
 export function refusalError(refusal: Refusal): GatewayError {

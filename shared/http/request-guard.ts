@@ -4,7 +4,8 @@
 // Host header that makes a URL. Each plane answers the refusals in its callers' error shape
 // (`refuse`).
 import type { Server } from "bun";
-import { addressKey, type FailureLimiter } from "./failure-limiter.ts";
+import type { RequestLimitSettings } from "../env/settings.ts";
+import { addressKey, FailureLimiter } from "./failure-limiter.ts";
 
 export type Refusal =
   | { kind: "body-too-large"; maxBytes: number }
@@ -94,6 +95,28 @@ export function guardRequests(handle: Fetch, options: RequestGuardOptions): Fetc
     const result = counted(limited, server, address);
     return result instanceof Promise ? result.then(refuseIfExceeded) : refuseIfExceeded(result);
   };
+}
+
+/** A plane's guard from its settings: a failure limiter sized by them and the wrapped fetch. */
+export function guardFromSettings(
+  handle: Fetch,
+  limits: RequestLimitSettings,
+  refuse: RequestGuardOptions["refuse"],
+  now?: () => number,
+): { fetch: Fetch; authFailures: FailureLimiter } {
+  const authFailures = new FailureLimiter({
+    burst: limits.MODELUX_AUTH_FAILURE_BURST,
+    perMinute: limits.MODELUX_AUTH_FAILURES_PER_MINUTE,
+    capacity: limits.MODELUX_AUTH_FAILURE_ADDRESSES,
+    ...(now ? { now } : {}),
+  });
+  const fetch = guardRequests(handle, {
+    maxBodyBytes: limits.MODELUX_MAX_BODY_BYTES,
+    authFailures,
+    clientAddressHeader: limits.MODELUX_CLIENT_ADDRESS_HEADER,
+    refuse,
+  });
+  return { fetch, authFailures };
 }
 
 function countedBody(
