@@ -32,6 +32,8 @@ export const providers = pgTable(
 export interface ProviderVerification {
   checked_at: string;
   ok: boolean;
+  /** The check was skipped on request (`verify: false`); ok is then false. */
+  skipped?: boolean;
   status_code: number | null;
   latency_ms: number;
   error: string | null;

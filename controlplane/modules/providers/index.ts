@@ -1,5 +1,6 @@
 // Operations on providers (BYOK credentials).
 import { credentialHint } from "#shared/crypto/secret-box.ts";
+import { invalidField } from "../../api/errors.ts";
 import { defineListOperation, defineOperation } from "../../api/operation.ts";
 import { deleted, deletedView } from "../../api/schemas.ts";
 import type { ProviderRow } from "../../db/schema/index.ts";
@@ -21,6 +22,7 @@ import {
   listProviders,
   refuseWhileUsed,
   updateProviderRow,
+  verifiedAt,
   verifyOrRefuse,
   viewProvider,
 } from "./service.ts";
@@ -29,16 +31,18 @@ const tag = "providers";
 
 const viewHealth = (row: ProviderRow) => ({
   provider_id: row.id,
-  status: !row.last_verification
-    ? ("unknown" as const)
-    : row.last_verification.ok
-      ? ("healthy" as const)
-      : ("failing" as const),
+  status:
+    !row.last_verification || row.last_verification.skipped
+      ? ("unknown" as const)
+      : row.last_verification.ok
+        ? ("healthy" as const)
+        : ("failing" as const),
   verified_at: viewProvider(row).verified_at,
   last_verification: row.last_verification ?? null,
   dataplane: null,
   note:
-    "Status comes from the last credential check (on add, rotation, update or verify_provider). " +
+    "Status comes from the last credential check (on add, rotation, update or verify_provider); " +
+    "unknown when it was skipped (verify: false). " +
     "Live health from the data planes (latency, error rate, circuit state) is not reported yet.",
 });
 
@@ -73,19 +77,24 @@ export const providerOperations = [
     summary: "Add a provider credential, checked against the upstream first",
     description:
       "Calls the vendor's model list with the credential; a rejected credential or an " +
-      "unreachable base_url is refused with 422 and nothing is stored.",
+      "unreachable base_url is refused with 422 and nothing is stored. verify: false skips " +
+      'the call and stores the provider with verification "skipped".',
     tag,
     role: "admin",
     status: 201,
     body: createProviderBody,
     output: providerView,
     handler: async ({ services, write }, { body }) => {
-      const verification = await verifyOrRefuse(services, {
-        vendor: body.vendor,
-        base_url: body.base_url ?? null,
-        api_key: body.api_key,
-        options: body.options ?? {},
-      });
+      const verification = await verifyOrRefuse(
+        services,
+        {
+          vendor: body.vendor,
+          base_url: body.base_url ?? null,
+          api_key: body.api_key,
+          options: body.options ?? {},
+        },
+        body.verify,
+      );
       return write(async ({ tenant, audit }) => {
         const row = await insertProvider(tenant, services, body, verification);
         const after = viewProvider(row);
@@ -105,8 +114,9 @@ export const providerOperations = [
     path: "/providers/{provider_id}",
     summary: "Rename a provider or change its base URL or options",
     description:
-      "A new base_url or options are checked with the stored credential first. A provider " +
-      "that routing configs or budgets name cannot be renamed.",
+      "A new base_url or options are checked with the stored credential first (verify: false " +
+      'skips that and marks the provider "skipped"; it is refused when neither changes). A ' +
+      "provider that routing configs or budgets name cannot be renamed.",
     tag,
     role: "admin",
     params: providerParams,
@@ -115,13 +125,19 @@ export const providerOperations = [
     handler: async ({ tenant, services, write }, { params, body }) => {
       const existing = await getProvider(tenant, params.provider_id);
       const endpointChanged = body.base_url !== undefined || body.options !== undefined;
+      if (body.verify !== undefined && !endpointChanged)
+        throw invalidField("body.verify", "applies only with a new base_url or options");
       const verification = endpointChanged
-        ? await verifyOrRefuse(services, {
-            vendor: existing.vendor,
-            base_url: body.base_url === undefined ? existing.base_url : body.base_url,
-            api_key: decryptCredential(services, existing),
-            options: body.options ?? existing.options,
-          })
+        ? await verifyOrRefuse(
+            services,
+            {
+              vendor: existing.vendor,
+              base_url: body.base_url === undefined ? existing.base_url : body.base_url,
+              api_key: decryptCredential(services, existing),
+              options: body.options ?? existing.options,
+            },
+            body.verify,
+          )
         : undefined;
       return write(async ({ tenant, audit }) => {
         const current = await getProvider(tenant, params.provider_id);
@@ -132,7 +148,7 @@ export const providerOperations = [
           ...(body.base_url !== undefined ? { base_url: body.base_url } : {}),
           ...(body.options ? { options: body.options } : {}),
           ...(verification
-            ? { last_verification: verification, verified_at: new Date(verification.checked_at) }
+            ? { last_verification: verification, verified_at: verifiedAt(verification) }
             : {}),
         });
         const after = viewProvider(row);
@@ -154,7 +170,8 @@ export const providerOperations = [
     summary: "Swap in a new credential after checking it",
     description:
       "The new credential is checked against the upstream; only if it works does it replace " +
-      "the old one. Data planes use it within a second.",
+      'the old one (verify: false skips the check and marks the provider "skipped"). Data ' +
+      "planes use it within a second.",
     tag,
     role: "admin",
     params: providerParams,
@@ -162,18 +179,22 @@ export const providerOperations = [
     output: providerView,
     handler: async ({ tenant, services, write }, { params, body }) => {
       const existing = await getProvider(tenant, params.provider_id);
-      const verification = await verifyOrRefuse(services, {
-        vendor: existing.vendor,
-        base_url: existing.base_url,
-        api_key: body.api_key,
-        options: existing.options,
-      });
+      const verification = await verifyOrRefuse(
+        services,
+        {
+          vendor: existing.vendor,
+          base_url: existing.base_url,
+          api_key: body.api_key,
+          options: existing.options,
+        },
+        body.verify,
+      );
       return write(async ({ tenant, audit }) => {
         const row = await updateProviderRow(tenant, existing.id, {
           credential_ciphertext: services.secretBox.encrypt(body.api_key),
           credential_hint: credentialHint(body.api_key),
           last_verification: verification,
-          verified_at: new Date(verification.checked_at),
+          verified_at: verifiedAt(verification),
         });
         const after = viewProvider(row);
         await audit({

@@ -42,9 +42,22 @@ const optionsSchema = v.pipe(
   v.description("Vendor options: api_version, deployments, region, …"),
 );
 
+const verifySchema = v.pipe(
+  v.boolean(),
+  v.description(
+    "false skips the credential check (for networks where the vendor's model list is not " +
+      "reachable or not permitted, e.g. IAM without bedrock:ListFoundationModels). The " +
+      'provider is stored with verification "skipped"; errors then show on first use. Default true.',
+  ),
+);
+
 export const verificationView = v.object({
   checked_at: timestampSchema,
   ok: v.boolean(),
+  skipped: v.pipe(
+    v.optional(v.boolean()),
+    v.description("true when the check was skipped on request (verify: false)."),
+  ),
   status_code: v.nullable(v.number()),
   latency_ms: v.number(),
   error: v.nullable(v.string()),
@@ -58,6 +71,13 @@ export const providerView = v.object({
   options: v.record(v.string(), v.unknown()),
   credential_hint: v.pipe(v.string(), v.description("The credential's last characters.")),
   status: v.string(),
+  verification: v.pipe(
+    v.picklist(["verified", "skipped", "failed", "unchecked"]),
+    v.description(
+      "The last credential check: verified, skipped (stored with verify: false, never " +
+        "checked since), failed (verify_provider found it failing), unchecked (never checked).",
+    ),
+  ),
   verified_at: nullableTimestamp,
   last_verification: v.nullable(verificationView),
   created_at: timestampSchema,
@@ -67,7 +87,10 @@ export type ProviderView = v.InferOutput<typeof providerView>;
 
 export const providerHealthView = v.object({
   provider_id: v.string(),
-  status: v.picklist(["healthy", "failing", "unknown"]),
+  status: v.pipe(
+    v.picklist(["healthy", "failing", "unknown"]),
+    v.description("unknown when never checked, or when the check was skipped (verify: false)."),
+  ),
   verified_at: nullableTimestamp,
   last_verification: v.nullable(verificationView),
   dataplane: v.pipe(
@@ -91,12 +114,17 @@ export const createProviderBody = v.strictObject({
   api_key: credentialSchema,
   base_url: v.optional(baseUrlSchema),
   options: v.optional(optionsSchema),
+  verify: v.optional(verifySchema),
 });
 
 export const updateProviderBody = v.strictObject({
   name: v.optional(slugSchema),
   base_url: v.optional(v.nullable(baseUrlSchema)),
   options: v.optional(optionsSchema),
+  verify: v.optional(verifySchema),
 });
 
-export const rotateProviderBody = v.strictObject({ api_key: credentialSchema });
+export const rotateProviderBody = v.strictObject({
+  api_key: credentialSchema,
+  verify: v.optional(verifySchema),
+});

@@ -17,6 +17,14 @@ import type { ProviderView } from "./model.ts";
 import { VENDOR_PROBES } from "./vendor-probes.ts";
 import type { ProviderCheckInput } from "./verify.ts";
 
+/** What the last credential check says, in one word (see providerView). */
+export function verificationState(row: ProviderRow): ProviderView["verification"] {
+  const last = row.last_verification;
+  if (!last) return "unchecked";
+  if (last.skipped) return "skipped";
+  return last.ok ? "verified" : "failed";
+}
+
 export const viewProvider = (row: ProviderRow): ProviderView => ({
   id: row.id,
   name: row.name,
@@ -25,6 +33,7 @@ export const viewProvider = (row: ProviderRow): ProviderView => ({
   options: row.options,
   credential_hint: row.credential_hint,
   status: row.status,
+  verification: verificationState(row),
   verified_at: iso(row.verified_at),
   last_verification: row.last_verification ?? null,
   created_at: isoRequired(row.created_at),
@@ -49,13 +58,19 @@ export async function getProvider(tenant: Tenant, providerId: string) {
   return row;
 }
 
-/** Runs the upstream check; a failure is a 422 naming the field it points at. */
+/**
+ * Runs the upstream check; a failure is a 422 naming the field it points at. With
+ * `verify: false` nothing is sent upstream and the record says the check was skipped (the
+ * credential's shape is still checked: that needs no network).
+ */
 export async function verifyOrRefuse(
   services: ManagementServices,
   input: ProviderCheckInput,
+  verify = true,
 ): Promise<ProviderVerification> {
   const problem = VENDOR_PROBES[input.vendor]?.credentialProblem?.(input.api_key);
   if (problem) throw invalidField("body.api_key", problem);
+  if (!verify) return skippedVerification();
   const verification = await checkProvider(services, input);
   if (!verification.ok) {
     const field = verification.field ?? "api_key";
@@ -65,6 +80,21 @@ export async function verifyOrRefuse(
   }
   return verification.record;
 }
+
+export function skippedVerification(): ProviderVerification {
+  return {
+    checked_at: new Date().toISOString(),
+    ok: false,
+    skipped: true,
+    status_code: null,
+    latency_ms: 0,
+    error: "not verified: stored with verify: false",
+  };
+}
+
+/** verified_at moves only with a check that passed. */
+export const verifiedAt = (verification: ProviderVerification) =>
+  verification.ok ? new Date(verification.checked_at) : null;
 
 export async function checkProvider(services: ManagementServices, input: ProviderCheckInput) {
   const result = await services.verifyProvider(input);
@@ -103,7 +133,7 @@ export async function insertProvider(
       credential_ciphertext: services.secretBox.encrypt(input.api_key),
       credential_hint: credentialHint(input.api_key),
       options: input.options ?? {},
-      verified_at: new Date(verification.checked_at),
+      verified_at: verifiedAt(verification),
       last_verification: verification,
     });
   } catch (error) {

@@ -47,6 +47,17 @@ function bedrockParts(credential: string) {
   return { accessKeyId, secretAccessKey, region, sessionToken };
 }
 
+/**
+ * ListFoundationModels is on the control endpoint (bedrock.{region}.amazonaws.com), not on
+ * the runtime one (bedrock-runtime.…) a provider's base URL names: swap the host for AWS's own.
+ */
+function bedrockControlBase(base: string): string {
+  const url = new URL(trim(base));
+  if (url.hostname.startsWith("bedrock-runtime.") && url.hostname.endsWith(".amazonaws.com"))
+    url.hostname = `bedrock.${url.hostname.slice("bedrock-runtime.".length)}`;
+  return trim(url.toString());
+}
+
 const bedrock: VendorProbe = {
   defaultBaseUrl: null,
   credentialProblem: (credential) => {
@@ -64,7 +75,21 @@ const bedrock: VendorProbe = {
       region: parts.region,
       service: "bedrock",
     });
-    return client.sign(`${trim(base)}/foundation-models`, { method: "GET" });
+    return client.sign(`${bedrockControlBase(base)}/foundation-models`, { method: "GET" });
+  },
+};
+
+/**
+ * Cohere lists models on v1 only (`GET /v1/models`), while chat is on v2: a base URL ending in
+ * /v1 or /v2 is the same API. `endpoint=chat` keeps the answer to models the gateway can call.
+ */
+const cohere: VendorProbe = {
+  defaultBaseUrl: "https://api.cohere.com/v2",
+  request: async (base, credential) => {
+    const root = trim(base).replace(/\/v[12]$/, "");
+    return new Request(`${root}/v1/models?endpoint=chat&page_size=1`, {
+      headers: { authorization: `Bearer ${credential}` },
+    });
   },
 };
 
@@ -74,7 +99,7 @@ export const VENDOR_PROBES: Record<string, VendorProbe> = {
   azure,
   google,
   bedrock,
-  cohere: bearerModels("https://api.cohere.com/v1"),
+  cohere,
   groq: bearerModels("https://api.groq.com/openai/v1"),
   fireworks: bearerModels("https://api.fireworks.ai/inference/v1"),
   deepseek: bearerModels("https://api.deepseek.com/v1"),

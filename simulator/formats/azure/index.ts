@@ -1,6 +1,7 @@
 // Azure OpenAI: the Chat Completions body on per-deployment paths, an `api-key` header and a
 // required `api-version` query parameter. The deployment names the model when the body has none.
 import type { EndpointFormat } from "../../common/endpoint.ts";
+import { jsonResponse } from "../../common/http.ts";
 import type { SimulatorState } from "../../common/state.ts";
 import { createChatCompletionsHandler } from "../openai/chat-completions.ts";
 import { openAiErrorResponse } from "../openai/errors.ts";
@@ -20,11 +21,43 @@ const azureEndpoint: EndpointFormat = {
   isStreaming: (_request, body) => body.stream === true,
 };
 
+// Models of the resource (Models - List), as the Azure REST reference shows them.
+const AZURE_MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "text-embedding-3-small"];
+const AZURE_CREATED_AT = 1_715_367_049;
+
+/** GET /openai/models?api-version=…: the credential check's call. */
+function listAzureModels(request: Request): Response {
+  const authProblem = azureEndpoint.authenticationProblem(request);
+  if (authProblem) return openAiErrorResponse(401, authProblem);
+  const headerProblem = azureEndpoint.headerProblem?.(request);
+  if (headerProblem) return openAiErrorResponse(400, headerProblem);
+  const data = AZURE_MODELS.map((id) => {
+    const embeddings = id.startsWith("text-embedding-");
+    return {
+      status: "succeeded",
+      capabilities: {
+        fine_tune: false,
+        inference: true,
+        completion: false,
+        chat_completion: !embeddings,
+        embeddings,
+      },
+      lifecycle_status: "generally-available",
+      deprecation: { inference: AZURE_CREATED_AT + 2 * 365 * 86_400 },
+      id,
+      created_at: AZURE_CREATED_AT,
+      object: "model",
+    };
+  });
+  return jsonResponse({ data, object: "list" });
+}
+
 export function createAzureFormat(state: SimulatorState): WireFormat {
   const chat = createChatCompletionsHandler(state, azureEndpoint);
   return {
     name: "azure",
     routes: [
+      { method: "GET", path: "/openai/models", handle: listAzureModels },
       {
         method: "POST",
         path: "/openai/deployments/:deployment/chat/completions",
