@@ -53,6 +53,7 @@ export async function answerBody(
           requestedModel: generation.canonical.model,
           servedModel: served.model,
           includeUsage: generation.clientWantsUsage,
+          estimatedInputTokens: generation.features.inputTokens,
         }) as Record<string, unknown>);
   if (fields.returnTrace) rendered["mlx:trace"] = generation.shownTrace();
   return generation.respond(

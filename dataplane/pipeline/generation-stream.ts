@@ -28,6 +28,7 @@ export function answerStream(
     requestedModel: generation.canonical.model,
     servedModel: served.model,
     includeUsage: generation.clientWantsUsage,
+    estimatedInputTokens: generation.features.inputTokens,
   };
   // Counted as it goes out, so a stream cut before the upstream's usage is still charged.
   const sent = new SentOutput(binding.streamTextFields);

@@ -14,6 +14,11 @@ export interface SurfaceRenderOptions {
   servedModel: string;
   /** OpenAI: whether the client asked for the usage chunk (`stream_options.include_usage`). */
   includeUsage: boolean;
+  /**
+   * Anthropic: the prompt's estimated token count, for `message_start` when the upstream has not
+   * reported the real count before the first token (it is replaced in `message_delta`).
+   */
+  estimatedInputTokens: number;
 }
 
 export interface ClientSurface {

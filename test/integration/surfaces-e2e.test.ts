@@ -158,6 +158,28 @@ describe("surfaces end to end through the data plane", () => {
       expect(final.usage.output_tokens).toBeGreaterThan(0);
     });
 
+    test("Anthropic surface, streamed: message_start carries the input tokens", async () => {
+      const stream = await anthropic.messages.create({
+        model,
+        max_tokens: 256,
+        system: "You are a helpful assistant who answers in one short sentence.",
+        messages: [{ role: "user", content: "Stream hello, and tell me about the weather today" }],
+        stream: true,
+      });
+      let started: number | undefined;
+      let final: number | null | undefined;
+      for await (const event of stream) {
+        if (event.type === "message_start") started = event.message.usage.input_tokens;
+        if (event.type === "message_delta") final = event.usage.input_tokens;
+      }
+      // LangChain reads it from message_start; message_delta has the upstream's count.
+      expect(started).toBeGreaterThan(0);
+      expect(final).toBeGreaterThan(0);
+      // Anthropic and Gemini report the prompt's count with their first event: that real count,
+      // not the gateway's estimate, is what message_start carries.
+      if (vendor === "anthropic" || vendor === "google") expect(started).toBe(final ?? -1);
+    });
+
     test("Anthropic surface, tool call streamed and not", async () => {
       const request = {
         model,

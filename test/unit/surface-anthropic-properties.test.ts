@@ -17,6 +17,7 @@ const options: SurfaceRenderOptions = {
   requestedModel: "@default",
   servedModel: "claude-x",
   includeUsage: true,
+  estimatedInputTokens: 9,
 };
 
 function parsesCleanly(body: unknown): void {

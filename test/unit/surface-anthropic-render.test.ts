@@ -21,6 +21,7 @@ const options: SurfaceRenderOptions = {
   requestedModel: "@default",
   servedModel: "claude-sonnet-4-5",
   includeUsage: true,
+  estimatedInputTokens: 9,
 };
 
 function sdkAnswering(

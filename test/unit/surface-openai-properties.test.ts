@@ -292,6 +292,7 @@ describe("render-stream round trip", () => {
             requestedModel: "@x",
             servedModel: "m",
             includeUsage: true,
+            estimatedInputTokens: 1,
           });
           const summary = summarize(await collect(openAiAdapter.parseStream(rendered)));
           expect(summary.errors).toEqual([]);

@@ -11,6 +11,7 @@ const options: SurfaceRenderOptions = {
   requestedModel: "@default",
   servedModel: "claude-haiku-4-5",
   includeUsage: true,
+  estimatedInputTokens: 9,
 };
 
 function sdkAnswering(

@@ -90,10 +90,7 @@ class StreamState {
         model: chunk.modelVersion ?? "",
       };
     }
-    const candidate = chunk.candidates?.[0];
-    for (const part of candidate?.content?.parts ?? []) yield* this.part(part);
-    if (candidate?.finishReason) this.finishReason = candidate.finishReason;
-    if (chunk.promptFeedback?.blockReason) this.blockReason = chunk.promptFeedback.blockReason;
+    // Usage first: the first chunk's prompt count then reaches an Anthropic message_start.
     if (hasTokenCounts(chunk.usageMetadata)) {
       // Every chunk repeats the counts so far; only a change is worth an event.
       const usage = convertUsage(chunk.usageMetadata);
@@ -102,6 +99,10 @@ class StreamState {
         yield { type: "usage", usage };
       }
     }
+    const candidate = chunk.candidates?.[0];
+    for (const part of candidate?.content?.parts ?? []) yield* this.part(part);
+    if (candidate?.finishReason) this.finishReason = candidate.finishReason;
+    if (chunk.promptFeedback?.blockReason) this.blockReason = chunk.promptFeedback.blockReason;
   }
 
   *end(): Generator<CanonicalStreamEvent> {

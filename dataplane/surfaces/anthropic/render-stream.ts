@@ -2,7 +2,7 @@
 // (with usage), content_block_start/delta/stop per block, message_delta (stop reason, usage),
 // message_stop. A block opens at its first event and closes when another starts or the message
 // ends. message_start waits for the first event after it so the input usage that follows it can
-// ride along; nothing else is held. A failure ends the stream with `event: error`.
+// ride along (an estimate stands in when none came); nothing else is held. A failure ends the stream with `event: error`.
 import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { type GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
@@ -77,7 +77,7 @@ class MessageWriter {
   private open: OpenBlock | undefined;
   private nextIndex = 0;
 
-  constructor(options: SurfaceRenderOptions) {
+  constructor(private readonly options: SurfaceRenderOptions) {
     this.model = options.servedModel;
   }
 
@@ -172,9 +172,18 @@ class MessageWriter {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: toAnthropicUsage(this.usage),
+      usage: toAnthropicUsage(this.startUsage()),
     };
     return sse("message_start", { type: "message_start", message });
+  }
+
+  /**
+   * The usage known at message_start: the upstream's input count when it came before the first
+   * token (Anthropic, Gemini), else the gateway's estimate; message_delta carries the real one.
+   */
+  private startUsage(): CanonicalUsage {
+    if (this.usage.inputTokens > 0) return this.usage;
+    return { ...this.usage, inputTokens: this.options.estimatedInputTokens };
   }
 
   /** Opens the block for canonical index `source` unless it is the open one. */
