@@ -10,6 +10,7 @@ import {
   anthropicErrorEvent,
   anthropicStreamErrorType,
   anthropicTypedErrorEvent,
+  contextLengthMessage,
 } from "../../wire/anthropic/error-body.ts";
 import { toAnthropicStopReason } from "../../wire/anthropic/stop-reason.ts";
 import { toAnthropicUsage } from "../../wire/anthropic/usage.ts";
@@ -137,8 +138,11 @@ class MessageWriter {
           sse("message_stop", { type: "message_stop" })
         );
       }
-      case "error":
-        return this.fail(anthropicStreamErrorType(event.code), event.message);
+      case "error": {
+        const message =
+          event.code === "context_length" ? contextLengthMessage(event.message) : event.message;
+        return this.fail(anthropicStreamErrorType(event.code), message);
+      }
       default:
         return ""; // text-signature: Anthropic text blocks carry none
     }

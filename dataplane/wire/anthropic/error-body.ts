@@ -40,7 +40,10 @@ const TYPES_BY_UPSTREAM_KIND: Record<UpstreamErrorKind, string> = {
 export function anthropicErrorBody(error: GatewayError): string {
   const body: Record<string, unknown> = {
     type: ANTHROPIC_TYPES[error.code],
-    message: error.message,
+    message:
+      error.details.upstreamKind === "context_length"
+        ? contextLengthMessage(error.message)
+        : error.message,
   };
   if (error.code === "budget_exceeded") {
     body.code = error.status;
@@ -48,6 +51,16 @@ export function anthropicErrorBody(error: GatewayError): string {
   }
   return JSON.stringify({ type: "error", error: body });
 }
+
+/**
+ * Anthropic marks a prompt over the context window by "prompt is too long" in the message, and
+ * clients look for it there (LangChain's ContextOverflowError): kept whichever vendor refused.
+ */
+export function contextLengthMessage(message: string): string {
+  return message.includes(CONTEXT_MARKER) ? message : `${CONTEXT_MARKER}: ${message}`;
+}
+
+const CONTEXT_MARKER = "prompt is too long";
 
 /** The Anthropic error type for a canonical `error` event's code (an upstream kind or a gateway code). */
 export function anthropicStreamErrorType(code: string): string {

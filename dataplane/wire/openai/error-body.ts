@@ -36,10 +36,18 @@ export function openAiErrorBody(error: GatewayError): string {
     error: {
       type: OPENAI_TYPES[error.code],
       message: error.message,
-      code: error.code,
+      code: openAiCode(error),
       param: error.details.param ?? null,
     },
   });
+}
+
+/**
+ * OpenAI's own code where clients look for one: a prompt over the model's context window is
+ * `context_length_exceeded` whichever vendor refused it (LangChain's ContextOverflowError).
+ */
+function openAiCode(error: GatewayError): string {
+  return error.details.upstreamKind === "context_length" ? "context_length_exceeded" : error.code;
 }
 
 /** The SSE line that ends a failed stream in OpenAI's shape. */
@@ -50,6 +58,9 @@ export function openAiErrorEvent(error: GatewayError): string {
 /** A canonical `error` event's code is an upstream error kind or a gateway error code. */
 export function openAiStreamError(event: { code: string; message: string }): GatewayError {
   if (event.code in ERROR_STATUS) return new GatewayError(event.code as ErrorCode, event.message);
+  if (event.code === "context_length") {
+    return new GatewayError("invalid_request", event.message, { upstreamKind: event.code });
+  }
   const code: ErrorCode = event.code === "timeout" ? "timeout" : "upstream_error";
   return new GatewayError(code, event.message, { upstreamKind: event.code });
 }
