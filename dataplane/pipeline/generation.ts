@@ -11,7 +11,7 @@ import type { Attempt, RoutePlan } from "../routing/plan.ts";
 import { type RequestFeatures, requestFeatures } from "../routing/request-features.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
 import type { SurfaceBinding } from "../surfaces/binding.ts";
-import { modeluxHeaders } from "../surfaces/response-headers.ts";
+import { modeluxHeaders, warningsHeader } from "../surfaces/response-headers.ts";
 import { applyAttempts, applyServedUsage, startTrace } from "../trace/build-trace.ts";
 import { captureContent } from "../trace/capture.ts";
 import type { DecisionTrace } from "../trace/decision-trace.ts";
@@ -158,6 +158,9 @@ export class Generation {
     if (this.trace.cost_usd !== null)
       headers["x-modelux-cost-usd"] = this.trace.cost_usd.toFixed(10);
     if (this.admission) Object.assign(headers, this.admission.headers);
+    // A stream's headers go first: the warnings known by then (the request's conversion).
+    const warnings = warningsHeader(this.warnings);
+    if (warnings !== undefined) headers["x-modelux-warnings"] = warnings;
     headers["content-type"] = contentType;
     if (contentType.startsWith("text/event-stream")) headers["cache-control"] = "no-cache";
     return new Response(body, { status: 200, headers });

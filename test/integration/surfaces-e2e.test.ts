@@ -102,6 +102,32 @@ describe("surfaces end to end through the data plane", () => {
       expect(text.length).toBeGreaterThan(0);
     });
 
+    test("OpenAI surface: X-Modelux-Warnings names what was dropped, plain and streamed", async () => {
+      const request = {
+        model,
+        messages: [{ role: "user" as const, content: "Say hello" }],
+        logprobs: true,
+      };
+      const plain = await openai.chat.completions.create(request).withResponse();
+      const streamed = await openai.chat.completions
+        .create({ ...request, stream: true })
+        .withResponse();
+      for await (const _ of streamed.data);
+      const clean = await openai.chat.completions
+        .create({ model, messages: request.messages })
+        .withResponse();
+      expect(clean.response.headers.get("x-modelux-warnings")).toBeNull();
+      for (const { response } of [plain, streamed]) {
+        const header = response.headers.get("x-modelux-warnings");
+        // OpenAI-family targets take the body as is; every other vendor drops logprobs.
+        if (vendor === "openai" || vendor === "azure" || vendor === "groq") {
+          expect(header).toBeNull();
+        } else {
+          expect(header?.split(", ")).toContain("unsupported-field:logprobs");
+        }
+      }
+    });
+
     test("OpenAI surface, tool call streamed and not", async () => {
       const request = {
         model,
@@ -178,6 +204,28 @@ describe("surfaces end to end through the data plane", () => {
       // Anthropic and Gemini report the prompt's count with their first event: that real count,
       // not the gateway's estimate, is what message_start carries.
       if (vendor === "anthropic" || vendor === "google") expect(started).toBe(final ?? -1);
+    });
+
+    test("Anthropic surface: X-Modelux-Warnings names what was dropped, plain and streamed", async () => {
+      const request = {
+        model,
+        max_tokens: 64,
+        top_k: 5,
+        messages: [{ role: "user" as const, content: "Say hello" }],
+      };
+      const plain = await anthropic.messages.create(request).withResponse();
+      const streamed = await anthropic.messages.create({ ...request, stream: true }).withResponse();
+      for await (const _ of streamed.data);
+      for (const { response } of [plain, streamed]) {
+        const header = response.headers.get("x-modelux-warnings");
+        const codes = header?.split(", ") ?? [];
+        // top_k reaches the vendors that have it (cohere as `k`); the others drop it, and say so.
+        if (["anthropic", "google", "bedrock", "cohere"].includes(vendor)) {
+          expect(codes).not.toContain("unsupported-field:top_k");
+        } else {
+          expect(codes).toContain("unsupported-field:top_k");
+        }
+      }
     });
 
     test("Anthropic surface, tool call streamed and not", async () => {
