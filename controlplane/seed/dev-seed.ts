@@ -1,6 +1,7 @@
 // Seeds the embedded default on first start (DESIGN §2): an org, a project, a proxy key, a
-// management key, providers pointing at the simulator (or the real vendor when its key is in
-// the environment) and example routing configs. Later starts keep what is there, re-point the
+// management key, a provider for every vendor the simulator speaks (openai, azure, anthropic,
+// google, bedrock, cohere and an OpenAI-compatible host, Groq; OpenAI and Anthropic at the real
+// vendor when its key is in the environment) and example routing configs. Later starts keep what is there, re-point the
 // providers, honour pinned keys, and re-read the keys file so they can be printed again.
 import { eq } from "drizzle-orm";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
@@ -47,10 +48,49 @@ export interface DevSeed {
   created: boolean;
 }
 
-const VENDORS = {
-  openai: { realBaseUrl: null },
-  anthropic: { realBaseUrl: null },
-} as const;
+/** A seeded provider: where it points on the simulator (`${simulator}${path}`) and with what. */
+interface SeededProvider {
+  name: string;
+  vendor: string;
+  path: string;
+  credential: string;
+  options?: Record<string, unknown>;
+  /** The environment key that points it at the real vendor (its default base URL) instead. */
+  realKey?: keyof DevSeedOptions["vendorKeys"];
+}
+
+/**
+ * One provider per vendor, named after it, so `claude-*`, `gemini-*`, `azure/…`,
+ * `bedrock/…`, `cohere/…` and `groq/…` all answer on a fresh start.
+ */
+export const SEEDED_PROVIDERS: readonly SeededProvider[] = [
+  { name: "openai", vendor: "openai", path: "/v1", credential: "simulator-key", realKey: "openai" },
+  {
+    name: "anthropic",
+    vendor: "anthropic",
+    path: "/v1",
+    credential: "simulator-key",
+    realKey: "anthropic",
+  },
+  {
+    name: "azure",
+    vendor: "azure",
+    path: "",
+    credential: "simulator-key",
+    options: { api_version: "2024-10-21" },
+  },
+  { name: "google", vendor: "google", path: "/v1beta", credential: "simulator-key" },
+  {
+    name: "bedrock",
+    vendor: "bedrock",
+    path: "",
+    // ACCESS_KEY_ID::SECRET_ACCESS_KEY::REGION: the simulator checks the signature's form only.
+    credential: "SIMULATORKEY::simulator-secret::us-east-1",
+  },
+  { name: "cohere", vendor: "cohere", path: "/v2", credential: "simulator-key" },
+  // The OpenAI-compatible hosts share one adapter; Groq stands for them all.
+  { name: "groq", vendor: "groq", path: "/v1", credential: "simulator-key" },
+];
 
 export async function seedDevelopment(options: DevSeedOptions): Promise<DevSeed> {
   const { db } = options;
@@ -115,15 +155,17 @@ export async function seedDevelopment(options: DevSeedOptions): Promise<DevSeed>
 }
 
 async function syncProviders(options: DevSeedOptions, tenant: Tenant): Promise<void> {
-  for (const vendor of Object.keys(VENDORS) as Array<keyof typeof VENDORS>) {
-    const realKey = options.vendorKeys[vendor];
-    const credential = realKey ?? "simulator-key";
-    const baseUrl = realKey ? VENDORS[vendor].realBaseUrl : `${options.simulatorUrl}/v1`;
-    const [existing] = await tenant.rows(providers, eq(providers.name, vendor));
+  for (const seeded of SEEDED_PROVIDERS) {
+    const realKey = seeded.realKey ? options.vendorKeys[seeded.realKey] : undefined;
+    const credential = realKey ?? seeded.credential;
+    const baseUrl = realKey ? null : `${options.simulatorUrl}${seeded.path}`;
+    const providerOptions = { ...seeded.options, seeded_by: SEED_MARK };
+    const [existing] = await tenant.rows(providers, eq(providers.name, seeded.name));
     if (existing && existing.options.seeded_by !== SEED_MARK) continue; // the user's own
     if (
       existing &&
       existing.base_url === baseUrl &&
+      sameOptions(existing.options, providerOptions) &&
       options.secretBox.decrypt(existing.credential_ciphertext) === credential
     )
       continue;
@@ -131,12 +173,27 @@ async function syncProviders(options: DevSeedOptions, tenant: Tenant): Promise<v
       base_url: baseUrl,
       credential_ciphertext: options.secretBox.encrypt(credential),
       credential_hint: credentialHint(credential),
-      options: { seeded_by: SEED_MARK },
+      options: providerOptions,
       updated_at: new Date(),
     };
     if (existing) await tenant.update(providers, existing.id, values);
-    else await tenant.insert(providers, { id: newId("provider"), name: vendor, vendor, ...values });
+    else
+      await tenant.insert(providers, {
+        id: newId("provider"),
+        name: seeded.name,
+        vendor: seeded.vendor,
+        ...values,
+      });
   }
+}
+
+/** Postgres's jsonb keeps its own key order: compare key by key. */
+function sameOptions(stored: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
+  const keys = Object.keys(wanted);
+  return (
+    Object.keys(stored).length === keys.length &&
+    keys.every((key) => JSON.stringify(stored[key]) === JSON.stringify(wanted[key]))
+  );
 }
 
 /** The wanted key if it is live (pinned or remembered), else it is stored now. */

@@ -4,9 +4,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { embeddedSchema, readSettings } from "#shared/env/settings.ts";
 import { startEmbedded } from "../../embedded/start.ts";
+import type { Json } from "../support/management.ts";
 import { freePort, spawnChild } from "../support/processes.ts";
 import { waitUntil } from "../support/wait.ts";
 
@@ -118,6 +120,89 @@ describe("bun run dev (embedded default)", () => {
       await running.stop();
     }
   }, 30_000);
+
+  test("every vendor the simulator speaks answers out of the box, on both surfaces", async () => {
+    const running = await startEmbedded(settingsFor(temporaryDirectory()), { quiet: true });
+    try {
+      // A model of each seeded provider, and the simulator wire format that must serve it.
+      const cases = [
+        { model: "gpt-4o-mini", format: "openai" },
+        { model: "claude-haiku-4-5", format: "anthropic" },
+        { model: "gemini-2.5-flash", format: "google" },
+        { model: "azure/gpt-4o", format: "azure" },
+        { model: "bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", format: "bedrock" },
+        { model: "cohere/command-a-03-2025", format: "cohere" },
+        { model: "groq/llama-3.3-70b-versatile", format: "openai" },
+      ];
+      const openai = new OpenAI({
+        baseURL: `${running.dataPlaneUrl}/openai/v1`,
+        apiKey: running.seed.proxyKey,
+        maxRetries: 0,
+      });
+      const anthropic = new Anthropic({
+        baseURL: `${running.dataPlaneUrl}/anthropic`,
+        apiKey: running.seed.proxyKey,
+        maxRetries: 0,
+      });
+      const calls = async () => {
+        const response = await fetch(`${running.simulatorUrl}/_sim/calls`);
+        return ((await response.json()) as { counts: Record<string, Record<string, number>> })
+          .counts;
+      };
+      for (const { model, format } of cases) {
+        const upstreamModel = model.includes("/") ? model.slice(model.indexOf("/") + 1) : model;
+        const before = (await calls())[format]?.[upstreamModel] ?? 0;
+        const completion = await openai.chat.completions.create({
+          model,
+          messages: [{ role: "user", content: "Hello!" }],
+        });
+        expect({ model, text: Boolean(completion.choices[0]?.message.content) }).toEqual({
+          model,
+          text: true,
+        });
+        const message = await anthropic.messages.create({
+          model,
+          max_tokens: 64,
+          messages: [{ role: "user", content: "Hello!" }],
+        });
+        const block = message.content[0];
+        expect({ model, text: block?.type === "text" && block.text.length > 0 }).toEqual({
+          model,
+          text: true,
+        });
+        // Both reached the vendor's own wire format on the simulator.
+        expect({ model, calls: ((await calls())[format]?.[upstreamModel] ?? 0) - before }).toEqual({
+          model,
+          calls: 2,
+        });
+      }
+      // Each seeded provider passes its vendor's credential check against the simulator.
+      const manage = (path: string, method = "GET") =>
+        fetch(`${running.controlPlaneUrl}/manage/v1${path}`, {
+          method,
+          headers: { authorization: `Bearer ${running.seed.managementKey}` },
+        }).then((response) => response.json() as Promise<Json>);
+      const listed = await manage("/providers?limit=100");
+      expect(listed.data.map((provider: Json) => provider.vendor).sort()).toEqual([
+        "anthropic",
+        "azure",
+        "bedrock",
+        "cohere",
+        "google",
+        "groq",
+        "openai",
+      ]);
+      for (const provider of listed.data) {
+        const health = await manage(`/providers/${provider.id}/verify`, "POST");
+        expect({ vendor: provider.vendor, status: health.data.status }).toEqual({
+          vendor: provider.vendor,
+          status: "healthy",
+        });
+      }
+    } finally {
+      await running.stop();
+    }
+  }, 60_000);
 
   test("a restart keeps the data, the keys and the seed, and pinned keys are honoured", async () => {
     const dataDir = temporaryDirectory();

@@ -50,20 +50,33 @@ describe.skipIf(servicesAbsent)("bun run seed", () => {
     const [key] = await database.handle.db.select().from(apiKeys);
     expect(key?.key_hash).toBe(hashKey(proxyKey));
 
+    // A provider for every vendor the simulator speaks, each on its vendor's path there.
     const rows = await database.handle.db.select().from(providers);
-    expect(rows.map((row) => row.base_url)).toEqual([
-      "http://simulator:8090/v1",
-      "http://simulator:8090/v1",
-    ]);
+    const seen = Object.fromEntries(rows.map((row) => [row.name, [row.vendor, row.base_url]]));
+    expect(seen).toEqual({
+      openai: ["openai", "http://simulator:8090/v1"],
+      anthropic: ["anthropic", "http://simulator:8090/v1"],
+      azure: ["azure", "http://simulator:8090"],
+      google: ["google", "http://simulator:8090/v1beta"],
+      bedrock: ["bedrock", "http://simulator:8090"],
+      cohere: ["cohere", "http://simulator:8090/v2"],
+      groq: ["groq", "http://simulator:8090/v1"],
+    });
     const box = new SecretBox(Uint8Array.from(Buffer.from(SECRET_HEX, "hex")));
-    expect(rows.every((row) => box.decrypt(row.credential_ciphertext) === "simulator-key")).toBe(
-      true,
-    );
+    const credentials = rows.map((row) => box.decrypt(row.credential_ciphertext));
+    expect(credentials.filter((credential) => credential !== "simulator-key")).toEqual([
+      "SIMULATORKEY::simulator-secret::us-east-1",
+    ]);
 
     const second = await runSeed();
     expect(second).toContain("already seeded");
     expect(second).toContain(proxyKey);
     expect((await database.handle.db.select().from(apiKeys)).length).toBe(1);
+    // The providers were left as they were (options compared key by key, not by jsonb's order).
+    const again = await database.handle.db.select().from(providers);
+    expect(again.map((row) => [row.name, row.updated_at.getTime()]).sort()).toEqual(
+      rows.map((row) => [row.name, row.updated_at.getTime()]).sort(),
+    );
     const slugs = (await database.handle.db.select().from(routingConfigs))
       .map((row) => row.slug)
       .sort();
