@@ -39,7 +39,10 @@ export function errorResponse(surface: ErrorShape, error: unknown, requestId: st
   return new Response(RENDERERS[surface](gatewayError), { status: gatewayError.status, headers });
 }
 
-/** Runs a surface handler with a fresh request id; every failure becomes an error response. */
+/**
+ * Runs a surface handler with a fresh request id; every failure becomes an error response, and
+ * every answer (`/models` too) carries `x-modelux-request-id`.
+ */
 export async function serveSurface(
   surface: SurfaceName,
   handler: (requestId: string) => Promise<Response> | Response,
@@ -48,8 +51,15 @@ export async function serveSurface(
   // and Parquet statistics prune by it.
   const requestId = Bun.randomUUIDv7();
   try {
-    return await handler(requestId);
+    return withRequestId(await handler(requestId), requestId);
   } catch (error) {
     return errorResponse(surface, error, requestId);
   }
+}
+
+function withRequestId(response: Response, requestId: string): Response {
+  if (response.headers.has("x-modelux-request-id")) return response;
+  // The handlers build their answers, so their headers can be set.
+  response.headers.set("x-modelux-request-id", requestId);
+  return response;
 }
