@@ -163,6 +163,26 @@ describe.skipIf(servicesAbsent)("provider checks for every vendor (Postgres)", (
     expect((await harness.rest("GET", `/providers/${id}`)).body.data.verification).toBe("failed");
   });
 
+  test("a provider stored with verify: false counts as set up", async () => {
+    const key = harness.other.keys.owner;
+    const before = await harness.rest("GET", "/setup-status", { key });
+    const step = (body: Json) => body.data.steps.find((item: Json) => item.id === "provider");
+    expect(step(before.body).done).toBe(false);
+    const created = await harness.rest("POST", "/providers", {
+      key,
+      body: {
+        vendor: "cohere",
+        name: "cohere-private",
+        api_key: "co-private",
+        base_url: unreachable,
+        verify: false,
+      },
+    });
+    expect(created.status).toBe(201);
+    const after = await harness.rest("GET", "/setup-status", { key });
+    expect(step(after.body).done).toBe(true);
+  });
+
   test("verify: false on update and rotation skips the check; alone it is refused", async () => {
     const created = await harness.rest("POST", "/providers", {
       body: {

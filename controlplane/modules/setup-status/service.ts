@@ -30,8 +30,11 @@ export async function setupStatus(tenant: Tenant): Promise<SetupStatus> {
       tenant.count(webhooks),
     ]);
   const verified = providerRows.filter((row) => row.last_verification?.ok === true);
-  // Providers added behind the API's back (the dev seed, scripts) were never checked: usable.
-  const usable = providerRows.filter((row) => row.last_verification?.ok !== false);
+  // Providers added behind the API's back (the dev seed, scripts) were never checked, and those
+  // stored with verify: false were not on purpose: both usable.
+  const usable = providerRows.filter(
+    (row) => row.last_verification?.ok !== false || row.last_verification.skipped === true,
+  );
   const bareModels = projectRows.some((row) => readSettings(row.settings).auto_resolve_bare_model);
   const steps = [
     {
