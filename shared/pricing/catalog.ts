@@ -247,6 +247,11 @@ export function largestOutputTokens(vendor: string): number | null {
   return largest;
 }
 
+/** The catalog's model names for a vendor, sorted; empty for a vendor it lacks. */
+export function catalogModelNames(vendor: string): readonly string[] {
+  return Object.hasOwn(STORED, vendor) ? Object.keys(STORED[vendor] ?? {}).sort() : [];
+}
+
 /** Enough for every (vendor, model) a fleet routes to; a flood of made-up names evicts oldest. */
 const MEMO_LIMIT = 4096;
 const memo = new Map<string, ModelInfo>();

@@ -8,23 +8,37 @@ import { serveSurface } from "../respond-error.ts";
 import { anthropicBinding } from "./binding.ts";
 import { readTokenCountAnswer } from "./count-tokens-answer.ts";
 import { estimateInputTokens } from "./estimate-tokens.ts";
+import { handleAnthropicGetModel, handleAnthropicListModels } from "./models.ts";
 
 export function anthropicSurfacePlugin(context: DataPlaneContext) {
-  return new Elysia({ name: "modelux.surface.anthropic", prefix: "/anthropic/v1" })
-    .post(
-      "/messages",
-      ({ request }) =>
-        serveSurface("anthropic", (id) => handleGeneration(request, context, id, anthropicBinding)),
-      { parse: "none" },
-    )
-    .post(
-      "/messages/count_tokens",
-      ({ request }) =>
-        serveSurface("anthropic", (id) =>
-          handlePassthrough(request, context, id, countTokens(request.headers)),
+  return (
+    new Elysia({ name: "modelux.surface.anthropic", prefix: "/anthropic/v1" })
+      .post(
+        "/messages",
+        ({ request }) =>
+          serveSurface("anthropic", (id) =>
+            handleGeneration(request, context, id, anthropicBinding),
+          ),
+        { parse: "none" },
+      )
+      .post(
+        "/messages/count_tokens",
+        ({ request }) =>
+          serveSurface("anthropic", (id) =>
+            handlePassthrough(request, context, id, countTokens(request.headers)),
+          ),
+        { parse: "none" },
+      )
+      .get("/models", ({ request }) =>
+        serveSurface("anthropic", () => handleAnthropicListModels(request, context)),
+      )
+      // Ids hold `/` (`provider/model`): the rest of the path, decoded, is the id.
+      .get("/models/*", ({ request }) =>
+        serveSurface("anthropic", () =>
+          handleAnthropicGetModel(request, context, "/anthropic/v1/models/"),
         ),
-      { parse: "none" },
-    );
+      )
+  );
 }
 
 /** Token counting; the request's `anthropic-version` and `anthropic-beta` go upstream with it. */
