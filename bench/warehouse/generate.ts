@@ -492,7 +492,7 @@ SELECT request_id, created_at, org_id,
     coalesce('"' || model || '"', 'null'), ',"provider":', coalesce('"' || provider || '"', 'null'),
     ',"reason":"', decision_reason, '"}}')
     AS trace,
-  NULL AS prompt, NULL AS response,
+  NULL AS prompt, NULL AS response, false AS truncated,
   project_id, strftime(created_at, '%Y-%m-%d') AS date, strftime(created_at, '%H') AS hour
 FROM logged
 JOIN tag_sets ts ON ts.t = CASE WHEN unit(key, 34) < 0.08 THEN 0 ELSE
