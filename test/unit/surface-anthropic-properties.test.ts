@@ -137,7 +137,15 @@ const response: fc.Arbitrary<CanonicalResponse> = fc
       outputTokens: value.output,
       cacheReadTokens: value.cacheRead,
       cacheWriteTokens: value.cacheWrite,
-      reasoningTokens: 0,
+      // Anthropic reports no thinking count: the reader estimates it from the thinking text.
+      reasoningTokens: Math.min(
+        Math.ceil(
+          value.content
+            .filter((item) => item.type === "thinking")
+            .reduce((total, item) => total + item.text.length, 0) / 4,
+        ),
+        value.output,
+      ),
     },
   }));
 

@@ -79,7 +79,10 @@ export function convertAnthropicResponse(body: unknown): Converted<CanonicalResp
     model: message.model ?? "",
     content,
     stopReason,
-    usage: convertAnthropicUsage(message.usage),
+    usage: convertAnthropicUsage(
+      message.usage,
+      content.flatMap((block) => (block.type === "thinking" ? [block.text] : [])),
+    ),
   };
   if (message.stop_sequence != null) response.stopSequence = message.stop_sequence;
   return { value: response, warnings };

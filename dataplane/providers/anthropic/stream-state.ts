@@ -130,6 +130,7 @@ export class AnthropicStreamState {
       case "thinking":
         this.blocks.set(key, { kind: "thinking", index });
         if (block.thinking !== "") {
+          this.usage.addThinking(block.thinking);
           out.push({ type: "thinking-delta", index, text: block.thinking });
         }
         if (block.signature) {
@@ -160,6 +161,7 @@ export class AnthropicStreamState {
       if (delta.text !== "") out.push({ type: "text-delta", index, text: delta.text });
     } else if (delta.type === "thinking_delta" && typeof delta.thinking === "string") {
       if (block.kind === "thinking" && delta.thinking !== "") {
+        this.usage.addThinking(delta.thinking);
         out.push({ type: "thinking-delta", index, text: delta.thinking });
       }
     } else if (delta.type === "signature_delta" && typeof delta.signature === "string") {

@@ -1,6 +1,7 @@
 // The same-shape fast path's stream: the upstream's SSE bytes go to the client unchanged, each
 // event as soon as its blank line arrives, while usage is read on the side from message_start
-// and message_delta. An upstream error event is written again in the gateway's error shape, its
+// and message_delta (and the thinking text from thinking_delta events, for the estimated
+// reasoning count, as the adapter makes it). An upstream error event is written again in the gateway's error shape, its
 // message scrubbed. Only an incomplete event is ever held back, so an error event the pipeline
 // appends after a cut never lands inside half an event.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
@@ -29,6 +30,7 @@ export interface AnthropicPassthroughOptions {
 
 const MESSAGE_START = Buffer.from('"message_start"');
 const MESSAGE_DELTA = Buffer.from('"message_delta"');
+const THINKING_DELTA = Buffer.from('"thinking_delta"');
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -100,11 +102,20 @@ function errorEvent(event: Uint8Array, options: AnthropicPassthroughOptions): Ui
   );
 }
 
-/** Reads the usage of a message_start or message_delta event; returns whether there was any. */
+/**
+ * Reads the usage of a message_start or message_delta event; returns whether there was any. A
+ * thinking_delta's text goes to the reasoning estimate (it carries no usage).
+ */
 function readUsage(event: Uint8Array, usage: AnthropicUsage): boolean {
   const bytes = Buffer.from(event.buffer, event.byteOffset, event.byteLength);
   // Only the two event types that carry usage are decoded; text deltas cost two byte searches.
-  if (bytes.indexOf(MESSAGE_START) === -1 && bytes.indexOf(MESSAGE_DELTA) === -1) return false;
+  if (
+    bytes.indexOf(MESSAGE_START) === -1 &&
+    bytes.indexOf(MESSAGE_DELTA) === -1 &&
+    bytes.indexOf(THINKING_DELTA) === -1
+  ) {
+    return false;
+  }
   let payload: unknown;
   try {
     payload = JSON.parse(eventData(decoder.decode(event)));
@@ -112,7 +123,20 @@ function readUsage(event: Uint8Array, usage: AnthropicUsage): boolean {
     return false;
   }
   if (typeof payload !== "object" || payload === null) return false;
-  const body = payload as { type?: unknown; message?: { usage?: unknown }; usage?: unknown };
+  const body = payload as {
+    type?: unknown;
+    message?: { usage?: unknown };
+    usage?: unknown;
+    delta?: { type?: unknown; thinking?: unknown };
+  };
+  if (
+    body.type === "content_block_delta" &&
+    body.delta?.type === "thinking_delta" &&
+    typeof body.delta.thinking === "string"
+  ) {
+    usage.addThinking(body.delta.thinking);
+    return false;
+  }
   if (body.type === "message_start") return usage.update(body.message?.usage);
   if (body.type === "message_delta") return usage.update(body.usage);
   return false;

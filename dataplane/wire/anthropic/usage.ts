@@ -1,6 +1,10 @@
 // Anthropic usage ↔ canonical. Anthropic's `input_tokens` excludes cache reads and writes; the
 // canonical count includes them. Streams send running totals (message_start, then
 // message_delta), and a count present in a later event replaces the earlier one.
+// Anthropic does not count thinking apart from output_tokens (unless a future
+// output_tokens_details.thinking_tokens does): the reasoning count is then estimated from the
+// thinking text at four characters a token, as the gateway's other token estimates, and never
+// exceeds output_tokens (it is a part of them, so cost is not counted twice).
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 
 export class AnthropicUsage {
@@ -8,7 +12,13 @@ export class AnthropicUsage {
   private cacheRead = 0;
   private cacheWrite = 0;
   private output = 0;
-  private reasoning = 0;
+  private reasoning: number | undefined;
+  private thinkingCharacters = 0;
+
+  /** Thinking text returned or streamed, for the estimate when no count is reported. */
+  addThinking(text: string): void {
+    this.thinkingCharacters += text.length;
+  }
 
   /** Takes the counts `raw` has; returns whether it had any. */
   update(raw: unknown): boolean {
@@ -50,14 +60,24 @@ export class AnthropicUsage {
       outputTokens: this.output,
       cacheReadTokens: this.cacheRead,
       cacheWriteTokens: this.cacheWrite,
-      reasoningTokens: this.reasoning,
+      reasoningTokens: this.reasoningTokens(),
     };
+  }
+
+  private reasoningTokens(): number {
+    const counted = this.reasoning ?? Math.ceil(this.thinkingCharacters / 4);
+    return Math.min(counted, this.output);
   }
 }
 
-export function convertAnthropicUsage(raw: unknown): CanonicalUsage {
+/** `thinking`: the text of the answer's thinking blocks, for the reasoning estimate. */
+export function convertAnthropicUsage(
+  raw: unknown,
+  thinking: readonly string[] = [],
+): CanonicalUsage {
   const usage = new AnthropicUsage();
   usage.update(raw);
+  for (const text of thinking) usage.addThinking(text);
   return usage.toCanonical();
 }
 
