@@ -76,7 +76,10 @@ function answerDryRun(generation: Generation, plan: RoutePlan): Response {
   const { trace } = generation;
   trace.overhead_ms = roundMs(performance.now() - generation.receivedAt);
   generation.finish(200, null, null);
-  return dryRunResponse(generation.requestId, plan, trace, generation.admission?.headers);
+  const stream = generation.canonical.stream
+    ? { surface: generation.binding.name, includeUsage: generation.clientWantsUsage }
+    : null;
+  return dryRunResponse(generation.requestId, plan, trace, generation.admission?.headers, stream);
 }
 
 /** The plan's attempts in order until one answers. */
