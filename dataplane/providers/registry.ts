@@ -6,7 +6,7 @@ import { bedrockAdapter } from "./bedrock/index.ts";
 import { cohereAdapter } from "./cohere/index.ts";
 import { googleAdapter } from "./google/index.ts";
 import { openAiAdapter } from "./openai/index.ts";
-import { openAiCompatibleAdapters } from "./openai-compatible/index.ts";
+import { genericCompatibleAdapter, openAiCompatibleAdapters } from "./openai-compatible/index.ts";
 
 const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map<string, ProviderAdapter>([
   ["openai", openAiAdapter],
@@ -16,6 +16,7 @@ const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map<string, ProviderA
   ["bedrock", bedrockAdapter],
   ["cohere", cohereAdapter],
   ...Object.entries(openAiCompatibleAdapters),
+  ["openai-compatible", genericCompatibleAdapter],
 ]);
 
 export function adapterFor(vendor: string): ProviderAdapter | undefined {

@@ -127,7 +127,7 @@ describe.skipIf(servicesAbsent)("price overrides (Postgres)", () => {
   test("field-level errors: vendor, model, prices", async () => {
     const refused = await call("POST", "/price-overrides", {
       body: {
-        vendor: "openai-compatible",
+        vendor: "ollama",
         model: "",
         input_usd_per_mtok: -1,
         output_usd_per_mtok: "3",

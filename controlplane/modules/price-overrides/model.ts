@@ -6,9 +6,10 @@ import { VENDORS } from "../providers/vendor-probes.ts";
 
 /**
  * The vendors the data planes serve and price (dataplane/providers/registry.ts; a test keeps the
- * two lists equal). An `openai-compatible` provider has no adapter of its own to price for.
+ * two lists equal). `openai-compatible` included: its models have no catalog price (the
+ * unknown-model rule errs high), so an override is how an org prices a self-hosted model.
  */
-export const PRICED_VENDORS = VENDORS.filter((vendor) => vendor !== "openai-compatible");
+export const PRICED_VENDORS = VENDORS;
 
 /** Postgres keeps ten decimals and ten integer digits; a dollar a token is plenty of headroom. */
 const MAX_USD_PER_MTOK = 1_000_000;

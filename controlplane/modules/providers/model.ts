@@ -7,7 +7,7 @@ import {
   slugSchema,
   timestampSchema,
 } from "../../api/schemas.ts";
-import { VENDORS } from "./vendor-probes.ts";
+import { probeBaseUrl, VENDOR_PROBES, VENDORS } from "./vendor-probes.ts";
 
 export const vendorSchema = v.picklist(VENDORS, `must be one of ${VENDORS.join(", ")}`);
 
@@ -108,7 +108,7 @@ export const listProvidersQuery = v.object({
   vendor: v.optional(v.string()),
 });
 
-export const createProviderBody = v.strictObject({
+const createProviderFields = v.strictObject({
   vendor: vendorSchema,
   name: slugSchema,
   api_key: credentialSchema,
@@ -116,6 +116,23 @@ export const createProviderBody = v.strictObject({
   options: v.optional(optionsSchema),
   verify: v.optional(verifySchema),
 });
+
+/**
+ * A vendor without a public endpoint (openai-compatible, azure) has nowhere to send requests
+ * unless base_url names one: refused at creation, verify: false or not. Bedrock derives its
+ * endpoint from the credential's region (a malformed credential is reported at api_key).
+ */
+const hasEndpoint = (input: v.InferOutput<typeof createProviderFields>) =>
+  input.base_url !== undefined ||
+  VENDOR_PROBES[input.vendor]?.credentialProblem?.(input.api_key) !== undefined ||
+  probeBaseUrl(input.vendor, null, input.api_key) !== null;
+
+export const createProviderBody = v.pipe(
+  createProviderFields,
+  v.forward(v.check(hasEndpoint, "is required for this vendor (it has no public endpoint)"), [
+    "base_url",
+  ]),
+);
 
 export const updateProviderBody = v.strictObject({
   name: v.optional(slugSchema),

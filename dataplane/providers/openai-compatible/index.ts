@@ -1,10 +1,15 @@
 // One adapter per OpenAI-compatible host, all on the OpenAI converters: a host differs only in
 // base URL and the dialect declared in vendors.ts.
-import type { ProviderAdapter } from "../adapter.ts";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { AdapterTarget, ProviderAdapter } from "../adapter.ts";
 import { joinUrl, openAiApi } from "../openai/api.ts";
 import type { ChatDialect } from "../openai/capabilities.ts";
 import { createChatCompletionsAdapter } from "../openai/chat-adapter.ts";
-import { type CompatibleVendor, OPENAI_COMPATIBLE_VENDORS } from "./vendors.ts";
+import {
+  type CompatibleVendor,
+  GENERIC_COMPATIBLE_VENDOR,
+  OPENAI_COMPATIBLE_VENDORS,
+} from "./vendors.ts";
 
 export { OPENAI_COMPATIBLE_VENDORS } from "./vendors.ts";
 
@@ -35,11 +40,23 @@ export function createOpenAiCompatibleAdapter(
     dialect: compatibleDialect(name, vendor),
     url: (target, endpoint) =>
       joinUrl(
-        target.provider.baseUrl ?? vendor.baseUrl,
+        baseUrlOf(name, vendor, target),
         endpoint === "chat" ? openAiApi.chatPath : openAiApi.embeddingsPath,
       ),
     authHeaders: (target) => openAiApi.headers(target.provider.credential),
   });
+}
+
+/** The provider's base_url, else the host's public one; a host without one needs base_url. */
+function baseUrlOf(name: string, vendor: CompatibleVendor, target: AdapterTarget): string {
+  const base = target.provider.baseUrl ?? vendor.baseUrl;
+  if (!base) {
+    throw new GatewayError(
+      "upstream_error",
+      `${name} provider "${target.provider.name}" has no base_url (e.g. http://localhost:8000/v1)`,
+    );
+  }
+  return base;
 }
 
 export const openAiCompatibleAdapters: Record<string, ProviderAdapter> = Object.fromEntries(
@@ -47,4 +64,10 @@ export const openAiCompatibleAdapters: Record<string, ProviderAdapter> = Object.
     name,
     createOpenAiCompatibleAdapter(name, vendor),
   ]),
+);
+
+/** `openai-compatible`: any other Chat Completions host, at the provider's own base_url. */
+export const genericCompatibleAdapter: ProviderAdapter = createOpenAiCompatibleAdapter(
+  "openai-compatible",
+  GENERIC_COMPATIBLE_VENDOR,
 );

@@ -116,3 +116,21 @@ export const OPENAI_COMPATIBLE_VENDORS = {
 } as const satisfies Record<string, CompatibleVendor>;
 
 export type CompatibleVendorName = keyof typeof OPENAI_COMPATIBLE_VENDORS;
+
+/**
+ * `openai-compatible`: any self-hosted or third-party server speaking Chat Completions (vLLM,
+ * Ollama, LM Studio, …) at the provider's own base_url; there is no public default. What the
+ * served model can do is unknown here, so image parts, tools, response_format and embeddings
+ * are passed on and the host answers for its model; `top_k` and `reasoning_effort`, which some
+ * such servers reject, are dropped with a warning as for any host that lacks them.
+ */
+export const GENERIC_COMPATIBLE_VENDOR: CompatibleVendor = {
+  baseUrl: "",
+  capabilities: { ...base, vision: true, embeddings: true },
+  jsonObject: true,
+  jsonSchema: true,
+  reasoningEffort: false,
+  topK: false,
+  streamOptions: "send",
+  unsupportedFields: [],
+};
