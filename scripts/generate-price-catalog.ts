@@ -1,5 +1,6 @@
 // `bun run catalog:generate [source-dir] [--out file]`: turns the Portkey model catalog
-// (../shared/data/model-catalog, MIT) into shared/pricing/catalog.json, the price and capability
+// (data/model-catalog: the files of the vendors we serve, copied from the team workspace's
+// data/model-catalog, MIT) into shared/pricing/catalog.json, the price and capability
 // table the gateway ships with. The gateway never reads the source: the output is committed.
 
 import { existsSync, readFileSync } from "node:fs";
@@ -7,12 +8,12 @@ import { join, relative, resolve } from "node:path";
 import type { QualityTier, StoredModel } from "#shared/pricing/catalog.ts";
 
 const REPO_ROOT = resolve(import.meta.dir, "..");
-const DEFAULT_SOURCE = "../shared/data/model-catalog";
+const DEFAULT_SOURCE = "data/model-catalog";
 const DEFAULT_OUT = "shared/pricing/catalog.json";
 
 /**
  * The upstream snapshot the source README names, with its commit date looked up once in the
- * upstream git history (the copy in ../shared carries no date). Update both on a refresh.
+ * upstream git history (the copy carries no date). Update both on a refresh.
  */
 const UPSTREAM = {
   repository: "Portkey-AI/models",
