@@ -22,28 +22,23 @@ import { managementKeys, orgs } from "../../controlplane/db/schema/index.ts";
 import { type FleetDataPlane, startFleet, type TestFleet } from "../support/fleet.ts";
 import {
   type Answer,
+  FuzzTally,
+  problemWith,
+  type Shape,
+  shapeOf,
+} from "../support/fuzz/answer-checks.ts";
+import { fuzzUrls, oddValue, toJsonText, usually } from "../support/fuzz/json-values.ts";
+import { type RawAnswer, rawExchange, rawRequests } from "../support/fuzz/raw-socket.ts";
+import {
   bodyBytes,
   contentTypes,
   extraHeaders,
-  FuzzTally,
-  fromSchema,
-  fuzzUrls,
   headerText,
-  type JsonSchema,
   oddMethods,
   oddSegment,
-  oddValue,
-  problemWith,
   queryStrings,
-  type RawAnswer,
-  rawExchange,
-  rawRequests,
-  type SchemaHints,
-  type Shape,
-  shapeOf,
-  toJsonText,
-  usually,
-} from "../support/fuzz-requests.ts";
+} from "../support/fuzz/request-parts.ts";
+import { fromSchema, type JsonSchema, type SchemaHints } from "../support/fuzz/schema-values.ts";
 import { servicesAbsent } from "../support/services.ts";
 
 const SEED = Number(process.env.MODELUX_FUZZ_SEED ?? 1405);
