@@ -8,22 +8,20 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { eq } from "drizzle-orm";
 import { budgetSpend } from "../../controlplane/db/schema/index.ts";
 import { type FleetDataPlane, startFleet, type TestFleet } from "../support/fleet.ts";
+import { ParquetRows } from "../support/parquet-rows.ts";
 import { servicesAbsent } from "../support/services.ts";
 import { waitUntil } from "../support/wait.ts";
 
-const HIVE =
-  "hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': DATE, 'hour': INTEGER}, union_by_name = true";
 const USER = "restart-user";
 const CONCURRENCY = 3;
 
 describe.skipIf(servicesAbsent)("budget spend across control-plane and NATS restarts", () => {
   let fleet: TestFleet;
-  let duckdb: DuckDBConnection;
   const tracesRoot = mkdtempSync(join(tmpdir(), "modelux-budget-restarts-"));
+  const warehouseRows = new ParquetRows(tracesRoot);
 
   beforeAll(async () => {
     fleet = await startFleet({
@@ -31,20 +29,20 @@ describe.skipIf(servicesAbsent)("budget spend across control-plane and NATS rest
       dataPlanes: 2,
       controlEnv: { MODELUX_TRACES_ROOT: tracesRoot },
     });
-    duckdb = await (await DuckDBInstance.create(":memory:")).connect();
   }, 60_000);
   afterAll(async () => {
     await fleet?.stop();
+    await warehouseRows.close();
     rmSync(tracesRoot, { recursive: true, force: true });
   });
 
   /** The warehouse's rows for the load's end user: request id → cost. */
   const warehouse = async () => {
-    const result = await duckdb.runAndReadAll(
-      `SELECT request_id, cost_usd FROM read_parquet($glob, ${HIVE}) WHERE end_user = $user`,
-      { glob: `${tracesRoot}/project_id=*/**/*.parquet`, user: USER },
+    const rows = await warehouseRows.query(
+      "SELECT request_id, cost_usd FROM request_logs WHERE end_user = $user",
+      { user: USER },
     );
-    return result.getRowObjects().map((row) => ({
+    return rows.map((row) => ({
       requestId: String(row.request_id),
       costUsd: Number(row.cost_usd),
     }));

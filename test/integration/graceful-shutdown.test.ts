@@ -6,14 +6,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { startFleet } from "../support/fleet.ts";
+import { ParquetRows } from "../support/parquet-rows.ts";
 import { type ChildProcess, freePort, spawnChild } from "../support/processes.ts";
 import { servicesAbsent } from "../support/services.ts";
 import { waitUntil } from "../support/wait.ts";
-
-const HIVE =
-  "hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': DATE, 'hour': INTEGER}, union_by_name = true";
 
 const directories: string[] = [];
 const temporaryDirectory = (name: string) => {
@@ -125,20 +122,20 @@ async function terminateMidStream(
 }
 
 async function requestLogRow(root: string, requestId: string) {
-  const duckdb = await (await DuckDBInstance.create(":memory:")).connect();
+  const rows = new ParquetRows(root);
   try {
     return await waitUntil(
       async () => {
-        const result = await duckdb.runAndReadAll(
-          `SELECT status, output_tokens, cost_usd FROM read_parquet($glob, ${HIVE}) WHERE request_id = $id`,
-          { glob: `${root}/project_id=*/**/*.parquet`, id: requestId },
+        const found = await rows.query(
+          "SELECT status, output_tokens, cost_usd FROM request_logs WHERE request_id = $id",
+          { id: requestId },
         );
-        return result.getRowObjects()[0];
+        return found[0];
       },
       { timeoutMs: 30_000, intervalMs: 200, message: `no request-log row for ${requestId}` },
     );
   } finally {
-    duckdb.closeSync();
+    await rows.close();
   }
 }
 

@@ -7,20 +7,18 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { type FleetDataPlane, startFleet, type TestFleet } from "../support/fleet.ts";
+import { ParquetRows } from "../support/parquet-rows.ts";
 import { servicesAbsent } from "../support/services.ts";
 import { waitUntil } from "../support/wait.ts";
 
-const HIVE =
-  "hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': DATE, 'hour': INTEGER}, union_by_name = true";
 // Requests in flight at once per data plane.
 const CONCURRENCY = 4;
 
 describe.skipIf(servicesAbsent)("warehouse: a data plane and the ingester killed mid-load", () => {
   let fleet: TestFleet;
-  let duckdb: DuckDBConnection;
   const tracesRoot = mkdtempSync(join(tmpdir(), "modelux-warehouse-crash-"));
+  const warehouseRows = new ParquetRows(tracesRoot);
 
   beforeAll(async () => {
     fleet = await startFleet({
@@ -28,21 +26,18 @@ describe.skipIf(servicesAbsent)("warehouse: a data plane and the ingester killed
       dataPlanes: 2,
       controlEnv: { MODELUX_TRACES_ROOT: tracesRoot },
     });
-    duckdb = await (await DuckDBInstance.create(":memory:")).connect();
   }, 60_000);
   afterAll(async () => {
     await fleet?.stop();
+    await warehouseRows.close();
     rmSync(tracesRoot, { recursive: true, force: true });
   });
 
   const rowsPerRequestId = async () => {
-    const result = await duckdb.runAndReadAll(
-      `SELECT request_id, count(*) AS copies FROM read_parquet($glob, ${HIVE}) GROUP BY request_id`,
-      { glob: `${tracesRoot}/project_id=*/**/*.parquet` },
+    const rows = await warehouseRows.query(
+      "SELECT request_id, count(*) AS copies FROM request_logs GROUP BY request_id",
     );
-    return new Map(
-      result.getRowObjects().map((row) => [String(row.request_id), Number(row.copies)]),
-    );
+    return new Map(rows.map((row) => [String(row.request_id), Number(row.copies)]));
   };
 
   test("every answered request has exactly one row", async () => {
