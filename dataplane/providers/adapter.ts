@@ -32,6 +32,13 @@ export interface UpstreamCall {
   body: string;
 }
 
+/** A call on a resource the vendor keeps (a stored response): no body, or an empty JSON one. */
+export interface ResourceCall {
+  url: string;
+  method: "GET" | "POST" | "DELETE";
+  headers: Record<string, string>;
+}
+
 export interface AdapterTarget {
   provider: RuntimeProvider;
   /** The upstream model name (for Azure, the deployment). */
@@ -65,6 +72,26 @@ export interface ProviderAdapter {
     target: AdapterTarget,
     forwardHeaders: Record<string, string>,
   ): Promise<UpstreamCall>;
+  /**
+   * OpenAI-shaped Responses (`POST …/responses`): the client's body as sent, `model` replaced.
+   * Present only on vendors that serve the Responses API themselves; the Responses surface
+   * translates through the canonical model for every other one.
+   */
+  buildResponses?(
+    body: string,
+    stream: boolean,
+    target: AdapterTarget,
+    forwardHeaders: Record<string, string>,
+  ): Promise<UpstreamCall>;
+  /**
+   * A stored response's sub-resource on the vendor that holds it (`GET …/responses/{id}`,
+   * `…/input_items`, `POST …/cancel`, `DELETE`): `path` starts after `/responses`, query included.
+   */
+  buildResponsesResource?(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    target: AdapterTarget,
+  ): Promise<ResourceCall>;
   /** A non-streaming answer's parsed JSON → canonical. */
   parseResponse(body: unknown): Converted<CanonicalResponse>;
   /** A streaming answer's raw bytes → canonical events (framing — SSE, event-stream — included). */

@@ -34,6 +34,14 @@ export function azureUrl(target: AdapterTarget, endpoint: "chat" | "embeddings")
   return `${base}/openai/deployments/${deployment}/${path}?api-version=${encodeURIComponent(version)}`;
 }
 
+/**
+ * Azure's Responses API is on its v1 surface, `{base_url}/openai/v1/responses`, which takes no
+ * `api-version` and names the deployment in the body's `model`.
+ */
+export function azureResponsesUrl(target: AdapterTarget, path: string): string {
+  return `${azureBaseUrl(target)}/openai/v1/responses${path}`;
+}
+
 /** `https://<resource>.openai.azure.com`, accepted with a trailing slash or `/openai`. */
 function azureBaseUrl(target: AdapterTarget): string {
   const base = target.provider.baseUrl;

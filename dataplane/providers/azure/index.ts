@@ -1,10 +1,11 @@
-// The Azure OpenAI adapter: OpenAI's converters and dialect, Azure's URLs and `api-key` auth.
+// The Azure OpenAI adapter: OpenAI's converters and dialect, Azure's URLs and `api-key` auth;
+// the Responses API passes through to the resource's v1 surface.
 // The token-limit and reasoning rules read `target.model`, so name deployments after their model
 // or map model names to deployments in `options.deployments`.
 import type { ProviderAdapter } from "../adapter.ts";
 import { openAiDialect } from "../openai/capabilities.ts";
 import { createChatCompletionsAdapter } from "../openai/chat-adapter.ts";
-import { azureApi, azureUrl } from "./api.ts";
+import { azureApi, azureDeployment, azureResponsesUrl, azureUrl } from "./api.ts";
 
 export const azureAdapter: ProviderAdapter = createChatCompletionsAdapter({
   vendor: "azure",
@@ -12,4 +13,6 @@ export const azureAdapter: ProviderAdapter = createChatCompletionsAdapter({
   dialect: { ...openAiDialect, target: "azure" },
   url: azureUrl,
   authHeaders: (target) => azureApi.headers(target.provider.credential),
+  responsesUrl: azureResponsesUrl,
+  responsesModel: azureDeployment,
 });

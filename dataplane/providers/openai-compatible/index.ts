@@ -44,6 +44,10 @@ export function createOpenAiCompatibleAdapter(
         endpoint === "chat" ? openAiApi.chatPath : openAiApi.embeddingsPath,
       ),
     authHeaders: (target) => openAiApi.headers(target.provider.credential),
+    ...(vendor.responses && {
+      responsesUrl: (target: AdapterTarget, path: string) =>
+        joinUrl(baseUrlOf(name, vendor, target), `${openAiApi.responsesPath}${path}`),
+    }),
   });
 }
 

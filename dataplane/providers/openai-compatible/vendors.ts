@@ -16,6 +16,11 @@ export interface CompatibleVendor {
   streamOptions: "send" | "omit" | "strip";
   /** Canonical-derived fields the host rejects. */
   unsupportedFields: readonly string[];
+  /**
+   * Serves OpenAI's Responses API at `{base}/responses` (then the Responses surface passes
+   * through to it; otherwise it translates to Chat Completions).
+   */
+  responses: boolean;
 }
 
 const base: Capabilities = {
@@ -39,6 +44,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     topK: false,
     streamOptions: "send",
     unsupportedFields: [],
+    responses: false,
   },
   fireworks: {
     baseUrl: "https://api.fireworks.ai/inference/v1",
@@ -49,6 +55,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     topK: true,
     streamOptions: "send",
     unsupportedFields: [],
+    responses: false,
   },
   deepseek: {
     // Thinking is the model (deepseek-reasoner), not a parameter; caching is automatic.
@@ -60,8 +67,10 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     topK: false,
     streamOptions: "send",
     unsupportedFields: [],
+    responses: false,
   },
   xai: {
+    // Serves /v1/responses too (test/fixtures/provider-recordings/xai/responses).
     baseUrl: "https://api.x.ai/v1",
     capabilities: { ...base, vision: true, thinking: true, promptCaching: true },
     jsonObject: true,
@@ -70,6 +79,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     topK: false,
     streamOptions: "send",
     unsupportedFields: [],
+    responses: true,
   },
   mistral: {
     // Rejects unknown body fields; sends usage in the last chunk unasked.
@@ -81,6 +91,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     topK: false,
     streamOptions: "strip",
     unsupportedFields: ["user"],
+    responses: false,
   },
   cerebras: {
     baseUrl: "https://api.cerebras.ai/v1",
@@ -91,6 +102,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     topK: false,
     streamOptions: "send",
     unsupportedFields: ["frequency_penalty", "presence_penalty"],
+    responses: false,
   },
   together: {
     baseUrl: "https://api.together.xyz/v1",
@@ -101,6 +113,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     topK: true,
     streamOptions: "send",
     unsupportedFields: [],
+    responses: false,
   },
   perplexity: {
     // Sonar: no function calling, JSON only by schema, usage on every chunk.
@@ -112,6 +125,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     topK: true,
     streamOptions: "omit",
     unsupportedFields: [],
+    responses: false,
   },
 } as const satisfies Record<string, CompatibleVendor>;
 
@@ -133,4 +147,6 @@ export const GENERIC_COMPATIBLE_VENDOR: CompatibleVendor = {
   topK: false,
   streamOptions: "send",
   unsupportedFields: [],
+  // Whether a self-hosted server has /responses (vLLM does, most do not) is not known.
+  responses: false,
 };

@@ -4,6 +4,7 @@ export const openAiApi = {
   defaultBaseUrl: "https://api.openai.com/v1",
   chatPath: "/chat/completions",
   embeddingsPath: "/embeddings",
+  responsesPath: "/responses",
   headers: (credential: string) => ({ authorization: `Bearer ${credential}` }),
 } as const;
 

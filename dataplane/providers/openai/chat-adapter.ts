@@ -1,8 +1,9 @@
 // One ProviderAdapter over the Chat Completions converters, configured per vendor: OpenAI itself,
-// Azure and each OpenAI-compatible host differ only in URL, auth headers and dialect.
+// Azure and each OpenAI-compatible host differ only in URL, auth headers and dialect. Vendors that
+// serve the Responses API themselves say where (`responsesUrl`), and get its passthrough.
 
 import { parseOpenAiError } from "../../wire/openai/upstream-error.ts";
-import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../adapter.ts";
+import type { AdapterTarget, ProviderAdapter, ResourceCall, UpstreamCall } from "../adapter.ts";
 import { upstreamHeaders } from "./api.ts";
 import type { ChatDialect } from "./capabilities.ts";
 import { convertToOpenAiChatBody } from "./convert-request.ts";
@@ -16,6 +17,13 @@ export interface ChatAdapterConfig {
   /** The full URL of an endpoint for this target (base URL, deployment, query). */
   url(target: AdapterTarget, endpoint: "chat" | "embeddings"): string;
   authHeaders(target: AdapterTarget): Record<string, string>;
+  /**
+   * Where the vendor serves the Responses API: `path` is what follows `/responses` ("" to create,
+   * `/{id}`, `/{id}/cancel`, `/{id}/input_items?…`). Absent when the vendor has none.
+   */
+  responsesUrl?(target: AdapterTarget, path: string): string;
+  /** The `model` a Responses body names (Azure: the deployment); the target's model otherwise. */
+  responsesModel?(target: AdapterTarget): string;
 }
 
 export function createChatCompletionsAdapter(config: ChatAdapterConfig): ProviderAdapter {
@@ -55,6 +63,20 @@ export function createChatCompletionsAdapter(config: ChatAdapterConfig): Provide
     parseStream: (body) => parseOpenAiStream(body, vendor),
     parseError: (status, bodyText, headers) => parseOpenAiError(status, bodyText, headers),
   };
+  const { responsesUrl, responsesModel } = config;
+  if (responsesUrl) {
+    adapter.buildResponses = async (body, _stream, target, forwardHeaders) => ({
+      url: responsesUrl(target, ""),
+      method: "POST",
+      headers: upstreamHeaders(forwardHeaders, config.authHeaders(target)),
+      body: withModel(body, responsesModel?.(target) ?? target.model, target.model),
+    });
+    adapter.buildResponsesResource = async (method, path, target): Promise<ResourceCall> => ({
+      url: responsesUrl(target, path),
+      method,
+      headers: upstreamHeaders({}, config.authHeaders(target)),
+    });
+  }
   if (dialect.capabilities.embeddings) {
     adapter.buildEmbeddings = async (body, target) => call(target, "embeddings", body, {});
   }
@@ -70,4 +92,11 @@ function passthroughBody(body: string, dialect: ChatDialect): string {
   const parsed = JSON.parse(body) as Record<string, unknown>;
   delete parsed.stream_options;
   return JSON.stringify(parsed);
+}
+
+/** The body with `model` set to `model`, re-serialized only when it differs from what it names. */
+function withModel(body: string, model: string, named: string): string {
+  if (model === named) return body;
+  const parsed = JSON.parse(body) as Record<string, unknown>;
+  return JSON.stringify({ ...parsed, model });
 }

@@ -1,4 +1,5 @@
-// The OpenAI adapter: Chat Completions (translated or same-shape) and Embeddings (same-shape).
+// The OpenAI adapter: Chat Completions (translated or same-shape), Embeddings and Responses
+// (same-shape).
 import type { ProviderAdapter } from "../adapter.ts";
 import { joinUrl, openAiApi } from "./api.ts";
 import { openAiDialect } from "./capabilities.ts";
@@ -14,4 +15,9 @@ export const openAiAdapter: ProviderAdapter = createChatCompletionsAdapter({
       endpoint === "chat" ? openAiApi.chatPath : openAiApi.embeddingsPath,
     ),
   authHeaders: (target) => openAiApi.headers(target.provider.credential),
+  responsesUrl: (target, path) =>
+    joinUrl(
+      target.provider.baseUrl ?? openAiApi.defaultBaseUrl,
+      `${openAiApi.responsesPath}${path}`,
+    ),
 });
