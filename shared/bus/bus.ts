@@ -7,6 +7,7 @@ import type {
   SpendDelta,
   TraceRecord,
 } from "./envelopes.ts";
+import type { StateStore } from "./state-store.ts";
 
 export interface Subscription {
   /** Stops delivery; resolves once no handler will run again. */
@@ -42,6 +43,12 @@ export interface ConfigStore {
 export interface Bus {
   readonly kind: "nats" | "in-process";
   readonly config: ConfigStore;
+  /**
+   * The shared, org-scoped state store (stored responses, file and batch owners, cache entries):
+   * what one data plane puts, every data plane reads. Calls reject with BusUnavailableError when
+   * the bus cannot answer now (bounded, never queued for a reconnect).
+   */
+  readonly state: StateStore;
 
   publishSpendDelta(delta: SpendDelta): Promise<void>;
   /** Receives the deltas of every node. */
@@ -81,7 +88,8 @@ export interface Bus {
   isConnected(): boolean;
   /**
    * Calls `listener` each time the bus is usable again after losing its connection, once the
-   * config bucket and trace stream are back (never in-process). Returns a function removing it.
+   * config bucket, the state buckets in use and the trace stream are back (never in-process).
+   * Returns a function removing it.
    */
   onRecovered(listener: () => void): () => void;
   close(): Promise<void>;
@@ -107,8 +115,8 @@ export class TraceRecordsTooLargeError extends Error {
 
 /** The bus cannot take a message now (NATS unreachable); nothing was queued for later. */
 export class BusUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "BusUnavailableError";
   }
 }

@@ -11,11 +11,14 @@ import {
   type TraceRecord,
   traceRecordSchema,
 } from "./envelopes.ts";
+import { type InProcessStateOptions, InProcessStateStore } from "./in-process-state-store.ts";
 import { deliverSafely, encodeStrict } from "./message-codec.ts";
 
 export interface InProcessBusOptions {
   /** How long a delivered trace batch may stay unsettled before it is delivered again. */
   traceAckWaitMs?: number;
+  /** The state store's retention per namespace, clock and memory cap. */
+  state?: InProcessStateOptions;
 }
 
 const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -265,6 +268,7 @@ class InProcessTraceQueue {
 
 export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
   const config = new InProcessConfigStore();
+  const state = new InProcessStateStore(options.state);
   const spendDeltas = new Topic<Parameters<Bus["publishSpendDelta"]>[0]>("spend delta");
   const budgetStates = new Topic<Parameters<Bus["publishBudgetState"]>[0]>("budget state");
   const controlEvents = new Topic<Parameters<Bus["publishControl"]>[0]>("control event");
@@ -279,6 +283,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
   return {
     kind: "in-process",
     config,
+    state,
     async publishSpendDelta(delta) {
       open();
       spendDeltas.publish(encodeStrict(spendDeltaSchema, delta, "spend delta"));
@@ -335,6 +340,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
       traces.close();
       await Promise.all(stopping);
       config.close();
+      state.close();
       spendDeltas.clear();
       budgetStates.clear();
       controlEvents.clear();

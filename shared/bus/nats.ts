@@ -1,5 +1,5 @@
 // The bus for a fleet: core NATS for spend deltas, budget state and control events; JetStream
-// KV for config snapshots and a JetStream stream for traces (DESIGN §8).
+// KV for config snapshots and shared state, and a JetStream stream for traces (DESIGN §8).
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type * as v from "valibot";
@@ -8,6 +8,7 @@ import { BusUnavailableError } from "./bus.ts";
 import { budgetStateSchema, controlEventSchema, spendDeltaSchema } from "./envelopes.ts";
 import { decodeLenient, deliverSafely, encodeStrict } from "./message-codec.ts";
 import { openNatsConfigStore } from "./nats-config-store.ts";
+import { type NatsStateOptions, NatsStateStore } from "./nats-state-store.ts";
 import {
   consumeTraceRecords,
   ensureTraceStream,
@@ -34,6 +35,8 @@ export interface NatsBusOptions {
   connectTimeoutMs?: number;
   /** Where losing and regaining the connection is reported, one line each. */
   log?: (message: string) => void;
+  /** The state store's retention per namespace, bucket names and call timeout. */
+  state?: NatsStateOptions;
 }
 
 const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -62,17 +65,25 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
   const statuses = connection.status();
 
   const { js, jsm, config } = await prepareJetStream(connection, options.servers);
+  // The server states its limit when the connection opens (and again on a reconnect).
+  const maxPayload = () => connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const state = new NatsStateStore(
+    { js, jsm, servers: options.servers, usable, maxPayload, log },
+    options.state,
+  );
 
   /**
-   * After a reconnect the server may have lost its store: recreate the config bucket and the
-   * trace stream (opened as they are when nothing was lost), reopen the watches, then tell the
-   * listeners. Retried while connected, since JetStream can lag the server's start.
+   * After a reconnect the server may have lost its store: recreate the config bucket, the state
+   * buckets in use and the trace stream (opened as they are when nothing was lost), reopen the
+   * watches, then tell the listeners. Retried while connected, since JetStream can lag the
+   * server's start.
    */
   async function restore(mine: number): Promise<void> {
     const current = () => mine === epoch && linked && !closing;
     for (let attempt = 1; current(); attempt++) {
       try {
         await config.restore();
+        await state.restore();
         await ensureTraceStream(jsm);
         if (!current()) return;
         restored = true;
@@ -108,8 +119,6 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
 
   const ackWaitMs = options.traceAckWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const consumers = new Set<Subscription>();
-  // The server states its limit when the connection opens (and again on a reconnect).
-  const maxPayload = () => connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD_BYTES;
 
   function publishCore<T>(
     subject: string,
@@ -149,6 +158,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
   return {
     kind: "nats",
     config,
+    state,
     async publishSpendDelta(delta) {
       publishCore(spendDeltaSubject(delta.node_id), spendDeltaSchema, delta, "spend delta");
     },

@@ -12,3 +12,11 @@ export const TRACE_CONSUMER = "modelux-ingest";
 export const spendDeltaSubject = (nodeId: string) => `${SPEND_DELTA_PREFIX}.${nodeId}`;
 export const traceSubject = (projectId: string) => `${TRACE_SUBJECT_PREFIX}.${projectId}`;
 export const controlSubject = (event: string) => `${CONTROL_SUBJECT_PREFIX}.${event}`;
+
+/** State-store buckets (shared/bus/state-store.ts): `<prefix>_<namespace>`, one per namespace. */
+export const STATE_BUCKET_PREFIX = "modelux_state";
+export const stateBucket = (prefix: string, namespace: string) =>
+  `${prefix}_${namespace.replaceAll("-", "_")}`;
+/** Beside each, an object store for values larger than one message may be. */
+export const stateObjectBucket = (prefix: string, namespace: string) =>
+  `${stateBucket(prefix, namespace)}_large`;

@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { type Bus, BusUnavailableError } from "#shared/bus/bus.ts";
-import { connectNatsBus } from "#shared/bus/nats.ts";
+import { connectNatsBus, type NatsBusOptions } from "#shared/bus/nats.ts";
+import type { StateKey } from "#shared/bus/state-store.ts";
 import { CONFIG_BUCKET, TRACE_STREAM } from "#shared/bus/subjects.ts";
 import { snapshotWithVersion, traceRecord } from "../support/bus-contract.ts";
 import { type TestNatsServer, testNatsServer } from "../support/processes.ts";
@@ -18,7 +19,7 @@ describe.skipIf(servicesAbsent)("NATS bus recovery", () => {
   const buses: Bus[] = [];
   const logs = new Map<string, string[]>();
 
-  async function openBus(name: string): Promise<Bus> {
+  async function openBus(name: string, state?: NatsBusOptions["state"]): Promise<Bus> {
     const lines: string[] = [];
     logs.set(name, lines);
     const bus = await connectNatsBus({
@@ -26,6 +27,7 @@ describe.skipIf(servicesAbsent)("NATS bus recovery", () => {
       name,
       traceAckWaitMs: 1500,
       log: (line) => lines.push(line),
+      ...(state ? { state } : {}),
     });
     buses.push(bus);
     return bus;
@@ -128,5 +130,45 @@ describe.skipIf(servicesAbsent)("NATS bus recovery", () => {
     // Closing on purpose is not losing the bus.
     await bus.close();
     expect(linesOf("data", "lost the bus")).toHaveLength(1);
+  }, 60_000);
+
+  test("state calls are refused while the server is gone, and work again after it returns wiped", async () => {
+    const key: StateKey = { orgId: "org_a", namespace: "responses", id: "resp_1" };
+    const writer = await openBus("data-1");
+    const reader = await openBus("data-2");
+    await writer.state.put(key, { status: "completed" });
+    await server.stop();
+    await waitUntil(() => !writer.isConnected(), BOUND);
+    await expect(writer.state.put(key, { status: "other" })).rejects.toBeInstanceOf(
+      BusUnavailableError,
+    );
+    await expect(writer.state.get(key)).rejects.toBeInstanceOf(BusUnavailableError);
+    await expect(writer.state.delete(key)).rejects.toBeInstanceOf(BusUnavailableError);
+
+    // Back with an empty store: the bucket in use is recreated before the bus says it is usable.
+    await server.wipe();
+    await waitUntil(() => writer.isConnected() && reader.isConnected(), BOUND);
+    expect(await reader.state.get(key)).toBeNull();
+    await writer.state.put(key, { status: "completed again" });
+    expect(await reader.state.get(key)).toEqual({ status: "completed again" });
+  }, 60_000);
+
+  test("a server that stops answering with the connection open: state calls are refused in time", async () => {
+    const key: StateKey = { orgId: "org_a", namespace: "responses", id: "resp_frozen" };
+    const bus = await openBus("data", { timeoutMs: 500 });
+    await bus.state.put(key, { n: 1 });
+    await server.freeze();
+    try {
+      // Still connected as far as the client knows; only the call's own timeout can end it.
+      expect(bus.isConnected()).toBe(true);
+      await expect(bus.state.put(key, { n: 2 })).rejects.toBeInstanceOf(BusUnavailableError);
+      await expect(bus.state.get(key)).rejects.toBeInstanceOf(BusUnavailableError);
+    } finally {
+      server.thaw();
+    }
+    await waitUntil(
+      async () => (await bus.state.get<{ n: number }>(key).catch(() => null)) !== null,
+      BOUND,
+    );
   }, 60_000);
 });

@@ -9,6 +9,7 @@ import { connectNatsBus } from "#shared/bus/nats.ts";
 import { CONFIG_BUCKET, TRACE_CONSUMER, TRACE_STREAM } from "#shared/bus/subjects.ts";
 import { busContractSuite, snapshotWithVersion, traceRecord } from "../support/bus-contract.ts";
 import { natsUrl, servicesAbsent } from "../support/services.ts";
+import { deleteStateBuckets, uniqueStatePrefix } from "../support/state-buckets.ts";
 import { waitUntil } from "../support/wait.ts";
 
 /** Removes the config bucket and the trace stream (with its consumer) so each test starts empty. */
@@ -30,11 +31,21 @@ async function resetServerState(): Promise<void> {
 // over before its ack wait runs out; short enough to test redelivery.
 const TEST_ACK_WAIT_MS = 1500;
 
+// State buckets of this file's own, removed when it ends (other sessions share the server).
+const STATE_PREFIX = uniqueStatePrefix("contract");
+
 async function freshBus(name: string): Promise<Bus> {
-  return connectNatsBus({ servers: natsUrl, name, traceAckWaitMs: TEST_ACK_WAIT_MS });
+  return connectNatsBus({
+    servers: natsUrl,
+    name,
+    traceAckWaitMs: TEST_ACK_WAIT_MS,
+    state: { bucketPrefix: STATE_PREFIX },
+  });
 }
 
 describe.skipIf(servicesAbsent)("NATS bus", () => {
+  afterAll(() => deleteStateBuckets(STATE_PREFIX));
+
   busContractSuite("nats", async () => {
     await resetServerState();
     const bus = await freshBus("contract");

@@ -1,6 +1,7 @@
 // The behaviour every Bus implementation owes its callers (DESIGN §8). The in-process and the
-// NATS bus both run this suite, so embedded mode and a fleet behave the same. makeBus must give
-// each test a clean store and stream, and a trace ack wait short enough to test (under 2 s).
+// NATS bus both run this suite (the state store's part is in state-store-contract.ts), so embedded
+// mode and a fleet behave the same. makeBus must give each test a clean config store and trace
+// stream, and a trace ack wait short enough to test (under 2 s).
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import {
   type Bus,
@@ -14,6 +15,7 @@ import type {
   SpendDelta,
   TraceRecord,
 } from "#shared/bus/envelopes.ts";
+import { stateStoreContract } from "./state-store-contract.ts";
 import { waitUntil } from "./wait.ts";
 
 export function snapshotWithVersion(version: number): SnapshotEnvelope {
@@ -135,6 +137,8 @@ export function busContractSuite(
         expect(await bus.config.latest()).toBeNull();
       });
     });
+
+    stateStoreContract(() => bus);
 
     describe("core messages", () => {
       const delta = (nodeId: string, seq: number): SpendDelta => ({

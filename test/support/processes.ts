@@ -1,6 +1,6 @@
 // Child processes for multi-process tests: a port picker, a spawner that keeps output for
 // failure messages, and a real nats-server of the test's own that it may stop and start.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -78,6 +78,10 @@ export interface TestNatsServer {
   stop(): Promise<void>;
   /** Kills the server, deletes its JetStream store and starts it again: the bus lost everything. */
   wipe(): Promise<void>;
+  /** Stops the server process (SIGSTOP): connections stay open and nothing answers. */
+  freeze(): Promise<void>;
+  /** Lets a frozen server run again (SIGCONT). */
+  thaw(): void;
 }
 
 /** A JetStream server on its own port and store, so a test can take it down and bring it back. */
@@ -114,6 +118,20 @@ export function testNatsServer(): TestNatsServer {
       await this.stop();
       rmSync(storeDirectory, { recursive: true, force: true });
       await this.start();
+    },
+    async freeze() {
+      if (!child) return;
+      child.process.kill("SIGSTOP");
+      // The signal is only queued by kill: wait until the kernel reports the process stopped.
+      const stat = `/proc/${child.process.pid}/stat`;
+      const deadline = Date.now() + 5000;
+      while (existsSync(stat) && !/\) T /.test(readFileSync(stat, "utf8"))) {
+        if (Date.now() > deadline) throw new Error("nats-server did not stop on SIGSTOP");
+        await Bun.sleep(10);
+      }
+    },
+    thaw() {
+      child?.process.kill("SIGCONT");
     },
   };
 }

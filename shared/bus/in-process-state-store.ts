@@ -1,0 +1,136 @@
+// The state store of the in-process bus (embedded mode): a map with the fleet's semantics (values
+// travel as JSON, expire after their namespace's retention or their own ttl) and a memory cap,
+// beyond which the least recently written values go first.
+import { BusUnavailableError } from "./bus.ts";
+import {
+  checkStateKey,
+  DEFAULT_STATE_RETENTION,
+  encodeStateValue,
+  keptForMs,
+  MAX_STATE_VALUE_BYTES,
+  type StateKey,
+  type StatePutOptions,
+  type StateRetention,
+  type StateStore,
+  StateValueTooLargeError,
+} from "./state-store.ts";
+
+/** What the store may hold at once, in UTF-8 bytes of stored JSON, unless told otherwise. */
+export const DEFAULT_IN_PROCESS_STATE_BYTES = 256 * 1024 * 1024;
+// Expired values are dropped when read; this sweep frees those nobody reads again.
+const SWEEP_EVERY_MS = 60_000;
+
+export interface InProcessStateOptions {
+  /** Per namespace; the defaults (DEFAULT_STATE_RETENTION) fill what is not given. */
+  retention?: Partial<StateRetention>;
+  /** Milliseconds; Date.now unless a test drives it. */
+  now?: () => number;
+  /** The memory cap (DEFAULT_IN_PROCESS_STATE_BYTES). */
+  maxBytes?: number;
+}
+
+interface Stored {
+  json: string;
+  bytes: number;
+  expiresAt: number;
+}
+
+export class InProcessStateStore implements StateStore {
+  // Map order is write order: the first entry is the least recently written.
+  readonly #entries = new Map<string, Stored>();
+  readonly #retention: StateRetention;
+  readonly #now: () => number;
+  readonly #maxBytes: number;
+  #bytes = 0;
+  #lastSweep: number;
+  #closed = false;
+
+  constructor(options: InProcessStateOptions = {}) {
+    this.#retention = { ...DEFAULT_STATE_RETENTION, ...options.retention };
+    this.#now = options.now ?? Date.now;
+    this.#maxBytes = options.maxBytes ?? DEFAULT_IN_PROCESS_STATE_BYTES;
+    this.#lastSweep = this.#now();
+  }
+
+  /** UTF-8 bytes of JSON held now (expired values not yet swept included). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  async put(key: StateKey, value: unknown, options?: StatePutOptions): Promise<void> {
+    this.#open();
+    const json = encodeStateValue(key, value);
+    const keptMs = keptForMs(this.#retention, key, options);
+    const bytes = Buffer.byteLength(json);
+    const limit = Math.min(MAX_STATE_VALUE_BYTES, this.#maxBytes);
+    if (bytes > limit) throw new StateValueTooLargeError(bytes, limit);
+    const now = this.#now();
+    const mapKey = mapKeyOf(key);
+    this.#remove(mapKey);
+    this.#entries.set(mapKey, { json, bytes, expiresAt: now + keptMs });
+    this.#bytes += bytes;
+    if (now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweepExpired(now);
+    if (this.#bytes > this.#maxBytes) this.#makeRoom(now);
+  }
+
+  async get<T = unknown>(key: StateKey): Promise<T | null> {
+    this.#open();
+    checkStateKey(key);
+    const entry = this.#live(mapKeyOf(key));
+    return entry === null ? null : (JSON.parse(entry.json) as T);
+  }
+
+  async delete(key: StateKey): Promise<boolean> {
+    this.#open();
+    checkStateKey(key);
+    const mapKey = mapKeyOf(key);
+    if (this.#live(mapKey) === null) return false;
+    this.#remove(mapKey);
+    return true;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new BusUnavailableError("the in-process bus is closed");
+  }
+
+  /** The entry unless it expired (then it is dropped). */
+  #live(mapKey: string): Stored | null {
+    const entry = this.#entries.get(mapKey);
+    if (entry === undefined) return null;
+    if (this.#now() < entry.expiresAt) return entry;
+    this.#remove(mapKey);
+    return null;
+  }
+
+  #remove(mapKey: string): void {
+    const entry = this.#entries.get(mapKey);
+    if (entry === undefined) return;
+    this.#entries.delete(mapKey);
+    this.#bytes -= entry.bytes;
+  }
+
+  #sweepExpired(now: number): void {
+    this.#lastSweep = now;
+    for (const [mapKey, entry] of this.#entries) if (entry.expiresAt <= now) this.#remove(mapKey);
+  }
+
+  /** Over the cap: expired values go first, then the least recently written. */
+  #makeRoom(now: number): void {
+    this.#sweepExpired(now);
+    for (const mapKey of this.#entries.keys()) {
+      if (this.#bytes <= this.#maxBytes) return;
+      this.#remove(mapKey);
+    }
+  }
+}
+
+/** Unambiguous whatever the strings hold: no org's id can spell another org's key. */
+function mapKeyOf(key: StateKey): string {
+  return JSON.stringify([key.namespace, key.orgId, key.id]);
+}
