@@ -8,7 +8,7 @@ import { join, posix, relative } from "node:path";
 import ts from "typescript";
 
 const ROOT = join(import.meta.dir, "../..");
-const PRODUCT = ["shared", "dataplane", "controlplane", "embedded", "simulator", "scripts"];
+const PRODUCT = ["shared", "dataplane", "controlplane", "embedded", "simulator", "scripts", "cli"];
 /** The data plane's library face: all the control plane may import of it. */
 const LIBRARY_FACE = "dataplane/in-process.ts";
 /** What embedded/ may import of the data plane: a node, and the library face. */
@@ -78,6 +78,8 @@ function brokenRule(from: string, to: string): string | null {
   if (target === "bench" || target === "test") return "product code never imports bench/ or test/";
   if (source === "shared" && (target === "dataplane" || target === "controlplane"))
     return "shared/ imports neither plane";
+  if (source === "cli" && target !== "cli" && target !== "shared")
+    return "cli/ talks to the control plane over HTTP and imports only shared/";
   if (source === "simulator" && (target === "dataplane" || target === "controlplane"))
     return "simulator/ imports neither plane (it stands in for the vendors)";
   if (
@@ -133,7 +135,7 @@ async function productFiles(): Promise<string[]> {
 }
 
 describe("import rules", () => {
-  test("product code keeps them: shared/ imports neither plane, dataplane/ never controlplane/, controlplane/ only the library face, none bench/ or test/", async () => {
+  test("product code keeps them: shared/ imports neither plane, dataplane/ never controlplane/, controlplane/ only the library face, cli/ only shared/, none bench/ or test/", async () => {
     const files = await productFiles();
     const found: string[] = [];
     let crossPlane = 0;
@@ -172,6 +174,9 @@ describe("import rules", () => {
       ["embedded/x.ts", 'import type { A } from "../controlplane/management.ts";'],
       ["embedded/x.ts", 'import { a } from "../bench/overhead/main.ts";'],
       ["scripts/x.ts", 'import { a } from "../test/support/services.ts";'],
+      ["cli/x.ts", 'import { a } from "../controlplane/api/registry.ts";'],
+      ["cli/commands/x.ts", 'import type { A } from "../../dataplane/in-process.ts";'],
+      ["cli/x.ts", 'import { a } from "../scripts/generate-price-catalog.ts";'],
     ];
     for (const [file, source] of broken)
       expect([file, violations(file, importSites(file, source))]).toEqual([
@@ -193,6 +198,8 @@ describe("import rules", () => {
       ["embedded/x.ts", 'import { a } from "../simulator/server.ts";'],
       ["simulator/x.ts", 'import { a } from "#shared/env/settings.ts";'],
       ["scripts/x.ts", 'import { a } from "../dataplane/providers/capability-matrix.ts";'],
+      ["cli/commands/x.ts", 'import { a } from "#shared/crypto/secret-box.ts";'],
+      ["cli/commands/x.ts", 'import { a } from "../client.ts"; import { b } from "yaml";'],
     ];
     for (const [file, source] of allowed)
       expect([file, violations(file, importSites(file, source))]).toEqual([file, []]);
