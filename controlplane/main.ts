@@ -4,7 +4,12 @@
 import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { egressPolicyFrom } from "#shared/egress/policy.ts";
-import { controlPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared/env/settings.ts";
+import {
+  controlPlaneSchema,
+  decodeSecretKey,
+  readSettingsOrExit,
+  stateRetentionFrom,
+} from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
 import { useUpstreamEgressPolicy } from "../dataplane/in-process.ts";
 import { openPostgres } from "./db/client.ts";
@@ -17,7 +22,10 @@ const log = createLogger("controlplane");
 const secretKey = decodeSecretKey(settings.MODELUX_SECRET_KEY);
 if (!secretKey) throw new Error("unreachable: MODELUX_SECRET_KEY was validated");
 const database = openPostgres(settings.DATABASE_URL);
-const connection = connectNatsWithRetry(settings.NATS_URL, "modelux-controlplane", log);
+// The same retention as the data planes, so whichever plane opens a state bucket sets it alike.
+const connection = connectNatsWithRetry(settings.NATS_URL, "modelux-controlplane", log, undefined, {
+  state: { retention: stateRetentionFrom(settings) },
+});
 
 const node = await startControlPlane({
   hostname: settings.MODELUX_HOST,

@@ -1,5 +1,7 @@
 // What a data plane's request handlers share: the current config, the fleet's revocations, this
-// node's view of upstream health, and where decision traces go.
+// node's view of upstream health, where decision traces go, and the fleet's shared state store.
+import { InProcessStateStore } from "#shared/bus/in-process-state-store.ts";
+import type { StateStore } from "#shared/bus/state-store.ts";
 import { BudgetLedger } from "./budgets/budget-ledger.ts";
 import { HealthTracker } from "./routing/health.ts";
 import type { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
@@ -17,6 +19,13 @@ export interface DataPlaneContext {
   readonly budgets: BudgetLedger;
   /** Uniform in [0, 1): latency exploration draws from it (seedable in tests). */
   readonly random: () => number;
+  /**
+   * The bus's org-scoped state store (stored responses and their input items, file and batch
+   * owners, cache entries): the only state a handler keeps beyond a request, readable by every
+   * data plane. Never on the hot path of a request that does not need it; calls reject with
+   * BusUnavailableError (a 503) while the bus is unreachable.
+   */
+  readonly state: StateStore;
 }
 
 export function createDataPlaneContext(options: {
@@ -26,6 +35,8 @@ export function createDataPlaneContext(options: {
   traces?: TraceEmitter;
   random?: () => number;
   budgets?: BudgetLedger;
+  /** Default: a store of its own in this process (tests, a plane without a fleet). */
+  state?: StateStore;
 }): DataPlaneContext {
   return {
     nodeId: options.nodeId,
@@ -35,5 +46,6 @@ export function createDataPlaneContext(options: {
     traces: options.traces ?? new RecentTraces(),
     budgets: options.budgets ?? new BudgetLedger({ nodeId: options.nodeId }),
     random: options.random ?? Math.random,
+    state: options.state ?? new InProcessStateStore(),
   };
 }

@@ -3,6 +3,7 @@
 // seam between the planes"). It opens a data plane inside the calling process and names what
 // replay reads of the data plane: planning a route over a compiled snapshot, the admission cost
 // estimate, and upstream health. A fleet node is assembled by node.ts instead.
+import type { StateStore } from "#shared/bus/state-store.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { SnapshotBody } from "#shared/snapshot/body.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
@@ -54,6 +55,11 @@ export interface InProcessDataPlaneOptions {
   traces: TraceEmitter;
   /** Uniform in [0, 1), for latency exploration; seed it for repeatable runs. */
   random: () => number;
+  /**
+   * Where stored responses and the like go: a bus's store to share them with the fleet
+   * (`bus.state`); by default a store of the plane's own that nothing else reads.
+   */
+  state?: StateStore;
 }
 
 /**
@@ -89,6 +95,7 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
     traces: options.traces,
     budgets: new BudgetLedger({ nodeId: options.nodeId }),
     random: options.random,
+    ...(options.state ? { state: options.state } : {}),
   });
   const app = createDataPlaneApp(context);
   const { health } = context;

@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { connectNatsWithRetry } from "#shared/bus/connect-with-retry.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { egressPolicyFrom } from "#shared/egress/policy.ts";
-import { dataPlaneSchema, decodeSecretKey, readSettingsOrExit } from "#shared/env/settings.ts";
+import {
+  dataPlaneSchema,
+  decodeSecretKey,
+  readSettingsOrExit,
+  stateRetentionFrom,
+} from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
 import { startDataPlane } from "./node.ts";
 import { useUpstreamEgressPolicy } from "./pipeline/upstream-fetch.ts";
@@ -20,7 +25,13 @@ const log = createLogger(`dataplane[${nodeId}]`);
 const secretKey = decodeSecretKey(settings.MODELUX_SECRET_KEY);
 if (!secretKey) throw new Error("unreachable: MODELUX_SECRET_KEY was validated");
 
-const connection = connectNatsWithRetry(settings.NATS_URL, `modelux-dataplane-${nodeId}`, log);
+const connection = connectNatsWithRetry(
+  settings.NATS_URL,
+  `modelux-dataplane-${nodeId}`,
+  log,
+  undefined,
+  { state: { retention: stateRetentionFrom(settings) } },
+);
 const node = await startDataPlane({
   nodeId,
   hostname: settings.MODELUX_HOST,

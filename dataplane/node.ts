@@ -2,6 +2,7 @@
 // in whenever it arrives (snapshot updates and control events). Used by `bun run dataplane` and
 // by the embedded default.
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
+import { connectedStateStore } from "#shared/bus/connected-state-store.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { defaultRequestLimits, type RequestLimitSettings } from "#shared/env/settings.ts";
 import { drain } from "#shared/http/drain.ts";
@@ -51,6 +52,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     log: options.log,
   });
   let connectedBus: Bus | null = null;
+  // Set as soon as the bus arrives: the store needs no subscription to be ready.
+  let stateBus: Bus | null = null;
   const traces = options.traceDirectory
     ? new WalTraceEmitter({
         directory: options.traceDirectory,
@@ -64,6 +67,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     loader,
     budgets: new BudgetLedger({ nodeId: options.nodeId, log: options.log }),
     ...(traces ? { traces } : {}),
+    // The bus's store once it is there; BusUnavailableError (a 503) until then.
+    state: connectedStateStore(() => stateBus),
   });
   traces?.start();
   const cached = await loader.loadCache();
@@ -100,6 +105,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   let resync: ReturnType<typeof setInterval> | null = null;
   const wiring = options.bus.then(async (bus) => {
     if (stopped) return;
+    stateBus = bus;
     await loader.follow(bus);
     budgetSubscription = await bus.subscribeBudgetState((state) =>
       context.budgets.applyState(state),

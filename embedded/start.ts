@@ -3,7 +3,7 @@
 import { join, resolve } from "node:path";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
-import type { EmbeddedSettings } from "#shared/env/settings.ts";
+import { type EmbeddedSettings, stateRetentionFrom } from "#shared/env/settings.ts";
 import { createLogger } from "#shared/log.ts";
 import { openPglite } from "../controlplane/db/client.ts";
 import { startControlPlane } from "../controlplane/node.ts";
@@ -46,7 +46,7 @@ export async function startEmbedded(
     vendorKeys: { openai: settings.OPENAI_API_KEY, anthropic: settings.ANTHROPIC_API_KEY },
   });
 
-  const bus = createInProcessBus();
+  const bus = createInProcessBus({ state: { retention: stateRetentionFrom(settings) } });
   const controlPlane = await startControlPlane({
     hostname: settings.MODELUX_HOST,
     port: settings.CONTROLPLANE_PORT,

@@ -382,6 +382,8 @@ function row(
     prompt: null,
     response: null,
     truncated: false,
+    provider_key_fingerprint: null,
+    provider_key_hash: null,
   };
 }
 

@@ -6,7 +6,7 @@
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { EgressRefusedError } from "#shared/egress/policy.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
-import type { Redact } from "#shared/errors/redact.ts";
+import { createRedactor, type Redact, secretsOfCredential } from "#shared/errors/redact.ts";
 import {
   isRetryableKind,
   type UpstreamError,
@@ -16,6 +16,7 @@ import type { ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import { adapterFor } from "../providers/registry.ts";
 import type { HealthTracker } from "../routing/health.ts";
 import type { Attempt, RetryCondition } from "../routing/plan.ts";
+import { PROVIDER_KEY_HEADER } from "./provider-keys.ts";
 import { upstreamFetch } from "./upstream-fetch.ts";
 
 export interface AttemptRecord {
@@ -216,21 +217,49 @@ export async function runAttempts(
         ? {}
         : { retryAfterSeconds: failure.retryAfterSeconds };
     record(attempt, started, elapsed, response.status, { error: failure.kind, ...retryAfter });
+    const redact = attempt.providerKey ? withOwnKey(options.redact, attempt) : options.redact;
     if (!isRetryableKind(failure.kind) && failure.kind !== "auth") {
       // The caller's own mistake: the next provider would refuse it too. Not the upstream's
       // health either. Same-shape or not, the caller gets the closed set's error, not the body.
-      return fail(upstreamToGatewayError(failure, where, options.redact), false);
+      return fail(upstreamToGatewayError(failure, where, redact), false);
     }
-    health.recordFailure(attempt.healthKey, failure.kind === "auth" ? "auth" : healthKind(failure));
-    if (failure.retryAfterSeconds !== undefined)
-      health.recordRetryAfter(attempt.healthKey, failure.retryAfterSeconds * 1000);
-    lastFailure = withRetryAfter(upstreamToGatewayError(failure, where, options.redact), failure);
+    // A caller's own key refused or out of quota says nothing of the provider's health.
+    const ownKeyFailure =
+      attempt.providerKey !== undefined &&
+      (failure.kind === "auth" || failure.kind === "rate_limited");
+    if (!ownKeyFailure) {
+      health.recordFailure(
+        attempt.healthKey,
+        failure.kind === "auth" ? "auth" : healthKind(failure),
+      );
+      if (failure.retryAfterSeconds !== undefined)
+        health.recordRetryAfter(attempt.healthKey, failure.retryAfterSeconds * 1000);
+    }
+    lastFailure =
+      attempt.providerKey && failure.kind === "auth"
+        ? providerKeyRejected(where)
+        : withRetryAfter(upstreamToGatewayError(failure, where, redact), failure);
     if (failure.kind !== "auth" && !sequence.retryOn.has(retryCondition(failure)))
       return fail(lastFailure, false);
   }
   return fail(
     lastFailure ?? new GatewayError("upstream_error", "the routing plan has no attempt"),
     true,
+  );
+}
+
+/** The org's redactor, and first the key the attempt ran on (the caller's own). */
+function withOwnKey(redact: Redact, attempt: Attempt): Redact {
+  const own = createRedactor(secretsOfCredential(attempt.provider.credential));
+  return (text) => redact(own(text));
+}
+
+/** A 401 in the caller's shape: their key, not the gateway's, was refused. */
+function providerKeyRejected(where: string): GatewayError {
+  return new GatewayError(
+    "authentication",
+    `${where}: the provider rejected the key sent in ${PROVIDER_KEY_HEADER}`,
+    { param: PROVIDER_KEY_HEADER },
   );
 }
 

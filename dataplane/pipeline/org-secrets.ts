@@ -1,14 +1,26 @@
-// What upstream error text is scrubbed of before it reaches a caller: every credential of the
-// caller's org (decrypted, as the snapshot holds them), then anything shaped like a key.
+// What upstream error text is scrubbed of before it reaches a caller: the request's own provider
+// keys, every credential of the caller's org (decrypted, as the snapshot holds them), then
+// anything shaped like a key.
 // Built on the first error of an org in a snapshot, not per request.
 import { createRedactor, type Redact, secretsOfCredential } from "#shared/errors/redact.ts";
 import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
+import { type ProviderKeys, providerKeySecrets } from "./provider-keys.ts";
 
 const redactors = new WeakMap<RuntimeConfig, Map<string, Redact>>();
 
-/** A redactor for the org's credentials; cheap to ask for on every request (built lazily). */
-export function redactorFor(config: RuntimeConfig, orgId: string): Redact {
-  return (text) => orgRedactor(config, orgId)(text);
+/**
+ * A redactor for the org's credentials and the request's own provider keys (scrubbed first, so
+ * no pattern cuts one into pieces it would no longer match); cheap to ask for on every request
+ * (the org's is built lazily, and a request without own keys adds nothing).
+ */
+export function redactorFor(
+  config: RuntimeConfig,
+  orgId: string,
+  providerKeys: ProviderKeys | null,
+): Redact {
+  if (providerKeys === null) return (text) => orgRedactor(config, orgId)(text);
+  const own = createRedactor(providerKeySecrets(providerKeys).flatMap(secretsOfCredential));
+  return (text) => orgRedactor(config, orgId)(own(text));
 }
 
 function orgRedactor(config: RuntimeConfig, orgId: string): Redact {

@@ -3,6 +3,7 @@
 // fields are removed so no upstream sees them.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { clipText, MAX_QUOTED_CHARS } from "#shared/validation/client-text.ts";
+import { type ProviderKeys, parseProviderKeys } from "./provider-keys.ts";
 
 export interface ModeluxFields {
   tags: Record<string, string>;
@@ -12,6 +13,8 @@ export interface ModeluxFields {
   /** `mlx:trace: true`: the decision trace goes back in the body. */
   returnTrace: boolean;
   dryRun: boolean;
+  /** `X-Modelux-Provider-Key`: the caller's own provider keys, never stored (provider-keys.ts). */
+  providerKeys: ProviderKeys | null;
 }
 
 const MAX_TAGS = 64;
@@ -43,6 +46,7 @@ export function readModeluxFields(body: Record<string, unknown>, headers: Header
     traceId: clip(headers.get("x-modelux-trace-id")) ?? clip(metadata.trace_id),
     returnTrace: returnTrace === true,
     dryRun: dryRun !== null && /^(true|1)$/i.test(dryRun.trim()),
+    providerKeys: parseProviderKeys(headers.get("x-modelux-provider-key")),
   };
 }
 

@@ -3,6 +3,7 @@
 // conditions and the one way an attempt is made from a leaf.
 import type { ModelInfo } from "#shared/pricing/catalog.ts";
 import type { RoutingConfig } from "#shared/routing/config-schema.ts";
+import type { ProviderKeyIdentity } from "../pipeline/provider-keys.ts";
 import type { RuntimeProvider } from "../snapshot/snapshot-tables.ts";
 import type { Leaf } from "./compiled-target.ts";
 import type { HealthKey, HealthTracker } from "./health.ts";
@@ -24,6 +25,11 @@ export interface Attempt {
   timeoutMs: number | null;
   /** Position of this attempt's entry in `RoutePlan.candidates`. */
   candidate: number;
+  /**
+   * Set when the attempt runs on the caller's own key (`X-Modelux-Provider-Key`): `provider` is
+   * then a copy holding that key as its credential.
+   */
+  providerKey?: ProviderKeyIdentity;
 }
 
 export function attemptOf(leaf: Leaf, timeoutMs: number | null, candidate: number): Attempt {

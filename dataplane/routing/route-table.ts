@@ -22,6 +22,8 @@ export interface CompiledConfig {
   /** Why the stored config cannot be served (it should have been refused at save). */
   error: GatewayError | null;
   cacheEnabled: boolean;
+  /** The vendors of the models the config names, and the configs it names (not expanded). */
+  reaches: { vendors: ReadonlySet<string>; configs: readonly string[] };
 }
 
 export class RouteTable {
@@ -38,6 +40,21 @@ export class RouteTable {
   /** The project's config `slug`, or undefined when it has none by that name. */
   configFor(projectId: string, slug: string): CompiledConfig | undefined {
     return this.compiled.get(routingConfigKey(projectId, slug));
+  }
+
+  /**
+   * Every vendor `@slug` can send a request to, whatever the request (each A/B variant, rule
+   * branch, fallback and judge), through the configs it names too.
+   */
+  vendorsReachedBy(projectId: string, slug: string, seen = new Set<string>()): Set<string> {
+    const vendors = new Set<string>();
+    const compiled = this.configFor(projectId, slug);
+    if (!compiled || seen.has(slug)) return vendors;
+    seen.add(slug);
+    for (const vendor of compiled.reaches.vendors) vendors.add(vendor);
+    for (const nested of compiled.reaches.configs)
+      for (const vendor of this.vendorsReachedBy(projectId, nested, seen)) vendors.add(vendor);
+    return vendors;
   }
 
   allowsBareModels(projectId: string): boolean {
@@ -68,7 +85,15 @@ export class RouteTable {
 
 function compileConfig(table: RouteTable, stored: SnapshotRoutingConfig): CompiledConfig {
   const { slug, version, project_id: projectId, config: body } = stored;
-  const base = { slug, version, projectId, cacheEnabled: body.cache !== undefined };
+  const vendors = new Set<string>();
+  const configs: string[] = [];
+  const base = {
+    slug,
+    version,
+    projectId,
+    cacheEnabled: body.cache !== undefined,
+    reaches: { vendors, configs },
+  };
   const parsed = v.safeParse(routingConfigSchema, body);
   if (!parsed.success) {
     const issue = parsed.issues[0];
@@ -84,8 +109,12 @@ function compileConfig(table: RouteTable, stored: SnapshotRoutingConfig): Compil
       error: new GatewayError("internal", `routing config "@${slug}" has no project`),
     };
   }
-  const target = (value: Target, provider?: string) =>
-    compileTarget(table, orgId, projectId, value, provider);
+  const target = (value: Target, provider?: string) => {
+    const compiled = compileTarget(table, orgId, projectId, value, provider);
+    if (compiled.kind === "model") vendors.add(compiled.leaf.provider.vendor);
+    else if (compiled.kind === "config") configs.push(compiled.slug);
+    return compiled;
+  };
   try {
     return { ...base, strategy: compileStrategy(parsed.output, target), error: null };
   } catch (error) {

@@ -111,6 +111,7 @@ export function applyAttempts(
     if (record.retryAfterSeconds !== undefined) entry.retry_after_s = record.retryAfterSeconds;
     if (record.accepted !== undefined) entry.accepted = record.accepted;
     if (record.acceptance !== undefined) entry.acceptance = record.acceptance;
+    if (record.attempt.providerKey) entry.provider_key = record.attempt.providerKey.fingerprint;
     if (record.usage !== undefined) {
       entry.usage = record.usage;
       const cost = costUsd(record.usage, record.attempt.info.price);
@@ -144,6 +145,7 @@ export function applyAttempts(
   if (served) {
     trace.decision.winner = served.model;
     trace.decision.provider = served.provider.name;
+    if (served.providerKey) trace.provider_key = served.providerKey;
   }
   if (priced) trace.cost_usd = total;
   if (estimated) trace.cost_estimated = true;

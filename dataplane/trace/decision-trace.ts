@@ -3,6 +3,7 @@
 // asks, and always handed to the trace emitter for the warehouse.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
+import type { ProviderKeyIdentity } from "../pipeline/provider-keys.ts";
 import type { TraceCandidate } from "../routing/plan.ts";
 import type { CapturedContent } from "./capture.ts";
 
@@ -23,6 +24,8 @@ export interface TraceAttempt {
   /** Cascade: whether this step's answer passed its acceptance check, and why. */
   accepted?: boolean;
   acceptance?: string;
+  /** The fingerprint of the caller's key the attempt ran on (X-Modelux-Provider-Key). */
+  provider_key?: string;
 }
 
 export interface TraceBudget {
@@ -68,6 +71,11 @@ export interface DecisionTrace {
   overhead_ms: number | null;
   routing_us: number;
   decision: { winner: string | null; provider: string | null; reason: string };
+  /**
+   * The request ran on the caller's own provider key (X-Modelux-Provider-Key): the key that
+   * answered, else the plan's first; only its fingerprint and keyed hash, never the key.
+   */
+  provider_key?: ProviderKeyIdentity;
   /** A client's string (model, user, ids, tags) was cut to its bound when the trace started. */
   truncated?: boolean;
   /** Prompt and answer, only when the project captures content (redacted); not in `mlx:trace`. */

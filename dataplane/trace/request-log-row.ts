@@ -69,6 +69,8 @@ export function requestLogRow(
     prompt: content?.prompt ?? null,
     response: content?.response ?? null,
     truncated: trace.truncated === true,
+    provider_key_fingerprint: trace.provider_key?.fingerprint ?? null,
+    provider_key_hash: trace.provider_key?.hash ?? null,
   };
   return fitRow(row, budgetBytes);
 }

@@ -1,7 +1,7 @@
 // Keeps trying to reach NATS without holding up start-up: a process serves from what it has
 // (a data plane from its cached snapshot) and wires the bus in when it arrives.
 import type { Bus } from "./bus.ts";
-import { connectNatsBus } from "./nats.ts";
+import { connectNatsBus, type NatsBusOptions } from "./nats.ts";
 
 export interface RetryingConnection {
   /** Resolves with the bus once connected; never rejects. */
@@ -15,6 +15,8 @@ export function connectNatsWithRetry(
   name: string,
   log: (message: string) => void,
   retryMs = 2000,
+  /** What else the bus is opened with (the state store's retention). */
+  busOptions: Pick<NatsBusOptions, "state"> = {},
 ): RetryingConnection {
   let bus: Bus | null = null;
   let closed = false;
@@ -24,7 +26,7 @@ export function connectNatsWithRetry(
       if (closed) return;
       try {
         // The bus reports losing and regaining the connection itself, through the same log.
-        const connected = await connectNatsBus({ servers, name, log });
+        const connected = await connectNatsBus({ ...busOptions, servers, name, log });
         if (closed) {
           await connected.close();
           return;

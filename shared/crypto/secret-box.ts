@@ -1,7 +1,7 @@
 // AES-256-GCM for provider credentials and webhook secrets: encrypted at rest in Postgres and in
 // the snapshot, decrypted only in a data plane's memory (DESIGN §8, §13).
 // Format: `v1.<iv base64url>.<ciphertext||tag base64url>`.
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 
 const VERSION = "v1";
 const IV_BYTES = 12;
@@ -25,6 +25,22 @@ export class SecretBox {
     ]);
     return `${VERSION}.${iv.toString("base64url")}.${body.toString("base64url")}`;
   }
+
+  /**
+   * HMAC-SHA256 (hex) of `text` under a key derived from this box's key for `purpose`: the same
+   * on every node of a deployment, and not recomputable by whoever holds only the output (a
+   * warehouse row, an export) without MODELUX_SECRET_KEY. The box's own key never signs directly.
+   */
+  keyedHash(purpose: string, text: string): string {
+    let derived = this.#derived.get(purpose);
+    if (!derived) {
+      derived = createHmac("sha256", this.#key).update(`modelux:${purpose}`).digest();
+      this.#derived.set(purpose, derived);
+    }
+    return createHmac("sha256", derived).update(text, "utf8").digest("hex");
+  }
+
+  readonly #derived = new Map<string, Buffer>();
 
   /** Throws `SecretBoxError` on a wrong key or tampered text; never returns garbage. */
   decrypt(sealed: string): string {

@@ -1,6 +1,7 @@
 // Every environment variable modelux reads, validated once at start-up.
 // A wrong or missing value stops the process with a message naming the variable.
 import * as v from "valibot";
+import type { StateRetention } from "#shared/bus/state-store.ts";
 import { parseEgressAllow } from "#shared/egress/allow-list.ts";
 
 const port = (fallback: number) =>
@@ -142,6 +143,50 @@ const warehouse = {
   MODELUX_TRACES_ROOT: v.optional(tracesRoot),
 };
 
+const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A span written with its unit (`30d`, `12h`, `45m`, `90s`), in milliseconds; 1s to 3650d. */
+const duration = (fallback: string) =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.regex(/^[1-9][0-9]{0,6}[smhd]$/, "must be a duration such as 30d, 12h, 45m or 90s"),
+    v.transform(
+      (value) =>
+        Number(value.slice(0, -1)) *
+        DURATION_UNIT_MS[value.at(-1) as keyof typeof DURATION_UNIT_MS],
+    ),
+    v.maxValue(3650 * DURATION_UNIT_MS.d, "must be at most 3650d"),
+  );
+
+/**
+ * How long the bus's state store keeps what it is given (shared/bus/state-store.ts), from the
+ * last write. Every node of a fleet must have the same values: the newest to start sets them on
+ * the buckets.
+ */
+const stateRetention = {
+  /** Stored Responses (`store: true`) and their input items. */
+  MODELUX_RESPONSES_RETENTION: duration("30d"),
+  /** Which provider credential owns a file or a batch. */
+  MODELUX_FILES_RETENTION: duration("365d"),
+  /** Response-cache entries, whatever a routing config's ttl_seconds asks. */
+  MODELUX_CACHE_RETENTION: duration("7d"),
+};
+
+export type StateRetentionSettings = v.InferOutput<
+  v.ObjectSchema<typeof stateRetention, undefined>
+>;
+
+/** The state store's retention per namespace, as the settings give it. */
+export function stateRetentionFrom(settings: StateRetentionSettings): StateRetention {
+  return {
+    responses: settings.MODELUX_RESPONSES_RETENTION,
+    "response-inputs": settings.MODELUX_RESPONSES_RETENTION,
+    files: settings.MODELUX_FILES_RETENTION,
+    batches: settings.MODELUX_FILES_RETENTION,
+    cache: settings.MODELUX_CACHE_RETENTION,
+  };
+}
+
 export const controlPlaneSchema = v.object({
   ...common,
   DATABASE_URL: url(["postgres", "postgresql"]),
@@ -152,6 +197,7 @@ export const controlPlaneSchema = v.object({
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
   ...management,
   ...warehouse,
+  ...stateRetention,
   // Management bodies are configs and small documents; nothing near a prompt's size.
   ...requestLimits(4 * 1024 * 1024),
   ...egress("enforce"),
@@ -163,6 +209,7 @@ export const dataPlaneSchema = v.object({
   MODELUX_SECRET_KEY: secretKey,
   DATAPLANE_PORT: port(8080),
   MODELUX_NODE_ID: v.optional(nodeId),
+  ...stateRetention,
   ...requestLimits(32 * 1024 * 1024),
   ...egress("enforce"),
 });
@@ -179,6 +226,7 @@ export const embeddedSchema = v.object({
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
   ...management,
   ...warehouse,
+  ...stateRetention,
   // One process serves both planes: the data plane's prompt-sized limit applies to both.
   ...requestLimits(32 * 1024 * 1024),
   // Off: the embedded default calls its own simulator on 127.0.0.1 and runs on a laptop.

@@ -1,5 +1,7 @@
 // The closed set of errors the gateway answers with, and their HTTP status. Surfaces render
 // them in their own wire shape (dataplane/surfaces/*/errors.ts); handlers never build bodies.
+import { BusUnavailableError } from "#shared/bus/bus.ts";
+
 export const ERROR_STATUS = {
   invalid_request: 400,
   authentication: 401,
@@ -54,8 +56,15 @@ export class GatewayError extends Error {
   }
 }
 
-/** Anything thrown that is not a GatewayError becomes `internal`, without its message. */
+/**
+ * Anything thrown that is not a GatewayError becomes `internal`, without its message; the bus
+ * being unreachable (its state store answering BusUnavailableError) becomes a 503 to retry.
+ */
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (error instanceof BusUnavailableError)
+    return new GatewayError("unavailable", "the gateway's shared state is unreachable; retry", {
+      retryAfterSeconds: 1,
+    });
   return new GatewayError("internal", "internal error");
 }

@@ -52,6 +52,8 @@ export const REQUEST_LOG_COLUMNS = {
   prompt: "VARCHAR",
   response: "VARCHAR",
   truncated: "BOOLEAN",
+  provider_key_fingerprint: "VARCHAR",
+  provider_key_hash: "VARCHAR",
 } as const;
 
 export type RequestLogColumn = keyof typeof REQUEST_LOG_COLUMNS;
@@ -122,6 +124,13 @@ export type RequestLogRow = {
    * the column existed.
    */
   truncated: boolean;
+  /**
+   * The request ran on the caller's own provider key (X-Modelux-Provider-Key): its masked
+   * fingerprint (`sk-proj-…TA0A`) and its HMAC-SHA256 under the deployment's secret, never the
+   * key. NULL for requests on stored credentials, and in files written before the columns.
+   */
+  provider_key_fingerprint: string | null;
+  provider_key_hash: string | null;
 };
 
 /** `date=YYYY-MM-DD/hour=HH` of a row, UTC. */

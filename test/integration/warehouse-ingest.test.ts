@@ -86,6 +86,8 @@ function logRow(requestId: string, overrides: Partial<RequestLogRow> = {}): Requ
     prompt: null,
     response: null,
     truncated: false,
+    provider_key_fingerprint: null,
+    provider_key_hash: null,
     ...overrides,
   };
 }

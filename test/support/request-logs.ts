@@ -62,6 +62,8 @@ export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLo
     prompt: null,
     response: null,
     truncated: false,
+    provider_key_fingerprint: null,
+    provider_key_hash: null,
     ...overrides,
   };
 }

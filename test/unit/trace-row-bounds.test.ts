@@ -41,6 +41,7 @@ function started(overrides: {
       traceId: null,
       returnTrace: false,
       dryRun: false,
+      providerKeys: null,
     },
     stream: false,
     arrivedAtMs: Date.parse("2026-11-24T10:15:00Z"),

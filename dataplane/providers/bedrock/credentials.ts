@@ -17,7 +17,7 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export class BedrockCredentialError extends GatewayError {
   override name = "BedrockCredentialError";
-  constructor(problem: string) {
+  constructor(readonly problem: string) {
     super(
       "upstream_error",
       `the Bedrock provider's credential is malformed: ${problem} (expected ${BEDROCK_CREDENTIAL_FORMAT})`,
@@ -43,6 +43,17 @@ export function parseBedrockCredential(credential: string): BedrockCredential {
   return sessionToken === undefined
     ? { accessKeyId, secretAccessKey, region }
     : { accessKeyId, secretAccessKey, region, sessionToken };
+}
+
+/** What is wrong with a credential string, in words that quote none of it; null when usable. */
+export function bedrockCredentialProblem(credential: string): string | null {
+  try {
+    parseBedrockCredential(credential);
+    return null;
+  } catch (error) {
+    if (!(error instanceof BedrockCredentialError)) throw error;
+    return `${error.problem} (expected ${BEDROCK_CREDENTIAL_FORMAT})`;
+  }
 }
 
 const parsedByProvider = new WeakMap<object, { raw: string; parsed: BedrockCredential }>();

@@ -4,7 +4,7 @@ import { bedrockApi, bedrockBaseUrl, converseUrl } from "./api.ts";
 import { bedrockCapabilities } from "./capabilities.ts";
 import { convertRequest } from "./convert-request.ts";
 import { parseConverseResponse } from "./convert-response.ts";
-import { credentialOf } from "./credentials.ts";
+import { bedrockCredentialProblem, credentialOf } from "./credentials.ts";
 import { parseBedrockError } from "./errors.ts";
 import { signBedrockRequest } from "./sign-request.ts";
 import { parseConverseStream } from "./stream.ts";
@@ -37,4 +37,5 @@ export const bedrockAdapter: ProviderAdapter = {
   parseResponse: parseConverseResponse,
   parseStream: parseConverseStream,
   parseError: parseBedrockError,
+  checkCredential: bedrockCredentialProblem,
 };
