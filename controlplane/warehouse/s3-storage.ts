@@ -4,6 +4,7 @@
 // through DuckDB. Untested here (no network to fetch httpfs); see docs/warehouse.md.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { S3Client } from "bun";
+import { loadExtensions } from "./duckdb-extensions.ts";
 import type { Storage } from "./parquet-writer.ts";
 
 const COPY_SQL =
@@ -12,13 +13,8 @@ const COPY_SQL =
 /** Loads httpfs, gives DuckDB the AWS_* credentials, and returns the S3 file operations. */
 export async function openS3Storage(root: string, duckdb: DuckDBConnection): Promise<Storage> {
   const bucket = new URL(root).host;
-  await duckdb.run("INSTALL httpfs");
-  await duckdb.run("LOAD httpfs");
-  if (!process.env.AWS_ACCESS_KEY_ID) {
-    // No key given: the aws extension's credential chain (instance profile, ~/.aws, SSO, …).
-    await duckdb.run("INSTALL aws");
-    await duckdb.run("LOAD aws");
-  }
+  // No key given: the aws extension's credential chain (instance profile, ~/.aws, SSO, …).
+  await loadExtensions(duckdb, process.env.AWS_ACCESS_KEY_ID ? ["httpfs"] : ["httpfs", "aws"]);
   await duckdb.run(createSecretSql(process.env));
   // Bun's client reads the same AWS_* (or S3_*) variables itself.
   const client = new S3Client({ bucket });

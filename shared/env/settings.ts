@@ -141,6 +141,11 @@ const tracesRoot = v.pipe(
 const warehouse = {
   /** Where the Parquet files of the request log go; unset means `<MODELUX_DATA_DIR>/traces`. */
   MODELUX_TRACES_ROOT: v.optional(tracesRoot),
+  /**
+   * Where DuckDB's extensions for an s3:// root (httpfs, aws) are loaded from, never downloaded;
+   * unset: downloaded on first use into ~/.duckdb. Read by controlplane/warehouse.
+   */
+  MODELUX_DUCKDB_EXTENSION_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
 };
 
 const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
