@@ -18,6 +18,13 @@ import type { RequestFeatures } from "../routing/request-features.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
 import { applyPlan } from "../trace/build-trace.ts";
 import type { DecisionTrace } from "../trace/decision-trace.ts";
+import { bindProviderKeys } from "./bind-provider-keys.ts";
+import {
+  enforceProviderKeyPolicy,
+  PROVIDER_KEY_HASH_PURPOSE,
+  type ProviderKeys,
+  providerKeyPolicy,
+} from "./provider-keys.ts";
 import type { ModeluxFields } from "./request-context.ts";
 
 /** From this share of a cap on, spend is sent the moment it is known, not at the next interval. */
@@ -44,13 +51,23 @@ export function admit(input: {
   trace: DecisionTrace;
 }): Admission {
   const { context, config, key, fields, trace, nowMs } = input;
-  const budgets = applicableBudgets(config, {
-    orgId: key.orgId,
-    projectId: key.projectId,
-    routeSlug: input.model.startsWith("@") ? input.model.slice(1) : null,
-    user: fields.user,
-    tags: fields.tags,
-  });
+  const providerKeys = fields.providerKeys;
+  enforceProviderKeyPolicy(
+    providerKeyPolicy(config.projects.get(key.projectId)?.settings),
+    providerKeys,
+  );
+  // A request on the caller's own keys spends nothing of the org's (no stored credential serves
+  // it, bind-provider-keys.ts): no budget counts or stops it (docs/provider-keys.md).
+  const budgets =
+    providerKeys !== null
+      ? []
+      : applicableBudgets(config, {
+          orgId: key.orgId,
+          projectId: key.projectId,
+          routeSlug: input.model.startsWith("@") ? input.model.slice(1) : null,
+          user: fields.user,
+          tags: fields.tags,
+        });
   const check = checkBudgets(context.budgets, budgets, nowMs);
   trace.budgets = traceBudgets(check);
   if (check.verdict.kind === "block")
@@ -63,7 +80,7 @@ export function admit(input: {
     );
   }
   const routingStarted = performance.now();
-  const plan = planRoute(config, key, model, {
+  let plan = planRoute(config, key, model, {
     requestId: input.requestId,
     features: input.features,
     tags: fields.tags,
@@ -74,6 +91,7 @@ export function admit(input: {
     health: context.health,
     random: context.random,
   });
+  if (providerKeys !== null) plan = useProviderKeys(input, plan, providerKeys);
   applyPlan(trace, plan, (performance.now() - routingStarted) * 1000);
   if (check.verdict.kind === "downgrade") {
     trace.decision.reason = `budget "${check.verdict.standing.budget.name}" at its cap: downgraded to ${model}; ${plan.reason}`;
@@ -88,6 +106,28 @@ export function admit(input: {
     );
   }
   return { plan, check, reservation, headers: budgetHeaders(check) };
+}
+
+/** The plan on the caller's keys; the trace names the key (fingerprint and hash only). */
+function useProviderKeys(
+  input: Parameters<typeof admit>[0],
+  plan: RoutePlan,
+  providerKeys: ProviderKeys,
+): RoutePlan {
+  const { config, key, model } = input;
+  const secretBox = input.context.loader.options.secretBox;
+  const bound = bindProviderKeys({
+    plan,
+    keys: providerKeys,
+    requested: model,
+    routeVendors: () =>
+      model.startsWith("@")
+        ? config.routes.vendorsReachedBy(key.projectId, model.slice(1))
+        : new Set(leafAttempts(plan).map((attempt) => attempt.provider.vendor)),
+    hash: (secret) => secretBox.keyedHash(PROVIDER_KEY_HASH_PURPOSE, secret),
+  });
+  if (bound.first) input.trace.provider_key = bound.first;
+  return bound.plan;
 }
 
 /** `downgrade_to` as a model reference: a string, or `{model, provider}` as `provider/model`. */

@@ -37,7 +37,7 @@ export interface GenerationStart {
 /** Surface parse: the modelux fields, then the body in the surface's shape → canonical. */
 export function startGeneration(start: GenerationStart): Generation {
   const fields = readModeluxFields(start.body, start.request.headers);
-  const redact = redactorFor(start.config, start.key.orgId);
+  const redact = redactorFor(start.config, start.key.orgId, fields.providerKeys);
   const parsed = start.binding.surface.parseRequest(start.body, start.request.headers);
   return new Generation(start, fields, redact, parsed.value, [...parsed.warnings]);
 }

@@ -143,7 +143,7 @@ export async function handlePassthrough(
       },
       {
         clientSignal: request.signal,
-        redact: redactorFor(config as RuntimeConfig, key.orgId),
+        redact: redactorFor(config as RuntimeConfig, key.orgId, fields.providerKeys),
         health: context.health,
         receivedAt,
         records,

@@ -98,4 +98,9 @@ export interface ProviderAdapter {
   parseStream(body: ReadableStream<Uint8Array>): AsyncIterable<CanonicalStreamEvent>;
   /** A non-2xx answer → the closed error set. Never returns the request's credential. */
   parseError(status: number, bodyText: string, headers: Headers): UpstreamError;
+  /**
+   * Why a credential cannot be used as this vendor's (its format, never its value), or null.
+   * Absent where any string may be a key. Checks a caller's own key (X-Modelux-Provider-Key).
+   */
+  checkCredential?(credential: string): string | null;
 }

@@ -44,6 +44,8 @@ export interface GatewayHarness {
   /** Publishes a new snapshot whose extra routing configs are `configs` (slug → config). */
   setRoutingConfigs(configs: Record<string, Record<string, unknown>>): void;
   stop(): Promise<void>;
+  /** Publishes a new snapshot whose project has these settings (the configs stay). */
+  setProjectSettings(settings: Record<string, unknown>): void;
 }
 
 export interface HarnessOptions {
@@ -69,13 +71,14 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
     const applied = loader.apply(
       sealSnapshot(version, {
         orgs: [{ id: "org_h", slug: "h", name: "H" }],
-        projects: [
-          { id: "prj_h", org_id: "org_h", slug: "main", settings: options.projectSettings ?? {} },
-        ],
+        projects: [{ id: "prj_h", org_id: "org_h", slug: "main", settings: projectSettings }],
         api_keys: [
           {
+  let projectSettings = options.projectSettings ?? {};
+  let configs = options.routingConfigs ?? {};
             id: "key_h",
             org_id: "org_h",
+    configs = extra;
             project_id: "prj_h",
             name: "harness",
             key_hash: hashKey(HARNESS_KEY),
@@ -129,7 +132,7 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
     );
     if (!applied.applied) throw new Error(applied.reason);
   };
-  publish(options.routingConfigs ?? {});
+  publish(configs);
   const context = createDataPlaneContext({
     nodeId: "harness",
     loader,
@@ -167,6 +170,10 @@ export function anthropicClient(harness: { baseUrl: string }): Anthropic {
   return new Anthropic({
     baseURL: `${harness.baseUrl}/anthropic`,
     apiKey: HARNESS_KEY,
+    setProjectSettings(settings) {
+      projectSettings = settings;
+      publish(configs);
+    },
     maxRetries: 0,
   });
 }
