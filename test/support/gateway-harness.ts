@@ -43,9 +43,9 @@ export interface GatewayHarness {
   context: DataPlaneContext;
   /** Publishes a new snapshot whose extra routing configs are `configs` (slug → config). */
   setRoutingConfigs(configs: Record<string, Record<string, unknown>>): void;
-  stop(): Promise<void>;
   /** Publishes a new snapshot whose project has these settings (the configs stay). */
   setProjectSettings(settings: Record<string, unknown>): void;
+  stop(): Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -66,19 +66,19 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
   const loader = new SnapshotLoader({ secretBox: box });
   const vendors = Object.entries(HARNESS_VENDORS);
   let version = 0;
+  let projectSettings = options.projectSettings ?? {};
+  let configs = options.routingConfigs ?? {};
   const publish = (extra: Record<string, Record<string, unknown>>) => {
     version += 1;
+    configs = extra;
     const applied = loader.apply(
       sealSnapshot(version, {
         orgs: [{ id: "org_h", slug: "h", name: "H" }],
         projects: [{ id: "prj_h", org_id: "org_h", slug: "main", settings: projectSettings }],
         api_keys: [
           {
-  let projectSettings = options.projectSettings ?? {};
-  let configs = options.routingConfigs ?? {};
             id: "key_h",
             org_id: "org_h",
-    configs = extra;
             project_id: "prj_h",
             name: "harness",
             key_hash: hashKey(HARNESS_KEY),
@@ -149,6 +149,10 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
     baseUrl: `http://127.0.0.1:${server.port}`,
     context,
     setRoutingConfigs: publish,
+    setProjectSettings(settings) {
+      projectSettings = settings;
+      publish(configs);
+    },
     async stop() {
       server.stop(true);
       await simulator.stop();
@@ -170,10 +174,6 @@ export function anthropicClient(harness: { baseUrl: string }): Anthropic {
   return new Anthropic({
     baseURL: `${harness.baseUrl}/anthropic`,
     apiKey: HARNESS_KEY,
-    setProjectSettings(settings) {
-      projectSettings = settings;
-      publish(configs);
-    },
     maxRetries: 0,
   });
 }
