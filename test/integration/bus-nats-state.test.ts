@@ -100,14 +100,22 @@ describe.skipIf(servicesAbsent)("NATS state store", () => {
     expect(await bus.state.get(large)).toBeNull();
   }, 30_000);
 
-  test("a changed retention setting is applied to the existing bucket by the next node", async () => {
+  test("a changed retention setting is applied to the existing buckets by the next node", async () => {
     const key: StateKey = { orgId: freshOrgId(), namespace: "batches", id: "batch_1" };
+    const large: StateKey = { ...key, id: "batch_2" };
     const before = await dataPlane("data-1", { batches: 3_600_000 });
     await before.state.put(key, { provider_id: "prv_1" });
+    await before.state.put(large, { lines: "x".repeat(before.maxTraceBytes()) });
     const kv = `KV_${stateBucket(PREFIX, "batches")}`;
+    const objects = `OBJ_${stateObjectBucket(PREFIX, "batches")}`;
     expect((await streamInfo(kv)).config.max_age).toBe(nanos(3_600_000));
+    expect((await streamInfo(objects)).config.max_age).toBe(nanos(3_600_000));
     const after = await dataPlane("data-2", { batches: 7_200_000 });
     expect(await after.state.get(key)).toEqual({ provider_id: "prv_1" });
+    expect((await after.state.get<{ lines: string }>(large))?.lines.length).toBe(
+      before.maxTraceBytes(),
+    );
     expect((await streamInfo(kv)).config.max_age).toBe(nanos(7_200_000));
+    expect((await streamInfo(objects)).config.max_age).toBe(nanos(7_200_000));
   });
 });
