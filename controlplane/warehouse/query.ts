@@ -44,7 +44,7 @@ export type AnalyticsFilters = Omit<LogFilters, "status_class" | "min_latency_ms
 
 export interface ReportShape {
   granularity: "hour" | "day";
-  group_by: "model" | "provider" | "project" | "end_user" | "tag" | null;
+  group_by: "model" | "provider" | "project" | "end_user" | "tag" | "provider_key" | null;
   tag_key: string | null;
 }
 
@@ -178,10 +178,12 @@ export async function createWarehouseQuery(
     window: PartitionWindow,
   ) {
     for (let attempt = 0; ; attempt++) {
-      const files = (await days(window)).flatMap((day) => day.files);
+      // The empty file has every current column: with it, a window whose files all predate a
+      // column still reads that column (as NULL, union_by_name) instead of failing to bind.
+      const files = [...(await days(window)).flatMap((day) => day.files), emptyFile];
       try {
         if (remote) return await queryGlobs(name, { ...values, files });
-        return await query(name, { ...values, files: files.length > 0 ? files : [emptyFile] });
+        return await query(name, { ...values, files });
       } catch (error) {
         if (attempt > 0 || !MISSING_FILES.test(String(error))) throw error;
       }
@@ -260,13 +262,15 @@ export async function createWarehouseQuery(
 
     async report(orgId, filters, shape) {
       const values = { ...filterValues(orgId, filters), ...shape };
-      // Rollup cells know no end user and no tags; a remote root has no rollups read yet.
+      // Rollup cells know no end user, tags or provider key; a remote root has no rollups read
+      // yet.
       const cells =
         !remote &&
         !filters.end_user &&
         !filters.tag_pairs?.length &&
         shape.group_by !== "end_user" &&
-        shape.group_by !== "tag";
+        shape.group_by !== "tag" &&
+        shape.group_by !== "provider_key";
       for (let attempt = 0; ; attempt++) {
         const listed = await days(filters);
         const split = cells
@@ -275,7 +279,7 @@ export async function createWarehouseQuery(
         try {
           const rows = await (remote ? queryGlobs : query)("analytics_report", {
             ...values,
-            files: split.files.length > 0 ? split.files : [emptyFile],
+            files: [...split.files, emptyFile],
             rollups: split.rollups.length > 0 ? split.rollups : [emptyRollup],
           });
           return reportRows(rows);

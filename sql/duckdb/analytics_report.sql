@@ -1,12 +1,13 @@
 -- GET /manage/v1/analytics/report: per time bucket ($granularity 'hour' or 'day') and group, and
 -- once for the whole window (the row with is_totals), the requests, cost, tokens, errors
 -- (status >= 400) and p50/p95/p99 latency.
--- $group_by is 'model', 'provider', 'project', 'end_user', 'tag' (the value of tag $tag_key) or
--- NULL (one group, NULL). Rows without the dimension (no end user, no such tag, no model because
--- routing refused the request) form the NULL group.
+-- $group_by is 'model', 'provider', 'project', 'end_user', 'tag' (the value of tag $tag_key),
+-- 'provider_key' (the fingerprint of the caller's own provider key) or NULL (one group, NULL).
+-- Rows without the dimension (no end user, no such tag, no own key, no model because routing
+-- refused the request) form the NULL group.
 -- It reads request-log rows ($files) and compaction's rollup cells ($rollups); the caller hands
--- each row to exactly one of them (controlplane/warehouse/rollups.ts). Cells carry no end user
--- and no tags: a report that groups or filters by those passes only $files.
+-- each row to exactly one of them (controlplane/warehouse/rollups.ts). Cells carry no end user,
+-- no tags and no provider key: a report that groups or filters by those passes only $files.
 -- Percentiles come from the latency sketch (request_logs.sql): the bucket holding the value of
 -- rank q * (n - 1), 0-based, among the n rows with a latency, within 1 % of that row's latency.
 -- Parameters: $files, $rollups, $org_id, $project_id, $start, $end, $model, $provider,
@@ -20,6 +21,7 @@ WITH cells AS (
       WHEN 'project' THEN project_id
       WHEN 'end_user' THEN end_user
       WHEN 'tag' THEN tags[$tag_key]
+      WHEN 'provider_key' THEN provider_key_fingerprint
     END AS group_value,
     latency_bucket(latency_ms) AS latency_k,
     count(*) AS requests,

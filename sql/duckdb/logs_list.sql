@@ -41,7 +41,9 @@ SELECT
   conversation_id,
   dry_run,
   stream,
-  decision_reason
+  decision_reason,
+  provider_key_fingerprint,
+  provider_key_hash
 FROM request_log_slice(
   $files,
   $org_id,

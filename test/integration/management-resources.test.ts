@@ -90,6 +90,7 @@ describe.skipIf(servicesAbsent)("Management API resources (Postgres)", () => {
       capture_content: true,
       redaction: { enabled: true, builtin: ["email"], patterns: [], replacement: "[REDACTED]" },
       trace_retention_days: 30,
+      provider_keys: "allow",
     });
     const id = created.body.data.id;
     const updated = await harness.rest("PATCH", `/projects/${id}`, {
@@ -97,6 +98,15 @@ describe.skipIf(servicesAbsent)("Management API resources (Postgres)", () => {
     });
     expect(updated.body.data.settings.auto_resolve_bare_model).toBe(false);
     expect(updated.body.data.settings.capture_content).toBe(true);
+    const requiring = await harness.rest("PATCH", `/projects/${id}`, {
+      body: { settings: { provider_keys: "require" } },
+    });
+    expect(requiring.body.data.settings.provider_keys).toBe("require");
+    const badPolicy = await harness.rest("PATCH", `/projects/${id}`, {
+      body: { settings: { provider_keys: "sometimes" } },
+    });
+    expect(badPolicy.status).toBe(400);
+    expect(badPolicy.body.error.fields[0].field).toBe("body.settings.provider_keys");
     const badPattern = await harness.rest("PATCH", `/projects/${id}`, {
       body: { settings: { redaction: { enabled: true, patterns: ["(unclosed"] } } },
     });

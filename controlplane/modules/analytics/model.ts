@@ -33,12 +33,13 @@ export const reportQuery = v.object({
     v.pipe(
       v.string(),
       v.regex(
-        /^(model|provider|project|end_user|tag:[^,]+)$/,
-        "must be model, provider, project, end_user or tag:<key>",
+        /^(model|provider|project|end_user|provider_key|tag:[^,]+)$/,
+        "must be model, provider, project, end_user, provider_key or tag:<key>",
       ),
       v.description(
-        "Splits the series: model, provider, project, end_user, or tag:<key> (the value of " +
-          "that tag). Rows without it form the null group.",
+        "Splits the series: model, provider, project, end_user, provider_key (the masked " +
+          "fingerprint of the caller's own key, X-Modelux-Provider-Key), or tag:<key> (the " +
+          "value of that tag). Rows without it form the null group.",
       ),
     ),
   ),

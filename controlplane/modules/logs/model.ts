@@ -110,6 +110,20 @@ export const logSummaryView = v.object({
   dry_run: v.boolean(),
   stream: v.boolean(),
   decision_reason: v.string(),
+  provider_key_fingerprint: v.pipe(
+    v.nullable(v.string()),
+    v.description(
+      "The request ran on the caller's own provider key (X-Modelux-Provider-Key): its masked " +
+        "fingerprint, e.g. sk-proj-…TA0A. Null on the org's stored credentials.",
+    ),
+  ),
+  provider_key_hash: v.pipe(
+    v.nullable(v.string()),
+    v.description(
+      "HMAC-SHA256 (hex) of that key under the deployment's secret: one value per key, to " +
+        "group by; the key itself is never stored.",
+    ),
+  ),
 });
 
 export const logDetailView = v.object({

@@ -75,7 +75,12 @@ function decodeCursor(cursor: string | undefined): LogCursor | null {
 /** The warehouse's row as the API shows it; the operation checks it against the view. */
 export function viewLogSummary(row: Row): LogSummary {
   const { created_at_us: _cursor, ...rest } = row;
-  return rest as LogSummary;
+  return {
+    ...(rest as LogSummary),
+    // Absent from an hour whose files all predate the columns (log_get.sql reads `*`).
+    provider_key_fingerprint: (row.provider_key_fingerprint as string | null | undefined) ?? null,
+    provider_key_hash: (row.provider_key_hash as string | null | undefined) ?? null,
+  };
 }
 
 export function viewLogDetail(row: Row): v.InferInput<typeof logDetailView> {

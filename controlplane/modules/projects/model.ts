@@ -17,6 +17,9 @@ export const BUILTIN_REDACTIONS = [
   "api_key",
 ] as const;
 
+/** `provider_keys`: what a request's X-Modelux-Provider-Key may do in this project. */
+export const PROVIDER_KEY_POLICIES = ["allow", "require", "forbid"] as const;
+
 const regexSource = v.pipe(
   v.string(),
   v.minLength(1),
@@ -64,6 +67,15 @@ export const projectSettingsInput = v.strictObject({
       ),
     ),
   ),
+  provider_keys: v.optional(
+    v.pipe(
+      v.picklist(PROVIDER_KEY_POLICIES),
+      v.description(
+        "Callers' own provider keys (X-Modelux-Provider-Key): allow (the default), require " +
+          "(401 without one) or forbid (400 with one). docs/provider-keys.md",
+      ),
+    ),
+  ),
 });
 export type ProjectSettingsInput = v.InferOutput<typeof projectSettingsInput>;
 
@@ -77,6 +89,7 @@ export const projectSettingsView = v.object({
     replacement: v.string(),
   }),
   trace_retention_days: v.number(),
+  provider_keys: v.picklist(PROVIDER_KEY_POLICIES),
 });
 export type ProjectSettings = v.InferOutput<typeof projectSettingsView>;
 
@@ -85,6 +98,7 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   capture_content: false,
   redaction: { enabled: false, builtin: [], patterns: [], replacement: "[REDACTED]" },
   trace_retention_days: 30,
+  provider_keys: "allow",
 };
 
 export const projectView = v.object({

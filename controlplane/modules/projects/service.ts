@@ -9,6 +9,7 @@ import { apiKeys, type ProjectRow, projects } from "../../db/schema/index.ts";
 import type { Tenant } from "../../db/tenant.ts";
 import {
   DEFAULT_SETTINGS,
+  PROVIDER_KEY_POLICIES,
   type ProjectSettings,
   type ProjectSettingsInput,
   type ProjectView,
@@ -36,6 +37,9 @@ export function readSettings(stored: Record<string, unknown>): ProjectSettings {
       typeof stored.trace_retention_days === "number"
         ? stored.trace_retention_days
         : DEFAULT_SETTINGS.trace_retention_days,
+    provider_keys:
+      PROVIDER_KEY_POLICIES.find((policy) => policy === stored.provider_keys) ??
+      DEFAULT_SETTINGS.provider_keys,
   };
 }
 
