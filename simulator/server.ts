@@ -27,6 +27,8 @@ export interface SimulatorOptions {
   defaultProfile?: LatencyProfile;
   /** Where the replay mode reads recordings; this checkout's test/fixtures/provider-recordings unless set. */
   recordingsRoot?: string;
+  /** Reads a background Responses API response spends queued, then in progress (1 unless set). */
+  backgroundPolls?: number;
 }
 
 export interface RunningSimulator {
@@ -67,6 +69,8 @@ function routeTable(routes: FormatRoute[]): Record<string, Partial<Record<HttpMe
 
 export function startSimulator(options: SimulatorOptions): RunningSimulator {
   const state = createSimulatorState(options.profiles, options.defaultProfile);
+  if (options.backgroundPolls !== undefined)
+    state.responses.pollsPerState = options.backgroundPolls;
   const replay = new ReplayTable();
   const formats = WIRE_FORMATS.map((create) => withReplay(create(state), replay));
   const routes = [

@@ -26,11 +26,15 @@ export interface EndpointFormat {
   headerProblem?(request: Request): string | undefined;
   /** Whether the call asks for a stream (a body field for some vendors, the path for others). */
   isStreaming(request: Request, body: Record<string, unknown>): boolean;
+  /** The endpoint can fail a started stream with an error event (`in_stream` status faults). */
+  streamsErrors?: boolean;
 }
 
 export interface Timing {
   profile: LatencyProfile;
   cutAfterChunks: number | undefined;
+  /** An injected failure for the handler to deliver inside its stream. */
+  streamError?: { status: number; body: unknown };
 }
 
 export type OpenedEndpoint =
@@ -69,7 +73,8 @@ export async function openEndpoint(
   const streaming = format.isStreaming(request, body);
   const hit = state.faults.take(format.name, model, streaming);
   if (hit?.stallMs) await sleep(hit.stallMs);
-  if (hit?.status)
+  const inStream = hit?.status?.inStream === true && streaming && format.streamsErrors === true;
+  if (hit?.status && !inStream)
     return answered(faultResponse(format, model, hit.status.status, hit.status.body));
 
   const profile = state.profiles.forModel(model);
@@ -81,7 +86,11 @@ export async function openEndpoint(
     body,
     model,
     streaming,
-    timing: { profile, cutAfterChunks: hit?.cutAfterChunks },
+    timing: {
+      profile,
+      cutAfterChunks: hit?.cutAfterChunks,
+      streamError: inStream ? hit?.status : undefined,
+    },
   };
 }
 

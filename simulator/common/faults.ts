@@ -3,7 +3,8 @@
 import { compileModelPattern } from "./model-pattern.ts";
 
 export type FaultEffect =
-  | { kind: "status"; status: number; body: unknown }
+  /** `inStream`: inside a 200 stream where the wire format has error events (Responses). */
+  | { kind: "status"; status: number; body: unknown; inStream?: boolean }
   | { kind: "stall"; stallMs: number }
   /** Streams only; after 0 chunks the connection drops before the response headers. */
   | { kind: "cut"; cutAfterChunks: number };
@@ -25,7 +26,7 @@ interface ActiveFault extends FaultSpec {
 
 /** What hits one call: at most one fault of each kind. */
 export interface FaultHit {
-  status?: { status: number; body: unknown };
+  status?: { status: number; body: unknown; inStream?: boolean };
   stallMs?: number;
   cutAfterChunks?: number;
 }
@@ -68,7 +69,8 @@ export class FaultTable {
       if (effect.kind === "cut" && !streaming) continue;
       taken.add(effect.kind);
       fault.remaining--;
-      if (effect.kind === "status") hit.status = { status: effect.status, body: effect.body };
+      if (effect.kind === "status")
+        hit.status = { status: effect.status, body: effect.body, inStream: effect.inStream };
       else if (effect.kind === "stall") hit.stallMs = effect.stallMs;
       else hit.cutAfterChunks = effect.cutAfterChunks;
     }

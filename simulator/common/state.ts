@@ -1,4 +1,5 @@
 // Everything one simulator instance remembers, shared by its formats and its control API.
+import { ResponseStore } from "../formats/openai/responses-store.ts";
 import { CallLog } from "./call-log.ts";
 import { FaultTable } from "./faults.ts";
 import { type LatencyProfile, type ModelProfile, ProfileTable } from "./profiles.ts";
@@ -9,6 +10,8 @@ export interface SimulatorState {
   faults: FaultTable;
   calls: CallLog;
   promptCache: PromptCache;
+  /** Stored Responses API responses, per tenant (OpenAI's and Azure's). */
+  responses: ResponseStore;
 }
 
 export function createSimulatorState(
@@ -20,5 +23,6 @@ export function createSimulatorState(
     faults: new FaultTable(),
     calls: new CallLog(),
     promptCache: new PromptCache(),
+    responses: new ResponseStore(),
   };
 }

@@ -1,6 +1,6 @@
 // The simulator's control API under /_sim/ (no auth: it only runs on developer machines and
 // in tests): inject and clear faults, read and reset the call log, swap latency profiles,
-// forget the prompt cache.
+// forget the prompt cache, pace background responses and forget stored ones.
 import * as v from "valibot";
 import { jsonResponse, parseJsonObject } from "../common/http.ts";
 import type { ModelProfile } from "../common/profiles.ts";
@@ -11,6 +11,7 @@ import {
   faultRequestSchema,
   faultSpecs,
   profilesRequestSchema,
+  responsesSettingsSchema,
   toModelProfiles,
 } from "./schemas.ts";
 
@@ -49,6 +50,10 @@ function profileJson(profile: ModelProfile) {
 
 export function controlRoutes(state: SimulatorState): FormatRoute[] {
   const faultsBody = () => ({ faults: state.faults.list() });
+  const responsesBody = () => ({
+    background_polls: state.responses.pollsPerState,
+    stored: state.responses.size,
+  });
   return [
     { method: "GET", path: "/_sim/health", handle: () => jsonResponse({ status: "ok" }) },
     { method: "GET", path: "/_sim/faults", handle: () => jsonResponse(faultsBody()) },
@@ -109,6 +114,30 @@ export function controlRoutes(state: SimulatorState): FormatRoute[] {
         }
         state.profiles.replace(toModelProfiles(parsed.output));
         return jsonResponse({ profiles: state.profiles.list().map(profileJson) });
+      },
+    },
+    { method: "GET", path: "/_sim/responses", handle: () => jsonResponse(responsesBody()) },
+    {
+      method: "PUT",
+      path: "/_sim/responses",
+      async handle(request) {
+        const body = await readJson(request);
+        if (!body.ok) return body.response;
+        const parsed = v.safeParse(responsesSettingsSchema, body.value);
+        if (!parsed.success) {
+          const problem = describeIssue(parsed.issues);
+          return badRequest(`${problem.param}: ${problem.message}`);
+        }
+        state.responses.pollsPerState = parsed.output.background_polls;
+        return jsonResponse(responsesBody());
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/_sim/responses",
+      handle() {
+        state.responses.clear();
+        return jsonResponse(responsesBody());
       },
     },
     {

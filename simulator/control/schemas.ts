@@ -14,6 +14,8 @@ export const faultRequestSchema = v.pipe(
     /** 4xx/5xx: an error in the vendor's shape (or `body`); 2xx: `body` as a scripted answer. */
     status: v.optional(v.pipe(v.number(), v.integer(), v.minValue(200), v.maxValue(599))),
     body: v.optional(v.unknown()),
+    /** The error arrives inside a 200 stream, where the format has error events; else as the status. */
+    in_stream: v.optional(v.boolean()),
     stall_ms: v.optional(nonNegativeInteger),
     cut_after_chunks: v.optional(nonNegativeInteger),
   }),
@@ -28,6 +30,10 @@ export const faultRequestSchema = v.pipe(
     (fault) => fault.status === undefined || fault.status >= 400 || fault.body !== undefined,
     "a 2xx status needs the body to answer with",
   ),
+  v.check(
+    (fault) => fault.in_stream !== true || (fault.status !== undefined && fault.status >= 400),
+    "in_stream needs an error status (400 or above)",
+  ),
 );
 
 export type FaultRequest = v.InferOutput<typeof faultRequestSchema>;
@@ -39,7 +45,8 @@ export function faultSpecs(request: FaultRequest): FaultSpec[] {
   if (request.stall_ms !== undefined)
     specs.push({ ...base, effect: { kind: "stall", stallMs: request.stall_ms } });
   if (request.status !== undefined) {
-    specs.push({ ...base, effect: { kind: "status", status: request.status, body: request.body } });
+    const effect = { kind: "status" as const, status: request.status, body: request.body };
+    specs.push({ ...base, effect: request.in_stream ? { ...effect, inStream: true } : effect });
   }
   if (request.cut_after_chunks !== undefined) {
     specs.push({ ...base, effect: { kind: "cut", cutAfterChunks: request.cut_after_chunks } });
@@ -67,3 +74,8 @@ export function toModelProfiles(
     tokens_per_second: profile.tokens_per_second ?? Number.POSITIVE_INFINITY,
   }));
 }
+
+/** `PUT /_sim/responses`: how many reads a background response spends queued, then in progress. */
+export const responsesSettingsSchema = v.strictObject({
+  background_polls: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000)),
+});

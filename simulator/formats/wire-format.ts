@@ -13,6 +13,8 @@ export interface FormatRoute {
    * the first route that recognizes the request answers; a route without it is the fallback.
    */
   recognizes?: (request: Request) => boolean;
+  /** POST routes answer with an armed replay recording unless this is false. */
+  replayable?: boolean;
   handle(request: Request): Response | Promise<Response>;
 }
 

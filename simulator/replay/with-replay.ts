@@ -16,7 +16,7 @@ const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "tra
 
 export function withReplay(format: WireFormat, replay: ReplayTable): WireFormat {
   const routes = format.routes.map((route) => {
-    if (route.method !== "POST") return route;
+    if (route.method !== "POST" || route.replayable === false) return route;
     const handle = async (request: Request): Promise<Response> => {
       if (!replay.isArmed(format.name)) return route.handle(request);
       const simulated = await route.handle(request);

@@ -1,11 +1,15 @@
 // Azure OpenAI: the Chat Completions body on per-deployment paths, an `api-key` header and a
 // required `api-version` query parameter. The deployment names the model when the body has none.
+// The Responses API on both of Azure's surfaces: `/openai/v1/responses` (no api-version) and
+// `/openai/responses?api-version=…`, the body's `model` naming the deployment.
 import type { EndpointFormat } from "../../common/endpoint.ts";
 import { jsonResponse } from "../../common/http.ts";
 import type { SimulatorState } from "../../common/state.ts";
 import { createChatCompletionsHandler } from "../openai/chat-completions.ts";
 import { openAiErrorResponse } from "../openai/errors.ts";
+import { responsesRoutes } from "../openai/responses-routes.ts";
 import type { WireFormat } from "../wire-format.ts";
+import { azureResponsesFlavor } from "./responses-flavor.ts";
 
 const azureEndpoint: EndpointFormat = {
   name: "azure",
@@ -58,6 +62,8 @@ export function createAzureFormat(state: SimulatorState): WireFormat {
     name: "azure",
     routes: [
       { method: "GET", path: "/openai/models", handle: listAzureModels },
+      ...responsesRoutes(state, "/openai/v1", azureResponsesFlavor),
+      ...responsesRoutes(state, "/openai", azureResponsesFlavor),
       {
         method: "POST",
         path: "/openai/deployments/:deployment/chat/completions",

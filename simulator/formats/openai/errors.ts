@@ -14,23 +14,38 @@ const TYPE_BY_STATUS: Record<number, { type: string; code: string | null }> = {
   503: { type: "server_error", code: "service_unavailable" },
 };
 
+export interface OpenAiError {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+/** The `error` object OpenAI sends for a status, in a body or in a stream's error event. */
+export function openAiError(
+  status: number,
+  message: string,
+  detail: ErrorDetail = {},
+): OpenAiError {
+  const defaults = TYPE_BY_STATUS[status] ?? {
+    type: status >= 500 ? "server_error" : "invalid_request_error",
+    code: null,
+  };
+  return {
+    message,
+    type: detail.type ?? defaults.type,
+    param: detail.param ?? null,
+    code: detail.code === undefined ? defaults.code : detail.code,
+  };
+}
+
 export function openAiErrorResponse(
   status: number,
   message: string,
   detail: ErrorDetail = {},
   headers: Record<string, string> = {},
 ): Response {
-  const defaults = TYPE_BY_STATUS[status] ?? {
-    type: status >= 500 ? "server_error" : "invalid_request_error",
-    code: null,
-  };
-  const error = {
-    message,
-    type: detail.type ?? defaults.type,
-    param: detail.param ?? null,
-    code: detail.code === undefined ? defaults.code : detail.code,
-  };
-  return jsonResponse({ error }, status, headers);
+  return jsonResponse({ error: openAiError(status, message, detail) }, status, headers);
 }
 
 /** A 400 for a request that failed its schema, worded like OpenAI's own. */

@@ -1,9 +1,10 @@
-// The OpenAI wire format: Chat Completions, Embeddings and the model list.
+// The OpenAI wire format: Chat Completions, Embeddings, the Responses API and the model list.
 import type { SimulatorState } from "../../common/state.ts";
 import type { WireFormat } from "../wire-format.ts";
 import { createChatCompletionsHandler } from "./chat-completions.ts";
 import { createEmbeddingsHandler } from "./embeddings.ts";
 import { getOpenAiModel, listOpenAiModels } from "./models.ts";
+import { responsesRoutes } from "./responses-routes.ts";
 
 export function createOpenAiFormat(state: SimulatorState): WireFormat {
   return {
@@ -13,6 +14,7 @@ export function createOpenAiFormat(state: SimulatorState): WireFormat {
       { method: "POST", path: "/v1/embeddings", handle: createEmbeddingsHandler(state) },
       { method: "GET", path: "/v1/models", handle: listOpenAiModels },
       { method: "GET", path: "/v1/models/:model", handle: getOpenAiModel },
+      ...responsesRoutes(state, "/v1"),
     ],
   };
 }
