@@ -21,6 +21,8 @@ useUpstreamEgressPolicy(egressPolicyFrom(settings));
 const log = createLogger("controlplane");
 const secretKey = decodeSecretKey(settings.MODELUX_SECRET_KEY);
 if (!secretKey) throw new Error("unreachable: MODELUX_SECRET_KEY was validated");
+// During a rotation the old key still opens what it sealed (docs/operations.md).
+const previousKey = decodeSecretKey(settings.MODELUX_SECRET_KEY_PREVIOUS ?? "");
 const database = openPostgres(settings.DATABASE_URL);
 // The same retention as the data planes, so whichever plane opens a state bucket sets it alike.
 const connection = connectNatsWithRetry(settings.NATS_URL, "modelux-controlplane", log, undefined, {
@@ -32,7 +34,7 @@ const node = await startControlPlane({
   port: settings.CONTROLPLANE_PORT,
   database,
   bus: connection.ready,
-  secretBox: new SecretBox(secretKey),
+  secretBox: new SecretBox(secretKey, previousKey ? [previousKey] : []),
   settings,
   log,
 });

@@ -24,6 +24,8 @@ const nodeId =
 const log = createLogger(`dataplane[${nodeId}]`);
 const secretKey = decodeSecretKey(settings.MODELUX_SECRET_KEY);
 if (!secretKey) throw new Error("unreachable: MODELUX_SECRET_KEY was validated");
+// During a rotation the old key still opens what it sealed (docs/operations.md).
+const previousKey = decodeSecretKey(settings.MODELUX_SECRET_KEY_PREVIOUS ?? "");
 
 const connection = connectNatsWithRetry(
   settings.NATS_URL,
@@ -36,7 +38,7 @@ const node = await startDataPlane({
   nodeId,
   hostname: settings.MODELUX_HOST,
   port: settings.DATAPLANE_PORT,
-  secretBox: new SecretBox(secretKey),
+  secretBox: new SecretBox(secretKey, previousKey ? [previousKey] : []),
   bus: connection.ready,
   cacheFile: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "snapshot.json"),
   traceDirectory: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "traces"),

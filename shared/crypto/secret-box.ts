@@ -9,10 +9,25 @@ const TAG_BYTES = 16;
 
 export class SecretBox {
   readonly #key: Buffer;
+  /** Keys that still open older ciphertexts during a rotation (MODELUX_SECRET_KEY_PREVIOUS). */
+  readonly #previous: Buffer[];
 
-  constructor(key: Uint8Array) {
-    if (key.length !== 32) throw new Error("SecretBox needs a 32-byte key");
+  /** Seals under `key`; opens under `key`, then each of `previous` (a rotation in progress). */
+  constructor(key: Uint8Array, previous: readonly Uint8Array[] = []) {
+    for (const each of [key, ...previous])
+      if (each.length !== 32) throw new Error("SecretBox needs a 32-byte key");
     this.#key = Buffer.from(key);
+    this.#previous = previous.map((each) => Buffer.from(each));
+  }
+
+  /** Whether `sealed` opens under the current key alone (a rotation has reached it). */
+  opensWithCurrentKey(sealed: string): boolean {
+    try {
+      open(this.#key, sealed);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   encrypt(plaintext: string): string {
@@ -44,28 +59,44 @@ export class SecretBox {
 
   /** Throws `SecretBoxError` on a wrong key or tampered text; never returns garbage. */
   decrypt(sealed: string): string {
-    const [version, ivText, bodyText] = sealed.split(".");
-    if (version !== VERSION || !ivText || !bodyText) {
-      throw new SecretBoxError("unrecognised ciphertext format");
-    }
-    const iv = Buffer.from(ivText, "base64url");
-    const body = Buffer.from(bodyText, "base64url");
-    if (iv.length !== IV_BYTES || body.length < TAG_BYTES) {
-      throw new SecretBoxError("truncated ciphertext");
-    }
     try {
-      const decipher = createDecipheriv("aes-256-gcm", this.#key, iv);
-      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-      const plain = Buffer.concat([
-        decipher.update(body.subarray(0, body.length - TAG_BYTES)),
-        decipher.final(),
-      ]);
-      return plain.toString("utf8");
-    } catch {
-      throw new SecretBoxError(
-        "ciphertext does not open with this key (wrong MODELUX_SECRET_KEY?)",
-      );
+      return open(this.#key, sealed);
+    } catch (error) {
+      if (!(error instanceof WrongKeyError)) throw error;
     }
+    for (const key of this.#previous) {
+      try {
+        return open(key, sealed);
+      } catch (error) {
+        if (!(error instanceof WrongKeyError)) throw error;
+      }
+    }
+    throw new SecretBoxError("ciphertext does not open with this key (wrong MODELUX_SECRET_KEY?)");
+  }
+}
+
+class WrongKeyError extends Error {}
+
+function open(key: Buffer, sealed: string): string {
+  const [version, ivText, bodyText] = sealed.split(".");
+  if (version !== VERSION || !ivText || !bodyText) {
+    throw new SecretBoxError("unrecognised ciphertext format");
+  }
+  const iv = Buffer.from(ivText, "base64url");
+  const body = Buffer.from(bodyText, "base64url");
+  if (iv.length !== IV_BYTES || body.length < TAG_BYTES) {
+    throw new SecretBoxError("truncated ciphertext");
+  }
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, iv);
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    const plain = Buffer.concat([
+      decipher.update(body.subarray(0, body.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
+    return plain.toString("utf8");
+  } catch {
+    throw new WrongKeyError();
   }
 }
 

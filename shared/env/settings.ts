@@ -197,6 +197,8 @@ export const controlPlaneSchema = v.object({
   DATABASE_URL: url(["postgres", "postgresql"]),
   NATS_URL: url(["nats", "tls", "ws", "wss"]),
   MODELUX_SECRET_KEY: secretKey,
+  /** During a key rotation: the old key, still opening what it sealed (docs/operations.md). */
+  MODELUX_SECRET_KEY_PREVIOUS: v.optional(secretKey),
   CONTROLPLANE_PORT: port(8081),
   /** Safety net for changes made behind the notifier's back; LISTEN/NOTIFY does the fast path. */
   MODELUX_SNAPSHOT_POLL_MS: positiveInt(5000),
@@ -212,6 +214,8 @@ export const dataPlaneSchema = v.object({
   ...common,
   NATS_URL: url(["nats", "tls", "ws", "wss"]),
   MODELUX_SECRET_KEY: secretKey,
+  /** During a key rotation: the old key, still opening what it sealed (docs/operations.md). */
+  MODELUX_SECRET_KEY_PREVIOUS: v.optional(secretKey),
   DATAPLANE_PORT: port(8080),
   MODELUX_NODE_ID: v.optional(nodeId),
   ...stateRetention,
@@ -257,6 +261,13 @@ export const seedSchema = v.object({
   MODELUX_DEV_MANAGEMENT_KEY: v.optional(managementKey),
   OPENAI_API_KEY: v.optional(v.string()),
   ANTHROPIC_API_KEY: v.optional(v.string()),
+});
+
+/** `bun run secret-key:rotate`: re-seals stored secrets under the new key (docs/operations.md). */
+export const rotateSecretKeySchema = v.object({
+  DATABASE_URL: url(["postgres", "postgresql"]),
+  MODELUX_SECRET_KEY: secretKey,
+  MODELUX_SECRET_KEY_PREVIOUS: secretKey,
 });
 
 export const migrateSchema = v.object({
