@@ -42,7 +42,7 @@ export async function callCanonical(
     return { ok: false, error, retryable: true, upstreamMs: result.upstreamMs };
   }
   result.release();
-  const converted = result.adapter.parseResponse(json);
+  const converted = result.adapter.parseResponse(json, result.attempt);
   warnings.push(...converted.warnings);
   // The record of the attempt that answered is the last one this run made.
   for (let index = options.records.length - 1; index >= 0; index--) {

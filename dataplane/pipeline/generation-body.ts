@@ -37,7 +37,7 @@ export async function answerBody(
         `${served.provider.name}/${served.model} answered with a body that is not a ${binding.name} answer`,
       );
     }
-    const converted = answer.adapter.parseResponse(json);
+    const converted = answer.adapter.parseResponse(json, served);
     generation.warnings.push(...converted.warnings);
     response = converted.value;
   }

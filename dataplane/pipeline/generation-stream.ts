@@ -107,7 +107,7 @@ function streamOf(
   }
   return {
     stream: binding.surface.renderStream(
-      observeUsage(answer.adapter.parseStream(upstreamBody), onUsage, redact, sent),
+      observeUsage(answer.adapter.parseStream(upstreamBody, served), onUsage, redact, sent),
       options,
     ),
   };

@@ -130,6 +130,7 @@ async function upstreamCall(
       attempt.model,
       canonical.stream,
     );
+    if (prepared.warnings) generation.warnings.push(...prepared.warnings);
     return adapter.buildPassthrough(
       prepared.body,
       canonical.stream,

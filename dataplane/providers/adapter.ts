@@ -45,6 +45,11 @@ export interface AdapterTarget {
   model: string;
 }
 
+/** The upstream model an answer came from. */
+export interface AnsweredBy {
+  model: string;
+}
+
 export interface ProviderAdapter {
   readonly vendor: string;
   readonly shape: WireShape;
@@ -92,10 +97,16 @@ export interface ProviderAdapter {
     path: string,
     target: AdapterTarget,
   ): Promise<ResourceCall>;
-  /** A non-streaming answer's parsed JSON → canonical. */
-  parseResponse(body: unknown): Converted<CanonicalResponse>;
+  /**
+   * A non-streaming answer's parsed JSON → canonical. `answered` names the model that answered,
+   * for vendors whose answers depend on it (whose signatures a Bedrock model writes).
+   */
+  parseResponse(body: unknown, answered?: AnsweredBy): Converted<CanonicalResponse>;
   /** A streaming answer's raw bytes → canonical events (framing — SSE, event-stream — included). */
-  parseStream(body: ReadableStream<Uint8Array>): AsyncIterable<CanonicalStreamEvent>;
+  parseStream(
+    body: ReadableStream<Uint8Array>,
+    answered?: AnsweredBy,
+  ): AsyncIterable<CanonicalStreamEvent>;
   /** A non-2xx answer → the closed error set. Never returns the request's credential. */
   parseError(status: number, bodyText: string, headers: Headers): UpstreamError;
   /**

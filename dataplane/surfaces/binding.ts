@@ -1,6 +1,7 @@
 // How the generic pipeline drives one client surface: its parser and renderers, and the pieces
 // of the same-shape fast path that depend on the surface's wire format.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import type { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { Redact } from "#shared/errors/redact.ts";
 import type { ChunkTransform } from "./sse-events.ts";
@@ -10,6 +11,8 @@ export interface PassthroughBody {
   body: string;
   /** OpenAI: whether the client asked for the usage chunk itself (else it is stripped). */
   clientWantsUsage: boolean;
+  /** What had to come out of the client's body first (another vendor's thinking signatures). */
+  warnings?: ConversionWarning[];
 }
 
 export interface SurfaceBinding {
@@ -21,7 +24,10 @@ export interface SurfaceBinding {
    * usage answer true.
    */
   clientWantsUsage(body: Record<string, unknown>): boolean;
-  /** The client's body with only `model` replaced (plus what reading usage needs). */
+  /**
+   * The client's body with only `model` replaced (plus what reading usage needs, minus what the
+   * upstream would refuse that the gateway itself put there: gateway fields, foreign signatures).
+   */
   passthroughBody(body: Record<string, unknown>, model: string, stream: boolean): PassthroughBody;
   /** Forwards the upstream's stream as is, reporting usage on the side (one per response). */
   passthroughTransform(options: {

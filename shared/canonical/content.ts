@@ -8,6 +8,23 @@ export interface CacheControl {
   ttl?: "5m" | "1h";
 }
 
+/**
+ * Who can verify a block's opaque value (a signature, or redacted thinking's data): a vendor
+ * family, not a provider. `claude` is Anthropic's format wherever Claude runs (Anthropic, Claude
+ * models on Bedrock); `gemini` Google's thoughtSignature; `openai` and `azure` their encrypted
+ * reasoning; `bedrock` the reasoning signatures of Bedrock's other models. Adapters send a value
+ * back only to the family that made it (docs/capabilities.md, "Thinking signatures").
+ */
+export type SignatureOrigin = "claude" | "gemini" | "openai" | "azure" | "bedrock";
+
+export const SIGNATURE_ORIGINS: readonly SignatureOrigin[] = [
+  "claude",
+  "gemini",
+  "openai",
+  "azure",
+  "bedrock",
+];
+
 export type MediaSource =
   | { kind: "url"; url: string }
   | { kind: "base64"; mediaType: string; data: string }
@@ -19,6 +36,8 @@ export interface TextContent {
   cacheControl?: CacheControl;
   /** Opaque token some vendors attach to parts and require back verbatim (Gemini thoughtSignature). */
   signature?: string;
+  /** Who made `signature`; a signature without one is sent nowhere. */
+  origin?: SignatureOrigin;
 }
 
 export interface ImageContent {
@@ -45,6 +64,8 @@ export interface ToolUseContent {
   cacheControl?: CacheControl;
   /** Opaque token to send back with this call (Gemini thoughtSignature on functionCall parts). */
   signature?: string;
+  /** Who made `signature`; a signature without one is sent nowhere. */
+  origin?: SignatureOrigin;
 }
 
 export interface ToolResultContent {
@@ -62,11 +83,16 @@ export interface ThinkingContent {
   text: string;
   /** Anthropic's signature (or Gemini's thoughtSignature); must round-trip byte for byte. */
   signature?: string;
+  /** Who made `signature`; a signature without one is sent nowhere. */
+  origin?: SignatureOrigin;
 }
 
 export interface RedactedThinkingContent {
   type: "redacted-thinking";
+  /** Encrypted reasoning only its maker can read. */
   data: string;
+  /** Who made `data`; without one it is sent nowhere. */
+  origin?: SignatureOrigin;
 }
 
 export type UserContent = TextContent | ImageContent | DocumentContent | ToolResultContent;

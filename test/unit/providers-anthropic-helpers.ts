@@ -114,13 +114,20 @@ export function fold(events: CanonicalStreamEvent[]): Folded {
         const block = blocks.get(event.index) ?? { type: "thinking", text: "" };
         if (block.type === "thinking") {
           if (event.type === "thinking-delta") block.text += event.text;
-          else block.signature = (block.signature ?? "") + event.signature;
+          else {
+            block.signature = (block.signature ?? "") + event.signature;
+            if (event.origin) block.origin = event.origin;
+          }
         }
         blocks.set(event.index, block);
         break;
       }
       case "redacted-thinking":
-        blocks.set(event.index, { type: "redacted-thinking", data: event.data });
+        blocks.set(event.index, {
+          type: "redacted-thinking",
+          data: event.data,
+          ...(event.origin ? { origin: event.origin } : {}),
+        });
         break;
       case "tool-call-start":
         blocks.set(event.index, { type: "tool-use", id: event.id, name: event.name, input: {} });

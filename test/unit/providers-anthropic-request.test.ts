@@ -224,7 +224,7 @@ describe("content", () => {
           role: "assistant",
           content: [
             { type: "thinking", text: "from another vendor" },
-            { type: "redacted-thinking", data: "opaque==" },
+            { type: "redacted-thinking", data: "opaque==", origin: "claude" },
             { type: "text", text: "Hello" },
           ],
         },

@@ -36,10 +36,12 @@ function expectedContent(message: RawMessage): AssistantContent[] {
   return message.content.flatMap((block): AssistantContent[] => {
     if (block.type === "text") return [{ type: "text", text: block.text ?? "" }];
     if (block.type === "thinking") {
-      return [{ type: "thinking", text: block.thinking ?? "", signature: block.signature ?? "" }];
+      // Claude made every signature in these recordings.
+      const signature = block.signature ?? "";
+      return [{ type: "thinking", text: block.thinking ?? "", signature, origin: "claude" }];
     }
     if (block.type === "redacted_thinking")
-      return [{ type: "redacted-thinking", data: block.data ?? "" }];
+      return [{ type: "redacted-thinking", data: block.data ?? "", origin: "claude" }];
     if (block.type === "tool_use") {
       return [{ type: "tool-use", id: block.id ?? "", name: block.name ?? "", input: block.input }];
     }
@@ -191,10 +193,12 @@ describe("parseResponse, hand-written cases", () => {
         type: "thinking",
         text: "The user wants a haiku about caches.",
         signature: "EqQBCgIYAhIM+hand/written+signature==/with+slashes==",
+        origin: "claude",
       },
       {
         type: "redacted-thinking",
         data: "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP",
+        origin: "claude",
       },
       { type: "text", text: "Warm lines wait in cache." },
     ]);

@@ -89,6 +89,7 @@ describe("parseStream, case by case", () => {
       type: "thinking",
       text: "The previous result was 925. Now I need to divide that by 5.\n\n925 ÷ 5 = 185",
       signature: recorded,
+      origin: "claude",
     });
   });
 

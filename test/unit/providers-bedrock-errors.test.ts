@@ -164,16 +164,23 @@ describe("hand-written answers", () => {
   });
 
   test("reasoning with signature, redacted reasoning, and a dropped unknown block", () => {
+    // Claude on Bedrock writes Claude's signatures (the model tells; without one, Bedrock's).
     const { value, warnings } = bedrockAdapter.parseResponse(
       JSON.parse(fixture("bedrock-redacted-reasoning.json")),
+      { model: "us.anthropic.claude-sonnet-4-20250514-v1:0" },
     );
     expect(value.content).toEqual([
       {
         type: "thinking",
         text: "The user asks for a summary.",
         signature: "EqQBCkYIBRgCKkBhand+written+signature==",
+        origin: "claude",
       },
-      { type: "redacted-thinking", data: "RXJyb3IgcmVkYWN0ZWQgdGhpbmtpbmcgaGFuZC13cml0dGVu" },
+      {
+        type: "redacted-thinking",
+        data: "RXJyb3IgcmVkYWN0ZWQgdGhpbmtpbmcgaGFuZC13cml0dGVu",
+        origin: "claude",
+      },
       { type: "text", text: "Here is the summary." },
     ]);
     expect(warnings).toHaveLength(1);

@@ -10,6 +10,7 @@ import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { bedrockAdapter } from "../../dataplane/providers/bedrock/index.ts";
 import { eventFrame } from "../../simulator/formats/bedrock/converse-stream.ts";
 
+const CLAUDE = "anthropic.claude-3-7-sonnet-20250219-v1:0";
 const DIRECTORY = join(import.meta.dir, "../fixtures/provider-recordings/amazon-bedrock");
 const files = readdirSync(DIRECTORY);
 const jsonCases = files.filter((name) => name.endsWith(".json"));
@@ -68,7 +69,9 @@ describe("parseResponse replays every Converse recording", () => {
   for (const name of jsonCases) {
     test(name, () => {
       const recording: RecordedResponse = JSON.parse(readFileSync(join(DIRECTORY, name), "utf8"));
-      const { value, warnings } = bedrockAdapter.parseResponse(recording);
+      // The reasoning recording is Claude's (its signature is Anthropic's format): Claude on
+      // Bedrock writes Claude signatures.
+      const { value, warnings } = bedrockAdapter.parseResponse(recording, { model: CLAUDE });
       const expected = recording.output.message.content.map((block): AssistantContent => {
         if (block.toolUse) {
           const { toolUseId, name: toolName, input } = block.toolUse;
@@ -76,7 +79,7 @@ describe("parseResponse replays every Converse recording", () => {
         }
         if (block.reasoningContent) {
           const { text, signature } = block.reasoningContent.reasoningText;
-          return { type: "thinking", text, signature };
+          return { type: "thinking", text, signature, origin: "claude" };
         }
         return { type: "text", text: block.text ?? "" };
       });

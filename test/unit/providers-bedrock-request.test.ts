@@ -54,8 +54,13 @@ describe("messages", () => {
           {
             role: "assistant",
             content: [
-              { type: "thinking", text: "They want weather.", signature: "sig-abc" },
-              { type: "redacted-thinking", data: "cmVkYWN0ZWQ=" },
+              {
+                type: "thinking",
+                text: "They want weather.",
+                signature: "sig-abc",
+                origin: "claude",
+              },
+              { type: "redacted-thinking", data: "cmVkYWN0ZWQ=", origin: "claude" },
               { type: "text", text: "Checking." },
               { type: "tool-use", id: "tooluse_1", name: "get_weather", input: { city: "Oslo" } },
             ],

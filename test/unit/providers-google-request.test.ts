@@ -183,7 +183,7 @@ describe("contents", () => {
         { role: "user", content: [{ type: "text", text: "Second question" }] },
         { role: "assistant", content: [call("b"), call("c")] },
         { role: "user", content: [result("b"), result("c")] },
-        { role: "assistant", content: [{ ...call("d"), signature: "cmVhbA==" }] },
+        { role: "assistant", content: [{ ...call("d"), signature: "cmVhbA==", origin: "gemini" }] },
         { role: "user", content: [result("d")] },
       ],
     });
@@ -208,10 +208,10 @@ describe("contents", () => {
         {
           role: "assistant",
           content: [
-            { type: "thinking", text: "Counting…", signature: "dGhpbmtpbmc=" },
+            { type: "thinking", text: "Counting…", signature: "dGhpbmtpbmc=", origin: "gemini" },
             { type: "thinking", text: "unsigned thought" },
-            { type: "text", text: "Three.", signature: "dGV4dA==" },
-            { type: "text", text: "", signature: "ZW1wdHk=" },
+            { type: "text", text: "Three.", signature: "dGV4dA==", origin: "gemini" },
+            { type: "text", text: "", signature: "ZW1wdHk=", origin: "gemini" },
             { type: "text", text: "" },
           ],
         },

@@ -39,7 +39,12 @@ describe("recorded responses", () => {
       expect(value.id).toBe(recorded.responseId);
       expect(value.model).toBe("gemini-3-pro-preview");
       expect(value.content).toEqual([
-        { type: "text", text: part.text as string, signature: part.thoughtSignature as string },
+        {
+          type: "text",
+          text: part.text as string,
+          signature: part.thoughtSignature as string,
+          origin: "gemini",
+        },
       ]);
       expect(value.content[0]?.type === "text" && value.content[0].text).toContain("strawberry");
       expect(value.stopReason).toBe("end_turn");
@@ -76,6 +81,7 @@ describe("recorded responses", () => {
           name: "weather",
           input: { location: "San Francisco" },
           signature: part.thoughtSignature as string,
+          origin: "gemini",
         },
       ]);
       expect(value.stopReason).toBe("tool_use");
@@ -94,15 +100,21 @@ describe("hand-written responses", () => {
     );
     expect(value.content).toEqual([
       { type: "thinking", text: "**Planning**\n\nI should check the weather in both cities." },
-      { type: "text", text: "Let me look both up.", signature: "c2lnbmF0dXJlLW9uZQ==" },
+      {
+        type: "text",
+        text: "Let me look both up.",
+        signature: "c2lnbmF0dXJlLW9uZQ==",
+        origin: "gemini",
+      },
       // The text before it is signed already: the empty part keeps its own signature.
-      { type: "text", text: "", signature: "c2lnbmF0dXJlLXR3bw==" },
+      { type: "text", text: "", signature: "c2lnbmF0dXJlLXR3bw==", origin: "gemini" },
       {
         type: "tool-use",
         id: "call_handWrittenThoughts01_0",
         name: "weather",
         input: { location: "Paris", days: [1, 2] },
         signature: "c2lnbmF0dXJlLXRocmVl",
+        origin: "gemini",
       },
       {
         type: "tool-use",

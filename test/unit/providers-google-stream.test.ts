@@ -104,7 +104,7 @@ describe("recorded streams", () => {
         new Set([0]),
       );
       expect(ofType(events, "text-signature")).toEqual([
-        { type: "text-signature", index: 0, signature: signature as string },
+        { type: "text-signature", index: 0, signature: signature as string, origin: "gemini" },
       ]);
       const usage = finalUsage(name);
       expect(ofType(events, "usage").at(-1)?.usage).toEqual({
@@ -193,7 +193,12 @@ describe("hand-written streams", () => {
       [1, " r's."],
     ]);
     expect(ofType(events, "text-signature")).toEqual([
-      { type: "text-signature", index: 1, signature: "aGFuZC13cml0dGVuLXNpZ25hdHVyZQ==" },
+      {
+        type: "text-signature",
+        index: 1,
+        signature: "aGFuZC13cml0dGVuLXNpZ25hdHVyZQ==",
+        origin: "gemini",
+      },
     ]);
     expect(ofType(events, "usage").at(-1)?.usage).toEqual({
       inputTokens: 2100,

@@ -145,8 +145,9 @@ describe("valid requests", () => {
       {
         role: "assistant",
         content: [
-          { type: "thinking", text: "Think.", signature },
-          { type: "redacted-thinking", data: "opaque" },
+          // Bare signatures are Claude's (others come sealed: see the signature tests).
+          { type: "thinking", text: "Think.", signature, origin: "claude" },
+          { type: "redacted-thinking", data: "opaque", origin: "claude" },
           { type: "tool-use", id: "toolu_1", name: "weather", input: { city: "Paris" } },
         ],
       },

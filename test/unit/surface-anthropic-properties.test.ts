@@ -89,11 +89,17 @@ describe("parseRequest properties", () => {
 const text = fc.string({ unit: "binary", maxLength: 40 });
 const block: fc.Arbitrary<AssistantContent> = fc.oneof(
   text.map((value) => ({ type: "text" as const, text: value })),
+  // Claude's signatures: what the Anthropic adapter reads back is Claude's.
   fc.record({ text, signature: fc.base64String({ maxLength: 40 }) }).map((value) => ({
     type: "thinking" as const,
     ...value,
+    origin: "claude" as const,
   })),
-  fc.base64String({ maxLength: 40 }).map((data) => ({ type: "redacted-thinking" as const, data })),
+  fc.base64String({ maxLength: 40 }).map((data) => ({
+    type: "redacted-thinking" as const,
+    data,
+    origin: "claude" as const,
+  })),
   fc
     .record({
       id: fc.stringMatching(/^toolu_[a-zA-Z0-9]{1,12}$/),
@@ -166,9 +172,9 @@ function eventsOf(canonical: CanonicalResponse, cut: number): CanonicalStreamEve
       for (const piece of pieces(item.text))
         events.push({ type: "thinking-delta", index, text: piece });
       for (const piece of pieces(item.signature ?? ""))
-        events.push({ type: "signature-delta", index, signature: piece });
+        events.push({ type: "signature-delta", index, signature: piece, origin: "claude" });
     } else if (item.type === "redacted-thinking")
-      events.push({ type: "redacted-thinking", index, data: item.data });
+      events.push({ type: "redacted-thinking", index, data: item.data, origin: "claude" });
     else {
       events.push({ type: "tool-call-start", index, id: item.id, name: item.name });
       for (const piece of pieces(JSON.stringify(item.input))) {

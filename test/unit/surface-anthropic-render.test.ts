@@ -51,8 +51,9 @@ const response: CanonicalResponse = {
   id: "chatcmpl-123",
   model: "gpt-5-mini",
   content: [
-    { type: "thinking", text: "Let me check.", signature: "sig+/==" },
-    { type: "redacted-thinking", data: "opaque" },
+    // Claude's signatures go out as they came (another family's: see "thinking signatures").
+    { type: "thinking", text: "Let me check.", signature: "sig+/==", origin: "claude" },
+    { type: "redacted-thinking", data: "opaque", origin: "claude" },
     { type: "text", text: "Checking the weather." },
     { type: "tool-use", id: "toolu_1", name: "weather", input: { city: "Paris" } },
   ],
@@ -84,10 +85,25 @@ function eventsOf(canonical: CanonicalResponse, usageFirst = false): CanonicalSt
     if (block.type === "text") events.push({ type: "text-delta", index, text: block.text });
     else if (block.type === "thinking") {
       events.push({ type: "thinking-delta", index, text: block.text });
-      if (block.signature)
-        events.push({ type: "signature-delta", index, signature: block.signature });
+      if (block.signature) {
+        const signature = block.signature;
+        const origin = block.origin ? { origin: block.origin } : {};
+        // Split in two, as a vendor may stream it: the seal wraps the whole signature once.
+        events.push({
+          type: "signature-delta",
+          index,
+          signature: signature.slice(0, 3),
+          ...origin,
+        });
+        events.push({ type: "signature-delta", index, signature: signature.slice(3), ...origin });
+      }
     } else if (block.type === "redacted-thinking")
-      events.push({ type: "redacted-thinking", index, data: block.data });
+      events.push({
+        type: "redacted-thinking",
+        index,
+        data: block.data,
+        ...(block.origin ? { origin: block.origin } : {}),
+      });
     else {
       events.push({ type: "tool-call-start", index, id: block.id, name: block.name });
       const json = JSON.stringify(block.input);

@@ -1,6 +1,7 @@
 // Canonical messages → Anthropic `messages`. Consecutive messages of one role are merged (the API
 // wants turns to alternate) and tool results lead their user turn (the API wants them right
-// after the tool calls). Thinking blocks go back with their signature byte for byte.
+// after the tool calls). Thinking blocks go back with their signature byte for byte when Claude
+// made it; another family's signature (and the thinking it signs) cannot go to Claude.
 import type {
   AssistantContent,
   CacheControl,
@@ -9,7 +10,10 @@ import type {
   ImageContent,
   UserContent,
 } from "#shared/canonical/content.ts";
+import { foreignSignature, isOwnSignature, signatureFor } from "#shared/canonical/signatures.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
+
+const TARGET = "anthropic";
 
 export type AnthropicBlock = Record<string, unknown>;
 
@@ -83,8 +87,10 @@ function assistantBlock(
 ): AnthropicBlock[] {
   switch (block.type) {
     case "text":
+      signatureFor(block, undefined, TARGET, warnings);
       return textBlock(block.text, block.cacheControl);
     case "tool-use": {
+      signatureFor(block, undefined, TARGET, warnings);
       let input = block.input;
       if (input === null || typeof input !== "object" || Array.isArray(input)) {
         warnings.push(lossy(`${path}.input`, "tool input is not a JSON object; sent as {}"));
@@ -93,8 +99,8 @@ function assistantBlock(
       const call = { type: "tool_use", id: block.id, name: block.name, input };
       return [withCache(call, block.cacheControl)];
     }
-    case "thinking":
-      // Anthropic verifies the signature: thinking without one (another vendor's) cannot go back.
+    case "thinking": {
+      // Anthropic verifies the signature: thinking without Claude's cannot go back.
       if (!block.signature) {
         warnings.push({
           type: "unsupported-content",
@@ -103,8 +109,15 @@ function assistantBlock(
         });
         return [];
       }
-      return [{ type: "thinking", thinking: block.text, signature: block.signature }];
+      const signature = signatureFor(block, "claude", TARGET, warnings, "the thinking is dropped");
+      if (signature === undefined) return [];
+      return [{ type: "thinking", thinking: block.text, signature }];
+    }
     case "redacted-thinking":
+      if (!isOwnSignature(block.origin, "claude")) {
+        warnings.push(foreignSignature(block.type, block.origin, TARGET, "dropped"));
+        return [];
+      }
       return [{ type: "redacted_thinking", data: block.data }];
   }
 }

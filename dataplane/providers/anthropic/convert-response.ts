@@ -49,12 +49,17 @@ export function convertAnthropicResponse(body: unknown): Converted<CanonicalResp
       case "thinking":
         content.push(
           block.signature != null
-            ? { type: "thinking", text: block.thinking, signature: block.signature }
+            ? {
+                type: "thinking",
+                text: block.thinking,
+                signature: block.signature,
+                origin: "claude",
+              }
             : { type: "thinking", text: block.thinking },
         );
         break;
       case "redacted_thinking":
-        content.push({ type: "redacted-thinking", data: block.data });
+        content.push({ type: "redacted-thinking", data: block.data, origin: "claude" });
         break;
       case "tool_use":
         if (block.name === JSON_TOOL_NAME) {

@@ -134,12 +134,17 @@ export class AnthropicStreamState {
           out.push({ type: "thinking-delta", index, text: block.thinking });
         }
         if (block.signature) {
-          out.push({ type: "signature-delta", index, signature: block.signature });
+          out.push({
+            type: "signature-delta",
+            index,
+            signature: block.signature,
+            origin: "claude",
+          });
         }
         return;
       case "redacted_thinking":
         this.blocks.set(key, { kind: "other", index });
-        out.push({ type: "redacted-thinking", index, data: block.data });
+        out.push({ type: "redacted-thinking", index, data: block.data, origin: "claude" });
         return;
       case "tool_use": {
         const json = block.name === JSON_TOOL_NAME;
@@ -166,7 +171,7 @@ export class AnthropicStreamState {
       }
     } else if (delta.type === "signature_delta" && typeof delta.signature === "string") {
       if (block.kind === "thinking") {
-        out.push({ type: "signature-delta", index, signature: delta.signature });
+        out.push({ type: "signature-delta", index, signature: delta.signature, origin: "claude" });
       }
     } else if (delta.type === "input_json_delta" && typeof delta.partial_json === "string") {
       const text = delta.partial_json;

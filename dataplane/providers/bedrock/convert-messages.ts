@@ -1,25 +1,37 @@
 // Canonical messages → Converse messages. Converse wants user and assistant turns to alternate,
 // so consecutive messages of one role are merged; a cache_control marker becomes a cachePoint
-// block right after the block it marks.
+// block right after the block it marks. Reasoning goes back signed only to the family that signed
+// it (model-family.ts): Claude verifies its thinking, so unsigned or foreign thinking is dropped
+// for Claude and sent unsigned to the other models.
 import type {
   AssistantContent,
   CanonicalMessage,
   ImageContent,
+  SignatureOrigin,
   TextContent,
+  ThinkingContent,
   UserContent,
 } from "#shared/canonical/content.ts";
+import { foreignSignature, isOwnSignature, signatureFor } from "#shared/canonical/signatures.ts";
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
 import type { ContentBlock, Message, ToolResultPart } from "./converse-types.ts";
 import { cachePoint, documentBlock, imageBlock } from "./convert-media.ts";
+import { bedrockSignatureOrigin } from "./model-family.ts";
 
-export function convertMessages(messages: CanonicalMessage[]): Converted<Message[]> {
+const TARGET = "bedrock";
+
+export function convertMessages(
+  messages: CanonicalMessage[],
+  model?: string,
+): Converted<Message[]> {
+  const accepts = bedrockSignatureOrigin(model);
   const warnings: ConversionWarning[] = [];
   const documentNames = new Set<string>();
   const converted: Message[] = [];
   for (const message of messages) {
     const content: ContentBlock[] = [];
     for (const part of message.content) {
-      content.push(...convertPart(part, documentNames, warnings));
+      content.push(...convertPart(part, accepts, documentNames, warnings));
     }
     if (content.length === 0) continue;
     const previous = converted.at(-1);
@@ -31,11 +43,13 @@ export function convertMessages(messages: CanonicalMessage[]): Converted<Message
 
 function convertPart(
   part: UserContent | AssistantContent,
+  accepts: SignatureOrigin,
   documentNames: Set<string>,
   warnings: ConversionWarning[],
 ): ContentBlock[] {
   switch (part.type) {
     case "text":
+      if (part.signature !== undefined) signatureFor(part, undefined, TARGET, warnings);
       // Converse refuses blank text blocks ("The text field in the ContentBlock object is blank").
       if (part.text.trim() === "") return [];
       return [{ text: part.text }, ...cachePoint(part.cacheControl)];
@@ -56,6 +70,7 @@ function convertPart(
       return [document.block, ...cachePoint(part.cacheControl)];
     }
     case "tool-use":
+      if (part.signature !== undefined) signatureFor(part, undefined, TARGET, warnings);
       return [
         { toolUse: { toolUseId: part.id, name: part.name, input: part.input ?? {} } },
         ...cachePoint(part.cacheControl),
@@ -72,19 +87,41 @@ function convertPart(
         ...cachePoint(part.cacheControl),
       ];
     case "thinking":
-      return [
-        {
-          reasoningContent: {
-            reasoningText:
-              part.signature === undefined
-                ? { text: part.text }
-                : { text: part.text, signature: part.signature },
-          },
-        },
-      ];
+      return thinkingBlock(part, accepts, warnings);
     case "redacted-thinking":
+      if (!isOwnSignature(part.origin, accepts)) {
+        warnings.push(
+          foreignSignature(part.type, part.origin, `${TARGET} (${accepts})`, "dropped"),
+        );
+        return [];
+      }
       return [{ reasoningContent: { redactedContent: part.data } }];
   }
+}
+
+function thinkingBlock(
+  part: ThinkingContent,
+  accepts: SignatureOrigin,
+  warnings: ConversionWarning[],
+): ContentBlock[] {
+  const verified = accepts === "claude";
+  const consequence = verified ? "the thinking is dropped" : "the thinking is sent unsigned";
+  const signature = signatureFor(part, accepts, `${TARGET} (${accepts})`, warnings, consequence);
+  if (signature !== undefined) {
+    return [{ reasoningContent: { reasoningText: { text: part.text, signature } } }];
+  }
+  if (verified) {
+    // Claude refuses thinking it did not sign; the warning for a foreign one is already out.
+    if (!part.signature) {
+      warnings.push({
+        type: "unsupported-content",
+        subject: "thinking",
+        message: "thinking without a Claude signature cannot go to Claude on Bedrock; dropped",
+      });
+    }
+    return [];
+  }
+  return [{ reasoningContent: { reasoningText: { text: part.text } } }];
 }
 
 function toolResultContent(

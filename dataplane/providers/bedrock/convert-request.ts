@@ -7,6 +7,7 @@ import type { ConverseBody, SystemBlock } from "./converse-types.ts";
 import { cachePoint } from "./convert-media.ts";
 import { convertMessages } from "./convert-messages.ts";
 import { convertTools } from "./convert-tools.ts";
+import { isClaudeModel } from "./model-family.ts";
 
 const TARGET = "Bedrock Converse";
 
@@ -14,14 +15,9 @@ const TARGET = "Bedrock Converse";
 const BUDGET_BY_EFFORT = { minimal: 1024, low: 2048, medium: 4096, high: 16384 } as const;
 const MINIMUM_BUDGET = 1024;
 
-/** Claude on Bedrock: `anthropic.claude-…`, `us.anthropic.claude-…` or an ARN naming one. */
-export function isClaudeModel(model: string): boolean {
-  return /anthropic\.claude|claude-/i.test(model);
-}
-
 export function convertRequest(request: CanonicalRequest): Converted<ConverseBody> {
   const warnings: ConversionWarning[] = [];
-  const messages = convertMessages(request.messages);
+  const messages = convertMessages(request.messages, request.model);
   warnings.push(...messages.warnings);
   const body: ConverseBody = { messages: messages.value };
 

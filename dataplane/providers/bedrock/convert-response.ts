@@ -6,15 +6,21 @@ import type { AssistantContent } from "#shared/canonical/content.ts";
 import type { CanonicalResponse } from "#shared/canonical/response.ts";
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { AnsweredBy } from "../adapter.ts";
 import { converseResponseSchema } from "./converse-schemas.ts";
 import { JSON_TOOL_NAME } from "./convert-tools.ts";
 import { convertUsage, mapStopReason, stopSequenceOf } from "./convert-usage.ts";
+import { bedrockSignatureOrigin } from "./model-family.ts";
 
 export function bedrockMessageId(): string {
   return `msg_bdrk_${crypto.randomUUID().replaceAll("-", "")}`;
 }
 
-export function parseConverseResponse(body: unknown): Converted<CanonicalResponse> {
+export function parseConverseResponse(
+  body: unknown,
+  answered?: AnsweredBy,
+): Converted<CanonicalResponse> {
+  const origin = bedrockSignatureOrigin(answered?.model);
   const parsed = v.safeParse(converseResponseSchema, body);
   if (!parsed.success) {
     throw new GatewayError("upstream_error", "Bedrock answered with an unexpected Converse body");
@@ -38,11 +44,12 @@ export function parseConverseResponse(body: unknown): Converted<CanonicalRespons
       const { text, signature } = block.reasoningContent.reasoningText;
       content.push(
         signature
-          ? { type: "thinking", text: text ?? "", signature }
+          ? { type: "thinking", text: text ?? "", signature, origin }
           : { type: "thinking", text: text ?? "" },
       );
     } else if (block.reasoningContent?.redactedContent) {
-      content.push({ type: "redacted-thinking", data: block.reasoningContent.redactedContent });
+      const data = block.reasoningContent.redactedContent;
+      content.push({ type: "redacted-thinking", data, origin });
     } else if (typeof block.text === "string") {
       content.push({ type: "text", text: block.text });
     } else {

@@ -6,15 +6,18 @@
 import type { Message } from "@smithy/eventstream-codec";
 import { toUtf8 } from "@smithy/util-utf8";
 import * as v from "valibot";
+import type { SignatureOrigin } from "#shared/canonical/content.ts";
 import type { StopReason } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { streamReadFailure } from "#shared/errors/upstream-error.ts";
+import type { AnsweredBy } from "../adapter.ts";
 import { streamEventSchemas } from "./converse-schemas.ts";
 import { bedrockMessageId } from "./convert-response.ts";
 import { JSON_TOOL_NAME } from "./convert-tools.ts";
 import { convertUsage, mapStopReason, stopSequenceOf } from "./convert-usage.ts";
 import { streamExceptionKind } from "./errors.ts";
 import { EventStreamFramingError, readEventStreamMessages } from "./event-stream-frames.ts";
+import { bedrockSignatureOrigin } from "./model-family.ts";
 
 interface ToolBlock {
   /** The emulated JSON answer: its input is streamed as text. */
@@ -23,6 +26,9 @@ interface ToolBlock {
 }
 
 class StreamState {
+  /** Who wrote the signatures and redacted reasoning of this answer. */
+  constructor(readonly origin: SignatureOrigin) {}
+
   readonly toolBlocks = new Map<number, ToolBlock>();
   stop: { reason: StopReason; sequence: string | undefined } | undefined;
   calledTools = false;
@@ -41,8 +47,9 @@ class StreamState {
 
 export async function* parseConverseStream(
   body: ReadableStream<Uint8Array>,
+  answered?: AnsweredBy,
 ): AsyncGenerator<CanonicalStreamEvent> {
-  const state = new StreamState();
+  const state = new StreamState(bedrockSignatureOrigin(answered?.model));
   yield { type: "message-start", id: bedrockMessageId(), model: "" };
   try {
     for await (const message of readEventStreamMessages(body)) {
@@ -138,10 +145,11 @@ function* eventsOf(message: Message, state: StreamState): Generator<CanonicalStr
       }
       const reasoning = delta.reasoningContent;
       if (reasoning?.text) yield { type: "thinking-delta", index, text: reasoning.text };
+      const { origin } = state;
       if (reasoning?.signature)
-        yield { type: "signature-delta", index, signature: reasoning.signature };
+        yield { type: "signature-delta", index, signature: reasoning.signature, origin };
       if (reasoning?.redactedContent)
-        yield { type: "redacted-thinking", index, data: reasoning.redactedContent };
+        yield { type: "redacted-thinking", index, data: reasoning.redactedContent, origin };
       return;
     }
     case "contentBlockStop":

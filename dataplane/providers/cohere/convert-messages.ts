@@ -11,6 +11,7 @@ import type {
   UserContent,
 } from "#shared/canonical/content.ts";
 import type { SystemBlock } from "#shared/canonical/request.ts";
+import { signatureFor } from "#shared/canonical/signatures.ts";
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
 import type {
   CohereDocument,
@@ -89,10 +90,12 @@ function pushAssistant(
   for (const block of content) {
     switch (block.type) {
       case "text":
+        signatureFor(block, undefined, TARGET, warnings);
         if (block.text !== "") parts.push({ type: "text", text: block.text });
         break;
       case "thinking":
         // Cohere takes earlier thinking back as a thinking part; it has no signatures to keep.
+        signatureFor(block, undefined, TARGET, warnings, "the thinking is sent unsigned");
         if (block.text !== "") parts.push({ type: "thinking", thinking: block.text });
         break;
       case "redacted-thinking":
@@ -101,6 +104,7 @@ function pushAssistant(
         );
         break;
       case "tool-use":
+        signatureFor(block, undefined, TARGET, warnings);
         toolCalls.push({
           id: block.id,
           type: "function",

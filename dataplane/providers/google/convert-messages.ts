@@ -1,5 +1,6 @@
-// Canonical messages → Gemini `contents` (roles user / model). Assistant blocks carry their
-// signature back as the part's thoughtSignature, byte for byte; tool results become
+// Canonical messages → Gemini `contents` (roles user / model). Assistant blocks carry Gemini's
+// signature back as the part's thoughtSignature, byte for byte (another family's is dropped and
+// the part goes unsigned); tool results become
 // functionResponse parts named after their call, found in the history when the result lacks it.
 // Gemini 3 refuses a current turn whose function calls lack a signature, which is what a
 // history from another vendor looks like: those get the placeholder Google documents for it.
@@ -9,12 +10,15 @@ import type {
   ToolResultContent,
   UserContent,
 } from "#shared/canonical/content.ts";
+import { signatureFor } from "#shared/canonical/signatures.ts";
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
 import { mediaPart } from "./media.ts";
 import type { GeminiContent, GeminiPart } from "./wire-request.ts";
 
 /** Google's documented stand-in for a signature the history never had (another model's turn). */
 export const SKIP_SIGNATURE = "skip_thought_signature_validator";
+
+const UNSIGNED = "the part is sent without it";
 
 export function convertMessages(messages: readonly CanonicalMessage[]): Converted<GeminiContent[]> {
   const warnings: ConversionWarning[] = [];
@@ -73,16 +77,20 @@ function assistantPart(
   warnings: ConversionWarning[],
 ): GeminiPart | undefined {
   switch (block.type) {
-    case "text":
+    case "text": {
+      const signature = signatureFor(block, "gemini", "gemini", warnings);
       // An empty text part is meaningful only as the carrier of a signature.
-      if (block.text === "" && block.signature === undefined) return undefined;
-      return withSignature({ text: block.text }, block.signature);
-    case "thinking":
-      return withSignature({ text: block.text, thought: true }, block.signature);
+      if (block.text === "" && signature === undefined) return undefined;
+      return withSignature({ text: block.text }, signature);
+    }
+    case "thinking": {
+      const signature = signatureFor(block, "gemini", "gemini", warnings, UNSIGNED);
+      return withSignature({ text: block.text, thought: true }, signature);
+    }
     case "tool-use":
       return withSignature(
         { functionCall: { name: block.name, args: block.input ?? {} } },
-        block.signature,
+        signatureFor(block, "gemini", "gemini", warnings, UNSIGNED),
       );
     case "redacted-thinking":
       warnings.push({

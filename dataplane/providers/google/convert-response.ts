@@ -64,7 +64,7 @@ export function convertParts(
         id: toolCallId(responseId, calls++, call.id),
         name: call.name ?? "",
         input: JSON.parse(args.toJson()),
-        ...(signature ? { signature } : {}),
+        ...(signature ? { signature, origin: "gemini" as const } : {}),
       });
       continue;
     }
@@ -75,10 +75,15 @@ export function convertParts(
         if (!signature) continue;
         if ((last?.type === "text" || last?.type === "thinking") && !last.signature) {
           last.signature = signature;
+          last.origin = "gemini";
           continue;
         }
       }
-      content.push(signature ? { type, text: part.text, signature } : { type, text: part.text });
+      content.push(
+        signature
+          ? { type, text: part.text, signature, origin: "gemini" }
+          : { type, text: part.text },
+      );
       continue;
     }
     const kind = Object.keys(part).find((key) => key !== "thoughtSignature") ?? "unknown";

@@ -178,8 +178,8 @@ class StreamState {
     if (signature) {
       block.signed = true;
       yield block.kind === "thinking"
-        ? { type: "signature-delta", index: block.index, signature }
-        : { type: "text-signature", index: block.index, signature };
+        ? { type: "signature-delta", index: block.index, signature, origin: "gemini" }
+        : { type: "text-signature", index: block.index, signature, origin: "gemini" };
     }
   }
 
@@ -192,7 +192,7 @@ class StreamState {
       index: call.index,
       id: call.id,
       name: call.name,
-      ...(call.signature ? { signature: call.signature } : {}),
+      ...(call.signature ? { signature: call.signature, origin: "gemini" as const } : {}),
     };
     yield { type: "tool-call-delta", index: call.index, argumentsDelta: call.args.toJson() };
     yield { type: "tool-call-end", index: call.index };

@@ -10,6 +10,7 @@ import type {
   UserContent,
 } from "#shared/canonical/content.ts";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
+import { signatureFor } from "#shared/canonical/signatures.ts";
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
 import type { ChatDialect } from "./capabilities.ts";
 
@@ -112,9 +113,11 @@ function convertAssistantMessage(
   const toolCalls: OpenAiToolCall[] = [];
   for (const part of content) {
     if (part.type === "text") {
+      signatureFor(part, undefined, dialect.target, warnings);
       text += part.text;
       hasText = true;
     } else if (part.type === "tool-use") {
+      signatureFor(part, undefined, dialect.target, warnings);
       const input = typeof part.input === "string" ? part.input : JSON.stringify(part.input ?? {});
       toolCalls.push({
         id: part.id,

@@ -1,10 +1,12 @@
 // The Anthropic surface as the pipeline drives it. Anthropic streams always carry usage, so the
-// fast path forwards the client's body with only `model` replaced.
+// fast path forwards the client's body with only `model` replaced (and thinking Claude did not
+// sign taken out).
 import type { GatewayError } from "#shared/errors/gateway-error.ts";
 import { anthropicErrorEvent } from "../../wire/anthropic/error-body.ts";
 import type { SurfaceBinding } from "../binding.ts";
 import { anthropicSurface } from "./index.ts";
 import { createAnthropicPassthrough } from "./passthrough-stream.ts";
+import { claudeThinkingOnly } from "./passthrough-thinking.ts";
 
 const encoder = new TextEncoder();
 
@@ -15,9 +17,11 @@ export const anthropicBinding: SurfaceBinding = {
   streamTextFields: ["text", "thinking", "partial_json"],
   clientWantsUsage: () => true,
   passthroughBody(body, model) {
+    const sendable = claudeThinkingOnly(withoutModeluxMetadata(body));
     return {
-      body: JSON.stringify({ ...withoutModeluxMetadata(body), model }),
+      body: JSON.stringify({ ...sendable.value, model }),
       clientWantsUsage: true,
+      ...(sendable.warnings.length > 0 ? { warnings: sendable.warnings } : {}),
     };
   },
   passthroughTransform({ onUsage, redact }) {

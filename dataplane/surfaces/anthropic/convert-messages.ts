@@ -1,6 +1,8 @@
 // Validated Messages content → canonical system blocks and messages. Blocks the canonical model
 // has no form for (server tool calls and results, search results, document context, citations)
-// are dropped with a warning: the fast path still sends them, translation cannot.
+// are dropped with a warning: the fast path still sends them, translation cannot. A thinking
+// signature (or redacted data) is opened to learn who made it: Claude's come bare, the others
+// sealed (wire/signature-envelope.ts).
 import type {
   AssistantContent,
   CacheControl,
@@ -22,6 +24,7 @@ import {
   type RequestCacheControl,
   type RequestMessage,
 } from "../../wire/anthropic/request-schema.ts";
+import { openSignature } from "../../wire/signature-envelope.ts";
 
 type ImageBlock = Extract<KnownBlock, { type: "image" }>;
 type DocumentBlock = Extract<KnownBlock, { type: "document" }>;
@@ -126,10 +129,23 @@ function assistantBlock(
         { type: "tool-use", id: block.id, name: block.name, input: block.input },
         block.cache_control,
       );
-    case "thinking":
-      return { type: "thinking", text: block.thinking, signature: block.signature };
-    case "redacted_thinking":
-      return { type: "redacted-thinking", data: block.data };
+    case "thinking": {
+      if (block.signature === "") return { type: "thinking", text: block.thinking };
+      const { value, origin } = openSignature(block.signature);
+      const thinking: AssistantContent = {
+        type: "thinking",
+        text: block.thinking,
+        signature: value,
+      };
+      if (origin) thinking.origin = origin;
+      return thinking;
+    }
+    case "redacted_thinking": {
+      const { value, origin } = openSignature(block.data);
+      return origin
+        ? { type: "redacted-thinking", data: value, origin }
+        : { type: "redacted-thinking", data: value };
+    }
     default:
       return drop(warnings, path, block.type, "belongs in user messages");
   }

@@ -3,6 +3,7 @@
 // message_stop. A block opens at its first event and closes when another starts or the message
 // ends. message_start waits for the first event after it so the input usage that follows it can
 // ride along (an estimate stands in when none came); nothing else is held. A failure ends the stream with `event: error`.
+import type { SignatureOrigin } from "#shared/canonical/content.ts";
 import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { type GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
@@ -14,6 +15,7 @@ import {
 } from "../../wire/anthropic/error-body.ts";
 import { toAnthropicStopReason } from "../../wire/anthropic/stop-reason.ts";
 import { toAnthropicUsage } from "../../wire/anthropic/usage.ts";
+import { sealSignature } from "../../wire/signature-envelope.ts";
 import type { SurfaceRenderOptions } from "../surface.ts";
 import { messageId } from "./render-shared.ts";
 
@@ -66,6 +68,8 @@ interface OpenBlock {
   kind: BlockKind;
   /** Thinking: Anthropic sends the whole signature in one delta, just before the block stops. */
   signature: string;
+  /** Who made the signature, for its seal. */
+  origin?: SignatureOrigin;
 }
 
 class MessageWriter {
@@ -111,11 +115,16 @@ class MessageWriter {
         );
       case "signature-delta": {
         const opened = this.block(event.index, "thinking", {});
-        if (this.open) this.open.signature += event.signature;
+        if (this.open) {
+          this.open.signature += event.signature;
+          this.open.origin ??= event.origin;
+        }
         return opened;
       }
-      case "redacted-thinking":
-        return this.block(event.index, "redacted_thinking", { data: event.data });
+      case "redacted-thinking": {
+        const data = sealSignature(event.data, event.origin);
+        return this.block(event.index, "redacted_thinking", { data });
+      }
       case "tool-call-start":
         return this.block(event.index, "tool_use", { id: event.id, name: event.name });
       case "tool-call-delta":
@@ -218,7 +227,10 @@ class MessageWriter {
     this.open = undefined;
     let text = "";
     if (open.signature !== "") {
-      const delta = { type: "signature_delta", signature: open.signature };
+      const delta = {
+        type: "signature_delta",
+        signature: sealSignature(open.signature, open.origin),
+      };
       text = sse("content_block_delta", { type: "content_block_delta", index: open.index, delta });
     }
     return text + sse("content_block_stop", { type: "content_block_stop", index: open.index });

@@ -10,6 +10,7 @@ import type {
 import type { SystemBlock } from "#shared/canonical/request.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import type { ChatMessage } from "../../wire/openai/request-schema.ts";
+import { signed, thinkingContent } from "./reasoning-fields.ts";
 
 type UserMessage = Extract<ChatMessage, { role: "user" }>;
 type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
@@ -101,7 +102,9 @@ function assistantContent(
   warnings: ConversionWarning[],
   toolNames: Map<string, string>,
 ): AssistantContent[] {
-  const content: AssistantContent[] = [];
+  // The gateway's thinking comes first, as every vendor wrote it; the text's signature goes on
+  // its last text block, as it came off (reasoning-fields.ts).
+  const content: AssistantContent[] = (message["mlx:thinking"] ?? []).map(thinkingContent);
   if (typeof message.content === "string") {
     if (message.content !== "") content.push({ type: "text", text: message.content });
   } else if (message.content) {
@@ -110,6 +113,13 @@ function assistantContent(
     }
   }
   if (message.refusal) content.push({ type: "text", text: message.refusal });
+  const textSignature = signed(message["mlx:signature"]);
+  if (textSignature.signature !== undefined) {
+    const last = content.findLast((block) => block.type === "text");
+    if (last) Object.assign(last, textSignature);
+    // A signature on no text still goes back (Gemini signs empty parts too).
+    else content.push({ type: "text", text: "", ...textSignature });
+  }
   message.tool_calls?.forEach((call, index) => {
     if (call.type !== "function") {
       warnings.push(unsupported(`${path}.tool_calls[${index}]`));
@@ -121,6 +131,7 @@ function assistantContent(
       id: call.id,
       name: call.function.name,
       input: parseArguments(call.function.arguments, `${path}.tool_calls[${index}]`, warnings),
+      ...signed(call["mlx:signature"]),
     });
   });
   if (message.function_call) warnings.push(unsupported(`${path}.function_call`));

@@ -1,6 +1,7 @@
 // Canonical stream events → Chat Completions SSE: `data: {chat.completion.chunk}` lines, the
 // usage chunk when the client asked for it, then `data: [DONE]`. Each event is written as it
-// arrives. A failure ends the stream with one `data: {"error":…}` line (what the OpenAI SDK
+// arrives, except thinking: it goes in the gateway's delta field once its run ends
+// (reasoning-fields.ts). A failure ends the stream with one `data: {"error":…}` line (what the OpenAI SDK
 // raises as an APIError) and no [DONE].
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { emptyUsage } from "#shared/canonical/response.ts";
@@ -9,7 +10,9 @@ import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
 import { openAiErrorEvent, openAiStreamError } from "../../wire/openai/error-body.ts";
 import { toOpenAiFinishReason } from "../../wire/openai/finish-reason.ts";
 import { toOpenAiUsage } from "../../wire/openai/usage.ts";
+import { sealSignature } from "../../wire/signature-envelope.ts";
 import type { SurfaceRenderOptions } from "../surface.ts";
+import { SIGNATURE_FIELD, StreamedThinking, THINKING_FIELD } from "./reasoning-fields.ts";
 import { completionId, nowSeconds } from "./render-shared.ts";
 
 const encoder = new TextEncoder();
@@ -23,7 +26,8 @@ export function renderOpenAiStream(
   let closed = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      // Some events write nothing (thinking); keep reading until something is written.
+      // Some events write nothing (thinking, gathered for mlx:thinking); keep reading until
+      // something is written.
       while (!closed) {
         let lines: string;
         let exhausted = false;
@@ -61,6 +65,7 @@ class ChunkWriter {
   private finished = false;
   private readonly toolIndexes = new Map<number, number>();
   private readonly usage: CanonicalUsage = emptyUsage();
+  private readonly thinking = new StreamedThinking();
 
   constructor(private readonly options: SurfaceRenderOptions) {
     this.setPrefix();
@@ -77,17 +82,31 @@ class ChunkWriter {
         }
         return this.start();
       case "text-delta":
-        return this.start() + this.chunk({ content: event.text });
+        return this.start() + this.thinkingChunk() + this.chunk({ content: event.text });
+      case "thinking-delta":
+        this.thinking.text(event.index, event.text);
+        return "";
+      case "signature-delta":
+        this.thinking.signature(event.index, event.signature, event.origin);
+        return "";
+      case "redacted-thinking":
+        this.thinking.redacted(event.index, event.data, event.origin);
+        return "";
+      case "text-signature": {
+        const signature = sealSignature(event.signature, event.origin);
+        return this.start() + this.thinkingChunk() + this.chunk({ [SIGNATURE_FIELD]: signature });
+      }
       case "tool-call-start": {
         const index = this.toolIndexes.size;
         this.toolIndexes.set(event.index, index);
-        const call = {
+        const call: Record<string, unknown> = {
           index,
           id: event.id,
           type: "function",
           function: { name: event.name, arguments: "" },
         };
-        return this.start() + this.chunk({ tool_calls: [call] });
+        if (event.signature) call[SIGNATURE_FIELD] = sealSignature(event.signature, event.origin);
+        return this.start() + this.thinkingChunk() + this.chunk({ tool_calls: [call] });
       }
       case "tool-call-delta": {
         const index = this.toolIndexes.get(event.index);
@@ -102,7 +121,11 @@ class ChunkWriter {
       case "message-end":
         if (this.finished) return "";
         this.finished = true;
-        return this.start() + this.chunk({}, toOpenAiFinishReason(event.stopReason));
+        return (
+          this.start() +
+          this.thinkingChunk() +
+          this.chunk({}, toOpenAiFinishReason(event.stopReason))
+        );
       case "error":
         return this.fail(openAiStreamError(event));
       default:
@@ -136,6 +159,12 @@ class ChunkWriter {
     if (this.started) return "";
     this.started = true;
     return this.chunk({ role: "assistant", content: "" });
+  }
+
+  /** The thinking so far, once a run of it has ended (nothing when it did not change). */
+  private thinkingChunk(): string {
+    const thinking = this.thinking.take();
+    return thinking ? this.chunk({ [THINKING_FIELD]: thinking }) : "";
   }
 
   private chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {

@@ -34,12 +34,23 @@ const toolCallSchema = v.variant("type", [
     id: nonEmpty,
     type: v.literal("function"),
     function: v.object({ name: v.string(), arguments: v.string() }),
+    // The gateway's own: the call's signature as the gateway sent it (sealed with its origin).
+    "mlx:signature": v.nullish(v.string()),
   }),
   v.object({
     id: nonEmpty,
     type: v.literal("custom"),
     custom: v.object({ name: v.string(), input: v.string() }),
   }),
+]);
+
+const thinkingItemSchema = v.variant("type", [
+  v.object({
+    type: v.literal("thinking"),
+    thinking: v.string(),
+    signature: v.nullish(v.string()),
+  }),
+  v.object({ type: v.literal("redacted_thinking"), data: v.string() }),
 ]);
 
 export const messageSchema = v.variant("role", [
@@ -61,6 +72,9 @@ export const messageSchema = v.variant("role", [
     function_call: v.nullish(v.object({ name: v.string(), arguments: v.string() })),
     audio: v.nullish(v.object({ id: v.string() })),
     name: v.nullish(v.string()),
+    // The gateway's own, as it sent them: thinking with its signatures, the text's signature.
+    "mlx:thinking": v.nullish(v.array(thinkingItemSchema)),
+    "mlx:signature": v.nullish(v.string()),
   }),
   v.object({ role: v.literal("tool"), tool_call_id: v.string(), content: textContent }),
 ]);
