@@ -3,6 +3,7 @@
 import { InProcessStateStore } from "#shared/bus/in-process-state-store.ts";
 import type { StateStore } from "#shared/bus/state-store.ts";
 import { BudgetLedger } from "./budgets/budget-ledger.ts";
+import { KeyLimiter } from "./limits/key-limiter.ts";
 import { HealthTracker } from "./routing/health.ts";
 import type { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
 import { RecentTraces, type TraceEmitter } from "./trace/trace-emitter.ts";
@@ -17,6 +18,8 @@ export interface DataPlaneContext {
   readonly traces: TraceEmitter;
   /** This node's view of budget spend: fleet totals, its own unsent spend, open reservations. */
   readonly budgets: BudgetLedger;
+  /** Per-key request and token counts: this node's and its peers' (docs/limits.md). */
+  readonly limits: KeyLimiter;
   /** Uniform in [0, 1): latency exploration draws from it (seedable in tests). */
   readonly random: () => number;
   /**
@@ -35,6 +38,7 @@ export function createDataPlaneContext(options: {
   traces?: TraceEmitter;
   random?: () => number;
   budgets?: BudgetLedger;
+  limits?: KeyLimiter;
   /** Default: a store of its own in this process (tests, a plane without a fleet). */
   state?: StateStore;
 }): DataPlaneContext {
@@ -45,6 +49,7 @@ export function createDataPlaneContext(options: {
     health: options.health ?? new HealthTracker(),
     traces: options.traces ?? new RecentTraces(),
     budgets: options.budgets ?? new BudgetLedger({ nodeId: options.nodeId }),
+    limits: options.limits ?? new KeyLimiter({ nodeId: options.nodeId }),
     random: options.random ?? Math.random,
     state: options.state ?? new InProcessStateStore(),
   };

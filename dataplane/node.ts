@@ -12,6 +12,7 @@ import type { Logger } from "#shared/log.ts";
 import { BudgetLedger } from "./budgets/budget-ledger.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "./context.ts";
 import { guardDataPlane } from "./http-guard.ts";
+import { KeyLimiter } from "./limits/key-limiter.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
 import { RecentTraces } from "./trace/trace-emitter.ts";
@@ -66,6 +67,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     nodeId: options.nodeId,
     loader,
     budgets: new BudgetLedger({ nodeId: options.nodeId, log: options.log }),
+    limits: new KeyLimiter({ nodeId: options.nodeId, log: options.log }),
     ...(traces ? { traces } : {}),
     // The bus's store once it is there; BusUnavailableError (a 503) until then.
     state: connectedStateStore(() => stateBus),
@@ -100,8 +102,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   let controlSubscription: Subscription | null = null;
   let budgetSubscription: Subscription | null = null;
   let peerSpendSubscription: Subscription | null = null;
+  let peerLimitSubscription: Subscription | null = null;
   // Spend is recorded from the first request; it is sent once the bus is there.
   context.budgets.start(() => connectedBus);
+  context.limits.start(() => connectedBus);
   let resync: ReturnType<typeof setInterval> | null = null;
   const wiring = options.bus.then(async (bus) => {
     if (stopped) return;
@@ -112,6 +116,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     );
     peerSpendSubscription = await bus.subscribeSpendDeltas((delta) =>
       context.budgets.applyPeerDelta(delta),
+    );
+    peerLimitSubscription = await bus.subscribeLimitUsage((usage) =>
+      context.limits.applyPeerUsage(usage),
     );
     connectedBus = bus;
     controlSubscription = await bus.subscribeControl((event) => {
@@ -143,7 +150,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
         await controlSubscription?.unsubscribe().catch(() => {});
         await budgetSubscription?.unsubscribe().catch(() => {});
         await peerSpendSubscription?.unsubscribe().catch(() => {});
+        await peerLimitSubscription?.unsubscribe().catch(() => {});
         await context.budgets.stop(connectedBus);
+        await context.limits.stop(connectedBus);
         await traces?.stop();
         await loader.stop();
       })();

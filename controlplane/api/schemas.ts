@@ -2,6 +2,7 @@
 import { and, desc, lt, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import * as v from "valibot";
+import { rpmLimitValue, tpmLimitValue } from "#shared/snapshot/project-limits.ts";
 import type { Database } from "../db/client.ts";
 import type { Page } from "./operation.ts";
 
@@ -27,11 +28,14 @@ export const expiresAtSchema = v.pipe(
 );
 
 export const rpmLimitSchema = v.pipe(
-  v.number(),
-  v.integer(),
-  v.minValue(1),
-  v.maxValue(1_000_000),
+  rpmLimitValue,
   v.description("Requests per minute for this key."),
+);
+
+/** Tokens per minute for a proxy key (docs/limits.md): input and output tokens together. */
+export const tpmLimitSchema = v.pipe(
+  tpmLimitValue,
+  v.description("Tokens per minute for this key (input and output; docs/limits.md)."),
 );
 
 export const DEFAULT_PAGE_SIZE = 50;

@@ -125,7 +125,7 @@ export function replayKey(orgId: string, projectId: string, keyId: string | null
     orgId,
     projectId,
     name: "replay",
-    rpmLimit: null,
+    limits: null,
     expiresAt: null,
   };
 }

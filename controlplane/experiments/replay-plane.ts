@@ -113,7 +113,7 @@ export async function openReplayPlane(options: {
     orgId: scope.orgId,
     projectId: scope.projectId,
     name: "replay",
-    rpmLimit: null,
+    limits: null,
     expiresAt: null,
   };
   const boundRandom = seededRandom(options.seed ^ 0x5bd1e995);

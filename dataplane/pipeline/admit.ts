@@ -1,6 +1,7 @@
-// Steps 4 and 5 of the pipeline for every surface: the budgets that apply are checked (402,
-// downgrade or warn), the route is planned (custom_rules see `budget.used_pct`), and the
-// request's estimated cost is reserved on each budget until its real cost is known.
+// Steps 2 (limits), 4 and 5 of the pipeline for every surface: the budgets that apply are checked
+// (402, downgrade or warn), the route is planned (custom_rules see `budget.used_pct`), the key's
+// per-minute limits are checked and counted (429), and the request's estimated cost is reserved
+// on each budget until its real cost is known.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { applicableBudgets } from "../budgets/budget-index.ts";
 import type { Reservation } from "../budgets/budget-ledger.ts";
@@ -13,6 +14,8 @@ import {
   traceBudgets,
 } from "../budgets/enforce.ts";
 import type { DataPlaneContext } from "../context.ts";
+import { admitKeyLimits } from "../limits/admit-limits.ts";
+import type { LimitTicket } from "../limits/key-limiter.ts";
 import { leafAttempts, planRoute, type RoutePlan } from "../routing/plan.ts";
 import type { RequestFeatures } from "../routing/request-features.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
@@ -35,8 +38,10 @@ export interface Admission {
   check: BudgetCheck;
   /** Null for dry runs and requests under no budget. */
   reservation: Reservation | null;
-  /** `X-Modelux-Budget-*` for the response. */
+  /** `X-Modelux-Budget-*` and the key's rate-limit headers for the response. */
   headers: Record<string, string>;
+  /** The key's counted request, settled with its real tokens when it ends; null without limits. */
+  limits: LimitTicket | null;
 }
 
 export function admit(input: {
@@ -96,6 +101,10 @@ export function admit(input: {
   if (check.verdict.kind === "downgrade") {
     trace.decision.reason = `budget "${check.verdict.standing.budget.name}" at its cap: downgraded to ${model}; ${plan.reason}`;
   }
+  // The key's limits, last: a request refused for anything else is not counted (docs/limits.md).
+  const limited = fields.dryRun
+    ? null
+    : admitKeyLimits(context.limits, key, input.features.inputTokens, trace.surface);
   let reservation: Reservation | null = null;
   const first = leafAttempts(plan)[0];
   if (!fields.dryRun && check.standings.length > 0 && first) {
@@ -105,7 +114,9 @@ export function admit(input: {
       estimate,
     );
   }
-  return { plan, check, reservation, headers: budgetHeaders(check) };
+  const headers = budgetHeaders(check);
+  if (limited !== null) Object.assign(headers, limited.headers);
+  return { plan, check, reservation, headers, limits: limited?.ticket ?? null };
 }
 
 /** The plan on the caller's keys; the trace names the key (fingerprint and hash only). */

@@ -7,6 +7,7 @@ import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import { toGatewayError } from "#shared/errors/gateway-error.ts";
 import type { Redact } from "#shared/errors/redact.ts";
 import type { DataPlaneContext } from "../context.ts";
+import { usedTokens } from "../limits/admit-limits.ts";
 import type { Attempt, RoutePlan } from "../routing/plan.ts";
 import { type RequestFeatures, requestFeatures } from "../routing/request-features.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
@@ -126,6 +127,7 @@ export class Generation {
         trace.cost_usd ?? 0,
         admission.check.maxUsedPct >= URGENT_USED_PCT,
       );
+    if (admission?.limits) this.context.limits.settle(admission.limits, usedTokens(trace.usage));
     this.context.traces.emit(trace);
   }
 

@@ -5,6 +5,7 @@ import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
 import { MAX_MODEL_CHARS, quoteClientValue } from "#shared/validation/client-text.ts";
 import type { DataPlaneContext } from "../context.ts";
+import { usedTokens } from "../limits/admit-limits.ts";
 import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import { adapterFor } from "../providers/registry.ts";
 import { type Attempt, leafAttempts, type RoutePlan } from "../routing/plan.ts";
@@ -87,6 +88,7 @@ export async function handlePassthrough(
         trace.cost_usd ?? 0,
         admission.check.maxUsedPct >= URGENT_USED_PCT,
       );
+    if (admission?.limits) context.limits.settle(admission.limits, usedTokens(trace.usage));
     context.traces.emit(trace);
   };
   try {

@@ -11,13 +11,18 @@ import type {
   SnapshotProject,
   SnapshotRoutingConfig,
 } from "#shared/snapshot/body.ts";
+import { readProjectLimits } from "#shared/snapshot/project-limits.ts";
 
 export interface RuntimeApiKey {
   id: string;
   orgId: string;
   projectId: string;
   name: string;
-  rpmLimit: number | null;
+  /**
+   * Requests and tokens per minute (docs/limits.md): the key's own, else its project's default;
+   * null when neither sets any, so a key without limits costs one field read.
+   */
+  limits: { requests: number | null; tokens: number | null } | null;
   /** Milliseconds since the epoch, or null for keys that do not expire. */
   expiresAt: number | null;
 }
@@ -66,8 +71,13 @@ export function compileSnapshotTables(
   body: SnapshotBody,
   secretBox: SecretBox,
 ): SnapshotTables {
-  const keysByHash = new Map(body.api_keys.map((key) => [key.key_hash, runtimeKey(key)]));
   const projects = new Map(body.projects.map((project) => [project.id, project]));
+  const keysByHash = new Map(
+    body.api_keys.map((key) => [
+      key.key_hash,
+      runtimeKey(key, readProjectLimits(projects.get(key.project_id)?.settings)),
+    ]),
+  );
   const routingConfigs = new Map(
     body.routing_configs.map((config) => [
       routingConfigKey(config.project_id, config.slug),
@@ -141,13 +151,18 @@ function overridePrice(entry: SnapshotPriceOverride): ModelPrice {
   });
 }
 
-function runtimeKey(key: SnapshotApiKey): RuntimeApiKey {
+function runtimeKey(
+  key: SnapshotApiKey,
+  projectDefaults: { rpm_limit: number | null; tpm_limit: number | null },
+): RuntimeApiKey {
+  const requests = key.rpm_limit ?? projectDefaults.rpm_limit;
+  const tokens = key.tpm_limit ?? projectDefaults.tpm_limit;
   return {
     id: key.id,
     orgId: key.org_id,
     projectId: key.project_id,
     name: key.name,
-    rpmLimit: key.rpm_limit,
+    limits: requests === null && tokens === null ? null : { requests, tokens },
     expiresAt: key.expires_at ? Date.parse(key.expires_at) : null,
   };
 }

@@ -3,6 +3,7 @@
 import type {
   BudgetState,
   ControlEvent,
+  LimitUsage,
   SnapshotEnvelope,
   SpendDelta,
   TraceRecord,
@@ -56,6 +57,11 @@ export interface Bus {
 
   publishBudgetState(state: BudgetState): Promise<void>;
   subscribeBudgetState(onState: (state: BudgetState) => void): Promise<Subscription>;
+
+  /** A data plane's per-key limit counts for its peers (core, at most once: totals heal loss). */
+  publishLimitUsage(usage: LimitUsage): Promise<void>;
+  /** Receives every node's counts, this node's own included. */
+  subscribeLimitUsage(onUsage: (usage: LimitUsage) => void): Promise<Subscription>;
 
   /**
    * Resolves when the stream has stored every record (at-least-once from here on). Rejects with

@@ -52,6 +52,28 @@ export const budgetStateSchema = v.object({
 });
 export type BudgetState = v.InferOutput<typeof budgetStateSchema>;
 
+/**
+ * One data plane's per-key counts for its peers (docs/limits.md): its own cumulative totals per
+ * (key, one-minute window), so a message replaces what was heard before from the same process.
+ */
+export const limitUsageSchema = v.object({
+  node_id: nodeId,
+  /** The process: a restarted node's counts start beside its old ones, not over them. */
+  instance: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  /** Increases with every message of an instance; an older one than the last heard is dropped. */
+  seq: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  usage: v.array(
+    v.object({
+      key_id: v.string(),
+      /** Milliseconds since the epoch, a multiple of the window (60 000 ms). */
+      window_start: v.pipe(v.number(), v.integer()),
+      requests: v.pipe(v.number(), v.minValue(0)),
+      tokens: v.pipe(v.number(), v.minValue(0)),
+    }),
+  ),
+});
+export type LimitUsage = v.InferOutput<typeof limitUsageSchema>;
+
 /** Control events take effect on every data plane in under a second. */
 export const controlEventSchema = v.variant("type", [
   v.object({ type: v.literal("api_key.revoked"), key_id: v.string(), key_hash: v.string() }),

@@ -6,6 +6,7 @@ import { StaleSnapshotVersionError, TraceRecordsTooLargeError } from "./bus.ts";
 import {
   budgetStateSchema,
   controlEventSchema,
+  limitUsageSchema,
   snapshotEnvelopeSchema,
   spendDeltaSchema,
   type TraceRecord,
@@ -271,6 +272,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
   const state = new InProcessStateStore(options.state);
   const spendDeltas = new Topic<Parameters<Bus["publishSpendDelta"]>[0]>("spend delta");
   const budgetStates = new Topic<Parameters<Bus["publishBudgetState"]>[0]>("budget state");
+  const limitUsage = new Topic<Parameters<Bus["publishLimitUsage"]>[0]>("limit usage");
   const controlEvents = new Topic<Parameters<Bus["publishControl"]>[0]>("control event");
   const traces = new InProcessTraceQueue(options.traceAckWaitMs ?? DEFAULT_ACK_WAIT_MS);
   const consumers = new Set<Subscription>();
@@ -299,6 +301,14 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
     async subscribeBudgetState(onState) {
       open();
       return budgetStates.subscribe(onState);
+    },
+    async publishLimitUsage(usage) {
+      open();
+      limitUsage.publish(encodeStrict(limitUsageSchema, usage, "limit usage"));
+    },
+    async subscribeLimitUsage(onUsage) {
+      open();
+      return limitUsage.subscribe(onUsage);
     },
     async publishTraces(records) {
       open();
@@ -343,6 +353,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
       state.close();
       spendDeltas.clear();
       budgetStates.clear();
+      limitUsage.clear();
       controlEvents.clear();
     },
   };

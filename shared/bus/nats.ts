@@ -5,7 +5,12 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type * as v from "valibot";
 import type { Bus, Subscription } from "./bus.ts";
 import { BusUnavailableError } from "./bus.ts";
-import { budgetStateSchema, controlEventSchema, spendDeltaSchema } from "./envelopes.ts";
+import {
+  budgetStateSchema,
+  controlEventSchema,
+  limitUsageSchema,
+  spendDeltaSchema,
+} from "./envelopes.ts";
 import { decodeLenient, deliverSafely, encodeStrict } from "./message-codec.ts";
 import { openNatsConfigStore } from "./nats-config-store.ts";
 import { type NatsStateOptions, NatsStateStore } from "./nats-state-store.ts";
@@ -18,6 +23,8 @@ import {
   BUDGET_STATE_SUBJECT,
   CONTROL_SUBJECT_PREFIX,
   controlSubject,
+  LIMIT_USAGE_PREFIX,
+  limitUsageSubject,
   SPEND_DELTA_PREFIX,
   spendDeltaSubject,
 } from "./subjects.ts";
@@ -169,6 +176,11 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
     },
     subscribeBudgetState: (onState) =>
       subscribeCore(BUDGET_STATE_SUBJECT, budgetStateSchema, "budget state", onState),
+    async publishLimitUsage(usage) {
+      publishCore(limitUsageSubject(usage.node_id), limitUsageSchema, usage, "limit usage");
+    },
+    subscribeLimitUsage: (onUsage) =>
+      subscribeCore(`${LIMIT_USAGE_PREFIX}.*`, limitUsageSchema, "limit usage", onUsage),
     publishTraces: (records) => publishTraceRecords(js, records, maxPayload()),
     maxTraceBytes: maxPayload,
     async consumeTraces(onBatch, consumerOptions) {

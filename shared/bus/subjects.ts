@@ -3,6 +3,9 @@ export const CONFIG_BUCKET = "modelux_config";
 export const SNAPSHOT_KEY = "snapshot";
 export const SPEND_DELTA_PREFIX = "modelux.spend.delta";
 export const BUDGET_STATE_SUBJECT = "modelux.budget.state";
+/** Per-key limit counts, data plane → data planes (docs/limits.md). */
+export const LIMIT_USAGE_PREFIX = "modelux.limits.usage";
+export const limitUsageSubject = (nodeId: string) => `${LIMIT_USAGE_PREFIX}.${nodeId}`;
 export const TRACE_STREAM = "MODELUX_TRACES";
 export const TRACE_SUBJECT_PREFIX = "modelux.trace";
 export const CONTROL_SUBJECT_PREFIX = "modelux.control";

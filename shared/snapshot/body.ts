@@ -26,6 +26,11 @@ function bodyShape(strict: boolean) {
     name: v.string(),
     key_hash: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
     rpm_limit: v.nullable(v.number()),
+    // Added after schema version 1 was first written (docs/limits.md): absent in older
+    // snapshots, read as null (no token limit of its own).
+    tpm_limit: strict
+      ? v.optional(v.nullable(v.number()))
+      : v.optional(v.nullable(v.number()), null),
     expires_at: v.nullable(isoTime),
   });
   const provider = object({

@@ -86,6 +86,8 @@ describe.skipIf(servicesAbsent)("Management API resources (Postgres)", () => {
     });
     expect(created.status).toBe(201);
     expect(created.body.data.settings).toEqual({
+      rpm_limit: null,
+      tpm_limit: null,
       auto_resolve_bare_model: true,
       capture_content: true,
       redaction: { enabled: true, builtin: ["email"], patterns: [], replacement: "[REDACTED]" },

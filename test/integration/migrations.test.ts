@@ -80,6 +80,15 @@ describe("migrations on PGlite", () => {
   });
 
   test("notify the publisher on config writes", () => expectNotifyOnConfigWrite(pglite));
+
+  test("give proxy keys a token limit per minute (0005_api_keys_tpm_limit)", async () => {
+    const { columns } = await describeSchema(pglite);
+    expect(columns).toContainEqual({
+      table_name: "api_keys",
+      column_name: "tpm_limit",
+      data_type: "integer",
+    });
+  });
 });
 
 describe.skipIf(servicesAbsent)("migrations on Postgres", () => {

@@ -161,6 +161,32 @@ export function busContractSuite(
         }
       });
 
+      test("limit counts from every node reach every subscriber, in order per node", async () => {
+        const usage = (nodeId: string, seq: number) => ({
+          node_id: nodeId,
+          instance: "i1",
+          seq,
+          usage: [{ key_id: "key_1", window_start: 1_767_268_800_000, requests: seq, tokens: 40 }],
+        });
+        const first: unknown[] = [];
+        const second: unknown[] = [];
+        await bus.subscribeLimitUsage((message) => first.push(message));
+        await bus.subscribeLimitUsage((message) => second.push(message));
+        for (const seq of [1, 2]) {
+          await bus.publishLimitUsage(usage("node-a", seq));
+          await bus.publishLimitUsage(usage("node-b", seq));
+        }
+        await waitUntil(() => first.length === 4 && second.length === 4);
+        for (const received of [first, second])
+          for (const nodeId of ["node-a", "node-b"])
+            expect(
+              received.filter((message) => (message as { node_id: string }).node_id === nodeId),
+            ).toEqual([usage(nodeId, 1), usage(nodeId, 2)]);
+        await expect(
+          bus.publishLimitUsage({ ...usage("node-a", 3), instance: "not ok!" }),
+        ).rejects.toThrow(/instance/);
+      });
+
       test("budget state reaches every subscriber", async () => {
         const state = {
           version: 7,

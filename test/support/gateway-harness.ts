@@ -7,6 +7,7 @@ import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "../../dataplane/context.ts";
+import type { KeyLimiter } from "../../dataplane/limits/key-limiter.ts";
 import type { HealthTracker } from "../../dataplane/routing/health.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
@@ -58,6 +59,15 @@ export interface HarnessOptions {
   vendors?: Partial<Record<string, { baseUrl?: string; credential?: string }>>;
   /** Snapshot budgets of org `org_h` / project `prj_h` (snapshot field names). */
   budgets?: Array<Record<string, unknown>>;
+  /** More proxy keys of project `prj_h` besides HARNESS_KEY, with their limits (snapshot names). */
+  apiKeys?: Array<{
+    id: string;
+    key: string;
+    rpm_limit?: number | null;
+    tpm_limit?: number | null;
+  }>;
+  /** The data plane's per-key limiter (e.g. on a test's clock). */
+  limits?: KeyLimiter;
 }
 
 export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarness {
@@ -85,6 +95,16 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
             rpm_limit: null,
             expires_at: null,
           },
+          ...(options.apiKeys ?? []).map((extra) => ({
+            id: extra.id,
+            org_id: "org_h",
+            project_id: "prj_h",
+            name: extra.id,
+            key_hash: hashKey(extra.key),
+            rpm_limit: extra.rpm_limit ?? null,
+            tpm_limit: extra.tpm_limit ?? null,
+            expires_at: null,
+          })),
         ],
         providers: vendors.map(([vendor, spec]) => ({
           id: `prv_${vendor}`,
@@ -138,6 +158,7 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
     loader,
     ...(options.random ? { random: options.random } : {}),
     ...(options.health ? { health: options.health } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const server = Bun.serve({
     port: 0,

@@ -18,6 +18,8 @@ export const apiKeys = pgTable(
     key_hash: text("key_hash").notNull().unique(),
     key_prefix: text("key_prefix").notNull(),
     rpm_limit: integer("rpm_limit"),
+    /** Tokens per minute (docs/limits.md); null: the project's default, if any. */
+    tpm_limit: integer("tpm_limit"),
     expires_at: timestampColumn("expires_at"),
     revoked_at: timestampColumn("revoked_at"),
     last_used_at: timestampColumn("last_used_at"),

@@ -76,7 +76,10 @@ export const apiKeyOperations = [
     id: "update_api_key",
     method: "PATCH",
     path: "/api-keys/{api_key_id}",
-    summary: "Rename a proxy API key or change its expiry or rate limit",
+    summary: "Rename a proxy API key or change its expiry or rate limits",
+    description:
+      "rpm_limit and tpm_limit (requests and tokens per minute) take effect on every data plane " +
+      "within a second; null falls back to the project's default (docs/limits.md).",
     tag,
     role: "developer",
     params: apiKeyParams,

@@ -9,6 +9,7 @@ import {
   paginationEntries,
   rpmLimitSchema,
   timestampSchema,
+  tpmLimitSchema,
 } from "../../api/schemas.ts";
 
 export const apiKeyView = v.object({
@@ -17,7 +18,14 @@ export const apiKeyView = v.object({
   name: v.string(),
   prefix: v.pipe(v.string(), v.description("The key's first characters, to recognise it.")),
   status: v.picklist(["active", "expired", "revoked"]),
-  rpm_limit: v.nullable(v.number()),
+  rpm_limit: v.pipe(
+    v.nullable(v.number()),
+    v.description("Requests per minute; null: the project's default (settings.rpm_limit), if any."),
+  ),
+  tpm_limit: v.pipe(
+    v.nullable(v.number()),
+    v.description("Tokens per minute; null: the project's default (settings.tpm_limit), if any."),
+  ),
   expires_at: nullableTimestamp,
   revoked_at: nullableTimestamp,
   last_used_at: nullableTimestamp,
@@ -65,10 +73,12 @@ export const createApiKeyBody = v.strictObject({
   name: nameSchema,
   expires_at: v.optional(expiresAtSchema),
   rpm_limit: v.optional(rpmLimitSchema),
+  tpm_limit: v.optional(tpmLimitSchema),
 });
 
 export const updateApiKeyBody = v.strictObject({
   name: v.optional(nameSchema),
   expires_at: v.optional(v.nullable(expiresAtSchema)),
   rpm_limit: v.optional(v.nullable(rpmLimitSchema)),
+  tpm_limit: v.optional(v.nullable(tpmLimitSchema)),
 });

@@ -14,6 +14,7 @@ export const viewApiKey = (row: ApiKeyRow): ApiKeyView => ({
   project_id: row.project_id,
   name: row.name,
   ...viewKeyState(row),
+  tpm_limit: row.tpm_limit,
 });
 
 export async function listApiKeys(
@@ -40,7 +41,13 @@ export async function getApiKey(tenant: Tenant, keyId: string) {
 export async function createApiKey(
   tenant: Tenant,
   createdBy: string,
-  input: { project_id: string; name: string; expires_at?: string; rpm_limit?: number },
+  input: {
+    project_id: string;
+    name: string;
+    expires_at?: string;
+    rpm_limit?: number;
+    tpm_limit?: number;
+  },
 ) {
   await getProject(tenant, input.project_id);
   const { key, stored } = issueSecretKey("proxy");
@@ -50,6 +57,7 @@ export async function createApiKey(
     name: input.name,
     ...stored,
     rpm_limit: input.rpm_limit ?? null,
+    tpm_limit: input.tpm_limit ?? null,
     expires_at: input.expires_at ? new Date(input.expires_at) : null,
     created_by: createdBy,
   });
@@ -59,13 +67,19 @@ export async function createApiKey(
 export async function updateApiKey(
   tenant: Tenant,
   existing: ApiKeyRow,
-  input: { name?: string; expires_at?: string | null; rpm_limit?: number | null },
+  input: {
+    name?: string;
+    expires_at?: string | null;
+    rpm_limit?: number | null;
+    tpm_limit?: number | null;
+  },
 ) {
   if (existing.revoked_at)
     throw conflict("a revoked key cannot be changed", "api_key", existing.id);
   const row = await tenant.update(apiKeys, existing.id, {
     ...(input.name ? { name: input.name } : {}),
     ...(input.rpm_limit !== undefined ? { rpm_limit: input.rpm_limit } : {}),
+    ...(input.tpm_limit !== undefined ? { tpm_limit: input.tpm_limit } : {}),
     ...(input.expires_at !== undefined
       ? { expires_at: input.expires_at ? new Date(input.expires_at) : null }
       : {}),

@@ -20,6 +20,7 @@ export async function apiKeysSnapshotPart(db: Database): Promise<SnapshotBody["a
     name: row.name,
     key_hash: row.key_hash,
     rpm_limit: row.rpm_limit,
+    tpm_limit: row.tpm_limit,
     expires_at: iso(row.expires_at),
   }));
 }

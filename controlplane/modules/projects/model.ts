@@ -1,6 +1,7 @@
 // Projects and their settings. Settings are strict on write (unknown keys and bad patterns are
 // refused, field by field) and read with defaults filled, so older rows show every setting.
 import * as v from "valibot";
+import { rpmLimitValue, tpmLimitValue } from "#shared/snapshot/project-limits.ts";
 import {
   idSchema,
   nameSchema,
@@ -46,6 +47,24 @@ const redactionSettings = v.strictObject({
 });
 
 export const projectSettingsInput = v.strictObject({
+  rpm_limit: v.optional(
+    v.pipe(
+      v.nullable(rpmLimitValue),
+      v.description(
+        "Requests per minute for each of the project's keys without an rpm_limit of its own " +
+          "(null: none). docs/limits.md",
+      ),
+    ),
+  ),
+  tpm_limit: v.optional(
+    v.pipe(
+      v.nullable(tpmLimitValue),
+      v.description(
+        "Tokens per minute (input and output) for each of the project's keys without a " +
+          "tpm_limit of its own (null: none). docs/limits.md",
+      ),
+    ),
+  ),
   auto_resolve_bare_model: v.optional(
     v.pipe(
       v.boolean(),
@@ -80,6 +99,8 @@ export const projectSettingsInput = v.strictObject({
 export type ProjectSettingsInput = v.InferOutput<typeof projectSettingsInput>;
 
 export const projectSettingsView = v.object({
+  rpm_limit: v.nullable(v.number()),
+  tpm_limit: v.nullable(v.number()),
   auto_resolve_bare_model: v.boolean(),
   capture_content: v.boolean(),
   redaction: v.object({
@@ -94,6 +115,8 @@ export const projectSettingsView = v.object({
 export type ProjectSettings = v.InferOutput<typeof projectSettingsView>;
 
 export const DEFAULT_SETTINGS: ProjectSettings = {
+  rpm_limit: null,
+  tpm_limit: null,
   auto_resolve_bare_model: true,
   capture_content: false,
   redaction: { enabled: false, builtin: [], patterns: [], replacement: "[REDACTED]" },

@@ -2,6 +2,7 @@
 // drops them) and tells the fleet at once that its keys are revoked.
 import { eq, isNull } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
+import { readProjectLimits } from "#shared/snapshot/project-limits.ts";
 import { isUniqueViolation } from "../../api/db-errors.ts";
 import { conflict, notFound } from "../../api/errors.ts";
 import { isoRequired } from "../../api/schemas.ts";
@@ -19,6 +20,7 @@ import {
 export function readSettings(stored: Record<string, unknown>): ProjectSettings {
   const redaction = (stored.redaction ?? {}) as Partial<ProjectSettings["redaction"]>;
   return {
+    ...readProjectLimits(stored),
     auto_resolve_bare_model:
       typeof stored.auto_resolve_bare_model === "boolean"
         ? stored.auto_resolve_bare_model
