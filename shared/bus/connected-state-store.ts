@@ -14,5 +14,8 @@ export function connectedStateStore(bus: () => Bus | null): StateStore {
     put: async (key, value, options) => current().put(key, value, options),
     get: async (key) => current().get(key),
     delete: async (key) => current().delete(key),
+    getWithRevision: async (key) => current().getWithRevision(key),
+    putIfRevision: async (key, value, revision, options) =>
+      current().putIfRevision(key, value, revision, options),
   };
 }

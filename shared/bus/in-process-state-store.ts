@@ -7,7 +7,9 @@ import {
   DEFAULT_STATE_RETENTION,
   encodeStateValue,
   keptForMs,
+  MAX_REVISIONED_VALUE_BYTES,
   MAX_STATE_VALUE_BYTES,
+  type Revisioned,
   type StateKey,
   type StatePutOptions,
   type StateRetention,
@@ -33,6 +35,7 @@ interface Stored {
   json: string;
   bytes: number;
   expiresAt: number;
+  revision: number;
 }
 
 export class InProcessStateStore implements StateStore {
@@ -42,6 +45,7 @@ export class InProcessStateStore implements StateStore {
   readonly #now: () => number;
   readonly #maxBytes: number;
   #bytes = 0;
+  #revision = 0;
   #lastSweep: number;
   #closed = false;
 
@@ -64,10 +68,40 @@ export class InProcessStateStore implements StateStore {
     const bytes = Buffer.byteLength(json);
     const limit = Math.min(MAX_STATE_VALUE_BYTES, this.#maxBytes);
     if (bytes > limit) throw new StateValueTooLargeError(bytes, limit);
+    this.#store(key, json, bytes, keptMs);
+  }
+
+  async getWithRevision<T = unknown>(key: StateKey): Promise<Revisioned<T> | null> {
+    this.#open();
+    checkStateKey(key);
+    const entry = this.#live(mapKeyOf(key));
+    return entry === null ? null : { value: JSON.parse(entry.json) as T, revision: entry.revision };
+  }
+
+  async putIfRevision(
+    key: StateKey,
+    value: unknown,
+    revision: number | null,
+    options?: StatePutOptions,
+  ): Promise<boolean> {
+    this.#open();
+    const json = encodeStateValue(key, value);
+    const keptMs = keptForMs(this.#retention, key, options);
+    const bytes = Buffer.byteLength(json);
+    if (bytes > MAX_REVISIONED_VALUE_BYTES)
+      throw new StateValueTooLargeError(bytes, MAX_REVISIONED_VALUE_BYTES);
+    const current = this.#live(mapKeyOf(key));
+    if ((current?.revision ?? null) !== revision) return false;
+    this.#store(key, json, bytes, keptMs);
+    return true;
+  }
+
+  #store(key: StateKey, json: string, bytes: number, keptMs: number): void {
     const now = this.#now();
     const mapKey = mapKeyOf(key);
     this.#remove(mapKey);
-    this.#entries.set(mapKey, { json, bytes, expiresAt: now + keptMs });
+    this.#revision += 1;
+    this.#entries.set(mapKey, { json, bytes, expiresAt: now + keptMs, revision: this.#revision });
     this.#bytes += bytes;
     if (now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweepExpired(now);
     if (this.#bytes > this.#maxBytes) this.#makeRoom(now);

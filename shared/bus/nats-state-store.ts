@@ -22,7 +22,9 @@ import {
   DEFAULT_STATE_RETENTION,
   encodeStateValue,
   keptForMs,
+  MAX_REVISIONED_VALUE_BYTES,
   MAX_STATE_VALUE_BYTES,
+  type Revisioned,
   type StateKey,
   type StateNamespace,
   type StatePutOptions,
@@ -151,6 +153,54 @@ export class NatsStateStore implements StateStore {
         await this.#dropObjectOf(key, entry);
         return stored !== null && stored.expiresAt > Date.now();
       }
+    });
+  }
+
+  async getWithRevision<T = unknown>(key: StateKey): Promise<Revisioned<T> | null> {
+    checkStateKey(key);
+    const kvKey = natsStateKey(key);
+    return this.#call("get", key.namespace, async () => {
+      const bucket = await this.#bucket(key.namespace);
+      const entry = await liveEntry(bucket, kvKey);
+      const stored = entry ? readEnvelope(key, entry.string()) : null;
+      if (entry === null || stored === null || stored.expiresAt <= Date.now()) return null;
+      if (stored.kind === "inline") return { value: stored.value as T, revision: entry.revision };
+      // Written by `put` above one message: read through the object, same revision.
+      const blob = await (await this.#objectStore(key.namespace)).getBlob(stored.object);
+      return blob === null ? null : { value: parseObject(blob) as T, revision: entry.revision };
+    });
+  }
+
+  async putIfRevision(
+    key: StateKey,
+    value: unknown,
+    revision: number | null,
+    options?: StatePutOptions,
+  ): Promise<boolean> {
+    const json = encodeStateValue(key, value);
+    const expiresAt = Date.now() + keptForMs(this.#retention, key, options);
+    const bytes = Buffer.byteLength(json);
+    if (bytes > MAX_REVISIONED_VALUE_BYTES)
+      throw new StateValueTooLargeError(bytes, MAX_REVISIONED_VALUE_BYTES);
+    const kvKey = natsStateKey(key);
+    return this.#call("compare-and-set", key.namespace, async () => {
+      const bucket = await this.#bucket(key.namespace);
+      const entry = await liveEntry(bucket, kvKey);
+      const stored = entry ? readEnvelope(key, entry.string()) : null;
+      const live = entry !== null && stored !== null && stored.expiresAt > Date.now();
+      if ((live ? entry.revision : null) !== revision) return false;
+      const inline = inlineEnvelope(key, expiresAt, json);
+      try {
+        // An expired or foreign entry still holds the key: replaced at the revision read.
+        if (entry === null) await bucket.create(kvKey, inline);
+        else await bucket.update(kvKey, inline, entry.revision);
+      } catch (error) {
+        // Another writer's create or update landed first (create fails the same way).
+        if (isLostRace(error)) return false;
+        throw error;
+      }
+      if (entry !== null) await this.#dropObjectOf(key, entry);
+      return true;
     });
   }
 

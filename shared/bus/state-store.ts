@@ -44,7 +44,36 @@ export interface StateStore {
   get<T = unknown>(key: StateKey): Promise<T | null>;
   /** true when something was deleted (false when it was absent or expired). */
   delete(key: StateKey): Promise<boolean>;
+  /**
+   * The value with its revision (a number that changes with every write of the key), or null,
+   * like `get`. For a read-modify-write with `putIfRevision`.
+   */
+  getWithRevision<T = unknown>(key: StateKey): Promise<Revisioned<T> | null>;
+  /**
+   * Compare-and-set: stores the value only if the key is still at `revision` (null: only if it
+   * is absent or expired). true when stored; false when another writer changed the key since
+   * (nothing is written then: read again and decide again). Values must fit one bus message
+   * (MAX_REVISIONED_VALUE_BYTES); rejects as `put` does otherwise.
+   */
+  putIfRevision(
+    key: StateKey,
+    value: unknown,
+    revision: number | null,
+    options?: StatePutOptions,
+  ): Promise<boolean>;
 }
+
+export interface Revisioned<T> {
+  value: T;
+  revision: number;
+}
+
+/**
+ * The largest value a compare-and-set takes: one inline message on NATS's default max_payload
+ * (1 MiB) with room for the envelope. Records kept this way (a batch's owner and settlement) are
+ * a few hundred bytes.
+ */
+export const MAX_REVISIONED_VALUE_BYTES = 512 * 1024;
 
 /** How long each namespace keeps a value after its last put, in milliseconds. */
 export type StateRetention = Record<StateNamespace, number>;

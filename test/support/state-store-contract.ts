@@ -186,6 +186,39 @@ export function stateStoreContract(currentBus: () => Bus) {
       expect(await state.get(keyOf(orgId, "long", "cache"))).toEqual({ hit: 2 });
     });
 
+    test("compare-and-set: one of two writers at the same revision wins; a stale one changes nothing", async () => {
+      const { state } = currentBus();
+      const key = keyOf(freshOrgId(), "batch_1", "batches");
+      expect(await state.getWithRevision(key)).toBeNull();
+      // Two writers both read "absent": exactly one create lands.
+      const created = await Promise.all([
+        state.putIfRevision(key, { claimed_by: "a" }, null),
+        state.putIfRevision(key, { claimed_by: "b" }, null),
+      ]);
+      expect(created.filter(Boolean)).toHaveLength(1);
+      const first = await state.getWithRevision<{ claimed_by: string }>(key);
+      expect(first?.value.claimed_by).toBe(created[0] ? "a" : "b");
+      const revision = first?.revision ?? -1;
+      const updated = await Promise.all([
+        state.putIfRevision(key, { settled_by: "a" }, revision),
+        state.putIfRevision(key, { settled_by: "b" }, revision),
+      ]);
+      expect(updated.filter(Boolean)).toHaveLength(1);
+      const second = await state.getWithRevision<{ settled_by: string }>(key);
+      expect(second?.value.settled_by).toBe(updated[0] ? "a" : "b");
+      expect(second?.revision).not.toBe(revision);
+      // Stale: at the old revision, or "absent" while the key is there; a plain put moves it on.
+      expect(await state.putIfRevision(key, { late: true }, revision)).toBe(false);
+      expect(await state.putIfRevision(key, { late: true }, null)).toBe(false);
+      await state.put(key, { replaced: true });
+      expect(await state.putIfRevision(key, { late: true }, second?.revision ?? -1)).toBe(false);
+      expect(await state.get(key)).toEqual({ replaced: true });
+      // Deleted: absent again, so a create lands; another org's key is its own.
+      expect(await state.delete(key)).toBe(true);
+      expect(await state.putIfRevision(key, { again: true }, null)).toBe(true);
+      expect(await state.getWithRevision({ ...key, orgId: freshOrgId() })).toBeNull();
+    });
+
     test("refuses what it cannot keep: null, undefined, a key without an org, a bad ttl", async () => {
       const { state } = currentBus();
       const key = keyOf(freshOrgId(), "resp_1");
