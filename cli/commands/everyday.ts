@@ -72,6 +72,10 @@ export async function logsTailCommand(
   print(first);
   if (flags.once) return EXIT.ok;
   let newest = first[0]?.created_at ?? new Date().toISOString();
+  // What the look-back would find already there is not new: only what arrives from now on is.
+  const start = new Date(Date.parse(newest) - LOOKBACK_MS).toISOString();
+  for (const row of await client.list<LogRow>("/logs", { ...filter, start }))
+    seen.add(row.request_id);
   while (!io.signal?.aborted) {
     await sleep((flags.interval ?? 2) * 1000);
     if (io.signal?.aborted) break;
