@@ -72,6 +72,8 @@ interface ApiKeyView {
   status: string;
   expires_at: string | null;
   rpm_limit: number | null;
+  /** Absent from control planes older than per-key token limits. */
+  tpm_limit?: number | null;
 }
 
 /** The org as the file would describe it, and where each entry lives on the instance. */
@@ -160,6 +162,9 @@ export async function observe(client: ManagementClient): Promise<Observed> {
           name: key.name,
           ...(key.expires_at === null ? {} : { expires_at: key.expires_at }),
           ...(key.rpm_limit === null ? {} : { rpm_limit: key.rpm_limit }),
+          ...(key.tpm_limit === null || key.tpm_limit === undefined
+            ? {}
+            : { tpm_limit: key.tpm_limit }),
         };
       });
     return {

@@ -49,6 +49,7 @@ export const apiKeyEntry = v.strictObject({
   name: name("The key's name, unique among the project's live keys in this file."),
   expires_at: nullable(timestamp, "When the key stops working (ISO 8601)."),
   rpm_limit: nullable(v.pipe(v.number(), v.integer(), v.minValue(1)), "Requests per minute."),
+  tpm_limit: nullable(v.pipe(v.number(), v.integer(), v.minValue(1)), "Tokens per minute."),
 });
 
 export const projectEntry = v.strictObject({

@@ -113,6 +113,7 @@ export async function applyPlan(client: ManagementClient, plan: Plan, options: A
             name: change.entry.name,
             expires_at: change.entry.expires_at ?? undefined,
             rpm_limit: change.entry.rpm_limit ?? undefined,
+            tpm_limit: change.entry.tpm_limit ?? undefined,
           }),
         });
         options.reveal(change.address, "key", created.key);
@@ -196,7 +197,7 @@ export async function applyPlan(client: ManagementClient, plan: Plan, options: A
         return;
       case "api_key":
         await client.request("PATCH", `/api-keys/${change.id}`, {
-          body: patch(["expires_at", "rpm_limit"]),
+          body: patch(["expires_at", "rpm_limit", "tpm_limit"]),
         });
         return;
     }

@@ -101,6 +101,7 @@ const webhookFields: FieldSpec<WebhookEntry>[] = [
 const apiKeyFields: FieldSpec<ApiKeyEntry>[] = [
   { name: "expires_at", clearWhenAbsent: null, normalize: asInstant },
   { name: "rpm_limit", clearWhenAbsent: null },
+  { name: "tpm_limit", clearWhenAbsent: null },
 ];
 
 export interface PlanOptions {

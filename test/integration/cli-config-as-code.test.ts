@@ -139,7 +139,12 @@ describe.skipIf(servicesAbsent)("modelux CLI: configuration as code", () => {
       output_usd_per_mtok: 8,
       cache_read_usd_per_mtok: 1,
     });
-    await call("POST", "/api-keys", { project_id: main, name: "backend", rpm_limit: 600 });
+    await call("POST", "/api-keys", {
+      project_id: main,
+      name: "backend",
+      rpm_limit: 600,
+      tpm_limit: 100000,
+    });
     await call("POST", "/api-keys", {
       project_id: staging.id,
       name: "ci",
@@ -185,7 +190,7 @@ describe.skipIf(servicesAbsent)("modelux CLI: configuration as code", () => {
       provider: "openai",
     });
     // Revoked keys are not part of the org's configuration.
-    expect(main.api_keys).toEqual([{ name: "backend", rpm_limit: 600 }]);
+    expect(main.api_keys).toEqual([{ name: "backend", rpm_limit: 600, tpm_limit: 100000 }]);
     const budgets = Object.fromEntries(
       document.budgets.map((budget: Json) => [budget.name, budget]),
     );
