@@ -8,7 +8,7 @@ const simulator = startSimulator({
   hostname: settings.MODELUX_HOST,
 });
 console.log(`modelux provider simulator listening on ${simulator.url}
-  OpenAI     ${simulator.url}/v1 (chat/completions, embeddings, models)
+  OpenAI     ${simulator.url}/v1 (chat/completions, responses, embeddings, models)
   Anthropic  ${simulator.url}/v1 (messages, messages/count_tokens, models)
   control    ${simulator.url}/_sim/ (faults, calls, profiles, cache)`);
 

@@ -150,6 +150,25 @@ describe("creating responses", () => {
     // The first turn's input and its call are in the context again.
     expect(second.usage?.input_tokens ?? 0).toBeGreaterThan(first.usage?.input_tokens ?? 0);
 
+    // Without the chain, stored items are referenced by id; with it, sending them again is a duplicate.
+    const byReference = await openai.responses.create({
+      model: "gpt-4.1",
+      input: [
+        { type: "item_reference", id: call.id ?? "" },
+        { type: "function_call_output", call_id: call.call_id, output: '{"temp": 21}' },
+      ],
+      tools: [weatherTool],
+    });
+    expect(byReference.output.map((item) => item.type)).toEqual(["message"]);
+    const duplicate = await errorOf(
+      openai.responses.create({
+        model: "gpt-4.1",
+        previous_response_id: first.id,
+        input: [{ type: "item_reference", id: call.id ?? "" }],
+      }),
+    );
+    expect(duplicate.message).toContain(`Duplicate item found with id ${call.id}`);
+
     const streamed = openai.responses.stream({
       model: "gpt-4.1",
       input: "Weather in Oslo?",

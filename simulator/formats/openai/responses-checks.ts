@@ -41,7 +41,7 @@ export function checkRequest(body: Record<string, unknown>): CheckedRequest {
   }
   const parsed = v.safeParse(responsesRequestSchema, body);
   if (!parsed.success) {
-    const problem = describeIssue(parsed.issues);
+    const problem = describeIssue([deepestIssue(parsed.issues)]);
     if (problem.missing)
       return fail(`Missing required parameter: '${problem.param}'.`, {
         param: problem.param,
@@ -55,6 +55,27 @@ export function checkRequest(body: Record<string, unknown>): CheckedRequest {
   const request = parsed.output;
   const problem = modelProblem(request) ?? toolChoiceProblem(request) ?? stateProblem(request);
   return problem ? { ok: false, problem } : { ok: true, request };
+}
+
+/**
+ * `input` is a string or items: when neither fits, the union's own issue only names `input`;
+ * the issue from inside the items names the item and field, as OpenAI's message does.
+ */
+function deepestIssue(
+  issues: v.BaseIssue<unknown>[],
+  parentPath: v.IssuePathItem[] = [],
+): v.BaseIssue<unknown> {
+  let deepest: v.BaseIssue<unknown> | undefined;
+  for (const issue of issues) {
+    // A union's issues carry paths from the union down; put the union's own path before them.
+    const path = [...parentPath, ...(issue.path ?? [])];
+    const candidate = issue.issues
+      ? deepestIssue(issue.issues, path)
+      : ({ ...issue, path } as v.BaseIssue<unknown>);
+    if (!deepest || (candidate.path?.length ?? 0) > (deepest.path?.length ?? 0))
+      deepest = candidate;
+  }
+  return deepest as v.BaseIssue<unknown>;
 }
 
 function fail(message: string, detail: ErrorDetail): CheckedRequest {

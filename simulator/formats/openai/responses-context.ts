@@ -1,8 +1,9 @@
 // Builds what the model sees for one request: the stored chain of `previous_response_id`
 // (its context and output), then this request's input with item references resolved. Refuses,
 // with OpenAI's errors, what OpenAI refuses: an unknown previous response, a reference to an
-// item that was never stored, reasoning whose encrypted content was not made here, and a
-// function call output that answers no call.
+// item that was never stored, an item given twice (again in the input, or already in the chain),
+// reasoning whose encrypted content was not made here, and a function call output that answers
+// no call.
 import type { ErrorDetail } from "../../common/endpoint.ts";
 import { normalizeInput, type ResponseItem } from "./responses-input.ts";
 import { openReasoning } from "./responses-reasoning.ts";
@@ -63,10 +64,9 @@ export function buildContext(
     inputItems.push(item);
   }
 
-  const context = previous
-    ? [...previous.context, ...previous.final.output, ...inputItems]
-    : inputItems;
-  const problem = unansweredOutput(context);
+  const earlier = previous ? [...previous.context, ...previous.final.output] : [];
+  const context = [...earlier, ...inputItems];
+  const problem = duplicateItem(earlier, inputItems) ?? unansweredOutput(context);
   if (problem) return { ok: false, problem };
   return { ok: true, inputItems, context, previous };
 }
@@ -143,6 +143,27 @@ function sourceProblem(part: Record<string, unknown>, param: string): ContextPro
       status: 400,
       message: "Missing required parameter: 'filename' (required with 'file_data').",
       detail: { param: `${param}.filename`, code: "missing_required_parameter" },
+    };
+  }
+  return undefined;
+}
+
+/** An id may appear once in the whole context (a clean id is given to items sent without one). */
+function duplicateItem(
+  earlier: ResponseItem[],
+  inputItems: ResponseItem[],
+): ContextProblem | undefined {
+  const seen = new Set(earlier.map((item) => item.id));
+  for (const item of inputItems) {
+    if (typeof item.id !== "string") continue;
+    if (!seen.has(item.id)) {
+      seen.add(item.id);
+      continue;
+    }
+    return {
+      status: 400,
+      message: `Duplicate item found with id ${item.id}. Remove duplicate items from your input and try again.`,
+      detail: { param: "input" },
     };
   }
   return undefined;
