@@ -1,6 +1,7 @@
 // Thinking counts reach the OpenAI surface's usage.completion_tokens_details.reasoning_tokens
-// (issue 16): Gemini reports thoughtsTokenCount; Anthropic reports no thinking count, so the
-// gateway estimates it from the thinking text. Both stay within completion_tokens.
+// (issue 16): Gemini reports thoughtsTokenCount; Anthropic, Bedrock and Cohere report no
+// thinking count, so the gateway estimates it from the thinking text. All stay within
+// completion_tokens.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type OpenAI from "openai";
 import {
@@ -19,7 +20,7 @@ describe("reasoning tokens on the OpenAI surface", () => {
   });
   afterAll(() => harness.stop());
 
-  for (const vendor of ["anthropic", "google"]) {
+  for (const vendor of ["anthropic", "google", "bedrock", "cohere"]) {
     test(`${vendor} with thinking, plain: reasoning_tokens > 0`, async () => {
       const answer = await openai.chat.completions.create({
         model: `@${vendor}`,

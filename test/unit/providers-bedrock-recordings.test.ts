@@ -48,7 +48,8 @@ type RecordedLine = Record<string, RecordedEvent>;
 
 const STOP = { end_turn: "end_turn", tool_use: "tool_use", max_tokens: "max_tokens" } as const;
 
-function expectedUsage(usage: RecordedUsage) {
+/** Bedrock counts no reasoning apart: it is estimated from the reasoning text, 4 characters a token. */
+function expectedUsage(usage: RecordedUsage, reasoningText = "") {
   const read = usage.cacheReadInputTokens ?? 0;
   const write = usage.cacheWriteInputTokens ?? 0;
   return {
@@ -56,7 +57,7 @@ function expectedUsage(usage: RecordedUsage) {
     outputTokens: usage.outputTokens,
     cacheReadTokens: read,
     cacheWriteTokens: write,
-    reasoningTokens: 0,
+    reasoningTokens: Math.min(Math.ceil(reasoningText.length / 4), usage.outputTokens),
   };
 }
 
@@ -85,7 +86,10 @@ describe("parseResponse replays every Converse recording", () => {
       });
       expect(value.content).toEqual(expected);
       expect(value.stopReason).toBe(STOP[recording.stopReason as keyof typeof STOP]);
-      expect(value.usage).toEqual(expectedUsage(recording.usage));
+      const reasoning = recording.output.message.content
+        .map((block) => block.reasoningContent?.reasoningText.text ?? "")
+        .join("");
+      expect(value.usage).toEqual(expectedUsage(recording.usage, reasoning));
       expect(value.id).toMatch(/^msg_bdrk_/);
       expect(warnings).toEqual([]);
     });
@@ -236,7 +240,8 @@ describe("parseStream replays every ConverseStream recording as event-stream fra
       for (const tool of expected.tools.values()) JSON.parse(tool.arguments);
       expect([...folded.ended].sort()).toEqual([...expected.tools.keys()].sort());
       expect(folded.stopReason).toBe(expected.stopReason);
-      if (expected.usage) expect(folded.usage).toEqual(expectedUsage(expected.usage));
+      const reasoning = [...expected.thinking.values()].map((block) => block.text).join("");
+      if (expected.usage) expect(folded.usage).toEqual(expectedUsage(expected.usage, reasoning));
       else expect(folded.usage).toBeUndefined();
     });
   }

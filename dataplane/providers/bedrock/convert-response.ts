@@ -72,8 +72,14 @@ export function parseConverseResponse(
       content,
       stopReason,
       ...(stopSequence !== undefined ? { stopSequence } : {}),
-      usage: convertUsage(response.usage),
+      usage: convertUsage(response.usage, thinkingCharacters(content)),
     },
     warnings,
   };
+}
+
+function thinkingCharacters(content: readonly AssistantContent[]): number {
+  let characters = 0;
+  for (const block of content) if (block.type === "thinking") characters += block.text.length;
+  return characters;
 }

@@ -1,18 +1,25 @@
 // Converse usage and stop reasons → canonical. Bedrock's inputTokens leaves out the tokens read
 // from or written to the prompt cache; the canonical input count includes them. Bedrock does
-// not report reasoning tokens apart from the output.
+// not report reasoning tokens apart from the output, so they are estimated from the reasoning
+// text (wire/reasoning-estimate.ts).
 import type { CanonicalUsage, StopReason } from "#shared/canonical/response.ts";
+import { estimatedReasoningTokens } from "../../wire/reasoning-estimate.ts";
 import type { AdditionalResponseFields, ConverseUsage } from "./converse-schemas.ts";
 
-export function convertUsage(usage: ConverseUsage | null | undefined): CanonicalUsage {
+/** `thinkingCharacters`: the length of the answer's reasoning text, for the estimate. */
+export function convertUsage(
+  usage: ConverseUsage | null | undefined,
+  thinkingCharacters = 0,
+): CanonicalUsage {
   const cacheRead = usage?.cacheReadInputTokens ?? 0;
   const cacheWrite = usage?.cacheWriteInputTokens ?? 0;
+  const outputTokens = usage?.outputTokens ?? 0;
   return {
     inputTokens: (usage?.inputTokens ?? 0) + cacheRead + cacheWrite,
-    outputTokens: usage?.outputTokens ?? 0,
+    outputTokens,
     cacheReadTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
-    reasoningTokens: 0,
+    reasoningTokens: estimatedReasoningTokens(thinkingCharacters, outputTokens),
   };
 }
 

@@ -30,6 +30,8 @@ class StreamState {
   constructor(readonly origin: SignatureOrigin) {}
 
   readonly toolBlocks = new Map<number, ToolBlock>();
+  /** Reasoning text streamed so far, for the reasoning estimate. */
+  thinkingCharacters = 0;
   stop: { reason: StopReason; sequence: string | undefined } | undefined;
   calledTools = false;
   answeredJson = false;
@@ -144,7 +146,10 @@ function* eventsOf(message: Message, state: StreamState): Generator<CanonicalStr
           : { type: "tool-call-delta", index, argumentsDelta: input };
       }
       const reasoning = delta.reasoningContent;
-      if (reasoning?.text) yield { type: "thinking-delta", index, text: reasoning.text };
+      if (reasoning?.text) {
+        state.thinkingCharacters += reasoning.text.length;
+        yield { type: "thinking-delta", index, text: reasoning.text };
+      }
       const { origin } = state;
       if (reasoning?.signature)
         yield { type: "signature-delta", index, signature: reasoning.signature, origin };
@@ -165,7 +170,10 @@ function* eventsOf(message: Message, state: StreamState): Generator<CanonicalStr
     }
     case "metadata": {
       const event = v.parse(streamEventSchemas.metadata, json);
-      if (event.usage) yield { type: "usage", usage: convertUsage(event.usage) };
+      // Reasoning streams before the metadata, so the estimate has all of it.
+      if (event.usage) {
+        yield { type: "usage", usage: convertUsage(event.usage, state.thinkingCharacters) };
+      }
       return;
     }
   }

@@ -52,10 +52,16 @@ export function convertResponse(body: unknown): Converted<CanonicalResponse> {
       model: "",
       content,
       stopReason: mapCohereFinishReason(output.finish_reason),
-      usage: convertCohereUsage(output.usage) ?? emptyUsage(),
+      usage: convertCohereUsage(output.usage, thinkingCharacters(content)) ?? emptyUsage(),
     },
     warnings,
   };
+}
+
+function thinkingCharacters(content: readonly AssistantContent[]): number {
+  let characters = 0;
+  for (const block of content) if (block.type === "thinking") characters += block.text.length;
+  return characters;
 }
 
 /**

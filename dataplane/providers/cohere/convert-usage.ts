@@ -3,20 +3,27 @@
 // cohere-text.json), which is never billed. Costs and budgets must match the invoice, so billed
 // units come first, streamed or not, and `tokens` only fills a count billed_units lacks.
 // `cached_tokens` counts the preamble too and is not billed differently, so it is not reported
-// as cache reads (it would exceed the billed input).
+// as cache reads (it would exceed the billed input). Reasoning is estimated from the thinking
+// text (wire/reasoning-estimate.ts): Cohere does not count it apart.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import { estimatedReasoningTokens } from "../../wire/reasoning-estimate.ts";
 
-export function convertCohereUsage(usage: unknown): CanonicalUsage | undefined {
+/** `thinkingCharacters`: the length of the answer's thinking text, for the reasoning estimate. */
+export function convertCohereUsage(
+  usage: unknown,
+  thinkingCharacters = 0,
+): CanonicalUsage | undefined {
   if (!isRecord(usage)) return undefined;
   const billed = isRecord(usage.billed_units) ? usage.billed_units : {};
   const tokens = isRecord(usage.tokens) ? usage.tokens : {};
+  const outputTokens = count(billed.output_tokens) ?? count(tokens.output_tokens) ?? 0;
   return {
     inputTokens: count(billed.input_tokens) ?? count(tokens.input_tokens) ?? 0,
-    outputTokens: count(billed.output_tokens) ?? count(tokens.output_tokens) ?? 0,
+    outputTokens,
     cacheReadTokens: 0,
     cacheWriteTokens: 0,
     // Cohere counts thinking inside output tokens without saying how much of it there was.
-    reasoningTokens: 0,
+    reasoningTokens: estimatedReasoningTokens(thinkingCharacters, outputTokens),
   };
 }
 

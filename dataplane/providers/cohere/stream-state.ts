@@ -23,6 +23,8 @@ export class CohereStreamState {
   private readonly contentIndexes = new Map<number, number>();
   private readonly tools = new Map<number, ToolBlock>();
   private stopReason: StopReason | undefined;
+  /** Thinking text streamed so far, for the reasoning estimate at message-end. */
+  private thinkingCharacters = 0;
   /** Set once an `error` event went out; nothing follows it. */
   failed = false;
 
@@ -57,7 +59,7 @@ export class CohereStreamState {
         break;
       }
       case "message-end": {
-        const usage = convertCohereUsage(delta.usage);
+        const usage = convertCohereUsage(delta.usage, this.thinkingCharacters);
         if (usage) events.push({ type: "usage", usage });
         this.stopReason = mapCohereFinishReason(
           typeof delta.finish_reason === "string" ? delta.finish_reason : undefined,
@@ -103,6 +105,7 @@ export class CohereStreamState {
     }
     // content-start carries the part's type with empty text; deltas carry only the new text.
     if (typeof content.thinking === "string" && content.thinking !== "") {
+      this.thinkingCharacters += content.thinking.length;
       events.push({ type: "thinking-delta", index, text: content.thinking });
     }
     if (typeof content.text === "string" && content.text !== "") {

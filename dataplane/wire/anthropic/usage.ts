@@ -6,6 +6,7 @@
 // thinking text at four characters a token, as the gateway's other token estimates, and never
 // exceeds output_tokens (it is a part of them, so cost is not counted twice).
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import { estimatedReasoningTokens } from "../reasoning-estimate.ts";
 
 export class AnthropicUsage {
   private input = 0;
@@ -65,8 +66,8 @@ export class AnthropicUsage {
   }
 
   private reasoningTokens(): number {
-    const counted = this.reasoning ?? Math.ceil(this.thinkingCharacters / 4);
-    return Math.min(counted, this.output);
+    if (this.reasoning !== undefined) return Math.min(this.reasoning, this.output);
+    return estimatedReasoningTokens(this.thinkingCharacters, this.output);
   }
 }
 
