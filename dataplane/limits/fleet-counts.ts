@@ -50,7 +50,26 @@ export class NodeCounts {
 export class KeyUsage {
   readonly local = new NodeCounts();
   readonly peers = new Map<string, NodeCounts>();
+  /**
+   * Requests this node may still admit near the limit before it hears from its peers again (its
+   * share of what is left, key-limiter.ts); NaN: to be worked out at the next request.
+   */
+  share = Number.NaN;
+  /** When the share was worked out (node clock). */
+  shareAt = 0;
   constructor(readonly keyId: string) {}
+
+  /** Peers that counted requests of this key in the window starting at `start` or the one before. */
+  activePeers(start: number): number {
+    let active = 0;
+    for (const peer of this.peers.values())
+      if (
+        (peer.slot(start)?.requests ?? 0) > 0 ||
+        (peer.slot(start - WINDOW_MS)?.requests ?? 0) > 0
+      )
+        active += 1;
+    return active;
+  }
 
   /** Requests or tokens counted in the window starting at `start`, over this node and its peers. */
   total(start: number, field: "requests" | "tokens"): number {
@@ -99,6 +118,8 @@ export class FleetCounts {
       const slot = counts.open(entry.window_start);
       slot.requests = entry.requests;
       slot.tokens = entry.tokens;
+      // Something new from a peer: this node's share of what is left is worked out again.
+      usage.share = Number.NaN;
     }
   }
 

@@ -47,6 +47,8 @@ export type LimitDecision =
       exceeded: "requests" | "tokens";
       /** Infinity when the request alone is more than the limit. */
       retryAfterMs: number;
+      /** Refused by this node's share of what the fleet has left, not by the count itself. */
+      share: boolean;
     };
 
 export interface KeyLimiterOptions {
@@ -56,8 +58,13 @@ export interface KeyLimiterOptions {
   log?: (message: string) => void;
 }
 
-/** From this share of a limit on, counts go to the peers at once, not at the next interval. */
+/**
+ * From this share of a limit on, counts go to the peers at once, not at the next interval, and a
+ * node with peers admits only its share of what is left until it hears from them again.
+ */
 const URGENT_SHARE = 0.5;
+/** A share is worked out again at least this often, even when no peer speaks (a peer gone). */
+const SHARE_REFRESH_MS = 1_000;
 
 export class KeyLimiter {
   private readonly now: () => number;
@@ -98,7 +105,11 @@ export class KeyLimiter {
       limits.tokens === null
         ? 0
         : waitMs(previousTokens, currentTokens, elapsed, tokens, limits.tokens);
-    const admitted = requestWait === 0 && tokenWait === 0;
+    const shareLeft =
+      limits.requests === null || requestWait > 0
+        ? Number.POSITIVE_INFINITY
+        : this.shareLeft(usage, limits.requests, previousRequests, currentRequests, nowMs);
+    const admitted = requestWait === 0 && tokenWait === 0 && shareLeft >= 1;
     const standing: LimitStanding = {
       requests:
         limits.requests === null
@@ -111,13 +122,18 @@ export class KeyLimiter {
       nowMs,
     };
     if (!admitted) {
+      const share = requestWait === 0 && tokenWait === 0;
       return {
         admitted: false,
         standing,
-        exceeded: requestWait > 0 ? "requests" : "tokens",
-        retryAfterMs: Math.max(requestWait, tokenWait),
+        exceeded: share || requestWait > 0 ? "requests" : "tokens",
+        retryAfterMs: share
+          ? Math.max(1, SHARE_REFRESH_MS - (nowMs - usage.shareAt))
+          : Math.max(requestWait, tokenWait),
+        share,
       };
     }
+    if (Number.isFinite(shareLeft)) usage.share -= 1;
     const slot = usage.local.open(start);
     slot.requests += 1;
     slot.tokens += tokens;
@@ -128,6 +144,30 @@ export class KeyLimiter {
       standing,
       ticket: { usage, windowStart: start, tokens, settled: false },
     };
+  }
+
+  /**
+   * Near the limit, with peers counting the same key, this node admits at most its share of what
+   * the fleet has left (what is left over the nodes counting it) until a peer's counts arrive or a
+   * second passes: a count that is slow to arrive then makes a node refuse early instead of
+   * admitting past the limit (docs/limits.md, "Across a fleet"). Infinity when no share applies.
+   */
+  private shareLeft(
+    usage: KeyUsage,
+    limit: number,
+    previous: number,
+    current: number,
+    nowMs: number,
+  ): number {
+    const used = slidingCount(previous, current, nowMs - windowStartOf(nowMs));
+    if (used + 1 <= limit * URGENT_SHARE) return Number.POSITIVE_INFINITY;
+    const peers = usage.activePeers(windowStartOf(nowMs));
+    if (peers === 0) return Number.POSITIVE_INFINITY;
+    if (Number.isNaN(usage.share) || nowMs - usage.shareAt >= SHARE_REFRESH_MS) {
+      usage.share = Math.max(1, Math.floor((limit - used) / (peers + 1)));
+      usage.shareAt = nowMs;
+    }
+    return usage.share;
   }
 
   /** Replaces an admitted request's estimated tokens with what it really used (once). */

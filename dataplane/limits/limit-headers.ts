@@ -53,6 +53,14 @@ export function limitExceededError(
     );
   }
   const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  if (decision.share) {
+    return new GatewayError(
+      "rate_limited",
+      `rate limit of ${limit} requests per minute nearly reached for this API key across the ` +
+        `gateway's nodes: retry in ${seconds} s`,
+      { retryAfterSeconds: seconds, headers },
+    );
+  }
   const what = decision.exceeded === "requests" ? "requests" : "tokens";
   return new GatewayError(
     "rate_limited",

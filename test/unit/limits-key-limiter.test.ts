@@ -134,6 +134,34 @@ describe("nodes sharing counts over the bus", () => {
     expect(late.admit("key", limits, 0).admitted).toBe(false);
   });
 
+  test("near the limit a node admits only its share of what is left until it hears again", async () => {
+    bus = createInProcessBus();
+    const clock = new ManualClock(MINUTE + 1_000);
+    const [first, second] = [await node("n1", clock), await node("n2", clock)];
+    const limits = { requests: 10, tokens: null };
+    for (let request = 0; request < 6; request++)
+      expect(first.admit("key", limits, 0).admitted).toBe(true);
+    await first.flush(bus);
+    await delivered();
+    // Six of ten used on two nodes: this one may take half of the four left before it hears more.
+    expect(second.admit("key", limits, 0).admitted).toBe(true);
+    expect(second.admit("key", limits, 0).admitted).toBe(true);
+    const waiting = refused(second.admit("key", limits, 0));
+    expect(waiting.share).toBe(true);
+    expect(waiting.standing.requests?.remaining).toBe(2);
+    expect(waiting.retryAfterMs).toBe(1_000);
+    // The first node's next count (one more request) gives it a new share: half of the one left.
+    expect(first.admit("key", limits, 0).admitted).toBe(true);
+    await first.flush(bus);
+    await second.flush(bus);
+    await delivered();
+    expect(second.admit("key", limits, 0).admitted).toBe(true);
+    expect(refused(second.admit("key", limits, 0)).share).toBe(false);
+    await second.flush(bus);
+    await delivered();
+    expect(refused(first.admit("key", limits, 0)).standing.requests?.remaining).toBe(0);
+  });
+
   test("a repeated or older message changes nothing; a restarted process counts beside its old self", async () => {
     bus = createInProcessBus();
     const clock = new ManualClock(MINUTE);
