@@ -71,9 +71,10 @@ export const projectOperations = [
     path: "/projects/{project_id}",
     summary: "Rename a project or change its settings",
     description:
-      "Settings: auto_resolve_bare_model, capture_content, redaction, trace_retention_days and " +
-      "provider_keys. Keys left out keep their value. Data planes serve with the change " +
-      "within a second.",
+      "Settings: auto_resolve_bare_model, capture_content, redaction, trace_retention_days, " +
+      "provider_keys, and rpm_limit / tpm_limit (the defaults for the project's keys without " +
+      "their own). Keys left out keep their value. Data planes serve with the change within a " +
+      "second.",
     tag,
     role: "admin",
     params: projectParams,
