@@ -22,17 +22,25 @@ async function openStored(
   flavor: ResponsesFlavor,
 ): Promise<Opened> {
   const raw = await request.text();
-  state.calls.record(flavor.endpoint.name, "", request, raw, null);
+  const url = new URL(request.url);
+  const segments = url.pathname.split("/");
+  const id = decodeURIComponent(segments[segments.lastIndexOf("responses") + 1] ?? "");
+  const tenant = flavor.tenantOf(request);
+  // The call log counts the call under the stored response's model, when there is one.
+  const model = state.responses.get(tenant, id)?.final.model;
+  state.calls.record(
+    flavor.endpoint.name,
+    typeof model === "string" ? model : "",
+    request,
+    raw,
+    null,
+  );
   const { endpoint } = flavor;
   const authProblem = endpoint.authenticationProblem(request);
   if (authProblem) return { ok: false, response: endpoint.errorResponse(401, authProblem) };
   const headerProblem = endpoint.headerProblem?.(request);
   if (headerProblem) return { ok: false, response: endpoint.errorResponse(400, headerProblem) };
-  const url = new URL(request.url);
-  const segments = url.pathname.split("/");
-  const at = segments.lastIndexOf("responses");
-  const id = decodeURIComponent(segments[at + 1] ?? "");
-  return { ok: true, tenant: flavor.tenantOf(request), id, url };
+  return { ok: true, tenant, id, url };
 }
 
 const notFound = (id: string) =>

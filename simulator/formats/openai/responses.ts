@@ -23,7 +23,6 @@ import {
   responseBody,
 } from "./responses-output.ts";
 import type { ResponsesRequest } from "./responses-request.ts";
-import type { ResponseBody } from "./responses-store.ts";
 import { failedEvents, type RenderedStream, responseEvents } from "./responses-stream.ts";
 
 /** What differs between vendors serving the Responses API. */
@@ -176,5 +175,3 @@ function failedView(flavor: ResponsesFlavor, failure: StreamFailure): ResponseVi
     extras: flavor.extras?.("done"),
   };
 }
-
-export type { ResponseBody };
