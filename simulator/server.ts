@@ -5,6 +5,7 @@
 import { jsonResponse } from "./common/http.ts";
 import type { LatencyProfile, ModelProfile } from "./common/profiles.ts";
 import { createSimulatorState } from "./common/state.ts";
+import { batchControlRoutes } from "./control/batch-routes.ts";
 import { replayRoutes } from "./control/replay-routes.ts";
 import { controlRoutes } from "./control/routes.ts";
 import { WIRE_FORMATS } from "./formats/index.ts";
@@ -76,6 +77,7 @@ export function startSimulator(options: SimulatorOptions): RunningSimulator {
   const routes = [
     ...formats.flatMap((format) => format.routes),
     ...controlRoutes(state),
+    ...batchControlRoutes(state),
     ...replayRoutes(replay, {
       root: options.recordingsRoot ?? DEFAULT_RECORDINGS_ROOT,
       formats: formats.map((format) => format.name),
@@ -110,6 +112,9 @@ export function startSimulator(options: SimulatorOptions): RunningSimulator {
   return {
     url: `http://${reachableHost}:${port}`,
     port,
-    stop: () => server.stop(true),
+    stop: async () => {
+      await server.stop(true);
+      state.files.clear();
+    },
   };
 }

@@ -1,7 +1,9 @@
-// The Anthropic wire format: Messages, count_tokens and the model list.
+// The Anthropic wire format: Messages, count_tokens, the model list, Files and Message Batches.
 import type { SimulatorState } from "../../common/state.ts";
 import type { WireFormat } from "../wire-format.ts";
+import { anthropicBatchesRoutes } from "./batches.ts";
 import { createCountTokensHandler } from "./count-tokens.ts";
+import { anthropicFilesRoutes } from "./files.ts";
 import { createMessagesHandler } from "./messages.ts";
 import { getAnthropicModel, isAnthropicRequest, listAnthropicModels } from "./models.ts";
 
@@ -27,6 +29,8 @@ export function createAnthropicFormat(state: SimulatorState): WireFormat {
         recognizes: isAnthropicRequest,
         handle: getAnthropicModel,
       },
+      ...anthropicFilesRoutes(state),
+      ...anthropicBatchesRoutes(state),
     ],
   };
 }

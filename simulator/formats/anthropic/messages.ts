@@ -9,6 +9,7 @@ import type { SimulatorState } from "../../common/state.ts";
 import { describeIssue } from "../../common/validation.ts";
 import { anthropicEndpoint } from "./api.ts";
 import { anthropicInvalidRequest } from "./errors.ts";
+import { fileReferenceProblem } from "./file-references.ts";
 import { messageBody, messageUsage } from "./message.ts";
 import { messageEvents } from "./message-stream.ts";
 import { inputTokens, toAnswerRequest } from "./messages-prompt.ts";
@@ -22,6 +23,8 @@ export function createMessagesHandler(state: SimulatorState) {
     const parsed = v.safeParse(messagesRequestSchema, opened.body);
     if (!parsed.success) return anthropicInvalidRequest(describeIssue(parsed.issues));
     const messages = parsed.output;
+    const fileProblem = fileReferenceProblem(request, opened.body, state);
+    if (fileProblem) return fileProblem;
 
     const answer = planAnswer(toAnswerRequest(messages));
     const usage = messageUsage(

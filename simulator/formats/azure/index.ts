@@ -5,8 +5,11 @@
 import type { EndpointFormat } from "../../common/endpoint.ts";
 import { jsonResponse } from "../../common/http.ts";
 import type { SimulatorState } from "../../common/state.ts";
+import { openAiBatchesRoutes } from "../openai/batches.ts";
 import { createChatCompletionsHandler } from "../openai/chat-completions.ts";
 import { openAiErrorResponse } from "../openai/errors.ts";
+import { openAiFilesRoutes } from "../openai/files.ts";
+import { azureFilesFlavor } from "../openai/files-flavor.ts";
 import { responsesRoutes } from "../openai/responses-routes.ts";
 import type { WireFormat } from "../wire-format.ts";
 import { azureResponsesFlavor } from "./responses-flavor.ts";
@@ -64,6 +67,9 @@ export function createAzureFormat(state: SimulatorState): WireFormat {
       { method: "GET", path: "/openai/models", handle: listAzureModels },
       ...responsesRoutes(state, "/openai/v1", azureResponsesFlavor),
       ...responsesRoutes(state, "/openai", azureResponsesFlavor),
+      // Files and batches on the v1 surface (no api-version), as the gateway calls them.
+      ...openAiFilesRoutes(state, "/openai/v1", azureFilesFlavor),
+      ...openAiBatchesRoutes(state, "/openai/v1", azureFilesFlavor),
       {
         method: "POST",
         path: "/openai/deployments/:deployment/chat/completions",
