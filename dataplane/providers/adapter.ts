@@ -45,6 +45,15 @@ export interface AdapterTarget {
   model: string;
 }
 
+/** A vendor's stored resources (DESIGN §12a): its files, its batches (Anthropic's message batches). */
+export type StoredResource = "files" | "batches";
+
+/** One call on a file or batch: where, with the provider's auth. Body and content type are the caller's. */
+export interface StoredResourceCall {
+  url: string;
+  headers: Record<string, string>;
+}
+
 /** The upstream model an answer came from. */
 export interface AnsweredBy {
   model: string;
@@ -97,6 +106,19 @@ export interface ProviderAdapter {
     path: string,
     target: AdapterTarget,
   ): Promise<ResourceCall>;
+  /**
+   * The vendor's files and batches in its own shape (OpenAI's `/files`, `/batches`; Anthropic's
+   * `/files`, `/messages/batches`), passed through: `path` follows the resource's root ("" to
+   * create or list, `/{id}`, `/{id}/content`, `/{id}/cancel`, `/{id}/results`), query included.
+   * The headers carry the provider's auth and the forwarded ones (`anthropic-beta` verbatim), no
+   * content type. Absent on vendors without these APIs.
+   */
+  buildStoredResource?(
+    resource: StoredResource,
+    path: string,
+    provider: RuntimeProvider,
+    forwardHeaders: Record<string, string>,
+  ): Promise<StoredResourceCall>;
   /**
    * A non-streaming answer's parsed JSON → canonical. `answered` names the model that answered,
    * for vendors whose answers depend on it (whose signatures a Bedrock model writes).

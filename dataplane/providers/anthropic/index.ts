@@ -1,5 +1,6 @@
 // The Anthropic adapter: Messages, translated from the canonical model or (from the Anthropic
-// surface) forwarded as the client wrote it.
+// surface) forwarded as the client wrote it; token counting, files and message batches passed
+// through.
 
 import { parseAnthropicError } from "../../wire/anthropic/upstream-error.ts";
 import type { ProviderAdapter } from "../adapter.ts";
@@ -44,6 +45,15 @@ export const anthropicAdapter: ProviderAdapter = {
       headers: anthropicHeaders(target.provider.credential, forwardHeaders),
       body,
     };
+  },
+
+  async buildStoredResource(resource, path, provider, forwardHeaders) {
+    const headers = anthropicHeaders(provider.credential, forwardHeaders);
+    // The body is the client's (a multipart upload, JSON): its content type goes with it.
+    delete headers["content-type"];
+    const root = resource === "batches" ? "/messages/batches" : "/files";
+    const base = (provider.baseUrl ?? anthropicApi.defaultBaseUrl).replace(/\/+$/, "");
+    return { url: `${base}${root}${path}`, headers };
   },
 
   parseResponse: convertAnthropicResponse,

@@ -1,6 +1,7 @@
 // Azure OpenAI's endpoints and auth: the OpenAI body on per-deployment URLs,
 // `{base_url}/openai/deployments/{deployment}/chat/completions?api-version=…`, with `api-key`.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
 import type { AdapterTarget } from "../adapter.ts";
 
 export const AZURE_DEFAULT_API_VERSION = "2024-10-21";
@@ -40,6 +41,14 @@ export function azureUrl(target: AdapterTarget, endpoint: "chat" | "embeddings")
  */
 export function azureResponsesUrl(target: AdapterTarget, path: string): string {
   return `${azureBaseUrl(target)}/openai/v1/responses${path}`;
+}
+
+/**
+ * Files and batches, also on the v1 surface: `{base_url}/openai/v1/files…`, `…/batches…`; a
+ * batch's input lines name deployments in their `model`.
+ */
+export function azureStoredResourceUrl(provider: RuntimeProvider, resource: string, path: string) {
+  return `${azureBaseUrl({ provider, model: "" })}/openai/v1/${resource}${path}`;
 }
 
 /** `https://<resource>.openai.azure.com`, accepted with a trailing slash or `/openai`. */

@@ -1,11 +1,17 @@
 // The Azure OpenAI adapter: OpenAI's converters and dialect, Azure's URLs and `api-key` auth;
-// the Responses API passes through to the resource's v1 surface.
+// the Responses API, files and batches pass through to the resource's v1 surface.
 // The token-limit and reasoning rules read `target.model`, so name deployments after their model
 // or map model names to deployments in `options.deployments`.
 import type { ProviderAdapter } from "../adapter.ts";
 import { openAiDialect } from "../openai/capabilities.ts";
 import { createChatCompletionsAdapter } from "../openai/chat-adapter.ts";
-import { azureApi, azureDeployment, azureResponsesUrl, azureUrl } from "./api.ts";
+import {
+  azureApi,
+  azureDeployment,
+  azureResponsesUrl,
+  azureStoredResourceUrl,
+  azureUrl,
+} from "./api.ts";
 
 export const azureAdapter: ProviderAdapter = createChatCompletionsAdapter({
   vendor: "azure",
@@ -15,4 +21,5 @@ export const azureAdapter: ProviderAdapter = createChatCompletionsAdapter({
   authHeaders: (target) => azureApi.headers(target.provider.credential),
   responsesUrl: azureResponsesUrl,
   responsesModel: azureDeployment,
+  storedResourceUrl: azureStoredResourceUrl,
 });

@@ -3,7 +3,14 @@
 // serve the Responses API themselves say where (`responsesUrl`), and get its passthrough.
 
 import { parseOpenAiError } from "../../wire/openai/upstream-error.ts";
-import type { AdapterTarget, ProviderAdapter, ResourceCall, UpstreamCall } from "../adapter.ts";
+import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
+import type {
+  AdapterTarget,
+  ProviderAdapter,
+  ResourceCall,
+  StoredResource,
+  UpstreamCall,
+} from "../adapter.ts";
 import { upstreamHeaders } from "./api.ts";
 import type { ChatDialect } from "./capabilities.ts";
 import { convertToOpenAiChatBody } from "./convert-request.ts";
@@ -24,6 +31,11 @@ export interface ChatAdapterConfig {
   responsesUrl?(target: AdapterTarget, path: string): string;
   /** The `model` a Responses body names (Azure: the deployment); the target's model otherwise. */
   responsesModel?(target: AdapterTarget): string;
+  /**
+   * Where the vendor serves files and batches (`/files…`, `/batches…`): `path` follows the
+   * resource's root. Absent when it has none.
+   */
+  storedResourceUrl?(provider: RuntimeProvider, resource: StoredResource, path: string): string;
 }
 
 export function createChatCompletionsAdapter(config: ChatAdapterConfig): ProviderAdapter {
@@ -76,6 +88,15 @@ export function createChatCompletionsAdapter(config: ChatAdapterConfig): Provide
       method,
       headers: upstreamHeaders({}, config.authHeaders(target)),
     });
+  }
+  const { storedResourceUrl } = config;
+  if (storedResourceUrl) {
+    adapter.buildStoredResource = async (resource, path, provider, forwardHeaders) => {
+      const headers = upstreamHeaders(forwardHeaders, config.authHeaders({ provider, model: "" }));
+      // The body is the client's (a multipart upload, JSON): its content type goes with it.
+      delete headers["content-type"];
+      return { url: storedResourceUrl(provider, resource, path), headers };
+    };
   }
   if (dialect.capabilities.embeddings) {
     adapter.buildEmbeddings = async (body, target) => call(target, "embeddings", body, {});

@@ -1,5 +1,5 @@
-// The OpenAI adapter: Chat Completions (translated or same-shape), Embeddings and Responses
-// (same-shape).
+// The OpenAI adapter: Chat Completions (translated or same-shape), Embeddings, Responses, Files
+// and Batches (same-shape).
 import type { ProviderAdapter } from "../adapter.ts";
 import { joinUrl, openAiApi } from "./api.ts";
 import { openAiDialect } from "./capabilities.ts";
@@ -20,4 +20,6 @@ export const openAiAdapter: ProviderAdapter = createChatCompletionsAdapter({
       target.provider.baseUrl ?? openAiApi.defaultBaseUrl,
       `${openAiApi.responsesPath}${path}`,
     ),
+  storedResourceUrl: (provider, resource, path) =>
+    joinUrl(provider.baseUrl ?? openAiApi.defaultBaseUrl, `/${resource}${path}`),
 });
