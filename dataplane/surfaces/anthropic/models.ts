@@ -4,9 +4,8 @@
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
 import type { DataPlaneContext } from "../../context.ts";
-import { authenticate } from "../../pipeline/authenticate.ts";
 import type { RuntimeConfig } from "../../snapshot/runtime-config.ts";
-import { type ProjectModel, projectModels } from "../project-models.ts";
+import { modelIdFromPath, type ProjectModel, visibleModels } from "../project-models.ts";
 
 const QUERY_FIELDS = new Set(["limit", "after_id", "before_id"]);
 const DEFAULT_LIMIT = 20;
@@ -65,26 +64,10 @@ export function handleAnthropicGetModel(
   prefix: string,
 ): Response {
   const { config, models } = visibleModels(request, context);
-  const pathname = new URL(request.url).pathname;
-  let id: string;
-  try {
-    id = decodeURIComponent(pathname.slice(prefix.length));
-  } catch {
-    throw new GatewayError("invalid_request", "the model id in the path is not valid URL encoding");
-  }
+  const id = modelIdFromPath(request, prefix);
   const model = models.find((candidate) => candidate.id === id);
   if (!model) throw new GatewayError("not_found", `model ${quoteClientValue(id)} not found`);
   return Response.json(toAnthropicModel(model, config));
-}
-
-function visibleModels(
-  request: Request,
-  context: DataPlaneContext,
-): { config: RuntimeConfig; models: ProjectModel[] } {
-  const config = context.loader.current;
-  if (!config) throw new GatewayError("unavailable", "no config snapshot loaded yet");
-  const key = authenticate(config, request.headers, context.revokedKeyHashes);
-  return { config, models: projectModels(config, key) };
 }
 
 function toAnthropicModel(model: ProjectModel, config: RuntimeConfig): AnthropicModel {

@@ -8,7 +8,7 @@ import { serveSurface } from "../respond-error.ts";
 import { openAiBinding } from "./binding.ts";
 import { readEmbeddingsAnswer } from "./embeddings-answer.ts";
 import { checkEmbeddingsRequest } from "./embeddings-request.ts";
-import { handleListModels } from "./models.ts";
+import { handleGetModel, handleListModels } from "./models.ts";
 
 const embeddings: PassthroughEndpoint = {
   name: "embeddings",
@@ -19,20 +19,26 @@ const embeddings: PassthroughEndpoint = {
 };
 
 export function openAiSurfacePlugin(context: DataPlaneContext) {
-  return new Elysia({ name: "modelux.surface.openai", prefix: "/openai/v1" })
-    .post(
-      "/chat/completions",
-      ({ request }) =>
-        serveSurface("openai", (id) => handleGeneration(request, context, id, openAiBinding)),
-      { parse: "none" },
-    )
-    .post(
-      "/embeddings",
-      ({ request }) =>
-        serveSurface("openai", (id) => handlePassthrough(request, context, id, embeddings)),
-      { parse: "none" },
-    )
-    .get("/models", ({ request }) =>
-      serveSurface("openai", () => handleListModels(request, context)),
-    );
+  return (
+    new Elysia({ name: "modelux.surface.openai", prefix: "/openai/v1" })
+      .post(
+        "/chat/completions",
+        ({ request }) =>
+          serveSurface("openai", (id) => handleGeneration(request, context, id, openAiBinding)),
+        { parse: "none" },
+      )
+      .post(
+        "/embeddings",
+        ({ request }) =>
+          serveSurface("openai", (id) => handlePassthrough(request, context, id, embeddings)),
+        { parse: "none" },
+      )
+      .get("/models", ({ request }) =>
+        serveSurface("openai", () => handleListModels(request, context)),
+      )
+      // Ids hold `/` (`provider/model`): the rest of the path, decoded, is the id.
+      .get("/models/*", ({ request }) =>
+        serveSurface("openai", () => handleGetModel(request, context, "/openai/v1/models/")),
+      )
+  );
 }
