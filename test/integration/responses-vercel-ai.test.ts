@@ -1,0 +1,108 @@
+// The Vercel AI SDK's default OpenAI provider, which speaks the Responses API (issue 16: every
+// call was a 404), created with only baseURL and apiKey, against every vendor the embedded
+// default seeds: generateText, streamText, tools over several steps (the SDK sends earlier
+// items back as item_reference by default) and generateObject with a JSON schema.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createOpenAI, type OpenAIProvider } from "@ai-sdk/openai";
+import { generateObject, generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
+import {
+  type GatewayHarness,
+  HARNESS_KEY,
+  HARNESS_VENDORS,
+  startGatewayHarness,
+} from "../support/gateway-harness.ts";
+
+const weather = () => {
+  const calls: string[] = [];
+  return {
+    calls,
+    get_weather: tool({
+      description: "Current weather for a city",
+      inputSchema: jsonSchema<{ city: string }>({
+        type: "object",
+        properties: { city: { type: "string" } },
+        required: ["city"],
+        additionalProperties: false,
+      }),
+      execute: async ({ city }) => {
+        calls.push(city);
+        return `18°C and sunny in ${city}`;
+      },
+    }),
+  };
+};
+
+describe("Vercel AI SDK openai(model) through the Responses API", () => {
+  let harness: GatewayHarness;
+  let openai: OpenAIProvider;
+
+  beforeAll(() => {
+    harness = startGatewayHarness();
+    openai = createOpenAI({ baseURL: `${harness.baseUrl}/openai/v1`, apiKey: HARNESS_KEY });
+  });
+  afterAll(() => harness.stop());
+
+  describe.each(Object.keys(HARNESS_VENDORS))("%s", (vendor) => {
+    const model = () => openai(`@${vendor}`);
+
+    test("generateText: text, usage and a Responses id", async () => {
+      const result = await generateText({
+        model: model(),
+        system: "Answer in one sentence.",
+        prompt: "Say hello",
+        maxRetries: 0,
+      });
+      expect(result.text.length).toBeGreaterThan(0);
+      expect(result.finishReason).toBe("stop");
+      expect(result.usage.inputTokens).toBeGreaterThan(0);
+      expect(result.usage.outputTokens).toBeGreaterThan(0);
+      expect(String(result.providerMetadata?.openai?.responseId)).toMatch(/^resp_/);
+      expect(result.response.headers?.["x-modelux-provider-used"]).toBe(vendor);
+    });
+
+    test("streamText: text deltas arrive one by one and add up to the text", async () => {
+      const result = streamText({ model: model(), prompt: "Stream hello", maxRetries: 0 });
+      const deltas: string[] = [];
+      for await (const delta of result.textStream) deltas.push(delta);
+      expect(deltas.length).toBeGreaterThan(1);
+      expect(deltas.join("")).toBe(await result.text);
+      expect(await result.finishReason).toBe("stop");
+      expect((await result.usage).outputTokens).toBeGreaterThan(0);
+    });
+
+    test("tools over several steps: the tool runs and its result is answered", async () => {
+      const tools = weather();
+      const result = await generateText({
+        model: model(),
+        tools: { get_weather: tools.get_weather },
+        stopWhen: stepCountIs(3),
+        prompt: "What is the weather in Paris?",
+        maxRetries: 0,
+      });
+      expect(result.steps.length).toBeGreaterThanOrEqual(2);
+      const [first] = result.steps;
+      expect(first?.finishReason).toBe("tool-calls");
+      expect(first?.toolCalls.map((call) => call.toolName)).toEqual(["get_weather"]);
+      expect(tools.calls.length).toBe(1);
+      expect(result.steps.at(-1)?.finishReason).toBe("stop");
+      expect(result.text.length).toBeGreaterThan(0);
+    });
+
+    test("generateObject: an object matching the JSON schema", async () => {
+      const result = await generateObject({
+        model: model(),
+        schema: jsonSchema<{ city: string; population: number }>({
+          type: "object",
+          properties: { city: { type: "string" }, population: { type: "number" } },
+          required: ["city", "population"],
+          additionalProperties: false,
+        }),
+        prompt: "Name a city and its population",
+        maxRetries: 0,
+      });
+      expect(typeof result.object.city).toBe("string");
+      expect(typeof result.object.population).toBe("number");
+      expect(result.finishReason).toBe("stop");
+    });
+  });
+});
