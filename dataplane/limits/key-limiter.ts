@@ -1,6 +1,6 @@
 // Per-key request and token limits at admission (docs/limits.md): a sliding-window counter per
 // key over this node's counts and its peers' last published ones, checked and counted without a
-// round trip. A request refused is not counted; one admitted counts one request and its estimated
+// round trip; each admission asks for the counts to be published soon (coalesced, off the path). A request refused is not counted; one admitted counts one request and its estimated
 // input tokens, and its tokens are settled with the real usage when it ends. Keys without limits
 // never reach this class.
 import type { Bus } from "#shared/bus/bus.ts";
@@ -43,7 +43,7 @@ export type LimitDecision =
   | {
       admitted: false;
       standing: LimitStanding;
-      /** The limit that refused: requests first when both did. */
+      /** The limit that refused: requests first when both did, unless the request never fits. */
       exceeded: "requests" | "tokens";
       /** Infinity when the request alone is more than the limit. */
       retryAfterMs: number;
@@ -58,10 +58,7 @@ export interface KeyLimiterOptions {
   log?: (message: string) => void;
 }
 
-/**
- * From this share of a limit on, counts go to the peers at once, not at the next interval, and a
- * node with peers admits only its share of what is left until it hears from them again.
- */
+/** From this share of a limit on, a node with peers admits only its share of what is left. */
 const URGENT_SHARE = 0.5;
 /** A share is worked out again at least this often, even when no peer speaks (a peer gone). */
 const SHARE_REFRESH_MS = 1_000;
@@ -126,7 +123,11 @@ export class KeyLimiter {
       return {
         admitted: false,
         standing,
-        exceeded: share || requestWait > 0 ? "requests" : "tokens",
+        // A request larger than the whole token limit is named as that, whatever else refused it.
+        exceeded:
+          tokenWait === Number.POSITIVE_INFINITY || (!share && requestWait === 0)
+            ? "tokens"
+            : "requests",
         retryAfterMs: share
           ? Math.max(1, SHARE_REFRESH_MS - (nowMs - usage.shareAt))
           : Math.max(requestWait, tokenWait),
@@ -138,7 +139,7 @@ export class KeyLimiter {
     slot.requests += 1;
     slot.tokens += tokens;
     this.counts.changed.add(usage);
-    if (nearLimit(standing.requests) || nearLimit(standing.tokens)) this.publisher.soon();
+    this.publisher.soon();
     return {
       admitted: true,
       standing,
@@ -212,6 +213,3 @@ function state(limit: number, previous: number, current: number, elapsedMs: numb
     resetMs: resetMs(previous, current, elapsedMs),
   };
 }
-
-const nearLimit = (limit: LimitState | null) =>
-  limit !== null && limit.limit - limit.remaining >= limit.limit * URGENT_SHARE;

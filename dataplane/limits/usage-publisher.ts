@@ -1,13 +1,16 @@
 // Sends this node's per-key counts to its peers over the bus, off the request path: the keys
-// that changed every flush interval (100 ms), at once when a key is past half a limit (`soon`),
-// and every key counted in the last two windows once a second, so a peer that started late or
-// missed a message catches up. Nothing is queued while the bus is away: totals are cumulative,
-// the next publication carries them.
+// that changed soon after an admission (on a later turn of the event loop, at most one message
+// every few milliseconds, so a busy node sends a batch, not a message per request), those changed
+// since (settled tokens) every flush interval (100 ms), and every key counted in the last two
+// windows once a second, so a peer that started late or missed a message catches up. Nothing is
+// queued while the bus is away: totals are cumulative, the next publication carries them.
 import type { Bus } from "#shared/bus/bus.ts";
 import type { FleetCounts } from "./fleet-counts.ts";
 
 /** Entries per message: well under NATS's default 1 MB payload. */
 const MAX_ENTRIES = 2_000;
+/** Least time between two publications asked for by admissions. */
+const SOON_SPACING_MS = 5;
 
 export interface PublisherOptions {
   nodeId: string;
@@ -22,6 +25,7 @@ export class UsagePublisher {
   private busSource: () => Bus | null = () => null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private soonTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastSoonAt = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private lastRefreshAt = Number.NEGATIVE_INFINITY;
   private flushing = false;
@@ -54,13 +58,15 @@ export class UsagePublisher {
     await this.flush(bus);
   }
 
-  /** A key is near its limit: its peers should hear now, after the current request's turn. */
+  /** A count changed: the peers should hear it after the current turn, batched with others. */
   soon(): void {
     if (this.soonTimer !== null || this.timer === null) return;
+    const wait = Math.max(0, this.lastSoonAt + SOON_SPACING_MS - performance.now());
     this.soonTimer = setTimeout(() => {
       this.soonTimer = null;
+      this.lastSoonAt = performance.now();
       void this.flush(this.busSource());
-    }, 0);
+    }, wait);
   }
 
   async flush(bus: Bus | null): Promise<void> {

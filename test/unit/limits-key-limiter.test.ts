@@ -70,10 +70,16 @@ describe("one node", () => {
     expect(over.exceeded).toBe("tokens");
     expect(over.standing.tokens?.remaining).toBe(100);
     expect(limiter.admit("key", limits, 100).admitted).toBe(true);
-    // A request larger than the whole limit never fits: no wait would help.
+    // A request larger than the whole limit never fits: no wait would help, and it says tokens
+    // even when the request limit refuses it too.
     expect(refused(limiter.admit("other", limits, 1_001)).retryAfterMs).toBe(
       Number.POSITIVE_INFINITY,
     );
+    const both = { requests: 1, tokens: 1_000 };
+    expect(limiter.admit("both", both, 10).admitted).toBe(true);
+    const tooLarge = refused(limiter.admit("both", both, 1_001));
+    expect(tooLarge.exceeded).toBe("tokens");
+    expect(tooLarge.retryAfterMs).toBe(Number.POSITIVE_INFINITY);
   });
 
   test("headers in each surface's names", () => {
