@@ -95,7 +95,9 @@ export async function openReplayPlane(options: {
   // text, redacted the same way, as the recorded answer it is compared with.
   body.projects = body.projects.map((project) => ({
     ...project,
-    settings: { ...project.settings, capture_content: true },
+    // The replay key is the experiment's, not a client's: the project's per-key limit defaults
+    // (docs/limits.md) do not apply to it; the experiment's spend cap bounds it.
+    settings: { ...project.settings, capture_content: true, rpm_limit: null, tpm_limit: null },
   }));
   const traces = new CollectedTraces();
   const opened = openInProcessDataPlane({

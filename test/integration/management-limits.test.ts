@@ -3,9 +3,14 @@
 // project's defaults in its settings, and both in the snapshot the data planes compile, where a
 // key without its own limits takes its project's.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
+import { projects } from "../../controlplane/db/schema/index.ts";
+import { openReplayPlane } from "../../controlplane/experiments/replay-plane.ts";
 import { compileSnapshotBody } from "../../controlplane/publisher/compile-snapshot.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
+import { seedTenant } from "../support/fleet-fixtures.ts";
 import {
   type ManagementHarness,
   startManagementHarness,
@@ -89,6 +94,41 @@ describe.skipIf(servicesAbsent)("per-key limits in the Management API (Postgres)
     });
     expect(badDefault.status).toBe(400);
     expect(badDefault.body.error.fields[0].field).toBe("body.settings.tpm_limit");
+  });
+
+  test("an experiment's replay key is not held by its project's default limits", async () => {
+    const tenant = await seedTenant(
+      database.handle,
+      testSecretBox,
+      `${harness.simulator.url}/v1`,
+      "replay",
+    );
+    await database.handle.db
+      .update(projects)
+      .set({ settings: { rpm_limit: 1, tpm_limit: 1 } })
+      .where(eq(projects.id, tenant.projectId));
+    // The tenant's own key (no limits of its own) is held by them.
+    const loader = new SnapshotLoader({ secretBox: testSecretBox });
+    loader.apply(sealSnapshot(1, await compileSnapshotBody(database.handle.db)));
+    expect(loader.current?.keysByHash.get(hashKey(tenant.proxyKey))?.limits).toEqual({
+      requests: 1,
+      tokens: 1,
+    });
+    const plane = await openReplayPlane({
+      db: database.handle.db,
+      secretBox: testSecretBox,
+      scope: { orgId: tenant.orgId, projectId: tenant.projectId, slug: "default" },
+      candidate: { strategy: "single", model: "gpt-4o-mini" },
+      marker: "exp_limits",
+      seed: 1,
+    });
+    const call = {
+      path: "/openai/v1/chat/completions",
+      headers: {},
+      body: { model: "@default", messages: [{ role: "user", content: "replay me" }] },
+    };
+    const statuses = [(await plane.send(call)).status, (await plane.send(call)).status];
+    expect(statuses).toEqual([200, 200]);
   });
 
   test("MCP's update_api_key takes tpm_limit (the same operation)", async () => {
