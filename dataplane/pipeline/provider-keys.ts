@@ -74,6 +74,20 @@ export function providerKeySecrets(keys: ProviderKeys): string[] {
   return keys.bare === null ? [...keys.named.values()] : [keys.bare];
 }
 
+/**
+ * The provider a call on something it keeps for the caller (a stored response, a file, a batch)
+ * must be asked with: with the caller's own key for its vendor when the request brought one (a
+ * bare key is for this one provider's vendor), else as stored. What was made on a caller's key
+ * lives in the caller's account, where the org's credential cannot see it.
+ */
+export function withOwnKey<P extends { vendor: string; credential: string }>(
+  provider: P,
+  keys: ProviderKeys | null,
+): P {
+  const key = keys === null ? undefined : (keys.bare ?? keys.named.get(provider.vendor));
+  return key === undefined ? provider : { ...provider, credential: key };
+}
+
 /** `settings.provider_keys` of a project, read leniently (snapshots are). */
 export function providerKeyPolicy(settings: Record<string, unknown> | undefined) {
   const policy = settings?.provider_keys;

@@ -9,6 +9,7 @@ import {
   keyFingerprint,
   parseProviderKeys,
   providerKeyPolicy,
+  withOwnKey,
 } from "../../dataplane/pipeline/provider-keys.ts";
 
 const refusal = (run: () => unknown) => {
@@ -56,6 +57,23 @@ describe("parseProviderKeys", () => {
       expect(error?.message).toContain(says);
       expect(error?.message).not.toContain("sk-2");
     }
+  });
+});
+
+describe("withOwnKey", () => {
+  test("a resource's provider is asked with the caller's key for its vendor, else as stored", () => {
+    const provider = { id: "prv_1", vendor: "openai", credential: "sk-stored" };
+    expect(withOwnKey(provider, null)).toBe(provider);
+    expect(withOwnKey(provider, parseProviderKeys("sk-own"))).toEqual({
+      ...provider,
+      credential: "sk-own",
+    });
+    expect(withOwnKey(provider, parseProviderKeys("openai=sk-own,anthropic=sk-ant"))).toEqual({
+      ...provider,
+      credential: "sk-own",
+    });
+    expect(withOwnKey(provider, parseProviderKeys("anthropic=sk-ant"))).toBe(provider);
+    expect(provider.credential).toBe("sk-stored");
   });
 });
 
