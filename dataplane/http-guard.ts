@@ -1,6 +1,10 @@
 // The data plane's request guard (shared/http/request-guard.ts) with its refusals in the caller's
 // shape: Anthropic's under /anthropic, OpenAI's everywhere else.
-import type { RequestLimitSettings } from "#shared/env/settings.ts";
+import {
+  DEFAULT_MAX_UPLOAD_BYTES,
+  type RequestLimitSettings,
+  type UploadLimitSettings,
+} from "#shared/env/settings.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { FailureLimiter } from "#shared/http/failure-limiter.ts";
 import { guardFromSettings, type guardRequests, type Refusal } from "#shared/http/request-guard.ts";
@@ -10,7 +14,7 @@ type Fetch = Parameters<typeof guardRequests>[0];
 
 export function guardDataPlane(
   handle: Fetch,
-  limits: RequestLimitSettings,
+  limits: RequestLimitSettings & Partial<UploadLimitSettings>,
   now?: () => number,
 ): { fetch: Fetch; authFailures: FailureLimiter } {
   return guardFromSettings(
@@ -19,6 +23,26 @@ export function guardDataPlane(
     (request, refusal) =>
       errorResponse(surfaceOf(request), refusalError(refusal), Bun.randomUUIDv7()),
     now,
+    {
+      maxBytes: limits.MODELUX_MAX_UPLOAD_BYTES ?? DEFAULT_MAX_UPLOAD_BYTES,
+      applies: isUpload,
+    },
+  );
+}
+
+/**
+ * File uploads and Anthropic batch bodies (docs/batches-and-files.md): MODELUX_MAX_UPLOAD_BYTES
+ * instead of the prompt-sized MODELUX_MAX_BODY_BYTES. Streamed through, so the limit bounds what
+ * reaches the provider, not this process's memory.
+ */
+function isUpload(request: Request): boolean {
+  if (request.method !== "POST") return false;
+  const url = request.url;
+  const path = url.slice(url.indexOf("/", url.indexOf("//") + 2)).split("?")[0];
+  return (
+    path === "/openai/v1/files" ||
+    path === "/anthropic/v1/files" ||
+    path === "/anthropic/v1/messages/batches"
   );
 }
 

@@ -4,7 +4,11 @@
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import { connectedStateStore } from "#shared/bus/connected-state-store.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
-import { defaultRequestLimits, type RequestLimitSettings } from "#shared/env/settings.ts";
+import {
+  defaultRequestLimits,
+  type RequestLimitSettings,
+  type UploadLimitSettings,
+} from "#shared/env/settings.ts";
 import { drain } from "#shared/http/drain.ts";
 import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { serverErrorHandler } from "#shared/http/server-error.ts";
@@ -31,7 +35,7 @@ export interface DataPlaneOptions {
   /** How often the node re-reads the newest snapshot as a safety net behind the watch. */
   resyncMs?: number;
   /** Body size, failed authentications, shutdown grace (settings; defaults when absent). */
-  limits?: RequestLimitSettings;
+  limits?: RequestLimitSettings & Partial<UploadLimitSettings>;
   log: Logger;
 }
 

@@ -6,6 +6,7 @@ import { raiseTransportHeaderLimit } from "#shared/http/header-limit.ts";
 import type { DataPlaneContext } from "./context.ts";
 import { anthropicSurfacePlugin } from "./surfaces/anthropic/plugin.ts";
 import { appErrorHandlers } from "./surfaces/app-errors.ts";
+import { filesBatchesPlugin } from "./surfaces/files-batches/plugin.ts";
 import { openAiSurfacePlugin } from "./surfaces/openai/plugin.ts";
 
 export function createDataPlaneApp(context: DataPlaneContext) {
@@ -17,7 +18,8 @@ export function createDataPlaneApp(context: DataPlaneContext) {
     .get("/healthz", () => ({ status: "ok", node_id: context.nodeId }))
     .get("/readyz", () => readiness(context))
     .use(openAiSurfacePlugin(context))
-    .use(anthropicSurfacePlugin(context));
+    .use(anthropicSurfacePlugin(context))
+    .use(filesBatchesPlugin(context));
   return app;
 }
 

@@ -384,6 +384,7 @@ function row(
     truncated: false,
     provider_key_fingerprint: null,
     provider_key_hash: null,
+    batch_id: null,
   };
 }
 

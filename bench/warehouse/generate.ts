@@ -493,7 +493,7 @@ SELECT request_id, created_at, org_id,
     ',"reason":"', decision_reason, '"}}')
     AS trace,
   NULL AS prompt, NULL AS response, false AS truncated,
-  NULL AS provider_key_fingerprint, NULL AS provider_key_hash,
+  NULL AS provider_key_fingerprint, NULL AS provider_key_hash, NULL AS batch_id,
   project_id, strftime(created_at, '%Y-%m-%d') AS date, strftime(created_at, '%H') AS hour
 FROM logged
 JOIN tag_sets ts ON ts.t = CASE WHEN unit(key, 34) < 0.08 THEN 0 ELSE

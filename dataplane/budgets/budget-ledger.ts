@@ -114,6 +114,21 @@ export class BudgetLedger {
     }
   }
 
+  /**
+   * Spend known outside a request's reservation, sent like any other: a batch's cost corrected
+   * once its results are read (negative gives back what its admission charged).
+   */
+  record(keys: readonly SpendKey[], usd: number, urgent = false): void {
+    if (!Number.isFinite(usd) || usd === 0) return;
+    for (const key of keys) add(this.unflushed, key, usd);
+    if (urgent && this.soon === null) {
+      this.soon = setTimeout(() => {
+        this.soon = null;
+        void this.flush(this.busSource());
+      }, 0);
+    }
+  }
+
   /** Another node's delta, heard on the bus (this node's own are ignored). */
   applyPeerDelta(delta: SpendDelta): void {
     if (delta.node_id === this.nodeId) return;

@@ -76,6 +76,8 @@ export interface DecisionTrace {
    * answered, else the plan's first; only its fingerprint and keyed hash, never the key.
    */
   provider_key?: ProviderKeyIdentity;
+  /** The passthrough batch this is a result line of (its request-log row's `batch_id`). */
+  batch_id?: string;
   /** A client's string (model, user, ids, tags) was cut to its bound when the trace started. */
   truncated?: boolean;
   /** Prompt and answer, only when the project captures content (redacted); not in `mlx:trace`. */

@@ -71,6 +71,7 @@ export function requestLogRow(
     truncated: trace.truncated === true,
     provider_key_fingerprint: trace.provider_key?.fingerprint ?? null,
     provider_key_hash: trace.provider_key?.hash ?? null,
+    batch_id: trace.batch_id ?? null,
   };
   return fitRow(row, budgetBytes);
 }

@@ -148,6 +148,14 @@ const warehouse = {
   MODELUX_DUCKDB_EXTENSION_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
 };
 
+/** The data plane's file uploads and batch bodies (docs/batches-and-files.md); 512 MiB by default. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+const uploadLimits = {
+  /** Files and Anthropic batch bodies larger than this are refused with a 413 while they stream. */
+  MODELUX_MAX_UPLOAD_BYTES: positiveInt(DEFAULT_MAX_UPLOAD_BYTES),
+};
+export type UploadLimitSettings = v.InferOutput<v.ObjectSchema<typeof uploadLimits, undefined>>;
+
 const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** A span written with its unit (`30d`, `12h`, `45m`, `90s`), in milliseconds; 1s to 3650d. */
@@ -220,6 +228,7 @@ export const dataPlaneSchema = v.object({
   MODELUX_NODE_ID: v.optional(nodeId),
   ...stateRetention,
   ...requestLimits(32 * 1024 * 1024),
+  ...uploadLimits,
   ...egress("enforce"),
 });
 
@@ -238,6 +247,7 @@ export const embeddedSchema = v.object({
   ...stateRetention,
   // One process serves both planes: the data plane's prompt-sized limit applies to both.
   ...requestLimits(32 * 1024 * 1024),
+  ...uploadLimits,
   // Off: the embedded default calls its own simulator on 127.0.0.1 and runs on a laptop.
   ...egress("off"),
   /** When set, the seeded provider of that vendor calls the real API instead of the simulator. */

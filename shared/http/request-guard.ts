@@ -19,6 +19,11 @@ export interface RequestGuardOptions {
   clientAddressHeader?: string | undefined;
   /** The plane's error response for the request's path (OpenAI, Anthropic or Management shape). */
   refuse(request: Request, refusal: Refusal): Response;
+  /**
+   * Routes with a limit of their own instead of `maxBodyBytes` (the data plane's file uploads and
+   * batch bodies, far larger than a prompt).
+   */
+  largerBodies?: { maxBytes: number; applies(request: Request): boolean };
 }
 
 /**
@@ -69,10 +74,13 @@ export function guardRequests(handle: Fetch, options: RequestGuardOptions): Fetc
       if (retryAfterSeconds > 0)
         return options.refuse(request, { kind: "auth-failures", retryAfterSeconds });
     }
+    const limit = options.largerBodies?.applies(request)
+      ? options.largerBodies.maxBytes
+      : maxBodyBytes;
     const declared = request.headers.get("content-length");
     if (declared !== null) {
-      if (Number(declared) > maxBodyBytes)
-        return options.refuse(request, { kind: "body-too-large", maxBytes: maxBodyBytes });
+      if (Number(declared) > limit)
+        return options.refuse(request, { kind: "body-too-large", maxBytes: limit });
       // Bun reads exactly the declared length, so the route reads within the limit.
       return counted(request, server, address);
     }
@@ -83,14 +91,14 @@ export function guardRequests(handle: Fetch, options: RequestGuardOptions): Fetc
     address ??= addressOf(request, server);
     let exceeded = false;
     const limited = new Request(request, {
-      body: countedBody(request.body, maxBodyBytes, () => {
+      body: countedBody(request.body, limit, () => {
         exceeded = true;
       }),
       duplex: "half",
     } as RequestInit);
     const refuseIfExceeded = (response: Response) =>
       exceeded
-        ? options.refuse(request, { kind: "body-too-large", maxBytes: maxBodyBytes })
+        ? options.refuse(request, { kind: "body-too-large", maxBytes: limit })
         : response;
     const result = counted(limited, server, address);
     return result instanceof Promise ? result.then(refuseIfExceeded) : refuseIfExceeded(result);
@@ -103,6 +111,7 @@ export function guardFromSettings(
   limits: RequestLimitSettings,
   refuse: RequestGuardOptions["refuse"],
   now?: () => number,
+  largerBodies?: RequestGuardOptions["largerBodies"],
 ): { fetch: Fetch; authFailures: FailureLimiter } {
   const authFailures = new FailureLimiter({
     burst: limits.MODELUX_AUTH_FAILURE_BURST,
@@ -115,6 +124,7 @@ export function guardFromSettings(
     authFailures,
     clientAddressHeader: limits.MODELUX_CLIENT_ADDRESS_HEADER,
     refuse,
+    ...(largerBodies ? { largerBodies } : {}),
   });
   return { fetch, authFailures };
 }

@@ -54,6 +54,7 @@ export const REQUEST_LOG_COLUMNS = {
   truncated: "BOOLEAN",
   provider_key_fingerprint: "VARCHAR",
   provider_key_hash: "VARCHAR",
+  batch_id: "VARCHAR",
 } as const;
 
 export type RequestLogColumn = keyof typeof REQUEST_LOG_COLUMNS;
@@ -131,6 +132,11 @@ export type RequestLogRow = {
    */
   provider_key_fingerprint: string | null;
   provider_key_hash: string | null;
+  /**
+   * The batch a row is a result line of (a passthrough batch's id, `batch_…` / `msgbatch_…`), its
+   * cost at the batch price; NULL for requests, and in files written before the column.
+   */
+  batch_id: string | null;
 };
 
 /** `date=YYYY-MM-DD/hour=HH` of a row, UTC. */

@@ -43,7 +43,8 @@ SELECT
   stream,
   decision_reason,
   provider_key_fingerprint,
-  provider_key_hash
+  provider_key_hash,
+  batch_id
 FROM request_log_slice(
   $files,
   $org_id,

@@ -88,6 +88,7 @@ function logRow(requestId: string, overrides: Partial<RequestLogRow> = {}): Requ
     truncated: false,
     provider_key_fingerprint: null,
     provider_key_hash: null,
+    batch_id: null,
     ...overrides,
   };
 }

@@ -64,6 +64,7 @@ export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLo
     truncated: false,
     provider_key_fingerprint: null,
     provider_key_hash: null,
+    batch_id: null,
     ...overrides,
   };
 }

@@ -124,6 +124,13 @@ export const logSummaryView = v.object({
         "group by; the key itself is never stored.",
     ),
   ),
+  batch_id: v.pipe(
+    v.nullable(v.string()),
+    v.description(
+      "The passthrough batch this row is a result line of (cost at the batch price); null for " +
+        "requests.",
+    ),
+  ),
 });
 
 export const logDetailView = v.object({

@@ -80,6 +80,7 @@ export function viewLogSummary(row: Row): LogSummary {
     // Absent from an hour whose files all predate the columns (log_get.sql reads `*`).
     provider_key_fingerprint: (row.provider_key_fingerprint as string | null | undefined) ?? null,
     provider_key_hash: (row.provider_key_hash as string | null | undefined) ?? null,
+    batch_id: (row.batch_id as string | null | undefined) ?? null,
   };
 }
 

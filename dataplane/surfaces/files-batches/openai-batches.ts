@@ -1,0 +1,207 @@
+// OpenAI's Batch API passed through (create, retrieve, list, cancel) to the provider holding the
+// batch's input file. Creation reads the input file back from that provider, line by line, to
+// estimate the batch's cost at the batch price and admit it against the budgets (402 when it does
+// not fit); the batch's owner and admission are remembered per org. A retrieve that sees the batch
+// end settles its cost (settle-triggers.ts), and its output and error files are remembered as the
+// batch's so reading them finds the same credential.
+import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { quoteClientValue } from "#shared/validation/client-text.ts";
+import { parseJsonObject } from "../parse-body.ts";
+import { readList, readObject, SHAPES } from "./answers.ts";
+import { admitBatch, endAdmission } from "./batch-budget.ts";
+import { BatchEstimator } from "./batch-estimate.ts";
+import { type CallContext, ownerOf, providerHeaders } from "./call-context.ts";
+import { defaultProvider, providerFromHeader, providerFromModel } from "./choose-provider.ts";
+import {
+  type GatewayBatches,
+  gatewayBatchCall,
+  gatewayBatchRefusal,
+  isGatewayBatchId,
+} from "./gateway-batches.ts";
+import { jsonlLines, parseObjectLine } from "./jsonl.ts";
+import { readFileRecord, rememberBatch, rememberFile } from "./records.ts";
+import { settleOpenAiBatch } from "./settle-triggers.ts";
+import { callStored } from "./upstream.ts";
+
+const ENDED = new Set(["completed", "failed", "expired", "cancelled"]);
+
+export async function createOpenAiBatch(call: CallContext): Promise<Response> {
+  const { config, key, context } = call;
+  const body = await parseJsonObject(call.request);
+  const inputFileId = body.input_file_id;
+  if (typeof inputFileId !== "string" || inputFileId === "")
+    throw new GatewayError("invalid_request", "input_file_id is required and must be a string", {
+      param: "input_file_id",
+    });
+  const provider = await ownerOf(call, "file", inputFileId);
+  const endpoint = typeof body.endpoint === "string" ? body.endpoint : "";
+  const estimator = new BatchEstimator(config, key.orgId, provider.vendor);
+  const input = await callStored({
+    config,
+    orgId: key.orgId,
+    provider,
+    resource: "files",
+    method: "GET",
+    path: `/${encodeURIComponent(inputFileId)}/content`,
+    signal: call.request.signal,
+  });
+  let number = 0;
+  for await (const text of input.body ? jsonlLines(input.body) : []) {
+    number += 1;
+    const line = parseObjectLine(text);
+    const request = line?.body;
+    if (typeof request !== "object" || request === null || Array.isArray(request))
+      throw new GatewayError(
+        "invalid_request",
+        `input file line ${number}: not a batch request line ({custom_id, method, url, body})`,
+        {
+          param: "input_file_id",
+        },
+      );
+    const model = (request as Record<string, unknown>).model;
+    if (typeof model !== "string" || model === "")
+      throw new GatewayError(
+        "invalid_request",
+        `input file line ${number}: body.model is required`,
+        {
+          param: "input_file_id",
+        },
+      );
+    if (model.startsWith("@"))
+      throw gatewayBatchRefusal(
+        `input file line ${number}: model ${quoteClientValue(model)} names a routing config`,
+        "input_file_id",
+      );
+    if (providerFromModel(config, key.orgId, model))
+      throw new GatewayError(
+        "invalid_request",
+        `input file line ${number}: model ${quoteClientValue(model)}: a batch runs at the provider holding its input file, so its lines name that provider's models without a prefix`,
+        { param: "input_file_id" },
+      );
+    estimator.add(request as Record<string, unknown>, model, {
+      embeddings: endpoint.endsWith("/embeddings"),
+    });
+  }
+  const estimate = estimator.estimate.usd;
+  const admission = admitBatch(call, estimate, Date.now());
+  let batch: Record<string, unknown>;
+  try {
+    const response = await callStored({
+      config,
+      orgId: key.orgId,
+      provider,
+      resource: "batches",
+      method: "POST",
+      path: "",
+      body: JSON.stringify(body),
+      contentType: "application/json",
+    });
+    batch = await readObject(response, SHAPES.openai.batch, provider.name);
+  } catch (error) {
+    endAdmission(call, admission, false, estimate);
+    throw error;
+  }
+  endAdmission(call, admission, true, estimate);
+  await rememberBatch(context.state, key.orgId, batch.id as string, {
+    provider_id: provider.id,
+    surface: "openai",
+    project_id: key.projectId,
+    key_id: key.id,
+    estimate_usd: estimate,
+    spend_keys: admission.spendKeys,
+    input_file_id: inputFileId,
+    tags: call.fields.tags,
+    end_user: call.fields.user,
+    settlement: null,
+  });
+  return Response.json(batch, {
+    headers: {
+      ...providerHeaders(provider),
+      ...admission.headers,
+      "x-modelux-batch-estimate-usd": estimate.toFixed(6),
+    },
+  });
+}
+
+export async function retrieveOpenAiBatch(
+  call: CallContext,
+  id: string,
+  runner: GatewayBatches | undefined,
+): Promise<Response> {
+  if (isGatewayBatchId("openai", id)) return gatewayBatchCall(runner, call, "retrieve", id);
+  const provider = await ownerOf(call, "batch", id);
+  const batch = await batchCall(call, provider, "GET", `/${encodeURIComponent(id)}`);
+  await noteBatchFiles(call, provider.id, batch);
+  if (ENDED.has(batch.status as string)) settleOpenAiBatch(call, provider, batch as { id: string });
+  return Response.json(batch, { headers: providerHeaders(provider) });
+}
+
+export async function cancelOpenAiBatch(
+  call: CallContext,
+  id: string,
+  runner: GatewayBatches | undefined,
+): Promise<Response> {
+  if (isGatewayBatchId("openai", id)) return gatewayBatchCall(runner, call, "cancel", id);
+  const provider = await ownerOf(call, "batch", id);
+  const batch = await batchCall(call, provider, "POST", `/${encodeURIComponent(id)}/cancel`);
+  return Response.json(batch, { headers: providerHeaders(provider) });
+}
+
+export async function listOpenAiBatches(call: CallContext): Promise<Response> {
+  const { config, key, request } = call;
+  const provider =
+    providerFromHeader(config, key.orgId, "openai", request.headers) ??
+    defaultProvider(config, key.orgId, "openai");
+  const response = await callStored({
+    config,
+    orgId: key.orgId,
+    provider,
+    resource: "batches",
+    method: "GET",
+    path: new URL(request.url).search,
+  });
+  const list = await readList(response, SHAPES.openai.batch, provider.name);
+  return Response.json(list, { headers: providerHeaders(provider) });
+}
+
+/** Reading a batch's output file settles it, if a poll has not yet. */
+export async function settleFromOutput(call: CallContext, batchId: string): Promise<void> {
+  const provider = await ownerOf(call, "batch", batchId);
+  const batch = await batchCall(call, provider, "GET", `/${encodeURIComponent(batchId)}`);
+  if (ENDED.has(batch.status as string)) settleOpenAiBatch(call, provider, batch as { id: string });
+}
+
+async function batchCall(
+  call: CallContext,
+  provider: Awaited<ReturnType<typeof ownerOf>>,
+  method: "GET" | "POST",
+  path: string,
+): Promise<Record<string, unknown>> {
+  const response = await callStored({
+    config: call.config,
+    orgId: call.key.orgId,
+    provider,
+    resource: "batches",
+    method,
+    path,
+  });
+  return readObject(response, SHAPES.openai.batch, provider.name);
+}
+
+/** The output and error files a batch wrote belong to its provider (and to the batch). */
+async function noteBatchFiles(
+  call: CallContext,
+  providerId: string,
+  batch: Record<string, unknown>,
+) {
+  for (const field of ["output_file_id", "error_file_id"]) {
+    const id = batch[field];
+    if (typeof id !== "string" || id === "") continue;
+    const known = await readFileRecord(call.context.state, call.key.orgId, id);
+    if (known?.batch_id === batch.id) continue;
+    await rememberFile(call.context.state, call.key.orgId, id, {
+      provider_id: providerId,
+      batch_id: batch.id as string,
+    });
+  }
+}
