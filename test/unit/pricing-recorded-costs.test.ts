@@ -265,11 +265,13 @@ const CASES: CostCase[] = [
     usd: 0.000921,
   },
   {
-    // The `metadata` event: 51 × 3 + 94 × 15 = 153 + 1,410 = 1,563 → $0.001563
+    // The `metadata` event: 51 × 3 + 94 × 15 = 153 + 1,410 = 1,563 → $0.001563. Bedrock counts
+    // no reasoning apart: 116 characters of it are estimated as 29 of the 94 output tokens,
+    // billed at the output rate (no reasoning rate), so the cost is the same.
     vendor: "bedrock",
     file: "provider-recordings/amazon-bedrock/amazon-bedrock-reasoning.chunks.txt",
     model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-    usage: usage(51, 94),
+    usage: usage(51, 94, { reasoningTokens: 29 }),
     usd: 0.001563,
   },
   {
@@ -296,11 +298,12 @@ const CASES: CostCase[] = [
   {
     // command-a-reasoning is not in the catalog: the unknown-model rule prices it as Cohere's
     // dearest, command-r-plus ($2.50 in, $10 out). 8 × 2.50 + 50 × 10 = 20 + 500 = 520
-    // → $0.00052
+    // → $0.00052. 162 characters of thinking are estimated as 41 of the 50 output tokens, at the
+    // output rate: the same cost.
     vendor: "cohere",
     file: "provider-recordings/cohere/cohere-reasoning.chunks.txt",
     model: "command-a-reasoning-08-2025",
-    usage: usage(8, 50),
+    usage: usage(8, 50, { reasoningTokens: 41 }),
     usd: 0.00052,
     unknown: true,
   },
