@@ -90,6 +90,8 @@ export function startSimulator(options: SimulatorOptions): RunningSimulator {
     development: false,
     // Stalls and paced streams can stay quiet for long; Bun's default 10 s would cut them.
     idleTimeout: 255,
+    // File uploads (the vendors take 512 MB): Bun's default 128 MiB would refuse them first.
+    maxRequestBodySize: 1024 * 1024 * 1024,
     routes: routeTable(routes),
     fetch(request) {
       const { pathname } = new URL(request.url);
