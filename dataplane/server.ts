@@ -8,6 +8,7 @@ import { anthropicSurfacePlugin } from "./surfaces/anthropic/plugin.ts";
 import { appErrorHandlers } from "./surfaces/app-errors.ts";
 import { filesBatchesPlugin } from "./surfaces/files-batches/plugin.ts";
 import { openAiSurfacePlugin } from "./surfaces/openai/plugin.ts";
+import { responsesSurfacePlugin } from "./surfaces/responses/plugin.ts";
 
 export function createDataPlaneApp(context: DataPlaneContext) {
   raiseTransportHeaderLimit();
@@ -18,6 +19,7 @@ export function createDataPlaneApp(context: DataPlaneContext) {
     .get("/healthz", () => ({ status: "ok", node_id: context.nodeId }))
     .get("/readyz", () => readiness(context))
     .use(openAiSurfacePlugin(context))
+    .use(responsesSurfacePlugin(context))
     .use(anthropicSurfacePlugin(context))
     .use(filesBatchesPlugin(context));
   return app;

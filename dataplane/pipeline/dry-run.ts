@@ -13,8 +13,10 @@ import type { DecisionTrace } from "../trace/decision-trace.ts";
 
 /** How a streamed request wants the answer: its surface, and (OpenAI) whether usage was asked. */
 export interface DryRunStream {
-  surface: "openai" | "anthropic";
+  surface: "openai" | "anthropic" | "responses";
   includeUsage: boolean;
+  /** The surface's own dry-run events (a surface beyond the two below brings its own). */
+  events?: (requestId: string, model: string, dryRun: unknown) => string;
 }
 
 export function dryRunResponse(
@@ -75,8 +77,9 @@ export function dryRunResponse(
     });
   }
   const model = wouldServe?.model ?? "";
-  const events =
-    stream.surface === "openai"
+  const events = stream.events
+    ? stream.events(requestId, model, body)
+    : stream.surface === "openai"
       ? openAiEvents(requestId, model, body, stream.includeUsage)
       : anthropicEvents(requestId, model, body);
   return new Response(events, {

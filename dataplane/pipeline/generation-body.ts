@@ -16,6 +16,7 @@ export async function answerBody(
   const { binding, fields } = generation;
   let response: CanonicalResponse;
   let text: string | null = null;
+  let parsed: Record<string, unknown> | null = null;
   if (answer.kind === "composed") {
     response = answer.response;
   } else {
@@ -37,15 +38,23 @@ export async function answerBody(
         `${served.provider.name}/${served.model} answered with a body that is not a ${binding.name} answer`,
       );
     }
-    const converted = answer.adapter.parseResponse(json, served);
-    generation.warnings.push(...converted.warnings);
-    response = converted.value;
+    if (fastPath && binding.readAnswer) {
+      response = binding.readAnswer(json);
+    } else {
+      const converted = answer.adapter.parseResponse(json, served);
+      generation.warnings.push(...converted.warnings);
+      response = converted.value;
+    }
+    parsed = json as Record<string, unknown>;
   }
   generation.usage = response.usage;
   generation.answerText = textOf(response);
-  generation.finish(200, served, response.usage);
-  if (fastPath && text !== null && !fields.returnTrace)
+  if (fastPath && text !== null && !fields.returnTrace) {
+    if (binding.settleAnswer && parsed)
+      generation.warnings.push(...(await binding.settleAnswer(parsed)));
+    generation.finish(200, served, response.usage);
     return generation.respond(text, "application/json", served, answer.upstreamMs);
+  }
   const rendered =
     fastPath && text !== null
       ? (JSON.parse(text) as Record<string, unknown>)
@@ -55,6 +64,8 @@ export async function answerBody(
           includeUsage: generation.clientWantsUsage,
           estimatedInputTokens: generation.features.inputTokens,
         }) as Record<string, unknown>);
+  if (binding.settleAnswer) generation.warnings.push(...(await binding.settleAnswer(rendered)));
+  generation.finish(200, served, response.usage);
   if (fields.returnTrace) rendered["mlx:trace"] = generation.shownTrace();
   return generation.respond(
     JSON.stringify(rendered),

@@ -109,7 +109,10 @@ export class Generation {
     const trace = this.trace;
     const captured = captureContent(
       this.config.projects.get(this.key.projectId)?.settings,
-      { system: this.body.system, messages: this.body.messages },
+      this.binding.capturedPrompt?.(this.body) ?? {
+        system: this.body.system,
+        messages: this.body.messages,
+      },
       this.answerText,
     );
     if (captured) trace.content = captured;

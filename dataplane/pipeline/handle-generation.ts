@@ -9,7 +9,7 @@ import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../context.ts";
 import type { ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import type { Attempt, RoutePlan } from "../routing/plan.ts";
-import type { SurfaceBinding } from "../surfaces/binding.ts";
+import type { FastPathBuilder, PerRequestBinding, SurfaceBinding } from "../surfaces/binding.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { admit } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
@@ -23,7 +23,7 @@ export async function handleGeneration(
   request: Request,
   context: DataPlaneContext,
   requestId: string,
-  binding: SurfaceBinding,
+  surfaceBinding: SurfaceBinding | PerRequestBinding,
 ): Promise<Response> {
   const receivedAt = performance.now();
   const arrivedAtMs = Date.now();
@@ -31,6 +31,10 @@ export async function handleGeneration(
   if (!config) throw new GatewayError("unavailable", "no config snapshot loaded yet");
   const key = authenticate(config, request.headers, context.revokedKeyHashes);
   const body = await parseJsonObject(request);
+  const binding =
+    "forRequest" in surfaceBinding
+      ? await surfaceBinding.forRequest({ body, headers: request.headers, key, context })
+      : surfaceBinding;
   const generation = startGeneration({
     request,
     context,
@@ -76,8 +80,13 @@ function answerDryRun(generation: Generation, plan: RoutePlan): Response {
   const { trace } = generation;
   trace.overhead_ms = roundMs(performance.now() - generation.receivedAt);
   generation.finish(200, null, null);
+  const { binding } = generation;
   const stream = generation.canonical.stream
-    ? { surface: generation.binding.name, includeUsage: generation.clientWantsUsage }
+    ? {
+        surface: binding.name,
+        includeUsage: generation.clientWantsUsage,
+        ...(binding.dryRunStream && { events: binding.dryRunStream.bind(binding) }),
+      }
     : null;
   return dryRunResponse(generation.requestId, plan, trace, generation.admission?.headers, stream);
 }
@@ -109,8 +118,10 @@ function answerClient(
   const served = answer.kind === "upstream" ? answer.attempt : answer.served;
   if (answer.kind === "composed")
     generation.trace.decision.reason = `${plan.reason}: ${answer.reason}`;
-  const fastPath = answer.kind === "upstream" && sameShape(generation.binding, answer.adapter);
+  const fastPath =
+    answer.kind === "upstream" && fastPathOf(generation.binding, answer.adapter) !== undefined;
   generation.trace.fast_path = fastPath;
+  generation.binding.onServed?.(served, fastPath);
   return generation.canonical.stream
     ? answerStream(generation, answer, served, fastPath)
     : answerBody(generation, answer, served, fastPath);
@@ -124,20 +135,19 @@ async function upstreamCall(
 ): Promise<UpstreamCall> {
   const { canonical } = generation;
   const target = { provider: attempt.provider, model: attempt.model };
-  if (sameShape(generation.binding, adapter) && adapter.buildPassthrough) {
+  const fastPath = fastPathOf(generation.binding, adapter);
+  if (fastPath) {
     const prepared = generation.binding.passthroughBody(
       generation.body,
       attempt.model,
       canonical.stream,
+      attempt.provider,
     );
     if (prepared.warnings) generation.warnings.push(...prepared.warnings);
-    return adapter.buildPassthrough(
-      prepared.body,
-      canonical.stream,
-      target,
-      canonical.forwardHeaders,
-    );
+    return fastPath(prepared.body, canonical.stream, target, canonical.forwardHeaders);
   }
+  const refusals = generation.binding.beforeTranslation?.(target);
+  if (refusals) generation.warnings.push(...refusals);
   const built = await adapter.buildRequest(
     { ...canonical, model: attempt.model } satisfies CanonicalRequest,
     target,
@@ -146,7 +156,15 @@ async function upstreamCall(
   return built.value;
 }
 
-/** Whether an adapter speaks the surface's own shape and can take the client's body as is. */
-function sameShape(binding: SurfaceBinding, adapter: ProviderAdapter): boolean {
-  return adapter.shape === binding.surface.shape && adapter.buildPassthrough !== undefined;
+/**
+ * The adapter's builder for the binding's same-shape fast path: the binding's choice, or the
+ * adapter's passthrough when it speaks the surface's shape. Undefined: the request is translated.
+ */
+function fastPathOf(
+  binding: SurfaceBinding,
+  adapter: ProviderAdapter,
+): FastPathBuilder | undefined {
+  if (binding.fastPath) return binding.fastPath(adapter);
+  if (adapter.shape !== binding.surface.shape || !adapter.buildPassthrough) return undefined;
+  return adapter.buildPassthrough;
 }

@@ -31,8 +31,10 @@ export function guardStream(
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          if (chunks) chunks.transform(value, write);
-          else write(value);
+          if (chunks) {
+            const waiting = chunks.transform(value, write);
+            if (waiting) await waiting;
+          } else write(value);
           await controller.flush();
         }
         chunks?.flush(write);

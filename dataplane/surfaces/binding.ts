@@ -1,9 +1,13 @@
 // How the generic pipeline drives one client surface: its parser and renderers, and the pieces
 // of the same-shape fast path that depend on the surface's wire format.
-import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import type { CanonicalResponse, CanonicalUsage } from "#shared/canonical/response.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import type { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { Redact } from "#shared/errors/redact.ts";
+import type { DataPlaneContext } from "../context.ts";
+import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
+import type { Attempt } from "../routing/plan.ts";
+import type { RuntimeApiKey, RuntimeProvider } from "../snapshot/runtime-config.ts";
 import type { ChunkTransform } from "./sse-events.ts";
 import type { ClientSurface } from "./surface.ts";
 
@@ -15,9 +19,56 @@ export interface PassthroughBody {
   warnings?: ConversionWarning[];
 }
 
+/** An adapter's builder of a fast-path call: the client's body (model replaced) as is. */
+export type FastPathBuilder = (
+  body: string,
+  stream: boolean,
+  target: AdapterTarget,
+  forwardHeaders: Record<string, string>,
+) => Promise<UpstreamCall>;
+
+/** What a binding may read before the request is parsed (to load state the request names). */
+export interface BindingRequest {
+  body: Record<string, unknown>;
+  headers: Headers;
+  key: RuntimeApiKey;
+  context: DataPlaneContext;
+}
+
+/**
+ * A surface whose requests name state the gateway keeps (Responses: `previous_response_id`)
+ * makes its binding per request: after authentication, before the body is parsed; it may read
+ * the state store, and refuse the request (a GatewayError).
+ */
+export interface PerRequestBinding {
+  forRequest(request: BindingRequest): Promise<SurfaceBinding>;
+}
+
 export interface SurfaceBinding {
-  readonly name: "openai" | "anthropic";
+  readonly name: "openai" | "anthropic" | "responses";
   readonly surface: ClientSurface;
+  /**
+   * The adapter's builder that serves this surface's same-shape fast path, or undefined when
+   * the adapter's vendor does not speak the surface's shape (the request is translated). Without
+   * it: the adapter's `buildPassthrough` when its shape is the surface's.
+   */
+  fastPath?(adapter: ProviderAdapter): FastPathBuilder | undefined;
+  /** A translated attempt is about to be built: its warnings, or a GatewayError it cannot be. */
+  beforeTranslation?(target: AdapterTarget): ConversionWarning[];
+  /** The attempt that answers is known (before any byte of the answer is read). */
+  onServed?(served: Attempt, fastPath: boolean): void;
+  /**
+   * A non-streamed answer as the client gets it (rendered, or the upstream's JSON on the fast
+   * path), before it is sent: awaited (Responses stores it here), its warnings added to the
+   * answer's. A stream does the same inside its renderer or transform, before its last event.
+   */
+  settleAnswer?(answer: Record<string, unknown>): Promise<ConversionWarning[]>;
+  /** The fast path's parsed answer as canonical (usage, content capture); else the adapter's. */
+  readAnswer?(json: unknown): CanonicalResponse;
+  /** A streamed dry run's events in this surface's format (`dryRun` is the decision). */
+  dryRunStream?(requestId: string, model: string, dryRun: unknown): string;
+  /** The prompt as captured for the request log (projects with capture_content). */
+  capturedPrompt?(body: Record<string, unknown>): unknown;
   /**
    * OpenAI: whether a streamed request asked for the usage chunk (`stream_options.include_usage`);
    * every path, translated or not, sends it only then. Surfaces whose streams always carry
@@ -28,7 +79,13 @@ export interface SurfaceBinding {
    * The client's body with only `model` replaced (plus what reading usage needs, minus what the
    * upstream would refuse that the gateway itself put there: gateway fields, foreign signatures).
    */
-  passthroughBody(body: Record<string, unknown>, model: string, stream: boolean): PassthroughBody;
+  passthroughBody(
+    body: Record<string, unknown>,
+    model: string,
+    stream: boolean,
+    /** The provider the attempt calls (Responses forwards `previous_response_id` to its maker). */
+    provider?: RuntimeProvider,
+  ): PassthroughBody;
   /** Forwards the upstream's stream as is, reporting usage on the side (one per response). */
   passthroughTransform(options: {
     clientWantsUsage: boolean;

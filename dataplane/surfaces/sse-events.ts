@@ -113,7 +113,11 @@ export function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
  * stream of it for everyone else.
  */
 export interface ChunkTransform {
-  transform(chunk: Uint8Array, emit: (bytes: Uint8Array) => void): void;
+  /**
+   * A promise when the transform must wait before it forwards the rest (Responses stores the
+   * finished response before its last event); awaited before the next chunk is read.
+   */
+  transform(chunk: Uint8Array, emit: (bytes: Uint8Array) => void): void | Promise<void>;
   /** The upstream ended: whatever is still held back. */
   flush(emit: (bytes: Uint8Array) => void): void;
 }
@@ -143,7 +147,8 @@ export function transformChunks(
           controller.close();
           return;
         }
-        chunks.transform(value, emit);
+        const waiting = chunks.transform(value, emit);
+        if (waiting) await waiting;
       }
     },
     cancel(reason) {

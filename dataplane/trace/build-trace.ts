@@ -14,7 +14,7 @@ export function startTrace(input: {
   requestId: string;
   nodeId: string;
   key: RuntimeApiKey;
-  surface: "openai" | "anthropic";
+  surface: "openai" | "anthropic" | "responses";
   requestedModel: string;
   fields: ModeluxFields;
   stream: boolean;

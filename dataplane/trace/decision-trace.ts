@@ -42,7 +42,7 @@ export interface DecisionTrace {
   org_id: string;
   project_id: string;
   key_id: string;
-  surface: "openai" | "anthropic";
+  surface: "openai" | "anthropic" | "responses";
   requested_model: string;
   config: { slug: string; version: number } | null;
   strategy: string | null;

@@ -39,6 +39,11 @@ export interface GatewayErrorDetails {
   budget?: BudgetErrorInfo;
   /** Response headers the error carries (`x-modelux-budget-*` on a 402). */
   headers?: Record<string, string>;
+  /**
+   * A more precise code a surface's clients test for, shown where the shape has one (OpenAI's
+   * `code`: `previous_response_not_found`); the status stays the closed set's.
+   */
+  surfaceCode?: string;
 }
 
 export class GatewayError extends Error {

@@ -47,6 +47,7 @@ export function openAiErrorBody(error: GatewayError): string {
  * `context_length_exceeded` whichever vendor refused it (LangChain's ContextOverflowError).
  */
 function openAiCode(error: GatewayError): string {
+  if (error.details.surfaceCode !== undefined) return error.details.surfaceCode;
   return error.details.upstreamKind === "context_length" ? "context_length_exceeded" : error.code;
 }
 

@@ -1,0 +1,236 @@
+// One Responses request as the pipeline drives it (the binding `forRequest` makes): the checked
+// body, the stored conversation it names, its translation for vendors without the Responses API,
+// and what is stored of its answer. Passthrough to vendors that serve the API (`buildResponses`):
+// the client's body with only `model` replaced, unless it names what that upstream does not hold.
+import type { ConversionWarning } from "#shared/canonical/warnings.ts";
+import type { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { AdapterTarget, ProviderAdapter } from "../../providers/adapter.ts";
+import type { Attempt } from "../../routing/plan.ts";
+import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
+import { openAiErrorBody } from "../../wire/openai/error-body.ts";
+import type { FastPathBuilder, PassthroughBody, SurfaceBinding } from "../binding.ts";
+import type { ChunkTransform } from "../sse-events.ts";
+import type { ClientSurface } from "../surface.ts";
+import type { ConversationItem, RawItem } from "./conversation.ts";
+import { dryRunEvents } from "./dry-run.ts";
+import { type ItemPrefix, itemId } from "./ids.ts";
+import type { HiddenSignatures } from "./output-items.ts";
+import type { CheckedRequest } from "./parse-request.ts";
+import { invalid } from "./parse-request.ts";
+import { upstreamItems } from "./passthrough-input.ts";
+import { createResponsesPassthrough } from "./passthrough-stream.ts";
+import { readResponseAnswer } from "./read-answer.ts";
+import { renderResponse } from "./render-response.ts";
+import { renderResponsesStream } from "./render-stream.ts";
+import type { ResponseShell } from "./response-object.ts";
+import type { ResponseStore, StoredEntry } from "./response-store.ts";
+import { errorFields, sseEvent } from "./sse.ts";
+import { storedInputs, storedResponse } from "./stored-response.ts";
+import type { Translation } from "./translate-request.ts";
+
+export interface ExchangeParts {
+  checked: CheckedRequest;
+  /** The `previous_response_id` chain, oldest first (empty without one). */
+  chain: StoredEntry[];
+  /** The chain's turns as items, then the request's own input (gateway items read back). */
+  context: ConversationItem[];
+  current: ConversationItem[];
+  /** Whether the input had to be read back from the store (so cannot go up as it is). */
+  inputChanged: boolean;
+  translation: Translation;
+  store: ResponseStore;
+  dropHostedTools: boolean;
+  /** The gateway's id for this response (used when the gateway renders it). */
+  responseId: string;
+}
+
+export class ResponsesExchange implements SurfaceBinding {
+  readonly name = "responses";
+  readonly streamTextFields = ["delta"];
+  readonly surface: ClientSurface;
+  private served: Attempt | null = null;
+  private fastPathServed = false;
+  private hidden: HiddenSignatures = {};
+  /** Events of the stream so far: the sequence number of an error event the gateway appends. */
+  private events: () => number = () => 0;
+  private readonly createdAt = Math.floor(Date.now() / 1000);
+
+  constructor(private readonly parts: ExchangeParts) {
+    this.surface = {
+      shape: "openai",
+      parseRequest: () => ({ value: parts.translation.canonical, warnings: [] }),
+      renderResponse: (response, options) =>
+        renderResponse(response, this.shell(options.servedModel), this.hidden),
+      renderStream: (events, options) => {
+        return renderResponsesStream(events, this.shell(options.servedModel), {
+          onComplete: (response, hidden) => this.save(response, hidden).then(() => undefined),
+        });
+      },
+      renderError: openAiErrorBody,
+    };
+  }
+
+  fastPath(adapter: ProviderAdapter): FastPathBuilder | undefined {
+    return adapter.buildResponses?.bind(adapter);
+  }
+
+  clientWantsUsage(): boolean {
+    return true;
+  }
+
+  passthroughBody(
+    body: Record<string, unknown>,
+    model: string,
+    _stream: boolean,
+    provider?: RuntimeProvider,
+  ): PassthroughBody {
+    const { chain, context, current, inputChanged } = this.parts;
+    const head = chain[chain.length - 1];
+    const keepsChain =
+      head === undefined ||
+      (head.record.upstream_stored && head.record.provider.id === provider?.id);
+    const gatewayItems = current.some((item) => item.maker !== "client");
+    if (keepsChain && !gatewayItems && !inputChanged)
+      return { body: JSON.stringify({ ...body, model }), clientWantsUsage: true };
+    const items = keepsChain ? current : [...context, ...current];
+    const sent = upstreamItems(items, provider?.id ?? "");
+    const { previous_response_id: _previous, ...rest } = body;
+    const forwarded = keepsChain ? { ...body, input: sent.items } : { ...rest, input: sent.items };
+    return {
+      body: JSON.stringify({ ...forwarded, model }),
+      clientWantsUsage: true,
+      ...(sent.warnings.length > 0 && { warnings: sent.warnings }),
+    };
+  }
+
+  passthroughTransform(options: {
+    onUsage(usage: import("#shared/canonical/response.ts").CanonicalUsage): void;
+    redact: (text: string) => string;
+  }): ChunkTransform {
+    const transform = createResponsesPassthrough({
+      onUsage: options.onUsage,
+      redact: options.redact,
+      onFinished: (response) => this.save(response, {}).then(() => undefined),
+    });
+    this.events = () => transform.events;
+    return transform;
+  }
+
+  isAnswer(json: unknown): boolean {
+    if (typeof json !== "object" || json === null || Array.isArray(json)) return false;
+    const answer = json as { object?: unknown; output?: unknown };
+    return answer.object === "response" && Array.isArray(answer.output);
+  }
+
+  readAnswer = readResponseAnswer;
+
+  beforeTranslation(target: AdapterTarget): ConversionWarning[] {
+    const { translation, dropHostedTools } = this.parts;
+    const [blocker] = translation.blockers;
+    if (blocker) throw blocker;
+    const warnings = [...translation.warnings];
+    for (const tool of translation.hostedTools) {
+      if (!dropHostedTools) throw hostedToolRefused(tool, target);
+      warnings.push({
+        type: "dropped-tool",
+        subject: `${tool.param}.${tool.type}`,
+        message: `${tool.param}: ${tool.type} is an OpenAI built-in tool that ${target.provider.name}/${target.model} cannot run; dropped as X-Modelux-Unsupported-Tools asked`,
+      });
+    }
+    return warnings;
+  }
+
+  onServed(served: Attempt, fastPath: boolean): void {
+    this.served = served;
+    this.fastPathServed = fastPath;
+  }
+
+  async settleAnswer(answer: Record<string, unknown>): Promise<ConversionWarning[]> {
+    return this.save(answer, this.hidden);
+  }
+
+  streamErrorEvent(error: GatewayError): Uint8Array {
+    return new TextEncoder().encode(sseEvent("error", this.events(), errorFields(error)));
+  }
+
+  dryRunStream(_requestId: string, model: string, dryRun: unknown): string {
+    return dryRunEvents(this.shell(model), dryRun);
+  }
+
+  capturedPrompt(body: Record<string, unknown>): unknown {
+    return { instructions: body.instructions, input: body.input };
+  }
+
+  /**
+   * Keeps the response and its input items (not with `store: false`), before the client has
+   * it. A store that cannot take it now costs the client the stored copy, not the answer.
+   */
+  private async save(
+    response: Record<string, unknown>,
+    hidden: HiddenSignatures,
+  ): Promise<ConversionWarning[]> {
+    const { checked, store, current, responseId } = this.parts;
+    const served = this.served;
+    if (checked.request.store === false || !served || typeof response.id !== "string") return [];
+    const provider = served.provider;
+    const record = storedResponse({
+      response: response as typeof record.response,
+      provider: { id: provider.id, name: provider.name, vendor: provider.vendor },
+      upstream_stored: this.fastPathServed,
+      background: response.background === true,
+      previous_response_id: checked.request.previous_response_id ?? null,
+      hidden,
+    });
+    const items = current.map(({ item }, index) => withId(item, responseId, index));
+    try {
+      await store.put(record, storedInputs(items));
+      return [];
+    } catch (error) {
+      console.error(`responses: could not store ${response.id}:`, error);
+      return [
+        {
+          type: "not-stored",
+          subject: "store",
+          message: `the response could not be stored now (${(error as Error).name}); previous_response_id cannot name it`,
+        },
+      ];
+    }
+  }
+
+  private shell(model: string): ResponseShell {
+    const tools = this.parts.checked.request.tools ?? [];
+    return {
+      id: this.parts.responseId,
+      createdAt: this.createdAt,
+      model,
+      request: this.parts.checked.request,
+      tools,
+    };
+  }
+}
+
+const PREFIXES: Record<string, ItemPrefix> = {
+  message: "msg",
+  function_call: "fc",
+  function_call_output: "fco",
+  reasoning: "rs",
+};
+
+/** An input item as `input_items` lists it: with an id (the gateway's when it had none). */
+function withId(item: RawItem, responseId: string, index: number): RawItem & { id: string } {
+  if (typeof item.id === "string" && item.id !== "") return item as RawItem & { id: string };
+  const type = typeof item.type === "string" ? item.type : "message";
+  const prefix = PREFIXES[type] ?? "item";
+  return {
+    id: itemId(prefix, responseId, `in${index}`),
+    ...(type === "message" && !item.type ? { type } : {}),
+    ...item,
+  };
+}
+
+function hostedToolRefused(tool: { param: string; type: string }, target: AdapterTarget) {
+  return invalid(
+    tool.param,
+    `${tool.type} is an OpenAI built-in tool; ${target.provider.name}/${target.model} cannot run it (send X-Modelux-Unsupported-Tools: drop to leave it out with a warning)`,
+  );
+}
