@@ -10,12 +10,13 @@ import {
   readSettingsOrExit,
   stateRetentionFrom,
 } from "#shared/env/settings.ts";
-import { createLogger } from "#shared/log.ts";
+import { configureLogging, createLogger } from "#shared/log.ts";
 import { useUpstreamEgressPolicy } from "../dataplane/in-process.ts";
 import { openPostgres } from "./db/client.ts";
 import { startControlPlane } from "./node.ts";
 
 const settings = readSettingsOrExit(controlPlaneSchema);
+configureLogging({ level: settings.MODELUX_LOG_LEVEL, format: settings.MODELUX_LOG_FORMAT });
 // The experiment runner's replay plane calls upstreams through the data plane's attempt loop.
 useUpstreamEgressPolicy(egressPolicyFrom(settings));
 const log = createLogger("controlplane");
@@ -36,6 +37,7 @@ const node = await startControlPlane({
   bus: connection.ready,
   secretBox: new SecretBox(secretKey, previousKey ? [previousKey] : []),
   settings,
+  observability: settings,
   log,
 });
 log(`listening on ${node.url}`);

@@ -8,6 +8,7 @@ import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type {
   ControlPlaneSettings,
   ManagementSettings,
+  ObservabilitySettings,
   RequestLimitSettings,
   WarehouseSettings,
 } from "#shared/env/settings.ts";
@@ -22,6 +23,7 @@ import { guardControlPlane } from "./http-guard.ts";
 import { createManagement } from "./management.ts";
 import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
 import { createControlPlaneApp } from "./server.ts";
+import { controlPlaneRegistry } from "./telemetry/metrics.ts";
 import { type RunningWarehouse, startWarehouse, tracesRoot } from "./warehouse/index.ts";
 import { createWarehouseQuery } from "./warehouse/query.ts";
 
@@ -43,6 +45,8 @@ export interface ControlPlaneOptions {
   bus: Promise<Bus>;
   secretBox: SecretBox;
   settings: ControlPlaneNodeSettings;
+  /** /metrics and its token (settings; /metrics on without a token when absent). */
+  observability?: Pick<ObservabilitySettings, "MODELUX_METRICS" | "MODELUX_METRICS_TOKEN">;
   log: Logger;
 }
 
@@ -133,6 +137,16 @@ export async function startControlPlane(
     secretBox: options.secretBox,
   });
   management.start();
+  const metricsOn = (options.observability?.MODELUX_METRICS ?? "on") === "on";
+  const registry = metricsOn
+    ? controlPlaneRegistry({
+        db: database.db,
+        warehouse: () => parts.warehouse?.stats() ?? null,
+        busConnected: () => connectedBus?.isConnected() ?? false,
+        snapshotVersion: () => parts.publisher?.latest?.version ?? null,
+        snapshotPublishFailing: () => (parts.publisher?.failure ?? null) !== null,
+      })
+    : null;
   const app = createControlPlaneApp({
     database,
     snapshotVersion: () => parts.publisher?.latest?.version ?? null,
@@ -140,6 +154,15 @@ export async function startControlPlane(
     snapshotPublishFailure: () =>
       parts.publisher ? parts.publisher.failure : "not connected to the bus yet",
     management: management.app,
+    ...(registry
+      ? {
+          metrics: {
+            text: () => registry.metrics(),
+            contentType: registry.contentType,
+            token: options.observability?.MODELUX_METRICS_TOKEN ?? null,
+          },
+        }
+      : {}),
   });
   const server = Bun.serve({
     hostname: options.hostname,

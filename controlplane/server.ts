@@ -1,7 +1,12 @@
-// The control plane's HTTP app: health and readiness, and the Management API with the MCP
-// server when given (controlplane/management.ts).
+// The control plane's HTTP app: health and readiness, /metrics when given, and the Management API
+// with the MCP server when given (controlplane/management.ts).
 import { Elysia } from "elysia";
 import { raiseTransportHeaderLimit } from "#shared/http/header-limit.ts";
+import {
+  METRICS_PATH,
+  type MetricsSource,
+  metricsResponse,
+} from "#shared/telemetry/metrics-endpoint.ts";
 import { appErrorHandlers } from "./api/app-errors.ts";
 import type { DatabaseHandle } from "./db/client.ts";
 
@@ -14,6 +19,8 @@ export interface ControlPlaneDependencies {
   snapshotPublishFailure?: () => string | null;
   /** /manage/v1, /manage/docs and /mcp. */
   management?: Elysia;
+  /** `GET /metrics` (absent: MODELUX_METRICS=off). */
+  metrics?: MetricsSource;
 }
 
 export function createControlPlaneApp(dependencies: ControlPlaneDependencies) {
@@ -24,6 +31,8 @@ export function createControlPlaneApp(dependencies: ControlPlaneDependencies) {
     .onRequest((hook) => errors.onRequest(hook))
     .onError((hook) => errors.onError(hook));
   if (dependencies.management) app.use(dependencies.management);
+  const metrics = dependencies.metrics;
+  if (metrics) app.get(METRICS_PATH, ({ request }) => metricsResponse(request, metrics));
   return app
     .get("/healthz", () => ({ status: "ok" }))
     .get("/readyz", async () => {

@@ -1,11 +1,15 @@
 // What a data plane's request handlers share: the current config, the fleet's revocations, this
-// node's view of upstream health, where decision traces go, and the fleet's shared state store.
+// node's view of upstream health, where decision traces go, the fleet's shared state store, and
+// the node's telemetry.
 import { InProcessStateStore } from "#shared/bus/in-process-state-store.ts";
 import type { StateStore } from "#shared/bus/state-store.ts";
+import { defaultObservability } from "#shared/env/settings.ts";
 import { BudgetLedger } from "./budgets/budget-ledger.ts";
 import { KeyLimiter } from "./limits/key-limiter.ts";
 import { HealthTracker } from "./routing/health.ts";
 import type { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
+import type { TraceLogGauges } from "./telemetry/node-gauges.ts";
+import { DataPlaneTelemetry, type TelemetrySettings } from "./telemetry/telemetry.ts";
 import { RecentTraces, type TraceEmitter } from "./trace/trace-emitter.ts";
 
 export interface DataPlaneContext {
@@ -29,6 +33,11 @@ export interface DataPlaneContext {
    * BusUnavailableError (a 503) while the bus is unreachable.
    */
   readonly state: StateStore;
+  /**
+   * Metrics, access log and OpenTelemetry spans (dataplane/telemetry): handed each finished
+   * trace after the emitter, recorded off the request path.
+   */
+  readonly telemetry: DataPlaneTelemetry;
 }
 
 export function createDataPlaneContext(options: {
@@ -41,16 +50,37 @@ export function createDataPlaneContext(options: {
   limits?: KeyLimiter;
   /** Default: a store of its own in this process (tests, a plane without a fleet). */
   state?: StateStore;
+  /**
+   * Default: metrics on, access log and spans off (defaultObservability); `false` records
+   * nothing (the control plane's replay planes).
+   */
+  telemetry?: { settings: TelemetrySettings; traceLog?: TraceLogGauges } | false;
 }): DataPlaneContext {
+  const health = options.health ?? new HealthTracker();
+  const budgets = options.budgets ?? new BudgetLedger({ nodeId: options.nodeId });
+  const telemetry =
+    options.telemetry === false
+      ? DataPlaneTelemetry.off()
+      : new DataPlaneTelemetry({
+          nodeId: options.nodeId,
+          settings: options.telemetry?.settings ?? defaultObservability(),
+          sources: {
+            loader: options.loader,
+            health,
+            budgets,
+            traceLog: options.telemetry?.traceLog,
+          },
+        });
   return {
     nodeId: options.nodeId,
     loader: options.loader,
     revokedKeyHashes: new Set(),
-    health: options.health ?? new HealthTracker(),
+    health,
     traces: options.traces ?? new RecentTraces(),
-    budgets: options.budgets ?? new BudgetLedger({ nodeId: options.nodeId }),
+    budgets,
     limits: options.limits ?? new KeyLimiter({ nodeId: options.nodeId }),
     random: options.random ?? Math.random,
     state: options.state ?? new InProcessStateStore(),
+    telemetry,
   };
 }

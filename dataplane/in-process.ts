@@ -96,6 +96,8 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
     budgets: new BudgetLedger({ nodeId: options.nodeId }),
     random: options.random,
     ...(options.state ? { state: options.state } : {}),
+    // Replayed traffic is not this process's traffic: no metrics, spans or access lines.
+    telemetry: false,
   });
   const app = createDataPlaneApp(context);
   const { health } = context;

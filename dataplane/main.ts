@@ -10,11 +10,12 @@ import {
   readSettingsOrExit,
   stateRetentionFrom,
 } from "#shared/env/settings.ts";
-import { createLogger } from "#shared/log.ts";
+import { configureLogging, createLogger } from "#shared/log.ts";
 import { startDataPlane } from "./node.ts";
 import { useUpstreamEgressPolicy } from "./pipeline/upstream-fetch.ts";
 
 const settings = readSettingsOrExit(dataPlaneSchema);
+configureLogging({ level: settings.MODELUX_LOG_LEVEL, format: settings.MODELUX_LOG_FORMAT });
 useUpstreamEgressPolicy(egressPolicyFrom(settings));
 const nodeId =
   settings.MODELUX_NODE_ID ??
@@ -43,6 +44,7 @@ const node = await startDataPlane({
   cacheFile: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "snapshot.json"),
   traceDirectory: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "traces"),
   limits: settings,
+  observability: settings,
   log,
 });
 log(`listening on ${node.url}`);

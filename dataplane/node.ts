@@ -5,6 +5,7 @@ import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import { connectedStateStore } from "#shared/bus/connected-state-store.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import {
+  defaultObservability,
   defaultRequestLimits,
   type RequestLimitSettings,
   type UploadLimitSettings,
@@ -19,6 +20,7 @@ import { guardDataPlane } from "./http-guard.ts";
 import { KeyLimiter } from "./limits/key-limiter.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
+import type { TelemetrySettings } from "./telemetry/telemetry.ts";
 import { RecentTraces } from "./trace/trace-emitter.ts";
 import { WalTraceEmitter } from "./trace/wal-emitter.ts";
 
@@ -36,6 +38,8 @@ export interface DataPlaneOptions {
   resyncMs?: number;
   /** Body size, failed authentications, shutdown grace (settings; defaults when absent). */
   limits?: RequestLimitSettings & Partial<UploadLimitSettings>;
+  /** Metrics, access log, OpenTelemetry (settings; metrics alone when absent). */
+  observability?: TelemetrySettings;
   log: Logger;
 }
 
@@ -75,6 +79,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     ...(traces ? { traces } : {}),
     // The bus's store once it is there; BusUnavailableError (a 503) until then.
     state: connectedStateStore(() => stateBus),
+    telemetry: {
+      settings: options.observability ?? defaultObservability(),
+      ...(traces ? { traceLog: traces } : {}),
+    },
   });
   traces?.start();
   const cached = await loader.loadCache();
@@ -158,6 +166,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
         await context.budgets.stop(connectedBus);
         await context.limits.stop(connectedBus);
         await traces?.stop();
+        await context.telemetry.stop();
         await loader.stop();
       })();
       return stopping;

@@ -1,10 +1,12 @@
 // `bun run dev`: the whole of modelux in one process, with keys printed and a ready curl line.
 import { egressPolicyFrom } from "#shared/egress/policy.ts";
 import { embeddedSchema, readSettingsOrExit } from "#shared/env/settings.ts";
+import { configureLogging } from "#shared/log.ts";
 import { useUpstreamEgressPolicy } from "../dataplane/in-process.ts";
 import { startEmbedded } from "./start.ts";
 
 const settings = readSettingsOrExit(embeddedSchema);
+configureLogging({ level: settings.MODELUX_LOG_LEVEL, format: settings.MODELUX_LOG_FORMAT });
 useUpstreamEgressPolicy(egressPolicyFrom(settings));
 const running = await startEmbedded(settings);
 const { seed } = running;

@@ -55,6 +55,7 @@ export async function startEmbedded(
     secretBox,
     // The warehouse under the data dir as resolved here, unless MODELUX_TRACES_ROOT moves it.
     settings: { ...settings, MODELUX_DATA_DIR: dataDir },
+    observability: settings,
     log,
   });
   await controlPlane.ready().catch(async (error) => {
@@ -69,6 +70,7 @@ export async function startEmbedded(
     bus: Promise.resolve(bus),
     traceDirectory: join(dataDir, "dataplane", "embedded", "traces"),
     limits: settings,
+    observability: settings,
     log,
   });
   await waitFor(() => dataPlane.context.loader.current !== null, 5000);

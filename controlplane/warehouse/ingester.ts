@@ -40,6 +40,13 @@ export interface IngesterStats {
   duplicatesDropped: number;
   poisonDropped: number;
   failedWrites: number;
+  /** Rows received and not yet written. */
+  heldRows: number;
+  /**
+   * At the last write: how long before it the oldest row written had been served (its
+   * created_at), i.e. how far behind the fleet the warehouse was; null before the first write.
+   */
+  lagMs: number | null;
 }
 
 export interface TraceIngester {
@@ -72,6 +79,8 @@ export async function startTraceIngester(options: TraceIngesterOptions): Promise
     duplicatesDropped: 0,
     poisonDropped: 0,
     failedWrites: 0,
+    heldRows: 0,
+    lagMs: null,
   };
   let held: TraceBatch[] = [];
   let heldRows = 0;
@@ -154,7 +163,7 @@ export async function startTraceIngester(options: TraceIngesterOptions): Promise
 
   return {
     flush,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, heldRows }),
     async stop() {
       clearInterval(timer);
       const stoppedAt = Date.now();
@@ -213,6 +222,9 @@ async function writePartition(
   if (fresh.length === 0) return;
   const file = await writeRows(warehouse, directory, fresh);
   stored.remember(directory, file, rows.keys());
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const row of fresh) oldest = Math.min(oldest, Date.parse(row.created_at as string));
+  if (Number.isFinite(oldest)) stats.lagMs = Math.max(0, Date.now() - oldest);
   stats.rowsWritten += fresh.length;
   stats.filesWritten++;
 }

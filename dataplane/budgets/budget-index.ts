@@ -54,6 +54,11 @@ function budgetsByOrg(config: RuntimeConfig): ReadonlyMap<string, readonly Runti
 
 const NONE: readonly RuntimeBudget[] = Object.freeze([]);
 
+/** Every budget of the snapshot this node can enforce (the spend and cap gauges of /metrics). */
+export function allBudgets(config: RuntimeConfig): readonly RuntimeBudget[] {
+  return [...budgetsByOrg(config).values()].flat();
+}
+
 export function applicableBudgets(
   config: RuntimeConfig,
   scope: BudgetRequestScope,

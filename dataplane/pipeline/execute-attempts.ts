@@ -16,6 +16,7 @@ import type { ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import { adapterFor } from "../providers/registry.ts";
 import type { HealthTracker } from "../routing/health.ts";
 import type { Attempt, RetryCondition } from "../routing/plan.ts";
+import { type RequestSpan, randomHex, traceparentOf } from "../telemetry/trace-context.ts";
 import { PROVIDER_KEY_HEADER } from "./provider-keys.ts";
 import { upstreamFetch } from "./upstream-fetch.ts";
 
@@ -35,6 +36,8 @@ export interface AttemptRecord {
   /** Cascade: whether the step's answer passed its acceptance check, and why. */
   accepted?: boolean;
   acceptance?: string;
+  /** The attempt's span (OpenTelemetry on): its call's `traceparent` named it. */
+  spanId?: string;
 }
 
 export interface UpstreamAnswer {
@@ -75,6 +78,8 @@ export interface ExecuteOptions {
   streaming: boolean;
   /** Labels the records of this run ("cascade step 2"). */
   role?: string;
+  /** The request's span when traces are exported: each upstream call carries a child of it. */
+  span?: RequestSpan | undefined;
 }
 
 export interface AttemptSequence {
@@ -105,6 +110,8 @@ export async function runAttempts(
   let upstreamMs = 0;
   // Made only when needed: an Error captures a stack, too dear to build on every request.
   let lastFailure: GatewayError | null = null;
+  // The span of the attempt being made, once its call is about to go out.
+  let spanId: string | undefined;
   const fail = (error: GatewayError, retryable: boolean): AttemptsResult => ({
     ok: false,
     error,
@@ -126,9 +133,11 @@ export async function runAttempts(
       ...extra,
     };
     if (options.role !== undefined) entry.role = options.role;
+    if (spanId !== undefined) entry.spanId = spanId;
     records.push(entry);
   };
   for (const attempt of sequence.attempts) {
+    spanId = undefined;
     const where = `${attempt.provider.name}/${attempt.model}`;
     const adapter = adapterFor(attempt.provider.vendor);
     if (!adapter) {
@@ -164,10 +173,15 @@ export async function runAttempts(
     const started = performance.now();
     const deadline = attemptSignal(options.clientSignal, timeoutMs);
     let response: Response;
+    let headers = call.headers;
+    if (options.span) {
+      spanId = randomHex(8);
+      headers = { ...headers, traceparent: traceparentOf(options.span, spanId) };
+    }
     try {
       response = await upstreamFetch(call.url, {
         method: call.method,
-        headers: call.headers,
+        headers,
         body: call.body,
         signal: deadline.signal,
       });

@@ -97,6 +97,7 @@ export class Generation {
       features: this.features,
     });
     this.trace.warnings = warnings;
+    start.context.telemetry.begin(this.trace, start.request.headers);
   }
 
   /**
@@ -132,6 +133,7 @@ export class Generation {
       );
     if (admission?.limits) this.context.limits.settle(admission.limits, usedTokens(trace.usage));
     this.context.traces.emit(trace);
+    this.context.telemetry.observe(trace, "chat");
   }
 
   /** A failure before the answer started: traced with its code, then rethrown by the caller. */

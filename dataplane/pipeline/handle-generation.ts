@@ -104,6 +104,7 @@ function execute(generation: Generation, plan: RoutePlan): Promise<PlanAnswer> {
       receivedAt: generation.receivedAt,
       records: generation.records,
       streaming: generation.canonical.stream,
+      span: generation.trace.span,
     },
     generation.warnings,
   );

@@ -17,12 +17,15 @@ import { applyAttempts, startTrace } from "../trace/build-trace.ts";
 import { type Admission, admit, URGENT_USED_PCT } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { type AttemptRecord, executeAttempts } from "./execute-attempts.ts";
+import type { RequestOperation } from "../telemetry/telemetry.ts";
 import { redactorFor } from "./org-secrets.ts";
 import { readModeluxFields } from "./request-context.ts";
 
 export interface PassthroughEndpoint {
   /** What the endpoint is called in error messages, e.g. "embeddings". */
   name: string;
+  /** What metrics and spans call it (the GenAI conventions' name); default its `name`. */
+  operation?: RequestOperation;
   surface: "openai" | "anthropic";
   /** The adapter's builder for this endpoint, or undefined when its vendor has none. */
   build(
@@ -74,6 +77,7 @@ export async function handlePassthrough(
     arrivedAtMs: Date.now(),
     features: featuresOfBody(body),
   });
+  context.telemetry.begin(trace, request.headers);
   const records: AttemptRecord[] = [];
   let plan: RoutePlan | null = null;
   let admission: Admission | null = null;
@@ -90,6 +94,7 @@ export async function handlePassthrough(
       );
     if (admission?.limits) context.limits.settle(admission.limits, usedTokens(trace.usage));
     context.traces.emit(trace);
+    context.telemetry.observe(trace, endpoint.operation ?? endpoint.name);
   };
   try {
     const response = await serve(body as Record<string, unknown> & { model: string });
@@ -150,6 +155,7 @@ export async function handlePassthrough(
         receivedAt,
         records,
         streaming: false,
+        span: trace.span,
       },
     );
     served = answer.attempt;

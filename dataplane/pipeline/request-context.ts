@@ -10,6 +10,8 @@ export interface ModeluxFields {
   user: string | null;
   conversationId: string | null;
   traceId: string | null;
+  /** `X-Request-Id`: the caller's own id, echoed back (checked by surfaces/client-request-id.ts). */
+  clientRequestId?: string | null;
   /** `mlx:trace: true`: the decision trace goes back in the body. */
   returnTrace: boolean;
   dryRun: boolean;
@@ -44,6 +46,7 @@ export function readModeluxFields(body: Record<string, unknown>, headers: Header
     conversationId:
       clip(headers.get("x-modelux-conversation-id")) ?? clip(metadata.conversation_id),
     traceId: clip(headers.get("x-modelux-trace-id")) ?? clip(metadata.trace_id),
+    clientRequestId: clip(headers.get("x-request-id")),
     returnTrace: returnTrace === true,
     dryRun: dryRun !== null && /^(true|1)$/i.test(dryRun.trim()),
     providerKeys: parseProviderKeys(headers.get("x-modelux-provider-key")),

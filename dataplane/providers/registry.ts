@@ -26,3 +26,19 @@ export function adapterFor(vendor: string): ProviderAdapter | undefined {
 export function supportedVendors(): string[] {
   return [...ADAPTERS.keys()].sort();
 }
+
+/**
+ * OpenTelemetry's `gen_ai.provider.name` for a vendor: the conventions' well-known value where it
+ * differs from the vendor's name here, else the name itself.
+ */
+const GEN_AI_PROVIDER_NAMES: Readonly<Record<string, string>> = {
+  azure: "azure.ai.openai",
+  bedrock: "aws.bedrock",
+  google: "gcp.gemini",
+  mistral: "mistral_ai",
+  xai: "x_ai",
+};
+
+export function genAiProviderName(vendor: string): string {
+  return GEN_AI_PROVIDER_NAMES[vendor] ?? vendor;
+}

@@ -211,6 +211,11 @@ export class HealthTracker {
     return 0;
   }
 
+  /** Every (provider, model) with a recorded outcome (the circuit gauges of /metrics). */
+  keys(): IterableIterator<HealthKey> {
+    return this.entries.keys();
+  }
+
   /** The current state without taking the half-open probe. */
   state(key: HealthKey): CircuitState {
     const entry = this.entries.get(key);

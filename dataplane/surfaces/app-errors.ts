@@ -1,26 +1,34 @@
 // What the data plane's HTTP app answers outside its handlers, always JSON in the caller's shape:
 // unknown paths (404), wrong methods (405 with `Allow`), request heads over the limit (431), and
-// anything Elysia itself refuses (an unreadable body) or that escaped a handler.
+// anything Elysia itself refuses (an unreadable body) or that escaped a handler. A client's
+// `X-Request-Id` is set up here to be echoed on whatever answer follows (client-request-id.ts).
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { allowedMethodsOf, type RouteEntry } from "#shared/http/allowed-methods.ts";
 import { headersTooLarge, MAX_HEADER_BYTES } from "#shared/http/header-limit.ts";
+import { echoClientRequestId } from "./client-request-id.ts";
 import { errorResponse, errorShapeOf } from "./respond-error.ts";
 
 export interface AppErrorHandlers {
-  onRequest(context: { request: Request }): Response | undefined;
+  onRequest(context: {
+    request: Request;
+    set: { headers: Record<string, string | number> };
+  }): Response | undefined;
   onError(context: { code: unknown; error: unknown; request: Request }): Response;
 }
 
 export function appErrorHandlers(routes: () => readonly RouteEntry[]): AppErrorHandlers {
   const allowedMethods = allowedMethodsOf(routes);
   return {
-    onRequest({ request }) {
-      if (!headersTooLarge(request)) return undefined;
-      const error = new GatewayError(
-        "headers_too_large",
-        `request headers larger than ${MAX_HEADER_BYTES / 1024} KiB`,
-      );
-      return respond(request, error);
+    onRequest({ request, set }) {
+      if (headersTooLarge(request)) {
+        const error = new GatewayError(
+          "headers_too_large",
+          `request headers larger than ${MAX_HEADER_BYTES / 1024} KiB`,
+        );
+        return respond(request, error);
+      }
+      const refused = echoClientRequestId(request, set);
+      return refused && respond(request, refused);
     },
     onError({ code, error, request }) {
       const pathname = pathOf(request);

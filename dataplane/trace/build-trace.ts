@@ -72,6 +72,7 @@ export function startTrace(input: {
     },
   };
   if (truncated) trace.truncated = true;
+  if (input.fields.clientRequestId) trace.client_request_id = input.fields.clientRequestId;
   return trace;
 }
 
@@ -112,6 +113,7 @@ export function applyAttempts(
     if (record.accepted !== undefined) entry.accepted = record.accepted;
     if (record.acceptance !== undefined) entry.acceptance = record.acceptance;
     if (record.attempt.providerKey) entry.provider_key = record.attempt.providerKey.fingerprint;
+    if (record.spanId !== undefined) entry.span_id = record.spanId;
     if (record.usage !== undefined) {
       entry.usage = record.usage;
       const cost = costUsd(record.usage, record.attempt.info.price);

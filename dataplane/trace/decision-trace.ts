@@ -5,6 +5,7 @@ import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import type { ProviderKeyIdentity } from "../pipeline/provider-keys.ts";
 import type { TraceCandidate } from "../routing/plan.ts";
+import type { RequestSpan } from "../telemetry/trace-context.ts";
 import type { CapturedContent } from "./capture.ts";
 
 export interface TraceAttempt {
@@ -26,6 +27,8 @@ export interface TraceAttempt {
   acceptance?: string;
   /** The fingerprint of the caller's key the attempt ran on (X-Modelux-Provider-Key). */
   provider_key?: string;
+  /** The attempt's OpenTelemetry span, named in its upstream call's `traceparent`. */
+  span_id?: string;
 }
 
 export interface TraceBudget {
@@ -59,6 +62,10 @@ export interface DecisionTrace {
   user: string | null;
   conversation_id: string | null;
   trace_id: string | null;
+  /** The caller's `X-Request-Id`, echoed beside `X-Modelux-Request-Id`. */
+  client_request_id?: string;
+  /** The request's OpenTelemetry span when traces are exported (dataplane/telemetry). */
+  span?: RequestSpan;
   tags: Record<string, string>;
   status: number;
   error?: { code: string; message: string };

@@ -200,6 +200,64 @@ export function stateRetentionFrom(settings: StateRetentionSettings): StateReten
   };
 }
 
+const onOff = (fallback: "on" | "off") =>
+  v.optional(v.picklist(["on", "off"], 'must be "on" or "off"'), fallback);
+
+/** `name=value` pairs, comma-separated, as OpenTelemetry's OTEL_EXPORTER_OTLP_HEADERS writes them. */
+const headerPairs = v.pipe(
+  v.string(),
+  v.regex(
+    /^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/,
+    "must be name=value pairs separated by commas",
+  ),
+);
+
+/** Metrics and process logs (docs/operations.md); every plane. */
+const observability = (logFormat: "json" | "pretty") => ({
+  /** `GET /metrics` (Prometheus text) on the plane's port; off: a 404 and nothing recorded. */
+  MODELUX_METRICS: onOff("on"),
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
+  MODELUX_METRICS_TOKEN: v.optional(
+    v.pipe(v.string(), v.minLength(16, "must be at least 16 characters")),
+  ),
+  MODELUX_LOG_LEVEL: v.optional(
+    v.picklist(
+      ["trace", "debug", "info", "warn", "error", "fatal", "silent"],
+      "must be one of trace, debug, info, warn, error, fatal, silent",
+    ),
+    "info",
+  ),
+  /** One JSON object per line, or lines for a person (the embedded default's). */
+  MODELUX_LOG_FORMAT: v.optional(
+    v.picklist(["json", "pretty"], 'must be "json" or "pretty"'),
+    logFormat,
+  ),
+});
+
+/** The data plane's access log and OpenTelemetry traces (docs/operations.md). */
+const requestTelemetry = {
+  /** One log line per request (ids, route, provider, model, status, latency, tokens, cost). */
+  MODELUX_ACCESS_LOG: onOff("off"),
+  /** OTLP over HTTP; traces are exported only when this (or the traces endpoint) is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: v.optional(url(["http", "https"])),
+  /** The full URL spans are posted to; default `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: v.optional(url(["http", "https"])),
+  OTEL_EXPORTER_OTLP_PROTOCOL: v.optional(
+    v.picklist(
+      ["http/protobuf", "http/json"],
+      'must be "http/protobuf" or "http/json" (gRPC is not supported)',
+    ),
+    "http/protobuf",
+  ),
+  OTEL_EXPORTER_OTLP_HEADERS: v.optional(headerPairs),
+  OTEL_SERVICE_NAME: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** `true` turns tracing off whatever the endpoint says (the OpenTelemetry convention). */
+  OTEL_SDK_DISABLED: v.optional(
+    v.picklist(["true", "false"], 'must be "true" or "false"'),
+    "false",
+  ),
+};
+
 export const controlPlaneSchema = v.object({
   ...common,
   DATABASE_URL: url(["postgres", "postgresql"]),
@@ -216,6 +274,7 @@ export const controlPlaneSchema = v.object({
   // Management bodies are configs and small documents; nothing near a prompt's size.
   ...requestLimits(4 * 1024 * 1024),
   ...egress("enforce"),
+  ...observability("json"),
 });
 
 export const dataPlaneSchema = v.object({
@@ -230,6 +289,8 @@ export const dataPlaneSchema = v.object({
   ...requestLimits(32 * 1024 * 1024),
   ...uploadLimits,
   ...egress("enforce"),
+  ...observability("json"),
+  ...requestTelemetry,
 });
 
 export const embeddedSchema = v.object({
@@ -250,6 +311,8 @@ export const embeddedSchema = v.object({
   ...uploadLimits,
   // Off: the embedded default calls its own simulator on 127.0.0.1 and runs on a laptop.
   ...egress("off"),
+  ...observability("pretty"),
+  ...requestTelemetry,
   /** When set, the seeded provider of that vendor calls the real API instead of the simulator. */
   OPENAI_API_KEY: v.optional(v.string()),
   ANTHROPIC_API_KEY: v.optional(v.string()),
@@ -300,6 +363,16 @@ export type ManagementSettings = Pick<
 >;
 /** What builds an egress policy, whichever process reads it. */
 export type EgressSettings = Pick<ControlPlaneSettings, keyof ReturnType<typeof egress>>;
+
+/** Metrics and log settings, as every plane reads them. */
+export type ObservabilitySettings = Pick<DataPlaneSettings, keyof ReturnType<typeof observability>>;
+/** The data plane's access log and trace export settings. */
+export type RequestTelemetrySettings = Pick<DataPlaneSettings, keyof typeof requestTelemetry>;
+
+/** Metrics on, access log and tracing off: planes started without the environment (tests, bench). */
+export function defaultObservability(): ObservabilitySettings & RequestTelemetrySettings {
+  return v.parse(v.object({ ...observability("json"), ...requestTelemetry }), {});
+}
 
 /** Body size, failed-authentication and shutdown limits, as both planes read them. */
 export type RequestLimitSettings = Pick<DataPlaneSettings, keyof ReturnType<typeof requestLimits>>;

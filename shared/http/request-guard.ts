@@ -5,6 +5,7 @@
 // (`refuse`).
 import type { Server } from "bun";
 import type { RequestLimitSettings } from "../env/settings.ts";
+import { isMetricsRequest } from "../telemetry/metrics-endpoint.ts";
 import { addressKey, FailureLimiter } from "./failure-limiter.ts";
 
 export type Refusal =
@@ -19,6 +20,11 @@ export interface RequestGuardOptions {
   clientAddressHeader?: string | undefined;
   /** The plane's error response for the request's path (OpenAI, Anthropic or Management shape). */
   refuse(request: Request, refusal: Refusal): Response;
+  /**
+   * Requests outside the failed-authentication limit: never refused by it, their 401s not
+   * counted (a plane's /metrics, whose token is compared in constant time instead).
+   */
+  outsideAuthLimit?: (request: Request) => boolean;
   /**
    * Routes with a limit of their own instead of `maxBodyBytes` (the data plane's file uploads and
    * batch bodies, far larger than a prompt).
@@ -51,12 +57,14 @@ export class BodyTooLargeError extends Error {
  */
 export function guardRequests(handle: Fetch, options: RequestGuardOptions): Fetch {
   const { maxBodyBytes, authFailures } = options;
+  const exempt = options.outsideAuthLimit ?? (() => false);
   const addressOf = (request: Request, server: Server<undefined>) =>
     clientAddress(request, server, options.clientAddressHeader);
   const counted = (request: Request, server: Server<undefined>, address: string | null) => {
     const result = handle(request, server);
     const count = (response: Response) => {
-      if (response.status === 401) authFailures.fail(address ?? addressOf(request, server));
+      if (response.status === 401 && !exempt(request))
+        authFailures.fail(address ?? addressOf(request, server));
       return response;
     };
     return result instanceof Promise ? result.then(count) : count(result);
@@ -68,7 +76,7 @@ export function guardRequests(handle: Fetch, options: RequestGuardOptions): Fetc
     // Routes, error handlers and the counted body below all need a URL: a 400 here (0.3 µs).
     if (!URL.canParse(request.url)) return options.refuse(request, { kind: "bad-host" });
     let address: string | null = null;
-    if (authFailures.size > 0) {
+    if (authFailures.size > 0 && !exempt(request)) {
       address = addressOf(request, server);
       const retryAfterSeconds = authFailures.retryAfterSeconds(address);
       if (retryAfterSeconds > 0)
@@ -97,9 +105,7 @@ export function guardRequests(handle: Fetch, options: RequestGuardOptions): Fetc
       duplex: "half",
     } as RequestInit);
     const refuseIfExceeded = (response: Response) =>
-      exceeded
-        ? options.refuse(request, { kind: "body-too-large", maxBytes: limit })
-        : response;
+      exceeded ? options.refuse(request, { kind: "body-too-large", maxBytes: limit }) : response;
     const result = counted(limited, server, address);
     return result instanceof Promise ? result.then(refuseIfExceeded) : refuseIfExceeded(result);
   };
@@ -124,6 +130,7 @@ export function guardFromSettings(
     authFailures,
     clientAddressHeader: limits.MODELUX_CLIENT_ADDRESS_HEADER,
     refuse,
+    outsideAuthLimit: isMetricsRequest,
     ...(largerBodies ? { largerBodies } : {}),
   });
   return { fetch, authFailures };

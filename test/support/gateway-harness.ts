@@ -11,6 +11,7 @@ import type { KeyLimiter } from "../../dataplane/limits/key-limiter.ts";
 import type { HealthTracker } from "../../dataplane/routing/health.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
+import type { TelemetrySettings } from "../../dataplane/telemetry/telemetry.ts";
 import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
 
 export const HARNESS_KEY = "mlx_sk_harnessharnessharness01";
@@ -68,6 +69,8 @@ export interface HarnessOptions {
   }>;
   /** The data plane's per-key limiter (e.g. on a test's clock). */
   limits?: KeyLimiter;
+  /** Metrics, access log and OpenTelemetry settings (default: metrics alone). */
+  telemetry?: TelemetrySettings;
 }
 
 export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarness {
@@ -159,6 +162,7 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
     ...(options.random ? { random: options.random } : {}),
     ...(options.health ? { health: options.health } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.telemetry ? { telemetry: { settings: options.telemetry } } : {}),
   });
   const server = Bun.serve({
     port: 0,

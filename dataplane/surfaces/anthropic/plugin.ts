@@ -45,6 +45,7 @@ export function anthropicSurfacePlugin(context: DataPlaneContext) {
 function countTokens(headers: Headers): PassthroughEndpoint {
   return {
     name: "token counting",
+    operation: "count_tokens",
     surface: "anthropic",
     build: (adapter) => {
       const build = adapter.buildCountTokens?.bind(adapter);

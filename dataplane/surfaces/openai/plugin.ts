@@ -12,6 +12,7 @@ import { handleGetModel, handleListModels } from "./models.ts";
 
 const embeddings: PassthroughEndpoint = {
   name: "embeddings",
+  operation: "embeddings",
   surface: "openai",
   build: (adapter) => adapter.buildEmbeddings?.bind(adapter),
   readAnswer: readEmbeddingsAnswer,

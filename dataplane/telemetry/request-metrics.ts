@@ -1,0 +1,215 @@
+// The data plane's per-request series, recorded from finished decision traces in batches off the
+// request path (telemetry.ts). Counters of one batch are summed per label set first, so a busy
+// node makes one prom-client call per series per batch, not per request.
+import { Counter, Histogram, type Registry } from "prom-client";
+import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
+import type { DecisionTrace } from "../trace/decision-trace.ts";
+import {
+  attemptOutcome,
+  type ModelLabels,
+  NONE,
+  OTHER,
+  routeLabel,
+  statusClass,
+} from "./metric-labels.ts";
+
+/**
+ * What a request was, for `operation` labels and span names: the GenAI conventions' names
+ * (`chat`, `embeddings`) or an endpoint's own (`count_tokens`); a name fixed in code, never a
+ * client's string.
+ */
+export type RequestOperation = "chat" | "embeddings" | "count_tokens" | (string & {});
+
+export interface ObservedRequest {
+  trace: DecisionTrace;
+  operation: RequestOperation;
+}
+
+const REQUEST_LABELS = ["surface", "operation", "route", "provider", "model"] as const;
+const SERVED_LABELS = ["route", "provider", "model"] as const;
+
+type Labels = Record<string, string>;
+
+// Seconds. Requests: from a fast cached answer to a long reasoning one.
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
+const TTFT_BUCKETS = [0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 2, 5, 10, 30];
+// The gateway's own time: DESIGN §12 budgets 0.1 ms at p50 and 1 ms at p99.
+const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05];
+
+export class RequestMetrics {
+  private readonly requests: Counter<string>;
+  private readonly duration: Histogram<string>;
+  private readonly ttft: Histogram<string>;
+  private readonly overhead: Histogram<string>;
+  private readonly tokens: Counter<string>;
+  private readonly cost: Counter<string>;
+  private readonly fallbacks: Counter<string>;
+  private readonly attempts: Counter<string>;
+  private readonly budgetActions: Counter<string>;
+  private readonly rateLimited: Counter<string>;
+
+  constructor(
+    registry: Registry,
+    private readonly models: ModelLabels,
+  ) {
+    const registers = [registry];
+    this.requests = new Counter({
+      name: "modelux_requests_total",
+      help: "Requests answered, by surface, operation, route (@slug or direct), provider and model served (none: no upstream answered), and status class.",
+      labelNames: [...REQUEST_LABELS, "status_class"],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: "modelux_request_duration_seconds",
+      help: "Time from a request's arrival to its last byte (streams included).",
+      labelNames: REQUEST_LABELS,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.ttft = new Histogram({
+      name: "modelux_time_to_first_token_seconds",
+      help: "Streamed requests: time from arrival to the first byte of the answer.",
+      labelNames: REQUEST_LABELS,
+      buckets: TTFT_BUCKETS,
+      registers,
+    });
+    this.overhead = new Histogram({
+      name: "modelux_gateway_overhead_seconds",
+      help: "Time spent in the gateway itself (X-Modelux-Overhead-Ms): the request's time less its upstream waits.",
+      labelNames: ["surface", "operation"],
+      buckets: OVERHEAD_BUCKETS,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: "modelux_tokens_total",
+      help: "Tokens of answered requests by type: input, output, cached (read from a prompt cache), cache_write, reasoning.",
+      labelNames: ["type", ...SERVED_LABELS],
+      registers,
+    });
+    this.cost = new Counter({
+      name: "modelux_cost_usd_total",
+      help: "Cost of requests in USD as the price catalog (and org overrides) price them; the sum of X-Modelux-Cost-Usd.",
+      labelNames: SERVED_LABELS,
+      registers,
+    });
+    this.fallbacks = new Counter({
+      name: "modelux_fallbacks_total",
+      help: "Upstream attempts made before the one that answered, in plain fallback order.",
+      labelNames: ["route"],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: "modelux_upstream_attempts_total",
+      help: "Upstream attempts by provider, model and outcome (2xx, 4xx, 429, 5xx, timeout, unreachable, skipped, aborted).",
+      labelNames: ["provider", "model", "outcome"],
+      registers,
+    });
+    this.budgetActions = new Counter({
+      name: "modelux_budget_actions_total",
+      help: "Requests a budget at its cap acted on, by budget name and action (block: a 402; downgrade; warn_only).",
+      labelNames: ["budget", "action"],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: "modelux_rate_limited_total",
+      help: "Requests refused by a key's rpm_limit or tpm_limit (429 before any upstream call).",
+      labelNames: ["surface"],
+      registers,
+    });
+  }
+
+  /** Records a batch of finished requests; `config` names providers' vendors for model labels. */
+  record(batch: readonly ObservedRequest[], config: RuntimeConfig | null): void {
+    const counts = new CounterBatch();
+    for (const { trace, operation } of batch) {
+      const served = trace.decision.provider;
+      const model =
+        served === null || trace.decision.winner === null
+          ? NONE
+          : this.models.of(config, trace.org_id, served, trace.decision.winner);
+      const provider = served === null ? NONE : providerLabel(config, trace.org_id, served);
+      const route = routeLabel(trace, config);
+      const request: Labels = { surface: trace.surface, operation, route, provider, model };
+      counts.add(this.requests, { ...request, status_class: statusClass(trace.status) }, 1);
+      if (trace.latency_ms !== null) this.duration.observe(request, trace.latency_ms / 1000);
+      if (trace.ttft_ms !== null && trace.stream) this.ttft.observe(request, trace.ttft_ms / 1000);
+      if (trace.overhead_ms !== null)
+        this.overhead.observe({ surface: trace.surface, operation }, trace.overhead_ms / 1000);
+      const usage = trace.usage;
+      if (usage) {
+        counts.add(this.tokens, { type: "input", route, provider, model }, usage.inputTokens);
+        counts.add(this.tokens, { type: "output", route, provider, model }, usage.outputTokens);
+        counts.add(this.tokens, { type: "cached", route, provider, model }, usage.cacheReadTokens);
+        counts.add(
+          this.tokens,
+          { type: "cache_write", route, provider, model },
+          usage.cacheWriteTokens,
+        );
+        counts.add(
+          this.tokens,
+          { type: "reasoning", route, provider, model },
+          usage.reasoningTokens,
+        );
+      }
+      if (trace.cost_usd) counts.add(this.cost, { route, provider, model }, trace.cost_usd);
+      let plain = 0;
+      for (const attempt of trace.attempts) {
+        if (attempt.status !== "skipped" && attempt.role === undefined) plain++;
+        counts.add(
+          this.attempts,
+          {
+            provider: providerLabel(config, trace.org_id, attempt.provider),
+            model: this.models.of(config, trace.org_id, attempt.provider, attempt.model),
+            outcome: attemptOutcome(attempt.status),
+          },
+          1,
+        );
+      }
+      // As the request log counts them (request-log-row.ts): plain attempts before the last.
+      if (plain > 1) counts.add(this.fallbacks, { route }, plain - 1);
+      for (const budget of trace.budgets) {
+        if (
+          budget.action === "block" ||
+          budget.action === "downgrade" ||
+          budget.action === "warn_only"
+        )
+          counts.add(this.budgetActions, { budget: budget.name, action: budget.action }, 1);
+      }
+      if (trace.error?.code === "rate_limited" && trace.attempts.length === 0)
+        counts.add(this.rateLimited, { surface: trace.surface }, 1);
+    }
+    counts.flush();
+  }
+}
+
+/** A provider's name as the snapshot has it, `other` for one it does not (a stale trace). */
+function providerLabel(config: RuntimeConfig | null, orgId: string, provider: string): string {
+  return config?.providersByName.has(`${orgId}/${provider}`) ? provider : OTHER;
+}
+
+/** Counter increments of one batch, summed per series, then handed to prom-client. */
+class CounterBatch {
+  private readonly sums = new Map<
+    string,
+    { counter: Counter<string>; labels: Labels; value: number }
+  >();
+  private readonly ids = new Map<Counter<string>, number>();
+
+  add(counter: Counter<string>, labels: Labels, value: number): void {
+    if (!(value > 0)) return;
+    let id = this.ids.get(counter);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(counter, id);
+    }
+    let key = String(id);
+    for (const name in labels) key += `\u0000${labels[name]}`;
+    const sum = this.sums.get(key);
+    if (sum) sum.value += value;
+    else this.sums.set(key, { counter, labels, value });
+  }
+
+  flush(): void {
+    for (const { counter, labels, value } of this.sums.values()) counter.inc(labels, value);
+  }
+}
