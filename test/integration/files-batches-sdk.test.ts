@@ -105,6 +105,7 @@ function snapshotBody(simulatorUrl: string, box: SecretBox) {
       provider("org_a", "openai", "openai", "/v1", "sk-org-a"),
       provider("org_a", "openai-eu", "openai", "/v1", "sk-org-a-eu"),
       provider("org_a", "anthropic", "anthropic", "/v1", "sk-ant-org-a"),
+      provider("org_a", "azure", "azure", "", "azure-org-a"),
       provider("org_b", "openai", "openai", "/v1", "sk-org-b"),
       provider("org_b", "anthropic", "anthropic", "/v1", "sk-ant-org-b"),
     ],
@@ -263,6 +264,30 @@ describe("OpenAI files and batches through the gateway", () => {
         .files.retrieve(file.id)
         .catch((error) => error),
     ).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  test("an Azure provider named by the header holds the file and runs the batch (its v1 surface)", async () => {
+    const azure = openai(planes[0], KEY_A, { "X-Modelux-Provider": "azure" });
+    const input = await batchInput(azure, [chatLine("a", "from azure")]);
+    const created = await openai(planes[1]).batches.create({
+      input_file_id: input.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+    });
+    let batch = created;
+    for (let poll = 0; poll < 10 && batch.status !== "completed"; poll++)
+      batch = await openai(planes[poll % 2]).batches.retrieve(created.id);
+    expect(batch.status).toBe("completed");
+    const calls = (await (await fetch(`${simulator.url}/_sim/calls`)).json()) as {
+      last: { azure: { path: string; headers: Record<string, string> } };
+    };
+    expect(calls.last.azure.path).toStartWith("/openai/v1/");
+    expect(calls.last.azure.headers["api-key"]).toBe("azure-org-a");
+    const output = await (
+      await openai(planes[1]).files.content(batch.output_file_id as string)
+    ).text();
+    expect(JSON.parse(output.trim()).custom_id).toBe("a");
+    await settled("org_a", created.id);
   });
 
   test("another org's file and batch ids are 404s in OpenAI's shape", async () => {

@@ -7,6 +7,7 @@
 // settles its cost (settle-triggers.ts).
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
+import { callStored } from "../../pipeline/stored-resource-call.ts";
 import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
 import { readList, readObject, SHAPES } from "./answers.ts";
 import { admitBatch, endAdmission } from "./batch-budget.ts";
@@ -23,7 +24,6 @@ import {
 import { rememberBatch } from "./records.ts";
 import { settleAnthropicBatch } from "./settle-triggers.ts";
 import { spoolRequests } from "./spool-requests.ts";
-import { callStored } from "./upstream.ts";
 
 export async function createAnthropicBatch(call: CallContext): Promise<Response> {
   const { config, key, context, request } = call;

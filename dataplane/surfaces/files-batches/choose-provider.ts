@@ -5,8 +5,8 @@
 // Only providers whose adapter serves files and batches in the surface's shape qualify.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
+import { servesStoredResources } from "../../pipeline/stored-resource-call.ts";
 import type { WireShape } from "../../providers/adapter.ts";
-import { adapterFor } from "../../providers/registry.ts";
 import {
   orgScopedKey,
   type RuntimeConfig,
@@ -14,12 +14,6 @@ import {
 } from "../../snapshot/runtime-config.ts";
 
 export const PROVIDER_HEADER = "x-modelux-provider";
-
-/** Whether the provider's vendor serves files and batches in this shape. */
-export function servesStoredResources(provider: RuntimeProvider, shape: WireShape): boolean {
-  const adapter = adapterFor(provider.vendor);
-  return adapter?.shape === shape && adapter.buildStoredResource !== undefined;
-}
 
 /** The provider the header names, checked; null without the header. */
 export function providerFromHeader(

@@ -2,11 +2,11 @@
 // (multipart streamed up as it arrives, bytes and boundary untouched), list, metadata, content
 // (streamed down), delete. The uploader's provider is remembered per org in the state store.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { callStored } from "../../pipeline/stored-resource-call.ts";
 import { readList, readObject, SHAPES } from "./answers.ts";
 import { type CallContext, ownerOf, providerHeaders } from "./call-context.ts";
 import { defaultProvider, providerFromHeader } from "./choose-provider.ts";
 import { forgetFile, readFileRecord, rememberFile } from "./records.ts";
-import { callStored } from "./upstream.ts";
 
 /** Anthropic's versioning and betas go upstream verbatim; OpenAI's files take none. */
 export function forwardedHeaders(call: CallContext): Record<string, string> {

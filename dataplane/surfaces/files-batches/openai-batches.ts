@@ -6,6 +6,7 @@
 // batch's so reading them finds the same credential.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
+import { callStored } from "../../pipeline/stored-resource-call.ts";
 import { parseJsonObject } from "../parse-body.ts";
 import { readList, readObject, SHAPES } from "./answers.ts";
 import { admitBatch, endAdmission } from "./batch-budget.ts";
@@ -21,7 +22,6 @@ import {
 import { jsonlLines, parseObjectLine } from "./jsonl.ts";
 import { readFileRecord, rememberBatch, rememberFile } from "./records.ts";
 import { settleOpenAiBatch } from "./settle-triggers.ts";
-import { callStored } from "./upstream.ts";
 
 const ENDED = new Set(["completed", "failed", "expired", "cancelled"]);
 

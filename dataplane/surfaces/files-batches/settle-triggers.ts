@@ -1,13 +1,14 @@
 // When a passthrough batch's cost is settled: a poll that sees it end, or the first read of its
 // results, whichever comes first (batch-settlement.ts makes it once across the fleet). Started
 // off the answer's path; a node runs one settlement of a batch at a time.
+
+import { callStored } from "../../pipeline/stored-resource-call.ts";
 import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
 import { settleBatchOnce } from "./batch-settlement.ts";
 import type { CallContext } from "./call-context.ts";
 import { forwardedHeaders } from "./files.ts";
 import { jsonlLines } from "./jsonl.ts";
 import { anthropicResultLine, openAiResultLine } from "./result-lines.ts";
-import { callStored } from "./upstream.ts";
 
 // Per data plane (several may share a process: tests, the control plane's replay planes).
 const runningByNode = new WeakMap<object, Map<string, Promise<unknown>>>();

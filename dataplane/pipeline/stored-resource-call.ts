@@ -1,4 +1,5 @@
-// One call on a file or batch at the provider that holds it: the adapter's URL and auth, the
+// One call on a file or batch at the provider that holds it (the files-batches surface's way to a
+// vendor, through the adapter registry as every pipeline step): the adapter's URL and auth, the
 // client's body streamed through as it arrives (never read whole: a multipart upload keeps its
 // bytes and boundary), and a failure as the closed error set in the caller's shape, never the
 // upstream's body.
@@ -6,11 +7,11 @@ import { EgressRefusedError } from "#shared/egress/policy.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { streamReadFailure, upstreamToGatewayError } from "#shared/errors/upstream-error.ts";
 import { BodyTooLargeError } from "#shared/http/request-guard.ts";
-import { redactorFor } from "../../pipeline/org-secrets.ts";
-import { upstreamFetch } from "../../pipeline/upstream-fetch.ts";
-import type { StoredResource } from "../../providers/adapter.ts";
-import { adapterFor } from "../../providers/registry.ts";
-import type { RuntimeConfig, RuntimeProvider } from "../../snapshot/runtime-config.ts";
+import type { StoredResource, WireShape } from "../providers/adapter.ts";
+import { adapterFor } from "../providers/registry.ts";
+import type { RuntimeConfig, RuntimeProvider } from "../snapshot/runtime-config.ts";
+import { redactorFor } from "./org-secrets.ts";
+import { upstreamFetch } from "./upstream-fetch.ts";
 
 export interface StoredCall {
   config: RuntimeConfig;
@@ -25,6 +26,12 @@ export interface StoredCall {
   contentType?: string;
   forwardHeaders?: Record<string, string>;
   signal?: AbortSignal;
+}
+
+/** Whether the provider's vendor serves files and batches in this shape. */
+export function servesStoredResources(provider: RuntimeProvider, shape: WireShape): boolean {
+  const adapter = adapterFor(provider.vendor);
+  return adapter?.shape === shape && adapter.buildStoredResource !== undefined;
 }
 
 /** The upstream's 2xx answer (its body unread); anything else is thrown as a GatewayError. */
