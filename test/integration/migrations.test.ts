@@ -20,6 +20,8 @@ const EXPECTED_TABLES = [
   "budget_spend",
   "budgets",
   "experiments",
+  "gateway_batch_lines",
+  "gateway_batches",
   "idempotency_keys",
   "management_keys",
   "management_rate_limits",

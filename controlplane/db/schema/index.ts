@@ -4,6 +4,8 @@ export * from "./budget-events.ts";
 export * from "./budget-spend.ts";
 export * from "./budgets.ts";
 export * from "./experiments.ts";
+export * from "./gateway-batch-lines.ts";
+export * from "./gateway-batches.ts";
 export * from "./idempotency-keys.ts";
 export * from "./management-keys.ts";
 export * from "./management-rate-limits.ts";

@@ -1,0 +1,49 @@
+import { index, integer, jsonb, numeric, pgTable, text } from "drizzle-orm/pg-core";
+import { timestampColumn } from "./columns.ts";
+import { gatewayBatches } from "./gateway-batches.ts";
+import { orgs } from "./orgs.ts";
+
+export type LineStatus = "pending" | "claimed" | "succeeded" | "errored" | "canceled" | "expired";
+
+/**
+ * One request of a gateway-run batch and, once done, its result. A line is `claimed` (in the
+ * same statement its attempt count goes up) before its call and gets its result, status and the
+ * data plane's request id in one update, so a restart finds exactly the lines whose call may
+ * have happened without a result kept: those still `claimed`.
+ */
+export const gatewayBatchLines = pgTable(
+  "gateway_batch_lines",
+  {
+    /** `<batch id>:<line index>`. */
+    id: text("id").primaryKey(),
+    org_id: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    batch_id: text("batch_id")
+      .notNull()
+      .references(() => gatewayBatches.id, { onDelete: "cascade" }),
+    line_index: integer("line_index").notNull(),
+    custom_id: text("custom_id").notNull(),
+    /** The request body as the client wrote it (the surface's shape). */
+    body: jsonb("body").$type<Record<string, unknown>>().notNull(),
+    status: text("status").$type<LineStatus>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Not sent again before this instant (a retry's back-off). */
+    not_before: timestampColumn("not_before"),
+    claimed_at: timestampColumn("claimed_at"),
+    /** The data plane's request id of the attempt that gave the result. */
+    request_id: text("request_id"),
+    status_code: integer("status_code"),
+    /** The answer's body (succeeded and errored lines), in the surface's shape. */
+    response: jsonb("response").$type<unknown>(),
+    /** Why the line has no answer (canceled, expired, lost in a restart). */
+    error: jsonb("error").$type<{ code: string; message: string }>(),
+    cost_usd: numeric("cost_usd", { precision: 20, scale: 10, mode: "number" }),
+    finished_at: timestampColumn("finished_at"),
+  },
+  (table) => [
+    index("gateway_batch_lines_batch_idx").on(table.batch_id, table.status, table.line_index),
+  ],
+);
+
+export type GatewayBatchLineRow = typeof gatewayBatchLines.$inferSelect;
