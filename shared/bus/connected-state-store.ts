@@ -17,5 +17,6 @@ export function connectedStateStore(bus: () => Bus | null): StateStore {
     getWithRevision: async (key) => current().getWithRevision(key),
     putIfRevision: async (key, value, revision, options) =>
       current().putIfRevision(key, value, revision, options),
+    watch: async (namespace, onChange) => current().watch(namespace, onChange),
   };
 }

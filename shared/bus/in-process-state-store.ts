@@ -10,11 +10,14 @@ import {
   MAX_REVISIONED_VALUE_BYTES,
   MAX_STATE_VALUE_BYTES,
   type Revisioned,
+  type StateChange,
   type StateKey,
+  type StateNamespace,
   type StatePutOptions,
   type StateRetention,
   type StateStore,
   StateValueTooLargeError,
+  type StateWatch,
 } from "./state-store.ts";
 
 /** What the store may hold at once, in UTF-8 bytes of stored JSON, unless told otherwise. */
@@ -32,6 +35,7 @@ export interface InProcessStateOptions {
 }
 
 interface Stored {
+  key: StateKey;
   json: string;
   bytes: number;
   expiresAt: number;
@@ -48,6 +52,10 @@ export class InProcessStateStore implements StateStore {
   #revision = 0;
   #lastSweep: number;
   #closed = false;
+  readonly #watchers = new Set<{
+    namespace: StateNamespace;
+    onChange: (change: StateChange) => void;
+  }>();
 
   constructor(options: InProcessStateOptions = {}) {
     this.#retention = { ...DEFAULT_STATE_RETENTION, ...options.retention };
@@ -101,8 +109,10 @@ export class InProcessStateStore implements StateStore {
     const mapKey = mapKeyOf(key);
     this.#remove(mapKey);
     this.#revision += 1;
-    this.#entries.set(mapKey, { json, bytes, expiresAt: now + keptMs, revision: this.#revision });
+    const stored = { key, json, bytes, expiresAt: now + keptMs, revision: this.#revision };
+    this.#entries.set(mapKey, stored);
     this.#bytes += bytes;
+    this.#notify(key, stored);
     if (now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweepExpired(now);
     if (this.#bytes > this.#maxBytes) this.#makeRoom(now);
   }
@@ -120,11 +130,37 @@ export class InProcessStateStore implements StateStore {
     const mapKey = mapKeyOf(key);
     if (this.#live(mapKey) === null) return false;
     this.#remove(mapKey);
+    this.#notify(key, null);
     return true;
+  }
+
+  async watch(
+    namespace: StateNamespace,
+    onChange: (change: StateChange) => void,
+  ): Promise<StateWatch> {
+    this.#open();
+    const watcher = { namespace, onChange };
+    const now = this.#now();
+    for (const entry of [...this.#entries.values()])
+      if (entry.key.namespace === namespace && entry.expiresAt > now)
+        deliver(onChange, changeOf(entry.key, entry));
+    this.#watchers.add(watcher);
+    return {
+      stop: async () => {
+        this.#watchers.delete(watcher);
+      },
+    };
+  }
+
+  /** Each watcher gets its own copy of the value, as from the bus (values travel as JSON). */
+  #notify(key: StateKey, stored: Stored | null): void {
+    for (const watcher of this.#watchers)
+      if (watcher.namespace === key.namespace) deliver(watcher.onChange, changeOf(key, stored));
   }
 
   close(): void {
     this.#closed = true;
+    this.#watchers.clear();
     this.#entries.clear();
     this.#bytes = 0;
   }
@@ -161,6 +197,24 @@ export class InProcessStateStore implements StateStore {
       if (this.#bytes <= this.#maxBytes) return;
       this.#remove(mapKey);
     }
+  }
+}
+
+function changeOf(key: StateKey, stored: Stored | null): StateChange {
+  return {
+    orgId: key.orgId,
+    id: key.id,
+    value: stored === null ? null : JSON.parse(stored.json),
+    expiresAt: stored?.expiresAt ?? 0,
+  };
+}
+
+/** A watcher that throws must not break the put that notified it. */
+function deliver(onChange: (change: StateChange) => void, change: StateChange): void {
+  try {
+    onChange(change);
+  } catch (error) {
+    console.warn(`state watch: a watcher failed: ${(error as Error).message}`);
   }
 }
 

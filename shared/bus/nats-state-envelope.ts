@@ -55,3 +55,20 @@ export function readEnvelope(key: StateKey, json: string): StoredState | null {
   if (!("value" in envelope)) return null;
   return { kind: "inline", expiresAt: envelope.expires_at, value: envelope.value };
 }
+
+/** An envelope read without knowing its key (a watch): the key it names, or null. */
+export function readAnyEnvelope(
+  json: string,
+): (StoredState & { orgId: string; id: string }) | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const result = v.safeParse(storedEnvelopeSchema, parsed);
+  if (!result.success) return null;
+  const key = { orgId: result.output.org_id, id: result.output.id };
+  const stored = readEnvelope({ ...key, namespace: "cache" }, json);
+  return stored === null ? null : { ...stored, ...key };
+}

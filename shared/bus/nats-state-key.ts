@@ -20,3 +20,16 @@ function keyToken(value: string): string {
   }
   return `h${createHash("sha256").update(JSON.stringify(value)).digest("base64url")}`;
 }
+
+/**
+ * The (org, id) a KV key was made from, or null when either part was hashed (then only the
+ * envelope stored under it names them) or the key is not one of ours.
+ */
+export function decodeNatsStateKey(kvKey: string): { orgId: string; id: string } | null {
+  const parts = kvKey.split(".");
+  if (parts.length !== 2) return null;
+  const [org, id] = parts as [string, string];
+  if (!org.startsWith("b") || !id.startsWith("b")) return null;
+  const decode = (token: string) => Buffer.from(token.slice(1), "base64url").toString("utf8");
+  return { orgId: decode(org), id: decode(id) };
+}

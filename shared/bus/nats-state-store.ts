@@ -11,12 +11,17 @@ import {
   type JetStreamManager,
   StorageType,
 } from "@nats-io/jetstream";
-import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
+import { type KV, type KvEntry, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { type ObjectStore, Objm, setSha256Backend } from "@nats-io/obj";
 import { nanos, nuid } from "@nats-io/transport-node";
 import { BusUnavailableError } from "./bus.ts";
-import { inlineEnvelope, objectEnvelope, readEnvelope } from "./nats-state-envelope.ts";
-import { natsStateKey } from "./nats-state-key.ts";
+import {
+  inlineEnvelope,
+  objectEnvelope,
+  readAnyEnvelope,
+  readEnvelope,
+} from "./nats-state-envelope.ts";
+import { decodeNatsStateKey, natsStateKey } from "./nats-state-key.ts";
 import {
   checkStateKey,
   DEFAULT_STATE_RETENTION,
@@ -25,12 +30,14 @@ import {
   MAX_REVISIONED_VALUE_BYTES,
   MAX_STATE_VALUE_BYTES,
   type Revisioned,
+  type StateChange,
   type StateKey,
   type StateNamespace,
   type StatePutOptions,
   type StateRetention,
   type StateStore,
   StateValueTooLargeError,
+  type StateWatch,
 } from "./state-store.ts";
 import { STATE_BUCKET_PREFIX, stateBucket, stateObjectBucket } from "./subjects.ts";
 
@@ -202,6 +209,47 @@ export class NatsStateStore implements StateStore {
       if (entry !== null) await this.#dropObjectOf(key, entry);
       return true;
     });
+  }
+
+  async watch(
+    namespace: StateNamespace,
+    onChange: (change: StateChange) => void,
+  ): Promise<StateWatch> {
+    const entries = await this.#call("watch", namespace, async () =>
+      (await this.#bucket(namespace)).watch({ include: KvWatchInclude.LastValue }),
+    );
+    // In order: a value behind an object is fetched before the next change is delivered.
+    const done = (async () => {
+      for await (const entry of entries) {
+        const change = await this.#changeOf(namespace, entry).catch(() => null);
+        if (change === null) continue;
+        try {
+          onChange(change);
+        } catch (error) {
+          this.connection.log(`state watch: a watcher failed: ${(error as Error).message}`);
+        }
+      }
+    })();
+    return {
+      stop: async () => {
+        entries.stop();
+        await done.catch(() => {});
+      },
+    };
+  }
+
+  async #changeOf(namespace: StateNamespace, entry: KvEntry): Promise<StateChange | null> {
+    if (entry.operation !== "PUT") {
+      const key = decodeNatsStateKey(entry.key);
+      return key === null ? null : { ...key, value: null, expiresAt: 0 };
+    }
+    const stored = readAnyEnvelope(entry.string());
+    if (stored === null || stored.expiresAt <= Date.now()) return null;
+    const { orgId, id, expiresAt } = stored;
+    if (stored.kind === "inline") return { orgId, id, value: stored.value, expiresAt };
+    const blob = await (await this.#objectStore(namespace)).getBlob(stored.object);
+    const value = blob === null ? null : parseObject(blob);
+    return value === null ? null : { orgId, id, value, expiresAt };
   }
 
   /** Opens again every bucket in use, creating those the server lost (after a reconnect). */

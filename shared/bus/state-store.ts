@@ -61,6 +61,29 @@ export interface StateStore {
     revision: number | null,
     options?: StatePutOptions,
   ): Promise<boolean>;
+  /**
+   * Delivers every value of `namespace` (every org's: for a process serving the whole fleet, as a
+   * data plane's response cache) still live when the call is made, then every put and delete
+   * after it, in order. A deletion whose key the store hashed (ids not short enough to encode)
+   * cannot be named and is not delivered; expiry is never delivered (readers compare expiresAt).
+   * Rejects with BusUnavailableError when the bus cannot start the watch now.
+   */
+  watch(namespace: StateNamespace, onChange: (change: StateChange) => void): Promise<StateWatch>;
+}
+
+/** One value put into (or deleted from) a namespace, as a watch delivers it. */
+export interface StateChange {
+  orgId: string;
+  id: string;
+  /** The value put; null when it was deleted. */
+  value: unknown;
+  /** When the value stops being readable (ms since the epoch); 0 for a deletion. */
+  expiresAt: number;
+}
+
+export interface StateWatch {
+  /** Stops delivery; resolves once no change will be delivered again. */
+  stop(): Promise<void>;
 }
 
 export interface Revisioned<T> {

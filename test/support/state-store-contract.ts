@@ -219,6 +219,37 @@ export function stateStoreContract(currentBus: () => Bus) {
       expect(await state.getWithRevision({ ...key, orgId: freshOrgId() })).toBeNull();
     });
 
+    test("a watch delivers what was there, then every put and delete, of every org", async () => {
+      const { state } = currentBus();
+      const [orgA, orgB] = [freshOrgId(), freshOrgId()];
+      await state.put(keyOf(orgA, "before", "cache"), { n: 1 }, { ttlMs: 60_000 });
+      await state.put(keyOf(orgA, "other namespace", "files"), { n: 0 });
+      const seen: Array<{ orgId: string; id: string; value: unknown }> = [];
+      const watch = await state.watch("cache", (change) => {
+        if (change.orgId === orgA || change.orgId === orgB) {
+          seen.push({ orgId: change.orgId, id: change.id, value: change.value });
+          expect(change.expiresAt === 0 || change.expiresAt > Date.now()).toBe(true);
+        }
+      });
+      try {
+        await state.put(keyOf(orgB, "after", "cache"), { n: 2 });
+        await state.put(keyOf(orgA, "before", "cache"), { n: 3 });
+        expect(await state.delete(keyOf(orgB, "after", "cache"))).toBe(true);
+        await waitUntil(() => seen.length >= 4, { timeoutMs: 5000 });
+        expect(seen).toEqual([
+          { orgId: orgA, id: "before", value: { n: 1 } },
+          { orgId: orgB, id: "after", value: { n: 2 } },
+          { orgId: orgA, id: "before", value: { n: 3 } },
+          { orgId: orgB, id: "after", value: null },
+        ]);
+      } finally {
+        await watch.stop();
+      }
+      // Stopped: nothing more arrives.
+      await state.put(keyOf(orgA, "late", "cache"), { n: 4 });
+      expect(seen).toHaveLength(4);
+    });
+
     test("refuses what it cannot keep: null, undefined, a key without an org, a bad ttl", async () => {
       const { state } = currentBus();
       const key = keyOf(freshOrgId(), "resp_1");

@@ -1,10 +1,12 @@
-// POST /v1/embeddings: deterministic unit vectors seeded by model and input, `dimensions`
+// POST /v1/embeddings: deterministic unit vectors that preserve similarity (common/text-embedding.ts:
+// hashed words and character trigrams, seeded by the model), `dimensions`
 // honoured (default 1536; 3072 for *-3-large as OpenAI does), float or base64 encoding.
 import * as v from "valibot";
 import { openEndpoint, waitBeforeAnswer } from "../../common/endpoint.ts";
 import { jsonResponse } from "../../common/http.ts";
-import { createRandom, randomId, seedOf } from "../../common/random.ts";
+import { randomId } from "../../common/random.ts";
 import type { SimulatorState } from "../../common/state.ts";
+import { textEmbedding } from "../../common/text-embedding.ts";
 import { countTokens } from "../../common/tokens.ts";
 import { describeIssue } from "../../common/validation.ts";
 import { openAiEndpoint } from "./api.ts";
@@ -44,18 +46,9 @@ function inputsOf(request: EmbeddingsRequest): Array<{ text: string; tokens: num
   );
 }
 
+/** The simulator's embedding of one input: similar texts near, unrelated ones far. */
 export function embeddingVector(model: string, text: string, dimensions: number): Float32Array {
-  const random = createRandom(seedOf(`${model}\n${text}`));
-  const vector = new Float32Array(dimensions);
-  let squares = 0;
-  for (let index = 0; index < dimensions; index++) {
-    const value = random.next() * 2 - 1;
-    vector[index] = value;
-    squares += value * value;
-  }
-  const norm = Math.sqrt(squares) || 1;
-  for (let index = 0; index < dimensions; index++) vector[index] = (vector[index] as number) / norm;
-  return vector;
+  return textEmbedding(model, text, dimensions);
 }
 
 export function createEmbeddingsHandler(state: SimulatorState) {
