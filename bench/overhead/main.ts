@@ -16,6 +16,7 @@ import {
   headlineTable,
   type OverheadReport,
   renderMarkdown,
+  responsesTable,
 } from "./report-markdown.ts";
 import { checkBudgets, derive } from "./results.ts";
 import type { StepResult } from "./run-step.ts";
@@ -68,7 +69,10 @@ const report: OverheadReport = {
   steps,
   budgets: checkBudgets(steps),
 };
-console.log(`\n${headlineTable(steps)}\n\n${budgetTable(report.budgets)}`);
+const responses = responsesTable(steps);
+console.log(
+  `\n${headlineTable(steps)}\n\n${responses ? `${responses}\n\n` : ""}${budgetTable(report.budgets)}`,
+);
 if (quick)
   console.log("\n(quick run: sub-second steps on cold processes; the numbers mean nothing)");
 

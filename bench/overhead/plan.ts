@@ -1,17 +1,36 @@
 // What one run measures. Full: open-loop at 1k and 5k req/s and closed-loop at 16/64/256
 // connections in instant mode, open-loop at 1k req/s in realistic mode, plain and streamed, 10 s
-// each. Quick (CI): one of each kind for a second or less, enough to prove every target starts
-// and answers.
+// each; then the Responses API against chat, streamed in realistic mode (time to first token).
+// Quick (CI): one of each kind for a second or less, enough to prove every target starts and
+// answers.
 import type { Mode } from "./modes.ts";
 import { TARGET_NAMES, type TargetName } from "./targets.ts";
 
 export type Load = { kind: "closed"; connections: number } | { kind: "open"; rate: number };
+
+/**
+ * Which API a step calls and where it goes. `chat` (the default): Chat Completions to the
+ * realistic setup's config, OpenAI first. `responses`: the Responses API to the same config, so a
+ * passthrough to OpenAI. `chat-claude` and `responses-claude`: both APIs to a config serving
+ * Claude, so both translated, against the same upstream format.
+ */
+export const APIS = ["chat", "responses", "chat-claude", "responses-claude"] as const;
+export type Api = (typeof APIS)[number];
+
+export const API_LABELS: Record<Api, string> = {
+  chat: "Chat Completions",
+  responses: "Responses (passthrough to OpenAI)",
+  "chat-claude": "Chat Completions → Claude (translated)",
+  "responses-claude": "Responses → Claude (translated)",
+};
 
 export interface Step {
   mode: Mode;
   stream: boolean;
   load: Load;
   seconds: number;
+  /** Absent: chat. Only targets that serve the API run the step (see targets.ts). */
+  api?: Exclude<Api, "chat">;
 }
 
 /** Steps run against one process of the target, in one simulator mode. */
@@ -44,6 +63,9 @@ export function makePlan(options: {
   const seconds = options.seconds ?? (options.quick ? 1 : 10);
   const both = (mode: Mode, load: Load, duration = seconds): Step[] =>
     [false, true].map((stream) => ({ mode, stream, load, seconds: duration }));
+  // The Responses surface's time to first token beside chat's (DESIGN §12: within 1 ms of it).
+  const responses = (apis: Array<Exclude<Api, "chat">>, load: Load, duration = seconds): Step[] =>
+    apis.map((api) => ({ mode: "realistic", stream: true, load, seconds: duration, api }));
   const groups: StepGroup[] = options.quick
     ? [
         {
@@ -58,6 +80,8 @@ export function makePlan(options: {
           mode: "realistic",
           steps: [
             { mode: "realistic", stream: true, load: { kind: "open", rate: 200 }, seconds: 0.5 },
+            // The two paths of the Responses surface; chat → Claude is the full run's.
+            ...responses(["responses", "responses-claude"], { kind: "open", rate: 200 }, 0.3),
           ],
         },
       ]
@@ -72,7 +96,16 @@ export function makePlan(options: {
             both("instant", { kind: "closed", connections }),
           ),
         },
-        { mode: "realistic", steps: both("realistic", { kind: "open", rate: 1000 }) },
+        {
+          mode: "realistic",
+          steps: [
+            ...both("realistic", { kind: "open", rate: 1000 }),
+            ...responses(["responses", "chat-claude", "responses-claude"], {
+              kind: "open",
+              rate: 1000,
+            }),
+          ],
+        },
       ];
   return {
     quick: options.quick,
@@ -89,7 +122,9 @@ export function describeLoad(load: Load): string {
 }
 
 /** Steps that compare across targets share this key. */
-export function stepKey(step: Pick<Step, "mode" | "stream" | "load">): string {
+export function stepKey(step: Pick<Step, "mode" | "stream" | "load" | "api">): string {
   const load = step.load.kind === "closed" ? `c${step.load.connections}` : `r${step.load.rate}`;
-  return `${step.mode}/${step.stream ? "stream" : "plain"}/${load}`;
+  return `${step.mode}/${step.stream ? "stream" : "plain"}/${load}${step.api ? `/${step.api}` : ""}`;
 }
+
+export const apiOf = (step: Pick<Step, "api">): Api => step.api ?? "chat";

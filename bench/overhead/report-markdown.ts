@@ -1,7 +1,7 @@
 // The overhead benchmark's Markdown: the side-by-side headline, the DESIGN §12 targets with
 // verdicts, then one table per load shape with every target's row. Console output reuses it.
 import type { Machine } from "./machine.ts";
-import { describeLoad, stepKey } from "./plan.ts";
+import { API_LABELS, APIS, apiOf, describeLoad, stepKey } from "./plan.ts";
 import { type BudgetCheck, type DerivedStep, peakThroughput } from "./results.ts";
 import { TARGET_LABELS, TARGET_NAMES, type TargetName } from "./targets.ts";
 
@@ -40,6 +40,7 @@ export function headlineTable(steps: DerivedStep[]): string {
         step.target === target &&
         step.mode === mode &&
         step.stream === stream &&
+        apiOf(step) === "chat" &&
         step.load.kind === "open",
     );
     // The 1k req/s step, or the lowest rate run (quick mode).
@@ -89,6 +90,54 @@ export function headlineTable(steps: DerivedStep[]): string {
       "TTFT added p50 / p99 ms, realistic",
       "CPU % at peak",
       "peak RSS MB",
+    ],
+    rows,
+  );
+}
+
+/** Time to first token per API through modelux, beside the floor and chat's (the Responses steps). */
+export function responsesTable(steps: DerivedStep[]): string | null {
+  const streamed = steps.filter(
+    (step) =>
+      step.target === "modelux" &&
+      step.mode === "realistic" &&
+      step.stream &&
+      step.load.kind === "open",
+  );
+  if (!streamed.some((step) => apiOf(step) !== "chat")) return null;
+  const chat = streamed.find((step) => apiOf(step) === "chat");
+  const chatClaude = streamed.find((step) => apiOf(step) === "chat-claude");
+  const rows = APIS.flatMap((api) => {
+    const step = streamed.find((candidate) => apiOf(candidate) === api);
+    if (!step) return [];
+    const reference = api.endsWith("-claude") ? chatClaude : chat;
+    const minusChat =
+      api.startsWith("responses") && step.ttft && reference?.ttft
+        ? `${signed(step.ttft.p50 - reference.ttft.p50)} / ${signed(step.ttft.p99 - reference.ttft.p99)}`
+        : "—";
+    return [
+      [
+        API_LABELS[api],
+        describeLoad(step.load),
+        step.ttft ? `${fixed(step.ttft.p50)} / ${fixed(step.ttft.p99)}` : "—",
+        step.ttft_added_over_floor
+          ? `${signed(step.ttft_added_over_floor.p50)} / ${signed(step.ttft_added_over_floor.p99)}`
+          : "—",
+        minusChat,
+        step.latency ? `${fixed(step.latency.p50)} / ${fixed(step.latency.p99)}` : "—",
+        String(step.error_count),
+      ],
+    ];
+  });
+  return table(
+    [
+      "API through modelux (realistic setup)",
+      "load",
+      "TTFT p50 / p99 ms",
+      "TTFT added over floor p50 / p99",
+      "TTFT minus chat's (same upstream) p50 / p99",
+      "whole stream p50 / p99 ms",
+      "errors",
     ],
     rows,
   );
@@ -170,7 +219,7 @@ export function detailSections(steps: DerivedStep[]): string {
     const first = group[0] as DerivedStep;
     const order = (step: DerivedStep) => TARGET_NAMES.indexOf(step.target as TargetName);
     sections.push(
-      `### ${first.mode}, ${first.stream ? "streamed" : "plain"}, ${describeLoad(first.load)}, ${first.seconds} s\n\n${stepTable([...group].sort((a, b) => order(a) - order(b)))}`,
+      `### ${first.mode}, ${first.stream ? "streamed" : "plain"}, ${describeLoad(first.load)}, ${first.seconds} s${first.api ? `, ${API_LABELS[first.api]}` : ""}\n\n${stepTable([...group].sort((a, b) => order(a) - order(b)))}`,
     );
   }
   return sections.join("\n\n");
@@ -178,6 +227,7 @@ export function detailSections(steps: DerivedStep[]): string {
 
 export function renderMarkdown(report: OverheadReport): string {
   const machine = report.machine;
+  const responses = responsesTable(report.steps);
   const pinning = machine.pinning
     ? `target pinned to CPU ${machine.pinning.target}, simulator and load generator to CPU ${machine.pinning.simulator_and_load}`
     : "unpinned";
@@ -194,7 +244,7 @@ minus the same percentile of the floor (simulator direct) or of the bare Bun pro
 
 ${headlineTable(report.steps)}
 
-## DESIGN §12 targets
+${responses ? `## Responses API against chat (time to first token)\n\n${responses}\n\n` : ""}## DESIGN §12 targets
 
 ${budgetTable(report.budgets)}
 

@@ -1,7 +1,8 @@
 // From raw step results to what the report says: latency added over the floor (same step against
 // the simulator directly) and over the bare proxy, throughput ratios, and each DESIGN §12 target
-// with its measured value and verdict.
-import { stepKey } from "./plan.ts";
+// with its measured value and verdict (the Responses API's time to first token against chat's
+// included).
+import { type Api, apiOf, stepKey } from "./plan.ts";
 import type { StepResult } from "./run-step.ts";
 
 export interface Comparison {
@@ -63,6 +64,7 @@ export function peakThroughput(steps: StepResult[], target: string, stream: bool
   let best: StepResult | null = null;
   for (const step of steps) {
     if (step.target !== target || step.stream !== stream || step.load.kind !== "closed") continue;
+    if (apiOf(step) !== "chat") continue;
     if (step.mode !== "instant") continue;
     if (best === null || step.throughput > best.throughput) best = step;
   }
@@ -71,12 +73,13 @@ export function peakThroughput(steps: StepResult[], target: string, stream: bool
 
 export function checkBudgets(steps: DerivedStep[]): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
-  const at1k = (target: string, mode: string, stream: boolean) =>
+  const at1k = (target: string, mode: string, stream: boolean, api: Api = "chat") =>
     steps.find(
       (step) =>
         step.target === target &&
         step.mode === mode &&
         step.stream === stream &&
+        apiOf(step) === api &&
         step.load.kind === "open" &&
         step.load.rate === 1000,
     );
@@ -126,7 +129,58 @@ export function checkBudgets(steps: DerivedStep[]): BudgetCheck[] {
       ),
     );
   }
+  checks.push(...responsesChecks((api) => at1k("modelux", "realistic", true, api)));
   return checks;
+}
+
+/**
+ * The Responses surface's time to first token within 1 ms of chat's (issue 16). Passthrough:
+ * each API's TTFT over its own floor (the simulator serves both), Responses minus chat.
+ * Translated: both APIs reach the same Claude upstream, so their TTFTs compare directly.
+ */
+function responsesChecks(at: (api: Api) => DerivedStep | undefined): BudgetCheck[] {
+  const checks: BudgetCheck[] = [];
+  const chatOverFloor = at("chat")?.ttft_added_over_floor;
+  const responsesOverFloor = at("responses")?.ttft_added_over_floor;
+  const chatClaude = at("chat-claude")?.ttft;
+  const responsesClaude = at("responses-claude")?.ttft;
+  for (const percentile of ["p50", "p99"] as const)
+    checks.push(
+      difference(
+        `Responses TTFT overhead ${percentile} within 1 ms of chat's, passthrough to OpenAI, realistic stream, 1k req/s`,
+        responsesOverFloor?.[percentile],
+        chatOverFloor?.[percentile],
+        "each API's time to first body byte through modelux minus straight to the simulator; Responses minus chat",
+      ),
+    );
+  for (const percentile of ["p50", "p99"] as const)
+    checks.push(
+      difference(
+        `Responses TTFT ${percentile} within 1 ms of chat's, both translated to Claude, realistic stream, 1k req/s`,
+        responsesClaude?.[percentile],
+        chatClaude?.[percentile],
+        "time to first body byte through modelux, same Claude upstream; Responses minus chat",
+      ),
+    );
+  return checks;
+}
+
+function difference(
+  target: string,
+  responses: number | undefined,
+  chat: number | undefined,
+  how: string,
+): BudgetCheck {
+  if (responses === undefined || chat === undefined)
+    return { target, limit: "≤ 1 ms", measured: "—", verdict: "not measured", how };
+  const value = responses - chat;
+  return {
+    target,
+    limit: "≤ 1 ms",
+    measured: `${value >= 0 ? "+" : ""}${round3(value)} ms (Responses ${round3(responses)}, chat ${round3(chat)})`,
+    verdict: value <= 1 ? "met" : "missed",
+    how,
+  };
 }
 
 function verdict(

@@ -17,6 +17,8 @@ export interface StepResult {
   stream: boolean;
   load: Step["load"];
   seconds: number;
+  /** Absent: chat (plan.ts `Api`). */
+  api?: Step["api"];
   requests: number;
   throughput: number;
   errors: Record<string, number>;
@@ -81,6 +83,7 @@ export async function runStep(
     mode: step.mode,
     stream: step.stream,
     load: step.load,
+    ...(step.api ? { api: step.api } : {}),
     processes,
   };
   if (step.load.kind === "closed") {

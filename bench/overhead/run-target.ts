@@ -2,7 +2,7 @@
 // it, warmed up, then each step of the group with the simulator in the group's mode.
 import type { Machine } from "./machine.ts";
 import { setMode } from "./modes.ts";
-import { describeLoad, type Plan } from "./plan.ts";
+import { apiOf, describeLoad, type Plan } from "./plan.ts";
 import type { RunningProcess } from "./processes.ts";
 import { runStep, type StepResult, warmUp } from "./run-step.ts";
 import { type StartedTarget, startTarget, type TargetName } from "./targets.ts";
@@ -34,7 +34,9 @@ export async function measureTarget(
       }
       await setMode(context.simulatorUrl, group.mode);
       for (const step of group.steps) {
-        const result = await runStep(step, target.request(step.stream), {
+        const request = step.api ? target.streamed[step.api] : target.request(step.stream);
+        if (!request) continue;
+        const result = await runStep(step, request, {
           target: name,
           targetProcess: target.process,
           simulator: context.simulator,
@@ -43,7 +45,7 @@ export async function measureTarget(
         });
         results.push(result);
         console.log(
-          `  ${name.padEnd(12)} ${step.mode.padEnd(9)} ${(step.stream ? "stream" : "plain").padEnd(6)} ${describeLoad(step.load).padEnd(20)} ${Math.round(result.throughput).toString().padStart(6)} req/s  p50 ${result.latency?.p50.toFixed(3) ?? "—"} ms  p99 ${result.latency?.p99.toFixed(3) ?? "—"} ms  errors ${result.error_count}`,
+          `  ${name.padEnd(12)} ${step.mode.padEnd(9)} ${(step.stream ? "stream" : "plain").padEnd(6)} ${describeLoad(step.load).padEnd(20)} ${apiOf(step).padEnd(16)} ${Math.round(result.throughput).toString().padStart(6)} req/s  p50 ${result.latency?.p50.toFixed(3) ?? "—"} ms  p99 ${result.latency?.p99.toFixed(3) ?? "—"} ms  errors ${result.error_count}`,
         );
       }
     }

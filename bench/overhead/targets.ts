@@ -3,6 +3,7 @@
 // Portkey gateway on Bun. Each says how to start it and how a client addresses it.
 import { join } from "node:path";
 import type { LoadRequest } from "./load/load-request.ts";
+import type { Api } from "./plan.ts";
 import {
   freePort,
   ROOT,
@@ -11,7 +12,7 @@ import {
   spawnServer,
   waitForHttp,
 } from "./processes.ts";
-import { BENCH_PROXY_KEY, BENCH_ROUTE } from "./targets/modelux-snapshot.ts";
+import { BENCH_CLAUDE_ROUTE, BENCH_PROXY_KEY, BENCH_ROUTE } from "./targets/modelux-snapshot.ts";
 
 export const TARGET_NAMES = ["direct", "bare-proxy", "modelux", "modelux-off", "portkey"] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -27,7 +28,14 @@ export const TARGET_LABELS: Record<TargetName, string> = {
 export interface StartedTarget {
   /** Null for `direct`: the simulator is the target. */
   process: RunningProcess | null;
+  /** Chat Completions, plain or streamed: what every target serves. */
   request(stream: boolean): LoadRequest;
+  /**
+   * The streamed request of each other API this target is measured on (plan.ts `Api`); a step
+   * whose API is missing here is not run on this target. The simulator serves the Responses API
+   * itself (the floor of the passthrough); the gateways beside modelux are measured on chat only.
+   */
+  streamed: Partial<Record<Exclude<Api, "chat">, LoadRequest>>;
 }
 
 /** The prompt every target receives; 20 tokens out, so answers are the same size everywhere. */
@@ -37,6 +45,16 @@ export function chatBody(model: string, stream: boolean): string {
     max_tokens: 20,
     messages: [{ role: "user", content: "Say hello in one short sentence." }],
     ...(stream ? { stream: true } : {}),
+  });
+}
+
+/** The same prompt through the Responses API: `input` for `messages`, `max_output_tokens`. */
+export function responsesBody(model: string): string {
+  return JSON.stringify({
+    model,
+    max_output_tokens: 20,
+    input: "Say hello in one short sentence.",
+    stream: true,
   });
 }
 
@@ -57,7 +75,17 @@ export async function startTarget(
     });
   switch (name) {
     case "direct":
-      return { process: null, request: openAi(simulatorUrl, SIMULATOR_AUTH) };
+      return {
+        process: null,
+        request: openAi(simulatorUrl, SIMULATOR_AUTH),
+        streamed: {
+          responses: {
+            url: `${simulatorUrl}/v1/responses`,
+            headers: SIMULATOR_AUTH,
+            body: responsesBody("gpt-4o-mini"),
+          },
+        },
+      };
     case "bare-proxy": {
       const started = await spawnServer({
         name,
@@ -65,7 +93,11 @@ export async function startTarget(
         env: { BENCH_UPSTREAM_URL: simulatorUrl },
         cpus,
       });
-      return { process: started.process, request: openAi(started.url, SIMULATOR_AUTH) };
+      return {
+        process: started.process,
+        request: openAi(started.url, SIMULATOR_AUTH),
+        streamed: {},
+      };
     }
     case "modelux":
     case "modelux-off": {
@@ -78,13 +110,25 @@ export async function startTarget(
         },
         cpus,
       });
+      const base = `${started.url}/openai`;
+      const auth = { Authorization: `Bearer ${BENCH_PROXY_KEY}` };
+      const responses = (route: string): LoadRequest => ({
+        url: `${base}/v1/responses`,
+        headers: auth,
+        body: responsesBody(`@${route}`),
+      });
       return {
         process: started.process,
-        request: openAi(
-          `${started.url}/openai`,
-          { Authorization: `Bearer ${BENCH_PROXY_KEY}` },
-          `@${BENCH_ROUTE}`,
-        ),
+        request: openAi(base, auth, `@${BENCH_ROUTE}`),
+        // The Responses comparison is made on the realistic setup only.
+        streamed:
+          name === "modelux"
+            ? {
+                responses: responses(BENCH_ROUTE),
+                "chat-claude": openAi(base, auth, `@${BENCH_CLAUDE_ROUTE}`)(true),
+                "responses-claude": responses(BENCH_CLAUDE_ROUTE),
+              }
+            : {},
       };
     }
     case "portkey": {
@@ -110,6 +154,7 @@ export async function startTarget(
           "x-portkey-provider": "openai",
           "x-portkey-custom-host": `${simulatorUrl}/v1`,
         }),
+        streamed: {},
       };
     }
   }

@@ -1,6 +1,7 @@
 // The overhead benchmark runs: quick mode as a child process starts the simulator and every
 // target (simulator direct, bare Bun proxy, modelux twice, Portkey), loads each with wrk and the
-// open-loop generator, and prints the side-by-side table. No timing is asserted: on a shared CI
+// open-loop generator, and prints the side-by-side table; modelux also streams through the
+// Responses API (passthrough and translated) beside chat. No timing is asserted: on a shared CI
 // box the numbers mean nothing; that the harness works is the point. Needs wrk (.ci/run installs it).
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -43,5 +44,18 @@ test("bench:quick measures every target and prints the side-by-side table", asyn
     for (const step of steps)
       expect({ name, errors: step.error_count }).toEqual({ name, errors: 0 });
   }
-  expect(readFileSync(join(resultsDirectory, "overhead.md"), "utf8")).toContain("## Side by side");
+  // The Responses steps: both paths streamed through modelux, the passthrough's floor direct.
+  const responses = written.steps.filter((step: { api?: string }) => step.api !== undefined);
+  expect(
+    responses.map((step: { target: string; api: string }) => `${step.target} ${step.api}`).sort(),
+  ).toEqual(["direct responses", "modelux responses", "modelux responses-claude"]);
+  for (const step of responses) {
+    expect(step.requests).toBeGreaterThan(0);
+    expect(step.ttft?.p50).toBeGreaterThan(0);
+  }
+  expect(stdout).toMatch(/^\| Responses → Claude \(translated\) \| open, 200 req\/s \|/m);
+  expect(stdout).toMatch(/^\| Responses TTFT overhead p50 within 1 ms of chat's/m);
+  const markdown = readFileSync(join(resultsDirectory, "overhead.md"), "utf8");
+  expect(markdown).toContain("## Side by side");
+  expect(markdown).toContain("## Responses API against chat (time to first token)");
 }, 90_000);

@@ -10,6 +10,8 @@ export const BENCH_ORG = "org_bench";
 export const BENCH_PROJECT = "prj_bench";
 /** The slug clients send as `model: "@bench"`. */
 export const BENCH_ROUTE = "bench";
+/** A config serving Claude alone: chat and Responses both translated (the Responses steps). */
+export const BENCH_CLAUDE_ROUTE = "bench-claude";
 
 /** Which parts of the realistic setup are on; "full" and "off" are the benchmark's two. */
 export interface ModeluxSetup {
@@ -67,6 +69,14 @@ export function benchSnapshotBody(
         slug: BENCH_ROUTE,
         version: 1,
         config: route,
+      },
+      {
+        id: "rc_bench_claude",
+        org_id: BENCH_ORG,
+        project_id: BENCH_PROJECT,
+        slug: BENCH_CLAUDE_ROUTE,
+        version: 1,
+        config: { strategy: "single", model: "anthropic/claude-haiku-4-5" },
       },
     ],
     budgets: setup.budget
