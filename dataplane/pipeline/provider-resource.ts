@@ -9,6 +9,7 @@ import { adapterFor } from "../providers/registry.ts";
 import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
 import { attemptSignal } from "./execute-attempts.ts";
 import { redactorFor } from "./org-secrets.ts";
+import { type ProviderKeys, withOwnKey } from "./provider-keys.ts";
 import { upstreamFetch } from "./upstream-fetch.ts";
 
 /** A resource read is short; a stream of one is not bounded here (the client holds it). */
@@ -24,16 +25,22 @@ export interface ProviderResource {
   clientSignal?: AbortSignal;
   /** A stream is read for as long as the client reads it. */
   stream?: boolean;
+  /**
+   * The request's own provider keys (X-Modelux-Provider-Key): what was made on one lives in the
+   * caller's account, so it is asked for with that key (docs/provider-keys.md).
+   */
+  providerKeys: ProviderKeys | null;
 }
 
 export async function callProviderResource(resource: ProviderResource): Promise<Response> {
-  const provider = resource.config.providersById.get(resource.providerId);
-  if (!provider || provider.orgId !== resource.orgId) {
+  const stored = resource.config.providersById.get(resource.providerId);
+  if (!stored || stored.orgId !== resource.orgId) {
     throw new GatewayError(
       "upstream_error",
       "the provider that holds this resource is no longer configured",
     );
   }
+  const provider = withOwnKey(stored, resource.providerKeys);
   const adapter = adapterFor(provider.vendor);
   const build = adapter ? resource.build(adapter) : undefined;
   if (!adapter || !build) {
@@ -67,5 +74,9 @@ export async function callProviderResource(resource: ProviderResource): Promise<
   const text = await response.text().catch(() => "");
   deadline.release();
   const failure = adapter.parseError(response.status, text, response.headers);
-  throw upstreamToGatewayError(failure, where, redactorFor(resource.config, resource.orgId, null));
+  throw upstreamToGatewayError(
+    failure,
+    where,
+    redactorFor(resource.config, resource.orgId, resource.providerKeys),
+  );
 }

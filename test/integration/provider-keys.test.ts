@@ -203,6 +203,36 @@ describe("X-Modelux-Provider-Key", () => {
     );
   });
 
+  test("the Responses API: passthrough and translated, streamed, and a background response read back, on the caller's keys", async () => {
+    const client = openai(`openai=${OPENAI_KEY}, anthropic=${ANTHROPIC_KEY}`);
+    const created = await client.responses.create({ model: "@openai", input: "Say hello" });
+    expect(created.output_text.length).toBeGreaterThan(0);
+    const passthrough = (await lastCalls()).openai;
+    expect(passthrough?.path).toBe("/v1/responses");
+    expect(passthrough?.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+
+    const stream = await client.responses.create({
+      model: "@anthropic",
+      input: "Say hello",
+      stream: true,
+    });
+    for await (const _event of stream);
+    expect((await lastCalls()).anthropic?.headers["x-api-key"]).toBe(ANTHROPIC_KEY);
+
+    // The simulator keeps responses per API key, as OpenAI keeps them per account: one made on
+    // the caller's key is read back with it.
+    const background = await client.responses.create({
+      model: "@openai",
+      input: "Say hello",
+      background: true,
+    });
+    const read = await client.responses.retrieve(background.id);
+    expect(read.id).toBe(background.id);
+    const retrieved = (await lastCalls()).openai;
+    expect(retrieved?.path).toStartWith(`/v1/responses/${background.id}`);
+    expect(retrieved?.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+  });
+
   test("across vendors: named keys serve their vendors; a vendor without one is skipped, never the stored credential", async () => {
     const { response } = await openai(`openai=${OPENAI_KEY}`)
       .chat.completions.create({ model: "@cross-vendor", messages: hello })

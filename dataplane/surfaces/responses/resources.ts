@@ -6,6 +6,7 @@ import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../../context.ts";
 import { authenticate } from "../../pipeline/authenticate.ts";
 import { redactorFor } from "../../pipeline/org-secrets.ts";
+import { parseProviderKeys } from "../../pipeline/provider-keys.ts";
 import { callProviderResource } from "../../pipeline/provider-resource.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../../snapshot/runtime-config.ts";
 import { transformChunks } from "../sse-events.ts";
@@ -186,6 +187,7 @@ function upstreamCall(
         : undefined,
     clientSignal: request.signal,
     stream,
+    providerKeys: parseProviderKeys(request.headers.get("x-modelux-provider-key")),
   });
 }
 
