@@ -13,7 +13,7 @@ import {
 import { drain } from "#shared/http/drain.ts";
 import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { serverErrorHandler } from "#shared/http/server-error.ts";
-import type { Logger } from "#shared/log.ts";
+import { type Logger, logError } from "#shared/log.ts";
 import { BudgetLedger } from "./budgets/budget-ledger.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "./context.ts";
 import { guardDataPlane } from "./http-guard.ts";
@@ -147,7 +147,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
         .catch(() => {});
     }, options.resyncMs ?? 5000);
   });
-  wiring.catch((error) => options.log(`bus wiring failed: ${(error as Error).message}`));
+  wiring.catch((error) => logError(options.log, `bus wiring failed: ${(error as Error).message}`));
 
   return {
     url: `http://${server.hostname}:${server.port}`,

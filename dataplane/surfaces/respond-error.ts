@@ -3,8 +3,11 @@
 
 import { toGatewayError } from "#shared/errors/gateway-error.ts";
 import { genericErrorBody } from "#shared/errors/generic-body.ts";
+import { createLogger } from "#shared/log.ts";
 import { anthropicErrorBody } from "../wire/anthropic/error-body.ts";
 import { openAiErrorBody } from "../wire/openai/error-body.ts";
+
+const log = createLogger("dataplane");
 
 export type SurfaceName = "openai" | "anthropic";
 /** The error shape a response takes: a surface's, or the generic one elsewhere. */
@@ -26,7 +29,9 @@ export function errorShapeOf(pathname: string): ErrorShape {
 export function errorResponse(surface: ErrorShape, error: unknown, requestId: string): Response {
   const gatewayError = toGatewayError(error);
   if (gatewayError.code === "internal") {
-    console.error(`request ${requestId} failed:`, error);
+    log.error(`request ${requestId} failed: ${(error as Error)?.stack ?? String(error)}`, {
+      request_id: requestId,
+    });
   }
   const headers: Record<string, string> = {
     "content-type": "application/json",

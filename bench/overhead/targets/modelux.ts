@@ -3,11 +3,13 @@
 // BENCH_MODELUX_SETUP=full: key auth, `fallback` config, a budget, traces to the write-ahead log
 // (shipped over the bus and acked). =off: key auth and a `single` config only; traces stay in
 // the in-memory ring (they cannot be switched off). A comma list (`fallback,budget`) picks parts.
+// Metrics are recorded as in a fleet; MODELUX_METRICS=off (for an A/B of their cost) records none.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { defaultObservability } from "#shared/env/settings.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
 import { startDataPlane } from "../../../dataplane/node.ts";
 import { startControlPlaneStandIn } from "./control-plane-stand-in.ts";
@@ -29,6 +31,10 @@ const node = await startDataPlane({
   secretBox: box,
   bus: Promise.resolve(bus),
   ...(setup.wal ? { traceDirectory: join(dataDir, "traces") } : {}),
+  observability: {
+    ...defaultObservability(),
+    MODELUX_METRICS: process.env.MODELUX_METRICS === "off" ? "off" : "on",
+  },
   log: (message) => console.error(`modelux: ${message}`),
 });
 while (node.context.loader.current === null) await Bun.sleep(5);
