@@ -40,10 +40,12 @@ export interface GatewayErrorDetails {
   /** Response headers the error carries (`x-modelux-budget-*` on a 402). */
   headers?: Record<string, string>;
   /**
-   * A more precise code a surface's clients test for, shown where the shape has one (OpenAI's
-   * `code`: `previous_response_not_found`); the status stays the closed set's.
+   * The code and type a surface's clients test for where they differ from the closed set's
+   * (OpenAI's `code`: `previous_response_not_found`, or none; its `type`: a missing stored
+   * response is an `invalid_request_error`); the status stays the closed set's.
    */
-  surfaceCode?: string;
+  surfaceCode?: string | null;
+  surfaceType?: string;
 }
 
 export class GatewayError extends Error {

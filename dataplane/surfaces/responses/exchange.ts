@@ -11,9 +11,9 @@ import { openAiErrorBody } from "../../wire/openai/error-body.ts";
 import type { FastPathBuilder, PassthroughBody, SurfaceBinding } from "../binding.ts";
 import type { ChunkTransform } from "../sse-events.ts";
 import type { ClientSurface } from "../surface.ts";
-import type { ConversationItem, RawItem } from "./conversation.ts";
+import type { ConversationItem } from "./conversation.ts";
 import { dryRunEvents } from "./dry-run.ts";
-import { type ItemPrefix, itemId } from "./ids.ts";
+import { listedItem } from "./listed-items.ts";
 import type { HiddenSignatures } from "./output-items.ts";
 import type { CheckedRequest } from "./parse-request.ts";
 import { invalid } from "./parse-request.ts";
@@ -181,7 +181,7 @@ export class ResponsesExchange implements SurfaceBinding {
       previous_response_id: checked.request.previous_response_id ?? null,
       hidden,
     });
-    const items = current.map(({ item }, index) => withId(item, responseId, index));
+    const items = current.map(({ item }, index) => listedItem(item, responseId, index));
     try {
       await store.put(record, storedInputs(items));
       return [];
@@ -207,25 +207,6 @@ export class ResponsesExchange implements SurfaceBinding {
       tools,
     };
   }
-}
-
-const PREFIXES: Record<string, ItemPrefix> = {
-  message: "msg",
-  function_call: "fc",
-  function_call_output: "fco",
-  reasoning: "rs",
-};
-
-/** An input item as `input_items` lists it: with an id (the gateway's when it had none). */
-function withId(item: RawItem, responseId: string, index: number): RawItem & { id: string } {
-  if (typeof item.id === "string" && item.id !== "") return item as RawItem & { id: string };
-  const type = typeof item.type === "string" ? item.type : "message";
-  const prefix = PREFIXES[type] ?? "item";
-  return {
-    id: itemId(prefix, responseId, `in${index}`),
-    ...(type === "message" && !item.type ? { type } : {}),
-    ...item,
-  };
 }
 
 function hostedToolRefused(tool: { param: string; type: string }, target: AdapterTarget) {

@@ -105,5 +105,9 @@ export function responseNotFound(id: string): GatewayError {
   return new GatewayError(
     "not_found",
     `Response with id '${clipText(id, MAX_QUOTED_CHARS)}' not found.`,
+    {
+      surfaceType: "invalid_request_error",
+      surfaceCode: null,
+    },
   );
 }

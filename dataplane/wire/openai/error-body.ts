@@ -34,7 +34,7 @@ export function openAiErrorBody(error: GatewayError): string {
   }
   return JSON.stringify({
     error: {
-      type: OPENAI_TYPES[error.code],
+      type: error.details.surfaceType ?? OPENAI_TYPES[error.code],
       message: error.message,
       code: openAiCode(error),
       param: error.details.param ?? null,
@@ -46,7 +46,7 @@ export function openAiErrorBody(error: GatewayError): string {
  * OpenAI's own code where clients look for one: a prompt over the model's context window is
  * `context_length_exceeded` whichever vendor refused it (LangChain's ContextOverflowError).
  */
-function openAiCode(error: GatewayError): string {
+function openAiCode(error: GatewayError): string | null {
   if (error.details.surfaceCode !== undefined) return error.details.surfaceCode;
   return error.details.upstreamKind === "context_length" ? "context_length_exceeded" : error.code;
 }
