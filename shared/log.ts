@@ -88,6 +88,7 @@ function makeRoot(options: LoggingOptions): pino.Logger {
       translateTime: "SYS:HH:MM:ss.l",
       ignore: "pid,hostname,component",
       messageFormat: "{if component}{component}: {end}{msg}",
+      singleLine: true,
       colorize: options.destination === undefined && process.stdout.isTTY === true,
     });
     const out = options.destination ?? process.stdout;
