@@ -3,6 +3,7 @@
 // seam between the planes"). It opens a data plane inside the calling process and names what
 // replay reads of the data plane: planning a route over a compiled snapshot, the admission cost
 // estimate, and upstream health. A fleet node is assembled by node.ts instead.
+import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import type { StateStore } from "#shared/bus/state-store.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { SnapshotBody } from "#shared/snapshot/body.ts";
@@ -15,6 +16,7 @@ import { createDataPlaneApp } from "./server.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "./snapshot/runtime-config.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
 import type { TraceEmitter } from "./trace/trace-emitter.ts";
+import { WalTraceEmitter } from "./trace/wal-emitter.ts";
 
 // Admission cost: what a request may cost before it runs (input at the input price, the output
 // bound at the output price), and the bound used when neither request nor catalog gives one.
@@ -60,6 +62,13 @@ export interface InProcessDataPlaneOptions {
    * (`bus.state`); by default a store of the plane's own that nothing else reads.
    */
   state?: StateStore;
+  /**
+   * Makes the plane's traffic the fleet's traffic (the gateway's batch worker): its spend goes
+   * out as spend deltas and the budgets' totals come in over `bus`, so every budget holds for
+   * it as for a node; each trace is written ahead to `traceDirectory` and shipped to the
+   * warehouse like a node's, after `traces` has seen it (which may add to it, e.g. `batch_id`).
+   */
+  fleet?: { bus: Bus; traceDirectory: string; log: (message: string) => void };
 }
 
 /**
@@ -76,6 +85,8 @@ export interface InProcessDataPlane {
   readonly health: HealthTracker;
   /** The plan a request of `key` for `model` would get now, over its snapshot and its health. */
   plan(key: RuntimeApiKey, model: string, input: Omit<RoutingInput, "health">): RoutePlan;
+  /** Sends what spend and traces it still holds (a plane opened with `fleet`) and stops. */
+  close(): Promise<void>;
 }
 
 export type OpenedDataPlane =
@@ -89,10 +100,22 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
   const runtime = loader.current;
   if (!applied.applied || !runtime)
     return { opened: false, reason: applied.applied ? "no snapshot" : applied.reason };
+  const fleet = options.fleet;
+  const wal = fleet
+    ? new WalTraceEmitter({ directory: fleet.traceDirectory, bus: () => fleet.bus, log: fleet.log })
+    : null;
+  const traces: TraceEmitter = wal
+    ? {
+        emit(trace) {
+          options.traces.emit(trace);
+          wal.emit(trace);
+        },
+      }
+    : options.traces;
   const context = createDataPlaneContext({
     nodeId: options.nodeId,
     loader,
-    traces: options.traces,
+    traces,
     budgets: new BudgetLedger({ nodeId: options.nodeId }),
     random: options.random,
     ...(options.state ? { state: options.state } : {}),
@@ -101,6 +124,15 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
   });
   const app = createDataPlaneApp(context);
   const { health } = context;
+  const subscriptions: Promise<Subscription>[] = [];
+  if (fleet && wal) {
+    wal.start();
+    context.budgets.start(() => fleet.bus);
+    subscriptions.push(
+      fleet.bus.subscribeBudgetState((state) => context.budgets.applyState(state)),
+      fleet.bus.subscribeSpendDeltas((delta) => context.budgets.applyPeerDelta(delta)),
+    );
+  }
   return {
     opened: true,
     plane: {
@@ -108,6 +140,13 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
       runtime,
       health,
       plan: (key, model, input) => planRoute(runtime, key, model, { ...input, health }),
+      async close() {
+        if (!fleet || !wal) return;
+        for (const subscription of await Promise.all(subscriptions))
+          await subscription.unsubscribe();
+        await context.budgets.stop(fleet.bus);
+        await wal.stop();
+      },
     },
   };
 }

@@ -1,0 +1,282 @@
+// The batch worker's reads and writes of gateway_batches and gateway_batch_lines. Every query on
+// one batch goes through the org's Tenant (controlplane/db/tenant.ts); only finding a batch to
+// run reads across orgs, as the worker serves every org.
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import {
+  type GatewayBatchLineRow,
+  type GatewayBatchRow,
+  gatewayBatches,
+  gatewayBatchLines,
+  type LineStatus,
+} from "../db/schema/index.ts";
+import { scoped, type Tenant } from "../db/tenant.ts";
+
+const INSERT_CHUNK = 500;
+
+export interface NewBatch {
+  id: string;
+  projectId: string;
+  keyId: string;
+  surface: "openai" | "anthropic";
+  endpoint: string;
+  reason: string;
+  inputFileId: string | null;
+  metadata: Record<string, string> | null;
+  deadlineAt: Date | null;
+  spendCapUsd: number | null;
+  lines: Array<{ customId: string; body: Record<string, unknown> }>;
+}
+
+export async function insertBatch(db: Database, orgId: string, batch: NewBatch) {
+  return db.transaction(async (transaction) => {
+    const tenant = scoped(transaction as unknown as Database, orgId);
+    const row = await tenant.insert(gatewayBatches, {
+      id: batch.id,
+      project_id: batch.projectId,
+      key_id: batch.keyId,
+      surface: batch.surface,
+      endpoint: batch.endpoint,
+      status: "in_progress",
+      reason: batch.reason,
+      input_file_id: batch.inputFileId,
+      metadata: batch.metadata,
+      deadline_at: batch.deadlineAt,
+      spend_cap_usd: batch.spendCapUsd,
+      total_lines: batch.lines.length,
+    });
+    for (let start = 0; start < batch.lines.length; start += INSERT_CHUNK) {
+      const values = batch.lines.slice(start, start + INSERT_CHUNK).map((line, offset) => ({
+        id: `${batch.id}:${start + offset}`,
+        org_id: orgId,
+        batch_id: batch.id,
+        line_index: start + offset,
+        custom_id: line.customId,
+        body: line.body,
+      }));
+      await tenant.db.insert(gatewayBatchLines).values(values);
+    }
+    return row;
+  });
+}
+
+/**
+ * Takes the oldest batch that is running and held by no live worker (or by this one), for
+ * `leaseMs`: a worker that dies loses its batches when their lease runs out.
+ */
+export async function acquireBatch(
+  db: Database,
+  workerId: string,
+  now: Date,
+  leaseMs: number,
+): Promise<GatewayBatchRow | undefined> {
+  const free = db
+    .select({ id: gatewayBatches.id })
+    .from(gatewayBatches)
+    .where(
+      and(
+        inArray(gatewayBatches.status, ["in_progress", "cancelling"]),
+        or(
+          isNull(gatewayBatches.lease_until),
+          lt(gatewayBatches.lease_until, now),
+          eq(gatewayBatches.lease_owner, workerId),
+        ),
+      ),
+    )
+    .orderBy(asc(gatewayBatches.created_at))
+    .limit(1)
+    .for("update", { skipLocked: true });
+  const [row] = await db
+    .update(gatewayBatches)
+    .set({ lease_owner: workerId, lease_until: new Date(now.getTime() + leaseMs) })
+    .where(inArray(gatewayBatches.id, free))
+    .returning();
+  return row;
+}
+
+/** One batch's reads and writes, for the worker holding it. */
+export class BatchStore {
+  readonly tenant: Tenant;
+
+  constructor(
+    db: Database,
+    readonly batch: GatewayBatchRow,
+  ) {
+    this.tenant = scoped(db, batch.org_id);
+  }
+
+  reload(): Promise<GatewayBatchRow | undefined> {
+    return this.tenant.find(gatewayBatches, this.batch.id);
+  }
+
+  /** False when another worker holds the batch now. */
+  async renewLease(workerId: string, until: Date): Promise<boolean> {
+    const rows = await this.tenant.db
+      .update(gatewayBatches)
+      .set({ lease_until: until })
+      .where(
+        this.tenant.where(
+          gatewayBatches,
+          eq(gatewayBatches.id, this.batch.id),
+          eq(gatewayBatches.lease_owner, workerId),
+        ),
+      )
+      .returning({ id: gatewayBatches.id });
+    return rows.length > 0;
+  }
+
+  async releaseLease(workerId: string): Promise<void> {
+    await this.tenant.updateWhere(
+      gatewayBatches,
+      { lease_owner: null, lease_until: null },
+      eq(gatewayBatches.id, this.batch.id),
+      eq(gatewayBatches.lease_owner, workerId),
+    );
+  }
+
+  /** Up to `count` pending lines due by `now`, claimed (attempts + 1) in one statement. */
+  async claim(count: number, now: Date): Promise<GatewayBatchLineRow[]> {
+    const lines = gatewayBatchLines;
+    const due = this.tenant.db
+      .select({ id: lines.id })
+      .from(lines)
+      .where(
+        this.tenant.where(
+          lines,
+          eq(lines.batch_id, this.batch.id),
+          eq(lines.status, "pending"),
+          or(isNull(lines.not_before), lte(lines.not_before, now)),
+        ),
+      )
+      .orderBy(asc(lines.line_index))
+      .limit(count)
+      .for("update", { skipLocked: true });
+    return this.tenant.db
+      .update(lines)
+      .set({ status: "claimed", attempts: sql`${lines.attempts} + 1`, claimed_at: now })
+      .where(this.tenant.where(lines, inArray(lines.id, due)))
+      .returning();
+  }
+
+  /** A claimed line's result, request id and cost, in one update (only while it is claimed). */
+  async finish(
+    lineId: string,
+    result: {
+      status: Extract<LineStatus, "succeeded" | "errored">;
+      requestId: string | null;
+      statusCode: number | null;
+      response: unknown;
+      error: { code: string; message: string } | null;
+      costUsd: number;
+      at: Date;
+    },
+  ): Promise<void> {
+    await this.tenant.updateWhere(
+      gatewayBatchLines,
+      {
+        status: result.status,
+        request_id: result.requestId,
+        status_code: result.statusCode,
+        response: result.response,
+        error: result.error,
+        cost_usd: result.costUsd,
+        finished_at: result.at,
+      },
+      eq(gatewayBatchLines.id, lineId),
+      eq(gatewayBatchLines.status, "claimed"),
+    );
+  }
+
+  /** A claimed line back to pending, not sent again before `notBefore`. */
+  async retryLater(lineId: string, notBefore: Date): Promise<void> {
+    await this.tenant.updateWhere(
+      gatewayBatchLines,
+      { status: "pending", not_before: notBefore, claimed_at: null },
+      eq(gatewayBatchLines.id, lineId),
+      eq(gatewayBatchLines.status, "claimed"),
+    );
+  }
+
+  /** Lines claimed by a worker that never recorded their result (a restart's to resolve). */
+  claimedLines(): Promise<GatewayBatchLineRow[]> {
+    return this.tenant.rows(
+      gatewayBatchLines,
+      eq(gatewayBatchLines.batch_id, this.batch.id),
+      eq(gatewayBatchLines.status, "claimed"),
+    );
+  }
+
+  /** Every line not sent yet ends as `status`, with why. */
+  async closePending(
+    status: Extract<LineStatus, "canceled" | "expired">,
+    error: { code: string; message: string },
+    at: Date,
+  ): Promise<void> {
+    await this.tenant.updateWhere(
+      gatewayBatchLines,
+      { status, error, finished_at: at },
+      eq(gatewayBatchLines.batch_id, this.batch.id),
+      eq(gatewayBatchLines.status, "pending"),
+    );
+  }
+
+  async end(reason: NonNullable<GatewayBatchRow["end_reason"]>, at: Date): Promise<void> {
+    await this.tenant.update(gatewayBatches, this.batch.id, {
+      status: "ended",
+      end_reason: reason,
+      ended_at: at,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: at,
+    });
+  }
+
+  progress(): Promise<BatchProgress> {
+    return batchProgress(this.tenant, this.batch.id);
+  }
+
+  /** When the next pending line is due, or null when none is pending. */
+  async nextDue(): Promise<Date | null> {
+    const [row] = await this.tenant.db
+      .select({ due: sql<Date | null>`min(coalesce(${gatewayBatchLines.not_before}, 'epoch'))` })
+      .from(gatewayBatchLines)
+      .where(
+        this.tenant.where(
+          gatewayBatchLines,
+          eq(gatewayBatchLines.batch_id, this.batch.id),
+          eq(gatewayBatchLines.status, "pending"),
+        ),
+      );
+    return row?.due ? new Date(row.due) : null;
+  }
+}
+
+export type BatchProgress = Record<LineStatus, number> & { total: number; spentUsd: number };
+
+export async function batchProgress(tenant: Tenant, batchId: string): Promise<BatchProgress> {
+  const rows = await tenant.db
+    .select({
+      status: gatewayBatchLines.status,
+      count: sql<number>`count(*)::int`,
+      spent: sql<string>`coalesce(sum(${gatewayBatchLines.cost_usd}), 0)`,
+    })
+    .from(gatewayBatchLines)
+    .where(tenant.where(gatewayBatchLines, eq(gatewayBatchLines.batch_id, batchId)))
+    .groupBy(gatewayBatchLines.status);
+  const progress: BatchProgress = {
+    pending: 0,
+    claimed: 0,
+    succeeded: 0,
+    errored: 0,
+    canceled: 0,
+    expired: 0,
+    total: 0,
+    spentUsd: 0,
+  };
+  for (const row of rows) {
+    progress[row.status] = row.count;
+    progress.total += row.count;
+    progress.spentUsd += Number(row.spent);
+  }
+  return progress;
+}
