@@ -11,6 +11,7 @@ import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { embeddedSchema, readSettings } from "#shared/env/settings.ts";
+import { configureLogging } from "#shared/log.ts";
 import { type RunningEmbedded, startEmbedded } from "../../embedded/start.ts";
 import { ParquetRows } from "../support/parquet-rows.ts";
 import { freePort } from "../support/processes.ts";
@@ -63,6 +64,8 @@ describe("a caller's provider key leaves no trace", () => {
 
   beforeAll(async () => {
     const capture = (...parts: unknown[]) => written.push(parts.map(String).join(" "));
+    // Every process log line (the access log included) comes here, at every level.
+    configureLogging({ level: "trace", format: "json", destination: { write: capture } });
     console.log = capture;
     console.error = capture;
     console.warn = capture;
@@ -73,10 +76,13 @@ describe("a caller's provider key leaves no trace", () => {
         DATAPLANE_PORT: String(freePort()),
         CONTROLPLANE_PORT: String(freePort()),
         SIMULATOR_PORT: String(freePort()),
+        MODELUX_ACCESS_LOG: "on",
       }),
     );
-  }, 30_000);
+    // PGlite's migrations take most of this; a loaded machine has taken 50 s.
+  }, 90_000);
   afterAll(async () => {
+    configureLogging({ level: "info", format: "json" });
     console.log = originalLog;
     console.error = originalError;
     console.warn = originalWarn;
@@ -197,7 +203,9 @@ describe("a caller's provider key leaves no trace", () => {
       }
       for (const text of written) expect(text.includes(key)).toBe(false);
     }
-    // The search sees what it should: the fingerprints were written.
+    // The search sees what it should: the fingerprints were written, and so was the access log.
     expect(written.some((text) => text.includes("sk-proj-…TA0A"))).toBe(true);
+    for (const id of requestIds)
+      expect(written.some((text) => text.includes(id) && text.includes('"status"'))).toBe(true);
   }, 60_000);
 });
