@@ -37,14 +37,16 @@ export function guardDataPlane(
  */
 function isUpload(request: Request): boolean {
   if (request.method !== "POST") return false;
+  // Every request passes here: compared in place, nothing allocated (the query, e.g. the
+  // Anthropic SDK's `?beta=true`, does not count).
   const url = request.url;
-  const path = url.slice(url.indexOf("/", url.indexOf("//") + 2)).split("?")[0];
-  return (
-    path === "/openai/v1/files" ||
-    path === "/anthropic/v1/files" ||
-    path === "/anthropic/v1/messages/batches"
-  );
+  const query = url.indexOf("?");
+  const end = query === -1 ? url.length : query;
+  for (const path of UPLOAD_PATHS) if (url.startsWith(path, end - path.length)) return true;
+  return false;
 }
+
+const UPLOAD_PATHS = ["/openai/v1/files", "/anthropic/v1/files", "/anthropic/v1/messages/batches"];
 
 export function refusalError(refusal: Refusal): GatewayError {
   if (refusal.kind === "bad-host") {

@@ -436,13 +436,15 @@ describe("Anthropic message batches and files through the gateway", () => {
 
   test("a file uploaded through the gateway is cited by a message; anthropic-beta reaches the vendor verbatim", async () => {
     const client = anthropic(planes[0]);
+    // Larger than the chat body limit: the SDK's `?beta=true` upload still gets the upload limit.
+    const text = `The code word is tangerine.${" ".repeat(CHAT_LIMIT)}`;
     const file = await client.beta.files.upload({
-      file: await toAnthropicFile(Buffer.from("The code word is tangerine."), "facts.txt", {
+      file: await toAnthropicFile(Buffer.from(text), "facts.txt", {
         type: "text/plain",
       }),
       betas: ["files-api-2025-04-14"],
     });
-    expect(file).toMatchObject({ type: "file", filename: "facts.txt", size_bytes: 27 });
+    expect(file).toMatchObject({ type: "file", filename: "facts.txt", size_bytes: text.length });
     const calls = (await (await fetch(`${simulator.url}/_sim/calls`)).json()) as {
       last: { anthropic: { headers: Record<string, string> } };
     };
@@ -463,9 +465,7 @@ describe("Anthropic message batches and files through the gateway", () => {
     });
     expect(message.type).toBe("message");
     expect((await anthropic(planes[1]).beta.files.retrieveMetadata(file.id)).id).toBe(file.id);
-    expect(await (await anthropic(planes[0]).beta.files.download(file.id)).text()).toBe(
-      "The code word is tangerine.",
-    );
+    expect(await (await anthropic(planes[0]).beta.files.download(file.id)).text()).toBe(text);
     expect(
       await anthropic(planeB, KEY_B)
         .beta.files.retrieveMetadata(file.id)
