@@ -4,11 +4,14 @@
 // bench/results/overhead.{json,md} on a full run (quick: only when BENCH_RESULTS_DIR is set).
 //
 // Flags: --quick (or BENCH_QUICK=1), --seconds=N per step, --targets=direct,modelux,…,
-// --no-pin (let the scheduler place processes; default: pinned when there are ≥ 2 CPUs).
+// --mode=instant|realistic (only that simulator mode's steps; realistic holds the TTFT steps,
+// Responses included), --no-pin (let the scheduler place processes; default: pinned when there
+// are ≥ 2 CPUs).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { choosePinning, describeMachine } from "./machine.ts";
+import { MODE_PROFILES, type Mode } from "./modes.ts";
 import { makePlan } from "./plan.ts";
 import { ROOT, spawnServer } from "./processes.ts";
 import {
@@ -28,10 +31,17 @@ const flag = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?
 const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
 const seconds = flag("seconds") ? Number(flag("seconds")) : undefined;
 const targets = flag("targets")?.split(",") as TargetName[] | undefined;
+const mode = flag("mode") as Mode | undefined;
+if (mode !== undefined && !(mode in MODE_PROFILES)) throw new Error(`unknown mode ${mode}`);
 for (const name of targets ?? [])
   if (!TARGET_NAMES.includes(name)) throw new Error(`unknown target ${name}`);
 
-const plan = makePlan({ quick, ...(seconds ? { seconds } : {}), ...(targets ? { targets } : {}) });
+const plan = makePlan({
+  quick,
+  ...(seconds ? { seconds } : {}),
+  ...(targets ? { targets } : {}),
+  ...(mode ? { mode } : {}),
+});
 const pinning = choosePinning(!args.includes("--no-pin"));
 const machine = describeMachine(pinning);
 const command = `bun bench/overhead/main.ts${args.length ? ` ${args.join(" ")}` : ""}`;

@@ -59,6 +59,8 @@ export function makePlan(options: {
   quick: boolean;
   seconds?: number;
   targets?: TargetName[];
+  /** Only the groups of this simulator mode (`realistic`: time to first token, Responses included). */
+  mode?: Mode;
 }): Plan {
   const seconds = options.seconds ?? (options.quick ? 1 : 10);
   const both = (mode: Mode, load: Load, duration = seconds): Step[] =>
@@ -110,7 +112,7 @@ export function makePlan(options: {
   return {
     quick: options.quick,
     targets: options.targets ?? [...TARGET_NAMES],
-    groups,
+    groups: options.mode ? groups.filter((group) => group.mode === options.mode) : groups,
     restartPerGroup: !options.quick,
     warmupSeconds: options.quick ? 0 : 3,
     openWarmupSeconds: options.quick ? 0.2 : 1,

@@ -1,7 +1,8 @@
 // The Vercel AI SDK's default OpenAI provider, which speaks the Responses API (issue 16: every
 // call was a 404), created with only baseURL and apiKey, against every vendor the embedded
-// default seeds: generateText, streamText, tools over several steps (the SDK sends earlier
-// items back as item_reference by default) and generateObject with a JSON schema.
+// default seeds: generateText, streamText, tools over several steps, a conversation continued
+// from an earlier result (the SDK sends earlier answers back as item_reference by default) and
+// generateObject with a JSON schema.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createOpenAI, type OpenAIProvider } from "@ai-sdk/openai";
 import { generateObject, generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
@@ -35,10 +36,20 @@ const weather = () => {
 describe("Vercel AI SDK openai(model) through the Responses API", () => {
   let harness: GatewayHarness;
   let openai: OpenAIProvider;
+  /** The bodies the SDK posted to /responses, in order. */
+  const sent: Array<{ input?: Array<{ type?: string }> }> = [];
 
   beforeAll(() => {
     harness = startGatewayHarness();
-    openai = createOpenAI({ baseURL: `${harness.baseUrl}/openai/v1`, apiKey: HARNESS_KEY });
+    openai = createOpenAI({
+      baseURL: `${harness.baseUrl}/openai/v1`,
+      apiKey: HARNESS_KEY,
+      fetch: async (input, init) => {
+        if (String(input).endsWith("/responses") && typeof init?.body === "string")
+          sent.push(JSON.parse(init.body));
+        return fetch(input, init);
+      },
+    });
   });
   afterAll(() => harness.stop());
 
@@ -86,6 +97,25 @@ describe("Vercel AI SDK openai(model) through the Responses API", () => {
       expect(tools.calls.length).toBe(1);
       expect(result.steps.at(-1)?.finishReason).toBe("stop");
       expect(result.text.length).toBeGreaterThan(0);
+    });
+
+    test("a conversation continued from response.messages: earlier turns sent as item_reference", async () => {
+      const first = await generateText({ model: model(), prompt: "Say hello", maxRetries: 0 });
+      sent.length = 0;
+      const second = await generateText({
+        model: model(),
+        messages: [
+          { role: "user", content: "Say hello" },
+          ...first.response.messages,
+          { role: "user", content: "Say it again" },
+        ],
+        maxRetries: 0,
+      });
+      // The SDK names the earlier answer by its item id (store is on by default); the gateway
+      // reads it back from what it stored, whichever vendor answered.
+      expect(sent[0]?.input?.map((item) => item.type)).toContain("item_reference");
+      expect(second.text.length).toBeGreaterThan(0);
+      expect(second.finishReason).toBe("stop");
     });
 
     test("generateObject: an object matching the JSON schema", async () => {
