@@ -46,6 +46,11 @@ export async function answerBody(
       response = converted.value;
     }
     parsed = json as Record<string, unknown>;
+    const corrected = fastPath ? binding.rewriteAnswer?.(parsed) : null;
+    if (corrected) {
+      parsed = corrected;
+      text = JSON.stringify(corrected);
+    }
   }
   generation.usage = response.usage;
   generation.answerText = textOf(response);

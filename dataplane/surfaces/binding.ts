@@ -63,6 +63,12 @@ export interface SurfaceBinding {
    * answer's. A stream does the same inside its renderer or transform, before its last event.
    */
   settleAnswer?(answer: Record<string, unknown>): Promise<ConversionWarning[]>;
+  /**
+   * A fast-path answer the surface must correct before it goes out (Responses: the
+   * previous_response_id the client sent, where the gateway sent the chain as items), or null
+   * to send the upstream's bytes as they are.
+   */
+  rewriteAnswer?(answer: Record<string, unknown>): Record<string, unknown> | null;
   /** The fast path's parsed answer as canonical (usage, content capture); else the adapter's. */
   readAnswer?(json: unknown): CanonicalResponse;
   /** A streamed dry run's events in this surface's format (`dryRun` is the decision). */

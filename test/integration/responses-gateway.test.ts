@@ -289,7 +289,19 @@ describe("previous_response_id across vendors", () => {
       "And again?",
     ])
       expect(text).toContain(part);
-    expect(third.status).toBe("completed");
+    // The client is told the id it sent, plain and streamed, as the store keeps it.
+    expect(third.previous_response_id).toBe(second.id);
+    expect((await call("GET", `/${third.id}`)).json.previous_response_id).toBe(second.id);
+    const streamed = await post({
+      model: "@openai",
+      input: "Stream it.",
+      previous_response_id: second.id,
+      stream: true,
+    });
+    const withResponse = events(streamed.text).filter((event) => event.response);
+    expect(withResponse.map((event) => event.response.previous_response_id)).toEqual(
+      withResponse.map(() => second.id),
+    );
 
     // The provider that made a response gets its id as it is.
     await openai.responses.create({

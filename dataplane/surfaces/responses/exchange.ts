@@ -54,6 +54,11 @@ export class ResponsesExchange implements SurfaceBinding {
   /** Events of the stream so far: the sequence number of an error event the gateway appends. */
   private events: () => number = () => 0;
   private readonly createdAt = Math.floor(Date.now() / 1000);
+  /**
+   * Set when the served upstream was sent the chain as items: its answer says
+   * `previous_response_id: null`, and the client is told the id it sent.
+   */
+  private echoPrevious: string | null = null;
 
   constructor(private readonly parts: ExchangeParts) {
     this.surface = {
@@ -90,6 +95,9 @@ export class ResponsesExchange implements SurfaceBinding {
       head === undefined ||
       (head.record.upstream_stored && head.record.provider.id === provider?.id);
     const gatewayItems = current.some((item) => item.maker !== "client");
+    this.echoPrevious = keepsChain
+      ? null
+      : (this.parts.checked.request.previous_response_id ?? null);
     if (keepsChain && !gatewayItems && !inputChanged)
       return { body: JSON.stringify({ ...body, model }), clientWantsUsage: true };
     const items = keepsChain ? current : [...context, ...current];
@@ -110,6 +118,7 @@ export class ResponsesExchange implements SurfaceBinding {
     const transform = createResponsesPassthrough({
       onUsage: options.onUsage,
       redact: options.redact,
+      previousResponseId: this.echoPrevious,
       onFinished: (response) => this.save(response, {}).then(() => undefined),
     });
     this.events = () => transform.events;
@@ -123,6 +132,11 @@ export class ResponsesExchange implements SurfaceBinding {
   }
 
   readAnswer = readResponseAnswer;
+
+  rewriteAnswer(answer: Record<string, unknown>): Record<string, unknown> | null {
+    if (this.echoPrevious === null || answer.previous_response_id != null) return null;
+    return { ...answer, previous_response_id: this.echoPrevious };
+  }
 
   beforeTranslation(target: AdapterTarget): ConversionWarning[] {
     const { translation, dropHostedTools } = this.parts;

@@ -18,11 +18,17 @@ export interface ResponsesPassthroughOptions {
   redact: Redact;
   /** The finished response, before its event goes on; a promise is awaited first. */
   onFinished(response: Record<string, unknown>): Promise<void> | undefined;
+  /**
+   * The client's previous_response_id when the upstream was sent the chain as items instead:
+   * written into the response objects of the events, where the upstream says null.
+   */
+  previousResponseId?: string | null;
 }
 
 const FINISHED = [Buffer.from('"response.completed"'), Buffer.from('"response.incomplete"')];
 const FAILED = Buffer.from('"response.failed"');
 const ERROR = Buffer.from('"error"');
+const NO_PREVIOUS = Buffer.from('"previous_response_id":null');
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -34,6 +40,9 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
   const scanner = new EventScanner();
   let pending: Uint8Array | undefined;
   let events = 0;
+  const previous = options.previousResponseId
+    ? Buffer.from(`"previous_response_id":${JSON.stringify(options.previousResponseId)}`)
+    : null;
 
   /** Forwards the complete events of `data` from `start`; waits where onFinished asks to. */
   const forward = (
@@ -46,8 +55,15 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
     let runStart = start;
     for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
       events++;
-      const event = data.subarray(eventStart, end);
+      let event = data.subarray(eventStart, end);
       const kind = kindOf(bytes, eventStart, end);
+      const echoed = previous ? withPrevious(event, previous) : null;
+      if (echoed) {
+        if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
+        runStart = end;
+        event = echoed;
+        if (kind === null) emit(event);
+      }
       if (kind !== null) {
         if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
         runStart = end;
@@ -154,4 +170,12 @@ function rewritten(event: Uint8Array, options: ResponsesPassthroughOptions): Uin
   const fields = errorFields(openAiStreamError({ code: kind, message: message.slice(0, 1000) }));
   const failed = { ...response, error: { code: fields.code, message: fields.message } };
   return encoder.encode(sseEvent("response.failed", sequence, { response: failed }));
+}
+
+/** The event with the response's `previous_response_id` set, or null when it has none to set. */
+function withPrevious(event: Uint8Array, previous: Buffer): Uint8Array | null {
+  const bytes = Buffer.from(event.buffer, event.byteOffset, event.byteLength);
+  const at = bytes.indexOf(NO_PREVIOUS);
+  if (at === -1) return null;
+  return Buffer.concat([bytes.subarray(0, at), previous, bytes.subarray(at + NO_PREVIOUS.length)]);
 }
