@@ -276,7 +276,7 @@ describe("OpenAI files and batches through the gateway", () => {
     });
     let batch = created;
     for (let poll = 0; poll < 10 && batch.status !== "completed"; poll++)
-      batch = await openai(planes[poll % 2]).batches.retrieve(created.id);
+      batch = await openai(planes[poll % 2] as Plane).batches.retrieve(created.id);
     expect(batch.status).toBe("completed");
     const calls = (await (await fetch(`${simulator.url}/_sim/calls`)).json()) as {
       last: { azure: { path: string; headers: Record<string, string> } };
@@ -415,6 +415,40 @@ describe("Anthropic message batches and files through the gateway", () => {
       id: created.id,
       type: "message_batch_deleted",
     });
+  });
+
+  test("a batch body with a field besides requests, bad JSON, a params without model or an @config is a 400 naming it", async () => {
+    const post = (body: string) =>
+      fetch(`${planes[0].url}/anthropic/v1/messages/batches`, {
+        method: "POST",
+        headers: {
+          "x-api-key": KEY_A,
+          "anthropic-version": "2023-06-01",
+          "content-type": "application/json",
+        },
+        body,
+      });
+    const request = JSON.stringify({ custom_id: "a", params: params("hi") });
+    const cases: Array<[string, string]> = [
+      [`{"requests":[${request}],"extra":1}`, "extra"],
+      [`{"requests":[${request}`, "not a JSON message batch"],
+      ['{"requests":[{"custom_id":"a","params":{"max_tokens":5}}]}', "requests.0.params.model"],
+      [
+        JSON.stringify({ requests: [{ custom_id: "a", params: params("hi", "@default") }] }),
+        "routing config",
+      ],
+    ];
+    for (const [body, named] of cases) {
+      const answer = await post(body);
+      expect([named, answer.status]).toEqual([named, 400]);
+      const error = (await answer.json()) as {
+        type: string;
+        error: { type: string; message: string };
+      };
+      expect(error.type).toBe("error");
+      expect(error.error.type).toBe("invalid_request_error");
+      expect(error.error.message).toContain(named);
+    }
   });
 
   test("another org's batch id is a 404 in Anthropic's shape; a batch over its budget a 402", async () => {

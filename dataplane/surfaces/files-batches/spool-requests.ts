@@ -33,6 +33,8 @@ export async function spoolRequests(
   let depth = 0;
   let previous: TokenType | null = null;
   tokenizer.onToken = (info) => {
+    if (previous === null && info.token !== TokenType.LEFT_BRACE)
+      throw new SyntaxError("the body is not a JSON object");
     if (
       depth === 1 &&
       info.token === TokenType.STRING &&
@@ -70,6 +72,8 @@ export async function spoolRequests(
       await sink.flush();
     }
     tokenizer.end();
+    // The tokens may end cleanly while the document does not (`{"requests":[{…}`).
+    if (depth !== 0 || previous !== TokenType.RIGHT_BRACE) throw new SyntaxError("incomplete");
   } catch (error) {
     failure = error;
   }
