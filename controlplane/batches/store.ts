@@ -70,28 +70,31 @@ export async function acquireBatch(
   now: Date,
   leaseMs: number,
 ): Promise<GatewayBatchRow | undefined> {
-  const free = db
-    .select({ id: gatewayBatches.id })
-    .from(gatewayBatches)
-    .where(
-      and(
-        inArray(gatewayBatches.status, ["in_progress", "cancelling"]),
-        or(
-          isNull(gatewayBatches.lease_until),
-          lt(gatewayBatches.lease_until, now),
-          eq(gatewayBatches.lease_owner, workerId),
+  return db.transaction(async (transaction) => {
+    const [free] = await transaction
+      .select({ id: gatewayBatches.id })
+      .from(gatewayBatches)
+      .where(
+        and(
+          inArray(gatewayBatches.status, ["in_progress", "cancelling"]),
+          or(
+            isNull(gatewayBatches.lease_until),
+            lt(gatewayBatches.lease_until, now),
+            eq(gatewayBatches.lease_owner, workerId),
+          ),
         ),
-      ),
-    )
-    .orderBy(asc(gatewayBatches.created_at))
-    .limit(1)
-    .for("update", { skipLocked: true });
-  const [row] = await db
-    .update(gatewayBatches)
-    .set({ lease_owner: workerId, lease_until: new Date(now.getTime() + leaseMs) })
-    .where(inArray(gatewayBatches.id, free))
-    .returning();
-  return row;
+      )
+      .orderBy(asc(gatewayBatches.created_at))
+      .limit(1)
+      .for("update", { skipLocked: true });
+    if (!free) return undefined;
+    const [row] = await transaction
+      .update(gatewayBatches)
+      .set({ lease_owner: workerId, lease_until: new Date(now.getTime() + leaseMs) })
+      .where(eq(gatewayBatches.id, free.id))
+      .returning();
+    return row;
+  });
 }
 
 /** One batch's reads and writes, for the worker holding it. */
@@ -134,28 +137,44 @@ export class BatchStore {
     );
   }
 
-  /** Up to `count` pending lines due by `now`, claimed (attempts + 1) in one statement. */
-  async claim(count: number, now: Date): Promise<GatewayBatchLineRow[]> {
+  /**
+   * Up to `count` pending lines due by `now`, claimed (attempts + 1) in one transaction. The ids
+   * are read first: an `IN (… LIMIT n FOR UPDATE SKIP LOCKED)` subquery may be evaluated again
+   * per row and claim more than `n`.
+   */
+  claim(count: number, now: Date): Promise<GatewayBatchLineRow[]> {
     const lines = gatewayBatchLines;
-    const due = this.tenant.db
-      .select({ id: lines.id })
-      .from(lines)
-      .where(
-        this.tenant.where(
-          lines,
-          eq(lines.batch_id, this.batch.id),
-          eq(lines.status, "pending"),
-          or(isNull(lines.not_before), lte(lines.not_before, now)),
-        ),
-      )
-      .orderBy(asc(lines.line_index))
-      .limit(count)
-      .for("update", { skipLocked: true });
-    return this.tenant.db
-      .update(lines)
-      .set({ status: "claimed", attempts: sql`${lines.attempts} + 1`, claimed_at: now })
-      .where(this.tenant.where(lines, inArray(lines.id, due)))
-      .returning();
+    return this.tenant.db.transaction(async (transaction) => {
+      const tenant = scoped(transaction as unknown as Database, this.batch.org_id);
+      const due = await tenant.db
+        .select({ id: lines.id })
+        .from(lines)
+        .where(
+          tenant.where(
+            lines,
+            eq(lines.batch_id, this.batch.id),
+            eq(lines.status, "pending"),
+            or(isNull(lines.not_before), lte(lines.not_before, now)),
+          ),
+        )
+        .orderBy(asc(lines.line_index))
+        .limit(count)
+        .for("update", { skipLocked: true });
+      if (due.length === 0) return [];
+      return tenant.db
+        .update(lines)
+        .set({ status: "claimed", attempts: sql`${lines.attempts} + 1`, claimed_at: now })
+        .where(
+          tenant.where(
+            lines,
+            inArray(
+              lines.id,
+              due.map((row) => row.id),
+            ),
+          ),
+        )
+        .returning();
+    });
   }
 
   /** A claimed line's result, request id and cost, in one update (only while it is claimed). */

@@ -1,0 +1,250 @@
+// Gateway-run batches (issue 17 §3) on real Postgres through the simulator: a batch whose lines
+// name an @config with a fallback runs through the batch worker and its plane (the data plane's
+// library face), every line gets its result once; a worker stopped mid-run and a new one on the
+// same database finish it without sending a line twice; cancel; the spend cap. The worker's
+// clock jumps when it sleeps, so pacing and back-off cost no wall time.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
+import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
+import {
+  cancelGatewayBatch,
+  createGatewayBatch,
+  gatewayBatchResults,
+  readGatewayBatch,
+} from "../../controlplane/batches/batches.ts";
+import type { WorkerClock } from "../../controlplane/batches/clock.ts";
+import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
+import { BatchWorker } from "../../controlplane/batches/worker.ts";
+import { apiKeys, providers } from "../../controlplane/db/schema/index.ts";
+import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
+import {
+  type Json,
+  type ManagementHarness,
+  startManagementHarness,
+  testSecretBox,
+} from "../support/management.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { servicesAbsent } from "../support/services.ts";
+
+/** Time that moves only when the worker waits. */
+function jumpingClock(start = Date.parse("2026-03-01T02:00:00Z")): WorkerClock {
+  let now = start;
+  return {
+    now: () => now,
+    async sleep(ms) {
+      now += Math.max(1, ms);
+      await Promise.resolve();
+    },
+  };
+}
+
+describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () => {
+  let database: TestDatabase;
+  let harness: ManagementHarness;
+  let keyId: string;
+  const settings = {
+    ...defaultBatchSettings(),
+    concurrency: 3,
+    retryBackoffMs: 1_000,
+    maxLinesPerSecond: 5,
+  };
+
+  const simulator = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${harness.simulator.url}/_sim/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await response.json()) as Json;
+  };
+  const calls = async (model: string) =>
+    Number((await simulator("GET", "calls")).counts?.openai?.[model] ?? 0);
+
+  const worker = (clock: WorkerClock, onLineDone?: () => void) =>
+    new BatchWorker({
+      db: database.handle.db,
+      workerId: `worker-${Math.random().toString(36).slice(2)}`,
+      settings,
+      clock,
+      openExecutor: (batch) =>
+        openBatchPlane({ db: database.handle.db, secretBox: testSecretBox }, batch),
+      ...(onLineDone ? { onLineDone } : {}),
+    });
+
+  const newBatch = (lines: number, extra: { spendCapUsd?: number; deadlineAt?: Date } = {}) =>
+    createGatewayBatch(database.handle.db, harness.org.orgId, {
+      projectId: harness.org.projectId,
+      keyId,
+      surface: "openai",
+      endpoint: "/v1/chat/completions",
+      reason: "a line names @nightly",
+      inputFileId: null,
+      metadata: null,
+      deadlineAt: extra.deadlineAt ?? null,
+      spendCapUsd: extra.spendCapUsd ?? null,
+      lines: Array.from({ length: lines }, (_, index) => ({
+        customId: `line-${index}`,
+        body: {
+          model: "@nightly",
+          messages: [{ role: "user", content: `Summarise document ${index}.` }],
+          max_tokens: 20,
+        },
+      })),
+    });
+  const runAll = async (running: BatchWorker) => {
+    while (await running.runOnce()) {}
+  };
+  const results = async (id: string) => {
+    const read = await readGatewayBatch(database.handle.db, harness.org.orgId, id);
+    const lines: Json[] = [];
+    for await (const line of gatewayBatchResults(
+      database.handle.db,
+      harness.org.orgId,
+      read!.batch,
+    ))
+      lines.push(line);
+    return { ...read!, lines };
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    harness = await startManagementHarness(database.handle);
+    const { db } = database.handle;
+    const { orgId, projectId } = harness.org;
+    await db.insert(providers).values({
+      id: newId("provider"),
+      org_id: orgId,
+      name: "openai",
+      vendor: "openai",
+      base_url: `${harness.simulator.url}/v1`,
+      credential_ciphertext: testSecretBox.encrypt("sk-simulator"),
+      credential_hint: "…ator",
+    });
+    const secret = newSecretKey("proxy");
+    keyId = newId("apiKey");
+    await db.insert(apiKeys).values({
+      id: keyId,
+      org_id: orgId,
+      project_id: projectId,
+      name: "batch client",
+      key_hash: hashKey(secret),
+      key_prefix: keyDisplayPrefix(secret),
+    });
+    await saveRoutingConfig(db, {
+      orgId,
+      projectId,
+      slug: "nightly",
+      config: {
+        strategy: "fallback",
+        attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
+        retry_on: ["5xx"],
+      },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await harness?.stop();
+    await database?.drop();
+  });
+
+  test("every line of a batch on an @config gets its result, through the fallback", async () => {
+    await simulator("DELETE", "faults");
+    // The first target fails for the first three calls: those lines fall back to the second.
+    await simulator("POST", "faults", { model: "gpt-4o", status: 503, count: 3 });
+    const before = { first: await calls("gpt-4o"), second: await calls("gpt-4o-mini") };
+    const batch = await newBatch(6);
+    expect(await worker(jumpingClock()).runOnce()).toBe(true);
+    const done = await results(batch.id);
+    expect(done.batch.status).toBe("ended");
+    expect(done.batch.end_reason).toBe("completed");
+    expect(done.progress.succeeded).toBe(6);
+    expect(done.lines.map((line) => line.custom_id)).toEqual(
+      [0, 1, 2, 3, 4, 5].map((index) => `line-${index}`),
+    );
+    for (const line of done.lines) {
+      expect(line.error).toBeNull();
+      expect(line.response.status_code).toBe(200);
+      expect(line.response.request_id).toBeString();
+      expect(line.response.body.object).toBe("chat.completion");
+    }
+    const models = done.lines.map((line) => line.response.body.model as string);
+    expect(models.filter((model) => model.startsWith("gpt-4o-mini")).length).toBe(3);
+    expect((await calls("gpt-4o")) - before.first).toBe(6);
+    expect((await calls("gpt-4o-mini")) - before.second).toBe(3);
+    expect(done.progress.spentUsd).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("a worker stopped mid-run and a new one finish the batch, no line sent twice", async () => {
+    await simulator("DELETE", "faults");
+    const before = await calls("gpt-4o");
+    const batch = await newBatch(8);
+    let doneLines = 0;
+    let threeDone = () => {};
+    const three = new Promise<void>((resolve) => {
+      threeDone = resolve;
+    });
+    const first = worker(jumpingClock(), () => {
+      doneLines++;
+      if (doneLines === 3) threeDone();
+    });
+    first.start();
+    await three;
+    await first.stop();
+    const halfway = await readGatewayBatch(database.handle.db, harness.org.orgId, batch.id);
+    expect(halfway!.batch.status).toBe("in_progress");
+    expect(halfway!.progress.succeeded).toBeGreaterThanOrEqual(3);
+    expect(halfway!.progress.succeeded).toBeLessThan(8);
+    expect(halfway!.progress.claimed).toBe(0);
+    await runAll(worker(jumpingClock()));
+    const done = await results(batch.id);
+    expect(done.batch.end_reason).toBe("completed");
+    expect(done.progress.succeeded).toBe(8);
+    expect(new Set(done.lines.map((line) => line.response.request_id)).size).toBe(8);
+    expect((await calls("gpt-4o")) - before).toBe(8);
+  }, 60_000);
+
+  test("cancel: no line is sent after it, the rest are canceled", async () => {
+    await simulator("DELETE", "faults");
+    const batch = await newBatch(6);
+    let doneLines = 0;
+    const clock = jumpingClock();
+    const running = worker(clock, () => {
+      doneLines++;
+      if (doneLines === 2)
+        void cancelGatewayBatch(
+          database.handle.db,
+          harness.org.orgId,
+          batch.id,
+          new Date(clock.now()),
+        );
+    });
+    const before = await calls("gpt-4o");
+    await runAll(running);
+    const done = await results(batch.id);
+    expect(done.batch.end_reason).toBe("cancelled");
+    const sent = (await calls("gpt-4o")) - before;
+    expect(done.progress.succeeded).toBe(sent);
+    expect(done.progress.canceled).toBe(6 - sent);
+    expect(done.progress.canceled).toBeGreaterThan(0);
+    expect(done.lines.filter((line) => line.error?.code === "batch_cancelled").length).toBe(
+      6 - sent,
+    );
+  }, 60_000);
+
+  test("the spend cap stops it: the rest expire with the reason", async () => {
+    await simulator("DELETE", "faults");
+    const probe = await newBatch(1);
+    await worker(jumpingClock()).runOnce();
+    const oneLine = (await readGatewayBatch(database.handle.db, harness.org.orgId, probe.id))!
+      .progress.spentUsd;
+    const batch = await newBatch(10, { spendCapUsd: oneLine * 4.5 });
+    await runAll(worker(jumpingClock()));
+    const done = await results(batch.id);
+    expect(done.batch.end_reason).toBe("spend_cap");
+    expect(done.progress.spentUsd).toBeLessThanOrEqual(oneLine * 4.5);
+    expect(done.progress.succeeded).toBeGreaterThanOrEqual(1);
+    expect(done.progress.expired).toBe(10 - done.progress.succeeded);
+    expect(done.lines.filter((line) => line.error?.code === "spend_cap_reached").length).toBe(
+      done.progress.expired,
+    );
+  }, 60_000);
+});
