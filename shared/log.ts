@@ -2,7 +2,6 @@
 // or lines for a person in the embedded default; the level from MODELUX_LOG_LEVEL. Never written
 // on a request's path: the data plane's access log is written from its telemetry drain.
 import pino from "pino";
-import { prettyFactory } from "pino-pretty";
 
 /** What the code is handed: a line at info. Loggers made here also log at the other levels. */
 export type Logger = (message: string) => void;
@@ -84,6 +83,8 @@ function makeRoot(options: LoggingOptions): pino.Logger {
     formatters: { level: (label) => ({ level: label }) },
   };
   if (options.format === "pretty") {
+    // Loaded only for the pretty format: a fleet node logging JSON never needs it.
+    const { prettyFactory } = require("pino-pretty") as typeof import("pino-pretty");
     const format = prettyFactory({
       translateTime: "SYS:HH:MM:ss.l",
       ignore: "pid,hostname,component",

@@ -30,6 +30,7 @@ const harness = startGatewayHarness({
     },
   },
 });
+await harness.context.telemetry.ready;
 const client = routingClient(harness);
 for (let index = 0; index < requests; index++) {
   if (index % 10 === 0) await client.fault({ model: "claude-sonnet-4-5", status: 503, count: 1 });

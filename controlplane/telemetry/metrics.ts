@@ -3,7 +3,8 @@
 // queue (counted in Postgres, so every control plane of a fleet reports the same figures), the
 // bus and the snapshot the fleet was handed.
 import { count, min, sql } from "drizzle-orm";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { withProcessMetrics } from "#shared/telemetry/process-metrics.ts";
 import type { Database } from "../db/client.ts";
 import { experiments, webhookDeliveries } from "../db/schema/index.ts";
 import type { IngesterStats } from "../warehouse/index.ts";
@@ -25,7 +26,6 @@ export function controlPlaneRegistry(sources: ControlPlaneMetricsSources): Regis
   const registry = new Registry();
   const registers = [registry];
   const now = sources.now ?? Date.now;
-  collectDefaultMetrics({ register: registry });
 
   const ingested = (name: string, help: string, read: (stats: IngesterStats) => number) =>
     new Counter({
@@ -142,5 +142,5 @@ export function controlPlaneRegistry(sources: ControlPlaneMetricsSources): Regis
       this.set(sources.snapshotPublishFailing() ? 1 : 0);
     },
   });
-  return registry;
+  return withProcessMetrics(registry);
 }

@@ -1,7 +1,8 @@
 // OpenTelemetry spans of finished requests (docs/operations.md): one server span per request and
 // one client span per upstream attempt, with the GenAI semantic conventions' attributes, made
 // after the request from its decision trace (explicit start and end times, the ids decided while
-// it ran: trace-context.ts) and exported in batches over OTLP/HTTP, off the request path.
+// it ran: trace-context.ts) and exported in batches over OTLP/HTTP, off the request path. Loaded
+// only when traces are exported (telemetry.ts), so a node without them never loads the SDK.
 import {
   type Attributes,
   type Context,
@@ -12,58 +13,28 @@ import {
   type Tracer,
   trace as traceApi,
 } from "@opentelemetry/api";
+import { parseTraceParent } from "@opentelemetry/core";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, type IdGenerator, TracerProvider } from "@opentelemetry/sdk-trace";
-import type { RequestTelemetrySettings } from "#shared/env/settings.ts";
 import { genAiProviderName } from "../providers/registry.ts";
 import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
 import type { DecisionTrace, TraceAttempt } from "../trace/decision-trace.ts";
 import type { RequestOperation } from "./request-metrics.ts";
-import { randomHex } from "./trace-context.ts";
+import type { SpanExportSettings } from "./span-settings.ts";
+import { type RequestSpan, randomHex } from "./trace-context.ts";
 
-export interface SpanExportSettings {
-  /** Where spans are posted (the full `/v1/traces` URL). */
-  url: string;
-  protocol: "http/protobuf" | "http/json";
-  headers: Record<string, string>;
-  serviceName: string;
-  nodeId: string;
-  /** How long spans wait to be sent in a batch. */
-  batchDelayMs?: number;
-}
-
-/** Null when traces are not exported: no endpoint, or OTEL_SDK_DISABLED=true. */
-export function spanExportFrom(
-  settings: RequestTelemetrySettings,
-  nodeId: string,
-  serviceName = "modelux-dataplane",
-): SpanExportSettings | null {
-  if (settings.OTEL_SDK_DISABLED === "true") return null;
-  const base = settings.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const url =
-    settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
-    (base === undefined ? undefined : `${base.replace(/\/+$/, "")}/v1/traces`);
-  if (url === undefined) return null;
+/** On a request's arrival: its span, continuing the caller's `traceparent` or starting a trace. */
+export function startRequestSpan(traceparent: string | null): RequestSpan {
+  const parent = traceparent ? parseTraceParent(traceparent) : null;
+  if (parent === null) return { trace_id: randomHex(16), span_id: randomHex(8), sampled: true };
   return {
-    url,
-    protocol: settings.OTEL_EXPORTER_OTLP_PROTOCOL,
-    headers: headerPairs(settings.OTEL_EXPORTER_OTLP_HEADERS),
-    serviceName: settings.OTEL_SERVICE_NAME ?? serviceName,
-    nodeId,
+    trace_id: parent.traceId,
+    span_id: randomHex(8),
+    parent_span_id: parent.spanId,
+    sampled: (parent.traceFlags & 1) === 1,
   };
-}
-
-/** `a=1,b=2` (values percent-decoded, as the OTLP exporter specification says). */
-function headerPairs(value: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const pair of value?.split(",") ?? []) {
-    const equals = pair.indexOf("=");
-    if (equals <= 0) continue;
-    headers[pair.slice(0, equals).trim()] = decodeURIComponent(pair.slice(equals + 1).trim());
-  }
-  return headers;
 }
 
 /**

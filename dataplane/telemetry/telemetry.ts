@@ -2,16 +2,18 @@
 // OpenTelemetry spans, all fed by the finished decision trace of each request. The request path
 // only queues the trace (one push); a drain a moment later, or the next scrape, records the
 // batch. Gauges of the node's state are read at scrape time (node-gauges.ts).
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Registry } from "prom-client";
 import type { ObservabilitySettings, RequestTelemetrySettings } from "#shared/env/settings.ts";
 import { createLogger, type ProcessLogger } from "#shared/log.ts";
+import { withProcessMetrics } from "#shared/telemetry/process-metrics.ts";
 import type { DecisionTrace } from "../trace/decision-trace.ts";
 import { accessLogFields } from "./access-log.ts";
 import { ModelLabels } from "./metric-labels.ts";
 import { type NodeSources, registerNodeGauges } from "./node-gauges.ts";
 import { type ObservedRequest, RequestMetrics, type RequestOperation } from "./request-metrics.ts";
-import { RequestSpans, type SpanExportSettings, spanExportFrom } from "./request-spans.ts";
-import { startRequestSpan } from "./trace-context.ts";
+import type { RequestSpans } from "./request-spans.ts";
+import { type SpanExportSettings, spanExportFrom } from "./span-settings.ts";
+import type { RequestSpan } from "./trace-context.ts";
 
 export type { RequestOperation } from "./request-metrics.ts";
 
@@ -42,7 +44,10 @@ export class DataPlaneTelemetry {
   readonly registry: Registry | null;
   readonly metricsToken: string | null;
   private readonly metrics: RequestMetrics | null;
-  private readonly spans: RequestSpans | null;
+  private spans: RequestSpans | null = null;
+  private startSpan: ((traceparent: string | null) => RequestSpan) | null = null;
+  /** Resolves once span export is set up (the OpenTelemetry SDK is loaded only when it is on). */
+  readonly ready: Promise<void>;
   private readonly accessLog: ProcessLogger | null;
   private readonly active: boolean;
   private pending: ObservedRequest[] = [];
@@ -58,11 +63,11 @@ export class DataPlaneTelemetry {
     const settings = options?.settings;
     this.metricsToken = settings?.MODELUX_METRICS_TOKEN ?? null;
     if (options && settings?.MODELUX_METRICS === "on") {
-      this.registry = new Registry();
-      collectDefaultMetrics({ register: this.registry });
+      const own = new Registry();
       const models = new ModelLabels();
-      this.metrics = new RequestMetrics(this.registry, models);
-      registerNodeGauges(this.registry, options.sources, models);
+      this.metrics = new RequestMetrics(own, models);
+      registerNodeGauges(own, options.sources, models);
+      this.registry = withProcessMetrics(own);
     } else {
       this.registry = null;
       this.metrics = null;
@@ -73,20 +78,25 @@ export class DataPlaneTelemetry {
           ? spanExportFrom(settings, options.nodeId)
           : options.spans
         : null;
-    this.spans = exportTo ? new RequestSpans(exportTo) : null;
+    this.ready = exportTo
+      ? import("./request-spans.ts").then((module) => {
+          this.spans = new module.RequestSpans(exportTo);
+          this.startSpan = module.startRequestSpan;
+        })
+      : Promise.resolve();
     this.accessLog =
       settings?.MODELUX_ACCESS_LOG === "on" ? (options?.accessLog ?? createLogger("access")) : null;
-    this.active = this.metrics !== null || this.spans !== null || this.accessLog !== null;
+    this.active = this.metrics !== null || exportTo !== null || this.accessLog !== null;
   }
 
   /** Whether requests get spans (and their upstream calls a `traceparent`). */
   get tracing(): boolean {
-    return this.spans !== null;
+    return this.startSpan !== null;
   }
 
   /** On a request's arrival: its span, continuing the caller's `traceparent`, when tracing. */
   begin(trace: DecisionTrace, headers: Headers): void {
-    if (this.spans !== null) trace.span = startRequestSpan(headers.get("traceparent"));
+    if (this.startSpan !== null) trace.span = this.startSpan(headers.get("traceparent"));
   }
 
   /** A finished request, after its trace was emitted: queued, recorded off the request path. */
@@ -132,11 +142,13 @@ export class DataPlaneTelemetry {
 
   /** Spans queued for export are sent now (tests, shutdown). */
   async flushSpans(): Promise<void> {
+    await this.ready;
     this.drain();
     await this.spans?.flush();
   }
 
   async stop(): Promise<void> {
+    await this.ready.catch(() => {});
     this.drain();
     await this.spans?.shutdown().catch(() => {});
   }

@@ -1,9 +1,7 @@
-// W3C trace context for OpenTelemetry (docs/operations.md): a request's span continues the
-// caller's `traceparent` (same trace id, the caller's span as parent) or starts a trace; each
-// upstream attempt's call carries a `traceparent` naming the attempt's own span, whose id is
-// decided here before the call so the span made after the request can have it.
-import { parseTraceParent } from "@opentelemetry/core";
-
+// W3C trace context for OpenTelemetry (docs/operations.md): the request's span as the decision
+// trace keeps it (request-spans.ts starts it from the caller's `traceparent`), and the
+// `traceparent` each upstream attempt's call carries, naming the attempt's own span, whose id is
+// decided before the call so the span made after the request can have it.
 /** The request's span as the decision trace keeps it (ids in lowercase hex). */
 export interface RequestSpan {
   trace_id: string;
@@ -12,17 +10,6 @@ export interface RequestSpan {
   parent_span_id?: string;
   /** The caller's sampled flag (true without a caller): unsampled requests export no spans. */
   sampled: boolean;
-}
-
-export function startRequestSpan(traceparent: string | null): RequestSpan {
-  const parent = traceparent ? parseTraceParent(traceparent) : null;
-  if (parent === null) return { trace_id: randomHex(16), span_id: randomHex(8), sampled: true };
-  return {
-    trace_id: parent.traceId,
-    span_id: randomHex(8),
-    parent_span_id: parent.spanId,
-    sampled: (parent.traceFlags & 1) === 1,
-  };
 }
 
 /** The header an attempt's upstream call carries, its span being `spanId`. */

@@ -48,7 +48,7 @@ describe("traces, access log and X-Request-Id", () => {
   const traceparents: Array<string | null> = [];
   const logLines: string[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     receiver = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
@@ -99,6 +99,8 @@ describe("traces, access log and X-Request-Id", () => {
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
       },
     });
+    // The OpenTelemetry SDK is loaded when export is on, before the first span.
+    await harness.context.telemetry.ready;
   });
   afterAll(async () => {
     await harness.stop();

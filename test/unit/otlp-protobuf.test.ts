@@ -3,7 +3,8 @@
 // trace id and both spans' ids as bytes.
 import { expect, test } from "bun:test";
 import { defaultObservability } from "#shared/env/settings.ts";
-import { RequestSpans, spanExportFrom } from "../../dataplane/telemetry/request-spans.ts";
+import { RequestSpans } from "../../dataplane/telemetry/request-spans.ts";
+import { spanExportFrom } from "../../dataplane/telemetry/span-settings.ts";
 import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
 
 test("spans go out as OTLP protobuf with the request's ids", async () => {
