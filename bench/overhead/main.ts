@@ -5,8 +5,8 @@
 //
 // Flags: --quick (or BENCH_QUICK=1), --seconds=N per step, --targets=direct,modelux,…,
 // --mode=instant|realistic (only that simulator mode's steps; realistic holds the TTFT steps,
-// Responses included), --no-pin (let the scheduler place processes; default: pinned when there
-// are ≥ 2 CPUs).
+// Responses included), --rate=N (the realistic steps' rate instead of 1,000 req/s), --no-pin
+// (let the scheduler place processes; default: pinned when there are ≥ 2 CPUs).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -32,6 +32,8 @@ const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
 const seconds = flag("seconds") ? Number(flag("seconds")) : undefined;
 const targets = flag("targets")?.split(",") as TargetName[] | undefined;
 const mode = flag("mode") as Mode | undefined;
+const rate = flag("rate") ? Number(flag("rate")) : undefined;
+if (rate !== undefined && !(rate > 0)) throw new Error("--rate must be a positive number");
 if (mode !== undefined && !(mode in MODE_PROFILES)) throw new Error(`unknown mode ${mode}`);
 for (const name of targets ?? [])
   if (!TARGET_NAMES.includes(name)) throw new Error(`unknown target ${name}`);
@@ -41,6 +43,7 @@ const plan = makePlan({
   ...(seconds ? { seconds } : {}),
   ...(targets ? { targets } : {}),
   ...(mode ? { mode } : {}),
+  ...(rate ? { realisticRate: rate } : {}),
 });
 const pinning = choosePinning(!args.includes("--no-pin"));
 const machine = describeMachine(pinning);

@@ -61,7 +61,10 @@ export function makePlan(options: {
   targets?: TargetName[];
   /** Only the groups of this simulator mode (`realistic`: time to first token, Responses included). */
   mode?: Mode;
+  /** The realistic steps' rate (req/s) instead of 1,000: a loaded machine cannot serve 1k. */
+  realisticRate?: number;
 }): Plan {
+  const realisticRate = options.realisticRate ?? 1000;
   const seconds = options.seconds ?? (options.quick ? 1 : 10);
   const both = (mode: Mode, load: Load, duration = seconds): Step[] =>
     [false, true].map((stream) => ({ mode, stream, load, seconds: duration }));
@@ -101,10 +104,10 @@ export function makePlan(options: {
         {
           mode: "realistic",
           steps: [
-            ...both("realistic", { kind: "open", rate: 1000 }),
+            ...both("realistic", { kind: "open", rate: realisticRate }),
             ...responses(["responses", "chat-claude", "responses-claude"], {
               kind: "open",
-              rate: 1000,
+              rate: realisticRate,
             }),
           ],
         },

@@ -129,7 +129,17 @@ export function checkBudgets(steps: DerivedStep[]): BudgetCheck[] {
       ),
     );
   }
-  checks.push(...responsesChecks((api) => at1k("modelux", "realistic", true, api)));
+  // The realistic streamed step of each API: 1k req/s in a full run, --rate's when given.
+  const realistic = (api: Api) =>
+    steps.find(
+      (step) =>
+        step.target === "modelux" &&
+        step.mode === "realistic" &&
+        step.stream &&
+        apiOf(step) === api &&
+        step.load.kind === "open",
+    );
+  checks.push(...responsesChecks(realistic));
   return checks;
 }
 
@@ -140,6 +150,8 @@ export function checkBudgets(steps: DerivedStep[]): BudgetCheck[] {
  */
 function responsesChecks(at: (api: Api) => DerivedStep | undefined): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
+  const rate = at("responses")?.load ?? at("responses-claude")?.load;
+  const load = rate?.kind === "open" ? `${rate.rate / 1000}k req/s` : "1k req/s";
   const chatOverFloor = at("chat")?.ttft_added_over_floor;
   const responsesOverFloor = at("responses")?.ttft_added_over_floor;
   const chatClaude = at("chat-claude")?.ttft;
@@ -147,7 +159,7 @@ function responsesChecks(at: (api: Api) => DerivedStep | undefined): BudgetCheck
   for (const percentile of ["p50", "p99"] as const)
     checks.push(
       difference(
-        `Responses TTFT overhead ${percentile} within 1 ms of chat's, passthrough to OpenAI, realistic stream, 1k req/s`,
+        `Responses TTFT overhead ${percentile} within 1 ms of chat's, passthrough to OpenAI, realistic stream, ${load}`,
         responsesOverFloor?.[percentile],
         chatOverFloor?.[percentile],
         "each API's time to first body byte through modelux minus straight to the simulator; Responses minus chat",
@@ -156,7 +168,7 @@ function responsesChecks(at: (api: Api) => DerivedStep | undefined): BudgetCheck
   for (const percentile of ["p50", "p99"] as const)
     checks.push(
       difference(
-        `Responses TTFT ${percentile} within 1 ms of chat's, both translated to Claude, realistic stream, 1k req/s`,
+        `Responses TTFT ${percentile} within 1 ms of chat's, both translated to Claude, realistic stream, ${load}`,
         responsesClaude?.[percentile],
         chatClaude?.[percentile],
         "time to first body byte through modelux, same Claude upstream; Responses minus chat",
