@@ -194,7 +194,11 @@ describe("Responses API through the official openai SDK", () => {
           ...(previous ? { previous_response_id: previous.id } : {}),
         })
         .withResponse();
-      expect({ vendor, status: data.status }).toEqual({ vendor, status: "completed" });
+      expect({ vendor, status: data.status, previous: data.previous_response_id }).toEqual({
+        vendor,
+        status: "completed",
+        previous: previous?.id ?? null,
+      });
       expect(response.headers.get("x-modelux-provider-used")).toBe(vendor);
       const upstream = await onlyUpstreamRequest();
       for (const earlier of [...said, marker])
@@ -248,6 +252,7 @@ describe("Responses API through the official openai SDK", () => {
       .withResponse();
     expect(third.response.headers.get("x-modelux-provider-used")).toBe("openai");
     expect(third.data.status).toBe("completed");
+    expect(third.data.previous_response_id).toBe(second.id);
     const upstream = await onlyUpstreamRequest();
     for (const said of ["My name is Ada. Remember it.", "What is my name?", second.output_text])
       expect(upstream.raw_body).toContain(said);
