@@ -4,7 +4,9 @@
 import { InProcessStateStore } from "#shared/bus/in-process-state-store.ts";
 import type { StateStore } from "#shared/bus/state-store.ts";
 import { defaultObservability } from "#shared/env/settings.ts";
+import { createLogger } from "#shared/log.ts";
 import { BudgetLedger } from "./budgets/budget-ledger.ts";
+import { ResponseCache } from "./cache/response-cache.ts";
 import { KeyLimiter } from "./limits/key-limiter.ts";
 import { HealthTracker } from "./routing/health.ts";
 import type { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
@@ -33,6 +35,8 @@ export interface DataPlaneContext {
    * BusUnavailableError (a 503) while the bus is unreachable.
    */
   readonly state: StateStore;
+  /** This node's view of the fleet's response cache, fed from `state` (docs/caching.md). */
+  readonly cache: ResponseCache;
   /**
    * Metrics, access log and OpenTelemetry spans (dataplane/telemetry): handed each finished
    * trace after the emitter, recorded off the request path.
@@ -50,6 +54,11 @@ export function createDataPlaneContext(options: {
   limits?: KeyLimiter;
   /** Default: a store of its own in this process (tests, a plane without a fleet). */
   state?: StateStore;
+  /**
+   * When the response cache starts following `state`: at once (default), or when the caller
+   * calls `cache.follow(store)` (a fleet node, once its bus is there).
+   */
+  cacheFeed?: "now" | "later";
   /**
    * Default: metrics on, access log and spans off (defaultObservability); `false` records
    * nothing (the control plane's replay planes).
@@ -71,6 +80,13 @@ export function createDataPlaneContext(options: {
             traceLog: options.telemetry?.traceLog,
           },
         });
+  const state = options.state ?? new InProcessStateStore();
+  const cacheLog = createLogger("response-cache");
+  const cache = new ResponseCache({ state, log: (message) => cacheLog.warn(message) });
+  if (options.cacheFeed !== "later")
+    cache.follow().catch((error) => {
+      cacheLog.warn(`cannot follow the state store: ${(error as Error).message}`);
+    });
   return {
     nodeId: options.nodeId,
     loader: options.loader,
@@ -80,7 +96,8 @@ export function createDataPlaneContext(options: {
     budgets,
     limits: options.limits ?? new KeyLimiter({ nodeId: options.nodeId }),
     random: options.random ?? Math.random,
-    state: options.state ?? new InProcessStateStore(),
+    state,
+    cache,
     telemetry,
   };
 }

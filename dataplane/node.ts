@@ -15,11 +15,14 @@ import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { serverErrorHandler } from "#shared/http/server-error.ts";
 import { type Logger, logError } from "#shared/log.ts";
 import { BudgetLedger } from "./budgets/budget-ledger.ts";
+import { applyPurgeEvent } from "./cache/purge-event.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "./context.ts";
 import { guardDataPlane } from "./http-guard.ts";
 import { KeyLimiter } from "./limits/key-limiter.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
+import { serviceRunner } from "./surfaces/files-batches/gateway-batch-runner.ts";
+import type { GatewayBatchService } from "./surfaces/files-batches/gateway-batch-service.ts";
 import type { TelemetrySettings } from "./telemetry/telemetry.ts";
 import { RecentTraces } from "./trace/trace-emitter.ts";
 import { WalTraceEmitter } from "./trace/wal-emitter.ts";
@@ -40,6 +43,8 @@ export interface DataPlaneOptions {
   limits?: RequestLimitSettings & Partial<UploadLimitSettings>;
   /** Metrics, access log, OpenTelemetry (settings; metrics alone when absent). */
   observability?: TelemetrySettings;
+  /** Who keeps and runs gateway batches (the embedded default's control plane); refused without. */
+  gatewayBatches?: GatewayBatchService;
   log: Logger;
 }
 
@@ -79,6 +84,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     ...(traces ? { traces } : {}),
     // The bus's store once it is there; BusUnavailableError (a 503) until then.
     state: connectedStateStore(() => stateBus),
+    // The response cache follows the bus's store once it arrives (below).
+    cacheFeed: "later",
     telemetry: {
       settings: options.observability ?? defaultObservability(),
       ...(traces ? { traceLog: traces } : {}),
@@ -90,7 +97,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     options.log(`starting without a cached snapshot (${cached.reason})`);
 
   const limits = options.limits ?? defaultRequestLimits();
-  const app = createDataPlaneApp(context);
+  const app = createDataPlaneApp(
+    context,
+    options.gatewayBatches ? { gatewayBatches: serviceRunner(options.gatewayBatches) } : {},
+  );
   const guarded = guardDataPlane(app.fetch, limits);
   let draining = false;
   const server = Bun.serve({
@@ -135,7 +145,13 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     connectedBus = bus;
     controlSubscription = await bus.subscribeControl((event) => {
       if (event.type === "api_key.revoked") context.revokedKeyHashes.add(event.key_hash);
+      if (event.type === "cache.purge") applyPurgeEvent(context.cache, event);
     });
+    await context.cache
+      .follow(bus.state)
+      .catch((error) =>
+        logError(options.log, `response cache feed failed: ${(error as Error).message}`),
+      );
     // Watches recover from reconnects; this catches anything a reconnect window swallowed.
     resync = setInterval(() => {
       if (!bus.isConnected()) return;
@@ -160,6 +176,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
         if (resync) clearInterval(resync);
         await drain(server, stopOptions.graceMs ?? limits.MODELUX_SHUTDOWN_GRACE_MS, options.log);
         await controlSubscription?.unsubscribe().catch(() => {});
+        await context.cache.stop().catch(() => {});
         await budgetSubscription?.unsubscribe().catch(() => {});
         await peerSpendSubscription?.unsubscribe().catch(() => {});
         await peerLimitSubscription?.unsubscribe().catch(() => {});

@@ -2,10 +2,11 @@
 // per stage: authenticate, surface parse, resolve + budgets + route (admit), execute, answer in
 // the caller's shape, account and trace. Same-shape attempts take the fast path (the client's
 // body with only `model` replaced, the stream piped through); others are translated through the
-// canonical model; cascades and ensembles answer from a finished canonical response. There is no
-// cache stage yet.
+// canonical model; cascades and ensembles answer from a finished canonical response. The
+// response cache (dataplane/cache/cache-stage.ts) sits between routing and execution.
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { answerFromCache, lookupCache, markCache, storeInCache } from "../cache/cache-stage.ts";
 import type { DataPlaneContext } from "../context.ts";
 import type { ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
 import type { Attempt, RoutePlan } from "../routing/plan.ts";
@@ -49,8 +50,10 @@ export async function handleGeneration(
   try {
     const plan = admitGeneration(generation);
     if (generation.fields.dryRun) return answerDryRun(generation, plan);
-    const answer = await execute(generation, plan);
-    return await answerClient(generation, plan, answer);
+    const hit = plan.cacheEnabled ? await lookupCache(generation, plan) : null;
+    if (hit) return answerFromCache(generation, plan, hit);
+    const answer = storeInCache(generation, await execute(generation, plan));
+    return markCache(generation, await answerClient(generation, plan, answer));
   } catch (error) {
     generation.fail(error);
     throw error;
@@ -122,7 +125,11 @@ function answerClient(
   const fastPath =
     answer.kind === "upstream" && fastPathOf(generation.binding, answer.adapter) !== undefined;
   generation.trace.fast_path = fastPath;
-  generation.binding.onServed?.(served, fastPath);
+  if (generation.binding.onServed) {
+    const standings = generation.admission?.check.standings ?? [];
+    const spendKeys = standings.map((standing) => standing.key);
+    generation.binding.onServed(served, fastPath, spendKeys);
+  }
   return generation.canonical.stream
     ? answerStream(generation, answer, served, fastPath)
     : answerBody(generation, answer, served, fastPath);

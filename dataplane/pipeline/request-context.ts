@@ -3,6 +3,7 @@
 // fields are removed so no upstream sees them.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { clipText, MAX_QUOTED_CHARS } from "#shared/validation/client-text.ts";
+import { type CacheDirectives, readCacheDirectives } from "../cache/cache-directives.ts";
 import { type ProviderKeys, parseProviderKeys } from "./provider-keys.ts";
 
 export interface ModeluxFields {
@@ -17,6 +18,8 @@ export interface ModeluxFields {
   dryRun: boolean;
   /** `X-Modelux-Provider-Key`: the caller's own provider keys, never stored (provider-keys.ts). */
   providerKeys: ProviderKeys | null;
+  /** `mlx:cache` and `Cache-Control`: whether the response cache may be read and written. */
+  cache?: CacheDirectives;
 }
 
 const MAX_TAGS = 64;
@@ -38,6 +41,7 @@ export function readModeluxFields(body: Record<string, unknown>, headers: Header
     throw new GatewayError("invalid_request", "mlx:end_user must be a string", {
       param: "mlx:end_user",
     });
+  const cache = readCacheDirectives(body["mlx:cache"], headers.get("cache-control"));
   for (const field of Object.keys(body)) if (field.startsWith("mlx:")) delete body[field];
   const dryRun = headers.get("x-modelux-dry-run");
   return {
@@ -50,6 +54,7 @@ export function readModeluxFields(body: Record<string, unknown>, headers: Header
     returnTrace: returnTrace === true,
     dryRun: dryRun !== null && /^(true|1)$/i.test(dryRun.trim()),
     providerKeys: parseProviderKeys(headers.get("x-modelux-provider-key")),
+    cache,
   };
 }
 

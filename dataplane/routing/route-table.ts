@@ -4,7 +4,11 @@
 // in the snapshot's RuntimeConfig (`routes`) and is replaced with it.
 import * as v from "valibot";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
-import { routingConfigSchema, type Target } from "#shared/routing/config-schema.ts";
+import {
+  type CacheConfig,
+  routingConfigSchema,
+  type Target,
+} from "#shared/routing/config-schema.ts";
 import type { SnapshotRoutingConfig } from "#shared/snapshot/body.ts";
 import { modelInfoFor } from "../snapshot/model-info.ts";
 import { routingConfigKey, type SnapshotTables } from "../snapshot/snapshot-tables.ts";
@@ -22,6 +26,10 @@ export interface CompiledConfig {
   /** Why the stored config cannot be served (it should have been refused at save). */
   error: GatewayError | null;
   cacheEnabled: boolean;
+  /** The config's `cache` (docs/caching.md), null without one or when it does not compile. */
+  cache: CacheConfig | null;
+  /** `embedding_dimensions`: embeddings through the config and its semantic cache's vectors. */
+  embeddingDimensions: number | null;
   /** The vendors of the models the config names, and the configs it names (not expanded). */
   reaches: { vendors: ReadonlySet<string>; configs: readonly string[] };
 }
@@ -92,6 +100,8 @@ function compileConfig(table: RouteTable, stored: SnapshotRoutingConfig): Compil
     version,
     projectId,
     cacheEnabled: body.cache !== undefined,
+    cache: null,
+    embeddingDimensions: null,
     reaches: { vendors, configs },
   };
   const parsed = v.safeParse(routingConfigSchema, body);
@@ -115,8 +125,12 @@ function compileConfig(table: RouteTable, stored: SnapshotRoutingConfig): Compil
     else if (compiled.kind === "config") configs.push(compiled.slug);
     return compiled;
   };
+  const settings = {
+    cache: parsed.output.cache ?? null,
+    embeddingDimensions: parsed.output.embedding_dimensions ?? null,
+  };
   try {
-    return { ...base, strategy: compileStrategy(parsed.output, target), error: null };
+    return { ...base, ...settings, strategy: compileStrategy(parsed.output, target), error: null };
   } catch (error) {
     if (!(error instanceof RuleCompileError)) throw error;
     const message = `routing config "@${slug}" v${version}: ${error.message}`;

@@ -82,7 +82,7 @@ export function applyPlan(trace: DecisionTrace, plan: RoutePlan, routingUs: numb
   trace.resolved = plan.resolved;
   trace.candidates = plan.candidates;
   trace.ab_variant = plan.abVariant;
-  // The response cache (DESIGN §4 step 6) is not built yet: an enabled cache always misses.
+  // The cache stage (dataplane/cache/cache-stage.ts) replaces "miss" with what it did.
   trace.cache = plan.cacheEnabled ? "miss" : "off";
   trace.routing_us = Math.round(routingUs * 10) / 10;
   trace.decision.reason = plan.reason;

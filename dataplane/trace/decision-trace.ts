@@ -31,6 +31,21 @@ export interface TraceAttempt {
   span_id?: string;
 }
 
+/** The response cache's part of a request whose config enables it (docs/caching.md). */
+export interface CacheTraceDetail {
+  mode: "exact" | "semantic";
+  /** Why the cache was not read (or not written): mlx:cache.skip, cache-control, sampling, … */
+  reason?: string;
+  /** The request's exact key (also of the entry a fresh answer is stored under). */
+  entry?: string;
+  /** Whether a fresh answer is stored (false on hits and with no-store). */
+  stored?: boolean;
+  /** Hits: how old the entry is, its similarity (semantic), what the call would have cost. */
+  age_ms?: number;
+  similarity?: number;
+  saved_usd?: number;
+}
+
 export interface TraceBudget {
   name: string;
   used_pct: number;
@@ -54,7 +69,9 @@ export interface DecisionTrace {
   attempts: TraceAttempt[];
   budgets: TraceBudget[];
   ab_variant: string | null;
-  cache: "off" | "miss" | "hit";
+  /** The response cache (docs/caching.md): off (the config has none), miss, hit, or skip. */
+  cache: "off" | "miss" | "hit" | "skip";
+  cache_detail?: CacheTraceDetail;
   warnings: ConversionWarning[];
   dry_run: boolean;
   stream: boolean;

@@ -81,6 +81,12 @@ export const controlEventSchema = v.variant("type", [
     type: v.literal("cache.purge"),
     project_id: v.string(),
     config_slug: v.optional(v.string()),
+    /** The project's org (the cache is org-scoped); events without one purge nothing. */
+    org_id: v.optional(v.string()),
+    /** One entry (its key, `e…`) instead of the project's or config's. */
+    entry_id: v.optional(v.string()),
+    /** Entries written until then are gone (ms since the epoch, the control plane's clock). */
+    purged_at: v.optional(v.number()),
   }),
   v.object({ type: v.literal("snapshot.published"), version: v.number() }),
 ]);

@@ -73,11 +73,29 @@ const percent = v.pipe(v.number(), v.minValue(0), v.maxValue(100));
 const nonEmptyArray = <T extends v.GenericSchema>(item: T, what: string) =>
   v.pipe(v.array(item), v.minLength(1, `needs at least one ${what}`), v.maxLength(100));
 
+/** Semantic caching's default threshold and embedding model when the config names none. */
+export const DEFAULT_SIMILARITY_THRESHOLD = 0.9;
+export const DEFAULT_CACHE_EMBEDDING_MODEL = "text-embedding-3-small";
+
+/** The response cache (docs/caching.md). */
 const cacheSchema = v.pipe(
   v.strictObject({
     mode: v.picklist(["exact", "semantic"]),
     ttl_seconds: positiveInt(30 * 86_400),
     similarity_threshold: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+    /** The model that embeds a conversation for semantic lookups (a target, not a @slug). */
+    embedding_model: v.optional(
+      v.pipe(
+        targetSchema,
+        v.check(
+          (target) => !(typeof target === "string" ? target : target.model).startsWith("@"),
+          "embedding_model must be a model, not a @slug",
+        ),
+      ),
+    ),
+    /** Opt-ins: answers to sampled requests (temperature above 0 or unset) and tool calls. */
+    allow_sampled: v.optional(v.boolean()),
+    allow_tool_calls: v.optional(v.boolean()),
   }),
   v.forward(
     v.partialCheck(
@@ -87,7 +105,17 @@ const cacheSchema = v.pipe(
     ),
     ["similarity_threshold"],
   ),
+  v.forward(
+    v.partialCheck(
+      [["mode"], ["embedding_model"]],
+      (input) => input.mode === "semantic" || input.embedding_model === undefined,
+      "embedding_model applies to semantic caching only",
+    ),
+    ["embedding_model"],
+  ),
 );
+
+export type CacheConfig = v.InferOutput<typeof cacheSchema>;
 
 /** What every strategy may carry. */
 const common = {

@@ -3,6 +3,7 @@
 
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import type { StateStore } from "#shared/bus/state-store.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
@@ -71,6 +72,8 @@ export interface HarnessOptions {
   limits?: KeyLimiter;
   /** Metrics, access log and OpenTelemetry settings (default: metrics alone). */
   telemetry?: TelemetrySettings;
+  /** The bus's state store to share with other planes (default: one of the plane's own). */
+  state?: StateStore;
 }
 
 export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarness {
@@ -163,6 +166,7 @@ export function startGatewayHarness(options: HarnessOptions = {}): GatewayHarnes
     ...(options.health ? { health: options.health } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.telemetry ? { telemetry: { settings: options.telemetry } } : {}),
+    ...(options.state ? { state: options.state } : {}),
   });
   const server = Bun.serve({
     port: 0,
