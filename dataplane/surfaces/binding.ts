@@ -55,8 +55,11 @@ export interface SurfaceBinding {
   fastPath?(adapter: ProviderAdapter): FastPathBuilder | undefined;
   /** A translated attempt is about to be built: its warnings, or a GatewayError it cannot be. */
   beforeTranslation?(target: AdapterTarget): ConversionWarning[];
-  /** The attempt that answers is known (before any byte of the answer is read). */
-  onServed?(served: Attempt, fastPath: boolean): void;
+  /**
+   * The attempt that answers is known (before any byte of the answer is read), with the budgets
+   * the request is charged to (their spend keys), for answers whose cost is known only later.
+   */
+  onServed?(served: Attempt, fastPath: boolean, spendKeys: readonly string[]): void;
   /**
    * A non-streamed answer as the client gets it (rendered, or the upstream's JSON on the fast
    * path), before it is sent: awaited (Responses stores it here), its warnings added to the

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { periodKey, periodWindow } from "#shared/budgets/period.ts";
+import { spendKey } from "../../dataplane/budgets/budget-ledger.ts";
 import type { RecentTraces } from "../../dataplane/trace/trace-emitter.ts";
 import {
   type GatewayHarness,
@@ -75,7 +76,10 @@ beforeAll(() => {
         attempts: [{ model: "openai/gpt-4o-mini" }, { model: "anthropic/claude-sonnet-4-5" }],
       },
     },
-    budgets: [{ name: "broke", scope_type: "customer", scope_value: "broke-user", cap_usd: 1 }],
+    budgets: [
+      { name: "broke", scope_type: "customer", scope_value: "broke-user", cap_usd: 1 },
+      { name: "later", scope_type: "customer", scope_value: "background-user", cap_usd: 100 },
+    ],
   });
   proxy.setTarget(harness.simulator.url);
   openai = openAiClient(harness);
@@ -431,6 +435,32 @@ describe("stored responses", () => {
     const unknown = await call("GET", "/resp_1/nothing");
     expect(unknown.status).toBe(404);
     expect(unknown.json.error).toBeDefined();
+  });
+});
+
+describe("background responses (run by the upstream)", () => {
+  test("read from the upstream until they end, then charged once to the budgets of their request", async () => {
+    const later = spendKey("bud_1", MONTH);
+    const created = await post(
+      { model: "@openai", input: "Take your time.", background: true },
+      { "x-modelux-user-id": "background-user" },
+    );
+    expect(created.json.status).toBe("queued");
+    const before = harness.context.budgets.view(later);
+    const statuses: string[] = [];
+    for (let read = 0; read < 6 && statuses[statuses.length - 1] !== "completed"; read++)
+      statuses.push((await call("GET", `/${created.json.id}`)).json.status);
+    expect(statuses).toContain("in_progress");
+    expect(statuses[statuses.length - 1]).toBe("completed");
+    expect(lastUpstream(`/responses/${created.json.id}`).path).toBe(
+      `/v1/responses/${created.json.id}`,
+    );
+    const charged = harness.context.budgets.view(later);
+    expect(charged).toBeGreaterThan(before);
+    await call("GET", `/${created.json.id}`);
+    expect(harness.context.budgets.view(later)).toBe(charged);
+    const cancel = await call("POST", `/${created.json.id}/cancel`);
+    expect(cancel.json.status).toBe("completed");
   });
 });
 

@@ -11,6 +11,7 @@ import { openAiErrorBody } from "../../wire/openai/error-body.ts";
 import type { FastPathBuilder, PassthroughBody, SurfaceBinding } from "../binding.ts";
 import type { ChunkTransform } from "../sse-events.ts";
 import type { ClientSurface } from "../surface.ts";
+import { isFinished } from "./background-billing.ts";
 import type { ConversationItem } from "./conversation.ts";
 import { dryRunEvents } from "./dry-run.ts";
 import { listedItem } from "./listed-items.ts";
@@ -49,6 +50,7 @@ export class ResponsesExchange implements SurfaceBinding {
   readonly streamTextFields = ["delta"];
   readonly surface: ClientSurface;
   private served: Attempt | null = null;
+  private spendKeys: readonly string[] = [];
   private fastPathServed = false;
   private hidden: HiddenSignatures = {};
   /** Events of the stream so far: the sequence number of an error event the gateway appends. */
@@ -154,9 +156,10 @@ export class ResponsesExchange implements SurfaceBinding {
     return warnings;
   }
 
-  onServed(served: Attempt, fastPath: boolean): void {
+  onServed(served: Attempt, fastPath: boolean, spendKeys: readonly string[]): void {
     this.served = served;
     this.fastPathServed = fastPath;
+    this.spendKeys = spendKeys;
   }
 
   async settleAnswer(answer: Record<string, unknown>): Promise<ConversionWarning[]> {
@@ -194,6 +197,11 @@ export class ResponsesExchange implements SurfaceBinding {
       background: response.background === true,
       previous_response_id: checked.request.previous_response_id ?? null,
       hidden,
+      // Run in the background: its usage comes when it ends, read by a later retrieve.
+      ...(response.background === true &&
+        !isFinished(response) && {
+          billing: { spend_keys: [...this.spendKeys], model: served.model, charged: false },
+        }),
     });
     const items = current.map(({ item }, index) => listedItem(item, responseId, index));
     try {

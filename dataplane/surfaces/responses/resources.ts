@@ -10,6 +10,7 @@ import { parseProviderKeys } from "../../pipeline/provider-keys.ts";
 import { callProviderResource } from "../../pipeline/provider-resource.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../../snapshot/runtime-config.ts";
 import { transformChunks } from "../sse-events.ts";
+import { settleBackground } from "./background-billing.ts";
 import { invalid } from "./parse-request.ts";
 import { createResponsesPassthrough } from "./passthrough-stream.ts";
 import { replayEvents } from "./replay.ts";
@@ -17,6 +18,7 @@ import { ResponseStore, type StoredEntry } from "./response-store.ts";
 import { isRecord } from "./usage.ts";
 
 interface Caller {
+  context: DataPlaneContext;
   config: RuntimeConfig;
   key: RuntimeApiKey;
   store: ResponseStore;
@@ -32,7 +34,7 @@ function caller(request: Request, context: DataPlaneContext, allowed: readonly s
     if (!allowed.includes(name.replace(/\[\]$/, "")))
       throw invalid(name, `unknown query parameter (accepted: ${allowed.join(", ")})`);
   }
-  return { config, key, store: new ResponseStore(context.state, key.orgId), query };
+  return { context, config, key, store: new ResponseStore(context.state, key.orgId), query };
 }
 
 const json = (body: unknown) => Response.json(body);
@@ -43,12 +45,13 @@ export async function retrieveResponse(
   context: DataPlaneContext,
   id: string,
 ): Promise<Response> {
-  const { config, key, store, query } = caller(request, context, [
+  const who = caller(request, context, [
     "stream",
     "starting_after",
     "include",
     "include_obfuscation",
   ]);
+  const { config, key, store, query } = who;
   const entry = await store.require(id);
   const stream = booleanParam(query, "stream");
   const startingAfter = integerParam(query, "starting_after", -1);
@@ -62,9 +65,9 @@ export async function retrieveResponse(
       request,
       stream,
     );
-    if (stream) return sse(readUpstreamStream(upstream, config, key, store, entry));
+    if (stream) return sse(readUpstreamStream(upstream, who, entry));
     const body = await upstreamJson(upstream, entry);
-    await keepLatest(store, entry, body);
+    await keepLatest(who, entry, body);
     return json(body);
   }
   if (!stream) return json(entry.record.response);
@@ -116,7 +119,8 @@ export async function cancelResponse(
   context: DataPlaneContext,
   id: string,
 ): Promise<Response> {
-  const { config, key, store } = caller(request, context, []);
+  const who = caller(request, context, []);
+  const { config, key, store } = who;
   const entry = await store.require(id);
   if (!entry.record.background || !entry.record.upstream_stored)
     throw new GatewayError(
@@ -133,7 +137,7 @@ export async function cancelResponse(
     false,
   );
   const body = await upstreamJson(upstream, entry);
-  await keepLatest(store, entry, body);
+  await keepLatest(who, entry, body);
   return json(body);
 }
 
@@ -212,16 +216,15 @@ async function upstreamJson(
   return body;
 }
 
-/** A background response's latest state, kept so chains and reads after it see it. */
-async function keepLatest(store: ResponseStore, entry: StoredEntry, body: Record<string, unknown>) {
-  await store.putRecord({ ...entry.record, response: body as StoredEntry["record"]["response"] });
+/** A background response's latest state, kept (and charged once ended) for later reads. */
+async function keepLatest(who: Caller, entry: StoredEntry, body: Record<string, unknown>) {
+  const record = settleBackground(entry.record, body, who.context, who.config, who.key.orgId);
+  await who.store.putRecord(record);
 }
 
 function readUpstreamStream(
   upstream: Response,
-  config: RuntimeConfig,
-  key: RuntimeApiKey,
-  store: ResponseStore,
+  who: Caller,
   entry: StoredEntry,
 ): ReadableStream<Uint8Array> {
   const body = upstream.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
@@ -229,8 +232,8 @@ function readUpstreamStream(
     body,
     createResponsesPassthrough({
       onUsage: () => {},
-      redact: redactorFor(config, key.orgId, null),
-      onFinished: (response) => keepLatest(store, entry, response),
+      redact: redactorFor(who.config, who.key.orgId, null),
+      onFinished: (response) => keepLatest(who, entry, response),
     }),
   );
 }

@@ -21,6 +21,17 @@ const storedResponseSchema = v.looseObject({
   previous_response_id: v.optional(v.nullable(v.string()), null),
   /** Signatures the output items have no field for, by item id (output-items.ts). */
   hidden: v.optional(v.record(v.string(), storedSignature), {}),
+  /**
+   * A background response's cost, known only when it ends: the budgets to charge (spend keys),
+   * the upstream model it is priced as, and whether it has been charged.
+   */
+  billing: v.optional(
+    v.looseObject({
+      spend_keys: v.array(v.string()),
+      model: v.string(),
+      charged: v.boolean(),
+    }),
+  ),
 });
 
 const storedInputsSchema = v.looseObject({
