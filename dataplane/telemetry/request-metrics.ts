@@ -129,87 +129,113 @@ export class RequestMetrics {
           : this.models.of(config, trace.org_id, served, trace.decision.winner);
       const provider = served === null ? NONE : providerLabel(config, trace.org_id, served);
       const route = routeLabel(trace, config);
-      const request: Labels = { surface: trace.surface, operation, route, provider, model };
-      counts.add(this.requests, { ...request, status_class: statusClass(trace.status) }, 1);
-      if (trace.latency_ms !== null) this.duration.observe(request, trace.latency_ms / 1000);
-      if (trace.ttft_ms !== null && trace.stream) this.ttft.observe(request, trace.ttft_ms / 1000);
+      const { surface } = trace;
+      // Series keys are built once per request; label objects only for a batch's new series.
+      const target = `${route}\u0000${provider}\u0000${model}`;
+      const request = `${surface}\u0000${operation}\u0000${target}`;
+      const status = statusClass(trace.status);
+      const requestKey = `r\u0000${request}\u0000${status}`;
+      counts.bump(requestKey, 1) ||
+        counts.open(requestKey, this.requests, 1, {
+          surface,
+          operation,
+          route,
+          provider,
+          model,
+          status_class: status,
+        });
+      const requestLabels = { surface, operation, route, provider, model };
+      if (trace.latency_ms !== null) this.duration.observe(requestLabels, trace.latency_ms / 1000);
+      if (trace.ttft_ms !== null && trace.stream)
+        this.ttft.observe(requestLabels, trace.ttft_ms / 1000);
       if (trace.overhead_ms !== null)
-        this.overhead.observe({ surface: trace.surface, operation }, trace.overhead_ms / 1000);
+        this.overhead.observe({ surface, operation }, trace.overhead_ms / 1000);
       const usage = trace.usage;
       if (usage) {
-        counts.add(this.tokens, { type: "input", route, provider, model }, usage.inputTokens);
-        counts.add(this.tokens, { type: "output", route, provider, model }, usage.outputTokens);
-        counts.add(this.tokens, { type: "cached", route, provider, model }, usage.cacheReadTokens);
-        counts.add(
-          this.tokens,
-          { type: "cache_write", route, provider, model },
-          usage.cacheWriteTokens,
-        );
-        counts.add(
-          this.tokens,
-          { type: "reasoning", route, provider, model },
-          usage.reasoningTokens,
-        );
+        for (const [type, field] of TOKEN_TYPES) {
+          const tokens = usage[field];
+          if (!(tokens > 0)) continue;
+          const key = `t${type}\u0000${target}`;
+          counts.bump(key, tokens) ||
+            counts.open(key, this.tokens, tokens, { type, route, provider, model });
+        }
       }
-      if (trace.cost_usd) counts.add(this.cost, { route, provider, model }, trace.cost_usd);
+      if (trace.cost_usd) {
+        const key = `c\u0000${target}`;
+        counts.bump(key, trace.cost_usd) ||
+          counts.open(key, this.cost, trace.cost_usd, { route, provider, model });
+      }
       let plain = 0;
       for (const attempt of trace.attempts) {
         if (attempt.status !== "skipped" && attempt.role === undefined) plain++;
-        counts.add(
-          this.attempts,
-          {
+        const outcome = attemptOutcome(attempt.status);
+        const key = `a\u0000${attempt.provider}\u0000${attempt.model}\u0000${outcome}`;
+        counts.bump(key, 1) ||
+          counts.open(key, this.attempts, 1, {
             provider: providerLabel(config, trace.org_id, attempt.provider),
             model: this.models.of(config, trace.org_id, attempt.provider, attempt.model),
-            outcome: attemptOutcome(attempt.status),
-          },
-          1,
-        );
+            outcome,
+          });
       }
       // As the request log counts them (request-log-row.ts): plain attempts before the last.
-      if (plain > 1) counts.add(this.fallbacks, { route }, plain - 1);
-      for (const budget of trace.budgets) {
-        if (
-          budget.action === "block" ||
-          budget.action === "downgrade" ||
-          budget.action === "warn_only"
-        )
-          counts.add(this.budgetActions, { budget: budget.name, action: budget.action }, 1);
+      if (plain > 1) {
+        const key = `f\u0000${route}`;
+        counts.bump(key, plain - 1) || counts.open(key, this.fallbacks, plain - 1, { route });
       }
-      if (trace.error?.code === "rate_limited" && trace.attempts.length === 0)
-        counts.add(this.rateLimited, { surface: trace.surface }, 1);
+      for (const budget of trace.budgets) {
+        const action = budget.action;
+        if (action !== "block" && action !== "downgrade" && action !== "warn_only") continue;
+        const key = `b\u0000${budget.name}\u0000${action}`;
+        counts.bump(key, 1) ||
+          counts.open(key, this.budgetActions, 1, { budget: budget.name, action });
+      }
+      if (trace.error?.code === "rate_limited" && trace.attempts.length === 0) {
+        const key = `l\u0000${surface}`;
+        counts.bump(key, 1) || counts.open(key, this.rateLimited, 1, { surface });
+      }
     }
     counts.flush();
   }
 }
+
+const TOKEN_TYPES = [
+  ["input", "inputTokens"],
+  ["output", "outputTokens"],
+  ["cached", "cacheReadTokens"],
+  ["cache_write", "cacheWriteTokens"],
+  ["reasoning", "reasoningTokens"],
+] as const;
 
 /** A provider's name as the snapshot has it, `other` for one it does not (a stale trace). */
 function providerLabel(config: RuntimeConfig | null, orgId: string, provider: string): string {
   return config?.providersByName.has(`${orgId}/${provider}`) ? provider : OTHER;
 }
 
-/** Counter increments of one batch, summed per series, then handed to prom-client. */
+/**
+ * Counter increments of one batch, summed per series, then handed to prom-client. Keys are the
+ * caller's (a counter's tag and its label values), so a series seen before in the batch costs a
+ * map lookup and an addition.
+ */
 class CounterBatch {
   private readonly sums = new Map<
     string,
     { counter: Counter<string>; labels: Labels; value: number }
   >();
-  private readonly ids = new Map<Counter<string>, number>();
 
-  add(counter: Counter<string>, labels: Labels, value: number): void {
-    if (!(value > 0)) return;
-    let id = this.ids.get(counter);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(counter, id);
-    }
-    let key = String(id);
-    for (const name in labels) key += `\u0000${labels[name]}`;
+  /** Adds to a series of this batch; false when the batch has none yet (then `open` it). */
+  bump(key: string, value: number): boolean {
     const sum = this.sums.get(key);
-    if (sum) sum.value += value;
-    else this.sums.set(key, { counter, labels, value });
+    if (sum === undefined) return false;
+    sum.value += value;
+    return true;
+  }
+
+  open(key: string, counter: Counter<string>, value: number, labels: Labels): void {
+    this.sums.set(key, { counter, labels, value });
   }
 
   flush(): void {
-    for (const { counter, labels, value } of this.sums.values()) counter.inc(labels, value);
+    for (const { counter, labels, value } of this.sums.values())
+      if (value > 0) counter.inc(labels, value);
   }
 }
