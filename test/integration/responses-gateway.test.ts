@@ -259,6 +259,40 @@ describe("translated for vendors without the Responses API", () => {
   });
 });
 
+describe("reasoning round trips", () => {
+  test("Claude's reasoning item sent back goes to Claude with its signature, to Gemini without", async () => {
+    const first = await openai.responses.create({
+      model: "@anthropic",
+      input: "Think about 2+2.",
+      reasoning: { effort: "low" },
+      max_output_tokens: 2000,
+    });
+    const reasoning = first.output.find((item) => item.type === "reasoning");
+    expect(reasoning?.encrypted_content).toStartWith("mlx:v1:claude:");
+    const signature = reasoning?.encrypted_content?.slice("mlx:v1:claude:".length);
+    const input = [
+      { role: "user" as const, content: "Think about 2+2." },
+      ...first.output,
+      { role: "user" as const, content: "And 3+3?" },
+    ];
+    await openai.responses.create({
+      model: "@anthropic",
+      input: input as never,
+      reasoning: { effort: "low" },
+    });
+    const claude = lastUpstream("/v1/messages").body.messages as Array<{
+      role: string;
+      content: Array<Record<string, unknown>>;
+    }>;
+    expect(claude[1]?.content[0]).toMatchObject({ type: "thinking", signature });
+
+    const gemini = await post({ model: "@google", input });
+    expect(gemini.status).toBe(200);
+    expect(gemini.headers.get("x-modelux-warnings")).toContain("foreign-signature");
+    expect(JSON.stringify(lastUpstream(":generateContent").body)).not.toContain(String(signature));
+  });
+});
+
 describe("previous_response_id across vendors", () => {
   test("a chain moves OpenAI → Claude → OpenAI: each upstream gets what it can read", async () => {
     const first = await openai.responses.create({ model: "@openai", input: "My name is Ada." });
