@@ -2,8 +2,10 @@
 // body, the stored conversation it names, its translation for vendors without the Responses API,
 // and what is stored of its answer. Passthrough to vendors that serve the API (`buildResponses`):
 // the client's body with only `model` replaced, unless it names what that upstream does not hold.
+import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import type { GatewayError } from "#shared/errors/gateway-error.ts";
+import type { Redact } from "#shared/errors/redact.ts";
 import type { AdapterTarget, ProviderAdapter } from "../../providers/adapter.ts";
 import type { Attempt } from "../../routing/plan.ts";
 import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
@@ -33,8 +35,9 @@ export interface ExchangeParts {
   checked: CheckedRequest;
   /** The `previous_response_id` chain, oldest first (empty without one). */
   chain: StoredEntry[];
-  /** The chain's turns as items, then the request's own input (gateway items read back). */
+  /** The chain's turns as items, oldest first. */
   context: ConversationItem[];
+  /** The request's own input, with the gateway's items it names read back from the store. */
   current: ConversationItem[];
   /** Whether the input had to be read back from the store (so cannot go up as it is). */
   inputChanged: boolean;
@@ -114,8 +117,8 @@ export class ResponsesExchange implements SurfaceBinding {
   }
 
   passthroughTransform(options: {
-    onUsage(usage: import("#shared/canonical/response.ts").CanonicalUsage): void;
-    redact: (text: string) => string;
+    onUsage(usage: CanonicalUsage): void;
+    redact: Redact;
   }): ChunkTransform {
     const transform = createResponsesPassthrough({
       onUsage: options.onUsage,
