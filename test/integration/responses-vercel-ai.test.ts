@@ -44,11 +44,14 @@ describe("Vercel AI SDK openai(model) through the Responses API", () => {
     openai = createOpenAI({
       baseURL: `${harness.baseUrl}/openai/v1`,
       apiKey: HARNESS_KEY,
-      fetch: async (input, init) => {
-        if (String(input).endsWith("/responses") && typeof init?.body === "string")
-          sent.push(JSON.parse(init.body));
-        return fetch(input, init);
-      },
+      fetch: Object.assign(
+        async (input: string | URL | Request, init?: RequestInit) => {
+          if (String(input).endsWith("/responses") && typeof init?.body === "string")
+            sent.push(JSON.parse(init.body));
+          return fetch(input, init);
+        },
+        { preconnect: fetch.preconnect },
+      ),
     });
   });
   afterAll(() => harness.stop());
