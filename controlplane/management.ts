@@ -3,6 +3,7 @@
 // of idempotency keys and rate-limit windows. Both control plane modes start it the same way.
 import { Elysia } from "elysia";
 import type { ControlEvent } from "#shared/bus/envelopes.ts";
+import type { StateStore } from "#shared/bus/state-store.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { type EgressPolicy, egressPolicyFrom } from "#shared/egress/policy.ts";
 import type { ManagementSettings } from "#shared/env/settings.ts";
@@ -27,6 +28,8 @@ export interface ManagementOptions {
   settings: ManagementSettings;
   /** Publishes a control event to the fleet; rejects when the bus is not connected. */
   publishControl(event: ControlEvent): Promise<void>;
+  /** The bus's shared state store once the bus is there (cache purges are kept in it). */
+  cacheState?: () => StateStore | null;
   log: Logger;
   /** Tests inject a check; the default calls the vendor. */
   verifyProvider?: ProviderCheck;
@@ -68,6 +71,7 @@ export function createManagement(options: ManagementOptions): Management {
       secretBox: options.secretBox,
       settings,
       publishControl: options.publishControl,
+      cacheState: options.cacheState ?? (() => null),
       egress,
       verifyProvider:
         options.verifyProvider ??

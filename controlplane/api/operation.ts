@@ -2,6 +2,7 @@
 // are all generated from this (DESIGN §10). Handlers see a narrow context, never Elysia's.
 import type * as v from "valibot";
 import type { ControlEvent } from "#shared/bus/envelopes.ts";
+import type { StateStore } from "#shared/bus/state-store.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { EgressPolicy } from "#shared/egress/policy.ts";
 import type { ManagementSettings } from "#shared/env/settings.ts";
@@ -33,6 +34,8 @@ export interface ManagementServices {
   settings: ManagementSettings;
   /** Fast path to the fleet (key revocation); the snapshot carries the same change a little later. */
   publishControl(event: ControlEvent): Promise<void>;
+  /** The bus's shared state store (cache purges), or null while the bus is not there. */
+  cacheState?: () => StateStore | null;
   /** Where the control plane's own calls may go (credential checks, webhooks). */
   egress: EgressPolicy;
   /** Checks a provider credential against its upstream; injectable for tests. */

@@ -4,6 +4,7 @@ import { analyticsOperations } from "../modules/analytics/index.ts";
 import { apiKeyOperations } from "../modules/api-keys/index.ts";
 import { auditLogOperations } from "../modules/audit-log/index.ts";
 import { budgetOperations } from "../modules/budgets/index.ts";
+import { cacheOperations } from "../modules/cache/index.ts";
 import { experimentOperations } from "../modules/experiments/index.ts";
 import { logOperations } from "../modules/logs/index.ts";
 import { managementKeyOperations } from "../modules/management-keys/index.ts";
@@ -27,6 +28,7 @@ export const FEATURES: Record<string, Operation[]> = {
   "management-keys": managementKeyOperations,
   providers: providerOperations,
   "routing-configs": routingConfigOperations,
+  cache: cacheOperations,
   budgets: budgetOperations,
   "price-overrides": priceOverrideOperations,
   webhooks: webhookOperations,

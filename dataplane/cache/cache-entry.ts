@@ -4,6 +4,7 @@
 // in the same namespace, so a node that missed the purge's control event still learns it from the
 // watch. Written strictly, read leniently: fields a newer writer adds are ignored.
 import * as v from "valibot";
+import type { PurgeMarker } from "#shared/cache/cache-purge.ts";
 import type { CanonicalResponse, CanonicalUsage } from "#shared/canonical/response.ts";
 
 export const CACHE_ENTRY_VERSION = 1;
@@ -28,14 +29,6 @@ export interface CacheEntry {
   response: unknown;
   /** Semantic entries: the embedding, base64 of little-endian float32. */
   vector?: string;
-}
-
-export interface PurgeMarker {
-  v: number;
-  kind: "purge";
-  project_id: string;
-  config_slug?: string;
-  purged_at: number;
 }
 
 const usageSchema = v.object({
@@ -90,13 +83,6 @@ export function readStoredValue(value: unknown): CacheEntry | PurgeMarker | null
     return null;
   return entry.output as CacheEntry;
 }
-
-/** The id an entry is stored under in its org: project, then the request's key. */
-export const entryStateId = (projectId: string, entryId: string) => `${projectId}/${entryId}`;
-
-/** A purge marker's id: the project's, or one config's. */
-export const purgeStateId = (projectId: string, configSlug?: string) =>
-  configSlug === undefined ? `purge/${projectId}` : `purge/${projectId}/${configSlug}`;
 
 export function encodeVector(vector: Float32Array): string {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString("base64");

@@ -8,13 +8,11 @@
 import { LRUCache } from "lru-cache";
 import type { StateChange, StateStore, StateWatch } from "#shared/bus/state-store.ts";
 import {
-  type CacheEntry,
-  decodeVector,
-  entryStateId,
-  type PurgeMarker,
-  purgeStateId,
-  readStoredValue,
-} from "./cache-entry.ts";
+  type CachePurgeScope,
+  cacheEntryStateId as entryStateId,
+  writeCachePurge,
+} from "#shared/cache/cache-purge.ts";
+import { type CacheEntry, decodeVector, readStoredValue } from "./cache-entry.ts";
 import { VectorPartition } from "./vector-index.ts";
 
 /** The first level's default size: JSON bytes of the entries held. */
@@ -41,13 +39,7 @@ export interface Found {
   similarity: number | null;
 }
 
-export interface PurgeScope {
-  orgId: string;
-  projectId: string;
-  configSlug?: string;
-  /** One entry: its key as the Management API names it (the entry id, `e…`). */
-  entryId?: string;
-}
+export type PurgeScope = CachePurgeScope;
 
 export interface ResponseCacheOptions {
   state: StateStore;
@@ -186,34 +178,9 @@ export class ResponseCache {
     return dropped;
   }
 
-  /** Purges recorded on the bus (durable), then announced (at once) by the caller. */
-  static async writePurge(
-    state: StateStore,
-    scope: PurgeScope,
-    purgedAt: number,
-  ): Promise<boolean> {
-    if (scope.entryId !== undefined)
-      return state.delete({
-        orgId: scope.orgId,
-        namespace: "cache",
-        id: entryStateId(scope.projectId, scope.entryId),
-      });
-    const marker: PurgeMarker = {
-      v: 1,
-      kind: "purge",
-      project_id: scope.projectId,
-      ...(scope.configSlug === undefined ? {} : { config_slug: scope.configSlug }),
-      purged_at: purgedAt,
-    };
-    await state.put(
-      {
-        orgId: scope.orgId,
-        namespace: "cache",
-        id: purgeStateId(scope.projectId, scope.configSlug),
-      },
-      marker,
-    );
-    return true;
+  /** The durable half of a purge (shared/cache/cache-purge.ts), as the control plane writes it. */
+  static writePurge(state: StateStore, scope: PurgeScope, purgedAt: number): Promise<void> {
+    return writeCachePurge(state, scope, purgedAt);
   }
 
   #apply(change: StateChange): void {

@@ -3,6 +3,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { ControlEvent } from "#shared/bus/envelopes.ts";
+import type { StateStore } from "#shared/bus/state-store.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { controlPlaneSchema, readSettings } from "#shared/env/settings.ts";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
@@ -50,6 +51,8 @@ export interface HarnessOptions {
   tracesRoot?: string;
   /** The warehouse's export cap (default 100,000 rows). */
   exportMaxRows?: number;
+  /** The bus's shared state store as the control plane sees it (cache purges); none by default. */
+  cacheState?: StateStore;
 }
 
 export async function seedOrg(database: DatabaseHandle, name: string): Promise<TestOrg> {
@@ -111,6 +114,7 @@ export async function startManagementHarness(
     },
     fetch: options.fetch,
     warehouse,
+    ...(options.cacheState ? { cacheState: () => options.cacheState ?? null } : {}),
   });
   const app = createControlPlaneApp({
     database,
