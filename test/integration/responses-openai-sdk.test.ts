@@ -258,6 +258,52 @@ describe("Responses API through the official openai SDK", () => {
       expect(upstream.raw_body).toContain(said);
   });
 
+  test("reasoning: summaries and sealed signatures go back to their own vendor only", async () => {
+    // Vendors that show their thinking and sign it; the next turn goes to the same vendor, then
+    // to one of another family, which must not receive the signature.
+    for (const [vendor, other] of [
+      ["anthropic", "google"],
+      ["google", "bedrock"],
+      ["bedrock", "cohere"],
+    ] as const) {
+      const first = await openai.responses.create({
+        model: `@${vendor}`,
+        input: "Think about it",
+        reasoning: { effort: "low", summary: "auto" },
+      });
+      const reasoning = first.output.find((item) => item.type === "reasoning");
+      if (reasoning?.type !== "reasoning") throw new Error(`${vendor}: no reasoning item`);
+      expect(reasoning.summary[0]?.text.length).toBeGreaterThan(0);
+      const sealed = reasoning.encrypted_content ?? "";
+      expect(sealed).toMatch(/^mlx:v1:[a-z]+:./);
+      const signature = sealed.replace(/^mlx:v1:[a-z]+:/, "");
+
+      await resetCalls();
+      const same = await openai.responses.create({
+        model: `@${vendor}`,
+        previous_response_id: first.id,
+        input: "And now?",
+        reasoning: { effort: "low" },
+      });
+      expect(same.status).toBe("completed");
+      expect({
+        vendor,
+        signed: (await onlyUpstreamRequest()).raw_body.includes(signature),
+      }).toEqual({ vendor, signed: true });
+
+      await resetCalls();
+      const moved = await openai.responses.create({
+        model: `@${other}`,
+        previous_response_id: same.id,
+        input: "Once more",
+      });
+      expect(moved.status).toBe("completed");
+      const foreign = (await onlyUpstreamRequest()).raw_body;
+      expect({ other, leaked: foreign.includes(signature) }).toEqual({ other, leaked: false });
+      expect(foreign).toContain("Think about it");
+    }
+  });
+
   test("errors come in OpenAI's shape: an unknown response id, an unknown model", async () => {
     const missing = await openai.responses.retrieve("resp_doesnotexist").catch((error) => error);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
