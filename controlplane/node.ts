@@ -3,6 +3,8 @@
 // runner, the webhook worker and the HTTP app (Management API, MCP, health) at once. Stopping
 // runs the same list backwards. Used by `bun run controlplane` and by the embedded default; the
 // caller opens the database and the bus, and closes them after `stop()`.
+
+import { join } from "node:path";
 import type { Bus } from "#shared/bus/bus.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type {
@@ -16,6 +18,10 @@ import { drain } from "#shared/http/drain.ts";
 import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { serverErrorHandler } from "#shared/http/server-error.ts";
 import type { Logger } from "#shared/log.ts";
+import type { GatewayBatchService } from "../dataplane/in-process.ts";
+import { gatewayBatchService } from "./batches/batch-service.ts";
+import { startNodeBatchWorker } from "./batches/start-worker.ts";
+import type { BatchWorker } from "./batches/worker.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
 import type { DatabaseHandle } from "./db/client.ts";
 import { startExperimentRunner } from "./experiments/runner.ts";
@@ -45,6 +51,8 @@ export interface ControlPlaneOptions {
   bus: Promise<Bus>;
   secretBox: SecretBox;
   settings: ControlPlaneNodeSettings;
+  /** False: no gateway batch worker here (another control plane runs them). Default on. */
+  batchWorker?: boolean;
   /** /metrics and its token (settings; /metrics on without a token when absent). */
   observability?: Pick<ObservabilitySettings, "MODELUX_METRICS" | "MODELUX_METRICS_TOKEN">;
   log: Logger;
@@ -53,6 +61,8 @@ export interface ControlPlaneOptions {
 export interface RunningControlPlane {
   readonly url: string;
   readonly port: number;
+  /** Gateway batches as the data plane's surfaces ask for them (the embedded default's hook). */
+  readonly gatewayBatches: GatewayBatchService;
   /**
    * Resolves with the first snapshot version the fleet was handed, once the bus-bound parts run
    * (null when the node stopped before the bus arrived); rejects naming the part that did not
@@ -105,9 +115,20 @@ export async function startControlPlane(
     return first.version;
   };
   let busPartsStarting: Promise<number | null> | null = null;
+  // Gateway-run batches (docs/batches-and-files.md): run once the bus is there, so each line's
+  // spend reaches the fleet's budgets and its trace the warehouse.
+  let batchWorker: BatchWorker | null = null;
   const busArrived = options.bus.then((bus) => {
     if (stopped) return null;
     connectedBus = bus;
+    if (options.batchWorker !== false)
+      batchWorker = startNodeBatchWorker({
+        db: database.db,
+        secretBox: options.secretBox,
+        bus,
+        traceDirectory: join(settings.MODELUX_DATA_DIR, "controlplane", "batch-traces"),
+        log,
+      });
     busPartsStarting = startBusParts(bus);
     return busPartsStarting;
   });
@@ -181,6 +202,7 @@ export async function startControlPlane(
   return {
     url: `http://${server.hostname}:${server.port}`,
     port: server.port ?? options.port,
+    gatewayBatches: gatewayBatchService(database.db),
     ready: () => busArrived,
     drain: (drainOptions = {}) => drainServer(drainOptions.graceMs),
     stop(stopOptions = {}) {
@@ -191,6 +213,8 @@ export async function startControlPlane(
         await drainServer(stopOptions.graceMs);
         await management.stop();
         await experiments.stop();
+        // In-flight lines finish and are recorded, their spend and traces sent, before the bus parts stop.
+        await (batchWorker as BatchWorker | null)?.stop();
         // A bus that arrived mid-start: let the parts it started come up, then stop them.
         await busPartsStarting?.catch(() => {});
         await parts.publisher?.stop();

@@ -15,6 +15,8 @@ import { planRoute, type RoutePlan, type RoutingInput } from "./routing/plan.ts"
 import { createDataPlaneApp } from "./server.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "./snapshot/runtime-config.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
+import { serviceRunner } from "./surfaces/files-batches/gateway-batch-runner.ts";
+import type { GatewayBatchService } from "./surfaces/files-batches/gateway-batch-service.ts";
 import type { TraceEmitter } from "./trace/trace-emitter.ts";
 import { WalTraceEmitter } from "./trace/wal-emitter.ts";
 
@@ -44,6 +46,11 @@ export {
   type RuntimeApiKey,
   type RuntimeConfig,
 } from "./snapshot/runtime-config.ts";
+export type {
+  GatewayBatchService,
+  GatewayBatchState,
+  NewGatewayBatch,
+} from "./surfaces/files-batches/gateway-batch-service.ts";
 export type { DecisionTrace } from "./trace/decision-trace.ts";
 export type { TraceEmitter } from "./trace/trace-emitter.ts";
 
@@ -69,6 +76,8 @@ export interface InProcessDataPlaneOptions {
    * warehouse like a node's, after `traces` has seen it (which may add to it, e.g. `batch_id`).
    */
   fleet?: { bus: Bus; traceDirectory: string; log: (message: string) => void };
+  /** Who keeps and runs gateway batches (the control plane's); without it they are refused. */
+  gatewayBatches?: GatewayBatchService;
 }
 
 /**
@@ -122,7 +131,10 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
     // Replayed traffic is not this process's traffic: no metrics, spans or access lines.
     telemetry: false,
   });
-  const app = createDataPlaneApp(context);
+  const app = createDataPlaneApp(
+    context,
+    options.gatewayBatches ? { gatewayBatches: serviceRunner(options.gatewayBatches) } : {},
+  );
   const { health } = context;
   const subscriptions: Promise<Subscription>[] = [];
   if (fleet && wal) {

@@ -7,11 +7,11 @@ import { METRICS_PATH, metricsResponse } from "#shared/telemetry/metrics-endpoin
 import type { DataPlaneContext } from "./context.ts";
 import { anthropicSurfacePlugin } from "./surfaces/anthropic/plugin.ts";
 import { appErrorHandlers } from "./surfaces/app-errors.ts";
-import { filesBatchesPlugin } from "./surfaces/files-batches/plugin.ts";
+import { type FilesBatchesOptions, filesBatchesPlugin } from "./surfaces/files-batches/plugin.ts";
 import { openAiSurfacePlugin } from "./surfaces/openai/plugin.ts";
 import { responsesSurfacePlugin } from "./surfaces/responses/plugin.ts";
 
-export function createDataPlaneApp(context: DataPlaneContext) {
+export function createDataPlaneApp(context: DataPlaneContext, options: FilesBatchesOptions = {}) {
   raiseTransportHeaderLimit();
   const errors = appErrorHandlers(() => app.routes);
   const app = new Elysia()
@@ -23,7 +23,7 @@ export function createDataPlaneApp(context: DataPlaneContext) {
     .use(openAiSurfacePlugin(context))
     .use(responsesSurfacePlugin(context))
     .use(anthropicSurfacePlugin(context))
-    .use(filesBatchesPlugin(context));
+    .use(filesBatchesPlugin(context, options));
   return app;
 }
 

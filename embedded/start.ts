@@ -69,6 +69,8 @@ export async function startEmbedded(
     secretBox,
     bus: Promise.resolve(bus),
     traceDirectory: join(dataDir, "dataplane", "embedded", "traces"),
+    // Batches on a routing config are run by the control plane's worker, handed over in process.
+    gatewayBatches: controlPlane.gatewayBatches,
     limits: settings,
     observability: settings,
     log,

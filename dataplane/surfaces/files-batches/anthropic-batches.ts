@@ -7,7 +7,7 @@
 // settles its cost (settle-triggers.ts).
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
-import { callStored } from "../../pipeline/stored-resource-call.ts";
+import { callStored, servesStoredResources } from "../../pipeline/stored-resource-call.ts";
 import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
 import { readList, readObject, SHAPES } from "./answers.ts";
 import { admitBatch, endAdmission } from "./batch-budget.ts";
@@ -20,18 +20,27 @@ import {
   gatewayBatchCall,
   gatewayBatchRefusal,
   isGatewayBatchId,
+  refuseSpendCapOnPassthrough,
 } from "./gateway-batches.ts";
 import { rememberBatch } from "./records.ts";
 import { settleAnthropicBatch } from "./settle-triggers.ts";
 import { spoolRequests } from "./spool-requests.ts";
 
-export async function createAnthropicBatch(call: CallContext): Promise<Response> {
+export async function createAnthropicBatch(
+  call: CallContext,
+  runner: GatewayBatches | undefined,
+): Promise<Response> {
   const { config, key, context, request } = call;
   if (request.body === null)
     throw new GatewayError("invalid_request", "requests is required", { param: "requests" });
   const named = providerFromHeader(config, key.orgId, "anthropic", request.headers);
   let provider: RuntimeProvider | null = named;
   let estimator: BatchEstimator | null = null;
+  // With a runner, a request on a config or on a provider without Anthropic batches makes the
+  // whole batch the gateway's; a provider mismatch only matters for a passthrough batch.
+  let gatewayReason: string | null = null;
+  let mismatch: GatewayError | null = null;
+  const prefixedModels = new Map<number, string>();
   const spooled = await spoolRequests(request.body, call.requestId, (entry, index) => {
     const params = entry.params;
     if (typeof params !== "object" || params === null || Array.isArray(params))
@@ -43,26 +52,40 @@ export async function createAnthropicBatch(call: CallContext): Promise<Response>
       throw new GatewayError("invalid_request", `requests.${index}.params.model is required`, {
         param: `requests.${index}.params.model`,
       });
-    if (model.startsWith("@"))
-      throw gatewayBatchRefusal(
-        `requests.${index}.params.model ${quoteClientValue(model)} names a routing config`,
-        `requests.${index}.params.model`,
-      );
+    if (model.startsWith("@")) {
+      const reason = `requests.${index}.params.model ${quoteClientValue(model)} names a routing config`;
+      if (!runner) throw gatewayBatchRefusal(reason, `requests.${index}.params.model`);
+      gatewayReason ??= reason;
+      return entry;
+    }
     const prefixed = named ? null : providerFromModel(config, key.orgId, model);
+    if (runner && prefixed && !servesStoredResources(prefixed.provider, "anthropic")) {
+      gatewayReason ??= `requests.${index}.params.model ${quoteClientValue(model)} names a provider without Anthropic batches`;
+      return entry;
+    }
+    if (gatewayReason !== null) return entry;
     const chosen = prefixed?.provider ?? named ?? defaultProvider(config, key.orgId, "anthropic");
     if (provider === null) provider = chosen;
-    else if (provider.id !== chosen.id)
-      throw new GatewayError(
+    else if (provider.id !== chosen.id) {
+      mismatch ??= new GatewayError(
         "invalid_request",
         `requests.${index}.params.model ${quoteClientValue(model)}: a batch runs at one provider, and an earlier request named "${provider.name}"`,
         { param: `requests.${index}.params.model` },
       );
+      if (!runner) throw mismatch;
+      return entry;
+    }
+    if (prefixed) prefixedModels.set(index, model);
     const upstreamModel = prefixed?.model ?? model;
     estimator ??= new BatchEstimator(config, key.orgId, chosen.vendor);
     estimator.add(params as Record<string, unknown>, upstreamModel);
     return prefixed ? { ...entry, params: { ...(params as object), model: upstreamModel } } : entry;
   });
   try {
+    if (gatewayReason !== null && runner)
+      return await createGatewayRun(call, runner, gatewayReason, spooled.file, prefixedModels);
+    refuseSpendCapOnPassthrough(call);
+    if (mismatch) throw mismatch;
     const target = provider as RuntimeProvider | null;
     if (target === null || estimator === null)
       throw new GatewayError("invalid_request", "requests: at least one request is required", {
@@ -195,4 +218,41 @@ function withGatewayResults(
     ...batch,
     results_url: `${origin}/anthropic/v1/messages/batches/${encodeURIComponent(batch.id as string)}/results`,
   };
+}
+
+/**
+ * A batch the gateway runs: the spooled requests, each model as the client wrote it (a
+ * `provider/` prefix the passthrough path took off is put back), handed to the runner.
+ */
+async function createGatewayRun(
+  call: CallContext,
+  runner: GatewayBatches,
+  reason: string,
+  file: Blob,
+  prefixedModels: Map<number, string>,
+): Promise<Response> {
+  const spooled = (await new Response(file).json()) as {
+    requests: Array<{ custom_id?: unknown; params: Record<string, unknown> }>;
+  };
+  const seen = new Set<string>();
+  const requests = spooled.requests.map((entry, index) => {
+    const customId = entry.custom_id;
+    if (typeof customId !== "string" || customId === "" || seen.has(customId))
+      throw new GatewayError(
+        "invalid_request",
+        `requests.${index}.custom_id must be a string unique in the batch`,
+        { param: `requests.${index}.custom_id` },
+      );
+    seen.add(customId);
+    const model = prefixedModels.get(index);
+    return { customId, body: model ? { ...entry.params, model } : entry.params };
+  });
+  return runner.create(call, {
+    reason,
+    endpoint: "/v1/messages",
+    inputFileId: null,
+    completionWindow: null,
+    metadata: null,
+    requests,
+  });
 }

@@ -18,6 +18,7 @@ import {
   gatewayBatchCall,
   gatewayBatchRefusal,
   isGatewayBatchId,
+  refuseSpendCapOnPassthrough,
 } from "./gateway-batches.ts";
 import { jsonlLines, parseObjectLine } from "./jsonl.ts";
 import { readFileRecord, rememberBatch, rememberFile } from "./records.ts";
@@ -25,7 +26,10 @@ import { settleOpenAiBatch } from "./settle-triggers.ts";
 
 const ENDED = new Set(["completed", "failed", "expired", "cancelled"]);
 
-export async function createOpenAiBatch(call: CallContext): Promise<Response> {
+export async function createOpenAiBatch(
+  call: CallContext,
+  runner: GatewayBatches | undefined,
+): Promise<Response> {
   const { config, key, context } = call;
   const body = await parseJsonObject(call.request);
   const inputFileId = body.input_file_id;
@@ -36,52 +40,31 @@ export async function createOpenAiBatch(call: CallContext): Promise<Response> {
   const provider = await ownerOf(call, "file", inputFileId);
   const endpoint = typeof body.endpoint === "string" ? body.endpoint : "";
   const estimator = new BatchEstimator(config, key.orgId, provider.vendor);
-  const input = await callStored({
-    config,
-    orgId: key.orgId,
-    provider,
-    resource: "files",
-    method: "GET",
-    path: `/${encodeURIComponent(inputFileId)}/content`,
-    signal: call.request.signal,
-  });
+  let gatewayReason: string | null = null;
   let number = 0;
-  for await (const text of input.body ? jsonlLines(input.body) : []) {
+  for await (const text of inputLines(call, provider, inputFileId)) {
     number += 1;
-    const line = parseObjectLine(text);
-    const request = line?.body;
-    if (typeof request !== "object" || request === null || Array.isArray(request))
-      throw new GatewayError(
-        "invalid_request",
-        `input file line ${number}: not a batch request line ({custom_id, method, url, body})`,
-        {
-          param: "input_file_id",
-        },
-      );
-    const model = (request as Record<string, unknown>).model;
-    if (typeof model !== "string" || model === "")
-      throw new GatewayError(
-        "invalid_request",
-        `input file line ${number}: body.model is required`,
-        {
-          param: "input_file_id",
-        },
-      );
-    if (model.startsWith("@"))
-      throw gatewayBatchRefusal(
-        `input file line ${number}: model ${quoteClientValue(model)} names a routing config`,
-        "input_file_id",
-      );
+    const request = requestOfLine(text, number);
+    const model = request.model as string;
+    if (model.startsWith("@") || (runner && providerFromModel(config, key.orgId, model))) {
+      const reason = `input file line ${number}: model ${quoteClientValue(model)} names ${model.startsWith("@") ? "a routing config" : "a provider"}`;
+      if (!runner) throw gatewayBatchRefusal(reason, "input_file_id");
+      gatewayReason ??= reason;
+      continue;
+    }
     if (providerFromModel(config, key.orgId, model))
       throw new GatewayError(
         "invalid_request",
         `input file line ${number}: model ${quoteClientValue(model)}: a batch runs at the provider holding its input file, so its lines name that provider's models without a prefix`,
         { param: "input_file_id" },
       );
-    estimator.add(request as Record<string, unknown>, model, {
+    estimator.add(request, model, {
       embeddings: endpoint.endsWith("/embeddings"),
     });
   }
+  if (gatewayReason !== null && runner)
+    return createGatewayRun(call, runner, body, gatewayReason, provider, inputFileId);
+  refuseSpendCapOnPassthrough(call);
   const estimate = estimator.estimate.usd;
   const admission = admitBatch(call, estimate, Date.now());
   let batch: Record<string, unknown>;
@@ -204,4 +187,117 @@ async function noteBatchFiles(
       batch_id: batch.id as string,
     });
   }
+}
+
+/** The input file's lines, read back from the provider holding it, one at a time. */
+async function* inputLines(
+  call: CallContext,
+  provider: Awaited<ReturnType<typeof ownerOf>>,
+  inputFileId: string,
+): AsyncGenerator<string> {
+  const input = await callStored({
+    config: call.config,
+    orgId: call.key.orgId,
+    provider,
+    resource: "files",
+    method: "GET",
+    path: `/${encodeURIComponent(inputFileId)}/content`,
+    signal: call.request.signal,
+  });
+  if (input.body) yield* jsonlLines(input.body);
+}
+
+function requestOfLine(text: string, number: number): Record<string, unknown> {
+  const line = parseObjectLine(text);
+  const request = line?.body;
+  if (typeof request !== "object" || request === null || Array.isArray(request))
+    throw new GatewayError(
+      "invalid_request",
+      `input file line ${number}: not a batch request line ({custom_id, method, url, body})`,
+      { param: "input_file_id" },
+    );
+  const model = (request as Record<string, unknown>).model;
+  if (typeof model !== "string" || model === "")
+    throw new GatewayError("invalid_request", `input file line ${number}: body.model is required`, {
+      param: "input_file_id",
+    });
+  return request as Record<string, unknown>;
+}
+
+const GATEWAY_RUN_FIELDS = new Set(["input_file_id", "endpoint", "completion_window", "metadata"]);
+const GATEWAY_RUN_ENDPOINTS = new Set(["/v1/chat/completions", "/v1/embeddings"]);
+
+/**
+ * A batch the gateway runs: its input file read again (the first pass only looked), each line's
+ * url checked against the endpoint, handed to the runner. The gateway reads the input file back
+ * from the provider it was uploaded to, as it does for a passthrough batch's estimate.
+ */
+async function createGatewayRun(
+  call: CallContext,
+  runner: GatewayBatches,
+  body: Record<string, unknown>,
+  reason: string,
+  provider: Awaited<ReturnType<typeof ownerOf>>,
+  inputFileId: string,
+): Promise<Response> {
+  for (const field of Object.keys(body))
+    if (!GATEWAY_RUN_FIELDS.has(field))
+      throw new GatewayError(
+        "invalid_request",
+        `${quoteClientValue(field)}: not a field of a batch the gateway runs`,
+        { param: field },
+      );
+  const endpoint = body.endpoint;
+  if (typeof endpoint !== "string" || !GATEWAY_RUN_ENDPOINTS.has(endpoint))
+    throw new GatewayError(
+      "invalid_request",
+      `endpoint: a batch the gateway runs takes ${[...GATEWAY_RUN_ENDPOINTS].join(" or ")}`,
+      { param: "endpoint" },
+    );
+  const window = body.completion_window;
+  if (window !== undefined && typeof window !== "string")
+    throw new GatewayError("invalid_request", "completion_window must be a string", {
+      param: "completion_window",
+    });
+  const metadata = body.metadata;
+  if (
+    metadata !== undefined &&
+    metadata !== null &&
+    (typeof metadata !== "object" ||
+      Array.isArray(metadata) ||
+      Object.values(metadata).some((value) => typeof value !== "string"))
+  )
+    throw new GatewayError("invalid_request", "metadata must be an object of strings", {
+      param: "metadata",
+    });
+  const requests: Array<{ customId: string; body: Record<string, unknown> }> = [];
+  const seen = new Set<string>();
+  let number = 0;
+  for await (const text of inputLines(call, provider, inputFileId)) {
+    number += 1;
+    const line = parseObjectLine(text) as Record<string, unknown>;
+    const customId = line.custom_id;
+    if (typeof customId !== "string" || customId === "" || seen.has(customId))
+      throw new GatewayError(
+        "invalid_request",
+        `input file line ${number}: custom_id must be a string unique in the file`,
+        { param: "input_file_id" },
+      );
+    seen.add(customId);
+    if (line.url !== endpoint)
+      throw new GatewayError(
+        "invalid_request",
+        `input file line ${number}: url must be the batch's endpoint ${endpoint}`,
+        { param: "input_file_id" },
+      );
+    requests.push({ customId, body: requestOfLine(text, number) });
+  }
+  return runner.create(call, {
+    reason,
+    endpoint,
+    inputFileId,
+    completionWindow: (window as string | undefined) ?? null,
+    metadata: (metadata as Record<string, string> | null | undefined) ?? null,
+    requests,
+  });
 }

@@ -14,7 +14,7 @@ import {
 } from "./anthropic-batches.ts";
 import { type CallContext, openCall, type Surface } from "./call-context.ts";
 import { deleteFile, fileContent, listFiles, retrieveFile, uploadFile } from "./files.ts";
-import type { GatewayBatches } from "./gateway-batches.ts";
+import { GATEWAY_FILE_PREFIX, type GatewayBatches } from "./gateway-batches.ts";
 import {
   cancelOpenAiBatch,
   createOpenAiBatch,
@@ -48,13 +48,21 @@ export function filesBatchesPlugin(context: DataPlaneContext, options: FilesBatc
       .get("/files/:id", serve(surface, retrieveFile))
       .get(
         "/files/:id/content",
-        serve(surface, (call, id) => fileContent(call, id, settleOutput(call))),
+        serve(surface, (call, id) =>
+          runner && surface === "openai" && id.startsWith(GATEWAY_FILE_PREFIX)
+            ? runner.fileContent(call, id)
+            : fileContent(call, id, settleOutput(call)),
+        ),
       )
       .delete("/files/:id", serve(surface, deleteFile));
   return new Elysia({ name: "modelux.surface.files-batches" })
     .use(files("openai", "/openai/v1"))
     .use(files("anthropic", "/anthropic/v1"))
-    .post("/openai/v1/batches", serve("openai", createOpenAiBatch), none)
+    .post(
+      "/openai/v1/batches",
+      serve("openai", (call) => createOpenAiBatch(call, runner)),
+      none,
+    )
     .get("/openai/v1/batches", serve("openai", listOpenAiBatches))
     .get(
       "/openai/v1/batches/:id",
@@ -65,7 +73,11 @@ export function filesBatchesPlugin(context: DataPlaneContext, options: FilesBatc
       serve("openai", (call, id) => cancelOpenAiBatch(call, id, runner)),
       none,
     )
-    .post("/anthropic/v1/messages/batches", serve("anthropic", createAnthropicBatch), none)
+    .post(
+      "/anthropic/v1/messages/batches",
+      serve("anthropic", (call) => createAnthropicBatch(call, runner)),
+      none,
+    )
     .get("/anthropic/v1/messages/batches", serve("anthropic", listAnthropicBatches))
     .get(
       "/anthropic/v1/messages/batches/:id",

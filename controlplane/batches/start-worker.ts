@@ -1,0 +1,49 @@
+// The control plane's batch worker as a node runs it: each batch's lines through a batch plane
+// that is the fleet's traffic (spend deltas and budget state over the bus, traces written ahead
+// under `traceDirectory` and shipped to the warehouse), with the settings MODELUX_BATCH_*.
+// Stopping lets in-flight lines finish and gives the batch's lease back.
+import { join } from "node:path";
+import type { Bus } from "#shared/bus/bus.ts";
+import type { SecretBox } from "#shared/crypto/secret-box.ts";
+import type { Logger } from "#shared/log.ts";
+import type { Database } from "../db/client.ts";
+import { openBatchPlane } from "./batch-plane.ts";
+import type { PaidLookup } from "./resume.ts";
+import { type BatchWorkerSettings, readBatchSettings } from "./settings.ts";
+import { BatchWorker } from "./worker.ts";
+
+export interface NodeBatchWorkerOptions {
+  db: Database;
+  secretBox: SecretBox;
+  bus: Bus;
+  /** Under it, one write-ahead directory per batch plane. */
+  traceDirectory: string;
+  log: Logger;
+  settings?: BatchWorkerSettings;
+  paidLookup?: PaidLookup | null;
+}
+
+export function startNodeBatchWorker(options: NodeBatchWorkerOptions): BatchWorker {
+  const worker = new BatchWorker({
+    db: options.db,
+    workerId: `controlplane-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+    settings: options.settings ?? readBatchSettings(),
+    paidLookup: options.paidLookup ?? null,
+    log: options.log,
+    openExecutor: (batch) =>
+      openBatchPlane(
+        {
+          db: options.db,
+          secretBox: options.secretBox,
+          fleet: {
+            bus: options.bus,
+            traceDirectory: join(options.traceDirectory, batch.id),
+            log: options.log,
+          },
+        },
+        batch,
+      ),
+  });
+  worker.start();
+  return worker;
+}

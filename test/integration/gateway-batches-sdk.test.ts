@@ -1,0 +1,286 @@
+// Gateway-run batches through the surfaces (issue 17 §3), with the official SDKs as clients: a
+// batch whose lines name an @config with a fallback, created through /openai/v1/files +
+// /openai/v1/batches and through /anthropic/v1/messages/batches, is stored for the control
+// plane's worker (the runner the embedded default plugs in: the control plane's batch service
+// handed to the data plane's library face), run, and read back through the same endpoints
+// (retrieve, the output file's content, results()). Postgres and the simulator are real; the
+// worker's clock jumps when it sleeps.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI, { toFile } from "openai";
+import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
+import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
+import { gatewayBatchService } from "../../controlplane/batches/batch-service.ts";
+import type { WorkerClock } from "../../controlplane/batches/clock.ts";
+import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
+import { BatchWorker } from "../../controlplane/batches/worker.ts";
+import { apiKeys, providers } from "../../controlplane/db/schema/index.ts";
+import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
+import { compileSnapshotBody } from "../../controlplane/publisher/compile-snapshot.ts";
+import { type InProcessDataPlane, openInProcessDataPlane } from "../../dataplane/in-process.ts";
+import {
+  type Json,
+  type ManagementHarness,
+  startManagementHarness,
+  testSecretBox,
+} from "../support/management.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { servicesAbsent } from "../support/services.ts";
+
+function jumpingClock(start = Date.now()): WorkerClock {
+  let now = start;
+  return {
+    now: () => now,
+    async sleep(ms) {
+      now += Math.max(1, ms);
+      await Promise.resolve();
+    },
+  };
+}
+
+describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)", () => {
+  let database: TestDatabase;
+  let harness: ManagementHarness;
+  let plane: InProcessDataPlane;
+  let secret: string;
+  const settings = { ...defaultBatchSettings(), concurrency: 3, maxLinesPerSecond: 20 };
+  const fetchThroughPlane = ((input: string | URL | Request, init?: RequestInit) =>
+    plane.handle(new Request(input as string, init))) as typeof fetch;
+  const openai = () =>
+    new OpenAI({
+      apiKey: secret,
+      baseURL: "http://gateway.test/openai/v1",
+      fetch: fetchThroughPlane,
+      maxRetries: 0,
+    });
+  const anthropic = () =>
+    new Anthropic({
+      apiKey: secret,
+      baseURL: "http://gateway.test/anthropic",
+      fetch: fetchThroughPlane,
+      maxRetries: 0,
+    });
+  const simulator = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${harness.simulator.url}/_sim/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await response.json()) as Json;
+  };
+  /** Runs every batch there is to its end (bounded: a batch per call, at most ten). */
+  const runWorker = async () => {
+    const worker = new BatchWorker({
+      db: database.handle.db,
+      workerId: `worker-${Math.random().toString(36).slice(2)}`,
+      settings,
+      clock: jumpingClock(),
+      openExecutor: (batch) =>
+        openBatchPlane({ db: database.handle.db, secretBox: testSecretBox }, batch),
+    });
+    for (let round = 0; round < 10 && (await worker.runOnce()); round++) {}
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    harness = await startManagementHarness(database.handle);
+    const { db } = database.handle;
+    const { orgId, projectId } = harness.org;
+    await db.insert(providers).values({
+      id: newId("provider"),
+      org_id: orgId,
+      name: "openai",
+      vendor: "openai",
+      base_url: `${harness.simulator.url}/v1`,
+      credential_ciphertext: testSecretBox.encrypt("sk-simulator"),
+      credential_hint: "…ator",
+    });
+    secret = newSecretKey("proxy");
+    await db.insert(apiKeys).values({
+      id: newId("apiKey"),
+      org_id: orgId,
+      project_id: projectId,
+      name: "batch client",
+      key_hash: hashKey(secret),
+      key_prefix: keyDisplayPrefix(secret),
+    });
+    await saveRoutingConfig(db, {
+      orgId,
+      projectId,
+      slug: "nightly",
+      config: {
+        strategy: "fallback",
+        attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
+        retry_on: ["5xx"],
+      },
+    });
+    const opened = openInProcessDataPlane({
+      nodeId: "gateway-batches-sdk",
+      snapshot: await compileSnapshotBody(db),
+      secretBox: testSecretBox,
+      traces: { emit() {} },
+      random: Math.random,
+      gatewayBatches: gatewayBatchService(db),
+    });
+    if (!opened.opened) throw new Error(opened.reason);
+    plane = opened.plane;
+  }, 120_000);
+  afterAll(async () => {
+    await plane?.close();
+    await harness?.stop();
+    await database?.drop();
+  });
+
+  const inputFile = (count: number, model = "@nightly") =>
+    Array.from({ length: count }, (_, index) =>
+      JSON.stringify({
+        custom_id: `doc-${index}`,
+        method: "POST",
+        url: "/v1/chat/completions",
+        body: {
+          model,
+          messages: [{ role: "user", content: `Summarise ${index}.` }],
+          max_tokens: 16,
+        },
+      }),
+    ).join("\n");
+
+  test("openai: files.create + batches.create on an @config with a fallback, poll, files.content", async () => {
+    await simulator("DELETE", "faults");
+    await simulator("POST", "faults", { model: "gpt-4o", status: 503, count: 2 });
+    const client = openai();
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(`${inputFile(4)}\n`), "input.jsonl"),
+      purpose: "batch",
+    });
+    const created = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+      metadata: { job: "nightly" },
+    });
+    expect(created.id).toStartWith("batch_mlx_");
+    expect(created.status).toBe("in_progress");
+    expect(created.request_counts).toEqual({ total: 4, completed: 0, failed: 0 });
+    expect(created.input_file_id).toBe(file.id);
+    expect(created.metadata).toEqual({ job: "nightly" });
+    await runWorker();
+    let batch = await client.batches.retrieve(created.id);
+    for (let poll = 0; poll < 5 && batch.status !== "completed"; poll++)
+      batch = await client.batches.retrieve(created.id);
+    expect(batch.status).toBe("completed");
+    expect(batch.request_counts).toEqual({ total: 4, completed: 4, failed: 0 });
+    expect(batch.output_file_id).toBe(`file_mlx_${created.id}_output`);
+    expect(batch.error_file_id).toBeNull();
+    const content = await (await client.files.content(batch.output_file_id as string)).text();
+    const lines = content
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Json);
+    expect(lines.map((line) => line.custom_id)).toEqual(["doc-0", "doc-1", "doc-2", "doc-3"]);
+    for (const line of lines) {
+      expect(line.error).toBeNull();
+      expect(line.response.status_code).toBe(200);
+      expect(line.response.body.object).toBe("chat.completion");
+    }
+    // The two failed first-target calls fell back to the second target.
+    const models = lines.map((line) => line.response.body.model as string);
+    expect(models.filter((model) => model.startsWith("gpt-4o-mini")).length).toBe(2);
+  }, 60_000);
+
+  test("openai: cancel through the surface; another id is a 404; bad window and spend cap are 400s naming them", async () => {
+    const client = openai();
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(`${inputFile(3)}\n`), "input.jsonl"),
+      purpose: "batch",
+    });
+    const cancelled = await client.batches.cancel(
+      (
+        await client.batches.create(
+          { input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" },
+          { headers: { "x-modelux-batch-spend-cap-usd": "0.5" } },
+        )
+      ).id,
+    );
+    expect(cancelled.status).toBe("cancelling");
+    await runWorker();
+    const ended = await client.batches.retrieve(cancelled.id);
+    expect(ended.status).toBe("cancelled");
+    expect(ended.request_counts).toEqual({ total: 3, completed: 0, failed: 3 });
+    const errors = await (await client.files.content(ended.error_file_id as string)).text();
+    expect(errors.trim().split("\n")).toHaveLength(3);
+    expect(errors).toContain("batch_cancelled");
+
+    const missing = await client.batches.retrieve("batch_mlx_nosuchbatch").catch((error) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    const window = await client.batches
+      .create({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "3d" as "24h",
+      })
+      .catch((error) => error);
+    expect(window).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(window.param).toBe("completion_window");
+    const cap = await client.batches
+      .create(
+        { input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" },
+        { headers: { "x-modelux-batch-spend-cap-usd": "-1" } },
+      )
+      .catch((error) => error);
+    expect(cap).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(cap.param).toBe("x-modelux-batch-spend-cap-usd");
+    // A passthrough batch (plain model lines) is the vendor's: a spend cap is refused, not ignored.
+    const plain = await client.files.create({
+      file: await toFile(Buffer.from(`${inputFile(1, "gpt-4o-mini")}\n`), "input.jsonl"),
+      purpose: "batch",
+    });
+    const passthrough = await client.batches
+      .create(
+        { input_file_id: plain.id, endpoint: "/v1/chat/completions", completion_window: "24h" },
+        { headers: { "x-modelux-batch-spend-cap-usd": "1" } },
+      )
+      .catch((error) => error);
+    expect(passthrough).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(passthrough.param).toBe("x-modelux-batch-spend-cap-usd");
+  }, 60_000);
+
+  test("anthropic: messages.batches.create on an @config, retrieve, results()", async () => {
+    await simulator("DELETE", "faults");
+    const client = anthropic();
+    const created = await client.messages.batches.create({
+      requests: [0, 1, 2].map((index) => ({
+        custom_id: `q-${index}`,
+        params: {
+          model: "@nightly",
+          max_tokens: 16,
+          messages: [{ role: "user" as const, content: `Question ${index}?` }],
+        },
+      })),
+    });
+    expect(created.id).toStartWith("msgbatch_mlx_");
+    expect(created.processing_status).toBe("in_progress");
+    expect(created.request_counts.processing).toBe(3);
+    await runWorker();
+    const ended = await client.messages.batches.retrieve(created.id);
+    expect(ended.processing_status).toBe("ended");
+    expect(ended.request_counts).toEqual({
+      processing: 0,
+      succeeded: 3,
+      errored: 0,
+      canceled: 0,
+      expired: 0,
+    });
+    const results = [];
+    for await (const result of await client.messages.batches.results(created.id))
+      results.push(result);
+    expect(results.map((result) => result.custom_id)).toEqual(["q-0", "q-1", "q-2"]);
+    for (const result of results) {
+      expect(result.result.type).toBe("succeeded");
+      if (result.result.type === "succeeded") {
+        expect(result.result.message.type).toBe("message");
+        expect(result.result.message.content.length).toBeGreaterThan(0);
+      }
+    }
+  }, 60_000);
+});
