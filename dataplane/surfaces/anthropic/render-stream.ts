@@ -3,10 +3,11 @@
 // message_stop. A block opens at its first event and closes when another starts or the message
 // ends. message_start waits for the first event after it so the input usage that follows it can
 // ride along (an estimate stands in when none came); nothing else is held. A failure ends the stream with `event: error`.
+
 import type { SignatureOrigin } from "#shared/canonical/content.ts";
 import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import { type GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
+import type { GatewayError } from "#shared/errors/gateway-error.ts";
 import {
   anthropicErrorEvent,
   anthropicStreamErrorType,
@@ -16,46 +17,22 @@ import {
 import { toAnthropicStopReason } from "../../wire/anthropic/stop-reason.ts";
 import { toAnthropicUsage } from "../../wire/anthropic/usage.ts";
 import { sealSignature } from "../../wire/signature-envelope.ts";
+import { writeEventStream } from "../event-stream.ts";
 import type { SurfaceRenderOptions } from "../surface.ts";
 import { messageId } from "./render-shared.ts";
-
-const encoder = new TextEncoder();
 
 export function renderAnthropicStream(
   events: AsyncIterable<CanonicalStreamEvent>,
   options: SurfaceRenderOptions,
 ): ReadableStream<Uint8Array> {
+  // Some events write nothing (usage, the held message_start); after message_stop or an error
+  // event nothing more is read.
   const writer = new MessageWriter(options);
-  const iterator = events[Symbol.asyncIterator]();
-  let closed = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      // Some events write nothing (usage, the held message_start); read on until one does.
-      while (!closed) {
-        let text: string;
-        let exhausted = false;
-        try {
-          const next = await iterator.next();
-          exhausted = next.done === true;
-          text = next.done ? writer.end() : writer.write(next.value);
-        } catch (error) {
-          exhausted = true;
-          text = writer.failWith(toGatewayError(error));
-        }
-        if (exhausted || writer.done) {
-          closed = true;
-          // After message_stop or an error event nothing more is read: stop the upstream.
-          if (!exhausted) void Promise.resolve(iterator.return?.()).catch(() => {});
-        }
-        if (text !== "") controller.enqueue(encoder.encode(text));
-        if (closed) controller.close();
-        else if (text !== "") return;
-      }
-    },
-    async cancel() {
-      closed = true;
-      await iterator.return?.();
-    },
+  return writeEventStream(events, {
+    write: (event) => writer.write(event),
+    end: () => writer.end(),
+    fail: (error) => writer.failWith(error),
+    finished: () => writer.done,
   });
 }
 

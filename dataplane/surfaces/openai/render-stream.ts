@@ -3,56 +3,31 @@
 // arrives, except thinking: it goes in the gateway's delta field once its run ends
 // (reasoning-fields.ts). A failure ends the stream with one `data: {"error":…}` line (what the OpenAI SDK
 // raises as an APIError) and no [DONE].
+
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import { emptyUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { openAiErrorEvent, openAiStreamError } from "../../wire/openai/error-body.ts";
 import { toOpenAiFinishReason } from "../../wire/openai/finish-reason.ts";
 import { toOpenAiUsage } from "../../wire/openai/usage.ts";
 import { sealSignature } from "../../wire/signature-envelope.ts";
+import { writeEventStream } from "../event-stream.ts";
 import type { SurfaceRenderOptions } from "../surface.ts";
 import { SIGNATURE_FIELD, StreamedThinking, THINKING_FIELD } from "./reasoning-fields.ts";
 import { completionId, nowSeconds } from "./render-shared.ts";
-
-const encoder = new TextEncoder();
 
 export function renderOpenAiStream(
   events: AsyncIterable<CanonicalStreamEvent>,
   options: SurfaceRenderOptions,
 ): ReadableStream<Uint8Array> {
+  // Some events write nothing (thinking, gathered for mlx:thinking) until their run ends.
   const writer = new ChunkWriter(options);
-  const iterator = events[Symbol.asyncIterator]();
-  let closed = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      // Some events write nothing (thinking, gathered for mlx:thinking); keep reading until
-      // something is written.
-      while (!closed) {
-        let lines: string;
-        let exhausted = false;
-        try {
-          const next = await iterator.next();
-          exhausted = next.done === true;
-          lines = next.done ? writer.end() : writer.write(next.value);
-        } catch (error) {
-          exhausted = true;
-          lines = writer.fail(toGatewayError(error));
-        }
-        if (exhausted || writer.failed) {
-          closed = true;
-          // After an error event, nothing more is read: stop the upstream.
-          if (!exhausted) void Promise.resolve(iterator.return?.()).catch(() => {});
-        }
-        if (lines !== "") controller.enqueue(encoder.encode(lines));
-        if (closed) controller.close();
-        else if (lines !== "") return;
-      }
-    },
-    async cancel() {
-      closed = true;
-      await iterator.return?.();
-    },
+  return writeEventStream(events, {
+    write: (event) => writer.write(event),
+    end: () => writer.end(),
+    fail: (error) => writer.fail(error),
+    finished: () => writer.failed,
   });
 }
 

@@ -2,14 +2,13 @@
 // one upstream event read per chunk the client takes). Before response.completed goes out, the
 // finished response is handed to `onComplete` and awaited (the gateway stores it there), so a
 // client that reads it can use its id at once.
+
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
-import { toGatewayError } from "#shared/errors/gateway-error.ts";
+import { writeEventStream } from "../event-stream.ts";
 import type { HiddenSignatures } from "./output-items.ts";
 import type { ResponseShell } from "./response-object.ts";
 import { streamEnded } from "./sse.ts";
 import { ResponsesStreamWriter } from "./stream-writer.ts";
-
-const encoder = new TextEncoder();
 
 export interface StreamCompletion {
   /** Called once with the finished response before response.completed is written. */
@@ -21,37 +20,13 @@ export function renderResponsesStream(
   shell: ResponseShell,
   completion: StreamCompletion,
 ): ReadableStream<Uint8Array> {
+  // Some events write nothing (usage, signatures) until their item is done.
   const writer = new ResponsesStreamWriter(shell);
-  const iterator = events[Symbol.asyncIterator]();
-  let closed = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      // Some events write nothing (usage, signatures); keep reading until something is written.
-      while (!closed) {
-        let lines: string;
-        let exhausted = false;
-        try {
-          const next = await iterator.next();
-          exhausted = next.done === true;
-          lines = next.done ? await end(writer, completion) : writer.write(next.value);
-        } catch (error) {
-          exhausted = true;
-          lines = writer.fail(toGatewayError(error));
-        }
-        if (exhausted || writer.failed) {
-          closed = true;
-          // After an error event, nothing more is read: stop the upstream.
-          if (!exhausted) void Promise.resolve(iterator.return?.()).catch(() => {});
-        }
-        if (lines !== "") controller.enqueue(encoder.encode(lines));
-        if (closed) controller.close();
-        else if (lines !== "") return;
-      }
-    },
-    async cancel() {
-      closed = true;
-      await iterator.return?.();
-    },
+  return writeEventStream(events, {
+    write: (event) => writer.write(event),
+    end: () => end(writer, completion),
+    fail: (error) => writer.fail(error),
+    finished: () => writer.failed,
   });
 }
 
