@@ -72,6 +72,8 @@ export function requestLogRow(
     provider_key_fingerprint: trace.provider_key?.fingerprint ?? null,
     provider_key_hash: trace.provider_key?.hash ?? null,
     batch_id: trace.batch_id ?? null,
+    cache_saved_usd: trace.cache === "hit" ? (trace.cache_detail?.saved_usd ?? null) : null,
+    cache_similarity: trace.cache === "hit" ? (trace.cache_detail?.similarity ?? null) : null,
   };
   return fitRow(row, budgetBytes);
 }

@@ -55,6 +55,8 @@ export const REQUEST_LOG_COLUMNS = {
   provider_key_fingerprint: "VARCHAR",
   provider_key_hash: "VARCHAR",
   batch_id: "VARCHAR",
+  cache_saved_usd: "DOUBLE",
+  cache_similarity: "DOUBLE",
 } as const;
 
 export type RequestLogColumn = keyof typeof REQUEST_LOG_COLUMNS;
@@ -137,6 +139,13 @@ export type RequestLogRow = {
    * cost at the batch price; NULL for requests, and in files written before the column.
    */
   batch_id: string | null;
+  /**
+   * A response-cache hit (`cache` = "hit"): what the upstream call it replaced cost, and for a
+   * semantic hit the similarity of the stored conversation. NULL otherwise, and in files written
+   * before the columns.
+   */
+  cache_saved_usd: number | null;
+  cache_similarity: number | null;
 };
 
 /** `date=YYYY-MM-DD/hour=HH` of a row, UTC. */

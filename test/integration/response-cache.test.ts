@@ -8,6 +8,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { InProcessStateStore } from "#shared/bus/in-process-state-store.ts";
 import { applyPurgeEvent } from "../../dataplane/cache/purge-event.ts";
 import { ResponseCache } from "../../dataplane/cache/response-cache.ts";
+import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
 import type { RecentTraces } from "../../dataplane/trace/trace-emitter.ts";
 import {
   anthropicClient,
@@ -135,6 +136,11 @@ describe("response cache", () => {
     expect(trace?.cost_usd).toBe(0);
     expect(trace?.cache_detail?.saved_usd).toBeGreaterThan(0);
     expect(response.headers.get("x-modelux-cost-usd")).toBe("0.0000000000");
+    // The warehouse row records the hit and what it saved.
+    const row = requestLogRow(trace as NonNullable<typeof trace>);
+    expect(row.cache).toBe("hit");
+    expect(row.cost_usd).toBe(0);
+    expect(row.cache_saved_usd).toBe(trace?.cache_detail?.saved_usd ?? -1);
   });
 
   test("a hit costs nothing against budgets", async () => {

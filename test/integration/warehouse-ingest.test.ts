@@ -89,6 +89,8 @@ function logRow(requestId: string, overrides: Partial<RequestLogRow> = {}): Requ
     provider_key_fingerprint: null,
     provider_key_hash: null,
     batch_id: null,
+    cache_saved_usd: null,
+    cache_similarity: null,
     ...overrides,
   };
 }

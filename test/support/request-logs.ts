@@ -65,6 +65,8 @@ export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLo
     provider_key_fingerprint: null,
     provider_key_hash: null,
     batch_id: null,
+    cache_saved_usd: null,
+    cache_similarity: null,
     ...overrides,
   };
 }
