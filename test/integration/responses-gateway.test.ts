@@ -412,6 +412,30 @@ describe("stored responses", () => {
     expect(cancel.status).toBe(404);
   });
 
+  test("include on a stored response: what the gateway kept is shown, anything else a 400 naming it", async () => {
+    const created = await openai.responses.create({ model: "@anthropic", input: "Keep this too." });
+    const kept = await call("GET", `/${created.id}?include[]=reasoning.encrypted_content`);
+    expect(kept.status).toBe(200);
+    expect(kept.json.id).toBe(created.id);
+    for (const query of ["include[]=message.output_text.logprobs", "include_obfuscation=true"]) {
+      const refused = await call("GET", `/${created.id}?${query}`);
+      expect(`${query} ${refused.status}`).toBe(`${query} 400`);
+      expect(refused.json.error.param).toBe(query.split("=")[0]?.replace("[]", ""));
+    }
+    const items = await call(
+      "GET",
+      `/${created.id}/input_items?include[]=message.input_image.image_url`,
+    );
+    expect(items.status).toBe(200);
+    expect(items.json.data).toHaveLength(1);
+    const unkept = await call(
+      "GET",
+      `/${created.id}/input_items?include[]=file_search_call.results`,
+    );
+    expect(unkept.status).toBe(400);
+    expect(unkept.json.error.param).toBe("include");
+  });
+
   test("store: false keeps nothing", async () => {
     const created = await openai.responses.create({
       model: "@anthropic",

@@ -70,6 +70,14 @@ export async function retrieveResponse(
     await keepLatest(who, entry, body);
     return json(body);
   }
+  // What the gateway stored is what it can show: the reasoning's encrypted content is always
+  // kept; anything else `include` asks for, or obfuscation, cannot be made up afterwards.
+  refuseUnkept(query, "include", ["reasoning.encrypted_content"]);
+  if (booleanParam(query, "include_obfuscation"))
+    throw invalid(
+      "include_obfuscation",
+      "responses the gateway stored are replayed without obfuscation",
+    );
   if (!stream) return json(entry.record.response);
   return sse(replayEvents(entry.record.response, startingAfter));
 }
@@ -88,6 +96,12 @@ export async function listInputItems(
     "before",
   ]);
   const entry = await store.require(id);
+  // Input items are kept whole, images and encrypted reasoning included.
+  refuseUnkept(query, "include", [
+    "message.input_image.image_url",
+    "computer_call_output.output.image_url",
+    "reasoning.encrypted_content",
+  ]);
   const limit = integerParam(query, "limit", 20);
   if (limit < 1 || limit > 100) throw invalid("limit", "must be an integer from 1 to 100");
   const order = query.get("order") ?? "desc";
@@ -247,6 +261,17 @@ function sse(body: string | ReadableStream<Uint8Array>): Response {
 function search(query: URLSearchParams): string {
   const text = query.toString();
   return text === "" ? "" : `?${text}`;
+}
+
+/** A 400 naming the value when `include` asks for data the gateway's stored copy does not hold. */
+function refuseUnkept(query: URLSearchParams, name: string, kept: readonly string[]): void {
+  for (const value of [...query.getAll(name), ...query.getAll(`${name}[]`)]) {
+    if (!kept.includes(value))
+      throw invalid(
+        name,
+        `${JSON.stringify(value.slice(0, 100))} is not kept by the gateway (kept: ${kept.join(", ")})`,
+      );
+  }
 }
 
 function booleanParam(query: URLSearchParams, name: string): boolean {
