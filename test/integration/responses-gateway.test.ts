@@ -520,6 +520,27 @@ describe("background responses (run by the upstream)", () => {
     const cancel = await call("POST", `/${created.json.id}/cancel`);
     expect(cancel.json.status).toBe("completed");
   });
+
+  test("reads racing at the end charge it once, as one read does", async () => {
+    const later = spendKey("bud_1", MONTH);
+    const body = { model: "@openai", input: "Race to the end.", background: true };
+    const headers = { "x-modelux-user-id": "background-user" };
+    /** What the budget gained from one background response read to its end `together` at once. */
+    async function chargeOf(together: number): Promise<number> {
+      const created = await post(body, headers);
+      const before = harness.context.budgets.view(later);
+      let status = created.json.status;
+      while (status === "queued") status = (await call("GET", `/${created.json.id}`)).json.status;
+      const reads = await Promise.all(
+        Array.from({ length: together }, () => call("GET", `/${created.json.id}`)),
+      );
+      expect(reads.some((read) => read.json.status === "completed")).toBe(true);
+      return harness.context.budgets.view(later) - before;
+    }
+    const once = await chargeOf(1);
+    expect(once).toBeGreaterThan(0);
+    expect(await chargeOf(4)).toBeCloseTo(once, 12);
+  });
 });
 
 describe("budgets and dry run", () => {

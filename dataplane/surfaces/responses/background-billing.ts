@@ -16,8 +16,8 @@ export function isFinished(response: Record<string, unknown>): boolean {
 }
 
 /**
- * The record to store now that `latest` was read: charged once it has ended with usage. Two data
- * planes reading the end at the same moment may each charge it (the store has no compare-and-set).
+ * The record to store now that `latest` was read, and the charge to make once that record is
+ * stored (null when nothing is due: not ended, already charged, no budgets).
  */
 export function settleBackground(
   record: StoredResponse,
@@ -25,14 +25,14 @@ export function settleBackground(
   context: DataPlaneContext,
   config: RuntimeConfig,
   orgId: string,
-): StoredResponse {
+): { record: StoredResponse; charge: (() => void) | null } {
   const next = { ...record, response: latest as StoredResponse["response"] };
   const billing = record.billing;
-  if (!billing || billing.charged || !isFinished(latest)) return next;
+  if (!billing || billing.charged || !isFinished(latest)) return { record: next, charge: null };
   const usage = readResponsesUsage(latest.usage);
-  if (usage && billing.spend_keys.length > 0) {
-    const info = modelInfoFor(config, orgId, record.provider.vendor, billing.model);
-    context.budgets.record(billing.spend_keys, costUsd(usage, info.price));
-  }
-  return { ...next, billing: { ...billing, charged: true } };
+  const charged = { ...next, billing: { ...billing, charged: true } };
+  if (!usage || billing.spend_keys.length === 0) return { record: charged, charge: null };
+  const info = modelInfoFor(config, orgId, record.provider.vendor, billing.model);
+  const cost = costUsd(usage, info.price);
+  return { record: charged, charge: () => context.budgets.record(billing.spend_keys, cost) };
 }

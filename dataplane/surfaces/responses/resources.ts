@@ -2,6 +2,7 @@
 // Served from the gateway's store, scoped to the caller's org (another org's id is a 404 as any
 // unknown one). A response an upstream runs in the background is read, cancelled and deleted
 // there too, with the credential of the provider that made it; errors the closed set's.
+import { StateValueTooLargeError } from "#shared/bus/state-store.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { DataPlaneContext } from "../../context.ts";
 import { authenticate } from "../../pipeline/authenticate.ts";
@@ -15,6 +16,7 @@ import { invalid } from "./parse-request.ts";
 import { createResponsesPassthrough } from "./passthrough-stream.ts";
 import { replayEvents } from "./replay.ts";
 import { ResponseStore, type StoredEntry } from "./response-store.ts";
+import type { StoredResponse } from "./stored-response.ts";
 import { isRecord } from "./usage.ts";
 
 interface Caller {
@@ -231,9 +233,31 @@ async function upstreamJson(
 }
 
 /** A background response's latest state, kept (and charged once ended) for later reads. */
+/**
+ * Stores the upstream's latest state of a background response and charges it once it has ended:
+ * a compare-and-set on the stored record, so two data planes reading the end at once charge it
+ * once (the one whose write lands). A record too large for a compare-and-set is written plainly.
+ */
 async function keepLatest(who: Caller, entry: StoredEntry, body: Record<string, unknown>) {
-  const record = settleBackground(entry.record, body, who.context, who.config, who.key.orgId);
-  await who.store.putRecord(record);
+  const settle = (record: StoredResponse) =>
+    settleBackground(record, body, who.context, who.config, who.key.orgId);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await who.store.recordWithRevision(entry.id);
+    if (!current) return; // deleted meanwhile: nothing to keep or charge
+    const next = settle(current.record);
+    let stored: boolean;
+    try {
+      stored = await who.store.putRecordIfRevision(next.record, current.revision);
+    } catch (error) {
+      if (!(error instanceof StateValueTooLargeError)) throw error;
+      await who.store.putRecord(next.record);
+      stored = true;
+    }
+    if (stored) {
+      next.charge?.();
+      return;
+    }
+  }
 }
 
 function readUpstreamStream(

@@ -91,6 +91,28 @@ export class ResponseStore {
     );
   }
 
+  /** The record with its revision, for a compare-and-set replacement; null when gone. */
+  async recordWithRevision(
+    id: string,
+  ): Promise<{ record: StoredResponse; revision: number } | null> {
+    const found = await this.state.getWithRevision({
+      orgId: this.orgId,
+      namespace: "responses",
+      id,
+    });
+    const record = found ? readStoredResponse(found.value) : null;
+    return found && record ? { record, revision: found.revision } : null;
+  }
+
+  /** Replaces the record only if no one wrote it since `revision`: false when someone did. */
+  putRecordIfRevision(record: StoredResponse, revision: number): Promise<boolean> {
+    return this.state.putIfRevision(
+      { orgId: this.orgId, namespace: "responses", id: record.response.id },
+      record,
+      revision,
+    );
+  }
+
   async delete(id: string): Promise<boolean> {
     const [deleted] = await Promise.all([
       this.state.delete({ orgId: this.orgId, namespace: "responses", id }),
