@@ -5,7 +5,7 @@
 // caller opens the database and the bus, and closes them after `stop()`.
 
 import { join } from "node:path";
-import type { Bus } from "#shared/bus/bus.ts";
+import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type {
   ControlPlaneSettings,
@@ -20,6 +20,7 @@ import { serverErrorHandler } from "#shared/http/server-error.ts";
 import type { Logger } from "#shared/log.ts";
 import type { GatewayBatchService } from "../dataplane/in-process.ts";
 import { gatewayBatchService } from "./batches/batch-service.ts";
+import { serveGatewayBatches } from "./batches/serve-batches.ts";
 import { startNodeBatchWorker } from "./batches/start-worker.ts";
 import type { BatchWorker } from "./batches/worker.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
@@ -118,10 +119,14 @@ export async function startControlPlane(
   // Gateway-run batches (docs/batches-and-files.md): run once the bus is there, so each line's
   // spend reaches the fleet's budgets and its trace the warehouse.
   let batchWorker: BatchWorker | null = null;
+  let batchService: Promise<Subscription> | null = null;
+  const gatewayBatches = gatewayBatchService(database.db);
   const busArrived = options.bus.then((bus) => {
     if (stopped) return null;
     connectedBus = bus;
-    if (options.batchWorker !== false)
+    if (options.batchWorker !== false) {
+      batchService = serveGatewayBatches(bus, gatewayBatches, log);
+      batchService.catch((error: Error) => log(`gateway batches over the bus: ${error.message}`));
       batchWorker = startNodeBatchWorker({
         db: database.db,
         secretBox: options.secretBox,
@@ -129,6 +134,7 @@ export async function startControlPlane(
         traceDirectory: join(settings.MODELUX_DATA_DIR, "controlplane", "batch-traces"),
         log,
       });
+    }
     busPartsStarting = startBusParts(bus);
     return busPartsStarting;
   });
@@ -202,7 +208,7 @@ export async function startControlPlane(
   return {
     url: `http://${server.hostname}:${server.port}`,
     port: server.port ?? options.port,
-    gatewayBatches: gatewayBatchService(database.db),
+    gatewayBatches,
     ready: () => busArrived,
     drain: (drainOptions = {}) => drainServer(drainOptions.graceMs),
     stop(stopOptions = {}) {
@@ -214,6 +220,9 @@ export async function startControlPlane(
         await management.stop();
         await experiments.stop();
         // In-flight lines finish and are recorded, their spend and traces sent, before the bus parts stop.
+        await (batchService as Promise<Subscription> | null)
+          ?.then((subscription) => subscription.unsubscribe())
+          .catch(() => {});
         await (batchWorker as BatchWorker | null)?.stop();
         // A bus that arrived mid-start: let the parts it started come up, then stop them.
         await busPartsStarting?.catch(() => {});

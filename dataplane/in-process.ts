@@ -47,6 +47,8 @@ export {
   type RuntimeConfig,
 } from "./snapshot/runtime-config.ts";
 export type {
+  GatewayBatchReply,
+  GatewayBatchRequest,
   GatewayBatchService,
   GatewayBatchState,
   NewGatewayBatch,

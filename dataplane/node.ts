@@ -21,6 +21,7 @@ import { guardDataPlane } from "./http-guard.ts";
 import { KeyLimiter } from "./limits/key-limiter.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
+import { busGatewayBatchService } from "./surfaces/files-batches/bus-gateway-batches.ts";
 import { serviceRunner } from "./surfaces/files-batches/gateway-batch-runner.ts";
 import type { GatewayBatchService } from "./surfaces/files-batches/gateway-batch-service.ts";
 import type { TelemetrySettings } from "./telemetry/telemetry.ts";
@@ -43,7 +44,7 @@ export interface DataPlaneOptions {
   limits?: RequestLimitSettings & Partial<UploadLimitSettings>;
   /** Metrics, access log, OpenTelemetry (settings; metrics alone when absent). */
   observability?: TelemetrySettings;
-  /** Who keeps and runs gateway batches (the embedded default's control plane); refused without. */
+  /** Who keeps and runs gateway batches (the embedded default's control plane); else the bus's. */
   gatewayBatches?: GatewayBatchService;
   log: Logger;
 }
@@ -97,10 +98,12 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     options.log(`starting without a cached snapshot (${cached.reason})`);
 
   const limits = options.limits ?? defaultRequestLimits();
-  const app = createDataPlaneApp(
-    context,
-    options.gatewayBatches ? { gatewayBatches: serviceRunner(options.gatewayBatches) } : {},
-  );
+  const app = createDataPlaneApp(context, {
+    // In a fleet, the control planes answer over the bus (bus-gateway-batches.ts).
+    gatewayBatches: serviceRunner(
+      options.gatewayBatches ?? busGatewayBatchService(() => connectedBus),
+    ),
+  });
   const guarded = guardDataPlane(app.fetch, limits);
   let draining = false;
   const server = Bun.serve({

@@ -88,6 +88,18 @@ export interface Bus {
   subscribeControl(onEvent: (event: ControlEvent) => void): Promise<Subscription>;
 
   /**
+   * One request to one server of `subject` (several servers share the requests, each reaching
+   * one), resolved with its reply. Bodies are JSON values the subject's users validate. Rejects
+   * with BusUnavailableError when nobody serves the subject or no reply comes within `timeoutMs`.
+   */
+  request(subject: string, body: unknown, timeoutMs: number): Promise<unknown>;
+  /** Answers requests on `subject` with what `handler` resolves to (a rejection: no reply). */
+  serveRequests(
+    subject: string,
+    handler: (body: unknown) => Promise<unknown>,
+  ): Promise<Subscription>;
+
+  /**
    * True while the bus can deliver: connected, and after a reconnect what it keeps on the server
    * checked and recreated if the server lost it (always true in-process).
    */

@@ -2,7 +2,11 @@
 // callers rely on, so code tested here behaves the same on a fleet: messages travel as JSON, are
 // delivered asynchronously, snapshot versions only go up, and traces are redelivered until acked.
 import type { Bus, ConfigStore, Subscription, TraceBatch, TraceConsumerOptions } from "./bus.ts";
-import { StaleSnapshotVersionError, TraceRecordsTooLargeError } from "./bus.ts";
+import {
+  BusUnavailableError,
+  StaleSnapshotVersionError,
+  TraceRecordsTooLargeError,
+} from "./bus.ts";
 import {
   budgetStateSchema,
   controlEventSchema,
@@ -276,6 +280,9 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
   const controlEvents = new Topic<Parameters<Bus["publishControl"]>[0]>("control event");
   const traces = new InProcessTraceQueue(options.traceAckWaitMs ?? DEFAULT_ACK_WAIT_MS);
   const consumers = new Set<Subscription>();
+  // Servers per request subject, taken in turn (NATS's queue group picks one at random).
+  const servers = new Map<string, Array<(body: unknown) => Promise<unknown>>>();
+  let turn = 0;
   let closed = false;
 
   const open = () => {
@@ -309,6 +316,28 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
     async subscribeLimitUsage(onUsage) {
       open();
       return limitUsage.subscribe(onUsage);
+    },
+    async request(subject, body) {
+      open();
+      const handlers = servers.get(subject) ?? [];
+      const handler = handlers[turn++ % Math.max(1, handlers.length)];
+      if (!handler) throw new BusUnavailableError(`nobody serves ${subject}`);
+      // Copies in and out, as a wire would: neither side keeps the other's objects.
+      const reply = await handler(JSON.parse(JSON.stringify(body ?? null)));
+      return JSON.parse(JSON.stringify(reply ?? null)) as unknown;
+    },
+    async serveRequests(subject, handler) {
+      open();
+      const handlers = servers.get(subject) ?? [];
+      servers.set(subject, [...handlers, handler]);
+      return {
+        unsubscribe: async () => {
+          servers.set(
+            subject,
+            (servers.get(subject) ?? []).filter((served) => served !== handler),
+          );
+        },
+      };
     },
     async publishTraces(records) {
       open();

@@ -11,7 +11,7 @@ import {
   limitUsageSchema,
   spendDeltaSchema,
 } from "./envelopes.ts";
-import { decodeLenient, deliverSafely, encodeStrict } from "./message-codec.ts";
+import { decodeLenient, deliverSafely, encodeStrict, parseJsonLenient } from "./message-codec.ts";
 import { openNatsConfigStore } from "./nats-config-store.ts";
 import { type NatsStateOptions, NatsStateStore } from "./nats-state-store.ts";
 import {
@@ -25,6 +25,7 @@ import {
   controlSubject,
   LIMIT_USAGE_PREFIX,
   limitUsageSubject,
+  REQUEST_QUEUE,
   SPEND_DELTA_PREFIX,
   spendDeltaSubject,
 } from "./subjects.ts";
@@ -181,6 +182,36 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
     },
     subscribeLimitUsage: (onUsage) =>
       subscribeCore(`${LIMIT_USAGE_PREFIX}.*`, limitUsageSchema, "limit usage", onUsage),
+    async request(subject, body, timeoutMs) {
+      let reply: Awaited<ReturnType<NatsConnection["request"]>>;
+      try {
+        reply = await connection.request(subject, JSON.stringify(body), { timeout: timeoutMs });
+      } catch (error) {
+        throw new BusUnavailableError(`no reply on ${subject}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      return parseJsonLenient(reply.string(), `reply on ${subject}`);
+    },
+    async serveRequests(subject, handler) {
+      const subscription = connection.subscribe(subject, {
+        queue: REQUEST_QUEUE,
+        callback: (error, message) => {
+          if (error) return;
+          const body = parseJsonLenient(message.string(), `request on ${subject}`);
+          handler(body).then(
+            (reply) => message.respond(JSON.stringify(reply)),
+            (failure: Error) => console.error(`bus: ${subject} handler failed: ${failure.message}`),
+          );
+        },
+      });
+      await connection.flush();
+      return {
+        unsubscribe: async () => {
+          if (!subscription.isClosed()) subscription.unsubscribe();
+        },
+      };
+    },
     publishTraces: (records) => publishTraceRecords(js, records, maxPayload()),
     maxTraceBytes: maxPayload,
     async consumeTraces(onBatch, consumerOptions) {

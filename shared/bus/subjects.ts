@@ -23,3 +23,8 @@ export const stateBucket = (prefix: string, namespace: string) =>
 /** Beside each, an object store for values larger than one message may be. */
 export const stateObjectBucket = (prefix: string, namespace: string) =>
   `${stateBucket(prefix, namespace)}_large`;
+
+/** Requests to whoever serves a kind of request (Bus.request); one server of the queue answers. */
+export const REQUEST_QUEUE = "modelux-servers";
+/** Gateway-run batches, data plane → control plane (docs/batches-and-files.md). */
+export const GATEWAY_BATCHES_SUBJECT = "modelux.batches.request";

@@ -8,16 +8,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI, { toFile } from "openai";
+import { connectNatsBus } from "#shared/bus/nats.ts";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
 import { gatewayBatchService } from "../../controlplane/batches/batch-service.ts";
 import type { WorkerClock } from "../../controlplane/batches/clock.ts";
+import { serveGatewayBatches } from "../../controlplane/batches/serve-batches.ts";
 import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
 import { BatchWorker } from "../../controlplane/batches/worker.ts";
 import { apiKeys, providers } from "../../controlplane/db/schema/index.ts";
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
 import { compileSnapshotBody } from "../../controlplane/publisher/compile-snapshot.ts";
 import { type InProcessDataPlane, openInProcessDataPlane } from "../../dataplane/in-process.ts";
+import { busGatewayBatchService } from "../../dataplane/surfaces/files-batches/bus-gateway-batches.ts";
 import {
   type Json,
   type ManagementHarness,
@@ -25,7 +28,7 @@ import {
   testSecretBox,
 } from "../support/management.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
-import { servicesAbsent } from "../support/services.ts";
+import { natsUrl, servicesAbsent } from "../support/services.ts";
 
 function jumpingClock(start = Date.now()): WorkerClock {
   let now = start;
@@ -243,6 +246,66 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
       .catch((error) => error);
     expect(passthrough).toBeInstanceOf(OpenAI.BadRequestError);
     expect(passthrough.param).toBe("x-modelux-batch-spend-cap-usd");
+  }, 60_000);
+
+  test("fleet: a data plane reaches the control plane's service by a bus request (NATS), create to output", async () => {
+    await simulator("DELETE", "faults");
+    const controlBus = await connectNatsBus({ servers: natsUrl, name: "batches-control" });
+    const nodeBus = await connectNatsBus({ servers: natsUrl, name: "batches-node" });
+    const served = await serveGatewayBatches(
+      controlBus,
+      gatewayBatchService(database.handle.db),
+      () => {},
+    );
+    const opened = openInProcessDataPlane({
+      nodeId: "gateway-batches-fleet",
+      snapshot: await compileSnapshotBody(database.handle.db),
+      secretBox: testSecretBox,
+      traces: { emit() {} },
+      random: Math.random,
+      gatewayBatches: busGatewayBatchService(() => nodeBus),
+    });
+    if (!opened.opened) throw new Error(opened.reason);
+    const fleetPlane = opened.plane;
+    try {
+      const client = new OpenAI({
+        apiKey: secret,
+        baseURL: "http://gateway.test/openai/v1",
+        fetch: ((input: string | URL | Request, init?: RequestInit) =>
+          fleetPlane.handle(new Request(input as string, init))) as typeof fetch,
+        maxRetries: 0,
+      });
+      const file = await client.files.create({
+        file: await toFile(Buffer.from(`${inputFile(3)}\n`), "input.jsonl"),
+        purpose: "batch",
+      });
+      const created = await client.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+      });
+      expect(created.id).toStartWith("batch_mlx_");
+      await runWorker();
+      const batch = await client.batches.retrieve(created.id);
+      expect(batch.status).toBe("completed");
+      expect(batch.request_counts).toEqual({ total: 3, completed: 3, failed: 0 });
+      const content = await (await client.files.content(batch.output_file_id as string)).text();
+      expect(
+        content
+          .trim()
+          .split("\n")
+          .map((line) => (JSON.parse(line) as Json).custom_id),
+      ).toEqual(["doc-0", "doc-1", "doc-2"]);
+      const missing = await client.batches
+        .retrieve("batch_mlx_nosuchbatch")
+        .catch((error) => error);
+      expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    } finally {
+      await fleetPlane.close();
+      await served.unsubscribe();
+      await nodeBus.close();
+      await controlBus.close();
+    }
   }, 60_000);
 
   test("anthropic: messages.batches.create on an @config, retrieve, results()", async () => {

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import {
   type Bus,
+  BusUnavailableError,
   StaleSnapshotVersionError,
   type TraceBatch,
   TraceRecordsTooLargeError,
@@ -401,6 +402,26 @@ export function busContractSuite(
         },
         TRACE_TEST_TIMEOUT_MS,
       );
+    });
+
+    describe("request and reply", () => {
+      test("a request reaches one server and resolves with its reply; unserved, it is refused", async () => {
+        const subject = `modelux.contract.request.${crypto.randomUUID().slice(0, 8)}`;
+        await expect(bus.request(subject, { n: 1 }, 300)).rejects.toBeInstanceOf(
+          BusUnavailableError,
+        );
+        const seen: unknown[] = [];
+        const served = await bus.serveRequests(subject, async (body) => {
+          seen.push(body);
+          return { doubled: (body as { n: number }).n * 2 };
+        });
+        expect(await bus.request(subject, { n: 21 }, 2_000)).toEqual({ doubled: 42 });
+        expect(seen).toEqual([{ n: 21 }]);
+        await served.unsubscribe();
+        await expect(bus.request(subject, { n: 2 }, 300)).rejects.toBeInstanceOf(
+          BusUnavailableError,
+        );
+      });
     });
 
     test("reports connected until closed", async () => {

@@ -59,3 +59,14 @@ export interface GatewayBatchService {
     which: GatewayBatchResultSet,
   ): AsyncIterable<Record<string, unknown>>;
 }
+
+/** The service's calls as bus requests (bus-gateway-batches.ts, a fleet's data plane). */
+export type GatewayBatchRequest =
+  | { op: "create"; orgId: string; batch: NewGatewayBatch }
+  | { op: "read" | "cancel"; orgId: string; id: string }
+  | { op: "results"; orgId: string; id: string; which: GatewayBatchResultSet; offset: number };
+
+export type GatewayBatchReply =
+  | { ok: true; state: GatewayBatchState | null }
+  | { ok: true; lines: Array<Record<string, unknown>>; done: boolean }
+  | { ok: false; error: { code: string; message: string; param?: string } };
