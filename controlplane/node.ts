@@ -155,6 +155,7 @@ export async function startControlPlane(
         throw new Error("NATS is not connected; the next snapshot carries the change");
       await connectedBus.publishControl(event);
     },
+    cacheState: () => connectedBus?.state ?? null,
   });
   // Experiments run here, one at a time, over the same Parquet root (docs/experiments.md).
   const experiments = startExperimentRunner({
