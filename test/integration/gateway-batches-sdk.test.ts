@@ -300,6 +300,17 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
         .retrieve("batch_mlx_nosuchbatch")
         .catch((error) => error);
       expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+      // No control plane serving the subject: a 503 to retry, nothing stored.
+      await served.unsubscribe();
+      const refused = await client.batches
+        .create({
+          input_file_id: file.id,
+          endpoint: "/v1/chat/completions",
+          completion_window: "24h",
+        })
+        .catch((error) => error);
+      expect(refused).toBeInstanceOf(OpenAI.APIError);
+      expect(refused.status).toBe(503);
     } finally {
       await fleetPlane.close();
       await served.unsubscribe();

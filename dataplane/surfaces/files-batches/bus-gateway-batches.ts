@@ -27,11 +27,16 @@ export function busGatewayBatchService(bus: () => Bus | null): GatewayBatchServi
           `a batch the gateway runs is handed to the control plane in one bus message, at most ${connected.maxTraceBytes()} bytes (NATS max_payload); this one is ${bytes}`,
         );
     }
-    const reply = (await connected.request(
-      GATEWAY_BATCHES_SUBJECT,
-      request,
-      TIMEOUT_MS,
-    )) as GatewayBatchReply | null;
+    const reply = (await connected
+      .request(GATEWAY_BATCHES_SUBJECT, request, TIMEOUT_MS)
+      .catch((error: unknown) => {
+        if (!(error instanceof BusUnavailableError)) throw error;
+        throw new GatewayError(
+          "unavailable",
+          "no control plane answered about gateway-run batches; retry",
+          { retryAfterSeconds: 1 },
+        );
+      })) as GatewayBatchReply | null;
     if (!reply || typeof reply !== "object")
       throw new GatewayError("unavailable", "the control plane gave no answer about the batch");
     if (!reply.ok)
