@@ -47,6 +47,8 @@ export class RequestMetrics {
   private readonly attempts: Counter<string>;
   private readonly budgetActions: Counter<string>;
   private readonly rateLimited: Counter<string>;
+  private readonly cacheRequests: Counter<string>;
+  private readonly cacheSaved: Counter<string>;
 
   constructor(
     registry: Registry,
@@ -114,6 +116,18 @@ export class RequestMetrics {
       name: "modelux_rate_limited_total",
       help: "Requests refused by a key's rpm_limit or tpm_limit (429 before any upstream call).",
       labelNames: ["surface"],
+      registers,
+    });
+    this.cacheRequests = new Counter({
+      name: "modelux_cache_requests_total",
+      help: "Requests on a route whose config has a response cache, by route, mode (exact, semantic) and result: hit, miss (asked upstream), skip (not read: mlx:cache.skip, cache-control, sampling, tool calls).",
+      labelNames: ["route", "mode", "result"],
+      registers,
+    });
+    this.cacheSaved = new Counter({
+      name: "modelux_cache_saved_usd_total",
+      help: "What the upstream calls replaced by cache hits would have cost, in USD (the entry's cost when it was stored).",
+      labelNames: ["route", "mode"],
       registers,
     });
   }
@@ -188,6 +202,19 @@ export class RequestMetrics {
         const key = `b\u0000${budget.name}\u0000${action}`;
         counts.bump(key, 1) ||
           counts.open(key, this.budgetActions, 1, { budget: budget.name, action });
+      }
+      const cache = trace.cache;
+      if (cache !== "off") {
+        const mode = trace.cache_detail?.mode ?? NONE;
+        const key = `k\u0000${route}\u0000${mode}\u0000${cache}`;
+        counts.bump(key, 1) ||
+          counts.open(key, this.cacheRequests, 1, { route, mode, result: cache });
+        const saved = cache === "hit" ? trace.cache_detail?.saved_usd : undefined;
+        if (saved) {
+          const savedKey = `s\u0000${route}\u0000${mode}`;
+          counts.bump(savedKey, saved) ||
+            counts.open(savedKey, this.cacheSaved, saved, { route, mode });
+        }
       }
       if (trace.error?.code === "rate_limited" && trace.attempts.length === 0) {
         const key = `l\u0000${surface}`;

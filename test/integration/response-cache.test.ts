@@ -2,7 +2,8 @@
 // Anthropic SDK filled serves an OpenAI SDK stream; a semantic hit on a paraphrase and a miss on
 // unrelated text; no-cache, no-store and mlx:cache.skip; sampled requests skipped unless the
 // config allows them; budgets untouched by a hit; another data plane sharing the bus store hits
-// the first one's entry and drops it on a purge. The simulator's call log says what reached it.
+// the first one's entry and drops it on a purge; /metrics counts hits, misses, skips and the
+// cost hits saved. The simulator's call log says what reached it.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
 import { InProcessStateStore } from "#shared/bus/in-process-state-store.ts";
@@ -16,6 +17,7 @@ import {
   openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
+import { parseSamples, sumOf } from "../support/prometheus-text.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const CONFIGS = {
@@ -28,6 +30,11 @@ const CONFIGS = {
     strategy: "single",
     model: "openai/gpt-4o-mini",
     cache: { mode: "exact", ttl_seconds: 600, allow_sampled: true },
+  },
+  metered: {
+    strategy: "single",
+    model: "openai/gpt-4o-mini",
+    cache: { mode: "exact", ttl_seconds: 600 },
   },
   semantic: {
     strategy: "single",
@@ -289,5 +296,41 @@ describe("response cache", () => {
     });
     const after = await openAiClient(second).chat.completions.create(body).withResponse();
     expect(after.response.headers.get("x-modelux-cache")).toBe("MISS");
+  });
+
+  test("/metrics counts the cache's hits, misses and skips by route and the cost hits saved", async () => {
+    const openai = openAiClient(first);
+    const body = {
+      model: "@metered",
+      max_tokens: 32,
+      temperature: 0,
+      messages: [{ role: "user" as const, content: "Count the cache, please." }],
+    };
+    const entries = first.context.cache.stats.entries;
+    const miss = await openai.chat.completions.create(body).withResponse();
+    expect(miss.response.headers.get("x-modelux-cache")).toBe("MISS");
+    const missCost = Number(miss.response.headers.get("x-modelux-cost-usd"));
+    expect(missCost).toBeGreaterThan(0);
+    await stored(first, entries + 1);
+    for (let index = 0; index < 2; index++) {
+      const hit = await openai.chat.completions.create(body).withResponse();
+      expect(hit.response.headers.get("x-modelux-cache")).toBe("HIT");
+    }
+    const skipped = await openai.chat.completions
+      .create({ ...body, temperature: 1 })
+      .withResponse();
+    expect(skipped.response.headers.get("x-modelux-cache")).toBe("SKIP");
+
+    const samples = parseSamples(await (await fetch(`${first.baseUrl}/metrics`)).text());
+    const count = (result: string) =>
+      sumOf(samples, "modelux_cache_requests_total", { route: "@metered", mode: "exact", result });
+    expect(count("miss")).toBe(1);
+    expect(count("hit")).toBe(2);
+    expect(count("skip")).toBe(1);
+    // Each hit saved what the miss's upstream call cost.
+    expect(sumOf(samples, "modelux_cache_saved_usd_total", { route: "@metered" })).toBeCloseTo(
+      2 * missCost,
+      9,
+    );
   });
 });
