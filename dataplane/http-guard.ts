@@ -1,5 +1,6 @@
 // The data plane's request guard (shared/http/request-guard.ts) with its refusals in the caller's
-// shape: Anthropic's under /anthropic, OpenAI's everywhere else.
+// shape: Anthropic's under /anthropic, OpenAI's under /openai, the generic one elsewhere (as
+// every other answer outside the surfaces, respond-error.ts).
 import {
   DEFAULT_MAX_UPLOAD_BYTES,
   type RequestLimitSettings,
@@ -8,7 +9,7 @@ import {
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { FailureLimiter } from "#shared/http/failure-limiter.ts";
 import { guardFromSettings, type guardRequests, type Refusal } from "#shared/http/request-guard.ts";
-import { errorResponse } from "./surfaces/respond-error.ts";
+import { type ErrorShape, errorResponse } from "./surfaces/respond-error.ts";
 
 type Fetch = Parameters<typeof guardRequests>[0];
 
@@ -67,11 +68,22 @@ export function refusalError(refusal: Refusal): GatewayError {
   );
 }
 
-function surfaceOf(request: Request): "openai" | "anthropic" {
+function surfaceOf(request: Request): ErrorShape {
   // The path starts after "http://host" (or at once, when the Host header made no URL).
   const url = request.url;
   const path = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("//") + 2);
-  return path !== -1 && url.startsWith("/anthropic", path) ? "anthropic" : "openai";
+  if (path === -1) return "generic";
+  if (isUnder(url, path, "/anthropic")) return "anthropic";
+  if (isUnder(url, path, "/openai")) return "openai";
+  return "generic";
+}
+
+/** Whether the path at `at` is `prefix` or below it, compared in place (errorShapeOf's rule). */
+function isUnder(url: string, at: number, prefix: string): boolean {
+  if (!url.startsWith(prefix, at)) return false;
+  const next = url.charCodeAt(at + prefix.length);
+  // End of URL, "/", "?" or "#".
+  return Number.isNaN(next) || next === 0x2f || next === 0x3f || next === 0x23;
 }
 
 /** 33554432 → "32 MiB"; sizes that are not whole MiB in bytes. */
