@@ -6,8 +6,12 @@
 // (retrieve, the output file's content, results()). Postgres and the simulator are real; the
 // worker's clock jumps when it sleeps.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI, { toFile } from "openai";
+import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { connectNatsBus } from "#shared/bus/nats.ts";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
@@ -16,7 +20,7 @@ import type { WorkerClock } from "../../controlplane/batches/clock.ts";
 import { serveGatewayBatches } from "../../controlplane/batches/serve-batches.ts";
 import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
 import { BatchWorker } from "../../controlplane/batches/worker.ts";
-import { apiKeys, providers } from "../../controlplane/db/schema/index.ts";
+import { apiKeys, budgets, providers } from "../../controlplane/db/schema/index.ts";
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
 import { compileSnapshotBody } from "../../controlplane/publisher/compile-snapshot.ts";
 import { type InProcessDataPlane, openInProcessDataPlane } from "../../dataplane/in-process.ts";
@@ -29,6 +33,7 @@ import {
 } from "../support/management.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { natsUrl, servicesAbsent } from "../support/services.ts";
+import { waitUntil } from "../support/wait.ts";
 
 function jumpingClock(start = Date.now()): WorkerClock {
   let now = start;
@@ -46,6 +51,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
   let harness: ManagementHarness;
   let plane: InProcessDataPlane;
   let secret: string;
+  let keyId: string;
   const settings = { ...defaultBatchSettings(), concurrency: 3, maxLinesPerSecond: 20 };
   const fetchThroughPlane = ((input: string | URL | Request, init?: RequestInit) =>
     plane.handle(new Request(input as string, init))) as typeof fetch;
@@ -99,8 +105,9 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
       credential_hint: "…ator",
     });
     secret = newSecretKey("proxy");
+    keyId = newId("apiKey");
     await db.insert(apiKeys).values({
-      id: newId("apiKey"),
+      id: keyId,
       org_id: orgId,
       project_id: projectId,
       name: "batch client",
@@ -316,6 +323,105 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
       await served.unsubscribe();
       await nodeBus.close();
       await controlBus.close();
+    }
+  }, 60_000);
+
+  test("fleet plane, stopped mid-run and resumed: each line's spend delta and trace go out once", async () => {
+    await simulator("DELETE", "faults");
+    const { db } = database.handle;
+    const budgetId = newId("budget");
+    await db.insert(budgets).values({
+      id: budgetId,
+      org_id: harness.org.orgId,
+      name: "org monthly",
+      scope_type: "org",
+      period: "monthly",
+      cap_usd: 1_000_000,
+    });
+    const bus = createInProcessBus();
+    const traces: Array<Record<string, unknown>> = [];
+    let spentOnBus = 0;
+    await bus.consumeTraces(async (batch) => {
+      traces.push(...(batch.records as Array<Record<string, unknown>>));
+      await batch.ack();
+    });
+    // A node sends a message again (same seq) until a control plane says it applied it; none
+    // runs here, so count each (node, seq) once, as the control plane's aggregator does.
+    const seen = new Set<string>();
+    await bus.subscribeSpendDeltas((delta) => {
+      const key = `${delta.node_id}:${delta.seq}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      for (const entry of delta.deltas) if (entry.budget_id === budgetId) spentOnBus += entry.usd;
+    });
+    const traceDirectory = mkdtempSync(join(tmpdir(), "gateway-batches-fleet-"));
+    const fleetWorker = (onLineDone?: () => void) =>
+      new BatchWorker({
+        db,
+        workerId: `fleet-${Math.random().toString(36).slice(2)}`,
+        settings,
+        clock: jumpingClock(),
+        openExecutor: (batch) =>
+          openBatchPlane(
+            {
+              db,
+              secretBox: testSecretBox,
+              fleet: {
+                bus,
+                traceDirectory: join(traceDirectory, crypto.randomUUID()),
+                log: () => {},
+              },
+            },
+            batch,
+          ),
+        ...(onLineDone ? { onLineDone } : {}),
+      });
+    try {
+      const created = await gatewayBatchService(db).create(harness.org.orgId, {
+        projectId: harness.org.projectId,
+        keyId,
+        surface: "openai",
+        endpoint: "/v1/chat/completions",
+        reason: "a line names @nightly",
+        inputFileId: null,
+        metadata: null,
+        deadlineAt: null,
+        spendCapUsd: null,
+        lines: Array.from({ length: 8 }, (_, index) => ({
+          customId: `doc-${index}`,
+          body: { model: "@nightly", messages: [{ role: "user", content: `Doc ${index}` }] },
+        })),
+      });
+      let done = 0;
+      let threeDone = () => {};
+      const three = new Promise<void>((resolve) => {
+        threeDone = resolve;
+      });
+      const first = fleetWorker(() => {
+        if (++done === 3) threeDone();
+      });
+      first.start();
+      await three;
+      await first.stop();
+      const second = fleetWorker();
+      for (let round = 0; round < 5 && (await second.runOnce()); round++) {}
+      const state = await gatewayBatchService(db).read(harness.org.orgId, created.id);
+      expect(state?.counts.succeeded).toBe(8);
+      const ofBatch = () => traces.filter((trace) => trace.batch_id === created.id);
+      await waitUntil(() => ofBatch().length >= 8 || null, { timeoutMs: 5_000 });
+      const requestIds = ofBatch().map((trace) => trace.request_id);
+      expect(new Set(requestIds).size).toBe(8);
+      expect(requestIds).toHaveLength(8);
+      // A plane's last deltas may go out just after its close returns (a flush already running).
+      const spent = state?.counts.spentUsd ?? -1;
+      await waitUntil(() => Math.abs(spentOnBus - spent) < 1e-9 || null, {
+        timeoutMs: 5_000,
+      }).catch(() => {});
+      expect(spentOnBus).toBeCloseTo(spent, 9);
+      expect(spentOnBus).toBeGreaterThan(0);
+    } finally {
+      await bus.close();
+      rmSync(traceDirectory, { recursive: true, force: true });
     }
   }, 60_000);
 
