@@ -174,6 +174,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
     expect(created.request_counts).toEqual({ total: 4, completed: 0, failed: 0 });
     expect(created.input_file_id).toBe(file.id);
     expect(created.metadata).toEqual({ job: "nightly" });
+    expect(created.completion_window).toBe("24h");
     await runWorker();
     let batch = await client.batches.retrieve(created.id);
     for (let poll = 0; poll < 5 && batch.status !== "completed"; poll++)

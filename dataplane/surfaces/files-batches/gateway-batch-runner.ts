@@ -110,6 +110,13 @@ function jsonl(lines: AsyncIterable<Record<string, unknown>>): Response {
   return new Response(body, { headers: { "content-type": "application/x-jsonl" } });
 }
 
+/** The window as the client wrote it, from its deadline (`24h`, `90m`). */
+function windowLabel(state: GatewayBatchState): string {
+  if (state.deadlineAt === null) return "24h";
+  const minutes = Math.round((state.deadlineAt - state.createdAt) / 60_000);
+  return minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+}
+
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
 function render(call: CallContext, state: GatewayBatchState): Response {
@@ -133,7 +140,7 @@ function openAiBatch(state: GatewayBatchState): Record<string, unknown> {
     endpoint: state.endpoint,
     errors: null,
     input_file_id: state.inputFileId,
-    completion_window: "24h",
+    completion_window: windowLabel(state),
     status,
     output_file_id: counts.succeeded > 0 ? `${GATEWAY_FILE_PREFIX}${state.id}_output` : null,
     error_file_id: finished > counts.succeeded ? `${GATEWAY_FILE_PREFIX}${state.id}_errors` : null,
