@@ -27,6 +27,15 @@ import {
   type Shape,
   shapeOf,
 } from "../support/fuzz/answer-checks.ts";
+import {
+  anthropicBatchBodies,
+  BATCH_INPUT_FILES,
+  type BodyParts,
+  jsonParts,
+  openAiBatchBodies,
+  resourceIds,
+  uploads,
+} from "../support/fuzz/files-batches-requests.ts";
 import { fuzzUrls, oddValue, toJsonText, usually } from "../support/fuzz/json-values.ts";
 import { type RawAnswer, rawExchange, rawRequests } from "../support/fuzz/raw-socket.ts";
 import {
@@ -38,6 +47,11 @@ import {
   oddSegment,
   queryStrings,
 } from "../support/fuzz/request-parts.ts";
+import {
+  responseIds,
+  responseQueries,
+  responsesBodies,
+} from "../support/fuzz/responses-requests.ts";
 import { fromSchema, type JsonSchema, type SchemaHints } from "../support/fuzz/schema-values.ts";
 import { servicesAbsent } from "../support/services.ts";
 
@@ -187,6 +201,14 @@ describe.skipIf(servicesAbsent)("fuzz: both planes as processes", () => {
   let viewerKey: string;
   let otherOrgKey: string;
   const ids: Record<string, string[]> = {};
+  /** Resources made before the fuzz, so paths name real ids too (some get deleted on the way). */
+  const known = {
+    responses: [] as string[],
+    openAiFiles: [] as string[],
+    openAiBatches: [] as string[],
+    anthropicFiles: [] as string[],
+    anthropicBatches: [] as string[],
+  };
   const tallies: Record<string, FuzzTally> = {};
   const rss: Record<
     string,
@@ -224,6 +246,7 @@ describe.skipIf(servicesAbsent)("fuzz: both planes as processes", () => {
       }).toMatchObject({ status: 201 });
     }
     await waitForModel("anthropic/claude-sonnet-4-5");
+    await makeKnownResources();
 
     // The Management API is fuzzed in a second org of its own; the first org's ids are in the
     // pools too, so every operation is also tried across tenants.
@@ -320,6 +343,75 @@ describe.skipIf(servicesAbsent)("fuzz: both planes as processes", () => {
       if (Date.now() > deadline) throw new Error(`${model} never served: ${await response.text()}`);
       await Bun.sleep(100);
     }
+  }
+
+  /** Stored responses, files holding bad JSONL lines and batches, named by the fuzzed paths. */
+  async function makeKnownResources() {
+    const call = async (path: string, init: RequestInit) => {
+      const response = await fetch(`${plane.url}${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${fleet.tenant.proxyKey}`,
+          "anthropic-version": "2023-06-01",
+          ...(init.headers as Record<string, string>),
+        },
+      });
+      const body = (await response.json()) as { id?: string };
+      if (!response.ok || typeof body.id !== "string")
+        throw new Error(`setup ${path}: ${response.status} ${JSON.stringify(body)}`);
+      return body.id;
+    };
+    const jsonInit = (body: unknown): RequestInit => ({
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    for (const model of ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5", "openai/gpt-4o-mini"])
+      known.responses.push(
+        await call("/openai/v1/responses", jsonInit({ model, input: "hi", store: true })),
+      );
+    for (const [name, content] of Object.entries(BATCH_INPUT_FILES)) {
+      const form = new FormData();
+      form.append("purpose", "batch");
+      form.append("file", new File([content], `${name}.jsonl`));
+      known.openAiFiles.push(await call("/openai/v1/files", { method: "POST", body: form }));
+    }
+    known.openAiBatches.push(
+      await call(
+        "/openai/v1/batches",
+        jsonInit({
+          input_file_id: known.openAiFiles[0],
+          endpoint: "/v1/chat/completions",
+          completion_window: "24h",
+        }),
+      ),
+    );
+    const anthropicForm = new FormData();
+    anthropicForm.append("file", new File(["hello"], "a.txt", { type: "text/plain" }));
+    known.anthropicFiles.push(
+      await call("/anthropic/v1/files", {
+        method: "POST",
+        headers: { "anthropic-beta": "files-api-2025-04-14" },
+        body: anthropicForm,
+      }),
+    );
+    known.anthropicBatches.push(
+      await call(
+        "/anthropic/v1/messages/batches",
+        jsonInit({
+          requests: [
+            {
+              custom_id: "a",
+              params: {
+                model: "anthropic/claude-sonnet-4-5",
+                max_tokens: 10,
+                messages: [{ role: "user", content: "hi" }],
+              },
+            },
+          ],
+        }),
+      ),
+    );
   }
 
   /** Runs a property over generated requests, each checked against the contract and tallied. */
@@ -629,43 +721,117 @@ describe.skipIf(servicesAbsent)("fuzz: both planes as processes", () => {
     );
   }
 
+  interface RouteSpec {
+    method: string;
+    weight: number;
+    path: fc.Arbitrary<string>;
+    parts: fc.Arbitrary<BodyParts>;
+    query?: fc.Arbitrary<string>;
+  }
+
+  /** A route: its method, a path (ids drawn per request) and its body and content type. */
+  const route = (
+    method: string,
+    weight: number,
+    path: string | fc.Arbitrary<string>,
+    parts: fc.Arbitrary<BodyParts>,
+    query?: fc.Arbitrary<string>,
+  ): RouteSpec => ({
+    method,
+    weight,
+    path: (typeof path === "string" ? fc.constant(path) : path).chain(pathVariant),
+    parts,
+    query,
+  });
+  const json = (bodies: fc.Arbitrary<unknown>) => jsonParts(bodies, bodyBytes, contentTypes);
+  /** What a GET or a bodiless POST carries when a fuzzed one has a body anyway. */
+  const stray = json(oddValue);
+
+  /** Routes of a surface; the request budget is shared, so a new route makes no run longer. */
+  function surfaceRoutes(surface: "openai" | "anthropic"): RouteSpec[] {
+    const withId = (prefix: string, ids: fc.Arbitrary<string>, suffix = "") =>
+      ids.map((id) => `${prefix}/${id}${suffix}`);
+    if (surface === "openai") {
+      const base = "/openai/v1";
+      const responseId = responseIds(() => known.responses);
+      const fileId = resourceIds(() => known.openAiFiles, ["file-", "file_mlx", "batch_"]);
+      const batchId = resourceIds(() => known.openAiBatches, ["batch_", "batch_mlx", "file-"]);
+      return [
+        route("POST", 9, `${base}/chat/completions`, json(openAiBodies("chat/completions"))),
+        route("POST", 3, `${base}/embeddings`, json(openAiBodies("embeddings"))),
+        route("GET", 1, `${base}/models`, stray),
+        route("POST", 7, `${base}/responses`, json(responsesBodies(models))),
+        route("GET", 1, withId(`${base}/responses`, responseId), stray, responseQueries),
+        route(
+          "GET",
+          1,
+          withId(`${base}/responses`, responseId, "/input_items"),
+          stray,
+          responseQueries,
+        ),
+        route("POST", 1, withId(`${base}/responses`, responseId, "/cancel"), stray),
+        route("DELETE", 1, withId(`${base}/responses`, responseId), stray),
+        route("POST", 2, `${base}/files`, uploads),
+        route("GET", 1, `${base}/files`, stray),
+        route("GET", 1, withId(`${base}/files`, fileId), stray),
+        route("GET", 1, withId(`${base}/files`, fileId, "/content"), stray),
+        route("POST", 3, `${base}/batches`, json(openAiBatchBodies(fileId))),
+        route("GET", 1, withId(`${base}/batches`, batchId), stray),
+        route("POST", 1, withId(`${base}/batches`, batchId, "/cancel"), stray),
+      ];
+    }
+    const base = "/anthropic/v1";
+    const batchId = resourceIds(() => known.anthropicBatches, ["msgbatch_", "msgbatch_mlx"]);
+    const fileId = resourceIds(() => known.anthropicFiles, ["file_", "file-"]);
+    return [
+      route("POST", 9, `${base}/messages`, json(anthropicBodies("messages"))),
+      route(
+        "POST",
+        3,
+        `${base}/messages/count_tokens`,
+        json(anthropicBodies("messages/count_tokens")),
+      ),
+      route("POST", 3, `${base}/messages/batches`, json(anthropicBatchBodies(models))),
+      route("GET", 1, `${base}/messages/batches`, stray),
+      route("GET", 1, withId(`${base}/messages/batches`, batchId), stray),
+      route("GET", 1, withId(`${base}/messages/batches`, batchId, "/results"), stray),
+      route("POST", 1, withId(`${base}/messages/batches`, batchId, "/cancel"), stray),
+      route("DELETE", 1, withId(`${base}/messages/batches`, batchId), stray),
+      route("POST", 2, `${base}/files`, uploads),
+      route("GET", 1, withId(`${base}/files`, fileId), stray),
+    ];
+  }
+
   function surfaceRequests(surface: "openai" | "anthropic"): fc.Arbitrary<FuzzRequest> {
-    const routes =
-      surface === "openai"
-        ? [
-            { method: "POST", route: "chat/completions", weight: 6 },
-            { method: "POST", route: "embeddings", weight: 3 },
-            { method: "GET", route: "models", weight: 1 },
-          ]
-        : [
-            { method: "POST", route: "messages", weight: 7 },
-            { method: "POST", route: "messages/count_tokens", weight: 3 },
-          ];
-    const bodiesOf = surface === "openai" ? openAiBodies : anthropicBodies;
     return fc
-      .oneof(...routes.map((route) => ({ arbitrary: fc.constant(route), weight: route.weight })))
-      .chain(({ method, route }) =>
+      .oneof(
+        ...surfaceRoutes(surface).map((spec) => ({
+          arbitrary: fc.constant(spec),
+          weight: spec.weight,
+        })),
+      )
+      .chain((spec) =>
         fc.record({
           method: fc.oneof(
-            { arbitrary: fc.constant(method), weight: 12 },
+            { arbitrary: fc.constant(spec.method), weight: 12 },
             { arbitrary: oddMethods, weight: 1 },
           ),
-          path: pathVariant(`/${surface}/v1/${route}`),
-          query: queryStrings,
+          path: spec.path,
+          query: spec.query ? fc.oneof(spec.query, queryStrings) : queryStrings,
           auth: proxyAuth(surface),
-          contentType: contentTypes,
+          parts: spec.parts,
           anthropicVersion: fc.option(fc.constantFrom("2023-06-01", "2023-01-01", "x"), {
             freq: 3,
           }),
           extra: extraHeaders,
           address: clientAddress,
-          body: fc.option(bodyBytes(bodiesOf(route).map(toJsonText)), { freq: 12 }),
           chunked: fc.boolean(),
         }),
       )
       .map((generated) => {
         let headers: Record<string, string> = { ...generated.extra, ...generated.auth };
-        if (generated.contentType !== null) headers["content-type"] = generated.contentType;
+        if (generated.parts.contentType !== null)
+          headers["content-type"] = generated.parts.contentType;
         if (surface === "anthropic" && generated.anthropicVersion !== null)
           headers["anthropic-version"] = generated.anthropicVersion;
         headers = withAddress(headers, generated.address);
@@ -674,7 +840,7 @@ describe.skipIf(servicesAbsent)("fuzz: both planes as processes", () => {
           path: generated.path,
           query: generated.query,
           headers,
-          body: generated.body,
+          body: generated.parts.body,
           chunked: generated.chunked,
         };
       });

@@ -2,10 +2,16 @@
 // too) and the counts kept for the report.
 export type Shape = "openai" | "anthropic" | "management" | "generic" | "mcp" | "any";
 
-/** Success bodies that are not JSON by design: exports (declared in the OpenAPI document), docs. */
+/**
+ * Success bodies that are not JSON by design: exports (declared in the OpenAPI document), docs,
+ * a file's content and a batch's JSONL results (streamed down as the provider sent them).
+ */
 const FILE_TYPES = [
   "text/csv",
   "application/x-ndjson",
+  "application/x-jsonl",
+  "application/jsonl",
+  "application/octet-stream",
   "application/vnd.apache.parquet",
   "text/html",
 ];
