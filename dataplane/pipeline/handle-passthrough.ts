@@ -13,11 +13,11 @@ import { featuresOfBody } from "../routing/request-features.ts";
 import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
 import { parseJsonObject } from "../surfaces/parse-body.ts";
 import { modeluxHeaders } from "../surfaces/response-headers.ts";
+import type { RequestOperation } from "../telemetry/telemetry.ts";
 import { applyAttempts, startTrace } from "../trace/build-trace.ts";
 import { type Admission, admit, URGENT_USED_PCT } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { type AttemptRecord, executeAttempts } from "./execute-attempts.ts";
-import type { RequestOperation } from "../telemetry/telemetry.ts";
 import { redactorFor } from "./org-secrets.ts";
 import { readModeluxFields } from "./request-context.ts";
 

@@ -2,8 +2,8 @@
 // Azure and each OpenAI-compatible host differ only in URL, auth headers and dialect. Vendors that
 // serve the Responses API themselves say where (`responsesUrl`), and get its passthrough.
 
-import { parseOpenAiError } from "../../wire/openai/upstream-error.ts";
 import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
+import { parseOpenAiError } from "../../wire/openai/upstream-error.ts";
 import type {
   AdapterTarget,
   ProviderAdapter,
