@@ -10,6 +10,7 @@ import { Tokenizer, TokenParser, TokenType } from "@streamparser/json";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { BodyTooLargeError } from "#shared/http/request-guard.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
+import { MAX_BODY_DEPTH } from "../parse-body.ts";
 
 export interface SpooledBody {
   file: Blob;
@@ -49,6 +50,14 @@ export async function spoolRequests(
         },
       );
     if (info.token === TokenType.LEFT_BRACE || info.token === TokenType.LEFT_BRACKET) depth += 1;
+    // As every surface body: a request nested past the bound would overflow the parser's stack
+    // (a second of CPU per 50,000 levels) or a later walk of the request.
+    if (depth > MAX_BODY_DEPTH)
+      throw new GatewayError(
+        "invalid_request",
+        `requests.${requests}: nests deeper than ${MAX_BODY_DEPTH} levels`,
+        { param: `requests.${requests}` },
+      );
     if (info.token === TokenType.RIGHT_BRACE || info.token === TokenType.RIGHT_BRACKET) depth -= 1;
     previous = info.token;
     parser.write(info);
