@@ -2,6 +2,8 @@
 // with a success or a clean 4xx in that surface's error shape, never a 5xx and never a hang.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { toJsonText } from "../support/fuzz/json-values.ts";
+import { responsesBodies } from "../support/fuzz/responses-requests.ts";
 import {
   type GatewayHarness,
   HARNESS_KEY,
@@ -167,4 +169,42 @@ describe("surfaces under arbitrary input", () => {
     },
     120_000,
   );
+
+  test("/openai/v1/responses", async () => {
+    const validModel = fc.constantFrom("@openai", "@anthropic", "@google", "@bedrock", "@cohere");
+    const nearlyValidResponses = fc.record(
+      {
+        model: validModel,
+        input: fc.oneof(text, fc.constant([{ role: "user", content: "hi" }])),
+        instructions: usually(text),
+        max_output_tokens: usually(fc.integer({ min: 16, max: 400 })),
+        stream: usually(fc.boolean()),
+        store: usually(fc.boolean()),
+      },
+      { requiredKeys: ["model", "input"] },
+    );
+    let served = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          { arbitrary: nearlyValidResponses.map((value) => JSON.stringify(value)), weight: 3 },
+          { arbitrary: responsesBodies(validModel).map(toJsonText), weight: 3 },
+          { arbitrary: fc.oneof(fc.string(), fc.json()), weight: 1 },
+        ),
+        async (payload) => {
+          const response = await send("/openai/v1/responses", payload);
+          const text = await response.text();
+          if (response.ok) served++;
+          expect(response.status).toBeLessThan(500);
+          if (response.status >= 400) {
+            const error = JSON.parse(text) as { type?: string; error?: { message?: string } };
+            expect(typeof error.error?.message).toBe("string");
+            expect(error.type).toBeUndefined();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(served).toBeGreaterThan(20);
+  }, 120_000);
 });
