@@ -3,7 +3,8 @@
 // requests over real HTTP, so Bun's own edge is in play: odd methods, paths (NUL, traversal,
 // unknown routes), query strings, headers and auth, chunked bodies, bodies that are huge, deep,
 // cut, not UTF-8, not JSON, or JSON with a wrong type in every field. At least 1,000 requests go
-// to each surface (OpenAI, Anthropic) and to the Management API (every operation of its OpenAPI
+// to each surface (OpenAI, Anthropic; shared between its routes: chat, embeddings, messages, the
+// Responses API, files and batches) and to the Management API (every operation of its OpenAPI
 // document, with valid and invalid management keys), then raw bytes go to both planes' sockets.
 //
 // Client-side fuzz must only ever draw a 2xx or a 4xx: nothing it sends is the upstream's fault
