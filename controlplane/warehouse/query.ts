@@ -280,7 +280,8 @@ export async function createWarehouseQuery(
           const rows = await (remote ? queryGlobs : query)("analytics_report", {
             ...values,
             files: [...split.files, emptyFile],
-            rollups: split.rollups.length > 0 ? split.rollups : [emptyRollup],
+            // The empty cells file has every current column: older cells read as NULL.
+            rollups: [...split.rollups, emptyRollup],
           });
           return reportRows(rows);
         } catch (error) {
@@ -361,6 +362,9 @@ function reportRows(rows: Row[]): { series: Row[]; totals: Row } {
     input_tokens: 0,
     output_tokens: 0,
     errors: 0,
+    cache_hits: 0,
+    cache_hit_rate: 0,
+    cache_saved_usd: 0,
     p50_latency_ms: null,
     p95_latency_ms: null,
     p99_latency_ms: null,

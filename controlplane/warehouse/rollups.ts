@@ -8,9 +8,11 @@
 // `rollup-<id>.json`, the manifest naming the request-log files they summarise. Readers go
 // through manifests only, so a manifest is written last and a rollup is whole or absent; one
 // whose files are not all still there (compaction merged them again) is ignored until rebuilt.
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "#shared/log.ts";
+import { writeEmptyPartition } from "./empty-files.ts";
 import { loadQueries, type NamedQuery, runQuery, SQL_DIRECTORY } from "./named-queries.ts";
 import { isParquet, listWarehouseFiles, type Warehouse } from "./parquet-writer.ts";
 import type { DayFiles } from "./partition-files.ts";
@@ -37,17 +39,28 @@ const MANIFEST = /^rollup-([0-9a-f-]{36})\.json$/;
 const PROJECT_DAY = /\/project_id=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/([^/]+)$/;
 const SOURCE_HOUR = /date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
 
-const prepared = new WeakMap<Warehouse, Promise<NamedQuery>>();
+interface RollupQuery {
+  query: NamedQuery;
+  /** A zero-row request-log file with every current column, read with every build's sources. */
+  emptyFile: string;
+}
 
-/** The macros of request_logs.sql in the warehouse's DuckDB, once; the rollup query. */
-function rollupQuery(warehouse: Warehouse): Promise<NamedQuery> {
+const prepared = new WeakMap<Warehouse, Promise<RollupQuery>>();
+
+/**
+ * The macros of request_logs.sql in the warehouse's DuckDB, once; the rollup query and the
+ * zero-row file that lets sources written before a column existed read it as NULL.
+ */
+function rollupQuery(warehouse: Warehouse): Promise<RollupQuery> {
   let query = prepared.get(warehouse);
   if (!query) {
     query = (async () => {
       await warehouse.maintenance.run(
         await Bun.file(new URL("request_logs.sql", SQL_DIRECTORY)).text(),
       );
-      return (await loadQueries()).rollup_cells;
+      const directory = await mkdtemp(join(tmpdir(), "modelux-rollups-"));
+      const emptyFile = await writeEmptyPartition(warehouse.maintenance, directory);
+      return { query: (await loadQueries()).rollup_cells, emptyFile };
     })();
     prepared.set(warehouse, query);
   }
@@ -104,11 +117,11 @@ export async function rollupTraces(
 }
 
 async function build(warehouse: Warehouse, directory: string, sources: string[]) {
-  const query = await rollupQuery(warehouse);
+  const { query, emptyFile } = await rollupQuery(warehouse);
   const id = crypto.randomUUID();
   const [hourFile, dayFile, manifestFile] = rollupFiles(directory, id) as [string, string, string];
   if (!warehouse.storage.remote) await mkdir(directory, { recursive: true });
-  const files = sources.map((source) => `${warehouse.root}/${source}`);
+  const files = [...sources.map((source) => `${warehouse.root}/${source}`), emptyFile];
   for (const [granularity, target] of [
     ["hour", hourFile],
     ["day", dayFile],

@@ -1,6 +1,7 @@
 -- GET /manage/v1/analytics/report: per time bucket ($granularity 'hour' or 'day') and group, and
 -- once for the whole window (the row with is_totals), the requests, cost, tokens, errors
--- (status >= 400) and p50/p95/p99 latency.
+-- (status >= 400), response-cache hits, their share of the requests and the cost they saved
+-- (what the replaced upstream calls would have cost), and p50/p95/p99 latency.
 -- $group_by is 'model', 'provider', 'project', 'end_user', 'tag' (the value of tag $tag_key),
 -- 'provider_key' (the fingerprint of the caller's own provider key) or NULL (one group, NULL).
 -- Rows without the dimension (no end user, no such tag, no own key, no model because routing
@@ -28,7 +29,9 @@ WITH cells AS (
     coalesce(sum(cost_usd), 0) AS cost_usd,
     coalesce(sum(input_tokens), 0) AS input_tokens,
     coalesce(sum(output_tokens), 0) AS output_tokens,
-    count(*) FILTER (WHERE status >= 400) AS errors
+    count(*) FILTER (WHERE status >= 400) AS errors,
+    count(*) FILTER (WHERE cache = 'hit') AS cache_hits,
+    coalesce(sum(cache_saved_usd), 0) AS cache_saved_usd
   FROM request_log_slice(
     $files,
     $org_id,
@@ -54,7 +57,9 @@ WITH cells AS (
     cost_usd,
     input_tokens,
     output_tokens,
-    errors
+    errors,
+    coalesce(cache_hits, 0),
+    coalesce(cache_saved_usd, 0)
   FROM request_log_rollups(
     $rollups,
     $org_id,
@@ -75,7 +80,9 @@ sketch AS (
     sum(cost_usd) AS cost_usd,
     sum(input_tokens) AS input_tokens,
     sum(output_tokens) AS output_tokens,
-    sum(errors) AS errors
+    sum(errors) AS errors,
+    sum(cache_hits) AS cache_hits,
+    sum(cache_saved_usd) AS cache_saved_usd
   FROM cells
   GROUP BY GROUPING SETS ((bucket, group_value, latency_k), (latency_k))
 ),
@@ -101,6 +108,9 @@ SELECT
   CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
   CAST(sum(output_tokens) AS BIGINT) AS output_tokens,
   CAST(sum(errors) AS BIGINT) AS errors,
+  CAST(sum(cache_hits) AS BIGINT) AS cache_hits,
+  CAST(sum(cache_hits) / sum(requests) AS DOUBLE) AS cache_hit_rate,
+  sum(cache_saved_usd) AS cache_saved_usd,
   latency_of_bucket(min(latency_k) FILTER (WHERE up_to > 0.5 * (timed - 1))) AS p50_latency_ms,
   latency_of_bucket(min(latency_k) FILTER (WHERE up_to > 0.95 * (timed - 1))) AS p95_latency_ms,
   latency_of_bucket(min(latency_k) FILTER (WHERE up_to > 0.99 * (timed - 1))) AS p99_latency_ms

@@ -68,8 +68,10 @@ CREATE OR REPLACE MACRO latency_of_bucket(k) AS
 
 -- Rollup cells (controlplane/warehouse/rollups.ts): per hour or day (`bucket`, lasting
 -- `span_hours`), org, project, model, provider and latency bucket, the requests, cost, tokens
--- and errors of the request-log rows they summarise. A cell counts only when its whole span lies
--- in the window; the report reads the window's edges from the rows themselves.
+-- and errors of the request-log rows they summarise, and their response-cache hits and what those
+-- saved. A cell counts only when its whole span lies in the window; the report reads the window's
+-- edges from the rows themselves. Cells written before a column existed read it as NULL (the
+-- report always passes no_rollup_cells()'s file too, which has them all).
 CREATE OR REPLACE MACRO request_log_rollups(
   files,
   org,
@@ -80,7 +82,7 @@ CREATE OR REPLACE MACRO request_log_rollups(
   only_provider := NULL
 ) AS TABLE
   SELECT *
-  FROM read_parquet(files)
+  FROM read_parquet(files, union_by_name = true)
   WHERE org_id = org
     AND (project IS NULL OR project_id = project)
     AND (window_start IS NULL OR bucket >= window_start)
@@ -104,5 +106,7 @@ CREATE OR REPLACE MACRO no_rollup_cells() AS TABLE
     CAST(NULL AS DOUBLE) AS cost_usd,
     CAST(NULL AS BIGINT) AS input_tokens,
     CAST(NULL AS BIGINT) AS output_tokens,
-    CAST(NULL AS BIGINT) AS errors
+    CAST(NULL AS BIGINT) AS errors,
+    CAST(NULL AS BIGINT) AS cache_hits,
+    CAST(NULL AS DOUBLE) AS cache_saved_usd
   LIMIT 0;

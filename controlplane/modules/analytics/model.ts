@@ -69,6 +69,17 @@ const measures = {
   input_tokens: count,
   output_tokens: count,
   errors: v.pipe(count, v.description("Requests answered with a status of 400 or more.")),
+  cache_hits: v.pipe(count, v.description("Requests answered from the response cache.")),
+  cache_hit_rate: v.pipe(
+    v.number(),
+    v.description(
+      "cache_hits / requests (0 without requests): all requests, cached configs or not.",
+    ),
+  ),
+  cache_saved_usd: v.pipe(
+    v.number(),
+    v.description("What the upstream calls replaced by cache hits would have cost, in USD."),
+  ),
   p50_latency_ms: latency("Median"),
   p95_latency_ms: latency("95th percentile"),
   p99_latency_ms: latency("99th percentile"),
