@@ -44,7 +44,9 @@ SELECT
   decision_reason,
   provider_key_fingerprint,
   provider_key_hash,
-  batch_id
+  batch_id,
+  cache_saved_usd,
+  cache_similarity
 FROM request_log_slice(
   $files,
   $org_id,

@@ -131,6 +131,17 @@ export const logSummaryView = v.object({
         "requests.",
     ),
   ),
+  cache_saved_usd: v.pipe(
+    v.nullable(v.number()),
+    v.description(
+      "A response-cache hit: what the provider call it replaced would have cost (the row's own " +
+        "cost_usd is 0). Null when the cache did not answer.",
+    ),
+  ),
+  cache_similarity: v.pipe(
+    v.nullable(v.number()),
+    v.description("A semantic cache hit: the cosine similarity of the entry that answered."),
+  ),
 });
 
 export const logDetailView = v.object({
