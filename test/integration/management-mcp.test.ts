@@ -295,6 +295,9 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
     });
     expect(replay.candidate.decision.winner).toBe("gpt-4o-mini");
 
+    const purged = await tool("purge_cache", { project_id: projectId, config_slug: "mcp-exp" });
+    expect(purged).toMatchObject({ project_id: projectId, config_slug: "mcp-exp", entry_id: null });
+
     const key = await tool("create_management_key", { name: "bot", role: "viewer" });
     await tool("list_management_keys");
     await tool("get_management_key", { management_key_id: key.id });
