@@ -1,5 +1,5 @@
 // One semantic partition's vectors on this node: an HNSW index (usearch, cosine metric, vectors
-// kept as float16) keyed by entry. Chosen and measured in bench/cache/semantic-index.bench.ts
+// kept as float16) keyed by entry. Chosen and measured in bench/cache/cache.bench.ts
 // (docs/performance.md): lookups stay in the low milliseconds at 100,000 entries, where a scan
 // in JavaScript takes tens.
 import { Index, MetricKind, ScalarKind } from "usearch";

@@ -1,0 +1,184 @@
+// The response cache's numbers (issue 18 §1, DESIGN §11; docs/performance.md):
+// (a) an exact hit against a miss and against the simulator called directly, one request at a
+//     time through an in-process data plane (test/support/gateway-harness.ts: the simulator
+//     unpaced), client-observed p50/p99, and the gateway's own time (X-Modelux-Overhead-Ms);
+// (b) the semantic index (dataplane/cache/vector-index.ts, usearch HNSW) at 100,000 entries of
+//     the simulator's similarity-preserving embeddings: lookup p50/p99 (no embedding call), how
+//     often a paraphrase finds its original first, and the process's memory per 100,000 entries.
+//
+//   bun bench/cache/cache.bench.ts [--requests=2000] [--entries=100000] [--queries=2000]
+import { cpus, loadavg } from "node:os";
+import { DEFAULT_CACHE_DIMENSIONS } from "../../dataplane/cache/embed-conversation.ts";
+import { VectorPartition } from "../../dataplane/cache/vector-index.ts";
+import { embeddingVector } from "../../simulator/formats/openai/embeddings.ts";
+import { HARNESS_KEY, startGatewayHarness } from "../../test/support/gateway-harness.ts";
+
+const argument = (name: string, fallback: string) =>
+  Number(process.argv.find((value) => value.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
+const requests = argument("requests", "2000");
+const entries = argument("entries", "100000");
+const queries = argument("queries", "2000");
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+const summary = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+};
+const ms = (value: number) => value.toFixed(3);
+
+console.log(
+  `response cache bench; ${cpus().length} cores, load ${loadavg()
+    .map((value) => value.toFixed(1))
+    .join(" ")} (shared machine: compare within a run, not across runs)`,
+);
+
+// (a) Exact hits through the gateway.
+{
+  const harness = startGatewayHarness({
+    routingConfigs: {
+      cached: {
+        strategy: "single",
+        model: "openai/gpt-4o-mini",
+        cache: { mode: "exact", ttl_seconds: 3600 },
+      },
+    },
+  });
+  const body = (model: string, text: string) =>
+    JSON.stringify({
+      model,
+      max_tokens: 32,
+      temperature: 0,
+      messages: [{ role: "user", content: text }],
+    });
+  const gateway = `${harness.baseUrl}/openai/v1/chat/completions`;
+  const headers = { authorization: `Bearer ${HARNESS_KEY}`, "content-type": "application/json" };
+  const timed = async (url: string, payload: string, extra: Record<string, string> = {}) => {
+    const started = performance.now();
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { ...headers, ...extra },
+      body: payload,
+    });
+    await response.arrayBuffer();
+    const elapsed = performance.now() - started;
+    if (response.status !== 200) throw new Error(`status ${response.status} from ${url}`);
+    return {
+      elapsed,
+      cache: response.headers.get("x-modelux-cache"),
+      overhead: Number(response.headers.get("x-modelux-overhead-ms")),
+    };
+  };
+  const direct = `${harness.simulator.url}/v1/chat/completions`;
+  const warm = await timed(gateway, body("@cached", "warm up"));
+  if (warm.cache !== "MISS") throw new Error(`expected a MISS, got ${warm.cache}`);
+  await Bun.sleep(50); // the entry's write to the store
+  const samples = { direct: [] as number[], miss: [] as number[], hit: [] as number[] };
+  const overheads = { miss: [] as number[], hit: [] as number[] };
+  for (let index = 0; index < requests; index++) {
+    // Interleaved, so the machine's load drifts over all three alike.
+    samples.direct.push((await timed(direct, body("gpt-4o-mini", "warm up"))).elapsed);
+    // no-cache: read fresh (a miss's full path: upstream call, stored again).
+    const miss = await timed(gateway, body("@cached", "warm up"), { "cache-control": "no-cache" });
+    samples.miss.push(miss.elapsed);
+    overheads.miss.push(miss.overhead);
+    const hit = await timed(gateway, body("@cached", "warm up"));
+    if (hit.cache !== "HIT") throw new Error(`expected a HIT, got ${hit.cache}`);
+    samples.hit.push(hit.elapsed);
+    overheads.hit.push(hit.overhead);
+  }
+  await harness.stop();
+  const direct50 = summary(samples.direct);
+  const miss50 = summary(samples.miss);
+  const hit50 = summary(samples.hit);
+  console.log(
+    `\n(a) exact hit, ${requests} sequential requests each, OpenAI surface, unpaced simulator`,
+  );
+  console.log("| path | p50 ms | p99 ms |");
+  console.log("| --- | --- | --- |");
+  console.log(`| simulator called directly | ${ms(direct50.p50)} | ${ms(direct50.p99)} |`);
+  console.log(
+    `| gateway, miss (no-cache: upstream call, entry stored) | ${ms(miss50.p50)} | ${ms(miss50.p99)} |`,
+  );
+  console.log(`| gateway, exact hit | ${ms(hit50.p50)} | ${ms(hit50.p99)} |`);
+  const hitOverhead = summary(overheads.hit);
+  const missOverhead = summary(overheads.miss);
+  console.log(
+    `| hit - direct (added over calling the upstream yourself) | ${ms(hit50.p50 - direct50.p50)} | ${ms(hit50.p99 - direct50.p99)} |`,
+  );
+  console.log(`| hit - miss | ${ms(hit50.p50 - miss50.p50)} | ${ms(hit50.p99 - miss50.p99)} |`);
+  console.log(
+    `| X-Modelux-Overhead-Ms on a hit (the gateway's own time) | ${ms(hitOverhead.p50)} | ${ms(hitOverhead.p99)} |`,
+  );
+  console.log(
+    `| X-Modelux-Overhead-Ms on a miss | ${ms(missOverhead.p50)} | ${ms(missOverhead.p99)} |`,
+  );
+}
+
+// (b) The semantic index at `entries` entries.
+{
+  const dimensions = DEFAULT_CACHE_DIMENSIONS;
+  const model = "text-embedding-3-small";
+  let seed = 42;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const VOCABULARY = Array.from({ length: 5000 }, (_, index) => `w${(index * 7919).toString(36)}`);
+  const sentence = () =>
+    Array.from(
+      { length: 8 + Math.floor(random() * 10) },
+      () => VOCABULARY[Math.floor(random() * VOCABULARY.length)] as string,
+    );
+  const texts: string[][] = [];
+  for (let index = 0; index < entries; index++) texts.push(sentence());
+
+  Bun.gc(true);
+  const before = process.memoryUsage().rss;
+  const partition = new VectorPartition(dimensions);
+  const buildStarted = performance.now();
+  for (let index = 0; index < entries; index++)
+    partition.add(
+      `e${index}`,
+      embeddingVector(model, (texts[index] as string[]).join(" "), dimensions),
+    );
+  const buildSeconds = (performance.now() - buildStarted) / 1000;
+  Bun.gc(true);
+  const after = process.memoryUsage().rss;
+
+  // Paraphrases: one word of a stored text replaced, and its words swapped pairwise at one spot.
+  const lookups: number[] = [];
+  let foundFirst = 0;
+  for (let index = 0; index < queries; index++) {
+    const target = Math.floor(random() * entries);
+    const words = [...(texts[target] as string[])];
+    words[Math.floor(random() * words.length)] = VOCABULARY[
+      Math.floor(random() * VOCABULARY.length)
+    ] as string;
+    const swap = Math.floor(random() * (words.length - 1));
+    [words[swap], words[swap + 1]] = [words[swap + 1] as string, words[swap] as string];
+    const vector = embeddingVector(model, words.join(" "), dimensions);
+    const started = performance.now();
+    const nearest = partition.nearest(vector);
+    lookups.push(performance.now() - started);
+    if (nearest[0]?.key === `e${target}`) foundFirst++;
+  }
+  const lookup = summary(lookups);
+  console.log(
+    `\n(b) semantic index: ${entries.toLocaleString("en")} entries, ${dimensions} dimensions (usearch HNSW, cosine, f16), simulator embeddings of random 8-17-word texts`,
+  );
+  console.log("| measure | value |");
+  console.log("| --- | --- |");
+  console.log(
+    `| lookup p50 / p99 (${queries} paraphrases, no embedding call) | ${ms(lookup.p50)} ms / ${ms(lookup.p99)} ms |`,
+  );
+  console.log(
+    `| paraphrase found its original first | ${((100 * foundFirst) / queries).toFixed(1)} % |`,
+  );
+  console.log(`| build (${entries.toLocaleString("en")} adds) | ${buildSeconds.toFixed(1)} s |`);
+  console.log(
+    `| process memory (RSS) added by the index | ${((after - before) / 1024 / 1024).toFixed(1)} MB, ${((after - before) / entries).toFixed(0)} bytes per entry |`,
+  );
+}
