@@ -38,14 +38,14 @@ describe.skipIf(servicesAbsent)("cache purge through the Management API and MCP"
   });
 
   /** A writer plane stores an entry for the harness org's project under `config`. */
-  const fill = (n: number, config: string) => {
+  const fill = (n: number, config: string, createdAt = Date.now() - 10) => {
     const now = Date.now();
     const entry: CacheEntry = {
       v: 1,
       kind: "generation",
       project_id: harness.org.projectId,
       config_slug: config,
-      created_at: now - 10,
+      created_at: createdAt,
       expires_at: now + 600_000,
       provider: "openai",
       model: "gpt-4o-mini",
@@ -101,8 +101,11 @@ describe.skipIf(servicesAbsent)("cache purge through the Management API and MCP"
     );
     expect(all.isError).toBe(false);
     await waitUntil(() => !cached(3));
-    // An entry written after the purge is served again.
-    fill(4, "sales");
+    // An entry written after the purge is served again (one written at or before its instant is
+    // purged: the test names an instant after it rather than trusting the clock to have moved).
+    const purgedAt = Date.parse(all.body.data?.purged_at ?? all.body.purged_at);
+    expect(Number.isFinite(purgedAt)).toBe(true);
+    fill(4, "sales", Math.max(Date.now(), purgedAt + 1));
     await waitUntil(() => cached(4));
   });
 

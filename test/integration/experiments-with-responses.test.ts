@@ -254,7 +254,9 @@ describe.skipIf(servicesAbsent)("with_responses experiments (Postgres, simulator
     expect(experiment).toMatchObject({ status: "completed", verdict: "fail" });
     expect(experiment.responses).toMatchObject({ sampled: 8, sent: 8, judge: null });
     expect(experiment.responses.similarity.above_threshold).toBe(0);
-    expect(Math.abs(experiment.responses.similarity.mean)).toBeLessThan(0.2);
+    // The simulator's embeddings keep similarity (words and n-grams): two of its different answers
+    // share filler words (~0.3), far under the 0.9 threshold that same answers reach.
+    expect(Math.abs(experiment.responses.similarity.mean)).toBeLessThan(0.5);
     expect(experiment.candidate_summary.routes).toEqual([
       { model: "gpt-4.1-nano", provider: "openai", requests: 8, share: 1 },
     ]);
@@ -306,7 +308,7 @@ describe.skipIf(servicesAbsent)("with_responses experiments (Postgres, simulator
     const sent = other.body.data.sent;
     expect(sent).toMatchObject({ status: 200, model: "gpt-4.1-nano", provider: "openai" });
     expect(sent.answer).not.toBe(sent.baseline_answer);
-    expect(Math.abs(sent.similarity.value)).toBeLessThan(0.2);
+    expect(Math.abs(sent.similarity.value)).toBeLessThan(0.5);
     expect(sent.trace.replay).toEqual({ marker: `log:${id}`, source_request_id: id });
     expect(sent.trace.content).toBeUndefined();
     expect(sent.trace.decision.winner).toBe("gpt-4.1-nano");
