@@ -107,6 +107,24 @@ async function populate(tenant: Tenant, label: string) {
     window_start: new Date(Date.now() - 86_400_000),
     window_end: new Date(),
   });
+  const batchId = `batch_mlx_${label}${newId("experiment").slice(-12)}`;
+  await tenant.insert(schema.gatewayBatches, {
+    id: batchId,
+    project_id: project.id,
+    key_id: "test",
+    surface: "openai",
+    endpoint: "/v1/chat/completions",
+    status: "in_progress",
+    reason: "@config",
+    total_lines: 1,
+  });
+  await tenant.insert(schema.gatewayBatchLines, {
+    id: `${batchId}:0`,
+    batch_id: batchId,
+    line_index: 0,
+    custom_id: `${label}-line`,
+    body: { model: `@${label}-config`, messages: [] },
+  });
   await tenant.insert(schema.auditLog, {
     id: newId("auditEntry"),
     actor_type: "management_key",
@@ -160,6 +178,8 @@ describe.skipIf(servicesAbsent)("tenant scope (Postgres)", () => {
         "auditLog",
         "budgets",
         "experiments",
+        "gatewayBatches",
+        "gatewayBatchLines",
         "managementKeys",
         "members",
         "priceOverrides",
