@@ -12,7 +12,7 @@ import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
 import { readList, readObject, SHAPES } from "./answers.ts";
 import { admitBatch, endAdmission } from "./batch-budget.ts";
 import { BatchEstimator } from "./batch-estimate.ts";
-import { type CallContext, ownerOf, providerHeaders } from "./call-context.ts";
+import { type CallContext, newResourceProvider, ownerOf, providerHeaders } from "./call-context.ts";
 import { defaultProvider, providerFromHeader, providerFromModel } from "./choose-provider.ts";
 import { forwardedHeaders } from "./files.ts";
 import {
@@ -164,9 +164,7 @@ export async function anthropicBatchCall(
 
 export async function listAnthropicBatches(call: CallContext): Promise<Response> {
   const { config, key, request } = call;
-  const provider =
-    providerFromHeader(config, key.orgId, "anthropic", request.headers) ??
-    defaultProvider(config, key.orgId, "anthropic");
+  const provider = newResourceProvider(call);
   const response = await callStored({
     config,
     orgId: key.orgId,

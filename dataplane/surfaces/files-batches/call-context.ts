@@ -11,7 +11,7 @@ import type {
   RuntimeConfig,
   RuntimeProvider,
 } from "../../snapshot/runtime-config.ts";
-import { providerFromHeader } from "./choose-provider.ts";
+import { defaultProvider, providerFromHeader } from "./choose-provider.ts";
 import { readBatchRecord, readFileRecord } from "./records.ts";
 
 export type Surface = "openai" | "anthropic";
@@ -51,6 +51,18 @@ export function openCall(
       },
     );
   return { context, config, key, requestId, surface, fields, request };
+}
+
+/**
+ * The provider a new file or batch (or a list) goes to: the one `X-Modelux-Provider` names, else
+ * the surface vendor's default provider.
+ */
+export function newResourceProvider(call: CallContext): RuntimeProvider {
+  const { config, key, surface, request } = call;
+  return (
+    providerFromHeader(config, key.orgId, surface, request.headers) ??
+    defaultProvider(config, key.orgId, surface)
+  );
 }
 
 /** The provider holding a file or batch the org made through the gateway; 404 otherwise. */

@@ -3,9 +3,9 @@
 // (streamed down), delete. The uploader's provider is remembered per org in the state store.
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { callStored } from "../../pipeline/stored-resource-call.ts";
+import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
 import { readList, readObject, SHAPES } from "./answers.ts";
-import { type CallContext, ownerOf, providerHeaders } from "./call-context.ts";
-import { defaultProvider, providerFromHeader } from "./choose-provider.ts";
+import { type CallContext, newResourceProvider, ownerOf, providerHeaders } from "./call-context.ts";
 import { forgetFile, readFileRecord, rememberFile } from "./records.ts";
 
 /** Anthropic's versioning and betas go upstream verbatim; OpenAI's files take none. */
@@ -19,12 +19,24 @@ export function forwardedHeaders(call: CallContext): Record<string, string> {
   return forwarded;
 }
 
-function newResourceProvider(call: CallContext) {
-  const { config, key, surface, request } = call;
-  return (
-    providerFromHeader(config, key.orgId, surface, request.headers) ??
-    defaultProvider(config, key.orgId, surface)
-  );
+/** A call on the provider's files: `path` under its files resource, this surface's headers. */
+function filesCall(
+  call: CallContext,
+  provider: RuntimeProvider,
+  method: "GET" | "DELETE",
+  path: string,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return callStored({
+    config: call.config,
+    orgId: call.key.orgId,
+    provider,
+    resource: "files",
+    method,
+    path,
+    forwardHeaders: forwardedHeaders(call),
+    ...(signal ? { signal } : {}),
+  });
 }
 
 export async function uploadFile(call: CallContext): Promise<Response> {
@@ -73,15 +85,7 @@ export async function listFiles(call: CallContext): Promise<Response> {
 
 export async function retrieveFile(call: CallContext, id: string): Promise<Response> {
   const provider = await ownerOf(call, "file", id);
-  const response = await callStored({
-    config: call.config,
-    orgId: call.key.orgId,
-    provider,
-    resource: "files",
-    method: "GET",
-    path: `/${encodeURIComponent(id)}`,
-    forwardHeaders: forwardedHeaders(call),
-  });
+  const response = await filesCall(call, provider, "GET", `/${encodeURIComponent(id)}`);
   const file = await readObject(response, SHAPES[call.surface].file, provider.name);
   return Response.json(file, { headers: providerHeaders(provider) });
 }
@@ -96,16 +100,13 @@ export async function fileContent(
   onBatchOutput: (batchId: string) => void,
 ): Promise<Response> {
   const provider = await ownerOf(call, "file", id);
-  const response = await callStored({
-    config: call.config,
-    orgId: call.key.orgId,
+  const response = await filesCall(
+    call,
     provider,
-    resource: "files",
-    method: "GET",
-    path: `/${encodeURIComponent(id)}/content`,
-    forwardHeaders: forwardedHeaders(call),
-    signal: call.request.signal,
-  });
+    "GET",
+    `/${encodeURIComponent(id)}/content`,
+    call.request.signal,
+  );
   const record = await readFileRecord(call.context.state, call.key.orgId, id);
   if (record?.batch_id) onBatchOutput(record.batch_id);
   return new Response(response.body, {
@@ -121,15 +122,7 @@ export async function fileContent(
 
 export async function deleteFile(call: CallContext, id: string): Promise<Response> {
   const provider = await ownerOf(call, "file", id);
-  const response = await callStored({
-    config: call.config,
-    orgId: call.key.orgId,
-    provider,
-    resource: "files",
-    method: "DELETE",
-    path: `/${encodeURIComponent(id)}`,
-    forwardHeaders: forwardedHeaders(call),
-  });
+  const response = await filesCall(call, provider, "DELETE", `/${encodeURIComponent(id)}`);
   const deleted = await readObject(response, SHAPES[call.surface].deleted, provider.name);
   await forgetFile(call.context.state, call.key.orgId, id);
   return Response.json(deleted, { headers: providerHeaders(provider) });

@@ -11,8 +11,8 @@ import { parseJsonObject } from "../parse-body.ts";
 import { readList, readObject, SHAPES } from "./answers.ts";
 import { admitBatch, endAdmission } from "./batch-budget.ts";
 import { BatchEstimator } from "./batch-estimate.ts";
-import { type CallContext, ownerOf, providerHeaders } from "./call-context.ts";
-import { defaultProvider, providerFromHeader, providerFromModel } from "./choose-provider.ts";
+import { type CallContext, newResourceProvider, ownerOf, providerHeaders } from "./call-context.ts";
+import { providerFromModel } from "./choose-provider.ts";
 import {
   type GatewayBatches,
   gatewayBatchCall,
@@ -132,9 +132,7 @@ export async function cancelOpenAiBatch(
 
 export async function listOpenAiBatches(call: CallContext): Promise<Response> {
   const { config, key, request } = call;
-  const provider =
-    providerFromHeader(config, key.orgId, "openai", request.headers) ??
-    defaultProvider(config, key.orgId, "openai");
+  const provider = newResourceProvider(call);
   const response = await callStored({
     config,
     orgId: key.orgId,
