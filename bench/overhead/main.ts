@@ -7,7 +7,7 @@
 // --mode=instant|realistic (only that simulator mode's steps; realistic holds the TTFT steps,
 // Responses included), --rate=N (the realistic steps' rate instead of 1,000 req/s), --no-pin
 // (let the scheduler place processes; default: pinned when there are ≥ 2 CPUs).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { choosePinning, describeMachine } from "./machine.ts";
@@ -21,7 +21,7 @@ import {
   renderMarkdown,
   responsesTable,
 } from "./report-markdown.ts";
-import { checkBudgets, derive } from "./results.ts";
+import { checkBudgets, derive, type SoakMemory } from "./results.ts";
 import type { StepResult } from "./run-step.ts";
 import { measureTarget } from "./run-target.ts";
 import { TARGET_NAMES, type TargetName } from "./targets.ts";
@@ -73,6 +73,12 @@ try {
 }
 
 const steps = derive(results);
+// The soak is a run of its own (`bun run bench:soak`); its memory verdict joins the table.
+const soakFile = join(ROOT, "bench/results/soak.json");
+const soakRun = existsSync(soakFile) ? JSON.parse(readFileSync(soakFile, "utf8")) : null;
+const soak: SoakMemory | null = soakRun
+  ? { measured_at: soakRun.measured_at, commit: soakRun.machine.commit, ...soakRun.memory }
+  : null;
 const report: OverheadReport = {
   measured_at: new Date().toISOString(),
   command,
@@ -80,7 +86,7 @@ const report: OverheadReport = {
   machine,
   load_average_end: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   steps,
-  budgets: checkBudgets(steps),
+  budgets: checkBudgets(steps, soak),
 };
 const responses = responsesTable(steps);
 console.log(

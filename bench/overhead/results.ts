@@ -71,7 +71,30 @@ export function peakThroughput(steps: StepResult[], target: string, stream: bool
   return best;
 }
 
-export function checkBudgets(steps: DerivedStep[]): BudgetCheck[] {
+/** What the soak (`bench/results/soak.json`, a run of its own) says of memory, if it was run. */
+export interface SoakMemory {
+  measured_at: string;
+  commit: string;
+  flat: boolean;
+  start_mb: number;
+  end_mb: number;
+  growth_pct: number;
+  slope_mb_per_min: number;
+}
+
+/** The realistic setups every target row is checked for: in-process bus and fleet (NATS). */
+const CHECKED: Array<{ target: string; label: string }> = [
+  { target: "modelux", label: "" },
+  { target: "modelux-fleet", label: ", on NATS JetStream" },
+];
+
+/**
+ * Issue 20's target table, for the realistic setup on the in-process bus and on a real
+ * nats-server (the fleet target): throughput against Portkey and the bare proxy, latency added
+ * over the bare proxy at 1k req/s, TTFT added over the floor for realistic streams, peak RSS under
+ * saturation, RSS over the soak; then the Responses API's TTFT against chat's (issue 16).
+ */
+export function checkBudgets(steps: DerivedStep[], soak: SoakMemory | null = null): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
   const at1k = (target: string, mode: string, stream: boolean, api: Api = "chat") =>
     steps.find(
@@ -83,52 +106,66 @@ export function checkBudgets(steps: DerivedStep[]): BudgetCheck[] {
         step.load.kind === "open" &&
         step.load.rate === 1000,
     );
-  const overhead = at1k("modelux", "instant", false);
-  const selfReported = overhead?.self_reported_overhead;
-  const endToEnd = overhead?.added_over_floor;
-  for (const [percentile, limit] of [
-    ["p50", 0.1],
-    ["p99", 1],
-  ] as const) {
+  for (const { target, label } of CHECKED) {
+    if (!steps.some((step) => step.target === target)) continue;
+    for (const stream of [false, true]) {
+      const kind = stream ? "streamed" : "plain";
+      const mine = peakThroughput(steps, target, stream);
+      const portkey = peakThroughput(steps, "portkey", stream);
+      const bare = peakThroughput(steps, "bare-proxy", stream);
+      checks.push(
+        ratio(`${kind} throughput ≥ 3× Portkey${label}`, 3, mine?.throughput, portkey?.throughput),
+        ratio(
+          `${kind} throughput ≥ 0.6× bare Bun proxy${label}`,
+          0.6,
+          mine?.throughput,
+          bare?.throughput,
+        ),
+      );
+    }
+    const overBare = at1k(target, "instant", false)?.added_over_bare_proxy;
+    for (const [percentile, limit] of [
+      ["p50", 0.1],
+      ["p99", 1],
+    ] as const)
+      checks.push(
+        verdict(
+          `end-to-end added over the bare proxy, 1k req/s plain, ${percentile}${label}`,
+          limit,
+          overBare?.[percentile],
+          "ms",
+          "client-measured latency through modelux minus the same percentile through the bare Bun proxy, same step",
+        ),
+      );
     checks.push(
       verdict(
-        `overhead ${percentile}, X-Modelux-Overhead-Ms, 1k req/s`,
-        limit,
-        selfReported?.[percentile],
-        "ms",
-        "the gateway's own figure: wall time minus time waiting on the upstream",
-      ),
-      verdict(
-        `overhead ${percentile}, end-to-end minus direct, 1k req/s`,
-        limit,
-        endToEnd?.[percentile],
-        "ms",
-        "client-measured latency through modelux minus the same percentile straight to the simulator",
-      ),
-    );
-  }
-  for (const stream of [false, true]) {
-    const kind = stream ? "streamed" : "plain";
-    const mine = peakThroughput(steps, "modelux", stream);
-    const portkey = peakThroughput(steps, "portkey", stream);
-    const bare = peakThroughput(steps, "bare-proxy", stream);
-    checks.push(
-      ratio(`throughput ≥ 3× Portkey (${kind})`, 3, mine?.throughput, portkey?.throughput),
-      ratio(`throughput ≥ 0.6× bare Bun proxy (${kind})`, 0.6, mine?.throughput, bare?.throughput),
-    );
-  }
-  const ttft = at1k("modelux", "realistic", true)?.ttft_added_over_floor;
-  for (const percentile of ["p50", "p99"] as const) {
-    checks.push(
-      verdict(
-        `TTFT overhead ${percentile}, realistic stream, 1k req/s`,
-        1,
-        ttft?.[percentile],
+        `TTFT added, realistic streams, 1k req/s, p99${label}`,
+        2,
+        at1k(target, "realistic", true)?.ttft_added_over_floor?.p99,
         "ms",
         "time to first body byte through modelux minus straight to the simulator",
       ),
     );
+    const saturated = steps.filter(
+      (step) =>
+        step.target === target &&
+        step.load.kind === "closed" &&
+        step.load.connections === 64 &&
+        step.processes.target !== undefined,
+    );
+    checks.push(
+      verdict(
+        `peak RSS at saturation (64 connections)${label}`,
+        200,
+        saturated.length > 0
+          ? Math.max(...saturated.map((step) => step.processes.target?.peak_rss_mb ?? 0))
+          : undefined,
+        "MB",
+        "VmRSS of the data plane sampled every 100 ms over the 64-connection closed-loop steps, plain and streamed",
+      ),
+    );
   }
+  checks.push(soakCheck(soak));
   // The realistic streamed step of each API: 1k req/s in a full run, --rate's when given.
   const realistic = (api: Api) =>
     steps.find(
@@ -141,6 +178,20 @@ export function checkBudgets(steps: DerivedStep[]): BudgetCheck[] {
     );
   checks.push(...responsesChecks(realistic));
   return checks;
+}
+
+function soakCheck(soak: SoakMemory | null): BudgetCheck {
+  const target = "RSS over the 10-minute soak (`bun run bench:soak`, a run of its own)";
+  const how =
+    "least-squares line through the soak's RSS samples after warm-up: flat when growth ≤ 10 % and slope ≤ 1 MB/min";
+  if (!soak) return { target, limit: "flat", measured: "—", verdict: "not measured", how };
+  return {
+    target,
+    limit: "flat",
+    measured: `${soak.start_mb} → ${soak.end_mb} MB (${soak.growth_pct} %), ${soak.slope_mb_per_min} MB/min; soak of ${soak.measured_at.slice(0, 10)} at ${soak.commit}`,
+    verdict: soak.flat ? "met" : "missed",
+    how,
+  };
 }
 
 /**

@@ -36,6 +36,8 @@ export interface StepResult {
 export interface StepContext {
   target: string;
   targetProcess: RunningProcess | null;
+  /** Sampled beside the target under their own names (`nats-server`, `control-plane`). */
+  companions?: RunningProcess[];
   simulator: RunningProcess;
   loadCpus: string | null;
   openWarmupSeconds: number;
@@ -48,6 +50,7 @@ export async function runStep(
 ): Promise<StepResult> {
   const pids: Record<string, number> = { simulator: context.simulator.pid };
   if (context.targetProcess) pids.target = context.targetProcess.pid;
+  for (const companion of context.companions ?? []) pids[companion.name] = companion.pid;
   const usage = new UsageWindow(pids);
   let resultLine = "";
   const capture = (line: string) => {

@@ -26,7 +26,12 @@ export async function measureTarget(
       if (target === null || plan.restartPerGroup) {
         await target?.process?.stop();
         await setMode(context.simulatorUrl, "instant");
-        target = await startTarget(name, context.simulatorUrl, context.pinning?.target ?? null);
+        target = await startTarget(
+          name,
+          context.simulatorUrl,
+          context.pinning?.target ?? null,
+          loadCpus,
+        );
         if (plan.warmupSeconds > 0) {
           await warmUp(target.request(false), plan.warmupSeconds, loadCpus);
           await warmUp(target.request(true), plan.warmupSeconds, loadCpus);
@@ -39,6 +44,7 @@ export async function measureTarget(
         const result = await runStep(step, request, {
           target: name,
           targetProcess: target.process,
+          companions: target.companions ?? [],
           simulator: context.simulator,
           loadCpus,
           openWarmupSeconds: plan.openWarmupSeconds,

@@ -1,6 +1,7 @@
-// The five things measured under the same load: the simulator itself (the floor), a bare Bun
-// proxy (the runtime's limit), modelux with its realistic setup and with everything off, and the
-// Portkey gateway on Bun. Each says how to start it and how a client addresses it.
+// The six things measured under the same load: the simulator itself (the floor), a bare Bun
+// proxy (the runtime's limit), modelux with its realistic setup (on the in-process bus, and as in
+// a fleet: on a nats-server with JetStream, the control plane in another process) and with
+// everything off, and the Portkey gateway on Bun. Each says how to start it and how a client addresses it.
 import { join } from "node:path";
 import type { LoadRequest } from "./load/load-request.ts";
 import type { Api } from "./plan.ts";
@@ -13,14 +14,23 @@ import {
   waitForHttp,
 } from "./processes.ts";
 import { BENCH_CLAUDE_ROUTE, BENCH_PROXY_KEY, BENCH_ROUTE } from "./targets/modelux-snapshot.ts";
+import { startBenchNats } from "./targets/nats-server.ts";
 
-export const TARGET_NAMES = ["direct", "bare-proxy", "modelux", "modelux-off", "portkey"] as const;
+export const TARGET_NAMES = [
+  "direct",
+  "bare-proxy",
+  "modelux",
+  "modelux-fleet",
+  "modelux-off",
+  "portkey",
+] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   direct: "simulator direct (floor)",
   "bare-proxy": "bare Bun proxy",
   modelux: "modelux (auth, fallback, budget, WAL trace)",
+  "modelux-fleet": "modelux (realistic setup) on NATS JetStream",
   "modelux-off": "modelux (everything off)",
   portkey: "Portkey gateway 1.15.2 on Bun",
 };
@@ -36,6 +46,8 @@ export interface StartedTarget {
    * itself (the floor of the passthrough); the gateways beside modelux are measured on chat only.
    */
   streamed: Partial<Record<Exclude<Api, "chat">, LoadRequest>>;
+  /** Processes the target needs beside its own (the fleet's nats-server and control plane). */
+  companions?: RunningProcess[];
 }
 
 /** The prompt every target receives; 20 tokens out, so answers are the same size everywhere. */
@@ -65,6 +77,8 @@ export async function startTarget(
   name: TargetName,
   simulatorUrl: string,
   cpus: string | null,
+  /** Where the fleet target's nats-server and control plane run (the simulator's CPUs). */
+  companionCpus: string | null = null,
 ): Promise<StartedTarget> {
   const openAi =
     (base: string, headers: Record<string, string>, model = "gpt-4o-mini") =>
@@ -129,6 +143,50 @@ export async function startTarget(
                 "responses-claude": responses(BENCH_CLAUDE_ROUTE),
               }
             : {},
+      };
+    }
+    case "modelux-fleet": {
+      // A fleet node: the bus is a real nats-server with JetStream; the control plane (snapshot,
+      // budget state from spend deltas, the trace consumer acking batches) is another process.
+      // Both are pinned with the simulator, as they would run on other machines.
+      const nats = await startBenchNats(companionCpus);
+      const env = {
+        BENCH_UPSTREAM_URL: simulatorUrl,
+        BENCH_NATS_URL: nats.url,
+        BENCH_MODELUX_SETUP: "full",
+      };
+      const controlPlane = await spawnServer({
+        name: "control-plane",
+        command: [bun, join(ROOT, "bench/overhead/targets/control-plane.ts")],
+        env,
+        cpus: companionCpus,
+      }).catch(async (error) => {
+        await nats.process.stop();
+        throw error;
+      });
+      const started = await spawnServer({
+        name,
+        command: [bun, join(ROOT, "bench/overhead/targets/modelux.ts")],
+        env,
+        cpus,
+      }).catch(async (error) => {
+        await controlPlane.process.stop();
+        await nats.process.stop();
+        throw error;
+      });
+      const base = `${started.url}/openai`;
+      return {
+        process: {
+          ...started.process,
+          async stop() {
+            await started.process.stop();
+            await controlPlane.process.stop();
+            await nats.process.stop();
+          },
+        },
+        request: openAi(base, { Authorization: `Bearer ${BENCH_PROXY_KEY}` }, `@${BENCH_ROUTE}`),
+        streamed: {},
+        companions: [nats.process, controlPlane.process],
       };
     }
     case "portkey": {

@@ -12,6 +12,8 @@ export const BENCH_PROJECT = "prj_bench";
 export const BENCH_ROUTE = "bench";
 /** A config serving Claude alone: chat and Responses both translated (the Responses steps). */
 export const BENCH_CLAUDE_ROUTE = "bench-claude";
+/** The secret box key the data plane and (fleet target) the control plane share. */
+export const BENCH_SECRET_KEY = new Uint8Array(32).fill(9);
 
 /** Which parts of the realistic setup are on; "full" and "off" are the benchmark's two. */
 export interface ModeluxSetup {

@@ -3,26 +3,38 @@
 // BENCH_MODELUX_SETUP=full: key auth, `fallback` config, a budget, traces to the write-ahead log
 // (shipped over the bus and acked). =off: key auth and a `single` config only; traces stay in
 // the in-memory ring (they cannot be switched off). A comma list (`fallback,budget`) picks parts.
+// BENCH_NATS_URL set (the fleet target): the bus is that nats-server with JetStream, as in
+// production; the snapshot, budget state and trace consumer come from the control-plane process
+// (control-plane.ts), so spend deltas and every trace cross the network.
 // Metrics are recorded as in a fleet; MODELUX_METRICS=off (for an A/B of their cost) records none.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Bus } from "#shared/bus/bus.ts";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
+import { connectNatsBus } from "#shared/bus/nats.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { defaultObservability } from "#shared/env/settings.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
 import { startDataPlane } from "../../../dataplane/node.ts";
 import { startControlPlaneStandIn } from "./control-plane-stand-in.ts";
-import { benchSnapshotBody, parseSetup } from "./modelux-snapshot.ts";
+import { BENCH_SECRET_KEY, benchSnapshotBody, parseSetup } from "./modelux-snapshot.ts";
 
 const simulatorUrl = process.env.BENCH_UPSTREAM_URL;
 if (!simulatorUrl) throw new Error("BENCH_UPSTREAM_URL is required");
 const setup = parseSetup(process.env.BENCH_MODELUX_SETUP);
 
-const box = new SecretBox(new Uint8Array(32).fill(9));
-const bus = createInProcessBus();
-await bus.config.put(sealSnapshot(1, benchSnapshotBody(setup, simulatorUrl, box)));
-const standIn = await startControlPlaneStandIn(bus);
+const box = new SecretBox(BENCH_SECRET_KEY);
+const natsUrl = process.env.BENCH_NATS_URL;
+let bus: Bus;
+let standIn: { stop(): Promise<void> } | null = null;
+if (natsUrl) {
+  bus = await connectNatsBus({ servers: natsUrl, name: "bench-dataplane" });
+} else {
+  bus = createInProcessBus();
+  await bus.config.put(sealSnapshot(1, benchSnapshotBody(setup, simulatorUrl, box)));
+  standIn = await startControlPlaneStandIn(bus);
+}
 const dataDir = mkdtempSync(join(tmpdir(), "modelux-bench-"));
 const node = await startDataPlane({
   nodeId: "bench",
@@ -43,7 +55,7 @@ console.log(`READY ${node.url}`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
     await node.stop();
-    await standIn.stop();
+    await standIn?.stop();
     await bus.close();
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);
