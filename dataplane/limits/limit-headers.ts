@@ -1,7 +1,9 @@
 // A key's limit standing as each surface's clients read it (docs/limits.md): OpenAI's
 // `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` (reset as a duration, "1m30s"), and
 // Anthropic's `anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}` (reset as an RFC 3339
-// time). A refusal is the closed set's `rate_limited` (429) with `retry-after` in seconds.
+// time). A refusal is the closed set's `rate_limited` (429) with `retry-after` in seconds; in
+// OpenAI's shape it carries what OpenAI's own limit refusals carry: `type` the unit that ran out
+// ("requests" or "tokens") and `code` "rate_limit_exceeded".
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { LimitDecision, LimitStanding, LimitState } from "./key-limiter.ts";
 
@@ -44,12 +46,16 @@ export function limitExceededError(
 ): GatewayError {
   const headers = limitHeaders(surface, decision.standing);
   const limit = decision.standing[decision.exceeded]?.limit ?? 0;
+  const wire =
+    surface === "anthropic"
+      ? {}
+      : { surfaceType: decision.exceeded, surfaceCode: "rate_limit_exceeded" };
   if (!Number.isFinite(decision.retryAfterMs)) {
     return new GatewayError(
       "rate_limited",
       `this request (about ${requestTokens} tokens) is larger than this API key's limit of ` +
         `${limit} tokens per minute`,
-      { headers },
+      { headers, ...wire },
     );
   }
   const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
@@ -58,14 +64,14 @@ export function limitExceededError(
       "rate_limited",
       `rate limit of ${limit} requests per minute nearly reached for this API key across the ` +
         `gateway's nodes: retry in ${seconds} s`,
-      { retryAfterSeconds: seconds, headers },
+      { retryAfterSeconds: seconds, headers, ...wire },
     );
   }
   const what = decision.exceeded === "requests" ? "requests" : "tokens";
   return new GatewayError(
     "rate_limited",
     `rate limit of ${limit} ${what} per minute reached for this API key: retry in ${seconds} s`,
-    { retryAfterSeconds: seconds, headers },
+    { retryAfterSeconds: seconds, headers, ...wire },
   );
 }
 

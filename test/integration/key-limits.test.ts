@@ -74,7 +74,8 @@ describe("per-key limits on a data plane", () => {
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     const refused = error as InstanceType<typeof OpenAI.RateLimitError>;
     expect(refused.status).toBe(429);
-    expect(refused.error).toMatchObject({ type: "rate_limit_error", code: "rate_limited" });
+    // OpenAI's own limit refusal: the unit that ran out as `type`, `rate_limit_exceeded` as `code`.
+    expect(refused.error).toMatchObject({ type: "requests", code: "rate_limit_exceeded" });
     expect(refused.message).toContain("rate limit of 2 requests per minute");
     // Both requests count fully for the 40 s left of their window, then fade: one fits 30 s on.
     expect(refused.headers?.get("retry-after")).toBe("70");
@@ -169,6 +170,7 @@ describe("per-key limits on a data plane", () => {
     >;
     expect(over).toBeInstanceOf(OpenAI.RateLimitError);
     expect(over.message).toContain("rate limit of 600 tokens per minute");
+    expect(over.error).toMatchObject({ type: "tokens", code: "rate_limit_exceeded" });
     expect(over.headers?.get("x-ratelimit-remaining-tokens")).toBe(String(left));
     expect(Number(over.headers?.get("retry-after"))).toBeGreaterThan(0);
     // What is left still fits.
@@ -181,6 +183,7 @@ describe("per-key limits on a data plane", () => {
       typeof OpenAI.RateLimitError
     >;
     expect(tooLarge.message).toContain("larger than this API key's limit of 600 tokens");
+    expect(tooLarge.error).toMatchObject({ type: "tokens", code: "rate_limit_exceeded" });
     expect(tooLarge.headers?.get("retry-after")).toBeNull();
   });
 
