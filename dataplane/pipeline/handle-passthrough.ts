@@ -4,6 +4,7 @@
 import { type CanonicalUsage, emptyUsage } from "#shared/canonical/response.ts";
 import { GatewayError, toGatewayError } from "#shared/errors/gateway-error.ts";
 import { MAX_MODEL_CHARS, quoteClientValue } from "#shared/validation/client-text.ts";
+import { lookupPassthroughCache } from "../cache/passthrough-cache.ts";
 import type { DataPlaneContext } from "../context.ts";
 import { usedTokens } from "../limits/admit-limits.ts";
 import type { AdapterTarget, ProviderAdapter, UpstreamCall } from "../providers/adapter.ts";
@@ -37,6 +38,8 @@ export interface PassthroughEndpoint {
   fallback?(body: Record<string, unknown>): unknown;
   /** Refuses, with a 400 naming the field, a body the endpoint must not send upstream. */
   validate?(body: Record<string, unknown>): void;
+  /** Answers kept by the response cache when the config has one (docs/caching.md). */
+  cached?: "embeddings";
 }
 
 export async function handlePassthrough(
@@ -120,6 +123,43 @@ export async function handlePassthrough(
       trace,
     });
     plan = admission.plan;
+    const cache = endpoint.cached
+      ? await lookupPassthroughCache({
+          context,
+          config: config as RuntimeConfig,
+          orgId: key.orgId,
+          projectId: key.projectId,
+          plan,
+          trace,
+          fields,
+          kind: endpoint.cached,
+          body,
+        })
+      : null;
+    if (cache?.kind === "hit") {
+      // The stored answer read again through the endpoint's filter, as an upstream's would be.
+      const sent = endpoint.readAnswer(cache.entry.response, cache.entry.model);
+      if (sent !== null) {
+        const overheadMs = performance.now() - receivedAt;
+        trace.overhead_ms = Math.round(overheadMs * 1000) / 1000;
+        const headers = modeluxHeaders(
+          requestId,
+          plan,
+          { provider: cache.entry.provider, model: cache.entry.model },
+          overheadMs,
+        );
+        return new Response(JSON.stringify(sent), {
+          status: 200,
+          headers: {
+            ...headers,
+            ...admission.headers,
+            "x-modelux-cost-usd": (0).toFixed(10),
+            "x-modelux-cache": "HIT",
+            "content-type": "application/json",
+          },
+        });
+      }
+    }
     // Cascades and ensembles compose chat answers; here their models are tried in order.
     const attempts = leafAttempts(plan).filter((attempt) => {
       const adapter = adapterFor(attempt.provider.vendor);
@@ -181,6 +221,7 @@ export async function handlePassthrough(
       const record = records.findLast((entry) => entry.attempt === answer.attempt);
       if (record) record.usage = usage;
     }
+    if (cache?.kind === "fresh") cache.store?.(sent, usage, answer.attempt);
     const overheadMs = performance.now() - receivedAt - answer.upstreamMs;
     trace.overhead_ms = Math.round(overheadMs * 1000) / 1000;
     const headers = modeluxHeaders(
@@ -189,6 +230,7 @@ export async function handlePassthrough(
       { provider: answer.attempt.provider.name, model: answer.attempt.model },
       overheadMs,
     );
+    if (cache?.kind === "fresh") headers["x-modelux-cache"] = cache.header;
     return new Response(JSON.stringify(sent), {
       status: 200,
       headers: { ...headers, ...admission.headers, "content-type": "application/json" },

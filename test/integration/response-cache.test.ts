@@ -46,6 +46,16 @@ const CONFIGS = {
       embedding_model: "openai/text-embedding-3-small",
     },
   },
+  embed: {
+    strategy: "single",
+    model: "openai/text-embedding-3-small",
+    cache: { mode: "exact", ttl_seconds: 600 },
+  },
+  embed_semantic: {
+    strategy: "single",
+    model: "openai/text-embedding-3-small",
+    cache: { mode: "semantic", ttl_seconds: 600, similarity_threshold: 0.5 },
+  },
 };
 
 describe("response cache", () => {
@@ -332,5 +342,71 @@ describe("response cache", () => {
       2 * missCost,
       9,
     );
+  });
+
+  test("embeddings through the OpenAI SDK: an exact hit, free against budgets, its savings in the row", async () => {
+    const openai = openAiClient(first);
+    const body = { model: "@embed", input: ["The cache keeps embeddings.", "Second input."] };
+    const entries = first.context.cache.stats.entries;
+    const miss = await openai.embeddings.create(body).withResponse();
+    expect(miss.response.headers.get("x-modelux-cache")).toBe("MISS");
+    const missTrace = traceOf(first, miss.response.headers.get("x-modelux-request-id"));
+    expect(missTrace?.cost_usd).toBeGreaterThan(0);
+    await stored(first, entries + 1);
+
+    const before = first.context.budgets.pendingUsd();
+    // `user` says nothing about the answer: the same entry.
+    const hit = await openai.embeddings.create({ ...body, user: "someone" }).withResponse();
+    expect(hit.response.headers.get("x-modelux-cache")).toBe("HIT");
+    expect(hit.response.headers.get("x-modelux-model-used")).toBe("text-embedding-3-small");
+    expect(hit.data.data.map((item) => item.embedding)).toEqual(
+      miss.data.data.map((item) => item.embedding),
+    );
+    expect(hit.data.data).toHaveLength(2);
+    expect(hit.response.headers.get("x-modelux-request-id")).not.toBe(
+      miss.response.headers.get("x-modelux-request-id"),
+    );
+    expect(first.context.budgets.pendingUsd()).toBe(before);
+    expect((await upstreamCalls(first)).openai?.["text-embedding-3-small"]).toBe(1);
+    const trace = traceOf(first, hit.response.headers.get("x-modelux-request-id"));
+    expect(trace?.cache).toBe("hit");
+    expect(trace?.attempts).toEqual([]);
+    expect(trace?.cost_usd).toBe(0);
+    expect(trace?.cache_detail?.saved_usd).toBe(missTrace?.cost_usd ?? -1);
+    const row = requestLogRow(trace as NonNullable<typeof trace>);
+    expect(row.cache).toBe("hit");
+    expect(row.cost_usd).toBe(0);
+    expect(row.cache_saved_usd).toBe(missTrace?.cost_usd ?? -1);
+
+    // Another input, another size: misses. no-store: neither read nor kept.
+    const other = await openai.embeddings.create({ ...body, input: "Other text." }).withResponse();
+    expect(other.response.headers.get("x-modelux-cache")).toBe("MISS");
+    const smaller = await openai.embeddings.create({ ...body, dimensions: 8 }).withResponse();
+    expect(smaller.response.headers.get("x-modelux-cache")).toBe("MISS");
+    expect(smaller.data.data[0]?.embedding).toHaveLength(8);
+    const noStore = await openai.embeddings
+      .create(body, { headers: { "Cache-Control": "no-store" } })
+      .withResponse();
+    expect(noStore.response.headers.get("x-modelux-cache")).toBe("SKIP");
+    expect((await upstreamCalls(first)).openai?.["text-embedding-3-small"]).toBe(4);
+  });
+
+  test("embeddings under a semantic config are looked up by exact key: a paraphrase misses", async () => {
+    const openai = openAiClient(first);
+    const entries = first.context.cache.stats.entries;
+    const body = { model: "@embed_semantic", input: "Where is the nearest train station?" };
+    const miss = await openai.embeddings.create(body).withResponse();
+    expect(miss.response.headers.get("x-modelux-cache")).toBe("MISS");
+    expect(
+      traceOf(first, miss.response.headers.get("x-modelux-request-id"))?.cache_detail,
+    ).toMatchObject({ mode: "exact", reason: expect.stringContaining("semantic does not apply") });
+    await stored(first, entries + 1);
+    const paraphrase = await openai.embeddings
+      .create({ ...body, input: "Where is the closest train station?" })
+      .withResponse();
+    expect(paraphrase.response.headers.get("x-modelux-cache")).toBe("MISS");
+    const same = await openai.embeddings.create(body).withResponse();
+    expect(same.response.headers.get("x-modelux-cache")).toBe("HIT");
+    expect(same.response.headers.get("x-modelux-cache-similarity")).toBeNull();
   });
 });

@@ -17,6 +17,7 @@ const embeddings: PassthroughEndpoint = {
   build: (adapter) => adapter.buildEmbeddings?.bind(adapter),
   readAnswer: readEmbeddingsAnswer,
   validate: checkEmbeddingsRequest,
+  cached: "embeddings",
 };
 
 export function openAiSurfacePlugin(context: DataPlaneContext) {
