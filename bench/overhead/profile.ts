@@ -3,6 +3,12 @@
 //
 //   bun bench/overhead/profile.ts [--setup=off] [--stream] [--seconds=8] [--connections=64]
 //   bun bench/overhead/profile.ts --no-profile   (throughput only, for quick A/B of a change)
+//   bun bench/overhead/profile.ts --api=responses [--route=bench-claude]
+//
+// --api=responses streams the benchmark's Responses request (always streamed) instead of chat;
+// --route picks the config (`bench`, the default: OpenAI, so Responses is a passthrough;
+// `bench-claude`: Claude, translated). The data plane's CPU time over the measured run is
+// printed per request (µs of CPU, all threads), steadier than req/s on a shared machine.
 //
 // The .cpuprofile is kept (path printed) for Chrome DevTools or speedscope.
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -10,16 +16,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseWrkOutput, wrkCommand, wrkEnvironment } from "./load/wrk.ts";
 import { choosePinning } from "./machine.ts";
+import { cpuSeconds } from "./proc-stats.ts";
 import { ROOT, spawnServer } from "./processes.ts";
 import { summarizeProfile } from "./profile-summary.ts";
 import { BENCH_PROXY_KEY, BENCH_ROUTE } from "./targets/modelux-snapshot.ts";
-import { chatBody } from "./targets.ts";
+import { chatBody, responsesBody } from "./targets.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) =>
   args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const setup = flag("setup", "full");
-const stream = args.includes("--stream");
+const api = flag("api", "chat");
+if (api !== "chat" && api !== "responses") throw new Error("--api is chat or responses");
+const route = flag("route", BENCH_ROUTE);
+const stream = api === "responses" || args.includes("--stream");
 const seconds = Number(flag("seconds", "8"));
 const connections = Number(flag("connections", "64"));
 const profiling = !args.includes("--no-profile");
@@ -44,9 +54,9 @@ const modelux = await spawnServer({
   cpus: pinning?.target ?? null,
 });
 const request = {
-  url: `${modelux.url}/openai/v1/chat/completions`,
+  url: `${modelux.url}/openai/v1/${api === "chat" ? "chat/completions" : "responses"}`,
   headers: { Authorization: `Bearer ${BENCH_PROXY_KEY}` },
-  body: chatBody(`@${BENCH_ROUTE}`, stream),
+  body: api === "chat" ? chatBody(`@${route}`, stream) : responsesBody(`@${route}`),
 };
 const run = (duration: number) => {
   const result = Bun.spawnSync(
@@ -59,12 +69,18 @@ const run = (duration: number) => {
   return parseWrkOutput(result.stdout.toString());
 };
 run(2);
+const cpuBefore = cpuSeconds(modelux.process.pid);
 const measured = run(seconds);
+const cpuAfter = cpuSeconds(modelux.process.pid);
+const cpuPerRequest =
+  cpuBefore !== null && cpuAfter !== null && measured.requests > 0
+    ? `, ${Math.round(((cpuAfter - cpuBefore) * 1e6) / measured.requests)} µs CPU per request`
+    : "";
 await modelux.process.stop();
 await simulator.process.stop();
 
 console.log(
-  `modelux (${setup}, ${stream ? "streamed" : "plain"}), ${connections} connections: ${Math.round(measured.throughput)} req/s, p50 ${measured.latency?.p50} ms, p99 ${measured.latency?.p99} ms, errors ${JSON.stringify(measured.errors)}`,
+  `modelux (${setup}, ${api} @${route}, ${stream ? "streamed" : "plain"}), ${connections} connections: ${Math.round(measured.throughput)} req/s${cpuPerRequest}, p50 ${measured.latency?.p50} ms, p99 ${measured.latency?.p99} ms, errors ${JSON.stringify(measured.errors)}`,
 );
 if (!profiling) process.exit(0);
 const file = readdirSync(profileDirectory).find((name) => name.endsWith(".cpuprofile"));

@@ -234,33 +234,43 @@ describe("translated streams, event by event", () => {
   });
 });
 
-/** A recording as OpenAI sends it: `event:` and `data:` lines. */
-async function openAiSse(folder: URL, name: string): Promise<string> {
+/**
+ * A recording as OpenAI sends it: `event:` and `data:` lines; `dataOnly`: `data:` lines alone, as
+ * an OpenAI-compatible host may send them (the gateway then reads each event's `type`).
+ */
+async function openAiSse(folder: URL, name: string, dataOnly = false): Promise<string> {
   const text = await Bun.file(new URL(name, folder)).text();
   return text
     .split("\n")
     .filter((line) => line.trim() !== "")
-    .map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`)
+    .map((line) =>
+      dataOnly
+        ? `data: ${line}\n\n`
+        : `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`,
+    )
     .join("");
 }
 
+/** The transform fed `sse` in pieces; `sentBefore`: what had been forwarded when it was handed on. */
 async function passthrough(sse: string, pieceSize: number) {
   const usages: unknown[] = [];
   const finished: Array<{ response: Record<string, unknown>; sentBefore: string }> = [];
   let sent = "";
+  const decoder = new TextDecoder();
+  const emit = (bytes: Uint8Array) => {
+    sent += decoder.decode(bytes);
+  };
   const transform = createResponsesPassthrough({
     onUsage: (usage) => usages.push(usage),
     redact: (text) => text.replaceAll("billing", "[redacted]"),
-    onFinished: async (response) => {
+    onFinished: (response) => {
       finished.push({ response, sentBefore: sent });
     },
   });
-  const reader = transformChunks(bytesStream(sse, pieceSize), transform).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    sent += new TextDecoder().decode(value);
-  }
+  const bytes = new TextEncoder().encode(sse);
+  for (let offset = 0; offset < bytes.length; offset += pieceSize)
+    await transform.transform(bytes.slice(offset, offset + pieceSize), emit);
+  transform.flush(emit);
   return { sent, usages, finished };
 }
 
@@ -270,7 +280,7 @@ describe("the passthrough stream", () => {
     [AZURE, "azure-tool-call.1.chunks.txt"],
     [RESPONSES, "openai-reasoning-encrypted-content.1.chunks.txt"],
   ])(
-    "%s%s: bytes as sent, usage read, the response stored before its event",
+    "%s%s: bytes as sent, usage read, the response stored once its event has gone out",
     async (folder, name) => {
       const sse = await openAiSse(folder, name);
       const { sent, usages, finished } = await passthrough(sse, 53);
@@ -279,8 +289,9 @@ describe("the passthrough stream", () => {
       expect(finished.map((entry) => entry.response)).toEqual(
         completed.map((event) => event.data.response as never),
       );
+      // Stored off the client's path: the event is forwarded first.
       for (const entry of finished)
-        expect(entry.sentBefore).not.toContain(
+        expect(entry.sentBefore).toContain(
           `"id":"${entry.response.id}","object":"response","created_at":${entry.response.created_at},"status":"completed"`,
         );
       const last = completed[completed.length - 1]?.data.response as {
@@ -293,27 +304,47 @@ describe("the passthrough stream", () => {
     },
   );
 
-  test("an upstream error event and response.failed are written again, scrubbed, in the closed set", async () => {
-    const sse = await openAiSse(RESPONSES, "openai-error.1.chunks.txt");
-    const { sent } = await passthrough(sse, 31);
-    const events = parseSse(sent);
-    const error = events.find((event) => event.event === "error");
-    expect(error?.data).toMatchObject({
-      type: "error",
-      sequence_number: 2,
-      code: "upstream_error",
-    });
-    expect(String(error?.data.message)).toContain("[redacted]");
-    expect(JSON.stringify(error?.data)).not.toContain("insufficient_quota");
-    const failed = events.find((event) => event.event === "response.failed")?.data.response as {
-      error: { code: string; message: string };
-    };
-    expect(failed.error.code).toBe("upstream_error");
-    expect(failed.error.message).toContain("[redacted]");
-    expect(sent.slice(0, sent.indexOf("event: error"))).toBe(
-      sse.slice(0, sse.indexOf("event: error")),
+  test("events without an event line: told apart by their type, read and rewritten the same", async () => {
+    const sse = await openAiSse(RESPONSES, "openai-reasoning-encrypted-content.1.chunks.txt", true);
+    const { sent, usages, finished } = await passthrough(sse, 53);
+    expect(sent).toBe(sse);
+    // The recording holds four streams, each ending in response.completed.
+    const completed = parseSse(sse).filter((event) => event.data.type === "response.completed");
+    expect(completed).toHaveLength(4);
+    expect(finished.map((entry) => entry.response)).toEqual(
+      completed.map((event) => event.data.response as never),
     );
+    expect(usages).toHaveLength(4);
+    const failing = await openAiSse(RESPONSES, "openai-error.1.chunks.txt", true);
+    const rewritten = await passthrough(failing, 31);
+    expect(rewritten.sent).not.toContain("insufficient_quota");
+    expect(rewritten.sent).toContain("[redacted]");
   });
+
+  test.each([1, 31, 4096])(
+    "an upstream error event and response.failed are written again, scrubbed, in the closed set (pieces of %i bytes)",
+    async (pieceSize) => {
+      const sse = await openAiSse(RESPONSES, "openai-error.1.chunks.txt");
+      const { sent } = await passthrough(sse, pieceSize);
+      const events = parseSse(sent);
+      const error = events.find((event) => event.event === "error");
+      expect(error?.data).toMatchObject({
+        type: "error",
+        sequence_number: 2,
+        code: "upstream_error",
+      });
+      expect(String(error?.data.message)).toContain("[redacted]");
+      expect(JSON.stringify(error?.data)).not.toContain("insufficient_quota");
+      const failed = events.find((event) => event.event === "response.failed")?.data.response as {
+        error: { code: string; message: string };
+      };
+      expect(failed.error.code).toBe("upstream_error");
+      expect(failed.error.message).toContain("[redacted]");
+      expect(sent.slice(0, sent.indexOf("event: error"))).toBe(
+        sse.slice(0, sse.indexOf("event: error")),
+      );
+    },
+  );
 });
 
 test("a passthrough answer is read for usage (reasoning tokens) and its text", async () => {

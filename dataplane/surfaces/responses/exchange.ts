@@ -73,7 +73,7 @@ export class ResponsesExchange implements SurfaceBinding {
         renderResponse(response, this.shell(options.servedModel), this.hidden),
       renderStream: (events, options) => {
         return renderResponsesStream(events, this.shell(options.servedModel), {
-          onComplete: (response, hidden) => this.save(response, hidden).then(() => undefined),
+          onComplete: (response, hidden) => void this.save(response, hidden),
         });
       },
       renderError: openAiErrorBody,
@@ -124,7 +124,7 @@ export class ResponsesExchange implements SurfaceBinding {
       onUsage: options.onUsage,
       redact: options.redact,
       previousResponseId: this.echoPrevious,
-      onFinished: (response) => this.save(response, {}).then(() => undefined),
+      onFinished: (response) => void this.save(response, {}),
     });
     this.events = () => transform.events;
     return transform;

@@ -1,7 +1,8 @@
 // The fast path's Responses stream: the upstream's SSE bytes go to the client as they are, each
 // event as soon as its blank line arrives. Read on the side: the finished response
 // (`response.completed` / `response.incomplete`), for usage, and handed to `onFinished` (which
-// stores it) before that event is forwarded. Rewritten: an upstream `error` event and the error
+// stores it) once that event is forwarded. Events are told apart by name (a few byte
+// comparisons); only those four kinds are ever decoded. Rewritten: an upstream `error` event and the error
 // inside `response.failed`, in the gateway's closed set with the message scrubbed, since their
 // text is the upstream's. Only an incomplete event is ever held back.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
@@ -16,8 +17,11 @@ import { isRecord, readResponsesUsage } from "./usage.ts";
 export interface ResponsesPassthroughOptions {
   onUsage(usage: CanonicalUsage): void;
   redact: Redact;
-  /** The finished response, before its event goes on; a promise is awaited first. */
-  onFinished(response: Record<string, unknown>): Promise<void> | undefined;
+  /**
+   * The finished response, called once its event has gone to the client (the store is written
+   * off the client's path; readable by every data plane within a second).
+   */
+  onFinished(response: Record<string, unknown>): void;
   /**
    * The client's previous_response_id when the upstream was sent the chain as items instead:
    * written into the response objects of the events, where the upstream says null.
@@ -25,10 +29,22 @@ export interface ResponsesPassthroughOptions {
   previousResponseId?: string | null;
 }
 
-const FINISHED = [Buffer.from('"response.completed"'), Buffer.from('"response.incomplete"')];
-const FAILED = Buffer.from('"response.failed"');
-const ERROR = Buffer.from('"error"');
 const NO_PREVIOUS = Buffer.from('"previous_response_id":null');
+const EVENT_FIELD = Buffer.from("event:");
+const TYPE_KEY = Buffer.from('"type"');
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const COLON = 0x3a;
+/** The events read or rewritten, by name; every other event goes on as bytes, never parsed. */
+const KINDS: ReadonlyArray<readonly [Buffer, EventKind]> = [
+  [Buffer.from("response.completed"), "finished"],
+  [Buffer.from("response.incomplete"), "finished"],
+  [Buffer.from("response.failed"), "failed"],
+  [Buffer.from("error"), "error"],
+];
+type EventKind = "finished" | "failed" | "error";
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -44,15 +60,11 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
     ? Buffer.from(`"previous_response_id":${JSON.stringify(options.previousResponseId)}`)
     : null;
 
-  /** Forwards the complete events of `data` from `start`; waits where onFinished asks to. */
-  const forward = (
-    data: Uint8Array,
-    start: number,
-    emit: (bytes: Uint8Array) => void,
-  ): Promise<void> | undefined => {
+  /** Forwards the complete events of `data`, the runs of events it does not change as they are. */
+  const forward = (data: Uint8Array, emit: (bytes: Uint8Array) => void): void => {
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    let eventStart = start;
-    let runStart = start;
+    let eventStart = 0;
+    let runStart = 0;
     for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
       events++;
       let event = data.subarray(eventStart, end);
@@ -68,15 +80,10 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
         if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
         runStart = end;
         if (kind === "finished") {
-          const waiting = finished(event, options);
-          if (waiting) {
-            const rest = end;
-            return waiting.then((): Promise<void> | undefined => {
-              emit(event);
-              return forward(data, rest, emit);
-            });
-          }
+          const response = finished(event, options);
           emit(event);
+          // Stored after its last event went out, off the client's path.
+          if (response) options.onFinished(response);
         } else emit(rewritten(event, options) ?? event);
       }
       eventStart = end;
@@ -84,7 +91,6 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
     if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
     pending = eventStart < data.length ? data.slice(eventStart) : undefined;
     scanner.rebase(eventStart);
-    return undefined;
   };
 
   return {
@@ -94,7 +100,7 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
     transform(chunk, emit) {
       const data = pending ? concat(pending, chunk) : chunk;
       pending = undefined;
-      return forward(data, 0, emit);
+      forward(data, emit);
     },
     flush(emit) {
       // A last event without its blank line: still the upstream's bytes, with the same reading.
@@ -103,21 +109,47 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
       if (!last) return;
       const bytes = Buffer.from(last.buffer, last.byteOffset, last.byteLength);
       const kind = kindOf(bytes, 0, last.length);
-      if (kind === "finished") void finished(last, options);
+      const response = kind === "finished" ? finished(last, options) : null;
       emit(kind === "error" || kind === "failed" ? (rewritten(last, options) ?? last) : last);
+      if (response) options.onFinished(response);
     },
   };
 }
 
-function kindOf(bytes: Buffer, start: number, end: number): "finished" | "failed" | "error" | null {
-  const has = (marker: Buffer) => {
-    const at = bytes.indexOf(marker, start);
-    return at !== -1 && at < end;
-  };
-  if (FINISHED.some(has)) return "finished";
-  if (has(FAILED)) return "failed";
-  // `"error":null` is in every response object: only a parse tells an error event apart.
-  return has(ERROR) ? "error" : null;
+/**
+ * What the event at `bytes[start, end)` is, from its name alone: the `event:` line OpenAI sends
+ * first, or else the data's first `"type"` (OpenAI writes it first). Costs a few byte
+ * comparisons per event: the text deltas, nearly all of a stream, are never decoded.
+ */
+function kindOf(bytes: Buffer, start: number, end: number): EventKind | null {
+  let at = start;
+  while (at < end && (bytes[at] === LF || bytes[at] === CR)) at++;
+  if (bytes.compare(EVENT_FIELD, 0, EVENT_FIELD.length, at, at + EVENT_FIELD.length) === 0) {
+    let from = at + EVENT_FIELD.length;
+    if (bytes[from] === SPACE) from++;
+    let to = from;
+    while (to < end && bytes[to] !== LF && bytes[to] !== CR) to++;
+    return kindNamed(bytes, from, to);
+  }
+  const key = bytes.indexOf(TYPE_KEY, at);
+  if (key === -1 || key >= end) return null;
+  let from = key + TYPE_KEY.length;
+  while (from < end && bytes[from] === SPACE) from++;
+  if (bytes[from] !== COLON) return null;
+  from++;
+  while (from < end && bytes[from] === SPACE) from++;
+  if (bytes[from] !== QUOTE) return null;
+  from++;
+  const to = bytes.indexOf(QUOTE, from);
+  return to === -1 || to >= end ? null : kindNamed(bytes, from, to);
+}
+
+function kindNamed(bytes: Buffer, from: number, to: number): EventKind | null {
+  for (const [name, kind] of KINDS) {
+    if (to - from === name.length && bytes.compare(name, 0, name.length, from, to) === 0)
+      return kind;
+  }
+  return null;
 }
 
 function payloadOf(event: Uint8Array): Record<string, unknown> | null {
@@ -129,18 +161,21 @@ function payloadOf(event: Uint8Array): Record<string, unknown> | null {
   }
 }
 
-/** Reads the finished response's usage and hands it on; a promise when the caller must wait. */
-function finished(event: Uint8Array, options: ResponsesPassthroughOptions) {
+/** The finished response (its usage reported), or null when the event does not hold one. */
+function finished(
+  event: Uint8Array,
+  options: ResponsesPassthroughOptions,
+): Record<string, unknown> | null {
   const payload = payloadOf(event);
   const response = payload && isRecord(payload.response) ? payload.response : null;
   if (
     !response ||
     (payload?.type !== "response.completed" && payload?.type !== "response.incomplete")
   )
-    return undefined;
+    return null;
   const usage = readResponsesUsage(response.usage);
   if (usage) options.onUsage(usage);
-  return options.onFinished(response);
+  return response;
 }
 
 /** An upstream error (an `error` event, or the error of `response.failed`) in the closed set. */

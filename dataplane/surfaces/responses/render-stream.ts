@@ -1,7 +1,8 @@
 // Canonical stream events → the Responses stream, each event written as it arrives (pull-based:
-// one upstream event read per chunk the client takes). Before response.completed goes out, the
-// finished response is handed to `onComplete` and awaited (the gateway stores it there), so a
-// client that reads it can use its id at once.
+// one upstream event read per chunk the client takes). With response.completed, the finished
+// response is handed to `onComplete` (the gateway stores it there), not awaited: the store's
+// write is off the client's path, readable by every data plane within a second (at once in the
+// embedded default, whose store is written before the event is handed on).
 
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { writeEventStream } from "../event-stream.ts";
@@ -11,8 +12,8 @@ import { streamEnded } from "./sse.ts";
 import { ResponsesStreamWriter } from "./stream-writer.ts";
 
 export interface StreamCompletion {
-  /** Called once with the finished response before response.completed is written. */
-  onComplete(response: Record<string, unknown>, hidden: HiddenSignatures): Promise<void>;
+  /** Called once with the finished response as response.completed is written (not awaited). */
+  onComplete(response: Record<string, unknown>, hidden: HiddenSignatures): void;
 }
 
 export function renderResponsesStream(
@@ -31,10 +32,11 @@ export function renderResponsesStream(
 }
 
 /** The events ran out: the final event after a finished answer, else the failure events. */
-async function end(writer: ResponsesStreamWriter, completion: StreamCompletion): Promise<string> {
+function end(writer: ResponsesStreamWriter, completion: StreamCompletion): string {
   if (writer.failed) return "";
   if (!writer.finished) return writer.fail(streamEnded());
   const response = writer.finalResponse();
-  await completion.onComplete(response, writer.hidden);
-  return writer.complete(response);
+  const completed = writer.complete(response);
+  completion.onComplete(response, writer.hidden);
+  return completed;
 }

@@ -30,6 +30,8 @@ interface OpenItem {
   block: number;
   outputIndex: number;
   id: string;
+  /** The id as a JSON string, for the delta events' template. */
+  quotedId: string;
   /** message: each part's text; reasoning: the summary; function_call: the arguments. */
   texts: string[];
   signature?: string;
@@ -82,11 +84,7 @@ export class ResponsesStreamWriter {
         const open = this.open;
         if (open?.kind !== "function_call" || open.block !== event.index) return "";
         open.texts[0] += event.argumentsDelta;
-        return this.event("response.function_call_arguments.delta", {
-          item_id: open.id,
-          output_index: open.outputIndex,
-          delta: event.argumentsDelta,
-        });
+        return `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","sequence_number":${this.sequence++},"item_id":${open.quotedId},"output_index":${open.outputIndex},"delta":${JSON.stringify(event.argumentsDelta)}}\n\n`;
       }
       case "tool-call-end":
         return this.open?.block === event.index ? this.close() : "";
@@ -133,10 +131,13 @@ export class ResponsesStreamWriter {
   private start(): string {
     if (this.started) return "";
     this.started = true;
-    const response = responseObject(this.shell, "in_progress", []);
+    // The two events carry the same object: serialized once.
+    const response = JSON.stringify(responseObject(this.shell, "in_progress", []));
+    const created = this.sequence++;
+    const inProgress = this.sequence++;
     return (
-      this.event("response.created", { response }) +
-      this.event("response.in_progress", { response })
+      `event: response.created\ndata: {"type":"response.created","sequence_number":${created},"response":${response}}\n\n` +
+      `event: response.in_progress\ndata: {"type":"response.in_progress","sequence_number":${inProgress},"response":${response}}\n\n`
     );
   }
 
@@ -156,15 +157,10 @@ export class ResponsesStreamWriter {
     }
     const index = open.texts.length - 1;
     open.texts[index] += delta;
+    // The delta events, nearly all of a stream, from a template: no object per event.
     return (
       lines +
-      this.event("response.output_text.delta", {
-        item_id: open.id,
-        output_index: open.outputIndex,
-        content_index: index,
-        delta,
-        logprobs: [],
-      })
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${this.sequence++},"item_id":${open.quotedId},"output_index":${open.outputIndex},"content_index":${index},"delta":${JSON.stringify(delta)},"logprobs":[]}\n\n`
     );
   }
 
@@ -185,12 +181,7 @@ export class ResponsesStreamWriter {
     open.texts[0] += delta;
     return (
       lines +
-      this.event("response.reasoning_summary_text.delta", {
-        item_id: open.id,
-        output_index: open.outputIndex,
-        summary_index: 0,
-        delta,
-      })
+      `event: response.reasoning_summary_text.delta\ndata: {"type":"response.reasoning_summary_text.delta","sequence_number":${this.sequence++},"item_id":${open.quotedId},"output_index":${open.outputIndex},"summary_index":0,"delta":${JSON.stringify(delta)}}\n\n`
     );
   }
 
@@ -244,7 +235,7 @@ export class ResponsesStreamWriter {
   private begin(kind: OpenItem["kind"], block: number, prefix: "msg" | "rs" | "fc"): OpenItem {
     const outputIndex = this.output.length;
     const id = itemId(prefix, this.shell.id, outputIndex);
-    this.open = { kind, block, outputIndex, id, texts: [""] };
+    this.open = { kind, block, outputIndex, id, quotedId: JSON.stringify(id), texts: [""] };
     return this.open;
   }
 
