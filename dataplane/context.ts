@@ -67,6 +67,13 @@ export function createDataPlaneContext(options: {
 }): DataPlaneContext {
   const health = options.health ?? new HealthTracker();
   const budgets = options.budgets ?? new BudgetLedger({ nodeId: options.nodeId });
+  const state = options.state ?? new InProcessStateStore();
+  const cacheLog = createLogger("response-cache");
+  const cache = new ResponseCache({ state, log: (message) => cacheLog.warn(message) });
+  if (options.cacheFeed !== "later")
+    cache.follow().catch((error) => {
+      cacheLog.warn(`cannot follow the state store: ${(error as Error).message}`);
+    });
   const telemetry =
     options.telemetry === false
       ? DataPlaneTelemetry.off()
@@ -78,15 +85,9 @@ export function createDataPlaneContext(options: {
             health,
             budgets,
             traceLog: options.telemetry?.traceLog,
+            cache,
           },
         });
-  const state = options.state ?? new InProcessStateStore();
-  const cacheLog = createLogger("response-cache");
-  const cache = new ResponseCache({ state, log: (message) => cacheLog.warn(message) });
-  if (options.cacheFeed !== "later")
-    cache.follow().catch((error) => {
-      cacheLog.warn(`cannot follow the state store: ${(error as Error).message}`);
-    });
   return {
     nodeId: options.nodeId,
     loader: options.loader,

@@ -1,6 +1,6 @@
 // The data plane's state as gauges, read when /metrics is scraped (never on a request): circuit
 // breakers, budgets' spend and caps as this node sees them, the bus, the snapshot served, and
-// the trace write-ahead log when the node keeps one.
+// the trace write-ahead log when the node keeps one, and the response cache's first level.
 import { Counter, Gauge, type Registry } from "prom-client";
 import { allBudgets } from "../budgets/budget-index.ts";
 import type { BudgetLedger } from "../budgets/budget-ledger.ts";
@@ -15,11 +15,17 @@ export interface TraceLogGauges {
   readonly dropped: number;
 }
 
+/** The response cache's first level on this node, as response-cache.ts exposes it. */
+export interface CacheGauges {
+  readonly stats: { entries: number; bytes: number; indexed: number };
+}
+
 export interface NodeSources {
   loader: SnapshotLoader;
   health: HealthTracker;
   budgets: BudgetLedger;
   traceLog?: TraceLogGauges | undefined;
+  cache?: CacheGauges | undefined;
   now?: () => number;
 }
 
@@ -120,6 +126,33 @@ export function registerNodeGauges(
       this.set(Number.isNaN(created) ? -1 : Math.max(0, (now() - created) / 1000));
     },
   });
+  const cache = sources.cache;
+  if (cache) {
+    new Gauge({
+      name: "modelux_cache_entries",
+      help: "Response-cache entries held in this node's memory (the first level, fed by the fleet's store).",
+      registers,
+      collect() {
+        this.set(cache.stats.entries);
+      },
+    });
+    new Gauge({
+      name: "modelux_cache_memory_bytes",
+      help: "Approximate bytes of the response-cache entries held in this node's memory (bounded by the first level's size).",
+      registers,
+      collect() {
+        this.set(cache.stats.bytes);
+      },
+    });
+    new Gauge({
+      name: "modelux_cache_indexed_vectors",
+      help: "Vectors in this node's semantic-cache indexes (entries held or known to the store).",
+      registers,
+      collect() {
+        this.set(cache.stats.indexed);
+      },
+    });
+  }
   const traceLog = sources.traceLog;
   if (traceLog) {
     new Gauge({
