@@ -369,6 +369,42 @@ describe("previous_response_id across vendors", () => {
     expect(JSON.stringify(lastUpstream("/v1/messages").body.messages)).toContain("Remember: blue.");
   });
 
+  test("an id the gateway does not hold goes to an OpenAI-family upstream as it is; the upstream decides", async () => {
+    // A response made at OpenAI directly (here: the simulator, with the provider's credential).
+    const direct = await fetch(`${proxy.url}/openai/v1/responses`, {
+      method: "POST",
+      headers: { authorization: "Bearer sk-sim", "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", input: "Remember: green." }),
+    });
+    const made = (await direct.json()) as { id: string };
+    expect(made.id).toStartWith("resp_");
+    const body = { model: "@openai", input: "Which colour?", previous_response_id: made.id };
+    const continued = await post(body);
+    expect(continued.status).toBe(200);
+    expect(continued.json.previous_response_id).toBe(made.id);
+    // Sent up unchanged (only the model replaced): the upstream holds the chain.
+    expect(lastUpstream("/v1/responses").body).toEqual({ ...body, model: "gpt-4o-mini" });
+    // The gateway keeps the new turn, so it can be continued on another vendor from here on.
+    const stored = await call("GET", `/${continued.json.id}`);
+    expect(stored.status).toBe(200);
+
+    // One the upstream does not hold either: its 400, in OpenAI's shape.
+    const unknown = await post({ ...body, previous_response_id: "resp_nope" });
+    expect(unknown.status).toBe(400);
+    expect(lastUpstream("/v1/responses").body.previous_response_id).toBe("resp_nope");
+    expect(unknown.json.error.type).toBe("invalid_request_error");
+
+    // A translated target cannot ask anyone: OpenAI's 400, nothing sent up.
+    const calls = proxy.captured.length;
+    const translated = await post({ ...body, model: "@anthropic" });
+    expect(translated.status).toBe(400);
+    expect(translated.json.error).toMatchObject({
+      code: "previous_response_not_found",
+      param: "previous_response_id",
+    });
+    expect(proxy.captured.length).toBe(calls);
+  });
+
   test("an unknown id is OpenAI's 400 previous_response_not_found", async () => {
     const error = await openai.responses
       .create({ model: "@anthropic", input: "x", previous_response_id: "resp_nope" })

@@ -1,6 +1,8 @@
 // The Responses surface as the pipeline drives it: a binding per request (exchange.ts), made once
 // the caller is known, holding what the request names in the gateway's store: the
-// `previous_response_id` chain and items sent back by id, read before anything is routed.
+// `previous_response_id` chain and items sent back by id, read before anything is routed. A
+// `previous_response_id` the gateway does not hold goes to an OpenAI-family upstream as it is
+// (that upstream may hold it); a translated attempt refuses it (OpenAI's 400).
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import type { BindingRequest, PerRequestBinding } from "../binding.ts";
 import { chainItems, locatedItems, type RawItem, resolveInput } from "./conversation.ts";
@@ -18,7 +20,10 @@ export const responsesBinding: PerRequestBinding = {
     const dropHostedTools = unsupportedTools(headers.get(UNSUPPORTED_TOOLS_HEADER));
     const store = new ResponseStore(context.state, key.orgId);
     const previous = checked.request.previous_response_id;
-    const chain = previous ? await store.chain(previous) : { links: [], cutAt: null };
+    // An id the gateway does not hold may be the upstream's own (a response made at OpenAI
+    // directly): a passthrough attempt sends it up as it is, a translated one refuses it.
+    const found = previous ? await store.findChain(previous) : null;
+    const chain = found ?? { links: [], cutAt: null };
     const input = Array.isArray(body.input) ? (body.input as RawItem[]) : null;
     const resolved = input
       ? await resolveInput(input, store)
@@ -53,6 +58,7 @@ export const responsesBinding: PerRequestBinding = {
       store,
       dropHostedTools,
       responseId: newResponseId(),
+      unknownPrevious: previous != null && found === null ? previous : null,
     });
   },
 };

@@ -26,7 +26,11 @@ import { readResponseAnswer } from "./read-answer.ts";
 import { renderResponse } from "./render-response.ts";
 import { renderResponsesStream } from "./render-stream.ts";
 import type { ResponseShell } from "./response-object.ts";
-import type { ResponseStore, StoredEntry } from "./response-store.ts";
+import {
+  previousResponseNotFound,
+  type ResponseStore,
+  type StoredEntry,
+} from "./response-store.ts";
 import { errorFields, sseEvent } from "./sse.ts";
 import { storedInputs, storedResponse } from "./stored-response.ts";
 import type { Translation } from "./translate-request.ts";
@@ -46,6 +50,11 @@ export interface ExchangeParts {
   dropHostedTools: boolean;
   /** The gateway's id for this response (used when the gateway renders it). */
   responseId: string;
+  /**
+   * A `previous_response_id` this org's store does not hold: sent as it is to a passthrough
+   * upstream (which may hold it), OpenAI's 400 `previous_response_not_found` when translated.
+   */
+  unknownPrevious: string | null;
 }
 
 export class ResponsesExchange implements SurfaceBinding {
@@ -144,7 +153,8 @@ export class ResponsesExchange implements SurfaceBinding {
   }
 
   beforeTranslation(target: AdapterTarget): ConversionWarning[] {
-    const { translation, dropHostedTools } = this.parts;
+    const { translation, dropHostedTools, unknownPrevious } = this.parts;
+    if (unknownPrevious !== null) throw previousResponseNotFound(unknownPrevious);
     const [blocker] = translation.blockers;
     if (blocker) throw blocker;
     const warnings = [...translation.warnings];

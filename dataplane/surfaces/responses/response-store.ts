@@ -48,15 +48,16 @@ export class ResponseStore {
    * The chain `previous_response_id` names, oldest first. A missing head is OpenAI's 400
    * `previous_response_not_found`; an ancestor gone (deleted, expired) ends the chain there.
    */
-  async chain(headId: string): Promise<{ links: StoredEntry[]; cutAt: string | null }> {
+  async chain(headId: string): Promise<ResponseChain> {
+    const found = await this.findChain(headId);
+    if (!found) throw previousResponseNotFound(headId);
+    return found;
+  }
+
+  /** The chain, or null when this org holds no response `headId` (made upstream, or unknown). */
+  async findChain(headId: string): Promise<ResponseChain | null> {
     const head = await this.get(headId);
-    if (!head) {
-      throw new GatewayError(
-        "invalid_request",
-        `Previous response with id '${clipText(headId, MAX_QUOTED_CHARS)}' not found.`,
-        { param: "previous_response_id", surfaceCode: "previous_response_not_found" },
-      );
-    }
+    if (!head) return null;
     const links = [head];
     const seen = new Set([headId]);
     let cutAt: string | null = null;
@@ -120,6 +121,21 @@ export class ResponseStore {
     ]);
     return deleted;
   }
+}
+
+export interface ResponseChain {
+  links: StoredEntry[];
+  /** The ancestor the chain ends at because it is no longer stored; null when it is whole. */
+  cutAt: string | null;
+}
+
+/** OpenAI's 400 for a `previous_response_id` it does not have. */
+export function previousResponseNotFound(id: string): GatewayError {
+  return new GatewayError(
+    "invalid_request",
+    `Previous response with id '${clipText(id, MAX_QUOTED_CHARS)}' not found.`,
+    { param: "previous_response_id", surfaceCode: "previous_response_not_found" },
+  );
 }
 
 /** OpenAI's answer for a response id it does not have. */
