@@ -27,7 +27,7 @@ export interface TraceIngesterOptions {
   flushIntervalMs?: number;
   /**
    * Rows held before a write starts at once; the consumer waits when a write is already
-   * running. (A NATS consumer holds at most 20,000 unacked records, so there the interval rules.)
+   * running. (A NATS consumer holds at most 20,000 unacked messages.)
    */
   maxRows?: number;
   /** Request ids kept in memory to recognise redeliveries without reading the files again. */
@@ -62,7 +62,10 @@ type Row = Record<string, unknown>;
 const DRAIN_QUIET_MS = 500;
 const DRAIN_LIMIT_MS = 3000;
 const POISON_LOG_LIMIT = 5;
-const CONSUMER_BATCH = 1000;
+// Messages per delivery. A data plane's message holds a chunk of its log (up to max_payload,
+// hundreds of rows), so this bounds a delivery to ~100 MiB; single-record messages (publishTraces)
+// come 100 at a time.
+const CONSUMER_BATCH = 100;
 
 export async function startTraceIngester(options: TraceIngesterOptions): Promise<TraceIngester> {
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
@@ -148,7 +151,8 @@ export async function startTraceIngester(options: TraceIngesterOptions): Promise
         // Back-pressure: while the previous write is still going, the consumer waits.
         if (writesQueued > 1) await writing;
       } else if (batch.records.length < CONSUMER_BATCH && writesQueued < 2) {
-        // A partial batch means the stream has nothing more for now: no reason to wait.
+        // Fewer rows than messages asked for: a partial batch, the stream has nothing more for
+        // now, no reason to wait. (Full messages of lines wait for the interval or maxRows.)
         void flush();
       }
     },

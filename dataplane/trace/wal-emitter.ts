@@ -1,12 +1,15 @@
 // The data plane's trace emitter for the warehouse (DESIGN §9): each finished request's row is
-// appended to a local write-ahead log before anything else happens to it, so a request that got
-// its response keeps its row even if the process is killed right after; a background loop ships
-// sealed segments to JetStream (MODELUX_TRACES) and deletes them once the stream has stored
-// them. When NATS is down the log simply grows (bounded), and drains when it is back. Delivery
-// is at least once: JetStream dedups a resend by request id within its window, the ingester
-// beyond it. Every row is fitted to one bus message when written (row-bounds.ts); a row the bus
-// still refuses as too large (a server with a smaller max_payload) is dropped with a log line, so
-// it cannot hold back the rows behind it.
+// built, checked and serialized once, as a trace line (shared/bus/trace-lines.ts), and appended
+// to a local write-ahead log before anything else happens to it, so a request that got its
+// response keeps its row even if the process is killed right after. A background loop seals the
+// open segment every flush interval and hands each sealed segment's bytes, as they are on disk,
+// to the bus (Bus.publishTraceLines: a few messages per segment, not one per row), then deletes
+// it once the stream has stored them. When NATS is down the log simply grows (bounded), and
+// drains when it is back. Delivery is at least once: the stream stores a resent message once
+// within its duplicate window, the ingester drops a request id it already has beyond it. Every
+// row is fitted to one bus message when written (row-bounds.ts); a row the bus still refuses as
+// too large (a server with a smaller max_payload) is dropped with a log line, so it cannot hold
+// back the rows behind it.
 import {
   closeSync,
   existsSync,
@@ -15,7 +18,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -23,35 +25,25 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { type Bus, TraceRecordsTooLargeError } from "#shared/bus/bus.ts";
-import type { RequestLogRow } from "#shared/traces/request-log.ts";
+import { encodeTraceLine } from "#shared/bus/trace-lines.ts";
 import type { DecisionTrace } from "./decision-trace.ts";
 import { requestLogRow } from "./request-log-row.ts";
 import { DEFAULT_MAX_PAYLOAD_BYTES, rowBudgetFor } from "./row-bounds.ts";
 import type { RecentTraces, TraceEmitter } from "./trace-emitter.ts";
-import { decodeWalLine, encodeWalLine } from "./wal-line.ts";
 
 export interface WalEmitterOptions {
   directory: string;
   bus: () => Bus | null;
   /** Also keeps recent traces in memory (the node's own debugging view). */
   recent?: RecentTraces;
-  /** How often the current segment is sealed and shipped. */
+  /** How often the current segment is sealed and shipped (the most a row waits to be sent). */
   flushIntervalMs?: number;
-  /** Rows per publish call. */
-  publishBatch?: number;
   /** Beyond this many bytes on disk new rows are dropped (and counted), never blocking. */
   maxBytes?: number;
-  /**
-   * Rows kept in memory beside their segments, so shipping does not read and parse back what
-   * this process just wrote. Past this many (a long bus outage) segments are read from disk.
-   */
-  maxMemoryRows?: number;
   log?: (message: string) => void;
 }
 
 const SEGMENT_SUFFIX = ".ndjson";
-/** Sealed bytes beyond which shipping takes long slices of the event loop to catch up. */
-const BACKLOG_BYTES = 8 * 1024 ** 2;
 
 export class WalTraceEmitter implements TraceEmitter {
   private fd: number | null = null;
@@ -62,11 +54,6 @@ export class WalTraceEmitter implements TraceEmitter {
   private timer: ReturnType<typeof setInterval> | null = null;
   private shipping = false;
   private failingSince: number | null = null;
-  /** The open segment's rows, in write order; null once the memory bound was hit for it. */
-  private currentRows: RequestLogRow[] | null = [];
-  /** Sealed segments' rows by file name, for those still in memory. */
-  private readonly sealedRows = new Map<string, RequestLogRow[]>();
-  private memoryRows = 0;
   /** Bytes of a segment being flushed to disk, between open and sealed. */
   private syncingBytes = 0;
   /** Rows dropped because the log was full. */
@@ -78,9 +65,7 @@ export class WalTraceEmitter implements TraceEmitter {
   constructor(options: WalEmitterOptions) {
     this.options = {
       flushIntervalMs: 250,
-      publishBatch: 100,
       maxBytes: 1024 ** 3,
-      maxMemoryRows: 20_000,
       log: () => {},
       ...options,
     };
@@ -104,20 +89,18 @@ export class WalTraceEmitter implements TraceEmitter {
       trace,
       rowBudgetFor(bus?.maxTraceBytes() ?? DEFAULT_MAX_PAYLOAD_BYTES),
     );
-    const line = `${encodeWalLine(row)}\n`;
+    let line: string;
+    try {
+      // The row's one serialization: these bytes are what the bus carries and the consumer reads.
+      line = `${encodeTraceLine(row)}\n`;
+    } catch (error) {
+      // A bug in building the row (the check is strict); the request must not fail for it.
+      this.options.log(`trace row ${row.request_id} not written: ${(error as Error).message}`);
+      return;
+    }
     if (this.fd === null) this.open();
     // One write call: the row is in the kernel before the response is handed back.
     this.currentBytes += writeSync(this.fd as number, line);
-    if (this.currentRows !== null) {
-      if (this.memoryRows < this.options.maxMemoryRows) {
-        this.currentRows.push(row);
-        this.memoryRows += 1;
-      } else {
-        // This segment will be read back from disk; its rows in memory are no use alone.
-        this.memoryRows -= this.currentRows.length;
-        this.currentRows = null;
-      }
-    }
   }
 
   start(): void {
@@ -140,24 +123,18 @@ export class WalTraceEmitter implements TraceEmitter {
       await this.sealAsync();
       const bus = this.options.bus();
       if (bus === null || !bus.isConnected()) return;
-      let sliceStarted = performance.now();
+      let first = true;
       for (const name of this.segments()) {
+        // A turn of the event loop between segments, so a backlog drained after an outage does
+        // not hold up requests for its whole length.
+        if (!first) await new Promise((resolve) => setImmediate(resolve));
+        first = false;
         const path = join(this.options.directory, name);
-        const rows = this.sealedRows.get(name) ?? parseSegment(readFileSync(path, "utf8"));
-        for (let start = 0; start < rows.length; start += this.options.publishBatch) {
-          // Publishing encodes every row synchronously: after a short slice of it, a turn of the
-          // event loop, so requests are not held up behind a whole segment. A long slice when
-          // a backlog built up (a saturated node), or shipping would never catch up.
-          if (performance.now() - sliceStarted > this.sliceMs()) {
-            await new Promise((resolve) => setImmediate(resolve));
-            sliceStarted = performance.now();
-          }
-          await this.publish(bus, rows.slice(start, start + this.options.publishBatch));
-        }
-        const size = statSync(path).size;
+        // Read off the event loop; the bytes go to the bus as they are.
+        const bytes = await Bun.file(path).bytes();
+        await this.publish(bus, bytes);
         unlinkSync(path);
-        this.forgetRows(name);
-        this.sealedBytes = Math.max(0, this.sealedBytes - size);
+        this.sealedBytes = Math.max(0, this.sealedBytes - bytes.byteLength);
       }
       if (this.failingSince !== null) {
         this.options.log(`traces flowing again after ${Date.now() - this.failingSince} ms`);
@@ -179,10 +156,10 @@ export class WalTraceEmitter implements TraceEmitter {
     }
   }
 
-  /** Publishes rows; those the bus refuses as too large are dropped, anything else throws. */
-  private async publish(bus: Bus, rows: RequestLogRow[]): Promise<void> {
+  /** Publishes lines; those the bus refuses as too large are dropped, anything else throws. */
+  private async publish(bus: Bus, lines: Uint8Array): Promise<void> {
     try {
-      await bus.publishTraces(rows);
+      await bus.publishTraceLines(lines);
     } catch (error) {
       if (!(error instanceof TraceRecordsTooLargeError)) throw error;
       // The bus will never take these, and the rest of the batch is stored: retrying would
@@ -197,10 +174,6 @@ export class WalTraceEmitter implements TraceEmitter {
     }
   }
 
-  private sliceMs(): number {
-    return this.sealedBytes > BACKLOG_BYTES ? 20 : 0.5;
-  }
-
   /** Bytes waiting on disk (for tests and metrics). */
   pendingBytes(): number {
     return this.currentBytes + this.syncingBytes + this.sealedBytes;
@@ -211,14 +184,6 @@ export class WalTraceEmitter implements TraceEmitter {
     this.currentName = `${this.segmentSeq}.open`;
     this.fd = openSync(join(this.options.directory, this.currentName), "a");
     this.currentBytes = 0;
-    this.currentRows = [];
-  }
-
-  private forgetRows(name: string): void {
-    const rows = this.sealedRows.get(name);
-    if (rows === undefined) return;
-    this.memoryRows -= rows.length;
-    this.sealedRows.delete(name);
   }
 
   /**
@@ -231,11 +196,9 @@ export class WalTraceEmitter implements TraceEmitter {
     const fd = this.fd;
     const name = this.currentName;
     const bytes = this.currentBytes;
-    const rows = this.currentRows;
     this.fd = null;
     this.currentName = null;
     this.currentBytes = 0;
-    this.currentRows = [];
     if (bytes === 0) {
       closeSync(fd);
       unlinkSync(join(this.options.directory, name));
@@ -248,7 +211,6 @@ export class WalTraceEmitter implements TraceEmitter {
       );
     } catch (error) {
       // Left as `.open`: the next ship reads it back from disk like a crash's leftover.
-      if (rows !== null) this.memoryRows -= rows.length;
       throw error;
     } finally {
       this.syncingBytes = 0;
@@ -257,7 +219,6 @@ export class WalTraceEmitter implements TraceEmitter {
     const sealed = name.replace(/\.open$/, SEGMENT_SUFFIX);
     renameSync(join(this.options.directory, name), join(this.options.directory, sealed));
     this.sealedBytes += bytes;
-    if (rows !== null) this.sealedRows.set(sealed, rows);
   }
 
   /** The open segment becomes a sealed one (renamed, so a crash never ships a half line twice). */
@@ -267,8 +228,6 @@ export class WalTraceEmitter implements TraceEmitter {
     const name = this.currentName;
     this.fd = null;
     this.currentName = null;
-    const rows = this.currentRows;
-    this.currentRows = [];
     if (this.currentBytes === 0) {
       closeSync(fd);
       unlinkSync(join(this.options.directory, name));
@@ -278,7 +237,6 @@ export class WalTraceEmitter implements TraceEmitter {
     closeSync(fd);
     const sealed = name.replace(/\.open$/, SEGMENT_SUFFIX);
     renameSync(join(this.options.directory, name), join(this.options.directory, sealed));
-    if (rows !== null) this.sealedRows.set(sealed, rows);
     this.sealedBytes += this.currentBytes;
     this.currentBytes = 0;
   }
@@ -294,16 +252,4 @@ export class WalTraceEmitter implements TraceEmitter {
       )
       .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
   }
-}
-
-/** Lines of a segment; a torn last line (a crash mid-write) is skipped. */
-function parseSegment(text: string): RequestLogRow[] {
-  const rows: RequestLogRow[] = [];
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    // Null for a partial line from a write interrupted by a crash.
-    const row = decodeWalLine(line);
-    if (row !== null) rows.push(row);
-  }
-  return rows;
 }

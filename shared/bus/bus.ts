@@ -15,15 +15,22 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
-/** A delivered batch of trace records; ack once they are durable, nak to get them again. */
+/**
+ * A delivered batch of trace records; ack once they are durable, nak to get them again. The
+ * records are decoded from their messages when first read: a consumer that only acks (or
+ * forwards) never parses them.
+ */
 export interface TraceBatch {
-  records: TraceRecord[];
+  readonly records: TraceRecord[];
   ack(): Promise<void>;
   nak(): Promise<void>;
 }
 
 export interface TraceConsumerOptions {
-  /** Most records handed over in one batch. */
+  /**
+   * Most messages handed over in one batch. A message holds one record (publishTraces) or the
+   * rows of one chunk of encoded lines (publishTraceLines), so a batch may hold more records.
+   */
   maxBatch: number;
   /** Longest a partial batch waits before it is handed over. */
   maxWaitMs: number;
@@ -69,6 +76,16 @@ export interface Bus {
    * one message may be (maxTraceBytes): those will never be taken, so they must not be retried.
    */
   publishTraces(records: TraceRecord[]): Promise<void>;
+  /**
+   * Publishes rows already encoded and checked by their writer: `lines` is NDJSON of trace lines
+   * (trace-lines.ts), one row a line. The bus carries these bytes as they are, in as few messages
+   * as maxTraceBytes allows (lines are never split), and neither parses, validates nor
+   * serializes them again. Resolves when the stream has stored every message; the same bytes
+   * published again within the duplicate window are stored once (a resend after a crash).
+   * Bytes after the last newline (a torn write) are left out. Rejects with
+   * TraceRecordsTooLargeError, after storing all the rest, naming lines longer than a message.
+   */
+  publishTraceLines(lines: Uint8Array): Promise<void>;
   /** The largest message the bus carries, in bytes (NATS: the server's max_payload). */
   maxTraceBytes(): number;
   /**

@@ -1,6 +1,8 @@
 // The bus when everything runs in one process (embedded mode). It keeps the NATS semantics the
 // callers rely on, so code tested here behaves the same on a fleet: messages travel as JSON, are
 // delivered asynchronously, snapshot versions only go up, and traces are redelivered until acked.
+// Encoded trace lines are kept as the bytes they came as, and decoded only by a consumer that
+// reads them.
 import type { Bus, ConfigStore, Subscription, TraceBatch, TraceConsumerOptions } from "./bus.ts";
 import {
   BusUnavailableError,
@@ -18,6 +20,12 @@ import {
 } from "./envelopes.ts";
 import { type InProcessStateOptions, InProcessStateStore } from "./in-process-state-store.ts";
 import { deliverSafely, encodeStrict } from "./message-codec.ts";
+import {
+  chunkTraceLines,
+  decodeTraceLines,
+  requestIdOfLine,
+  traceLinesMessageId,
+} from "./trace-lines.ts";
 
 export interface InProcessBusOptions {
   /** How long a delivered trace batch may stay unsettled before it is delivered again. */
@@ -38,7 +46,8 @@ const FAILED_BATCH_RETRY_MS = 1000;
 
 interface QueuedTrace {
   sequence: number;
-  json: string;
+  /** One record's JSON (publishTraces), or a message of encoded lines (publishTraceLines). */
+  payload: string | Uint8Array;
   state: "ready" | "in-flight";
   /** Which delivery holds it while in flight, so a stale timer or nak cannot release a newer one. */
   delivery: number;
@@ -101,7 +110,8 @@ class InProcessConfigStore implements ConfigStore {
 /** One stream with one durable consumer: records stay until acked, whoever is listening. */
 class InProcessTraceQueue {
   readonly #queue = new Map<number, QueuedTrace>();
-  readonly #recentRequestIds = new Map<string, number>();
+  /** Request ids (publishTraces) and message ids (publishTraceLines) seen, by when. */
+  readonly #recentIds = new Map<string, number>();
   readonly #wakers = new Set<() => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #nextSequence = 1;
@@ -117,7 +127,7 @@ class InProcessTraceQueue {
     );
     const refused: Array<{ request_id: string; bytes: number }> = [];
     const now = Date.now();
-    this.#forgetOldRequestIds(now);
+    this.#forgetOldIds(now);
     records.forEach((record, index) => {
       // A UTF-16 unit takes at most 3 bytes of UTF-8: most records need no byte count.
       const json = encoded[index] as string;
@@ -125,19 +135,32 @@ class InProcessTraceQueue {
         refused.push({ request_id: record.request_id, bytes: Buffer.byteLength(json) });
         return;
       }
-      const seenAt = this.#recentRequestIds.get(record.request_id);
-      if (seenAt !== undefined && now - seenAt < DUPLICATE_WINDOW_MS) return;
-      this.#recentRequestIds.set(record.request_id, now);
-      const sequence = this.#nextSequence++;
-      this.#queue.set(sequence, {
-        sequence,
-        json,
-        state: "ready",
-        delivery: 0,
-      });
+      this.#store(record.request_id, json, now);
     });
     this.#wake();
     return refused;
+  }
+
+  /**
+   * Stores encoded lines as messages of at most MAX_TRACE_BYTES, as they are: no parsing, no
+   * validation. Returns the lines left out as longer than a message.
+   */
+  publishLines(lines: Uint8Array): Array<{ request_id: string; bytes: number }> {
+    const { messages, oversized } = chunkTraceLines(lines, MAX_TRACE_BYTES);
+    const now = Date.now();
+    this.#forgetOldIds(now);
+    // Copied, as a wire would: the caller may reuse its buffer once this resolves.
+    for (const message of messages) this.#store(traceLinesMessageId(message), message.slice(), now);
+    this.#wake();
+    return oversized.map((line) => ({ request_id: requestIdOfLine(line), bytes: line.byteLength }));
+  }
+
+  #store(id: string, payload: string | Uint8Array, now: number): void {
+    const seenAt = this.#recentIds.get(id);
+    if (seenAt !== undefined && now - seenAt < DUPLICATE_WINDOW_MS) return;
+    this.#recentIds.set(id, now);
+    const sequence = this.#nextSequence++;
+    this.#queue.set(sequence, { sequence, payload, state: "ready", delivery: 0 });
   }
 
   consume(
@@ -200,6 +223,7 @@ class InProcessTraceQueue {
       entry.delivery = delivery;
     }
     let settled = false;
+    let records: TraceRecord[] | undefined;
     const release = () => {
       for (const entry of taken) {
         if (entry.state === "in-flight" && entry.delivery === delivery) entry.state = "ready";
@@ -214,7 +238,11 @@ class InProcessTraceQueue {
       return true;
     };
     const batch: TraceBatch = {
-      records: taken.map((entry) => JSON.parse(entry.json) as TraceRecord),
+      // Decoded when first read: a consumer that only acks never parses them.
+      get records() {
+        records ??= taken.flatMap(decodeEntry);
+        return records;
+      },
       ack: async () => {
         // Like a late JetStream ack, this removes the records even if the wait already expired.
         if (settle()) for (const entry of taken) this.#queue.delete(entry.sequence);
@@ -262,13 +290,21 @@ class InProcessTraceQueue {
     for (const waker of [...this.#wakers]) waker();
   }
 
-  #forgetOldRequestIds(now: number): void {
+  #forgetOldIds(now: number): void {
     // Map order is insertion order, which is publish-time order.
-    for (const [requestId, seenAt] of this.#recentRequestIds) {
+    for (const [id, seenAt] of this.#recentIds) {
       if (now - seenAt < DUPLICATE_WINDOW_MS) break;
-      this.#recentRequestIds.delete(requestId);
+      this.#recentIds.delete(id);
     }
   }
+}
+
+function decodeEntry(entry: QueuedTrace): TraceRecord[] {
+  if (typeof entry.payload === "string") return [JSON.parse(entry.payload) as TraceRecord];
+  const { records, unusable } = decodeTraceLines(entry.payload);
+  // Only a writer's bug gets here: the lines were checked when they were built.
+  if (unusable > 0) console.warn(`bus: dropped ${unusable} trace lines that are not records`);
+  return records;
 }
 
 export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
@@ -342,6 +378,11 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
     async publishTraces(records) {
       open();
       const refused = traces.publish(records);
+      if (refused.length > 0) throw new TraceRecordsTooLargeError(refused);
+    },
+    async publishTraceLines(lines) {
+      open();
+      const refused = traces.publishLines(lines);
       if (refused.length > 0) throw new TraceRecordsTooLargeError(refused);
     },
     maxTraceBytes: () => MAX_TRACE_BYTES,

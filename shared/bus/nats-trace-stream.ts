@@ -1,6 +1,8 @@
-// Traces on the JetStream stream MODELUX_TRACES: data planes publish each record and wait for
-// the stream's ack; the control plane's ingester reads them through the durable pull consumer
-// `modelux-ingest` and acks a batch once it is on disk.
+// Traces on the JetStream stream MODELUX_TRACES: data planes publish their encoded rows, many to
+// a message (publishTraceLines: one message per chunk of a write-ahead-log segment), or a record
+// per message (publishTraces), and wait for the stream's acks; the control plane's ingester
+// reads them through the durable pull consumer `modelux-ingest` and acks a batch once it is on
+// disk. Every message is NDJSON of trace lines (trace-lines.ts), decoded only when read.
 import {
   AckPolicy,
   DeliverPolicy,
@@ -20,8 +22,20 @@ import {
   TraceRecordsTooLargeError,
 } from "./bus.ts";
 import { type TraceRecord, traceRecordSchema } from "./envelopes.ts";
-import { decodeLenient, encodeStrict } from "./message-codec.ts";
-import { TRACE_CONSUMER, TRACE_STREAM, TRACE_SUBJECT_PREFIX, traceSubject } from "./subjects.ts";
+import { encodeStrict } from "./message-codec.ts";
+import {
+  TRACE_CONSUMER,
+  TRACE_LINES_SUBJECT,
+  TRACE_STREAM,
+  TRACE_SUBJECT_PREFIX,
+  traceSubject,
+} from "./subjects.ts";
+import {
+  chunkTraceLines,
+  decodeTraceLines,
+  requestIdOfLine,
+  traceLinesMessageId,
+} from "./trace-lines.ts";
 
 const DEFAULT_CONSUMER_OPTIONS: TraceConsumerOptions = { maxBatch: 100, maxWaitMs: 1000 };
 // The client refuses pull requests that expire sooner than this.
@@ -97,6 +111,37 @@ export async function publishTraceRecords(
         refused.push({ request_id: record.request_id, bytes: sizes[index] ?? 0 });
       else failure ??= outcome.reason;
     });
+  }
+  if (failure !== null) throw failure;
+  if (refused.length > 0) throw new TraceRecordsTooLargeError(refused);
+}
+
+/**
+ * Publishes encoded trace lines as they are, cut at line ends into messages that fit in
+ * `maxPayloadBytes` (with room for the dedup header), each with an id derived from its bytes so
+ * a resend is stored once. Lines longer than a message are left out and named in the
+ * TraceRecordsTooLargeError thrown once the rest are stored; any other failure is thrown as is.
+ */
+export async function publishTraceLines(
+  js: JetStreamClient,
+  lines: Uint8Array,
+  maxPayloadBytes: number,
+): Promise<void> {
+  const { messages, oversized } = chunkTraceLines(lines, maxPayloadBytes - HEADER_BYTES);
+  const refused = oversized.map((line) => ({
+    request_id: requestIdOfLine(line),
+    bytes: line.byteLength,
+  }));
+  let failure: unknown = null;
+  for (let start = 0; start < messages.length; start += PUBLISH_CHUNK) {
+    const settled = await Promise.allSettled(
+      messages
+        .slice(start, start + PUBLISH_CHUNK)
+        .map((message) =>
+          js.publish(TRACE_LINES_SUBJECT, message, { msgID: traceLinesMessageId(message) }),
+        ),
+    );
+    for (const outcome of settled) if (outcome.status === "rejected") failure ??= outcome.reason;
   }
   if (failure !== null) throw failure;
   if (refused.length > 0) throw new TraceRecordsTooLargeError(refused);
@@ -213,19 +258,8 @@ async function ensureTraceConsumer(jsm: JetStreamManager, ackWaitMs: number): Pr
 }
 
 function toBatch(connection: NatsConnection, messages: JsMsg[]) {
-  const records: TraceRecord[] = [];
-  const held: JsMsg[] = [];
-  for (const message of messages) {
-    const record = decodeLenient(traceRecordSchema, message.string(), "trace record");
-    // A record no reader can use would come back forever; terminate it instead. No reason text:
-    // servers before 2.10 only understand a bare +TERM.
-    if (record === null) message.term();
-    else {
-      records.push(record);
-      held.push(message);
-    }
-  }
-  if (held.length === 0) return null;
+  if (messages.length === 0) return null;
+  let records: TraceRecord[] | undefined;
   let settled = false;
   const settle = () => {
     if (settled) return false;
@@ -234,15 +268,29 @@ function toBatch(connection: NatsConnection, messages: JsMsg[]) {
   };
   const nakAfter = async (delayMs?: number) => {
     if (!settle()) return;
-    for (const message of held) message.nak(delayMs);
+    for (const message of messages) message.nak(delayMs);
     await connection.flush();
   };
   const batch: TraceBatch = {
-    records,
+    // Decoded when first read. A line no reader can use is dropped with a warning (its message
+    // is acked with the rest: redelivering it would not make it readable).
+    get records() {
+      if (records === undefined) {
+        records = [];
+        let unusable = 0;
+        for (const message of messages) {
+          const decoded = decodeTraceLines(message.data);
+          unusable += decoded.unusable;
+          for (const record of decoded.records) records.push(record);
+        }
+        if (unusable > 0) console.warn(`bus: dropped ${unusable} trace lines that are not records`);
+      }
+      return records;
+    },
     ack: async () => {
       if (!settle()) return;
       // ackAck waits for the server, so a resolved ack means the records will not come back.
-      const confirmed = await Promise.all(held.map((message) => message.ackAck()));
+      const confirmed = await Promise.all(messages.map((message) => message.ackAck()));
       const unconfirmed = confirmed.filter((ok) => !ok).length;
       if (unconfirmed > 0) throw new Error(`${unconfirmed} trace acks were not confirmed`);
     },

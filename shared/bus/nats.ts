@@ -17,6 +17,7 @@ import { type NatsStateOptions, NatsStateStore } from "./nats-state-store.ts";
 import {
   consumeTraceRecords,
   ensureTraceStream,
+  publishTraceLines,
   publishTraceRecords,
 } from "./nats-trace-stream.ts";
 import {
@@ -213,6 +214,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
       };
     },
     publishTraces: (records) => publishTraceRecords(js, records, maxPayload()),
+    publishTraceLines: (lines) => publishTraceLines(js, lines, maxPayload()),
     maxTraceBytes: maxPayload,
     async consumeTraces(onBatch, consumerOptions) {
       const subscription = await consumeTraceRecords(

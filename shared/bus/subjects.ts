@@ -8,6 +8,11 @@ export const LIMIT_USAGE_PREFIX = "modelux.limits.usage";
 export const limitUsageSubject = (nodeId: string) => `${LIMIT_USAGE_PREFIX}.${nodeId}`;
 export const TRACE_STREAM = "MODELUX_TRACES";
 export const TRACE_SUBJECT_PREFIX = "modelux.trace";
+/**
+ * Messages of encoded trace lines (many rows, any projects: Bus.publishTraceLines). `_lines` is
+ * no project id (those are `prj_…`), so it cannot meet a per-record subject.
+ */
+export const TRACE_LINES_SUBJECT = `${TRACE_SUBJECT_PREFIX}._lines`;
 export const CONTROL_SUBJECT_PREFIX = "modelux.control";
 /** Durable consumer the control plane's ingester reads the trace stream with. */
 export const TRACE_CONSUMER = "modelux-ingest";

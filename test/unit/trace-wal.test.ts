@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Bus, TraceBatch } from "#shared/bus/bus.ts";
 import type { TraceRecord } from "#shared/bus/envelopes.ts";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
+import { chunkTraceLines, decodeTraceLines } from "#shared/bus/trace-lines.ts";
 import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
 import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
 import { WalTraceEmitter } from "../../dataplane/trace/wal-emitter.ts";
@@ -101,9 +102,14 @@ function fakeBus(fail: () => boolean = () => false) {
   const bus = {
     isConnected: () => true,
     maxTraceBytes: () => 1024 * 1024,
-    publishTraces: async (records: TraceRecord[]) => {
+    publishTraceLines: async (lines: Uint8Array) => {
       if (fail()) throw new Error("nats: no responders");
-      published.push(records);
+      // What a bus takes: whole lines (a torn tail left out), decoded as a consumer would.
+      for (const message of chunkTraceLines(lines, 1024 * 1024).messages) {
+        const decoded = decodeTraceLines(message);
+        expect(decoded.unusable).toBe(0);
+        published.push(decoded.records);
+      }
     },
   } as unknown as Bus;
   return { bus, published };
