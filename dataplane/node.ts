@@ -53,6 +53,8 @@ export interface RunningDataPlane {
   readonly url: string;
   readonly port: number;
   readonly context: DataPlaneContext;
+  /** What the HTTP server does with a request, called in process (bench/overhead/fixed-cost.ts). */
+  handle(request: Request): Response | Promise<Response>;
   /**
    * Fails /readyz and stops accepting connections at once, lets in-flight requests and streams
    * finish (cut after the grace period, MODELUX_SHUTDOWN_GRACE_MS), then flushes spend and traces.
@@ -172,6 +174,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     url: `http://${server.hostname}:${server.port}`,
     port: server.port ?? options.port,
     context,
+    handle: (request) => guarded.fetch(request, server),
     stop(stopOptions = {}) {
       stopping ??= (async () => {
         stopped = true;

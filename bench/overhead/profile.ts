@@ -8,15 +8,17 @@
 // --api=responses streams the benchmark's Responses request (always streamed) instead of chat;
 // --route picks the config (`bench`, the default: OpenAI, so Responses is a passthrough;
 // `bench-claude`: Claude, translated). The data plane's CPU time over the measured run is
-// printed per request (µs of CPU, all threads), steadier than req/s on a shared machine.
+// printed per request (µs of CPU, all threads), steadier than req/s on a shared machine, with
+// the peak RSS over the run and the 1-minute load average.
+//   bun bench/overhead/profile.ts --no-profile --runs=5   (five measured runs on one process)
 //
 // The .cpuprofile is kept (path printed) for Chrome DevTools or speedscope.
 import { mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseWrkOutput, wrkCommand, wrkEnvironment } from "./load/wrk.ts";
 import { choosePinning } from "./machine.ts";
-import { cpuSeconds } from "./proc-stats.ts";
+import { cpuSeconds, UsageWindow } from "./proc-stats.ts";
 import { ROOT, spawnServer } from "./processes.ts";
 import { summarizeProfile } from "./profile-summary.ts";
 import { BENCH_PROXY_KEY, BENCH_ROUTE } from "./targets/modelux-snapshot.ts";
@@ -33,6 +35,7 @@ const stream = api === "responses" || args.includes("--stream");
 const seconds = Number(flag("seconds", "8"));
 const connections = Number(flag("connections", "64"));
 const profiling = !args.includes("--no-profile");
+const runs = Number(flag("runs", "1"));
 const pinning = choosePinning(true);
 const profileDirectory = mkdtempSync(join(tmpdir(), "modelux-profile-"));
 
@@ -69,19 +72,21 @@ const run = (duration: number) => {
   return parseWrkOutput(result.stdout.toString());
 };
 run(2);
-const cpuBefore = cpuSeconds(modelux.process.pid);
-const measured = run(seconds);
-const cpuAfter = cpuSeconds(modelux.process.pid);
-const cpuPerRequest =
-  cpuBefore !== null && cpuAfter !== null && measured.requests > 0
-    ? `, ${Math.round(((cpuAfter - cpuBefore) * 1e6) / measured.requests)} µs CPU per request`
-    : "";
+for (let index = 0; index < runs; index += 1) {
+  const load = loadavg()[0]?.toFixed(2);
+  const usage = new UsageWindow({ modelux: modelux.process.pid });
+  const cpuBefore = cpuSeconds(modelux.process.pid) ?? 0;
+  const measured = run(seconds);
+  const cpuUsed = (cpuSeconds(modelux.process.pid) ?? 0) - cpuBefore;
+  const used = usage.stop().modelux;
+  const cpuUs = measured.requests > 0 ? (1e6 * cpuUsed) / measured.requests : 0;
+  console.log(
+    `modelux (${setup}, ${api} @${route}, ${stream ? "streamed" : "plain"}), ${connections} connections: ${Math.round(measured.throughput)} req/s, ${cpuUs.toFixed(1)} µs CPU per request (${Math.round((100 * cpuUsed) / measured.seconds)} % of a core), p50 ${measured.latency?.p50} ms, p99 ${measured.latency?.p99} ms, peak RSS ${used?.peak_rss_mb} MB, errors ${JSON.stringify(measured.errors)}, load ${load}`,
+  );
+}
 await modelux.process.stop();
 await simulator.process.stop();
 
-console.log(
-  `modelux (${setup}, ${api} @${route}, ${stream ? "streamed" : "plain"}), ${connections} connections: ${Math.round(measured.throughput)} req/s${cpuPerRequest}, p50 ${measured.latency?.p50} ms, p99 ${measured.latency?.p99} ms, errors ${JSON.stringify(measured.errors)}`,
-);
 if (!profiling) process.exit(0);
 const file = readdirSync(profileDirectory).find((name) => name.endsWith(".cpuprofile"));
 if (!file) throw new Error(`no profile written in ${profileDirectory}`);

@@ -1,0 +1,185 @@
+// The data plane's own CPU time per request, with the network out of the way: one process runs
+// the data plane (the benchmark's snapshot, `--setup=` as profile.ts) and calls its request
+// handler directly, with `fetch` to the upstream answered from memory (the simulator's own bytes,
+// recorded once at start; a stream in one chunk per SSE event). The same loop through a bare
+// pass-through handler (bare-proxy.ts's, on the same in-memory upstream) gives the floor, so
+// "added" is what modelux costs beyond a proxy, per request, with no socket, no HTTP parsing and
+// no other process in the figure. CPU time (process.cpuUsage) moves far less than wall time on a
+// machine shared with other work; rounds alternate modelux and bare and the median is kept.
+//
+//   bun bench/overhead/fixed-cost.ts [--setup=off|full|fallback,budget,wal] [--stream]
+//                                     [--requests=20000] [--rounds=5] [--concurrency=64]
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInProcessBus } from "#shared/bus/in-process.ts";
+import { SecretBox } from "#shared/crypto/secret-box.ts";
+import { defaultObservability } from "#shared/env/settings.ts";
+import { sealSnapshot } from "#shared/snapshot/envelope.ts";
+import { startDataPlane } from "../../dataplane/node.ts";
+import { startSimulator } from "../../simulator/server.ts";
+import { startControlPlaneStandIn } from "./targets/control-plane-stand-in.ts";
+import {
+  BENCH_PROXY_KEY,
+  BENCH_ROUTE,
+  BENCH_SECRET_KEY,
+  benchSnapshotBody,
+  parseSetup,
+} from "./targets/modelux-snapshot.ts";
+import { chatBody } from "./targets.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) =>
+  args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
+const setupName = flag("setup", "full");
+const setup = parseSetup(setupName);
+const stream = args.includes("--stream");
+const requests = Number(flag("requests", "20000"));
+const rounds = Number(flag("rounds", "5"));
+const concurrency = Number(flag("concurrency", "64"));
+
+// The simulator's answers, recorded once, then served from memory.
+const simulator = startSimulator({ port: 0 });
+const record = async (streamed: boolean) => {
+  const answer = await fetch(`${simulator.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { Authorization: "Bearer sk-sim", "content-type": "application/json" },
+    body: chatBody("gpt-4o-mini", streamed),
+  });
+  const text = await answer.text();
+  const headers = Object.fromEntries(answer.headers);
+  delete headers["content-length"];
+  const encoder = new TextEncoder();
+  const chunks = streamed
+    ? text
+        .split("\n\n")
+        .filter((event) => event.length > 0)
+        .map((event) => encoder.encode(`${event}\n\n`))
+    : [encoder.encode(text)];
+  return { headers, chunks };
+};
+const recorded = { plain: await record(false), stream: await record(true) };
+await simulator.stop();
+
+const UPSTREAM = "http://upstream.bench.invalid";
+const realFetch = globalThis.fetch;
+const inMemoryFetch = async (input: string | URL | Request, init?: RequestInit) => {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  if (!url.startsWith(UPSTREAM)) return realFetch(input, init);
+  const body = init?.body;
+  const text = typeof body === "string" ? body : body ? await new Response(body).text() : "";
+  const answer = text.includes('"stream":true') ? recorded.stream : recorded.plain;
+  let next = 0;
+  const readable = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = answer.chunks[next++];
+      if (chunk) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+  return new Response(readable, { status: 200, headers: answer.headers });
+};
+globalThis.fetch = Object.assign(inMemoryFetch, { preconnect: realFetch.preconnect });
+
+const bus = createInProcessBus();
+const box = new SecretBox(BENCH_SECRET_KEY);
+await bus.config.put(sealSnapshot(1, benchSnapshotBody(setup, `${UPSTREAM}`, box)));
+const standIn = await startControlPlaneStandIn(bus);
+const dataDir = mkdtempSync(join(tmpdir(), "modelux-fixed-cost-"));
+const node = await startDataPlane({
+  nodeId: "bench",
+  hostname: "127.0.0.1",
+  port: 0,
+  secretBox: box,
+  bus: Promise.resolve(bus),
+  ...(setup.wal ? { traceDirectory: join(dataDir, "traces") } : {}),
+  observability: { ...defaultObservability(), MODELUX_METRICS: "on" },
+  log: (message) => console.error(`modelux: ${message}`),
+});
+while (node.context.loader.current === null) await Bun.sleep(5);
+
+/** bare-proxy.ts's handler, on the same in-memory upstream. */
+const DROPPED = new Set([
+  "host",
+  "connection",
+  "content-length",
+  "keep-alive",
+  "transfer-encoding",
+]);
+const forwarded = (incoming: Headers) => {
+  const headers = new Headers();
+  for (const [name, value] of incoming) if (!DROPPED.has(name)) headers.set(name, value);
+  return headers;
+};
+const bare = async (request: Request) => {
+  const { pathname, search } = new URL(request.url);
+  const answer = await fetch(`${UPSTREAM}${pathname}${search}`, {
+    method: request.method,
+    headers: forwarded(request.headers),
+    body: request.body,
+  });
+  return new Response(answer.body, { status: answer.status, headers: forwarded(answer.headers) });
+};
+
+const body = chatBody(`@${BENCH_ROUTE}`, stream);
+const makeRequest = () =>
+  new Request("http://127.0.0.1/openai/v1/chat/completions", {
+    method: "POST",
+    headers: {
+      Authorization: `Bearer ${BENCH_PROXY_KEY}`,
+      "content-type": "application/json",
+      "content-length": String(body.length),
+    },
+    body,
+  });
+
+async function loop(handle: (request: Request) => Response | Promise<Response>, count: number) {
+  let left = count;
+  let failures = 0;
+  const worker = async () => {
+    while (left > 0) {
+      left -= 1;
+      const response = await handle(makeRequest());
+      await response.arrayBuffer();
+      if (response.status !== 200) failures += 1;
+    }
+  };
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const used = process.cpuUsage(cpu);
+  return {
+    cpuUs: (used.user + used.system) / count,
+    wallUs: ((performance.now() - started) * 1000) / count,
+    failures,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+
+await loop(node.handle, Math.min(requests, 5000));
+await loop(bare, Math.min(requests, 5000));
+const modelux: number[] = [];
+const floor: number[] = [];
+for (let round = 0; round < rounds; round += 1) {
+  const mine = await loop(node.handle, requests);
+  const theirs = await loop(bare, requests);
+  if (mine.failures > 0) throw new Error(`${mine.failures} requests through modelux failed`);
+  modelux.push(mine.cpuUs);
+  floor.push(theirs.cpuUs);
+  console.log(
+    `round ${round + 1}: modelux ${mine.cpuUs.toFixed(1)} µs/req CPU, bare ${theirs.cpuUs.toFixed(1)}, added ${(mine.cpuUs - theirs.cpuUs).toFixed(1)}`,
+  );
+}
+const rss = Math.round(process.memoryUsage().rss / 1e6);
+console.log(
+  `fixed cost (${setupName}, ${stream ? "streamed" : "plain"}, ${concurrency} concurrent): modelux ${median(modelux).toFixed(1)} µs/req CPU, bare ${median(floor).toFixed(1)}, added ${(median(modelux) - median(floor)).toFixed(1)} (medians of ${rounds} rounds of ${requests}); RSS ${rss} MB; load ${loadavg()[0]?.toFixed(2)}`,
+);
+await node.stop({ graceMs: 0 });
+await standIn.stop();
+await bus.close();
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);
