@@ -116,6 +116,9 @@ export async function startControlPlane(
     return first.version;
   };
   let busPartsStarting: Promise<number | null> | null = null;
+  // Logs and analytics read the Parquet root the ingester writes (docs/warehouse.md); so does
+  // the batch worker's lookup after a crash.
+  const warehouseQuery = await createWarehouseQuery({ root });
   // Gateway-run batches (docs/batches-and-files.md): run once the bus is there, so each line's
   // spend reaches the fleet's budgets and its trace the warehouse.
   let batchWorker: BatchWorker | null = null;
@@ -133,6 +136,7 @@ export async function startControlPlane(
         bus,
         traceDirectory: join(settings.MODELUX_DATA_DIR, "controlplane", "batch-traces"),
         log,
+        warehouse: warehouseQuery,
       });
     }
     busPartsStarting = startBusParts(bus);
@@ -141,8 +145,6 @@ export async function startControlPlane(
   // Whoever asks `ready()` sees a failure; an unasked one is not an unhandled rejection.
   busArrived.catch(() => {});
 
-  // Logs and analytics read the Parquet root the ingester writes (docs/warehouse.md).
-  const warehouseQuery = await createWarehouseQuery({ root });
   const management = createManagement({
     db: database.db,
     secretBox: options.secretBox,

@@ -385,6 +385,7 @@ function row(
     provider_key_fingerprint: null,
     provider_key_hash: null,
     batch_id: null,
+    client_request_id: null,
     cache_saved_usd: null,
     cache_similarity: null,
   };

@@ -1,71 +1,150 @@
-// A restart's lines: those claimed by a worker that stopped before recording their result. Each
-// attempt carries a deterministic X-Request-Id (`<batch>-<line>-<attempt>`) into its trace, so
-// the warehouse says whether that call was answered (and paid): such a line is recorded with its
-// request id and cost but as `errored` with `result_lost` (its answer lived only in the stopped
-// process); a line with no trace is sent again. Without a way to look traces up, a claimed line
-// is never sent again (`result_unknown`): a line may be lost, never paid twice.
+// A restart's lines: those a worker claimed and never recorded (it crashed). Each attempt carries a
+// deterministic X-Request-Id (`<batch>-<line>-<attempt>`) into its request-log row
+// (`client_request_id`), so the warehouse (and the plane's own write-ahead log on this node) says
+// whether that call was answered, and therefore paid, before the crash:
+// - answered with a retryable failure (429, 5xx): put back like any such answer (a new attempt);
+// - answered otherwise: recorded from the row (its request id, status and cost; the answer itself
+//   lived only in the crashed process: `errored` / `result_lost`), never sent again;
+// - not found once the claim is older than `resumeGraceMs` (time for a crashed node's rows to be
+//   shipped and ingested): never answered, so sent again;
+// - not found before that: left claimed, looked up again later.
+// Without a lookup (a worker alone, tests) a claimed line is never sent again (`result_unknown`):
+// a line may be lost, never paid twice.
+import type { GatewayBatchLineRow, GatewayBatchRow, LineStatus } from "../db/schema/index.ts";
 import type { WorkerClock } from "./clock.ts";
 import { lineRequestId } from "./line-executor.ts";
+import { retryDelayMs, shouldRetry } from "./retry-policy.ts";
+import type { BatchWorkerSettings } from "./settings.ts";
 import type { BatchStore } from "./store.ts";
 
-export interface PaidAttempt {
+export interface AnsweredAttempt {
+  /** The data plane's request id (its request-log row). */
   requestId: string;
   statusCode: number;
   costUsd: number;
 }
 
-/** The traced calls among these attempt ids (X-Request-Id), by attempt id. */
+/** The answered calls among these attempt ids (X-Request-Id), by attempt id. */
 export type PaidLookup = (
-  batchId: string,
+  batch: GatewayBatchRow,
   clientRequestIds: string[],
-) => Promise<Map<string, PaidAttempt>>;
+) => Promise<Map<string, AnsweredAttempt>>;
+
+export interface ResolvedLines {
+  /** Answered before the crash: recorded from the lookup, not sent again. */
+  recovered: number;
+  /** Answered with a retryable failure, or never answered: pending again. */
+  resent: number;
+  /** Not found yet, claim younger than the grace: still claimed. */
+  waiting: number;
+  /** No lookup: ended `result_unknown`. */
+  unknown: number;
+  /** When the first waiting line's grace ends (ms since the epoch); null when none waits. */
+  graceEndsAt: number | null;
+}
+
+/**
+ * What becomes of a line never answered: sent again (the default), or, when the batch is
+ * ending (cancelled, expired, capped), closed like its unsent lines.
+ */
+export type Unanswered =
+  | { action: "resend" }
+  | {
+      action: "close";
+      status: Extract<LineStatus, "canceled" | "expired">;
+      error: { code: string; message: string };
+    };
 
 export async function resolveClaimedLines(
   store: BatchStore,
   lookup: PaidLookup | null,
   clock: WorkerClock,
-): Promise<{ paid: number; resent: number; unknown: number }> {
+  settings: Pick<BatchWorkerSettings, "maxAttempts" | "retryBackoffMs" | "resumeGraceMs">,
+  unanswered: Unanswered = { action: "resend" },
+): Promise<ResolvedLines> {
   const claimed = await store.claimedLines();
-  const counts = { paid: 0, resent: 0, unknown: 0 };
-  if (claimed.length === 0) return counts;
+  const resolved: ResolvedLines = {
+    recovered: 0,
+    resent: 0,
+    waiting: 0,
+    unknown: 0,
+    graceEndsAt: null,
+  };
+  if (claimed.length === 0) return resolved;
+  const now = clock.now();
+  const at = new Date(now);
+  if (!lookup) {
+    for (const line of claimed) {
+      resolved.unknown++;
+      await store.finish(line.id, unknownResult(at));
+    }
+    return resolved;
+  }
   const ids = claimed.map((line) => lineRequestId(line.batch_id, line.line_index, line.attempts));
-  const found = lookup ? await lookup(store.batch.id, ids) : null;
-  const at = new Date(clock.now());
+  const found = await lookup(store.batch, ids);
   for (const [index, line] of claimed.entries()) {
-    const attempt = found?.get(ids[index] as string);
+    const attempt = found.get(ids[index] as string);
     if (attempt) {
-      counts.paid++;
-      await store.finish(line.id, {
-        status: "errored",
-        requestId: attempt.requestId,
-        statusCode: attempt.statusCode,
-        response: null,
-        error: {
-          code: "result_lost",
-          message: `answered (request ${attempt.requestId}) before the control plane restarted; the answer was not kept and the line is not sent again`,
-        },
-        costUsd: attempt.costUsd,
-        at,
-      });
-    } else if (found) {
-      counts.resent++;
+      await recordAnswered(store, line, attempt, settings, now);
+      if (shouldRetry(attempt.statusCode, line.attempts, settings.maxAttempts)) resolved.resent++;
+      else resolved.recovered++;
+      continue;
+    }
+    const graceEndsAt = (line.claimed_at?.getTime() ?? 0) + settings.resumeGraceMs;
+    if (unanswered.action === "close") {
+      await store.closeClaimed(line.id, unanswered.status, unanswered.error, at);
+    } else if (graceEndsAt <= now) {
+      resolved.resent++;
       await store.retryLater(line.id, at);
     } else {
-      counts.unknown++;
-      await store.finish(line.id, {
-        status: "errored",
-        requestId: null,
-        statusCode: null,
-        response: null,
-        error: {
-          code: "result_unknown",
-          message:
-            "in flight when the control plane restarted; not sent again, as it may have been paid",
-        },
-        costUsd: 0,
-        at,
-      });
+      resolved.waiting++;
+      resolved.graceEndsAt = Math.min(resolved.graceEndsAt ?? graceEndsAt, graceEndsAt);
     }
   }
-  return counts;
+  return resolved;
+}
+
+async function recordAnswered(
+  store: BatchStore,
+  line: GatewayBatchLineRow,
+  attempt: AnsweredAttempt,
+  settings: Pick<BatchWorkerSettings, "maxAttempts" | "retryBackoffMs">,
+  now: number,
+): Promise<void> {
+  if (shouldRetry(attempt.statusCode, line.attempts, settings.maxAttempts)) {
+    // As runLine does with such an answer: a new attempt (a new X-Request-Id) after the back-off.
+    await store.retryLater(
+      line.id,
+      new Date(now + retryDelayMs(line.attempts, settings.retryBackoffMs)),
+    );
+    return;
+  }
+  await store.finish(line.id, {
+    status: "errored",
+    requestId: attempt.requestId,
+    statusCode: attempt.statusCode,
+    response: null,
+    error: {
+      code: "result_lost",
+      message: `answered with status ${attempt.statusCode} (request ${attempt.requestId}, in the request log) before the control plane restarted; the answer was not kept and the line is not sent again`,
+    },
+    costUsd: attempt.costUsd,
+    at: new Date(now),
+  });
+}
+
+function unknownResult(at: Date) {
+  return {
+    status: "errored" as const,
+    requestId: null,
+    statusCode: null,
+    response: null,
+    error: {
+      code: "result_unknown",
+      message:
+        "in flight when the control plane restarted; not sent again, as it may have been paid",
+    },
+    costUsd: 0,
+    at,
+  };
 }

@@ -19,6 +19,7 @@ const BatchSettingsSchema = v.object({
   MODELUX_BATCH_RETRY_BACKOFF_MS: number(2_000, 0, "must be milliseconds"),
   MODELUX_BATCH_LEASE_MS: number(30_000, 1_000, "must be milliseconds, at least 1000"),
   MODELUX_BATCH_POLL_MS: number(1_000, 10, "must be milliseconds, at least 10"),
+  MODELUX_BATCH_RESUME_GRACE_MS: number(60_000, 0, "must be milliseconds"),
 });
 
 export interface BatchWorkerSettings {
@@ -36,6 +37,12 @@ export interface BatchWorkerSettings {
   leaseMs: number;
   /** How often an idle worker looks for batches to run. */
   pollMs: number;
+  /**
+   * How long after its claim a line a crashed worker left is looked up before it counts as never
+   * answered and is sent again: time for the crashed node's request-log rows to reach the
+   * warehouse (write-ahead shipping, JetStream redelivery, the ingester's flush).
+   */
+  resumeGraceMs: number;
 }
 
 export function readBatchSettings(env: Record<string, string | undefined> = process.env) {
@@ -51,6 +58,7 @@ export function readBatchSettings(env: Record<string, string | undefined> = proc
     retryBackoffMs: read.MODELUX_BATCH_RETRY_BACKOFF_MS,
     leaseMs: read.MODELUX_BATCH_LEASE_MS,
     pollMs: read.MODELUX_BATCH_POLL_MS,
+    resumeGraceMs: read.MODELUX_BATCH_RESUME_GRACE_MS,
   };
   return settings;
 }

@@ -1,14 +1,16 @@
 // The control plane's batch worker as a node runs it: each batch's lines through a batch plane
 // that is the fleet's traffic (spend deltas and budget state over the bus, traces written ahead
 // under `traceDirectory` and shipped to the warehouse), with the settings MODELUX_BATCH_*.
-// Stopping lets in-flight lines finish and gives the batch's lease back.
+// Stopping lets in-flight lines finish and gives the batch's lease back; after a crash, the lines
+// it had claimed are looked up in its write-ahead logs and the warehouse (paid-lookup.ts).
 import { join } from "node:path";
 import type { Bus } from "#shared/bus/bus.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { Logger } from "#shared/log.ts";
 import type { Database } from "../db/client.ts";
+import type { WarehouseQuery } from "../warehouse/query.ts";
 import { openBatchPlane } from "./batch-plane.ts";
-import type { PaidLookup } from "./resume.ts";
+import { combinedPaidLookup, warehousePaidLookup, writeAheadPaidLookup } from "./paid-lookup.ts";
 import { type BatchWorkerSettings, readBatchSettings } from "./settings.ts";
 import { BatchWorker } from "./worker.ts";
 
@@ -20,7 +22,11 @@ export interface NodeBatchWorkerOptions {
   traceDirectory: string;
   log: Logger;
   settings?: BatchWorkerSettings;
-  paidLookup?: PaidLookup | null;
+  /**
+   * Where a restart looks up the lines a crashed worker answered (with the batch planes' own
+   * write-ahead logs under `traceDirectory`); without it such lines end `result_unknown`.
+   */
+  warehouse?: Pick<WarehouseQuery, "batchLineRequests"> | null;
 }
 
 export function startNodeBatchWorker(options: NodeBatchWorkerOptions): BatchWorker {
@@ -28,7 +34,12 @@ export function startNodeBatchWorker(options: NodeBatchWorkerOptions): BatchWork
     db: options.db,
     workerId: `controlplane-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
     settings: options.settings ?? readBatchSettings(),
-    paidLookup: options.paidLookup ?? null,
+    paidLookup: options.warehouse
+      ? combinedPaidLookup(
+          writeAheadPaidLookup((batch) => join(options.traceDirectory, batch.id)),
+          warehousePaidLookup(options.warehouse),
+        )
+      : null,
     log: options.log,
     openExecutor: (batch) =>
       openBatchPlane(

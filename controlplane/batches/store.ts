@@ -216,6 +216,21 @@ export class BatchStore {
     );
   }
 
+  /** A claimed line never answered, closed as the batch ends (cancelled, expired, capped). */
+  async closeClaimed(
+    lineId: string,
+    status: Extract<LineStatus, "canceled" | "expired">,
+    error: { code: string; message: string },
+    at: Date,
+  ): Promise<void> {
+    await this.tenant.updateWhere(
+      gatewayBatchLines,
+      { status, error, finished_at: at },
+      eq(gatewayBatchLines.id, lineId),
+      eq(gatewayBatchLines.status, "claimed"),
+    );
+  }
+
   /** Lines claimed by a worker that never recorded their result (a restart's to resolve). */
   claimedLines(): Promise<GatewayBatchLineRow[]> {
     return this.tenant.rows(

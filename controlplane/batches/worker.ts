@@ -9,7 +9,7 @@ import type { GatewayBatchRow } from "../db/schema/index.ts";
 import { systemClock, type WorkerClock } from "./clock.ts";
 import type { LineExecutor } from "./line-executor.ts";
 import { dispatchGapMs, linesPerSecond } from "./pacing.ts";
-import { type PaidLookup, resolveClaimedLines } from "./resume.ts";
+import { type PaidLookup, resolveClaimedLines, type Unanswered } from "./resume.ts";
 import { runLine } from "./run-line.ts";
 import type { BatchWorkerSettings } from "./settings.ts";
 import { acquireBatch, BatchStore } from "./store.ts";
@@ -67,7 +67,8 @@ export class BatchWorker {
     const batch = await acquireBatch(db, workerId, new Date(this.#clock.now()), settings.leaseMs);
     if (!batch) return false;
     const store = new BatchStore(db, batch);
-    await resolveClaimedLines(store, this.#options.paidLookup ?? null, this.#clock);
+    // Before its plane opens (and ships what its write-ahead log on this node still holds).
+    await this.#resolveOrphans(store);
     const executor = await this.#options.openExecutor(batch);
     try {
       await this.#drive(store, executor);
@@ -76,6 +77,22 @@ export class BatchWorker {
       await store.releaseLease(workerId);
     }
     return true;
+  }
+
+  /**
+   * Lines a crashed worker left claimed (resume.ts); a lookup that fails leaves them claimed for
+   * the next try.
+   */
+  async #resolveOrphans(store: BatchStore, unanswered?: Unanswered) {
+    const { paidLookup, settings } = this.#options;
+    return resolveClaimedLines(store, paidLookup ?? null, this.#clock, settings, unanswered).catch(
+      (error) => {
+        this.#options.log?.(
+          `batch worker: looking up batch ${store.batch.id}'s claimed lines: ${(error as Error).message}`,
+        );
+        return null;
+      },
+    );
   }
 
   async #drive(store: BatchStore, executor: LineExecutor): Promise<void> {
@@ -95,24 +112,27 @@ export class BatchWorker {
       const batch = (await store.reload()) as GatewayBatchRow;
       const progress = await store.progress();
       if (batch.status === "cancelling" || batch.cancel_requested_at) {
-        await store.closePending(
-          "canceled",
-          { code: "batch_cancelled", message: "the batch was cancelled before this line was sent" },
-          now,
-        );
+        const cancelled = {
+          code: "batch_cancelled",
+          message: "the batch was cancelled before this line was sent",
+        };
+        await store.closePending("canceled", cancelled, now);
         await finish();
+        await this.#resolveOrphans(store, {
+          action: "close",
+          status: "canceled",
+          error: cancelled,
+        });
         return store.end("cancelled", new Date(clock.now()));
       }
       if (batch.deadline_at && now >= batch.deadline_at) {
-        await store.closePending(
-          "expired",
-          {
-            code: "batch_expired",
-            message: "the batch's completion window ended before this line was sent",
-          },
-          now,
-        );
+        const expired = {
+          code: "batch_expired",
+          message: "the batch's completion window ended before this line was sent",
+        };
+        await store.closePending("expired", expired, now);
         await finish();
+        await this.#resolveOrphans(store, { action: "close", status: "expired", error: expired });
         return store.end("expired", new Date(clock.now()));
       }
       if (
@@ -120,17 +140,15 @@ export class BatchWorker {
         this.#capReached(progress, inFlight.size, batch.spend_cap_usd)
       ) {
         await finish();
+        const capped = {
+          code: "spend_cap_reached",
+          message: `the batch reached its spend cap ($${batch.spend_cap_usd}) before this line was sent`,
+        };
+        await this.#resolveOrphans(store, { action: "close", status: "expired", error: capped });
         const after = await store.progress();
         if (after.pending === 0 && after.claimed === 0)
           return store.end("completed", new Date(clock.now()));
-        await store.closePending(
-          "expired",
-          {
-            code: "spend_cap_reached",
-            message: `the batch reached its spend cap ($${batch.spend_cap_usd}) before this line was sent`,
-          },
-          new Date(clock.now()),
-        );
+        await store.closePending("expired", capped, new Date(clock.now()));
         return store.end("spend_cap", new Date(clock.now()));
       }
       if (inFlight.size >= settings.concurrency) {
@@ -148,12 +166,18 @@ export class BatchWorker {
           await settle();
           continue;
         }
-        const due = await store.nextDue();
-        if (due === null) {
-          if ((await store.progress()).claimed === 0)
-            return store.end("completed", new Date(clock.now()));
+        // Nothing of this worker's is in flight: a line still claimed is a crashed worker's,
+        // waiting for its lookup's grace (resume.ts).
+        if ((await store.progress()).claimed > 0) {
+          const resolved = await this.#resolveOrphans(store);
+          if (resolved && resolved.waiting === 0) continue;
+          const until = resolved?.graceEndsAt ?? clock.now() + settings.pollMs;
+          // Woken at least every third of a lease, so the lease is renewed above.
+          await clock.sleep(Math.max(1, Math.min(until - clock.now(), settings.leaseMs / 3)));
           continue;
         }
+        const due = await store.nextDue();
+        if (due === null) return store.end("completed", new Date(clock.now()));
         await clock.sleep(Math.max(1, due.getTime() - clock.now()));
         continue;
       }

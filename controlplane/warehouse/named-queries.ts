@@ -33,6 +33,7 @@ export const QUERY_NAMES = [
   "export_jsonl",
   "export_parquet",
   "rollup_cells",
+  "batch_line_requests",
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
@@ -44,6 +45,8 @@ const PARAMETER_TYPES: Record<string, DuckDBType> = {
   org_id: VARCHAR,
   project_id: VARCHAR,
   request_id: VARCHAR,
+  batch_id: VARCHAR,
+  client_request_ids: LIST(VARCHAR),
   start: TIMESTAMP,
   end: TIMESTAMP,
   status_class: INTEGER,

@@ -79,6 +79,16 @@ export interface WarehouseQuery {
     orgId: string,
     filters: { project_id?: string | null; start: Date; end: Date; config_slug?: string | null },
   ): Promise<{ strategies: Row[]; variants: Row[] }>;
+  /**
+   * The requests of a gateway-run batch's lines among `clientRequestIds` (their X-Request-Id),
+   * made since `since` (the batch's creation): how a restarted batch worker finds what a crashed
+   * one had answered.
+   */
+  batchLineRequests(
+    orgId: string,
+    batch: { id: string; projectId: string; since: Date },
+    clientRequestIds: string[],
+  ): Promise<Row[]>;
   /** The most rows one export holds. */
   readonly exportMaxRows: number;
   /** Null when the slice holds more than `exportMaxRows` rows: nothing is kept then. */
@@ -303,6 +313,20 @@ export async function createWarehouseQuery(
       const strategies = rows.filter((row) => row.kind === "strategy");
       const variants = rows.filter((row) => row.kind === "variant");
       return { strategies, variants };
+    },
+
+    batchLineRequests(orgId, batch, clientRequestIds) {
+      const values = {
+        org_id: orgId,
+        project_id: batch.projectId,
+        start: batch.since,
+        batch_id: batch.id,
+        client_request_ids: clientRequestIds,
+      };
+      return queryWindow("batch_line_requests", values, {
+        project_id: batch.projectId,
+        start: batch.since,
+      });
     },
 
     async exportSlice(orgId, filters, format) {

@@ -74,6 +74,7 @@ export function requestLogRow(
     batch_id: trace.batch_id ?? null,
     cache_saved_usd: trace.cache === "hit" ? (trace.cache_detail?.saved_usd ?? null) : null,
     cache_similarity: trace.cache === "hit" ? (trace.cache_detail?.similarity ?? null) : null,
+    client_request_id: trace.client_request_id ?? null,
   };
   return fitRow(row, budgetBytes);
 }

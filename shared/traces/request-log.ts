@@ -57,6 +57,7 @@ export const REQUEST_LOG_COLUMNS = {
   batch_id: "VARCHAR",
   cache_saved_usd: "DOUBLE",
   cache_similarity: "DOUBLE",
+  client_request_id: "VARCHAR",
 } as const;
 
 export type RequestLogColumn = keyof typeof REQUEST_LOG_COLUMNS;
@@ -146,6 +147,12 @@ export type RequestLogRow = {
    */
   cache_saved_usd: number | null;
   cache_similarity: number | null;
+  /**
+   * The caller's `X-Request-Id`; a gateway-run batch's line sends `<batch>-<line>-<attempt>`, by
+   * which a restarted batch worker finds the lines a crashed one had answered. NULL when the
+   * caller sent none, and in files written before the column.
+   */
+  client_request_id: string | null;
 };
 
 /** `date=YYYY-MM-DD/hour=HH` of a row, UTC. */

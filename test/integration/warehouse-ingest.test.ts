@@ -89,6 +89,7 @@ function logRow(requestId: string, overrides: Partial<RequestLogRow> = {}): Requ
     provider_key_fingerprint: null,
     provider_key_hash: null,
     batch_id: null,
+    client_request_id: null,
     cache_saved_usd: null,
     cache_similarity: null,
     ...overrides,

@@ -65,6 +65,7 @@ export function requestLogRow(overrides: Partial<RequestLogRow> = {}): RequestLo
     provider_key_fingerprint: null,
     provider_key_hash: null,
     batch_id: null,
+    client_request_id: null,
     cache_saved_usd: null,
     cache_similarity: null,
     ...overrides,

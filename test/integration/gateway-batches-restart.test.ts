@@ -1,0 +1,336 @@
+// A gateway-run batch on an @config with a fallback, its control plane killed mid-run and resumed
+// (issue 17 §3): the results, the spend and the warehouse rows are each counted once. The first
+// worker runs its lines through a fleet plane (spend deltas and write-ahead traces on a bus, the
+// warehouse ingester and budget accounting of a control plane behind it); mid-run, two lines are
+// answered and their worker dies before recording them, a third dies before its call. A second
+// worker, once the lease and the lookup's grace have passed, finds the first two in the warehouse
+// by their X-Request-Id (recorded, not sent again) and sends only the third again. Postgres, the
+// simulator, DuckDB and Parquet are real; the workers' clocks jump when they sleep.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eq, sum } from "drizzle-orm";
+import type { Bus } from "#shared/bus/bus.ts";
+import { createInProcessBus } from "#shared/bus/in-process.ts";
+import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
+import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
+import {
+  createGatewayBatch,
+  gatewayBatchResults,
+  readGatewayBatch,
+} from "../../controlplane/batches/batches.ts";
+import type { WorkerClock } from "../../controlplane/batches/clock.ts";
+import type { LineExecutor } from "../../controlplane/batches/line-executor.ts";
+import {
+  combinedPaidLookup,
+  warehousePaidLookup,
+  writeAheadPaidLookup,
+} from "../../controlplane/batches/paid-lookup.ts";
+import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
+import { BatchWorker } from "../../controlplane/batches/worker.ts";
+import { type BudgetAccounting, startBudgetAccounting } from "../../controlplane/budgets/index.ts";
+import {
+  apiKeys,
+  budgetSpend,
+  budgets,
+  type GatewayBatchRow,
+  providers,
+} from "../../controlplane/db/schema/index.ts";
+import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
+import { type RunningWarehouse, startWarehouse } from "../../controlplane/warehouse/index.ts";
+import { createWarehouseQuery, type WarehouseQuery } from "../../controlplane/warehouse/query.ts";
+import {
+  type Json,
+  type ManagementHarness,
+  startManagementHarness,
+  testSecretBox,
+} from "../support/management.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { servicesAbsent } from "../support/services.ts";
+import { waitUntil } from "../support/wait.ts";
+
+function jumpingClock(start: number): WorkerClock {
+  let now = start;
+  return {
+    now: () => now,
+    async sleep(ms) {
+      now += Math.max(1, ms);
+      await Promise.resolve();
+    },
+  };
+}
+
+describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run, resumed", () => {
+  let database: TestDatabase;
+  let harness: ManagementHarness;
+  let bus: Bus;
+  let warehouse: RunningWarehouse;
+  let accounting: BudgetAccounting;
+  let query: WarehouseQuery;
+  let keyId: string;
+  let budgetId: string;
+  const root = mkdtempSync(join(tmpdir(), "gateway-batches-restart-"));
+  const traceDirectory = join(root, "batch-traces");
+  const settings = {
+    ...defaultBatchSettings(),
+    concurrency: 3,
+    maxLinesPerSecond: 20,
+    retryBackoffMs: 100,
+  };
+  /** Planes left open by the "killed" worker, closed when the file ends. */
+  const abandoned: LineExecutor[] = [];
+
+  const simulator = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${harness.simulator.url}/_sim/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await response.json()) as Json;
+  };
+  const calls = async () => {
+    const counts = (await simulator("GET", "calls")).counts?.openai ?? {};
+    return Number(counts["gpt-4o"] ?? 0) + Number(counts["gpt-4o-mini"] ?? 0);
+  };
+  const fleetPlane = (batch: GatewayBatchRow) =>
+    openBatchPlane(
+      {
+        db: database.handle.db,
+        secretBox: testSecretBox,
+        fleet: { bus, traceDirectory: join(traceDirectory, batch.id), log: () => {} },
+      },
+      batch,
+    );
+  const rowsOf = async (batch: GatewayBatchRow) => {
+    const logs = await query.logs(
+      harness.org.orgId,
+      { start: new Date(Date.now() - 3_600_000), end: new Date(Date.now() + 3_600_000) },
+      { cursor: null, limit: 1000 },
+    );
+    return logs.filter((row) => row.batch_id === batch.id);
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    harness = await startManagementHarness(database.handle);
+    const { db } = database.handle;
+    const { orgId, projectId } = harness.org;
+    await db.insert(providers).values({
+      id: newId("provider"),
+      org_id: orgId,
+      name: "openai",
+      vendor: "openai",
+      base_url: `${harness.simulator.url}/v1`,
+      credential_ciphertext: testSecretBox.encrypt("sk-simulator"),
+      credential_hint: "…ator",
+    });
+    keyId = newId("apiKey");
+    const secret = newSecretKey("proxy");
+    await db.insert(apiKeys).values({
+      id: keyId,
+      org_id: orgId,
+      project_id: projectId,
+      name: "batch client",
+      key_hash: hashKey(secret),
+      key_prefix: keyDisplayPrefix(secret),
+    });
+    budgetId = newId("budget");
+    await db.insert(budgets).values({
+      id: budgetId,
+      org_id: orgId,
+      name: "org monthly",
+      scope_type: "org",
+      period: "monthly",
+      cap_usd: 1_000_000,
+    });
+    await saveRoutingConfig(db, {
+      orgId,
+      projectId,
+      slug: "nightly",
+      config: {
+        strategy: "fallback",
+        attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
+        retry_on: ["5xx"],
+      },
+    });
+    bus = createInProcessBus();
+    warehouse = await startWarehouse({
+      bus,
+      root: join(root, "traces"),
+      db,
+      log: () => {},
+      flushIntervalMs: 50,
+    });
+    accounting = await startBudgetAccounting({ db, bus });
+    query = await createWarehouseQuery({ root: join(root, "traces"), threads: 1 });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const plane of abandoned) await plane.close().catch(() => {});
+    await accounting?.stop();
+    await warehouse?.stop();
+    await query?.close();
+    await bus?.close();
+    await harness?.stop();
+    await database?.drop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test("results, spend and warehouse rows are each counted once; only the unanswered line is sent again", async () => {
+    const { db } = database.handle;
+    await simulator("DELETE", "faults");
+    // The config's first target fails twice: those lines are answered by the fallback.
+    await simulator("POST", "faults", { model: "gpt-4o", status: 503, count: 2 });
+    const callsBefore = await calls();
+    const created = await createGatewayBatch(db, harness.org.orgId, {
+      projectId: harness.org.projectId,
+      keyId,
+      surface: "openai",
+      endpoint: "/v1/chat/completions",
+      reason: "a line names @nightly",
+      inputFileId: null,
+      metadata: null,
+      deadlineAt: null,
+      spendCapUsd: null,
+      lines: Array.from({ length: 8 }, (_, index) => ({
+        customId: `doc-${index}`,
+        body: {
+          model: "@nightly",
+          messages: [{ role: "user", content: `Summarise document ${index}.` }],
+          max_tokens: 16,
+        },
+      })),
+    });
+
+    // The first worker: lines 3 and 4 are answered (traced, spent) and the process "dies" before
+    // recording them; line 5 dies before its call. With three in flight, the worker stops there.
+    const never = new Promise<never>(() => {});
+    let answeredBeforeCrash = 0;
+    const killedAt = Date.now();
+    const first = new BatchWorker({
+      db,
+      workerId: "killed",
+      settings,
+      clock: jumpingClock(killedAt),
+      openExecutor: async (batch) => {
+        const plane = await fleetPlane(batch);
+        abandoned.push(plane);
+        return {
+          async send(endpoint, body, clientRequestId) {
+            const line = Number(clientRequestId.split("-").at(-2));
+            if (line === 5) return never;
+            const answer = await plane.send(endpoint, body, clientRequestId);
+            if (line === 3 || line === 4) {
+              answeredBeforeCrash++;
+              return never;
+            }
+            return answer;
+          },
+          close: () => never,
+        };
+      },
+    });
+    first.start();
+    await waitUntil(() => answeredBeforeCrash === 2 || null, { timeoutMs: 20_000 });
+    const atCrash = await waitUntil(
+      async () => {
+        const read = await readGatewayBatch(db, harness.org.orgId, created.id);
+        return read?.progress.claimed === 3 ? read : null;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(atCrash.progress.succeeded).toBe(3);
+    // The dead node's rows reach the warehouse (shipped, ingested) while its lease runs out.
+    await waitUntil(async () => (await rowsOf(created)).length === 5 || null, {
+      timeoutMs: 20_000,
+    });
+
+    // The restarted control plane: past the lease and the lookup's grace.
+    const second = new BatchWorker({
+      db,
+      workerId: "restarted",
+      settings,
+      clock: jumpingClock(killedAt + settings.leaseMs + settings.resumeGraceMs + 1_000),
+      paidLookup: combinedPaidLookup(
+        writeAheadPaidLookup((batch) => join(traceDirectory, batch.id)),
+        warehousePaidLookup(query),
+      ),
+      openExecutor: fleetPlane,
+    });
+    for (let round = 0; round < 5 && (await second.runOnce()); round++) {}
+
+    const done = await readGatewayBatch(db, harness.org.orgId, created.id);
+    if (!done) throw new Error("the batch is gone");
+    expect(done.batch.end_reason).toBe("completed");
+    expect(done.progress).toMatchObject({ succeeded: 6, errored: 2, claimed: 0, pending: 0 });
+    const lines: Json[] = [];
+    for await (const line of gatewayBatchResults(db, harness.org.orgId, done.batch))
+      lines.push(line);
+    // Results: one per line.
+    expect(lines.map((line) => line.custom_id).sort()).toEqual(
+      Array.from({ length: 8 }, (_, index) => `doc-${index}`),
+    );
+    const lost = lines.filter((line) => line.error?.code === "result_lost");
+    expect(lost.map((line) => line.custom_id).sort()).toEqual(["doc-3", "doc-4"]);
+
+    // Upstream: 8 lines and the 2 failed first attempts; no line called twice.
+    expect((await calls()) - callsBefore).toBe(10);
+
+    // Warehouse rows: one per line, the re-sent line's under its second attempt's id.
+    await warehouse.flush();
+    const rows = await waitUntil(
+      async () => {
+        const found = await rowsOf(created);
+        return found.length >= 8 ? found : null;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(rows).toHaveLength(8);
+    expect(new Set(rows.map((row) => row.request_id)).size).toBe(8);
+    // Each row's X-Request-Id: every line's first attempt, the re-sent line's second; nothing else.
+    const everyAttempt = Array.from({ length: 8 }, (_, line) =>
+      [1, 2, 3].map((attempt) => `${created.id}-${line}-${attempt}`),
+    ).flat();
+    const byAttempt = await query.batchLineRequests(
+      harness.org.orgId,
+      { id: created.id, projectId: harness.org.projectId, since: new Date(killedAt - 60_000) },
+      everyAttempt,
+    );
+    expect(byAttempt.map((row) => row.client_request_id).sort()).toEqual(
+      [0, 1, 2, 3, 4, 6, 7]
+        .map((line) => `${created.id}-${line}-1`)
+        .concat(`${created.id}-5-2`)
+        .sort(),
+    );
+    expect(byAttempt.map((row) => row.request_id).sort()).toEqual(
+      rows.map((row) => row.request_id).sort(),
+    );
+    // A recovered line names its request (the row the first worker's call left).
+    for (const line of lost) {
+      const named = byAttempt.filter((row) =>
+        String(line.error.message).includes(String(row.request_id)),
+      );
+      expect(named.map((row) => row.client_request_id)).toEqual([
+        `${created.id}-${String(line.custom_id).slice(4)}-1`,
+      ]);
+    }
+    const rowsCost = rows.reduce((total, row) => total + Number(row.cost_usd), 0);
+    expect(rowsCost).toBeGreaterThan(0);
+    expect(done.progress.spentUsd).toBeCloseTo(rowsCost, 9);
+
+    // Spend: the budget's fleet total (deltas applied once each) is the lines' cost, once.
+    const spent = async () => {
+      await accounting.flush();
+      const [row] = await db
+        .select({ total: sum(budgetSpend.spend_usd) })
+        .from(budgetSpend)
+        .where(eq(budgetSpend.budget_id, budgetId));
+      return Number(row?.total ?? 0);
+    };
+    await waitUntil(async () => Math.abs((await spent()) - rowsCost) < 1e-8 || null, {
+      timeoutMs: 10_000,
+    }).catch(() => {});
+    expect(await spent()).toBeCloseTo(rowsCost, 8);
+  }, 90_000);
+});
