@@ -19,6 +19,8 @@ export class ManagementError extends GatewayError {
       id?: string;
       fields?: FieldProblem[];
       retryAfterSeconds?: number;
+      /** A more specific stable code than the default (see `stableCode`). */
+      code?: string;
     } = {},
   ) {
     super(code, message, { retryAfterSeconds: extra.retryAfterSeconds });
@@ -42,7 +44,14 @@ export const errorBodySchema = v.object({
   error: v.object({
     type: v.pipe(v.string(), v.description("One of the closed error types, e.g. not_found.")),
     message: v.string(),
-    code: v.pipe(v.number(), v.integer(), v.description("The HTTP status.")),
+    code: v.pipe(
+      v.string(),
+      v.description(
+        "A stable string code to branch on: <resource>_not_found (e.g. routing_config_not_found) " +
+          "for a missing resource, otherwise the type (invalid_request, conflict, …).",
+      ),
+    ),
+    status: v.pipe(v.number(), v.integer(), v.description("The HTTP status.")),
     resource: v.optional(v.string()),
     id: v.optional(v.string()),
     fields: v.optional(v.array(v.object({ field: v.string(), message: v.string() }))),
@@ -59,7 +68,12 @@ export function renderError(thrown: unknown): {
   const error = toGatewayError(thrown);
   const extra = error instanceof ManagementError ? error.extra : {};
   const body: ErrorBody = {
-    error: { type: error.code, message: error.message, code: error.status },
+    error: {
+      type: error.code,
+      message: error.message,
+      code: stableCode(error.code, extra),
+      status: error.status,
+    },
   };
   if (extra.resource) body.error.resource = extra.resource;
   if (extra.id) body.error.id = extra.id;
@@ -68,6 +82,17 @@ export function renderError(thrown: unknown): {
   const retryAfter = extra.retryAfterSeconds ?? error.details.retryAfterSeconds;
   if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
   return { status: error.status, body, headers };
+}
+
+/**
+ * The string `code` of an error (modelux.ai's convention, docs/api/overview): a missing resource
+ * is `<resource>_not_found`; an error that names a more specific code keeps it; the rest carry
+ * their type. Stable: clients branch on it.
+ */
+export function stableCode(type: string, extra: { resource?: string; code?: string }): string {
+  if (extra.code) return extra.code;
+  if (type === "not_found" && extra.resource) return `${extra.resource}_not_found`;
+  return type;
 }
 
 /** Problems one answer lists; a caller fixes those and learns of the rest on the next try. */

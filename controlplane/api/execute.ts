@@ -4,6 +4,7 @@ import * as v from "valibot";
 import type { Database } from "../db/client.ts";
 import { scoped } from "../db/tenant.ts";
 import { enqueueEvent } from "../webhooks/enqueue.ts";
+import { renameAliasedFields } from "./aliases.ts";
 import { writeAudit } from "./audit.ts";
 import { forbidden, ManagementError, validationError } from "./errors.ts";
 import type { FileResult } from "./file-result.ts";
@@ -46,8 +47,16 @@ export async function executeOperation(
   }
   const input = {
     params: parsePart("params", operation.params, raw.params),
-    query: parsePart("query", operation.query, raw.query),
-    body: parsePart("body", operation.body, raw.body ?? {}),
+    query: parsePart(
+      "query",
+      operation.query,
+      renameAliasedFields(operation, "query", operation.query, raw.query),
+    ),
+    body: parsePart(
+      "body",
+      operation.body,
+      renameAliasedFields(operation, "body", operation.body, raw.body ?? {}),
+    ),
   };
   const context = operationContext(runtime, caller, requestId);
   const result = await operation.handler(context, input);

@@ -89,6 +89,17 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/**
+ * modelux.ai's published names for an operation where ours differ (docs/compatibility.md): more
+ * paths it answers at (with the same parameter names), more MCP tool names, and query or body
+ * fields accepted under their name (theirs → ours; sending both is a 400).
+ */
+export interface OperationAliases {
+  paths?: readonly string[];
+  tools?: readonly string[];
+  fields?: Readonly<Record<string, string>>;
+}
+
 interface OperationBase<P, Q, B> {
   /** snake_case; also the MCP tool name and the OpenAPI operationId. */
   id: string;
@@ -105,6 +116,7 @@ interface OperationBase<P, Q, B> {
   status?: 200 | 201 | 202;
   /** Set on operations that answer with a file (exports): the content types REST may send. */
   produces?: readonly string[];
+  aliases?: OperationAliases;
 }
 
 export interface OperationSpec<P, Q, B, O extends v.GenericSchema> extends OperationBase<P, Q, B> {

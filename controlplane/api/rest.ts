@@ -2,6 +2,7 @@
 // operation under /manage/v1. Authentication, the rate limit, Idempotency-Key and the JSON
 // envelope happen here; the operation itself runs through `executeOperation`, as for MCP.
 import { Elysia } from "elysia";
+import { renameAliasedFields, restPaths } from "./aliases.ts";
 import { authenticate } from "./auth.ts";
 import { invalidField, ManagementError, renderError } from "./errors.ts";
 import { executeOperation, type ManagementRuntime } from "./execute.ts";
@@ -24,14 +25,16 @@ export function featureRoutes(
 ) {
   const app = new Elysia({ name: `management-${feature}`, prefix: MANAGEMENT_PREFIX });
   for (const operation of operations) {
-    app.route(
-      operation.method,
-      elysiaPath(operation.path),
-      ({ request, params }) =>
-        handleRestRequest(runtime, operation, request, params as Record<string, string | null>),
-      // The body is read here, so a malformed one is answered in the API's own error shape.
-      { parse: "none" },
-    );
+    for (const path of restPaths(operation)) {
+      app.route(
+        operation.method,
+        elysiaPath(path),
+        ({ request, params }) =>
+          handleRestRequest(runtime, operation, request, params as Record<string, string | null>),
+        // The body is read here, so a malformed one is answered in the API's own error shape.
+        { parse: "none" },
+      );
+    }
   }
   return app;
 }
@@ -53,7 +56,16 @@ export async function handleRestRequest(
     const url = new URL(request.url);
     const raw = {
       params: coerceText(operation.params, pathParams(params), "params"),
-      query: coerceText(operation.query, Object.fromEntries(url.searchParams), "query"),
+      query: coerceText(
+        operation.query,
+        renameAliasedFields(
+          operation,
+          "query",
+          operation.query,
+          Object.fromEntries(url.searchParams),
+        ),
+        "query",
+      ),
       body: operation.body ? await readJsonBody(request) : undefined,
     };
     // Before the Idempotency-Key hash, the first recursive walk of the body.

@@ -9,6 +9,7 @@ import {
   ListToolsRequestSchema,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import { toolNames } from "../api/aliases.ts";
 import { type AuthenticatedKey, authenticate } from "../api/auth.ts";
 import { ManagementError, renderError } from "../api/errors.ts";
 import { executeOperation, type ManagementRuntime } from "../api/execute.ts";
@@ -28,8 +29,13 @@ export function createMcpHandler(
   operations: Operation[],
   version: string,
 ): (request: Request) => Promise<Response> {
-  const tools: Tool[] = operations.map(toolOf);
-  const byName = new Map(operations.map((operation) => [operation.id, operation]));
+  // The product's documented tool names are listed too (agents call only listed tools).
+  const tools: Tool[] = operations.flatMap((operation) =>
+    toolNames(operation).map((name) => toolOf(operation, name)),
+  );
+  const byName = new Map(
+    operations.flatMap((operation) => toolNames(operation).map((name) => [name, operation])),
+  );
 
   return async (request) => {
     if (request.method !== "POST") {

@@ -8,7 +8,8 @@ import type { Operation } from "../api/operation.ts";
 
 const PARTS = ["params", "query", "body"] as const;
 
-export function toolOf(operation: Operation): Tool {
+/** The tool of an operation, under its id or one of its alias names (docs/compatibility.md). */
+export function toolOf(operation: Operation, name = operation.id): Tool {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const part of PARTS) {
@@ -29,10 +30,11 @@ export function toolOf(operation: Operation): Tool {
   }
   const inputSchema: Tool["inputSchema"] = { type: "object", properties };
   if (required.length > 0) inputSchema.required = required;
+  const alias = name === operation.id ? "" : ` Another name of ${operation.id}.`;
   return {
-    name: operation.id,
+    name,
     title: operation.summary,
-    description: `${operation.description ?? operation.summary} (REST: ${operation.method} /manage/v1${operation.path}; role: ${operation.role})`,
+    description: `${operation.description ?? operation.summary} (REST: ${operation.method} /manage/v1${operation.path}; role: ${operation.role})${alias}`,
     inputSchema,
     outputSchema: envelopeSchema(operation) as Tool["outputSchema"],
     annotations: {

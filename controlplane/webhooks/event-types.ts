@@ -10,6 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "routing_config.deleted",
   "provider.health_changed",
   "api_key.revoked",
+  "request.anomaly_detected",
   "experiment.completed",
   "experiment.regression_detected",
 ] as const;
@@ -25,6 +26,8 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<(typeof WEBHOOK_EVENT_TYPES)[num
   "routing_config.deleted": "A routing config was deleted.",
   "provider.health_changed": "A provider's health changed (open or closed circuit, failed check).",
   "api_key.revoked": "A proxy API key was revoked.",
+  "request.anomaly_detected":
+    "A route's cost per request, error rate or latency spiked against its recent baseline.",
   "experiment.completed": "An experiment finished with a verdict.",
   "experiment.regression_detected": "An experiment found the candidate worse than the baseline.",
 };

@@ -7,7 +7,7 @@ export function serverErrorHandler(log: Logger): (error: Error) => Response {
   return (error) => {
     logError(log, `unhandled error answered as 500: ${error?.stack ?? String(error)}`);
     return Response.json(
-      { error: { type: "internal", message: "internal error", code: 500 } },
+      { error: { type: "internal", message: "internal error", code: "internal", status: 500 } },
       { status: 500 },
     );
   };

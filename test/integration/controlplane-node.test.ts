@@ -93,7 +93,7 @@ describe.skipIf(servicesAbsent)("control plane node", () => {
     const unauthenticated = await fetch(`${node.url}/manage/v1/projects`);
     expect(unauthenticated.status).toBe(401);
     expect(await unauthenticated.json()).toMatchObject({
-      error: { type: "authentication", code: 401 },
+      error: { type: "authentication", code: "authentication", status: 401 },
     });
 
     arrive(bus);

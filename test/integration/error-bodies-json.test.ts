@@ -64,7 +64,7 @@ function expectAnthropicShape(answer: Answer, status: number) {
 function expectGenericShape(answer: Answer, status: number) {
   expect(answer.status).toBe(status);
   expect(answer.contentType).toContain("application/json");
-  expect(answer.json.error?.code).toBe(status);
+  expect(answer.json.error?.status).toBe(status);
   expect(typeof answer.json.error?.type).toBe("string");
   expect(typeof answer.json.error?.message).toBe("string");
 }

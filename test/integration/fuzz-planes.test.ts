@@ -1309,7 +1309,7 @@ describe.skipIf(servicesAbsent)("fuzz: both planes as processes", () => {
           status: 400,
         });
         expect(JSON.parse(management.text)).toMatchObject({
-          error: { type: "invalid_request", code: 400, fields: [{ field: "headers.host" }] },
+          error: { type: "invalid_request", status: 400, fields: [{ field: "headers.host" }] },
         });
       }
     }

@@ -60,7 +60,8 @@ describe.skipIf(servicesAbsent)("Management API conventions (Postgres)", () => {
       const response = await harness.rest("GET", "/projects", { key });
       expect(response.status).toBe(401);
       expect(response.body.error.type).toBe("authentication");
-      expect(response.body.error.code).toBe(401);
+      expect(response.body.error.status).toBe(401);
+      expect(response.body.error.code).toBe("authentication");
       expect(response.body.error.message).toContain(message);
     }
   });

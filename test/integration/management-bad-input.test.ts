@@ -151,7 +151,7 @@ describe.skipIf(servicesAbsent)("Management API bad input (Postgres)", () => {
       }),
     );
     expect(deep.isError).toBe(true);
-    expect(deep.body.error.code).toBe(400);
+    expect(deep.body.error.status).toBe(400);
     expect(deep.body.error.message).toContain("nested deeper");
   });
 });

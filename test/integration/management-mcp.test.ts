@@ -10,6 +10,7 @@ import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { eq } from "drizzle-orm";
 import { newId } from "#shared/ids/ids.ts";
+import { toolNames } from "../../controlplane/api/aliases.ts";
 import { OPERATIONS } from "../../controlplane/api/registry.ts";
 import { budgetEvents, experiments } from "../../controlplane/db/schema/index.ts";
 import {
@@ -55,7 +56,8 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
 
   test("lists one tool per operation, with input and output schemas", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((item) => item.name).sort()).toEqual(OPERATIONS.map((op) => op.id).sort());
+    // One per operation, and one per documented modelux.ai name of it (docs/compatibility.md).
+    expect(tools.map((item) => item.name).sort()).toEqual(OPERATIONS.flatMap(toolNames).sort());
     expect(tools.map((item) => item.name)).toContain("get_setup_status");
     for (const item of tools) {
       expect(item.inputSchema.type).toBe("object");
@@ -245,6 +247,18 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
         delivery_id: tested.id,
       });
       expect(replayed.event_id).toBe(tested.event_id);
+      // modelux.ai's org-wide delivery operations reach the same rows by delivery id alone.
+      const orgWide = await tool("list_org_webhook_deliveries", {
+        endpoint_id: webhook.id,
+        event_type: "api_key.revoked",
+      });
+      expect(orgWide.map((item: Json) => item.id)).toEqual(deliveries.map((item: Json) => item.id));
+      expect(await tool("get_org_webhook_delivery", { delivery_id: tested.id })).toMatchObject({
+        id: tested.id,
+        webhook_id: webhook.id,
+      });
+      const again = await tool("replay_org_webhook_delivery", { delivery_id: tested.id });
+      expect(again.event_id).toBe(tested.event_id);
       await tool("delete_webhook", { webhook_id: webhook.id });
     } finally {
       await receiver.stop(true);
@@ -318,13 +332,17 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
       await client.callTool({ name: "create_project", arguments: { name: "x", slug: "BAD" } }),
     );
     expect(invalid.isError).toBe(true);
-    expect(invalid.body.error).toMatchObject({ type: "invalid_request", code: 400 });
+    expect(invalid.body.error).toMatchObject({
+      type: "invalid_request",
+      code: "invalid_request",
+      status: 400,
+    });
     expect(invalid.body.error.fields[0].field).toBe("body.slug");
     const viewer = await harness.mcp(harness.org.keys.viewer);
     const refused = toolResult(
       await viewer.callTool({ name: "create_project", arguments: { name: "x", slug: "x" } }),
     );
-    expect(refused.body.error).toMatchObject({ type: "forbidden", code: 403 });
+    expect(refused.body.error).toMatchObject({ type: "forbidden", code: "forbidden", status: 403 });
     const listed = toolResult(await viewer.callTool({ name: "list_projects", arguments: {} }));
     expect(listed.isError).toBe(false);
     // Pagination works the same: next_cursor goes back in as cursor.

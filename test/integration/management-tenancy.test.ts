@@ -236,7 +236,7 @@ describe.skipIf(servicesAbsent)("tenancy (Postgres)", () => {
       ["replay_webhook_delivery", { webhook_id: ids.webhook, delivery_id: ids.delivery }],
     ] as const) {
       const result = toolResult(await client.callTool({ name, arguments: args }));
-      expect(`${name} ${result.body.error?.code}`).toBe(`${name} 404`);
+      expect(`${name} ${result.body.error?.status}`).toBe(`${name} 404`);
     }
     const listed = toolResult(await client.callTool({ name: "list_api_keys", arguments: {} }));
     expect(JSON.stringify(listed.body)).not.toContain(ids.apiKey);

@@ -107,7 +107,7 @@ describe.skipIf(servicesAbsent)("request limits on both planes", () => {
     );
     expect(management.status).toBe(413);
     expect(JSON.parse(management.text)).toMatchObject({
-      error: { type: "payload_too_large", code: 413 },
+      error: { type: "payload_too_large", code: "payload_too_large", status: 413 },
     });
 
     expect((await simulatorCalls()).counts).toEqual({});
@@ -171,7 +171,9 @@ describe.skipIf(servicesAbsent)("request limits on both planes", () => {
     const refused = await attempt("203.0.113.8", managementKey);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(await refused.json()).toMatchObject({ error: { type: "rate_limited", code: 429 } });
+    expect(await refused.json()).toMatchObject({
+      error: { type: "rate_limited", code: "rate_limited", status: 429 },
+    });
     expect((await attempt("198.51.100.5", managementKey)).status).toBe(200);
   });
 });

@@ -24,11 +24,11 @@ const tooLarge = async (path: string) => {
 
 describe("data plane guard refusals", () => {
   test.each(["/", "/healthz", "/openaix/v1/chat/completions", "/v1/chat/completions?x=/openai"])(
-    "%s: the generic shape, its code the status",
+    "%s: the generic shape, its status the HTTP status",
     async (path) => {
       const { status, body } = await tooLarge(path);
       expect(status).toBe(413);
-      expect(body).toMatchObject({ error: { code: 413 } });
+      expect(body).toMatchObject({ error: { code: "payload_too_large", status: 413 } });
     },
   );
 

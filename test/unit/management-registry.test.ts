@@ -5,6 +5,7 @@ import { compileErrors, validate } from "@readme/openapi-parser";
 import * as v from "valibot";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { controlPlaneSchema, readSettings } from "#shared/env/settings.ts";
+import { restPaths, toolNames } from "../../controlplane/api/aliases.ts";
 import { toJsonSchema } from "../../controlplane/api/json-schema.ts";
 import { OPERATIONS } from "../../controlplane/api/registry.ts";
 import { type DatabaseHandle, openPglite } from "../../controlplane/db/client.ts";
@@ -48,6 +49,21 @@ describe("operation registry", () => {
   });
 
   const get = (path: string) => app.handle(new Request(`http://localhost${path}`));
+
+  test("modelux.ai aliases: tool names and routes unique, path parameters as the operation's", () => {
+    const names = OPERATIONS.flatMap(toolNames);
+    expect(new Set(names).size).toBe(names.length);
+    const routes = OPERATIONS.flatMap((operation) =>
+      restPaths(operation).map((path) => `${operation.method} ${path.replace(/\{\w+\}/g, "{}")}`),
+    );
+    expect(new Set(routes).size).toBe(routes.length);
+    for (const operation of OPERATIONS) {
+      for (const path of restPaths(operation)) {
+        const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? "");
+        expect(Object.keys(operation.params?.entries ?? {}).sort()).toEqual(inPath.sort());
+      }
+    }
+  });
 
   test("ids are unique snake_case, routes unique, path parameters declared", () => {
     const ids = OPERATIONS.map((operation) => operation.id);

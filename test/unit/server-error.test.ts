@@ -21,7 +21,7 @@ test("an escaped error is a JSON 500 in the generic shape, logged with its stack
   expect(response.headers.get("content-type")).toStartWith("application/json");
   const text = await response.text();
   expect(JSON.parse(text)).toEqual({
-    error: { type: "internal", message: "internal error", code: 500 },
+    error: { type: "internal", message: "internal error", code: "internal", status: 500 },
   });
   expect(text).not.toContain("secret detail");
   expect(logged).toHaveLength(1);

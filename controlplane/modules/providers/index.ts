@@ -79,6 +79,7 @@ export const providerOperations = [
       "Calls the vendor's model list with the credential; a rejected credential or an " +
       "unreachable base_url is refused with 422 and nothing is stored. verify: false skips " +
       'the call and stores the provider with verification "skipped".',
+    aliases: { tools: ["add_provider"] },
     tag,
     role: "admin",
     status: 201,
@@ -112,11 +113,12 @@ export const providerOperations = [
     id: "update_provider",
     method: "PATCH",
     path: "/providers/{provider_id}",
-    summary: "Rename a provider or change its base URL or options",
+    summary: "Rename a provider, rotate its credential or change its base URL or options",
     description:
-      "A new base_url or options are checked with the stored credential first (verify: false " +
-      'skips that and marks the provider "skipped"; it is refused when neither changes). A ' +
-      "provider that routing configs or budgets name cannot be renamed.",
+      "A new api_key, base_url or options are checked against the upstream first (with the " +
+      "stored credential unless api_key is given); only if that works are they stored " +
+      '(verify: false skips the check and marks the provider "skipped"; it is refused when ' +
+      "none of them changes). A provider that routing configs or budgets name cannot be renamed.",
     tag,
     role: "admin",
     params: providerParams,
@@ -124,16 +126,17 @@ export const providerOperations = [
     output: providerView,
     handler: async ({ tenant, services, write }, { params, body }) => {
       const existing = await getProvider(tenant, params.provider_id);
-      const endpointChanged = body.base_url !== undefined || body.options !== undefined;
+      const endpointChanged =
+        body.base_url !== undefined || body.options !== undefined || body.api_key !== undefined;
       if (body.verify !== undefined && !endpointChanged)
-        throw invalidField("body.verify", "applies only with a new base_url or options");
+        throw invalidField("body.verify", "applies only with a new api_key, base_url or options");
       const verification = endpointChanged
         ? await verifyOrRefuse(
             services,
             {
               vendor: existing.vendor,
               base_url: body.base_url === undefined ? existing.base_url : body.base_url,
-              api_key: decryptCredential(services, existing),
+              api_key: body.api_key ?? decryptCredential(services, existing),
               options: body.options ?? existing.options,
             },
             body.verify,
@@ -147,13 +150,19 @@ export const providerOperations = [
           ...(body.name ? { name: body.name } : {}),
           ...(body.base_url !== undefined ? { base_url: body.base_url } : {}),
           ...(body.options ? { options: body.options } : {}),
+          ...(body.api_key !== undefined
+            ? {
+                credential_ciphertext: services.secretBox.encrypt(body.api_key),
+                credential_hint: credentialHint(body.api_key),
+              }
+            : {}),
           ...(verification
             ? { last_verification: verification, verified_at: verifiedAt(verification) }
             : {}),
         });
         const after = viewProvider(row);
         await audit({
-          action: "provider.updated",
+          action: body.api_key !== undefined ? "provider.credential_rotated" : "provider.updated",
           resource_type: "provider",
           resource_id: row.id,
           before: viewProvider(current),

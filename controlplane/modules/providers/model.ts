@@ -136,6 +136,14 @@ export const createProviderBody = v.pipe(
 
 export const updateProviderBody = v.strictObject({
   name: v.optional(slugSchema),
+  api_key: v.optional(
+    v.pipe(
+      credentialSchema,
+      v.description(
+        "A new credential: the same as rotate_provider_credential (modelux.ai rotates this way).",
+      ),
+    ),
+  ),
   base_url: v.optional(v.nullable(baseUrlSchema)),
   options: v.optional(optionsSchema),
   verify: v.optional(verifySchema),

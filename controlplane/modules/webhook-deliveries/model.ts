@@ -47,3 +47,11 @@ export const listDeliveriesQuery = v.object({
   status: v.optional(v.picklist(DELIVERY_STATUSES)),
   event_type: v.optional(v.string()),
 });
+
+/** modelux.ai's org-wide delivery list: any endpoint's, or `endpoint_id`'s. */
+export const listOrgDeliveriesQuery = v.object({
+  ...listDeliveriesQuery.entries,
+  endpoint_id: v.optional(idSchema("Only this endpoint's deliveries.")),
+});
+
+export const orgDeliveryParams = v.object({ delivery_id: idSchema("The delivery's id.") });

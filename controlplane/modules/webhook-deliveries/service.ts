@@ -1,11 +1,12 @@
 // Deliveries of one endpoint, found through the tenant: a delivery is reached by its endpoint.
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { notFound } from "../../api/errors.ts";
 import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import {
   type WebhookDeliveryRow,
   type WebhookRow,
   webhookDeliveries,
+  webhooks,
 } from "../../db/schema/index.ts";
 import type { Tenant } from "../../db/tenant.ts";
 import { insertDeliveries, type WebhookEnvelope } from "../../webhooks/enqueue.ts";
@@ -94,4 +95,47 @@ export async function insertTestDelivery(
   const handOff = new Date(Date.now() + TEST_DELIVERY_HANDOFF_MS);
   const [id] = await insertDeliveries(tenant.db, [webhook.id], envelope, undefined, handOff);
   return id ?? "";
+}
+
+/**
+ * Deliveries across the org's endpoints (modelux.ai's `GET /webhooks/deliveries`), newest first;
+ * `endpoint_id` narrows to one endpoint, found through the tenant like every other.
+ */
+export async function listOrgDeliveries(
+  tenant: Tenant,
+  query: {
+    limit?: number;
+    cursor?: string;
+    endpoint_id?: string;
+    status?: WebhookDeliveryRow["status"];
+    event_type?: string;
+  },
+) {
+  const endpointIds = query.endpoint_id
+    ? [(await tenant.find(webhooks, query.endpoint_id))?.id ?? ""]
+    : (await tenant.rows(webhooks)).map((row) => row.id);
+  if (query.endpoint_id && endpointIds[0] === "") throw notFound("webhook", query.endpoint_id);
+  if (endpointIds.length === 0) return { data: [], next_cursor: null };
+  return listPage(
+    tenant.db,
+    webhookDeliveries,
+    query,
+    [
+      inArray(webhookDeliveries.webhook_id, endpointIds),
+      query.status ? eq(webhookDeliveries.status, query.status) : undefined,
+      query.event_type ? eq(webhookDeliveries.event_type, query.event_type) : undefined,
+    ],
+    viewDelivery,
+  );
+}
+
+/** One of the org's deliveries by its id alone, with its endpoint; another org's is not found. */
+export async function findOrgDelivery(tenant: Tenant, deliveryId: string) {
+  const [row] = await tenant.db
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.id, deliveryId));
+  const webhook = row ? await tenant.find(webhooks, row.webhook_id) : undefined;
+  if (!row || !webhook) throw notFound("webhook_delivery", deliveryId);
+  return { webhook, delivery: row };
 }

@@ -12,9 +12,13 @@ import {
   viewDeliveryDetail,
 } from "../webhook-deliveries/service.ts";
 import {
+  activeAlias,
   createWebhookBody,
+  ENDPOINT,
+  ENDPOINTS,
   eventTypeView,
   listWebhooksQuery,
+  testWebhookBody,
   updateWebhookBody,
   webhookParams,
   webhookView,
@@ -39,6 +43,7 @@ export const webhookOperations = [
     method: "GET",
     path: "/webhook-event-types",
     summary: "List the event types webhooks can subscribe to",
+    aliases: { paths: ["/webhooks/event-types"] },
     tag,
     role: "viewer",
     output: v.array(eventTypeView),
@@ -53,6 +58,7 @@ export const webhookOperations = [
     method: "GET",
     path: "/webhooks",
     summary: "List webhook endpoints",
+    aliases: { paths: [ENDPOINTS] },
     tag,
     role: "viewer",
     query: listWebhooksQuery,
@@ -64,6 +70,7 @@ export const webhookOperations = [
     method: "GET",
     path: "/webhooks/{webhook_id}",
     summary: "Get a webhook endpoint",
+    aliases: { paths: [ENDPOINT] },
     tag,
     role: "viewer",
     params: webhookParams,
@@ -79,6 +86,7 @@ export const webhookOperations = [
     description:
       "The response holds signing_secret, this once. Deliveries are signed with it " +
       "(X-Modelux-Signature and Standard Webhooks headers) and retried with backoff for 24 h.",
+    aliases: { paths: [ENDPOINTS], fields: activeAlias },
     tag,
     role: "admin",
     status: 201,
@@ -104,6 +112,7 @@ export const webhookOperations = [
     method: "PATCH",
     path: "/webhooks/{webhook_id}",
     summary: "Change a webhook endpoint's URL, events, description or state",
+    aliases: { paths: [ENDPOINT], fields: activeAlias },
     tag,
     role: "admin",
     params: webhookParams,
@@ -130,6 +139,7 @@ export const webhookOperations = [
     method: "DELETE",
     path: "/webhooks/{webhook_id}",
     summary: "Delete a webhook endpoint and its deliveries",
+    aliases: { paths: [ENDPOINT] },
     tag,
     role: "admin",
     params: webhookParams,
@@ -155,6 +165,7 @@ export const webhookOperations = [
     description:
       "Returns the new secret, this once. For 24 h deliveries carry signatures under both the " +
       "new and the old secret, so the receiver can switch without dropping any.",
+    aliases: { paths: [`${ENDPOINT}/rotate-secret`] },
     tag,
     role: "admin",
     params: webhookParams,
@@ -178,19 +189,23 @@ export const webhookOperations = [
     id: "test_webhook",
     method: "POST",
     path: "/webhooks/{webhook_id}/test",
-    summary: "Send a webhook.test event to the endpoint now",
+    summary: "Send a test event to the endpoint now",
     description:
-      "Delivers at once and returns the delivery with the receiver's answer. A failed test is " +
-      "retried like any delivery.",
+      "Sends webhook.test, or a synthetic event of event_type (its data.test true). Delivers at " +
+      "once and returns the delivery with the receiver's answer. A failed test is retried like " +
+      "any delivery.",
+    aliases: { paths: [`${ENDPOINT}/test`] },
     tag,
     role: "developer",
     params: webhookParams,
+    body: testWebhookBody,
     output: deliveryDetailView,
-    handler: async ({ tenant, caller, services, write }, { params }) => {
+    handler: async ({ tenant, caller, services, write }, { params, body }) => {
       const deliveryId = await write(async ({ tenant, audit }) => {
         const webhook = await getWebhook(tenant, params.webhook_id);
         if (!webhook.enabled) throw conflict("the webhook is disabled", "webhook", webhook.id);
-        const envelope = newEnvelope(caller.org_id, "webhook.test", {
+        const envelope = newEnvelope(caller.org_id, body.event_type ?? "webhook.test", {
+          test: true,
           webhook_id: webhook.id,
           message: "A test event from modelux.",
         });

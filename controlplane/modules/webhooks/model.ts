@@ -6,7 +6,7 @@ import {
   paginationEntries,
   timestampSchema,
 } from "../../api/schemas.ts";
-import { subscribableEventSchema } from "../../webhooks/event-types.ts";
+import { subscribableEventSchema, WEBHOOK_EVENT_TYPES } from "../../webhooks/event-types.ts";
 
 const urlSchema = v.pipe(
   v.string(),
@@ -29,6 +29,7 @@ export const webhookView = v.object({
   description: v.nullable(v.string()),
   event_types: v.array(v.string()),
   enabled: v.boolean(),
+  active: v.pipe(v.boolean(), v.description("The same as enabled (modelux.ai's name).")),
   previous_secret_expires_at: v.pipe(
     nullableTimestamp,
     v.description("After a rotation, until when the old secret also signs."),
@@ -66,3 +67,19 @@ export const updateWebhookBody = v.strictObject({
 });
 
 export const eventTypeView = v.object({ type: v.string(), description: v.string() });
+
+export const testWebhookBody = v.strictObject({
+  event_type: v.optional(
+    v.pipe(
+      v.picklist(WEBHOOK_EVENT_TYPES, `must be one of ${WEBHOOK_EVENT_TYPES.join(", ")}`),
+      v.description(
+        "Send a synthetic event of this type (data.test is true) instead of webhook.test.",
+      ),
+    ),
+  ),
+});
+
+/** modelux.ai's endpoint paths and its `active` flag (docs/compatibility.md). */
+export const ENDPOINTS = "/webhooks/endpoints";
+export const ENDPOINT = "/webhooks/endpoints/{webhook_id}";
+export const activeAlias = { active: "enabled" } as const;

@@ -18,6 +18,7 @@ export const viewWebhook = (row: WebhookRow, now = new Date()): WebhookView => (
   description: row.description,
   event_types: row.event_types,
   enabled: row.enabled,
+  active: row.enabled,
   previous_secret_expires_at:
     row.previous_secret_expires_at && row.previous_secret_expires_at > now
       ? iso(row.previous_secret_expires_at)
