@@ -51,7 +51,7 @@ export function renderResponsesMatrix(): string {
           "translated",
           adapter.capabilities.tools ? "✓" : "–",
           "400 naming the tool, or dropped on request",
-          adapter.capabilities.thinking ? "✓ (as reasoning summaries)" : "–",
+          adapter.capabilities.thinking ? "✓ (summaries with `reasoning.summary`)" : "–",
           "400",
           "the gateway",
         ];

@@ -264,10 +264,11 @@ describe("reasoning round trips", () => {
     const first = await openai.responses.create({
       model: "@anthropic",
       input: "Think about 2+2.",
-      reasoning: { effort: "low" },
+      reasoning: { effort: "low", summary: "auto" },
       max_output_tokens: 2000,
     });
     const reasoning = first.output.find((item) => item.type === "reasoning");
+    expect(reasoning?.summary[0]?.text.length).toBeGreaterThan(0);
     expect(reasoning?.encrypted_content).toStartWith("mlx:v1:claude:");
     const signature = reasoning?.encrypted_content?.slice("mlx:v1:claude:".length);
     const input = [
@@ -291,6 +292,67 @@ describe("reasoning round trips", () => {
     expect(gemini.headers.get("x-modelux-warnings")).toContain("foreign-signature");
     expect(JSON.stringify(lastUpstream(":generateContent").body)).not.toContain(String(signature));
   });
+});
+
+describe("reasoning.summary on translated targets", () => {
+  test.each(["anthropic", "google"])(
+    "%s: summaries streamed when asked (auto, concise, detailed), none without; the item goes back whole",
+    async (vendor) => {
+      for (const summary of ["auto", "concise", "detailed"] as const) {
+        const stream = await openai.responses.create({
+          model: `@${vendor}`,
+          input: "Think about 2+2.",
+          reasoning: { effort: "low", summary },
+          max_output_tokens: 2000,
+          stream: true,
+        });
+        const deltas: string[] = [];
+        for await (const event of stream)
+          if (event.type === "response.reasoning_summary_text.delta") deltas.push(event.delta);
+        expect({ summary, thought: deltas.join("").length > 0 }).toEqual({
+          summary,
+          thought: true,
+        });
+      }
+
+      const stream = await openai.responses.create({
+        model: `@${vendor}`,
+        input: "Think about 2+2.",
+        reasoning: { effort: "low" },
+        max_output_tokens: 2000,
+        stream: true,
+      });
+      const types = new Set<string>();
+      let final: OpenAI.Responses.Response | null = null;
+      for await (const event of stream) {
+        types.add(event.type);
+        if (event.type === "response.completed") final = event.response;
+      }
+      expect([...types].filter((type) => type.includes("reasoning_summary"))).toEqual([]);
+      const reasoning = final?.output.find((item) => item.type === "reasoning");
+      if (reasoning?.type !== "reasoning") throw new Error(`${vendor}: no reasoning item`);
+      expect(reasoning.summary).toEqual([]);
+      expect(reasoning.encrypted_content).toStartWith("mlx:v1:");
+
+      // Sent back to its vendor, the thinking goes with its text (sealed in the item) and signature.
+      await openai.responses.create({
+        model: `@${vendor}`,
+        input: [
+          { role: "user", content: "Think about 2+2." },
+          ...(final?.output ?? []),
+          { role: "user", content: "And 3+3?" },
+        ] as never,
+        reasoning: { effort: "low" },
+      });
+      const sent =
+        vendor === "anthropic"
+          ? JSON.stringify(lastUpstream("/v1/messages").body.messages)
+          : JSON.stringify(lastUpstream(":generateContent").body.contents);
+      const thought =
+        vendor === "anthropic" ? /"type":"thinking","thinking":"[^"]+"/ : /"thought":true/;
+      expect(sent).toMatch(thought);
+    },
+  );
 });
 
 describe("previous_response_id across vendors", () => {

@@ -31,6 +31,8 @@ import {
 const RESPONSES = new URL("../fixtures/provider-recordings/openai/responses/", import.meta.url);
 const AZURE = new URL("../fixtures/provider-recordings/azure/", import.meta.url);
 const ID = "resp_mlx0123456789abcdef0123456789abcdef";
+/** A request asking for reasoning summaries. */
+const SUMMARIES = { model: "@claude", input: "hi", reasoning: { effort: "low", summary: "auto" } };
 
 function shell(body: Record<string, unknown> = { model: "@claude", input: "hi" }): ResponseShell {
   const { request } = checkResponsesRequest(body);
@@ -118,12 +120,12 @@ describe("translated answers as Response objects", () => {
     );
   });
 
-  test("Claude's thinking: a reasoning item with its text as summary and its signature sealed", async () => {
+  test("Claude's thinking with reasoning.summary: a reasoning item with its text as summary and its signature sealed", async () => {
     const json = await Bun.file(new URL("anthropic-clear-thinking.1.json", ANTHROPIC)).json();
     const { value } = anthropicAdapter.parseResponse(json);
     const thinking = value.content.find((block) => block.type === "thinking");
     expect(thinking).toBeDefined();
-    const output = renderResponse(value, shell()).output as Array<Record<string, unknown>>;
+    const output = renderResponse(value, shell(SUMMARIES)).output as Array<Record<string, unknown>>;
     const reasoning = output.find((item) => item.type === "reasoning") as Record<string, unknown>;
     expect(reasoning.summary).toEqual([
       { type: "summary_text", text: thinking?.type === "thinking" ? thinking.text : "" },
@@ -133,6 +135,24 @@ describe("translated answers as Response objects", () => {
       value: thinking?.type === "thinking" ? (thinking.signature ?? "") : "",
       redacted: false,
       origin: "claude",
+    });
+  });
+
+  test("Claude's thinking without reasoning.summary: no summary, the text sealed with the signature", async () => {
+    const json = await Bun.file(new URL("anthropic-clear-thinking.1.json", ANTHROPIC)).json();
+    const { value } = anthropicAdapter.parseResponse(json);
+    const thinking = value.content.find((block) => block.type === "thinking");
+    if (thinking?.type !== "thinking") throw new Error("no thinking in the recording");
+    const body = { model: "@claude", input: "hi", reasoning: { effort: "low" } };
+    const output = renderResponse(value, shell(body)).output as Array<Record<string, unknown>>;
+    const reasoning = output.find((item) => item.type === "reasoning") as Record<string, unknown>;
+    expect(reasoning.summary).toEqual([]);
+    expect(JSON.stringify(reasoning)).not.toContain(thinking.text.slice(0, 40));
+    expect(openReasoning(String(reasoning.encrypted_content))).toEqual({
+      value: thinking.signature ?? "",
+      redacted: false,
+      origin: "claude",
+      text: thinking.text,
     });
   });
 
@@ -150,9 +170,9 @@ describe("translated answers as Response objects", () => {
 });
 
 describe("translated streams, event by event", () => {
-  test("Claude's thinking then text: reasoning summary events, then the message's", async () => {
+  test("Claude's thinking then text, reasoning.summary set: reasoning summary events, then the message's", async () => {
     const lines = await chunkLines(ANTHROPIC, "anthropic-clear-thinking.1.chunks.txt");
-    const { sent, stored } = await render(anthropicAdapter.parseStream(sseBody(lines)));
+    const { sent, stored } = await render(anthropicAdapter.parseStream(sseBody(lines)), SUMMARIES);
     checkTaxonomy(sent);
     const types = sent.map((event) => event.event);
     expect(types).toContain("response.reasoning_summary_part.added");
@@ -177,6 +197,25 @@ describe("translated streams, event by event", () => {
     expect(message.content.map((part) => part.text).join("")).toBe(text);
     const reasoning = output.find((item) => item.type === "reasoning") as Record<string, unknown>;
     expect(openReasoning(String(reasoning.encrypted_content)).origin).toBe("claude");
+  });
+
+  test("Claude's thinking without reasoning.summary: the reasoning item alone, no summary events", async () => {
+    const lines = await chunkLines(ANTHROPIC, "anthropic-clear-thinking.1.chunks.txt");
+    const body = { model: "@claude", input: "hi", reasoning: { effort: "low" } };
+    const { sent } = await render(anthropicAdapter.parseStream(sseBody(lines)), body);
+    checkTaxonomy(sent);
+    const types = sent.map((event) => event.event);
+    expect(types.filter((type) => type.startsWith("response.reasoning_summary"))).toEqual([]);
+    const done = sent.find(
+      (event) =>
+        event.event === "response.output_item.done" &&
+        (event.data.item as { type: string }).type === "reasoning",
+    )?.data.item as { summary: unknown[]; encrypted_content: string };
+    expect(done.summary).toEqual([]);
+    const opened = openReasoning(done.encrypted_content);
+    expect(opened.origin).toBe("claude");
+    expect(opened.text?.length).toBeGreaterThan(0);
+    expect(opened.value.length).toBeGreaterThan(0);
   });
 
   test("Gemini's streamed tool call: function_call_arguments deltas and done, usage in completed", async () => {

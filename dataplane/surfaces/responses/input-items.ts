@@ -211,7 +211,10 @@ function toolOutput(
   return content;
 }
 
-/** A reasoning item → thinking (its summaries, or its full text when sent) with its signature. */
+/**
+ * A reasoning item → thinking (its summaries, its full text when sent, or the text sealed in the
+ * gateway's envelope) with its signature.
+ */
 function reasoningContent(item: ReasoningItem): AssistantContent[] {
   const full = item.content?.map((part) => part.text) ?? [];
   const text = (full.length > 0 ? full : item.summary.map((part) => part.text)).join("\n\n");
@@ -219,7 +222,10 @@ function reasoningContent(item: ReasoningItem): AssistantContent[] {
   const opened = openReasoning(item.encrypted_content);
   const origin = opened.origin === undefined ? {} : { origin: opened.origin };
   if (opened.redacted) return [{ type: "redacted-thinking", data: opened.value, ...origin }];
-  return [{ type: "thinking", text, signature: opened.value, ...origin }];
+  // Shown without summaries: the text is in the envelope.
+  const thought = opened.text ?? text;
+  if (opened.value === "") return thought === "" ? [] : [{ type: "thinking", text: thought }];
+  return [{ type: "thinking", text: thought, signature: opened.value, ...origin }];
 }
 
 /** Arguments the model wrote may not be JSON; they are kept as the string then. */

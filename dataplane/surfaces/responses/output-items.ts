@@ -1,6 +1,7 @@
 // Canonical answer content → Responses output items: consecutive text blocks are one assistant
-// message (a part each), thinking is a reasoning item (its text as the summary, its signature
-// sealed in encrypted_content), a tool call a function_call item. Ids carry the response's
+// message (a part each), thinking is a reasoning item (its text as the summary when the request
+// asked for summaries, its signature sealed in encrypted_content; without summaries, the text
+// sealed there too and `summary: []`, as OpenAI shows reasoning then), a tool call a function_call item. Ids carry the response's
 // (ids.ts), the item's position after it.
 import type { AssistantContent, SignatureOrigin } from "#shared/canonical/content.ts";
 import { itemId } from "./ids.ts";
@@ -51,6 +52,7 @@ export function outputItems(
   content: readonly AssistantContent[],
   refused: boolean,
   hidden: HiddenSignatures = {},
+  summaries = true,
 ): OutputItem[] {
   const items: OutputItem[] = [];
   let message: OutputItem | null = null;
@@ -67,7 +69,11 @@ export function outputItems(
     message = null;
     const id = (prefix: "rs" | "fc") => itemId(prefix, responseId, items.length);
     if (block.type === "thinking")
-      items.push(reasoningItem(id("rs"), block.text, sealReasoning(block)));
+      items.push(
+        summaries
+          ? reasoningItem(id("rs"), block.text, sealReasoning(block))
+          : reasoningItem(id("rs"), null, sealReasoning(block, true)),
+      );
     else if (block.type === "redacted-thinking")
       items.push(reasoningItem(id("rs"), null, sealReasoning(block)));
     else {

@@ -2,7 +2,7 @@
 // `incomplete` (with its reason) for an answer cut at max_output_tokens or by a content filter.
 import type { CanonicalResponse, StopReason } from "#shared/canonical/response.ts";
 import { type HiddenSignatures, outputItems } from "./output-items.ts";
-import { type ResponseShell, responseObject } from "./response-object.ts";
+import { type ResponseShell, responseObject, wantsSummaries } from "./response-object.ts";
 import { toResponsesUsage } from "./usage.ts";
 
 export function renderResponse(
@@ -11,7 +11,13 @@ export function renderResponse(
   hidden: HiddenSignatures = {},
 ): Record<string, unknown> {
   const refused = response.stopReason === "refusal";
-  const output = outputItems(shell.id, response.content, refused, hidden);
+  const output = outputItems(
+    shell.id,
+    response.content,
+    refused,
+    hidden,
+    wantsSummaries(shell.request),
+  );
   const incompleteReason = incompleteReasonOf(response.stopReason);
   return responseObject(shell, incompleteReason ? "incomplete" : "completed", output, {
     usage: toResponsesUsage(response.usage),

@@ -65,3 +65,13 @@ export function responseObject(
     metadata: request.metadata ?? {},
   };
 }
+
+/**
+ * Whether reasoning is shown with summaries: `reasoning.summary` (or the older
+ * `generate_summary`) set. Without, a reasoning item has `summary: []` and no summary events,
+ * as OpenAI answers; the vendor's thinking is summarized text already, so `auto`, `concise` and
+ * `detailed` all show it as it came.
+ */
+export function wantsSummaries(request: ResponsesRequest): boolean {
+  return request.reasoning?.summary != null || request.reasoning?.generate_summary != null;
+}

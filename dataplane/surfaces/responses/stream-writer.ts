@@ -1,7 +1,7 @@
 // Canonical stream events → the Responses stream's events, one call per canonical event, each
 // written at once: response.created and in_progress, then for each output item its
 // output_item.added, its parts' and deltas' events (content_part, output_text,
-// reasoning_summary_part/text, function_call_arguments) and output_item.done, then
+// reasoning_summary_part/text when the request asked for summaries, function_call_arguments) and output_item.done, then
 // response.completed (response.incomplete when cut at max_output_tokens) with usage. A failure is
 // an `error` event and response.failed. Every event carries the stream's sequence_number.
 import type { AssistantContent, SignatureOrigin } from "#shared/canonical/content.ts";
@@ -20,7 +20,7 @@ import {
 } from "./output-items.ts";
 import { sealReasoning } from "./reasoning-envelope.ts";
 import { incompleteReasonOf } from "./render-response.ts";
-import { type ResponseShell, responseObject } from "./response-object.ts";
+import { type ResponseShell, responseObject, wantsSummaries } from "./response-object.ts";
 import { errorFields, sseEvent } from "./sse.ts";
 import { toResponsesUsage } from "./usage.ts";
 
@@ -52,7 +52,12 @@ export class ResponsesStreamWriter {
   readonly usage: CanonicalUsage = emptyUsage();
   private stopReason: StopReason = "end_turn";
 
-  constructor(private readonly shell: ResponseShell) {}
+  /** Whether reasoning is shown as summaries (`reasoning.summary` set), as OpenAI does. */
+  private readonly summaries: boolean;
+
+  constructor(private readonly shell: ResponseShell) {
+    this.summaries = wantsSummaries(shell.request);
+  }
 
   write(event: CanonicalStreamEvent): string {
     if (this.failed) return "";
@@ -171,6 +176,10 @@ export class ResponsesStreamWriter {
       lines += this.close();
       open = this.begin("reasoning", block, "rs");
       lines += this.added(reasoningItem(open.id, null));
+      if (!this.summaries) {
+        open.texts[0] += delta;
+        return lines;
+      }
       lines += this.event("response.reasoning_summary_part.added", {
         item_id: open.id,
         output_index: open.outputIndex,
@@ -179,6 +188,8 @@ export class ResponsesStreamWriter {
       });
     }
     open.texts[0] += delta;
+    // Without summaries the thinking is kept for the item's encrypted_content, not shown.
+    if (!this.summaries) return lines;
     return (
       lines +
       `event: response.reasoning_summary_text.delta\ndata: {"type":"response.reasoning_summary_text.delta","sequence_number":${this.sequence++},"item_id":${open.quotedId},"output_index":${open.outputIndex},"summary_index":0,"delta":${JSON.stringify(delta)}}\n\n`
@@ -224,6 +235,7 @@ export class ResponsesStreamWriter {
       ...(open.signature !== undefined && { signature: open.signature }),
       ...(open.origin && { origin: open.origin }),
     };
+    if (!this.summaries) return this.done(reasoningItem(open.id, null, sealReasoning(block, true)));
     const part = { type: "summary_text", text };
     return (
       this.event("response.reasoning_summary_text.done", { ...at, summary_index: 0, text }) +
