@@ -55,8 +55,6 @@ export type {
 } from "./surfaces/files-batches/gateway-batch-service.ts";
 export type { DecisionTrace } from "./trace/decision-trace.ts";
 export type { TraceEmitter } from "./trace/trace-emitter.ts";
-/** A plane's write-ahead log read back (the batch worker's lookup after a crash). */
-export { decodeWalLine } from "./trace/wal-line.ts";
 
 export interface InProcessDataPlaneOptions {
   /** Names the plane in its traces and budget keys. */

@@ -5,7 +5,8 @@
 // are shipped when the batch's plane opens, after this lookup).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeWalLine } from "../../dataplane/in-process.ts";
+import { decodeTraceLine } from "#shared/bus/trace-lines.ts";
+import type { RequestLogRow } from "#shared/traces/request-log.ts";
 import type { GatewayBatchRow } from "../db/schema/index.ts";
 import type { WarehouseQuery } from "../warehouse/query.ts";
 import type { AnsweredAttempt, PaidLookup } from "./resume.ts";
@@ -54,13 +55,13 @@ export function writeAheadPaidLookup(directory: (batch: GatewayBatchRow) => stri
       }
       for (const line of text.split("\n")) {
         if (!line) continue;
-        const row = decodeWalLine(line);
+        const row = decodeTraceLine(line) as Partial<RequestLogRow> | null;
         if (!row || row.batch_id !== batch.id || row.org_id !== batch.org_id) continue;
         if (!row.client_request_id || !wanted.has(row.client_request_id)) continue;
         found.set(row.client_request_id, {
-          requestId: row.request_id,
-          statusCode: row.status,
-          costUsd: row.cost_usd,
+          requestId: String(row.request_id),
+          statusCode: Number(row.status),
+          costUsd: Number(row.cost_usd ?? 0),
         });
       }
     }
