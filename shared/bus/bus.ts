@@ -82,7 +82,9 @@ export interface Bus {
    * as maxTraceBytes allows (lines are never split), and neither parses, validates nor
    * serializes them again. Resolves when the stream has stored every message; the same bytes
    * published again within the duplicate window are stored once (a resend after a crash).
-   * Bytes after the last newline (a torn write) are left out. Rejects with
+   * Bytes after the last newline (a torn write) are left out. The bytes are handed over: the
+   * caller must not change them afterwards (the in-process bus keeps views of them, not copies).
+   * Rejects with
    * TraceRecordsTooLargeError, after storing all the rest, naming lines longer than a message.
    */
   publishTraceLines(lines: Uint8Array): Promise<void>;

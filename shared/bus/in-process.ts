@@ -149,8 +149,8 @@ class InProcessTraceQueue {
     const { messages, oversized } = chunkTraceLines(lines, MAX_TRACE_BYTES);
     const now = Date.now();
     this.#forgetOldIds(now);
-    // Copied, as a wire would: the caller may reuse its buffer once this resolves.
-    for (const message of messages) this.#store(traceLinesMessageId(message), message.slice(), now);
+    // Views of the caller's bytes, not copies (Bus.publishTraceLines: the bytes are handed over).
+    for (const message of messages) this.#store(traceLinesMessageId(message), message, now);
     this.#wake();
     return oversized.map((line) => ({ request_id: requestIdOfLine(line), bytes: line.byteLength }));
   }
