@@ -17,6 +17,8 @@ import { VectorPartition } from "./vector-index.ts";
 
 /** The first level's default size: JSON bytes of the entries held. */
 export const DEFAULT_CACHE_MEMORY_BYTES = 64 * 1024 * 1024;
+/** How far under the threshold an index similarity may be and still be rescored exactly. */
+const RESCORE_MARGIN = 0.02;
 /** Entries evicted from the first level whose keys are still remembered. */
 const MAX_EVICTED_KEYS = 200_000;
 
@@ -108,7 +110,12 @@ export class ResponseCache {
     );
   }
 
-  /** The most similar live entry of the partition at or above `threshold`, or null. */
+  /**
+   * The most similar live entry of the partition at or above `threshold`, or null. The index's
+   * similarities are its quantized vectors' (within about 0.01): a candidate within
+   * RESCORE_MARGIN of the threshold is rescored against the entry's own vector, and that exact
+   * similarity decides and is reported.
+   */
   async semantic(
     orgId: string,
     partitionId: string,
@@ -118,15 +125,20 @@ export class ResponseCache {
     const partition = this.#partitions.get(memoryKey(orgId, partitionId));
     if (partition === undefined) return null;
     for (const nearest of partition.nearest(vector)) {
-      if (nearest.similarity < threshold) return null;
+      if (nearest.similarity < threshold - RESCORE_MARGIN) return null;
+      let entry: CacheEntry | null = null;
       const held = this.#entries.get(nearest.key);
-      if (held !== undefined && this.#live(held))
-        return { entry: held.entry, similarity: nearest.similarity };
-      const evicted = this.#evicted.get(nearest.key);
-      if (evicted !== undefined) {
-        const entry = await this.#readBack(nearest.key, evicted);
-        if (entry !== null) return { entry, similarity: nearest.similarity };
+      if (held !== undefined && this.#live(held)) entry = held.entry;
+      else {
+        const evicted = this.#evicted.get(nearest.key);
+        if (evicted !== undefined) entry = await this.#readBack(nearest.key, evicted);
       }
+      if (entry === null) continue;
+      const similarity =
+        entry.vector === undefined
+          ? nearest.similarity
+          : (partition.exactSimilarity(vector, entry.vector) ?? nearest.similarity);
+      if (similarity >= threshold) return { entry, similarity };
     }
     return null;
   }
