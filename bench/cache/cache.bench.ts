@@ -10,10 +10,13 @@
 //     original first, and the process's memory per 100,000 entries.
 // Each is checked against issue 18's targets (exact hit p50 ≤ 0.2 ms and p99 ≤ 1 ms over the bare
 // proxy; semantic lookup p99 ≤ 5 ms at 100,000 entries) and the load average printed with it.
-// `bun run bench` runs it after the overhead bench.
+// `bun run bench` runs it after the overhead bench. It writes bench/results/cache.{md,json}
+// (or into BENCH_RESULTS_DIR; `--no-write` for neither).
 //
 //   bun bench/cache/cache.bench.ts [--requests=2000] [--entries=100000] [--queries=2000]
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
 import { exactSearch, MetricKind } from "usearch";
 import { DEFAULT_CACHE_DIMENSIONS } from "../../dataplane/cache/embed-conversation.ts";
 import { VectorPartition } from "../../dataplane/cache/vector-index.ts";
@@ -33,6 +36,13 @@ const summary = (values: number[]) => {
   return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
 };
 const ms = (value: number) => value.toFixed(3);
+/** What the run printed (the markdown report) and its numbers (the JSON one). */
+const lines: string[] = [];
+const numbers: Record<string, unknown> = {};
+const say = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(1))
@@ -40,7 +50,7 @@ const load = () =>
 const verdict = (value: number, target: number) =>
   value <= target ? `met (≤ ${target} ms)` : `MISSED (target ≤ ${target} ms)`;
 
-console.log(
+say(
   `response cache bench; ${cpus().length} cores, load ${load()} (shared machine: compare within a run, not across runs)`,
 );
 
@@ -113,32 +123,26 @@ console.log(
   const miss50 = summary(samples.miss);
   const hit50 = summary(samples.hit);
   const bareOverhead = summary(overheads.bare);
-  console.log(
-    `\n(a) exact hit, ${requests} sequential requests each, OpenAI surface, unpaced simulator`,
-  );
-  console.log("| path | p50 ms | p99 ms |");
-  console.log("| --- | --- | --- |");
-  console.log(`| simulator called directly | ${ms(direct50.p50)} | ${ms(direct50.p99)} |`);
-  console.log(
-    `| gateway, bare proxy (a config without a cache) | ${ms(bare50.p50)} | ${ms(bare50.p99)} |`,
-  );
-  console.log(
+  say(`\n(a) exact hit, ${requests} sequential requests each, OpenAI surface, unpaced simulator`);
+  say("| path | p50 ms | p99 ms |");
+  say("| --- | --- | --- |");
+  say(`| simulator called directly | ${ms(direct50.p50)} | ${ms(direct50.p99)} |`);
+  say(`| gateway, bare proxy (a config without a cache) | ${ms(bare50.p50)} | ${ms(bare50.p99)} |`);
+  say(
     `| gateway, miss (no-cache: upstream call, entry stored) | ${ms(miss50.p50)} | ${ms(miss50.p99)} |`,
   );
-  console.log(`| gateway, exact hit | ${ms(hit50.p50)} | ${ms(hit50.p99)} |`);
+  say(`| gateway, exact hit | ${ms(hit50.p50)} | ${ms(hit50.p99)} |`);
   const hitOverhead = summary(overheads.hit);
   const missOverhead = summary(overheads.miss);
-  console.log(
+  say(
     `| hit - direct (added over calling the upstream yourself) | ${ms(hit50.p50 - direct50.p50)} | ${ms(hit50.p99 - direct50.p99)} |`,
   );
-  console.log(`| hit - miss | ${ms(hit50.p50 - miss50.p50)} | ${ms(hit50.p99 - miss50.p99)} |`);
-  console.log(
+  say(`| hit - miss | ${ms(hit50.p50 - miss50.p50)} | ${ms(hit50.p99 - miss50.p99)} |`);
+  say(
     `| X-Modelux-Overhead-Ms on a hit (the gateway's own time) | ${ms(hitOverhead.p50)} | ${ms(hitOverhead.p99)} |`,
   );
-  console.log(
-    `| X-Modelux-Overhead-Ms on a miss | ${ms(missOverhead.p50)} | ${ms(missOverhead.p99)} |`,
-  );
-  console.log(
+  say(`| X-Modelux-Overhead-Ms on a miss | ${ms(missOverhead.p50)} | ${ms(missOverhead.p99)} |`);
+  say(
     `| X-Modelux-Overhead-Ms of the bare proxy | ${ms(bareOverhead.p50)} | ${ms(bareOverhead.p99)} |`,
   );
   // What a hit adds over the bare proxy: the gateway's own time on a hit (lookup and rendering,
@@ -147,7 +151,18 @@ console.log(
     p50: hitOverhead.p50 - bareOverhead.p50,
     p99: hitOverhead.p99 - bareOverhead.p99,
   };
-  console.log(
+  numbers.exact = {
+    requests,
+    direct_ms: direct50,
+    bare_ms: bare50,
+    miss_ms: miss50,
+    hit_ms: hit50,
+    overhead_ms: { bare: bareOverhead, miss: missOverhead, hit: hitOverhead },
+    hit_added_over_bare_ms: added,
+    targets_ms: { p50: 0.2, p99: 1 },
+    load: loadavg(),
+  };
+  say(
     `\nexact hit, added over the bare proxy (gateway's own time): p50 ${ms(added.p50)} ms ${verdict(added.p50, 0.2)}; p99 ${ms(added.p99)} ms ${verdict(added.p99, 1)}; load ${load()}`,
   );
 }
@@ -219,28 +234,56 @@ console.log(
   }
   const lookup = summary(lookups);
   const cpu = summary(cpuTimes);
-  console.log(
+  say(
     `\n(b) semantic index: ${entries.toLocaleString("en")} entries, ${dimensions} dimensions (${VectorPartition.DESCRIPTION}), simulator embeddings of random 8-17-word texts`,
   );
-  console.log("| measure | value |");
-  console.log("| --- | --- |");
-  console.log(
+  say("| measure | value |");
+  say("| --- | --- |");
+  say(
     `| lookup p50 / p99, wall time (${queries} paraphrases, no embedding call) | ${ms(lookup.p50)} ms / ${ms(lookup.p99)} ms |`,
   );
-  console.log(`| lookup p50 / p99, CPU time | ${ms(cpu.p50)} ms / ${ms(cpu.p99)} ms |`);
-  console.log(
+  say(`| lookup p50 / p99, CPU time | ${ms(cpu.p50)} ms / ${ms(cpu.p99)} ms |`);
+  say(
     `| recall@1 against an exact search of the same vectors | ${((100 * agreesWithExact) / queries).toFixed(1)} % |`,
   );
-  console.log(
-    `| paraphrase found its original first | ${((100 * foundFirst) / queries).toFixed(1)} % |`,
-  );
-  console.log(
+  say(`| paraphrase found its original first | ${((100 * foundFirst) / queries).toFixed(1)} % |`);
+  say(
     `| build (${entries.toLocaleString("en")} adds, one at a time as the store's watch feeds them) | ${buildSeconds.toFixed(1)} s wall, ${((buildCpuUsage.user + buildCpuUsage.system) / 1e6).toFixed(1)} s CPU |`,
   );
-  console.log(
+  say(
     `| process memory (RSS) added by the index | ${((after - before) / 1024 / 1024).toFixed(1)} MB, ${((after - before) / entries).toFixed(0)} bytes per entry |`,
   );
-  console.log(
+  numbers.semantic = {
+    entries,
+    dimensions,
+    index: VectorPartition.DESCRIPTION,
+    lookup_wall_ms: lookup,
+    lookup_cpu_ms: cpu,
+    recall_at_1: agreesWithExact / queries,
+    original_first: foundFirst / queries,
+    build_seconds: buildSeconds,
+    index_rss_bytes: after - before,
+    target_p99_ms: 5,
+    load: loadavg(),
+  };
+  say(
     `\nsemantic lookup p99 at ${entries.toLocaleString("en")} entries: wall ${ms(lookup.p99)} ms ${verdict(lookup.p99, 5)}; CPU ${ms(cpu.p99)} ms ${verdict(cpu.p99, 5)}; load ${load()}`,
   );
+}
+
+const resultsDirectory = process.argv.includes("--no-write")
+  ? null
+  : (process.env.BENCH_RESULTS_DIR ?? join(import.meta.dir, "../results"));
+if (resultsDirectory) {
+  mkdirSync(resultsDirectory, { recursive: true });
+  const stamp = new Date().toISOString();
+  writeFileSync(
+    join(resultsDirectory, "cache.md"),
+    `# Response cache bench (bun run bench:cache)\n\n${stamp}\n\n${lines.join("\n")}\n`,
+  );
+  writeFileSync(
+    join(resultsDirectory, "cache.json"),
+    `${JSON.stringify({ at: stamp, cores: cpus().length, ...numbers }, null, 2)}\n`,
+  );
+  console.log(`\nwritten: ${join(resultsDirectory, "cache.md")} and cache.json`);
 }
