@@ -205,13 +205,11 @@ export class WalTraceEmitter implements TraceEmitter {
       return;
     }
     this.syncingBytes = bytes;
+    // A failed fsync leaves the segment as `.open`: the next ship reads it like a crash's leftover.
     try {
       await new Promise<void>((resolve, reject) =>
         fsync(fd, (error) => (error ? reject(error) : resolve())),
       );
-    } catch (error) {
-      // Left as `.open`: the next ship reads it back from disk like a crash's leftover.
-      throw error;
     } finally {
       this.syncingBytes = 0;
       closeSync(fd);
