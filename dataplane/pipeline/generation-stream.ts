@@ -154,9 +154,19 @@ async function* observeUsage<T extends { type: string }>(
 
 /** The fast path's rewrite, with what it forwards counted (whole SSE events only). */
 function countingSent(chunks: ChunkTransform, sent: SentOutput): ChunkTransform {
-  const counted = (emit: (bytes: Uint8Array) => void) => (bytes: Uint8Array) => {
-    sent.countBytes(bytes);
-    emit(bytes);
+  // The stream guard passes the same `emit` for every chunk: its counting wrapper is made once
+  // per stream, not once per chunk.
+  let emitted: ((bytes: Uint8Array) => void) | null = null;
+  let counting: (bytes: Uint8Array) => void = () => {};
+  const counted = (emit: (bytes: Uint8Array) => void) => {
+    if (emit !== emitted) {
+      emitted = emit;
+      counting = (bytes) => {
+        sent.countBytes(bytes);
+        emit(bytes);
+      };
+    }
+    return counting;
   };
   return {
     transform: (chunk, emit) => chunks.transform(chunk, counted(emit)),

@@ -22,7 +22,10 @@ export class SentOutput {
   /** Counts the text inside complete SSE events as forwarded on the fast path. */
   countBytes(bytes: Uint8Array): void {
     if (this.keys.length === 0) return;
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // The fast path's passthroughs hand on views of their own Buffer: no second view then.
+    const buffer = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (const key of this.keys) {
       for (let at = buffer.indexOf(key); at !== -1; at = buffer.indexOf(key, at + key.length)) {
         this.characters += stringLengthAfter(buffer, at + key.length);

@@ -8,6 +8,19 @@ import { eventData } from "./sse-events.ts";
 const ERROR_KEY = Buffer.from('"error"');
 const decoder = new TextDecoder();
 
+/**
+ * Where `key` next starts in `bytes` at or after `start`, given where it was found last (`at`,
+ * -1 for nowhere): searched again only once the events have moved past it, so the events of a
+ * chunk are checked with one native search per key and chunk rather than a view and a search
+ * per event (issue 20: allocations per stream chunk).
+ */
+export function nextKeyAt(bytes: Buffer, key: Uint8Array, at: number, start: number): number {
+  return at === -1 || at >= start ? at : bytes.indexOf(key, start);
+}
+
+/** `"error"`, which an event must hold to carry an upstream error (see streamedError). */
+export const ERROR_KEY_BYTES: Uint8Array = ERROR_KEY;
+
 export interface StreamedUpstreamError {
   kind: UpstreamErrorKind;
   /** Scrubbed and bounded: safe to show. */

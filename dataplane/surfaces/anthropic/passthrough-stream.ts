@@ -12,7 +12,7 @@ import {
 } from "../../wire/anthropic/error-body.ts";
 import { classifyAnthropicError } from "../../wire/anthropic/upstream-error.ts";
 import { AnthropicUsage } from "../../wire/anthropic/usage.ts";
-import { streamedError } from "../passthrough-errors.ts";
+import { ERROR_KEY_BYTES, nextKeyAt, streamedError } from "../passthrough-errors.ts";
 import {
   type ChunkTransform,
   concat,
@@ -31,7 +31,6 @@ export interface AnthropicPassthroughOptions {
 const MESSAGE_START = Buffer.from('"message_start"');
 const MESSAGE_DELTA = Buffer.from('"message_delta"');
 const THINKING_DELTA = Buffer.from('"thinking_delta"');
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 export function createAnthropicPassthroughStream(
@@ -46,22 +45,38 @@ export function createAnthropicPassthrough(options: AnthropicPassthroughOptions)
   const scanner = new EventScanner();
   const usage = new AnthropicUsage();
   let pending: Uint8Array | undefined;
-  const read = (event: Uint8Array) => {
-    if (readUsage(event, usage)) options.onUsage(usage.toCanonical());
+  const read = (bytes: Buffer, start: number, end: number) => {
+    if (readUsage(bytes, start, end, usage)) options.onUsage(usage.toCanonical());
   };
   return {
     transform(chunk, emit) {
       const data = pending ? concat(pending, chunk) : chunk;
+      // One Buffer view per chunk, and one native search per key and chunk (nextKeyAt): an
+      // event is decoded only when it holds `"error"` or a type that carries usage or thinking.
+      const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      let errorAt = bytes.indexOf(ERROR_KEY_BYTES);
+      let startAt = bytes.indexOf(MESSAGE_START);
+      let deltaAt = bytes.indexOf(MESSAGE_DELTA);
+      let thinkingAt = bytes.indexOf(THINKING_DELTA);
+      const within = (at: number, end: number) => at !== -1 && at < end;
       let eventStart = 0;
       let runStart = 0;
       for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
-        const event = data.subarray(eventStart, end);
-        const replaced = errorEvent(event, options);
+        errorAt = nextKeyAt(bytes, ERROR_KEY_BYTES, errorAt, eventStart);
+        const replaced = within(errorAt, end)
+          ? errorEvent(data.subarray(eventStart, end), options)
+          : null;
         if (replaced) {
           if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
           emit(replaced);
           runStart = end;
-        } else read(event);
+        } else {
+          startAt = nextKeyAt(bytes, MESSAGE_START, startAt, eventStart);
+          deltaAt = nextKeyAt(bytes, MESSAGE_DELTA, deltaAt, eventStart);
+          thinkingAt = nextKeyAt(bytes, THINKING_DELTA, thinkingAt, eventStart);
+          if (within(startAt, end) || within(deltaAt, end) || within(thinkingAt, end))
+            read(bytes, eventStart, end);
+        }
         eventStart = end;
       }
       // Every other complete event at once, in one piece, as the upstream wrote it.
@@ -75,7 +90,11 @@ export function createAnthropicPassthrough(options: AnthropicPassthroughOptions)
         const replaced = errorEvent(pending, options);
         if (replaced) emit(replaced);
         else {
-          read(pending);
+          read(
+            Buffer.from(pending.buffer, pending.byteOffset, pending.byteLength),
+            0,
+            pending.length,
+          );
           emit(pending);
         }
       }
@@ -103,22 +122,14 @@ function errorEvent(event: Uint8Array, options: AnthropicPassthroughOptions): Ui
 }
 
 /**
- * Reads the usage of a message_start or message_delta event; returns whether there was any. A
- * thinking_delta's text goes to the reasoning estimate (it carries no usage).
+ * Reads the usage of the message_start or message_delta event at `bytes[start, end)`; returns
+ * whether there was any. A thinking_delta's text goes to the reasoning estimate (it carries no
+ * usage). Only events holding one of those types are passed here (or the last, held-back one).
  */
-function readUsage(event: Uint8Array, usage: AnthropicUsage): boolean {
-  const bytes = Buffer.from(event.buffer, event.byteOffset, event.byteLength);
-  // Only the two event types that carry usage are decoded; text deltas cost two byte searches.
-  if (
-    bytes.indexOf(MESSAGE_START) === -1 &&
-    bytes.indexOf(MESSAGE_DELTA) === -1 &&
-    bytes.indexOf(THINKING_DELTA) === -1
-  ) {
-    return false;
-  }
+function readUsage(bytes: Buffer, start: number, end: number, usage: AnthropicUsage): boolean {
   let payload: unknown;
   try {
-    payload = JSON.parse(eventData(decoder.decode(event)));
+    payload = JSON.parse(eventData(bytes.toString("utf8", start, end)));
   } catch {
     return false;
   }

@@ -8,7 +8,7 @@ import { type Redact, redactKeyShaped } from "#shared/errors/redact.ts";
 import { openAiErrorEvent, openAiStreamError } from "../../wire/openai/error-body.ts";
 import { classifyOpenAiError } from "../../wire/openai/upstream-error.ts";
 import { convertOpenAiUsage } from "../../wire/openai/usage.ts";
-import { streamedError } from "../passthrough-errors.ts";
+import { ERROR_KEY_BYTES, nextKeyAt, streamedError } from "../passthrough-errors.ts";
 import {
   type ChunkTransform,
   concat,
@@ -45,21 +45,28 @@ export function createOpenAiPassthrough(options: PassthroughStreamOptions): Chun
   return {
     transform(chunk, emit) {
       const data = pending ? concat(pending, chunk) : chunk;
-      // One Buffer view per chunk for the byte searches, not one per event.
+      // One Buffer view per chunk for the byte searches, not one per event; only an event
+      // holding `"error"` is looked at as a possible error event.
       const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      let errorAt = bytes.indexOf(ERROR_KEY_BYTES);
       let eventStart = 0;
       let runStart = 0;
       for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
         options.onEvent?.();
-        const replaced = errorEvent(data.subarray(eventStart, end), options);
+        errorAt = nextKeyAt(bytes, ERROR_KEY_BYTES, errorAt, eventStart);
+        const replaced =
+          errorAt !== -1 && errorAt < end
+            ? errorEvent(data.subarray(eventStart, end), options)
+            : null;
         if (replaced || readUsage(bytes, eventStart, end, options)) {
-          if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
+          if (eventStart > runStart) emit(bytes.subarray(runStart, eventStart));
           if (replaced) emit(replaced);
           runStart = end;
         }
         eventStart = end;
       }
-      if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
+      // Views of the Buffer: what counts the sent text reads them without another view.
+      if (eventStart > runStart) emit(bytes.subarray(runStart, eventStart));
       pending = eventStart < data.length ? data.slice(eventStart) : undefined;
       scanner.rebase(eventStart);
     },
