@@ -53,9 +53,10 @@ const thinkingItemSchema = v.variant("type", [
   v.object({ type: v.literal("redacted_thinking"), data: v.string() }),
 ]);
 
+// The roles in the order they are most often sent: valibot's variant tries each option's
+// discriminator in turn and builds an issue object for every one that does not match, so a user
+// message first costs no failed check (issue 20: the fixed cost of a request).
 export const messageSchema = v.variant("role", [
-  v.object({ role: v.literal("system"), content: textContent, name: v.nullish(v.string()) }),
-  v.object({ role: v.literal("developer"), content: textContent, name: v.nullish(v.string()) }),
   v.object({
     role: v.literal("user"),
     content: v.union([
@@ -76,6 +77,8 @@ export const messageSchema = v.variant("role", [
     "mlx:thinking": v.nullish(v.array(thinkingItemSchema)),
     "mlx:signature": v.nullish(v.string()),
   }),
+  v.object({ role: v.literal("system"), content: textContent, name: v.nullish(v.string()) }),
+  v.object({ role: v.literal("developer"), content: textContent, name: v.nullish(v.string()) }),
   v.object({ role: v.literal("tool"), tool_call_id: v.string(), content: textContent }),
 ]);
 
