@@ -7,6 +7,7 @@ import { type Bus, StaleSnapshotVersionError } from "#shared/bus/bus.ts";
 import type { SpendDelta, TraceRecord } from "#shared/bus/envelopes.ts";
 import { connectNatsBus } from "#shared/bus/nats.ts";
 import { CONFIG_BUCKET, TRACE_CONSUMER, TRACE_STREAM } from "#shared/bus/subjects.ts";
+import { encodeTraceLine } from "#shared/bus/trace-lines.ts";
 import { busContractSuite, snapshotWithVersion, traceRecord } from "../support/bus-contract.ts";
 import { natsUrl, servicesAbsent } from "../support/services.ts";
 import { deleteStateBuckets, uniqueStatePrefix } from "../support/state-buckets.ts";
@@ -107,6 +108,32 @@ describe.skipIf(servicesAbsent)("NATS bus", () => {
       await dataPlane?.publishTraces([traceRecord(1, "prj_a"), traceRecord(2, "prj_b")]);
       await waitUntil(() => received.length === 2, { timeoutMs: 10_000 });
       expect(received.map((record) => record.project_id).sort()).toEqual(["prj_a", "prj_b"]);
+    }, 20_000);
+
+    test("a data plane's encoded rows travel many to a message: one publish and ack per chunk", async () => {
+      await resetServerState();
+      const [dataPlane, controlPlane] = await Promise.all(["data-1", "control-1"].map(freshBus));
+      buses.push(dataPlane as Bus, controlPlane as Bus);
+      const lines = Array.from({ length: 300 }, (_, index) =>
+        encodeTraceLine({ ...traceRecord(index), trace: `{"request_id":"${index}"}` }),
+      );
+      // ~45 KB of rows, far under the server's max_payload: one message, not one per row.
+      const bytes = new TextEncoder().encode(lines.map((line) => `${line}\n`).join(""));
+      await dataPlane?.publishTraceLines(bytes);
+      const jsm = await jetstreamManager(raw);
+      const stored = (await jsm.streams.info(TRACE_STREAM)).state.messages;
+      expect(stored).toBe(1);
+      const received: TraceRecord[] = [];
+      await controlPlane?.consumeTraces(
+        async (batch) => {
+          received.push(...batch.records);
+          await batch.ack();
+        },
+        { maxBatch: 10, maxWaitMs: 200 },
+      );
+      await waitUntil(() => received.length === 300, { timeoutMs: 10_000 });
+      await waitUntil(async () => (await jsm.streams.info(TRACE_STREAM)).state.messages === 0);
+      expect(new Set(received.map((record) => record.request_id)).size).toBe(300);
     }, 20_000);
 
     test("foreign bytes on a subject are dropped and delivery goes on", async () => {
