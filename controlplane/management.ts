@@ -1,5 +1,5 @@
 // Assembles the Management API (REST under /manage/v1, its OpenAPI document and docs page), the
-// MCP server at /mcp, and their background work: the webhook delivery worker and housekeeping
+// MCP server at /mcp, the dashboard at / (controlplane/dashboard), and their background work: the webhook delivery worker and housekeeping
 // of idempotency keys and rate-limit windows. Both control plane modes start it the same way.
 import { Elysia } from "elysia";
 import type { ControlEvent } from "#shared/bus/envelopes.ts";
@@ -16,6 +16,7 @@ import { buildOpenApiDocument } from "./api/openapi.ts";
 import { deleteOldRateLimitWindows } from "./api/rate-limit.ts";
 import { FEATURES, OPERATIONS } from "./api/registry.ts";
 import { featureRoutes, MANAGEMENT_PREFIX } from "./api/rest.ts";
+import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { Database } from "./db/client.ts";
 import { createMcpHandler } from "./mcp/server.ts";
 import { createProviderCheck, type ProviderCheck } from "./modules/providers/verify.ts";
@@ -94,7 +95,10 @@ export function createManagement(options: ManagementOptions): Management {
           headers: { "content-type": "text/html; charset=utf-8" },
         }),
     )
-    .all("/mcp", ({ request }) => mcp(request), { parse: "none" });
+    .all("/mcp", ({ request }) => mcp(request), { parse: "none" })
+    // The dashboard (docs/dashboard.md): its page, assets and sign-in; it acts through the REST
+    // routes below.
+    .use(dashboardRoutes(db));
   for (const [feature, operations] of Object.entries(FEATURES)) {
     app.use(featureRoutes(feature, operations, runtime));
   }

@@ -14,7 +14,7 @@ console.log(`
 modelux is running (embedded: PGlite in ${settings.MODELUX_DATA_DIR}/pg, in-process bus, provider simulator)
 
   data plane     ${running.dataPlaneUrl}    (OpenAI surface at /openai/v1, Anthropic at /anthropic/v1)
-  control plane  ${running.controlPlaneUrl}    (Management API at /manage/v1, docs at /manage/docs, MCP at /mcp)
+  control plane  ${running.controlPlaneUrl}    (dashboard at /, Management API at /manage/v1, docs at /manage/docs, MCP at /mcp)
   simulator      ${running.simulatorUrl}
 
   proxy key       ${seed.proxyKey}

@@ -1,9 +1,10 @@
 // Management keys: `Authorization: Bearer mlx_mk_…`, looked up by SHA-256 only. A key linked to a
 // member acts with the lower of its own role and the member's, so demoting a person demotes
 // their keys at once.
-import { eq } from "drizzle-orm";
+import { eq, type SQL } from "drizzle-orm";
+import { csrfProblem, findSession, sessionToken } from "../dashboard/sessions.ts";
 import type { Database } from "../db/client.ts";
-import { managementKeys, members } from "../db/schema/index.ts";
+import { type DashboardSessionRow, managementKeys, members } from "../db/schema/index.ts";
 import { ManagementError } from "./errors.ts";
 import { type Caller, roleRank } from "./operation.ts";
 import { bearerToken, isKeyOfKind, keyHashIs, keyStatus } from "./secret-keys.ts";
@@ -27,11 +28,49 @@ export async function authenticate(
   if (!isKeyOfKind(token, "management")) {
     throw unauthenticated("the Management API takes a management key (mlx_mk_…)");
   }
+  return keyCaller(db, keyHashIs(managementKeys.key_hash, token), now);
+}
+
+/** The caller a management key acts as, found by its id (a dashboard session's key). */
+export function authenticateKeyId(
+  db: Database,
+  keyId: string,
+  now: Date = new Date(),
+): Promise<AuthenticatedKey> {
+  return keyCaller(db, eq(managementKeys.id, keyId), now);
+}
+
+export interface AuthenticatedRequest extends AuthenticatedKey {
+  /** Set when the request came with the dashboard's session cookie instead of a bearer key. */
+  session: DashboardSessionRow | null;
+}
+
+/**
+ * The caller of a Management API request: the bearer key when an Authorization header is sent,
+ * otherwise the dashboard's session cookie, whose writes must carry its CSRF token
+ * (controlplane/dashboard/sessions.ts); the session acts with its management key's role.
+ */
+export async function authenticateRequest(
+  db: Database,
+  request: Request,
+  now: Date = new Date(),
+): Promise<AuthenticatedRequest> {
+  const authorization = request.headers.get("authorization");
+  const token = authorization === null ? sessionToken(request) : null;
+  if (token === null) return { ...(await authenticate(db, authorization, now)), session: null };
+  const session = await findSession(db, token, now);
+  if (!session) throw unauthenticated("the dashboard session has ended; sign in again");
+  const problem = csrfProblem(request, session.csrf_token);
+  if (problem) throw new ManagementError("forbidden", problem);
+  return { ...(await authenticateKeyId(db, session.management_key_id, now)), session };
+}
+
+async function keyCaller(db: Database, where: SQL, now: Date): Promise<AuthenticatedKey> {
   const [row] = await db
     .select({ key: managementKeys, member_role: members.role })
     .from(managementKeys)
     .leftJoin(members, eq(members.id, managementKeys.member_id))
-    .where(keyHashIs(managementKeys.key_hash, token));
+    .where(where);
   if (!row) throw unauthenticated("unknown management key");
   const { key } = row;
   const status = keyStatus(key, now);

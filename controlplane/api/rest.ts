@@ -1,9 +1,10 @@
 // The REST surface of the operation registry: one Elysia instance per feature, a route per
-// operation under /manage/v1. Authentication, the rate limit, Idempotency-Key and the JSON
+// operation under /manage/v1. Authentication (a bearer key, or the dashboard's session cookie with
+// its CSRF token), the rate limit, Idempotency-Key and the JSON
 // envelope happen here; the operation itself runs through `executeOperation`, as for MCP.
 import { Elysia } from "elysia";
 import { renameAliasedFields, restPaths } from "./aliases.ts";
-import { authenticate } from "./auth.ts";
+import { authenticateRequest } from "./auth.ts";
 import { invalidField, ManagementError, renderError } from "./errors.ts";
 import { executeOperation, type ManagementRuntime } from "./execute.ts";
 import { fileResponse } from "./file-result.ts";
@@ -49,7 +50,7 @@ export async function handleRestRequest(
   const headers: Record<string, string> = { "x-request-id": requestId };
   let idempotency: { keyId: string; key: string } | null = null;
   try {
-    const caller = await authenticate(runtime.db, request.headers.get("authorization"));
+    const caller = await authenticateRequest(runtime.db, request);
     const limit = caller.rpm_limit ?? runtime.services.settings.MODELUX_MANAGEMENT_RPM;
     Object.assign(headers, rateHeaders(await consumeRateLimit(runtime.db, caller.key_id, limit)));
 

@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   experiment: "exp",
   auditEntry: "aud",
   priceOverride: "pov",
+  dashboardSession: "dss",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -3,6 +3,7 @@ export * from "./audit-log.ts";
 export * from "./budget-events.ts";
 export * from "./budget-spend.ts";
 export * from "./budgets.ts";
+export * from "./dashboard-sessions.ts";
 export * from "./experiments.ts";
 export * from "./gateway-batch-lines.ts";
 export * from "./gateway-batches.ts";

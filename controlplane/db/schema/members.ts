@@ -14,6 +14,8 @@ export const members = pgTable(
     email: text("email").notNull(),
     name: text("name"),
     role: memberRole("role").notNull(),
+    /** argon2id (Bun.password) of the dashboard sign-in password an owner set; null: none. */
+    password_hash: text("password_hash"),
     ...timestamps,
   },
   (table) => [uniqueIndex("members_org_email_unique").on(table.org_id, table.email)],

@@ -48,7 +48,9 @@ export const memberOperations = [
     method: "POST",
     path: "/members",
     summary: "Add a member with a role",
-    description: "Adds a person to the org. Only an owner may add another owner.",
+    description:
+      "Adds a person to the org. Only an owner may add another owner or set a `password` (the " +
+      "member's dashboard sign-in, stored as an argon2id hash).",
     tag,
     role: "admin",
     status: 201,
@@ -70,10 +72,11 @@ export const memberOperations = [
     id: "update_member",
     method: "PATCH",
     path: "/members/{member_id}",
-    summary: "Change a member's name or role",
+    summary: "Change a member's name, role or dashboard password",
     description:
       "Keys linked to the member act with the lower of their own role and the member's, so a " +
-      "demotion takes effect on the next request. The last owner cannot be demoted.",
+      "demotion takes effect on the next request. The last owner cannot be demoted. Only an " +
+      "owner sets or removes (`null`) the `password`; either ends the member's dashboard sessions.",
     tag,
     role: "admin",
     params: memberParams,

@@ -10,6 +10,10 @@ export const memberView = v.object({
   email: v.string(),
   name: v.nullable(v.string()),
   role: roleSchema,
+  password_set: v.pipe(
+    v.boolean(),
+    v.description("Whether the member can sign in to the dashboard with email and password."),
+  ),
   created_at: timestampSchema,
   updated_at: timestampSchema,
 });
@@ -19,13 +23,26 @@ export const memberParams = v.object({ member_id: idSchema("The member's id.") }
 
 export const listMembersQuery = v.object({ ...paginationEntries, role: v.optional(roleSchema) });
 
+/** The dashboard sign-in password an owner sets; stored as an argon2id hash only. */
+export const passwordSchema = v.pipe(
+  v.string(),
+  v.minLength(12, "must be at least 12 characters"),
+  v.maxLength(200, "must be at most 200 characters"),
+  v.description(
+    "The member's dashboard sign-in password (owners only); stored as an argon2id hash.",
+  ),
+);
+
 export const createMemberBody = v.strictObject({
   email: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email("must be an email address")),
   name: v.optional(nameSchema),
   role: roleSchema,
+  password: v.optional(passwordSchema),
 });
 
 export const updateMemberBody = v.strictObject({
   name: v.optional(v.nullable(nameSchema)),
   role: v.optional(roleSchema),
+  /** null removes the password (and ends the member's dashboard sessions). */
+  password: v.optional(v.nullable(passwordSchema)),
 });

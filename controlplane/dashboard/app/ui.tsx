@@ -1,0 +1,136 @@
+// Small shared pieces: data loading, formatting, buttons that respect the role, confirmations.
+import type { ComponentChildren, JSX } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { describeError } from "./api.ts";
+import { type Role, useCan } from "./session.ts";
+
+export interface Loaded<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  reload(): void;
+}
+
+/** Runs `load` now and whenever `deps` change; `reload()` runs it again. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((previous) => ({ ...previous, loading: true }));
+    load().then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (error) => live && setState({ data: null, error: describeError(error), loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((value) => value + 1), []);
+  return { ...state, reload };
+}
+
+export function Status<T>({
+  loaded,
+  children,
+}: {
+  loaded: Loaded<T>;
+  children: (data: T) => ComponentChildren;
+}) {
+  if (loaded.error) return <ErrorNote message={loaded.error} />;
+  if (loaded.data === null) return <p aria-busy="true">Loading…</p>;
+  return <>{children(loaded.data)}</>;
+}
+
+export const ErrorNote = ({ message }: { message: string | null }) =>
+  message ? (
+    <p class="error" role="alert">
+      {message}
+    </p>
+  ) : null;
+
+/** A button for an operation needing `role`: disabled, saying why, for a lower role. */
+export function ActionButton({
+  role,
+  children,
+  ...rest
+}: { role: Role; children: ComponentChildren } & JSX.ButtonHTMLAttributes<HTMLButtonElement>) {
+  const can = useCan(role);
+  return (
+    <button
+      type="button"
+      {...rest}
+      disabled={!can.allowed || rest.disabled}
+      title={can.allowed ? (rest.title as string | undefined) : can.why}
+      aria-disabled={!can.allowed}
+    >
+      {children}
+    </button>
+  );
+}
+
+/** A modal confirmation (<dialog>): resolves with the user's answer. */
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  onClose,
+}: {
+  open: boolean;
+  title: string;
+  children: ComponentChildren;
+  confirmLabel: string;
+  onClose(confirmed: boolean): void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} aria-labelledby="confirm-title" onCancel={() => onClose(false)}>
+      <h2 id="confirm-title">{title}</h2>
+      <div>{children}</div>
+      <div class="buttons">
+        <button type="button" onClick={() => onClose(false)}>
+          Cancel
+        </button>
+        <button type="button" class="primary" onClick={() => onClose(true)}>
+          {confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+export const usd = (value: number | null | undefined) =>
+  value === null || value === undefined
+    ? "–"
+    : `$${value < 0.01 && value !== 0 ? value.toPrecision(2) : value.toFixed(2)}`;
+export const ms = (value: number | null | undefined) =>
+  value === null || value === undefined ? "–" : `${Math.round(value)} ms`;
+export const pct = (value: number | null | undefined, digits = 1) =>
+  value === null || value === undefined ? "–" : `${(value * 100).toFixed(digits)} %`;
+export const when = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleString(undefined, { hour12: false }) : "–";
+export const num = (value: number | null | undefined) =>
+  value === null || value === undefined ? "–" : value.toLocaleString();
+
+export function StatusBadge({ value }: { value: string }) {
+  return <span class={`badge badge-${value.replace(/[^a-z0-9_-]/gi, "")}`}>{value}</span>;
+}
+
+export function PageTitle({ children }: { children: ComponentChildren }) {
+  useEffect(() => {
+    const text = typeof children === "string" ? children : "";
+    if (text) document.title = `${text} · modelux`;
+  }, [children]);
+  return <h1 id="page-title">{children}</h1>;
+}

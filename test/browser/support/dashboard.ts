@@ -1,0 +1,119 @@
+// One embedded modelux (PGlite, in-process bus, simulator) with traffic in its request log, and
+// one headless Debian chromium driven by playwright-core, shared by a browser test file.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { embeddedSchema, readSettings } from "#shared/env/settings.ts";
+import { type RunningEmbedded, startEmbedded } from "../../../embedded/start.ts";
+import type { Json } from "../../support/management.ts";
+import { freePort } from "../../support/processes.ts";
+import { waitUntil } from "../../support/wait.ts";
+import { sendTraffic } from "./traffic.ts";
+
+export const CHROMIUM = process.env.MODELUX_CHROMIUM ?? "/usr/bin/chromium";
+/** Set to write each page's screenshot into docs/img (bun run docs:screenshots). */
+const SCREENSHOTS = process.env.MODELUX_DASHBOARD_SCREENSHOTS === "1";
+
+export interface Dashboard {
+  base: string;
+  embedded: RunningEmbedded;
+  browser: Browser;
+  requestIds: string[];
+  /** A page at the given size whose console errors and page errors are collected. */
+  open(viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }>;
+  signInWithKey(page: Page, key: string): Promise<void>;
+  signInAsMember(page: Page, email: string, password: string): Promise<void>;
+  /** A Management API call with the seeded owner key. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
+  screenshot(page: Page, name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDashboard(): Promise<Dashboard> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), "modelux-dashboard-"));
+  const settings = readSettings(embeddedSchema, {
+    MODELUX_DATA_DIR: dataDir,
+    MODELUX_HOST: "127.0.0.1",
+    DATAPLANE_PORT: String(freePort()),
+    CONTROLPLANE_PORT: String(freePort()),
+    SIMULATOR_PORT: String(freePort()),
+  });
+  const embedded = await startEmbedded(settings, { quiet: true });
+  const base = embedded.controlPlaneUrl;
+  const ownerKey = embedded.seed.managementKey;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${base}/manage/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${ownerKey}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+  // Captured prompts and answers, so a request's page shows them.
+  const project = embedded.seed.projectId;
+  await api("PATCH", `/projects/${project}`, { settings: { capture_content: true } });
+  const requestIds = await sendTraffic(embedded.dataPlaneUrl, embedded.seed.proxyKey, 20);
+  await waitUntil(
+    async () => {
+      const logs = await api("GET", `/logs?project_id=${project}&limit=100`);
+      return logs.body?.data?.length >= requestIds.length;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, message: "the traffic did not reach the request log" },
+  );
+  // The page's bundle is built on its first request; build it before the first test's clock.
+  await (await fetch(`${base}/`)).text();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+  const imageDir = join(import.meta.dir, "..", "..", "..", "docs", "img");
+  return {
+    base,
+    embedded,
+    browser,
+    requestIds,
+    api,
+    async open(viewport = { width: 1280, height: 800 }) {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(message.text());
+      });
+      page.on("pageerror", (error) => errors.push(error.message));
+      return { page, errors };
+    },
+    async signInWithKey(page, key) {
+      await page.goto(`${base}/`);
+      await page.getByRole("tab", { name: "Management key" }).click();
+      await page.getByLabel("Management key").fill(key);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign out" }).waitFor();
+    },
+    async signInAsMember(page, email, password) {
+      await page.goto(`${base}/`);
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill(password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign out" }).waitFor();
+    },
+    async screenshot(page, name) {
+      if (!SCREENSHOTS) return;
+      mkdirSync(imageDir, { recursive: true });
+      await page.screenshot({ path: join(imageDir, `dashboard-${name}.png`), fullPage: true });
+    },
+    async stop() {
+      await browser.close().catch(() => {});
+      await embedded.stop({ graceMs: 100 });
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
