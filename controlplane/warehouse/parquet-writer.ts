@@ -152,7 +152,7 @@ export async function writeRows(
   const staging = mkdtempSync(join(tmpdir(), "modelux-ingest-"));
   try {
     const stagingFile = join(staging, "rows.ndjson");
-    await Bun.write(stagingFile, rows.map((row) => JSON.stringify(row)).join("\n"));
+    await writeNdjson(stagingFile, rows);
     if (warehouse.storage.remote) {
       await warehouse.duckdb.run(WRITE_ROWS_SQL, { staging: stagingFile, target: final });
     } else {
@@ -169,6 +169,22 @@ export async function writeRows(
     return final;
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Rows as NDJSON, written line by line through a buffered sink: joining 50,000 rows into one
+ * string first took a fifth of the ingester's JavaScript time (and a copy of the whole batch).
+ */
+async function writeNdjson(path: string, rows: Row[]): Promise<void> {
+  const sink = Bun.file(path).writer({ highWaterMark: 1024 * 1024 });
+  try {
+    for (const row of rows) {
+      sink.write(JSON.stringify(row));
+      sink.write("\n");
+    }
+  } finally {
+    await sink.end();
   }
 }
 
