@@ -31,7 +31,7 @@ describe("semantic cache index", () => {
       { length: 300 },
       (_, index) => `question number ${index} about topic ${index * 7}`,
     );
-    texts.forEach((text, index) => partition.add(`k${index}`, embed(text)));
+    for (const [index, text] of texts.entries()) partition.add(`k${index}`, embed(text));
     expect(partition.size).toBe(300);
     const query = embed("question number 42 about the topic 294");
     const [first] = partition.nearest(query);
