@@ -378,3 +378,27 @@ describe("renderError", () => {
     });
   });
 });
+
+test("a text delta's event is the JSON of its delta, whatever the text holds", async () => {
+  const texts = ['say "hi"', "line\nbreak\\", "ünïcødé ✓ 🎉", "\u2028\u0000</script>"];
+  const events: CanonicalStreamEvent[] = [
+    { type: "message-start", id: "msg_1", model: "m" },
+    { type: "thinking-delta", index: 0, text: "hm" },
+    ...texts.map((text): CanonicalStreamEvent => ({ type: "text-delta", index: 1, text })),
+    { type: "message-end", stopReason: "end_turn" },
+  ];
+  const body = await readAll(anthropicSurface.renderStream(fromArray(events), options));
+  const deltas = body
+    .split("\n\n")
+    .filter((event) => event.includes('"text_delta"'))
+    .map((event) => event.slice(event.indexOf("data: ") + "data: ".length));
+  // The text block is the second one (index 1); each delta byte for byte JSON.stringify's.
+  expect(deltas.map((data) => JSON.parse(data))).toEqual(
+    texts.map((text) => ({
+      type: "content_block_delta",
+      index: 1,
+      delta: { type: "text_delta", text },
+    })),
+  );
+  for (const data of deltas) expect(data).toBe(JSON.stringify(JSON.parse(data)));
+});

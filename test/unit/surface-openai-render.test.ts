@@ -254,3 +254,25 @@ describe("renderStream", () => {
     expect(finished).toBe(true);
   });
 });
+
+test("a text delta's chunk is the JSON of its delta, whatever the text holds", async () => {
+  const texts = ['say "hi"', "line\nbreak\\", "ünïcødé ✓ 🎉", "\u2028\u0000</script>"];
+  const events: CanonicalStreamEvent[] = [
+    { type: "message-start", id: "msg_1", model: "m" },
+    ...texts.map((text): CanonicalStreamEvent => ({ type: "text-delta", index: 0, text })),
+    { type: "message-end", stopReason: "end_turn" },
+  ];
+  const body = await new Response(openAiSurface.renderStream(fromArray(events), options)).text();
+  const chunks = body
+    .split("\n\n")
+    .filter((line) => line.startsWith("data: {"))
+    .map((line) => line.slice("data: ".length));
+  // After the role chunk, one chunk per text, byte for byte what JSON.stringify writes.
+  for (const [index, text] of texts.entries()) {
+    const chunk = JSON.parse(chunks[index + 1] as string);
+    expect(chunk.choices).toEqual([
+      { index: 0, delta: { content: text }, logprobs: null, finish_reason: null },
+    ]);
+    expect(chunks[index + 1]).toBe(JSON.stringify(chunk));
+  }
+});

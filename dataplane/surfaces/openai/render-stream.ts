@@ -57,7 +57,7 @@ class ChunkWriter {
         }
         return this.start();
       case "text-delta":
-        return this.start() + this.thinkingChunk() + this.chunk({ content: event.text });
+        return this.start() + this.thinkingChunk() + this.textChunk(event.text);
       case "thinking-delta":
         this.thinking.text(event.index, event.text);
         return "";
@@ -140,6 +140,11 @@ class ChunkWriter {
   private thinkingChunk(): string {
     const thinking = this.thinking.take();
     return thinking ? this.chunk({ [THINKING_FIELD]: thinking }) : "";
+  }
+
+  /** `chunk({ content: text })`, the same bytes without a delta object per token. */
+  private textChunk(text: string): string {
+    return `${this.prefix}[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}\n\n`;
   }
 
   private chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
