@@ -26,7 +26,7 @@ describe("errors name the field", () => {
       "an unknown role",
       { ...minimal, messages: [{ role: "robot", content: "x" }] },
       "messages[0].role",
-      /expected \("user" \| "assistant" \| "system" \| "developer" \| "tool"\), received "robot"/
+      /expected \("user" \| "assistant" \| "system" \| "developer" \| "tool"\), received "robot"/,
     ],
     [
       "content of the wrong type",
