@@ -128,12 +128,17 @@ describe.skipIf(servicesAbsent)("response cache across a fleet on NATS", () => {
     );
     expect(purged.status).toBe(200);
     expect(purged.data.fleet).toMatchObject({ notified: true, stored: true });
+    const answered = performance.now();
     for (const index of [0, 1])
       await until(`data plane ${index + 1} still holds entries after the purge`, async () => {
         const entries = await gauge(plane(index), "modelux_cache_entries");
         const vectors = await gauge(plane(index), "modelux_cache_indexed_vectors");
         return entries === 0 && vectors === 0;
       });
+    // Printed, not asserted (a loaded machine stretches it): issue 18 asks for under a second.
+    console.log(
+      `cache purge: both data planes empty ${(performance.now() - answered).toFixed(0)} ms after the Management API answered (polled every 25 ms)`,
+    );
     await fetch(`${fleet.simulator.url}/_sim/calls`, { method: "DELETE" });
     // What each plane served before is asked again from the upstream.
     expect(
