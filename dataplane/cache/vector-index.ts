@@ -32,12 +32,14 @@ const THREADS = 1;
 export class VectorPartition {
   static readonly DESCRIPTION = "usearch HNSW, cosine, int8, connectivity 16, one thread";
   readonly #index: Index;
-  readonly #labels = new Map<string, bigint>();
-  readonly #keys = new Map<bigint, string>();
+  // Labels are numbers here (small integers cost no allocation in a Map) and bigints only at the
+  // library's boundary: two maps of 100,000 bigint keys would hold 200,000 heap objects.
+  readonly #labels = new Map<string, number>();
+  readonly #keys = new Map<number, string>();
   /** Where a stored vector is decoded for an exact similarity (reused: no allocation). */
   readonly #bytes: Buffer;
   readonly #floats: Float32Array;
-  #next = 1n;
+  #next = 1;
 
   constructor(readonly dimensions: number) {
     this.#index = new Index({ dimensions, ...SETTINGS });
@@ -54,7 +56,7 @@ export class VectorPartition {
     if (vector.length !== this.dimensions) return false;
     this.remove(key);
     const label = this.#next++;
-    this.#index.add(label, vector, THREADS);
+    this.#index.add(BigInt(label), vector, THREADS);
     this.#labels.set(key, label);
     this.#keys.set(label, key);
     return true;
@@ -63,7 +65,7 @@ export class VectorPartition {
   remove(key: string): void {
     const label = this.#labels.get(key);
     if (label === undefined) return;
-    this.#index.remove(label);
+    this.#index.remove(BigInt(label));
     this.#labels.delete(key);
     this.#keys.delete(label);
   }
@@ -77,7 +79,7 @@ export class VectorPartition {
     const found: Nearest[] = [];
     const { keys, distances } = matches;
     for (let index = 0; index < keys.length; index++) {
-      const key = this.#keys.get(keys[index] as bigint);
+      const key = this.#keys.get(Number(keys[index]));
       if (key !== undefined) found.push({ key, similarity: 1 - (distances[index] as number) });
     }
     return found;
