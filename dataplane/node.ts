@@ -25,7 +25,6 @@ import { busGatewayBatchService } from "./surfaces/files-batches/bus-gateway-bat
 import { serviceRunner } from "./surfaces/files-batches/gateway-batch-runner.ts";
 import type { GatewayBatchService } from "./surfaces/files-batches/gateway-batch-service.ts";
 import type { TelemetrySettings } from "./telemetry/telemetry.ts";
-import { RecentTraces } from "./trace/trace-emitter.ts";
 import { WalTraceEmitter } from "./trace/wal-emitter.ts";
 
 export interface DataPlaneOptions {
@@ -75,7 +74,6 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     ? new WalTraceEmitter({
         directory: options.traceDirectory,
         bus: () => connectedBus,
-        recent: new RecentTraces(),
         log: options.log,
       })
     : null;
