@@ -13,6 +13,7 @@ import { CLIENT_REQUEST_ID_HEADER } from "./surfaces/client-request-id.ts";
 import { type FilesBatchesOptions, filesBatchesPlugin } from "./surfaces/files-batches/plugin.ts";
 import { openAiBinding } from "./surfaces/openai/binding.ts";
 import { openAiSurfacePlugin } from "./surfaces/openai/plugin.ts";
+import { withPublishedPath } from "./surfaces/openai/published-paths.ts";
 import { serveSurface } from "./surfaces/respond-error.ts";
 import { responsesSurfacePlugin } from "./surfaces/responses/plugin.ts";
 
@@ -34,7 +35,11 @@ export function createDataPlaneApp(context: DataPlaneContext, options: FilesBatc
   // echoed as Elysia would; every other request, a wrong method at these paths included, goes
   // through Elysia as before.
   const routed = app.fetch;
-  const fetch = (request: Request) => generationRoute(request, context, errors) ?? routed(request);
+  // modelux.ai's published paths (/v1/*, /openai/v1/dry-run) first become the surface's own.
+  const fetch = (received: Request) => {
+    const request = withPublishedPath(received);
+    return generationRoute(request, context, errors) ?? routed(request);
+  };
   // `handle` calls `this.fetch`; both now take the direct routes first.
   Object.defineProperty(app, "fetch", { value: fetch, configurable: true, writable: true });
   return app;

@@ -273,7 +273,7 @@ async function createDimensions(
       resolved: "config",
       requested: `@${config.slug}`,
     }));
-    for (const [index, resolved] of ["direct", "inferred"].entries()) {
+    for (const [index, resolved] of ["direct", "auto"].entries()) {
       const [provider, model] = MODEL_TABLE[(project * 2 + index) % MODEL_TABLE.length] ?? [];
       const requested = resolved === "direct" ? `${provider}/${model}` : `${model}`;
       const reasons = [`${resolved} ${requested}`];

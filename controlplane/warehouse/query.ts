@@ -38,9 +38,16 @@ export interface LogFilters {
   end_user?: string | null;
   tag_pairs?: TagPair[] | null;
   min_latency_ms?: number | null;
+  /** An exact HTTP status. */
+  status?: number | null;
+  trace_id?: string | null;
+  conversation_id?: string | null;
 }
 
-export type AnalyticsFilters = Omit<LogFilters, "status_class" | "min_latency_ms">;
+export type AnalyticsFilters = Omit<
+  LogFilters,
+  "status_class" | "min_latency_ms" | "status" | "trace_id" | "conversation_id"
+>;
 
 export interface ReportShape {
   granularity: "hour" | "day";
@@ -374,6 +381,9 @@ function filterValues(orgId: string, filters: LogFilters): Record<string, Parame
     end_user: filters.end_user,
     tag_pairs: filters.tag_pairs?.length ? filters.tag_pairs : null,
     min_latency_ms: filters.min_latency_ms,
+    status: filters.status,
+    trace_id: filters.trace_id,
+    conversation_id: filters.conversation_id,
   };
 }
 

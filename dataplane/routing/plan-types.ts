@@ -91,7 +91,7 @@ export interface TraceCandidate {
 }
 
 export interface RoutePlan {
-  resolved: "config" | "direct" | "inferred";
+  resolved: "config" | "direct" | "auto";
   config: { slug: string; version: number } | null;
   strategy: string | null;
   steps: PlanStep[];

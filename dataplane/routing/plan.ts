@@ -65,7 +65,7 @@ export function planRoute(
   ];
   return {
     // `provider/model` names its provider; a bare name had it inferred from its prefix.
-    resolved: model.indexOf("/") > 0 && leaf.model !== model ? "direct" : "inferred",
+    resolved: model.indexOf("/") > 0 && leaf.model !== model ? "direct" : "auto",
     config: null,
     strategy: null,
     steps: [attemptOf(leaf, null, 0)],

@@ -12,7 +12,7 @@ import { BARE_MODEL_PREFIXES, inferVendor } from "./bare-model-prefixes.ts";
 export interface ResolvedTarget {
   provider: RuntimeProvider;
   model: string;
-  resolved: "direct" | "inferred";
+  resolved: "direct" | "auto";
 }
 
 export function resolveTarget(
@@ -66,7 +66,7 @@ export function resolveTarget(
       { param: "model" },
     );
   }
-  return { provider, model, resolved: "inferred" };
+  return { provider, model, resolved: "auto" };
 }
 
 function findProvider(

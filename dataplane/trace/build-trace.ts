@@ -40,7 +40,7 @@ export function startTrace(input: {
     requested_model: requestedModel,
     config: null,
     strategy: null,
-    resolved: requestedModel.startsWith("@") ? "config" : "inferred",
+    resolved: requestedModel.startsWith("@") ? "config" : "auto",
     candidates: [],
     attempts: [],
     budgets: [],

@@ -64,7 +64,7 @@ export interface DecisionTrace {
   requested_model: string;
   config: { slug: string; version: number } | null;
   strategy: string | null;
-  resolved: "config" | "direct" | "inferred";
+  resolved: "config" | "direct" | "auto";
   candidates: TraceCandidate[];
   attempts: TraceAttempt[];
   budgets: TraceBudget[];

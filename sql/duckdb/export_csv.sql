@@ -4,6 +4,7 @@
 -- reader gets plain text. $limit is the row cap plus one: the caller refuses a file that reaches it.
 -- Parameters: $files, $target, $org_id, $project_id, $start, $end, $status_class, $model,
 -- $provider, $end_user, $tag_pairs, $min_latency_ms, $limit.
+-- Also $status (an exact HTTP status), $trace_id and $conversation_id.
 COPY (
   SELECT * EXCLUDE (trace, prompt, response, date, hour) REPLACE (
     strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created_at,
@@ -20,7 +21,10 @@ COPY (
     only_provider := $provider,
     only_end_user := $end_user,
     tag_pairs := $tag_pairs,
-    min_latency_ms := $min_latency_ms
+    min_latency_ms := $min_latency_ms,
+    only_status := $status,
+    only_trace := $trace_id,
+    only_conversation := $conversation_id
   )
   ORDER BY created_at DESC, request_id DESC
   LIMIT $limit

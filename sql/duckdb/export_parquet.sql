@@ -4,6 +4,7 @@
 -- caller refuses a file that reaches it.
 -- Parameters: $files, $target, $org_id, $project_id, $start, $end, $status_class, $model,
 -- $provider, $end_user, $tag_pairs, $min_latency_ms, $limit.
+-- Also $status (an exact HTTP status), $trace_id and $conversation_id.
 COPY (
   SELECT * EXCLUDE (trace, prompt, response, date, hour)
   FROM request_log_slice(
@@ -17,7 +18,10 @@ COPY (
     only_provider := $provider,
     only_end_user := $end_user,
     tag_pairs := $tag_pairs,
-    min_latency_ms := $min_latency_ms
+    min_latency_ms := $min_latency_ms,
+    only_status := $status,
+    only_trace := $trace_id,
+    only_conversation := $conversation_id
   )
   ORDER BY created_at DESC, request_id DESC
   LIMIT $limit

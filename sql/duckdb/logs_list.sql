@@ -4,6 +4,7 @@
 -- page, and the window's end is pulled back to it so that deep pages skip newer partitions.
 -- Parameters: $files, $org_id, $project_id, $start, $end, $status_class, $model, $provider,
 -- $end_user, $tag_pairs, $min_latency_ms, $cursor_created_at, $cursor_request_id, $limit.
+-- Also $status (an exact HTTP status), $trace_id and $conversation_id.
 SELECT
   request_id,
   created_at,
@@ -58,7 +59,10 @@ FROM request_log_slice(
   only_provider := $provider,
   only_end_user := $end_user,
   tag_pairs := $tag_pairs,
-  min_latency_ms := $min_latency_ms
+  min_latency_ms := $min_latency_ms,
+  only_status := $status,
+  only_trace := $trace_id,
+  only_conversation := $conversation_id
 )
 WHERE $cursor_created_at IS NULL
   OR created_at < $cursor_created_at

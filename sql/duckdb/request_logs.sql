@@ -28,7 +28,10 @@ CREATE OR REPLACE MACRO request_log_slice(
   only_provider := NULL,
   only_end_user := NULL,
   tag_pairs := NULL,
-  min_latency_ms := NULL
+  min_latency_ms := NULL,
+  only_status := NULL,
+  only_trace := NULL,
+  only_conversation := NULL
 ) AS TABLE
   SELECT *
   FROM request_logs(files)
@@ -53,7 +56,11 @@ CREATE OR REPLACE MACRO request_log_slice(
     AND (only_end_user IS NULL OR end_user = only_end_user)
     -- a list of {key, value} structs: the row must carry every pair
     AND (tag_pairs IS NULL OR list_has_all(map_entries(tags), tag_pairs))
-    AND (min_latency_ms IS NULL OR latency_ms >= min_latency_ms);
+    AND (min_latency_ms IS NULL OR latency_ms >= min_latency_ms)
+    -- an exact HTTP status, and the session ids a caller sent (docs/concepts/sessions)
+    AND (only_status IS NULL OR status = only_status)
+    AND (only_trace IS NULL OR trace_id = only_trace)
+    AND (only_conversation IS NULL OR conversation_id = only_conversation);
 
 -- The latency sketch the analytics report's percentiles come from (docs/warehouse.md): a
 -- DDSketch with 1 % relative accuracy. A latency goes to bucket k, the smallest with

@@ -8,10 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import OpenAI from "openai";
 import { embeddedSchema, readSettings } from "#shared/env/settings.ts";
 import { type RunningEmbedded, startEmbedded } from "../../embedded/start.ts";
 import { type Json, toolResult } from "../support/management.ts";
 import { freePort } from "../support/processes.ts";
+import { waitUntil } from "../support/wait.ts";
 
 describe("the published modelux contract, on the embedded default", () => {
   let running: RunningEmbedded;
@@ -212,6 +214,28 @@ describe("the published modelux contract, on the embedded default", () => {
     });
   });
 
+  describe("docs/api/management-providers: add a provider", () => {
+    test("the documented body, base_url null, with a slug for name", async () => {
+      const added = await manage("POST", "/providers", {
+        vendor: "openai",
+        name: "openai-docs",
+        api_key: "sk-docs",
+        base_url: null,
+        // The documented body checks the key at api.openai.com; the suite has no network.
+        verify: false,
+      });
+      expect(added.status).toBe(201);
+      expect(added.body.data).toMatchObject({ vendor: "openai", base_url: null });
+      const displayName = await manage("POST", "/providers", {
+        vendor: "openai",
+        name: "OpenAI Production",
+        api_key: "sk-docs",
+        verify: false,
+      });
+      expect(displayName.body.error.fields[0].field).toBe("body.name");
+    });
+  });
+
   describe("docs MCP tool names", () => {
     test("add_provider (management-providers) is offered and adds a provider", async () => {
       const client = new Client({ name: "contract", version: "1.0.0" });
@@ -248,6 +272,313 @@ describe("the published modelux contract, on the embedded default", () => {
       } finally {
         await client.close();
       }
+    });
+  });
+  /** `curl https://api.modelux.ai/openai/v1/chat/completions` with the proxy key. */
+  async function chat(path: string, body: Json, headers: Record<string, string> = {}) {
+    const response = await fetch(`${running.dataPlaneUrl}${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${running.seed.proxyKey}`,
+        "content-type": "application/json",
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Json,
+    };
+  }
+
+  describe("docs/concepts/sessions and docs/api/management-analytics: finding requests", () => {
+    test("logs filter by trace and conversation id (headers or metadata), status and JSON tags", async () => {
+      const hi = [{ role: "user", content: "Hi" }];
+      const byHeaders = await chat(
+        "/openai/v1/chat/completions",
+        { model: "gpt-4o-mini", messages: hi, "mlx:tags": { tenant: "acme" } },
+        { "X-Modelux-Conversation-Id": "chat-42", "X-Modelux-Trace-Id": "turn-17" },
+      );
+      expect(byHeaders.status).toBe(200);
+      const byMetadata = await chat("/openai/v1/chat/completions", {
+        model: "gpt-4o-mini",
+        messages: hi,
+        metadata: { conversation_id: "chat-42", trace_id: "turn-18" },
+      });
+      expect(byMetadata.status).toBe(200);
+      const refused = await chat("/openai/v1/chat/completions", { model: "@nope", messages: hi });
+      expect(refused.status).toBe(404);
+      const ids = (answer: { headers: Headers }) => answer.headers.get("x-modelux-request-id");
+
+      const conversation = await waitUntil(
+        async () => {
+          const page = await manage("GET", "/logs?conversation_id=chat-42");
+          return page.body.data?.length === 2 ? page.body.data : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      expect(conversation.map((row: Json) => row.request_id).sort()).toEqual(
+        [ids(byHeaders), ids(byMetadata)].sort(),
+      );
+      const trace = await manage("GET", "/logs?trace_id=turn-17");
+      expect(trace.body.data.map((row: Json) => row.request_id)).toEqual([ids(byHeaders)]);
+      const tagged = await manage("GET", `/logs?tags=${encodeURIComponent('{"tenant":"acme"}')}`);
+      expect(tagged.body.data.map((row: Json) => row.request_id)).toEqual([ids(byHeaders)]);
+
+      await waitUntil(
+        async () => {
+          const page = await manage("GET", "/logs?status=4xx");
+          return page.body.data?.some((row: Json) => row.request_id === ids(refused));
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      const ok = await manage("GET", "/logs?status=2xx&conversation_id=chat-42");
+      expect(ok.body.data).toHaveLength(2);
+      const exact = await manage("GET", "/logs?status=404");
+      expect(exact.body.data.map((row: Json) => row.request_id)).toEqual([ids(refused)]);
+      expect((await manage("GET", "/logs?status=5xx&conversation_id=chat-42")).body.data).toEqual(
+        [],
+      );
+      const both = await manage("GET", "/logs?status=5xx&status_class=5xx");
+      expect(both.status).toBe(400);
+      expect((await manage("GET", "/logs?status=6xx")).body.error.fields[0].field).toBe(
+        "query.status",
+      );
+      expect((await manage("GET", "/logs?tags=%7B%22a%22%3A1%7D")).status).toBe(400);
+    });
+  });
+
+  describe("docs/guides/cost-optimization and docs/guides/ab-testing: configs as written there", () => {
+    test('cost_optimized with quality_tier "standard" saves as medium and serves', async () => {
+      const saved = await manage("POST", "/routing-configs", {
+        project_id: running.seed.projectId,
+        slug: "cheap",
+        config: {
+          strategy: "cost_optimized",
+          quality_tier: "standard",
+          allowed_models: ["gpt-4o-mini", "claude-haiku-4-5", "gemini-2.5-flash"],
+        },
+      });
+      expect(saved.status).toBe(201);
+      expect(saved.body.data.config.quality_tier).toBe("medium");
+      await waitUntil(
+        async () =>
+          (
+            await chat("/openai/v1/chat/completions", {
+              model: "@cheap",
+              messages: [{ role: "user", content: "Hi" }],
+            })
+          ).status === 200,
+        { timeoutMs: 10_000 },
+      );
+    });
+
+    test("an ab_test without sticky saves (a per-request split) and serves", async () => {
+      await manage("POST", "/routing-configs", {
+        project_id: running.seed.projectId,
+        slug: "production-candidate",
+        config: { strategy: "single", model: "claude-haiku-4-5" },
+      });
+      const saved = await manage("POST", "/routing-configs", {
+        project_id: running.seed.projectId,
+        slug: "experiment",
+        config: {
+          strategy: "ab_test",
+          variants: [
+            { weight: 80, config: "@default" },
+            { weight: 20, config: "@production-candidate" },
+          ],
+        },
+      });
+      expect(saved.status).toBe(201);
+      expect(saved.body.data.config.sticky).toBe("request");
+      await waitUntil(
+        async () =>
+          (
+            await chat("/openai/v1/chat/completions", {
+              model: "@experiment",
+              messages: [{ role: "user", content: "Hi" }],
+            })
+          ).status === 200,
+        { timeoutMs: 10_000 },
+      );
+    });
+  });
+
+  describe("docs/guides/experiments", () => {
+    test("the routing-only example, camelCase and candidatePolicy as the guide writes it", async () => {
+      const openai = ((await manage("GET", "/providers")).body.data as Json[]).find(
+        (item) => item.name === "openai",
+      );
+      const now = Date.now();
+      const created = await manage("POST", "/experiments", {
+        name: "switch to gpt-4o-mini",
+        projectId: running.seed.projectId,
+        candidatePolicy: "single",
+        candidateConfig: { model: "gpt-4o-mini", provider_credential_id: openai.id },
+        windowStart: new Date(now - 7 * 86_400_000).toISOString(),
+        windowEnd: new Date(now).toISOString(),
+      });
+      expect(created.status).toBe(202);
+      expect(created.body.data).toMatchObject({
+        project_id: running.seed.projectId,
+        baseline_config: "default",
+        candidate_config: { strategy: "single", model: "gpt-4o-mini", provider: "openai" },
+      });
+      const finished = await waitUntil(
+        async () => {
+          const experiment = await manage("GET", `/experiments/${created.body.data.id}`);
+          return experiment.body.data.status === "completed" ? experiment.body.data : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      expect(finished.baseline_summary).not.toBeNull();
+      expect(finished.candidate_summary).not.toBeNull();
+
+      const unknownProvider = await manage("POST", "/experiments", {
+        name: "x",
+        projectId: running.seed.projectId,
+        candidatePolicy: "single",
+        candidateConfig: { model: "gpt-4o-mini", provider_credential_id: "prov_missing" },
+        windowStart: new Date(now - 86_400_000).toISOString(),
+        windowEnd: new Date(now).toISOString(),
+      });
+      expect(unknownProvider.body.error.fields[0].field).toBe(
+        "body.candidate_config.provider_credential_id",
+      );
+    });
+  });
+
+  describe("openapi-proxy.yaml and the SDKs' default base URL", () => {
+    test("POST /openai/v1/dry-run answers the decision without calling upstream", async () => {
+      const dry = await chat("/openai/v1/dry-run", {
+        model: "@default",
+        messages: [{ role: "user", content: "Hi" }],
+      });
+      expect(dry.status).toBe(200);
+      expect(dry.body.object).toBe("modelux.dry_run");
+      expect(dry.body.would_serve).not.toBeNull();
+      expect(dry.headers.get("x-modelux-dry-run")).toBe("true");
+    });
+
+    test("/v1 is the OpenAI surface; a bare model name's trace says resolved: auto", async () => {
+      const client = new OpenAI({
+        baseURL: `${running.dataPlaneUrl}/v1`,
+        apiKey: running.seed.proxyKey,
+        maxRetries: 0,
+      });
+      const completion = await client.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "Hi" }],
+        // @ts-expect-error modelux's extension field
+        "mlx:trace": true,
+      });
+      expect(completion.choices[0]?.message.content).toBeTruthy();
+      const models = await client.models.list();
+      expect(models.data.length).toBeGreaterThan(0);
+      const traced = await chat("/v1/chat/completions", {
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "Hi" }],
+        "mlx:trace": true,
+      });
+      expect(traced.body["mlx:trace"].resolved).toBe("auto");
+      const unknown = await fetch(`${running.dataPlaneUrl}/v1/nothing`, {
+        headers: { authorization: `Bearer ${running.seed.proxyKey}` },
+      });
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as Json).error.type).toBeString();
+    });
+  });
+  describe("the modelux-node SDK's integration tests (tests/integration.test.ts), as the SDK calls", () => {
+    // @modelux/sdk is not on npm: its client is the openai package with these options and
+    // headers, and its metadata is these response headers (src/client.ts, extractMetadata).
+    const sdk = (apiKey: string) =>
+      new OpenAI({
+        apiKey,
+        baseURL: `${running.dataPlaneUrl}/v1`,
+        timeout: 60_000,
+        maxRetries: 0,
+        defaultHeaders: { "X-Modelux-SDK": "typescript/0.1.0" },
+      });
+    const metadataOf = (headers: Headers) => ({
+      request_id: headers.get("x-modelux-request-id") ?? "",
+      provider_used: headers.get("x-modelux-provider-used") ?? "",
+      model_used: headers.get("x-modelux-model-used") ?? "",
+      cache_hit: headers.get("x-modelux-cache") === "HIT",
+    });
+    const model = "@default";
+
+    test("non-streaming completion returns content and metadata", async () => {
+      const { data, response } = await sdk(running.seed.proxyKey)
+        .chat.completions.create({
+          model,
+          messages: [{ role: "user", content: "Say hello in exactly 3 words" }],
+          max_tokens: 20,
+          stream: false,
+        })
+        .withResponse();
+      expect(data.choices.length).toBeGreaterThan(0);
+      expect(data.choices[0]?.message.content).toBeTruthy();
+      const metadata = metadataOf(response.headers);
+      expect(metadata.request_id).toBeTruthy();
+      expect(metadata.provider_used).toBeTruthy();
+      expect(metadata.model_used).toBeTruthy();
+      expect(typeof metadata.cache_hit).toBe("boolean");
+    });
+
+    test("streaming completion delivers chunks and metadata", async () => {
+      const { data: stream, response } = await sdk(running.seed.proxyKey)
+        .chat.completions.create({
+          model,
+          messages: [{ role: "user", content: "Count from 1 to 3" }],
+          max_tokens: 30,
+          stream: true,
+        })
+        .withResponse();
+      const metadata = metadataOf(response.headers);
+      expect(metadata.request_id).toBeTruthy();
+      expect(metadata.provider_used).toBeTruthy();
+      expect(metadata.model_used).toBeTruthy();
+      const chunks: string[] = [];
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta?.content;
+        if (delta) chunks.push(delta);
+      }
+      expect(chunks.join("").length).toBeGreaterThan(0);
+    });
+
+    test("its parameters (userId, tags, traceId, noCache) are accepted; noCache is a miss", async () => {
+      const { data, response } = await sdk(running.seed.proxyKey)
+        .chat.completions.create(
+          { model, messages: [{ role: "user", content: "Say ok" }], max_tokens: 5, stream: false },
+          {
+            headers: {
+              "X-Modelux-User-Id": "integration-test-user",
+              "X-Modelux-User-Tags": "source=integration_test,tier=test",
+              "X-Modelux-Trace-Id": "integration-trace-001",
+              "Cache-Control": "no-cache",
+            },
+          },
+        )
+        .withResponse();
+      expect(data.choices[0]?.message.content).toBeTruthy();
+      expect(metadataOf(response.headers).cache_hit).toBe(false);
+    });
+
+    test("an invalid API key is refused", async () => {
+      const refused = await sdk("mlx_sk_invalid")
+        .chat.completions.create({
+          model,
+          messages: [{ role: "user", content: "hi" }],
+          max_tokens: 5,
+        })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      expect(refused).toBeInstanceOf(OpenAI.APIError);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(401);
     });
   });
 });

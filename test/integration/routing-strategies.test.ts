@@ -302,7 +302,7 @@ describe("routing strategies through the surfaces", () => {
       const bare = await client.openai("gemini-2.5-flash");
       expect(bare.status).toBe(200);
       expect(bare.headers.get("x-modelux-provider-used")).toBe("google");
-      expect(client.traceOf(bare).resolved).toBe("inferred");
+      expect(client.traceOf(bare).resolved).toBe("auto");
     });
 
     test("an unknown bare model is a 400 listing the known prefixes, in each caller's shape", async () => {

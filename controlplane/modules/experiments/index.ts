@@ -16,6 +16,7 @@ import {
   replayLogParams,
   replayView,
 } from "./model.ts";
+import { EXPERIMENT_FIELD_ALIASES } from "./published-body.ts";
 import {
   cancelExperiment,
   createExperiment,
@@ -41,6 +42,7 @@ export const experimentOperations = [
       "through a private replay data plane under spend_cap_usd and compares the answers " +
       "(embedding similarity, optional judge). Poll get_experiment for progress, summaries and the verdict; " +
       "experiment.completed (and experiment.regression_detected on a fail) follow.",
+    aliases: { fields: EXPERIMENT_FIELD_ALIASES },
     tag,
     role: "developer",
     status: 202,

@@ -2,6 +2,7 @@
 // routing config replayed over a window of a project's traffic, its two summaries, the diff and
 // the verdict; and the replay of one request.
 import * as v from "valibot";
+import { STRATEGIES } from "#shared/routing/config-schema.ts";
 import {
   idSchema,
   nameSchema,
@@ -62,12 +63,26 @@ const filtersSchema = v.strictObject({
 export const createExperimentBody = v.strictObject({
   name: nameSchema,
   project_id: idSchema("The project whose traffic is replayed."),
-  baseline_config: v.pipe(
-    v.string(),
-    v.regex(/^@?[a-z0-9][a-z0-9_-]{0,62}$/, "must be a routing config slug"),
-    v.description("The slug of the routing config in production (with or without @)."),
+  baseline_config: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^@?[a-z0-9][a-z0-9_-]{0,62}$/, "must be a routing config slug"),
+      v.description(
+        "The slug of the routing config in production (with or without @). Without it, the " +
+          'project\'s "default" config, or its only config.',
+      ),
+    ),
   ),
   candidate_config: candidateConfigSchema,
+  candidate_policy: v.optional(
+    v.pipe(
+      v.picklist(STRATEGIES, `must be one of ${STRATEGIES.join(", ")}`),
+      v.description(
+        "The candidate object's strategy, when the object leaves it out (modelux.ai's " +
+          "candidatePolicy).",
+      ),
+    ),
+  ),
   window_start: v.pipe(v.string(), v.isoTimestamp(), v.description("Inclusive, ISO 8601.")),
   window_end: v.pipe(v.string(), v.isoTimestamp(), v.description("Exclusive, ISO 8601.")),
   filters: v.optional(filtersSchema),

@@ -23,6 +23,7 @@ import {
   viewRoutingConfig,
 } from "../routing-configs/service.ts";
 import type { CreateExperiment, ExperimentView } from "./model.ts";
+import { inOurTerms } from "./published-body.ts";
 
 /** The longest window one experiment may cover. */
 const MAX_WINDOW_DAYS = 90;
@@ -99,8 +100,13 @@ export function listExperiments(
 }
 
 /** Checks the definition against the org (project, baseline, candidate) and queues it. */
-export async function createExperiment(tenant: Tenant, caller: Caller, input: CreateExperiment) {
-  await getProject(tenant, input.project_id);
+export async function createExperiment(
+  tenant: Tenant,
+  caller: Caller,
+  published: CreateExperiment,
+) {
+  await getProject(tenant, published.project_id);
+  const input = { ...published, ...(await inOurTerms(tenant, published)) };
   const start = new Date(input.window_start);
   const end = new Date(input.window_end);
   if (end <= start) throw invalidField("body.window_end", "must be after window_start");

@@ -5,6 +5,35 @@ import { idSchema, timestampSchema } from "../../api/schemas.ts";
 
 export const MAX_TAG_PAIRS = 10;
 
+/**
+ * A tags filter as pairs: `team=ml,env=prod`, or a JSON object of string values (modelux.ai's
+ * form); null when it is neither, or names more than MAX_TAG_PAIRS.
+ */
+export function tagPairsOf(text: string): Array<{ key: string; value: string }> | null {
+  let pairs: Array<{ key: string; value: string }>;
+  if (text.trimStart().startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return null;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return null;
+    const entries = Object.entries(parsed);
+    if (entries.some(([key, value]) => key === "" || typeof value !== "string")) return null;
+    pairs = entries.map(([key, value]) => ({ key, value: value as string }));
+  } else {
+    if (!TAG_TEXT.test(text)) return null;
+    pairs = text.split(",").map((pair) => {
+      const at = pair.indexOf("=");
+      return { key: pair.slice(0, at), value: pair.slice(at + 1) };
+    });
+  }
+  return pairs.length >= 1 && pairs.length <= MAX_TAG_PAIRS ? pairs : null;
+}
+
+const TAG_TEXT = new RegExp(`^[^=,]+=[^,]*(,[^=,]+=[^,]*){0,${MAX_TAG_PAIRS - 1}}$`);
+
 const isoQuery = (description: string) =>
   v.optional(
     v.pipe(v.string(), v.isoTimestamp("must be an ISO 8601 timestamp"), v.description(description)),
@@ -18,6 +47,34 @@ export const logFilterEntries = {
   status_class: v.optional(
     v.pipe(v.picklist(["2xx", "4xx", "5xx"]), v.description("Only answers of this status class.")),
   ),
+  status: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^([245]xx|[1-5]\d\d)$/, "must be 2xx, 4xx, 5xx or an HTTP status such as 429"),
+      v.description(
+        "A status class (2xx, 4xx, 5xx: the same as status_class, modelux.ai's name) or one " +
+          "exact HTTP status (429).",
+      ),
+    ),
+  ),
+  trace_id: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(1),
+      v.maxLength(256),
+      v.description("Requests of this trace (X-Modelux-Trace-Id or metadata.trace_id)."),
+    ),
+  ),
+  conversation_id: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(1),
+      v.maxLength(256),
+      v.description(
+        "Requests of this conversation (X-Modelux-Conversation-Id or metadata.conversation_id).",
+      ),
+    ),
+  ),
   model: v.optional(
     v.pipe(v.string(), v.description("The model that answered (or was tried last).")),
   ),
@@ -26,13 +83,15 @@ export const logFilterEntries = {
   tags: v.optional(
     v.pipe(
       v.string(),
-      v.regex(
-        new RegExp(`^[^=,]+=[^,]*(,[^=,]+=[^,]*){0,${MAX_TAG_PAIRS - 1}}$`),
-        `must be up to ${MAX_TAG_PAIRS} comma-separated key=value pairs`,
+      v.check(
+        (text) => tagPairsOf(text) !== null,
+        `must be up to ${MAX_TAG_PAIRS} comma-separated key=value pairs, or a JSON object of ` +
+          "string values",
       ),
       v.description(
         `Requests carrying every one of these tags: up to ${MAX_TAG_PAIRS} key=value pairs, ` +
-          "comma-separated (team=ml,env=prod).",
+          'comma-separated (team=ml,env=prod), or a JSON object ({"team":"ml"}, as modelux.ai ' +
+          "documents).",
       ),
     ),
   ),

@@ -21,6 +21,7 @@ import type {
   logSummaryView,
   logTraceView,
 } from "./model.ts";
+import { tagPairsOf } from "./model.ts";
 
 type FilterQuery = {
   [name in keyof typeof logFilterEntries]?: v.InferOutput<(typeof logFilterEntries)[name]>;
@@ -34,13 +35,21 @@ export function warehouseOf(services: ManagementServices): WarehouseQuery {
   return services.warehouse;
 }
 
-/** `team=ml,env=prod` → pairs; the schema has checked the shape. */
+/** `team=ml,env=prod` or `{"team":"ml"}` → pairs; the schema has checked the shape. */
 export function parseTags(text: string | undefined): TagPair[] | null {
   if (!text) return null;
-  return text.split(",").map((pair) => {
-    const at = pair.indexOf("=");
-    return { key: pair.slice(0, at), value: pair.slice(at + 1) };
-  });
+  return tagPairsOf(text);
+}
+
+/** `status` (modelux.ai's filter): a class like status_class, or one exact status. */
+function statusFilters(query: FilterQuery): { status_class: number | null; status: number | null } {
+  const classOf = (text: string) => Number(text[0]);
+  if (query.status !== undefined && query.status_class !== undefined) {
+    throw invalidField("query.status", "is another name for status_class: send one of them");
+  }
+  if (query.status?.endsWith("xx")) return { status_class: classOf(query.status), status: null };
+  if (query.status !== undefined) return { status_class: null, status: Number(query.status) };
+  return { status_class: query.status_class ? classOf(query.status_class) : null, status: null };
 }
 
 export function logFilters(query: FilterQuery): LogFilters {
@@ -51,7 +60,9 @@ export function logFilters(query: FilterQuery): LogFilters {
     project_id: query.project_id ?? null,
     start,
     end,
-    status_class: query.status_class ? Number(query.status_class[0]) : null,
+    ...statusFilters(query),
+    trace_id: query.trace_id ?? null,
+    conversation_id: query.conversation_id ?? null,
     model: query.model ?? null,
     provider: query.provider ?? null,
     end_user: query.end_user ?? null,

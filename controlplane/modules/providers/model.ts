@@ -112,7 +112,14 @@ const createProviderFields = v.strictObject({
   vendor: vendorSchema,
   name: slugSchema,
   api_key: credentialSchema,
-  base_url: v.optional(baseUrlSchema),
+  base_url: v.optional(
+    v.pipe(
+      v.nullable(baseUrlSchema),
+      v.description(
+        "The vendor's endpoint; left out or null (as modelux.ai writes it): its public one.",
+      ),
+    ),
+  ),
   options: v.optional(optionsSchema),
   verify: v.optional(verifySchema),
 });
@@ -123,7 +130,7 @@ const createProviderFields = v.strictObject({
  * endpoint from the credential's region (a malformed credential is reported at api_key).
  */
 const hasEndpoint = (input: v.InferOutput<typeof createProviderFields>) =>
-  input.base_url !== undefined ||
+  (input.base_url !== undefined && input.base_url !== null) ||
   VENDOR_PROBES[input.vendor]?.credentialProblem?.(input.api_key) !== undefined ||
   probeBaseUrl(input.vendor, null, input.api_key) !== null;
 

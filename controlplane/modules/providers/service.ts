@@ -119,7 +119,7 @@ export async function insertProvider(
     vendor: string;
     name: string;
     api_key: string;
-    base_url?: string;
+    base_url?: string | null;
     options?: Record<string, unknown>;
   },
   verification: ProviderVerification,

@@ -17,6 +17,7 @@ import {
   updateRoutingConfigBody,
   versionParams,
 } from "./model.ts";
+import { inOurForm } from "./published-forms.ts";
 import {
   findConfigHead,
   getRoutingConfig,
@@ -95,12 +96,13 @@ export const routingConfigOperations = [
     handler: ({ caller, write }, { body }) =>
       write(async (context) => {
         await getProject(context.tenant, body.project_id);
-        await checkRoutingConfig(context.tenant, body.project_id, body.slug, body.config);
-        await checkProviderReferences(context.tenant, body.config);
+        const config = inOurForm(body.config);
+        await checkRoutingConfig(context.tenant, body.project_id, body.slug, config);
+        await checkProviderReferences(context.tenant, config);
         return saveAndAnnounce(context, caller, {
           projectId: body.project_id,
           slug: body.slug,
-          config: body.config,
+          config,
           description: body.description,
           message: body.message,
         });
@@ -145,12 +147,13 @@ export const routingConfigOperations = [
       write(async (context) => {
         const head = await getRoutingConfig(context.tenant, params.routing_config_id);
         if (body.config) {
-          await checkRoutingConfig(context.tenant, head.project_id, head.slug, body.config);
-          await checkProviderReferences(context.tenant, body.config);
+          const config = inOurForm(body.config);
+          await checkRoutingConfig(context.tenant, head.project_id, head.slug, config);
+          await checkProviderReferences(context.tenant, config);
           return saveAndAnnounce(context, caller, {
             projectId: head.project_id,
             slug: head.slug,
-            config: body.config,
+            config,
             description: body.description,
             message: body.message,
           });
