@@ -332,13 +332,19 @@ const CONFIG_ROWS: Record<string, Pair> = {
     arm: () => fault({ model: "gpt-4o", status: 503, count: 1 }),
     observe: (slug) => served(slug),
   },
-  // gpt-4o never answers: its 300 ms timeout moves on to Claude, unless the total budget (200 ms)
-  // is spent by then.
+  // gpt-4.1 answers after 400 ms: in time without a total budget; with one of 200 ms its call is
+  // cut at 200 ms (whatever follows: Claude, or a 504 when nothing is left). Its own model: the
+  // retry_on row's failures count towards gpt-4o's circuit breaker.
   total_budget_ms: {
-    a: fallback([{ model: GPT4O, timeout_ms: 300 }, { model: CLAUDE }]),
-    b: fallback([{ model: GPT4O, timeout_ms: 300 }, { model: CLAUDE }], { total_budget_ms: 200 }),
-    arm: () => fault({ model: "gpt-4o", stall_ms: 600_000, count: 1 }),
-    observe: (slug) => served(slug),
+    a: fallback([{ model: "openai/gpt-4.1", timeout_ms: 60_000 }, { model: CLAUDE }]),
+    b: fallback([{ model: "openai/gpt-4.1", timeout_ms: 60_000 }, { model: CLAUDE }], {
+      total_budget_ms: 200,
+    }),
+    arm: () => fault({ model: "gpt-4.1", stall_ms: 400, count: 1 }),
+    observe: async (slug) => {
+      const answer = await served(slug);
+      return answer === "gpt-4.1" ? answer : "not gpt-4.1";
+    },
   },
   quality_tier: {
     a: cheapest([MINI, GPT4O]),
