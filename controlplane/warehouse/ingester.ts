@@ -150,9 +150,8 @@ export async function startTraceIngester(options: TraceIngesterOptions): Promise
         const writing = flush();
         // Back-pressure: while the previous write is still going, the consumer waits.
         if (writesQueued > 1) await writing;
-      } else if (batch.records.length < CONSUMER_BATCH && writesQueued < 2) {
-        // Fewer rows than messages asked for: a partial batch, the stream has nothing more for
-        // now, no reason to wait. (Full messages of lines wait for the interval or maxRows.)
+      } else if (batch.messages < CONSUMER_BATCH && writesQueued < 2) {
+        // A partial batch means the stream has nothing more for now: no reason to wait.
         void flush();
       }
     },

@@ -22,6 +22,8 @@ export interface Subscription {
  */
 export interface TraceBatch {
   readonly records: TraceRecord[];
+  /** Messages delivered (at most the consumer's maxBatch; fewer: the stream had no more now). */
+  readonly messages: number;
   ack(): Promise<void>;
   nak(): Promise<void>;
 }

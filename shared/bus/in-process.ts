@@ -238,6 +238,7 @@ class InProcessTraceQueue {
       return true;
     };
     const batch: TraceBatch = {
+      messages: taken.length,
       // Decoded when first read: a consumer that only acks never parses them.
       get records() {
         records ??= taken.flatMap(decodeEntry);

@@ -272,6 +272,7 @@ function toBatch(connection: NatsConnection, messages: JsMsg[]) {
     await connection.flush();
   };
   const batch: TraceBatch = {
+    messages: messages.length,
     // Decoded when first read. A line no reader can use is dropped with a warning (its message
     // is acked with the rest: redelivering it would not make it readable).
     get records() {

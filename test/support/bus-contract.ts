@@ -43,12 +43,14 @@ export function traceRecord(index: number, projectId = "prj_contract"): TraceRec
 /** Records every batch handed to a consumer; `settle` decides what to do with each one. */
 function batchRecorder(settle: (batch: TraceBatch, deliveryIndex: number) => Promise<void>) {
   const batches: TraceRecord[][] = [];
+  const messageCounts: number[] = [];
   const onBatch = async (batch: TraceBatch) => {
     batches.push(batch.records);
+    messageCounts.push(batch.messages);
     await settle(batch, batches.length - 1);
   };
   const requestIds = () => batches.flat().map((record) => record.request_id);
-  return { batches, onBatch, requestIds };
+  return { batches, messageCounts, onBatch, requestIds };
 }
 
 // Trace tests wait out ack waits and one-second pulls; the runner's default of 5 s is too tight.
@@ -265,6 +267,8 @@ export function busContractSuite(
           await Bun.sleep(2500);
           expect(sorted(recorder.requestIds())).toEqual(sorted(records.map((r) => r.request_id)));
           for (const batch of recorder.batches) expect(batch.length).toBeLessThanOrEqual(100);
+          // One record a message when published one by one.
+          expect(recorder.messageCounts).toEqual(recorder.batches.map((batch) => batch.length));
           expect(recorder.batches.flat()[0]).toEqual(records[0] as TraceRecord);
         },
         TRACE_TEST_TIMEOUT_MS,
@@ -429,6 +433,10 @@ export function busContractSuite(
           await waitUntil(() => recorder.requestIds().length >= 250, { timeoutMs: 10_000 });
           await Bun.sleep(2500);
           expect(recorder.requestIds()).toHaveLength(250);
+          // Each delivery held at most the two messages asked for, and fewer than one per row.
+          for (const count of recorder.messageCounts) expect(count).toBeLessThanOrEqual(2);
+          const messages = recorder.messageCounts.reduce((sum, count) => sum + count, 0);
+          expect(messages).toBeLessThan(250);
           expect(sorted(recorder.requestIds())).toEqual(
             sorted(lines.map((each) => each.record.request_id)),
           );
