@@ -14,13 +14,7 @@ import { renderResponse } from "../../dataplane/surfaces/responses/render-respon
 import { renderResponsesStream } from "../../dataplane/surfaces/responses/render-stream.ts";
 import { replayEvents } from "../../dataplane/surfaces/responses/replay.ts";
 import type { ResponseShell } from "../../dataplane/surfaces/responses/response-object.ts";
-import { transformChunks } from "../../dataplane/surfaces/sse-events.ts";
-import {
-  RECORDINGS as ANTHROPIC,
-  bytesStream,
-  chunkLines,
-  sseBody,
-} from "./providers-anthropic-helpers.ts";
+import { RECORDINGS as ANTHROPIC, chunkLines, sseBody } from "./providers-anthropic-helpers.ts";
 import {
   RECORDINGS as GOOGLE,
   sseBody as googleSse,
