@@ -40,3 +40,17 @@ export async function writeEmptyRollup(
   );
   return path;
 }
+
+/** A zero-row slim rows file (`no_slim_rows()` of request_logs.sql, which must be loaded). */
+export async function writeEmptySlim(
+  connection: DuckDBConnection,
+  directory: string,
+): Promise<string> {
+  const path = join(directory, "no-slim.parquet");
+  await connection.run(
+    "COPY (FROM no_slim_rows()) TO $target (FORMAT parquet)",
+    { target: path },
+    { target: VARCHAR },
+  );
+  return path;
+}

@@ -34,6 +34,7 @@ export const QUERY_NAMES = [
   "export_parquet",
   "rollup_cells",
   "batch_line_requests",
+  "rollup_rows",
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
@@ -41,6 +42,7 @@ export type QueryName = (typeof QUERY_NAMES)[number];
 const PARAMETER_TYPES: Record<string, DuckDBType> = {
   files: LIST(VARCHAR),
   rollups: LIST(VARCHAR),
+  slim: LIST(VARCHAR),
   target: VARCHAR,
   org_id: VARCHAR,
   project_id: VARCHAR,

@@ -7,7 +7,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DuckDBInstance, jsToDuckDBValue, LIST, VARCHAR } from "@duckdb/node-api";
 import { requestIdTime } from "#shared/traces/request-id.ts";
-import { writeEmptyPartition, writeEmptyRollup } from "./empty-files.ts";
+import { writeEmptyPartition, writeEmptyRollup, writeEmptySlim } from "./empty-files.ts";
 import {
   loadQueries,
   type ParameterValue,
@@ -18,7 +18,7 @@ import {
   type TagPair,
 } from "./named-queries.ts";
 import { type DayFiles, filesByDay, type PartitionWindow } from "./partition-files.ts";
-import { ManifestCache, reportFiles } from "./rollups.ts";
+import { ManifestCache, type ReportReads, reportFiles } from "./rollups.ts";
 import { openS3Storage } from "./s3-storage.ts";
 
 export type { Row, TagPair } from "./named-queries.ts";
@@ -157,6 +157,7 @@ export async function createWarehouseQuery(
   await setup.run(await Bun.file(new URL("request_logs.sql", SQL_DIRECTORY)).text());
   const emptyFile = await writeEmptyPartition(setup, privateDirectory);
   const emptyRollup = await writeEmptyRollup(setup, privateDirectory);
+  const emptySlim = await writeEmptySlim(setup, privateDirectory);
   setup.closeSync();
   const manifests = new ManifestCache();
 
@@ -279,26 +280,30 @@ export async function createWarehouseQuery(
 
     async report(orgId, filters, shape) {
       const values = { ...filterValues(orgId, filters), ...shape };
-      // Rollup cells know no end user, tags or provider key; a remote root has no rollups read
-      // yet.
-      const cells =
-        !remote &&
-        !filters.end_user &&
-        !filters.tag_pairs?.length &&
-        shape.group_by !== "end_user" &&
-        shape.group_by !== "tag" &&
-        shape.group_by !== "provider_key";
+      // Rollup cells know no end user, tags or provider key: such a report reads slim rows. A
+      // remote root has no rollups read yet.
+      const reads: ReportReads =
+        filters.end_user ||
+        filters.tag_pairs?.length ||
+        shape.group_by === "end_user" ||
+        shape.group_by === "tag" ||
+        shape.group_by === "provider_key"
+          ? "slim"
+          : "cells";
       for (let attempt = 0; ; attempt++) {
-        const listed = await days(filters);
-        const split = cells
-          ? await reportFiles(root, listed, filters, shape.granularity, manifests)
-          : { files: listed.flatMap((day) => day.files), rollups: [] };
+        // Whole days: a rollup of the window's first or last day counts only while every file
+        // it names is there, which the window's hours alone cannot tell.
+        const listed = await days({ ...filters, ...wholeDays(filters) });
+        const split = remote
+          ? { files: listed.flatMap((day) => day.files), rollups: [], slim: [] }
+          : await reportFiles(root, listed, filters, shape.granularity, manifests, reads);
         try {
           const rows = await (remote ? queryGlobs : query)("analytics_report", {
             ...values,
             files: [...split.files, emptyFile],
-            // The empty cells file has every current column: older cells read as NULL.
+            // The empty files have every current column: older cells and slim rows read NULL.
             rollups: [...split.rollups, emptyRollup],
+            slim: [...split.slim, emptySlim],
           });
           return reportRows(rows);
         } catch (error) {
@@ -361,6 +366,15 @@ export async function createWarehouseQuery(
       instance.closeSync();
       rmSync(privateDirectory, { recursive: true, force: true });
     },
+  };
+}
+
+/** A window widened to whole UTC days. */
+function wholeDays(window: PartitionWindow): PartitionWindow {
+  const floor = (at: number) => new Date(Math.floor(at / DAY_MS) * DAY_MS);
+  return {
+    start: window.start ? floor(window.start.getTime()) : null,
+    end: window.end ? floor(window.end.getTime() + DAY_MS - 1) : null,
   };
 }
 

@@ -1,11 +1,14 @@
 // Rollups (docs/warehouse.md): per project and day, the analytics report's sums and latency
 // sketch counts, per hour and per day, so a month's report reads ~600 small files of cells
-// instead of ~14,000 hourly files of rows. Compaction builds them from the closed hours' files;
-// the report reads a rollup in place of exactly the files it names, and the rows of every other
-// file (a late one, an hour still open, an hour re-compacted since) directly.
+// instead of ~14,000 hourly files of rows; and the day's slim rows (one per request, only what
+// a report reads), for the reports cells cannot answer (by end user, tag or provider key).
+// Compaction builds them from the closed hours' files; the report reads a rollup in place of
+// exactly the files it names, and the rows of every other file (a late one, an hour still open,
+// an hour re-compacted since) directly.
 //
-// Under `<root>/_rollups/project_id=P/date=D/`: `hour-<id>.parquet` and `day-<id>.parquet`, then
-// `rollup-<id>.json`, the manifest naming the request-log files they summarise. Readers go
+// Under `<root>/_rollups/project_id=P/date=D/`: `hour-<id>.parquet`, `day-<id>.parquet` and
+// `slim-<id>.parquet`, then `rollup-<id>.json`, the manifest naming the request-log files they
+// summarise. Readers go
 // through manifests only, so a manifest is written last and a rollup is whole or absent; one
 // whose files are not all still there (compaction merged them again) is ignored until rebuilt.
 import { mkdir, mkdtemp, readdir, readFile } from "node:fs/promises";
@@ -24,6 +27,8 @@ interface Manifest {
   built_at: string;
   /** The request-log files summarised, relative to the root. */
   sources: string[];
+  /** Whether `slim-<id>.parquet` was written (rollups built before slim rows existed lack it). */
+  slim: boolean;
 }
 
 export interface RollupResult {
@@ -40,7 +45,8 @@ const PROJECT_DAY = /\/project_id=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/([^/]+)$/;
 const SOURCE_HOUR = /date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
 
 interface RollupQuery {
-  query: NamedQuery;
+  cells: NamedQuery;
+  slim: NamedQuery;
   /** A zero-row request-log file with every current column, read with every build's sources. */
   emptyFile: string;
 }
@@ -60,7 +66,8 @@ function rollupQuery(warehouse: Warehouse): Promise<RollupQuery> {
       );
       const directory = await mkdtemp(join(tmpdir(), "modelux-rollups-"));
       const emptyFile = await writeEmptyPartition(warehouse.maintenance, directory);
-      return { query: (await loadQueries()).rollup_cells, emptyFile };
+      const queries = await loadQueries();
+      return { cells: queries.rollup_cells, slim: queries.rollup_rows, emptyFile };
     })();
     prepared.set(warehouse, query);
   }
@@ -103,7 +110,8 @@ export async function rollupTraces(
       continue;
     }
     let current = await newestManifest(warehouse, existing);
-    if (!current || !sameFiles(current.sources, sources)) {
+    // A rollup without slim rows predates them: built again, so every report can use it.
+    if (!current?.slim || !sameFiles(current.sources, sources)) {
       current = await build(warehouse, directory, sources);
       result.built++;
       options.log?.(`rolled up ${key}: ${sources.length} files`);
@@ -117,28 +125,36 @@ export async function rollupTraces(
 }
 
 async function build(warehouse: Warehouse, directory: string, sources: string[]) {
-  const { query, emptyFile } = await rollupQuery(warehouse);
+  const { cells, slim, emptyFile } = await rollupQuery(warehouse);
   const id = crypto.randomUUID();
-  const [hourFile, dayFile, manifestFile] = rollupFiles(directory, id) as [string, string, string];
+  const [hourFile, dayFile, slimFile, manifestFile] = rollupFiles(directory, id) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   if (!warehouse.storage.remote) await mkdir(directory, { recursive: true });
   const files = [...sources.map((source) => `${warehouse.root}/${source}`), emptyFile];
   for (const [granularity, target] of [
     ["hour", hourFile],
     ["day", dayFile],
   ] as const) {
-    await runQuery(warehouse.maintenance, query, { files, granularity, target });
+    await runQuery(warehouse.maintenance, cells, { files, granularity, target });
     await warehouse.storage.persist(target);
   }
-  const manifest: Manifest = { id, built_at: new Date().toISOString(), sources };
+  await runQuery(warehouse.maintenance, slim, { files, target: slimFile });
+  await warehouse.storage.persist(slimFile);
+  const manifest: Manifest = { id, built_at: new Date().toISOString(), sources, slim: true };
   await warehouse.storage.writeText(manifestFile, JSON.stringify(manifest));
   return manifest;
 }
 
-/** `hour-<id>.parquet`, `day-<id>.parquet` and `rollup-<id>.json` in `directory`. */
+/** `hour-<id>.parquet`, `day-<id>.parquet`, `slim-<id>.parquet`, `rollup-<id>.json` in `directory`. */
 function rollupFiles(directory: string, id: string): string[] {
   return [
     `${directory}/hour-${id}.parquet`,
     `${directory}/day-${id}.parquet`,
+    `${directory}/slim-${id}.parquet`,
     `${directory}/rollup-${id}.json`,
   ];
 }
@@ -158,7 +174,12 @@ function parseManifest(text: string | null): Manifest | null {
     const parsed = JSON.parse(text) as Partial<Manifest>;
     if (typeof parsed.id !== "string" || typeof parsed.built_at !== "string") return null;
     if (!Array.isArray(parsed.sources)) return null;
-    return { id: parsed.id, built_at: parsed.built_at, sources: parsed.sources.map(String) };
+    return {
+      id: parsed.id,
+      built_at: parsed.built_at,
+      sources: parsed.sources.map(String),
+      slim: parsed.slim === true,
+    };
   } catch {
     // Unfinished (a crash while writing it): its rollup never counted, and is swept.
     return null;
@@ -177,13 +198,26 @@ export interface ReportFiles {
   files: string[];
   /** Rollup cell files read in their place. */
   rollups: string[];
+  /** Slim row files read in their place. */
+  slim: string[];
 }
 
 /**
- * Splits a local window's files between rollups and rows. A project-day with a rollup naming
- * only files that are still there is read from its day cells when the report is by day and the
- * day lies wholly in the window, else from its hour cells for the hours wholly in the window;
- * its other files, and the files of every other day, are read row by row.
+ * What a report reads in place of rows: `cells` (it neither groups nor filters by what cells
+ * lack) or `slim` rows (it does).
+ */
+export type ReportReads = "cells" | "slim";
+
+/**
+ * Splits a local window's files between rollups and rows. `listed` may hold whole days around
+ * the window (a rollup counts only while every file it names is still there, which a listing of
+ * the window's hours alone cannot tell for its first and last day); only files of hours the
+ * window reaches are ever read as rows.
+ *
+ * With `cells`, a project-day with a valid rollup is read from its day cells when the report is
+ * by day and the day lies wholly in the window, else from its hour cells for the hours wholly in
+ * the window. With `slim`, from its slim rows, whatever the window (they are filtered by
+ * `created_at` as rows are). Its other files, and the files of every other day, are read as rows.
  */
 export async function reportFiles(
   root: string,
@@ -191,20 +225,37 @@ export async function reportFiles(
   window: { project_id?: string | null; start?: Date | null; end?: Date | null },
   granularity: "hour" | "day",
   manifests: ManifestCache,
+  reads: ReportReads = "cells",
 ): Promise<ReportFiles> {
   const live = new Set(listed.flatMap((day) => day.files));
   const covered = new Set<string>();
   const rollups: string[] = [];
+  const slim: string[] = [];
   const start = window.start?.getTime() ?? Number.NEGATIVE_INFINITY;
   const end = window.end?.getTime() ?? Number.POSITIVE_INFINITY;
+  const hourStart = (source: string) => {
+    const [, day, hour] = SOURCE_HOUR.exec(source) ?? [];
+    return Date.parse(`${day}T${hour}:00:00Z`);
+  };
   const projects = await manifests.projects(root, window.project_id);
   const found = await Promise.all(listed.map(({ date }) => manifests.forDay(projects, date)));
   for (const [index, { date }] of listed.entries()) {
+    const dayStart = Date.parse(`${date}T00:00:00Z`);
+    if (dayStart >= end || dayStart + DAY_MS <= start) continue;
     for (const { directory, manifest } of found[index] ?? []) {
       const sources = manifest.sources.map((source) => `${root}/${source}`);
       if (!sources.every((source) => live.has(source))) continue;
-      const dayStart = Date.parse(`${date}T00:00:00Z`);
-      const [hourFile, dayFile] = rollupFiles(directory, manifest.id) as [string, string];
+      const [hourFile, dayFile, slimFile] = rollupFiles(directory, manifest.id) as [
+        string,
+        string,
+        string,
+      ];
+      if (reads === "slim") {
+        if (!manifest.slim) continue;
+        slim.push(slimFile);
+        for (const source of sources) covered.add(source);
+        continue;
+      }
       if (granularity === "day" && start <= dayStart && dayStart + DAY_MS <= end) {
         rollups.push(dayFile);
         for (const source of sources) covered.add(source);
@@ -212,13 +263,18 @@ export async function reportFiles(
       }
       rollups.push(hourFile);
       for (const source of sources) {
-        const [, day, hour] = SOURCE_HOUR.exec(source) ?? [];
-        const hourStart = Date.parse(`${day}T${hour}:00:00Z`);
-        if (start <= hourStart && hourStart + HOUR_MS <= end) covered.add(source);
+        const at = hourStart(source);
+        if (start <= at && at + HOUR_MS <= end) covered.add(source);
       }
     }
   }
-  return { files: [...live].filter((file) => !covered.has(file)), rollups };
+  // Files of hours the window does not reach hold none of its rows.
+  const files = [...live].filter((file) => {
+    if (covered.has(file)) return false;
+    const at = hourStart(file);
+    return Number.isNaN(at) || (at < end && at + HOUR_MS > start);
+  });
+  return { files, rollups, slim };
 }
 
 /** Manifests never change once written (a rebuild writes a new one), so each is read once. */

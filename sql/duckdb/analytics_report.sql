@@ -6,32 +6,31 @@
 -- 'provider_key' (the fingerprint of the caller's own provider key) or NULL (one group, NULL).
 -- Rows without the dimension (no end user, no such tag, no own key, no model because routing
 -- refused the request) form the NULL group.
--- It reads request-log rows ($files) and compaction's rollup cells ($rollups); the caller hands
--- each row to exactly one of them (controlplane/warehouse/rollups.ts). Cells carry no end user,
--- no tags and no provider key: a report that groups or filters by those passes only $files.
+-- It reads request-log rows ($files), compaction's slim rows ($slim: the same rows, only the
+-- report's columns) and its rollup cells ($rollups); the caller hands each request to exactly
+-- one of them (controlplane/warehouse/rollups.ts). Cells carry no end user, no tags and no
+-- provider key: a report that groups or filters by those passes rows and slim rows only.
 -- Percentiles come from the latency sketch (request_logs.sql): the bucket holding the value of
 -- rank q * (n - 1), 0-based, among the n rows with a latency, within 1 % of that row's latency.
--- Parameters: $files, $rollups, $org_id, $project_id, $start, $end, $model, $provider,
+-- Parameters: $files, $slim, $rollups, $org_id, $project_id, $start, $end, $model, $provider,
 -- $end_user, $tag_pairs, $granularity, $group_by, $tag_key.
-WITH cells AS (
+WITH report_rows AS (
   SELECT
-    date_trunc($granularity, created_at) AS bucket,
-    CASE $group_by
-      WHEN 'model' THEN model
-      WHEN 'provider' THEN provider
-      WHEN 'project' THEN project_id
-      WHEN 'end_user' THEN end_user
-      WHEN 'tag' THEN tags[$tag_key]
-      WHEN 'provider_key' THEN provider_key_fingerprint
-    END AS group_value,
+    created_at,
+    org_id,
+    project_id,
+    model,
+    provider,
+    end_user,
+    tags,
+    provider_key_fingerprint,
     latency_bucket(latency_ms) AS latency_k,
-    count(*) AS requests,
-    coalesce(sum(cost_usd), 0) AS cost_usd,
-    coalesce(sum(input_tokens), 0) AS input_tokens,
-    coalesce(sum(output_tokens), 0) AS output_tokens,
-    count(*) FILTER (WHERE status >= 400) AS errors,
-    count(*) FILTER (WHERE cache = 'hit') AS cache_hits,
-    coalesce(sum(cache_saved_usd), 0) AS cache_saved_usd
+    cost_usd,
+    input_tokens,
+    output_tokens,
+    status,
+    cache = 'hit' AS cache_hit,
+    cache_saved_usd
   FROM request_log_slice(
     $files,
     $org_id,
@@ -43,6 +42,40 @@ WITH cells AS (
     only_end_user := $end_user,
     tag_pairs := $tag_pairs
   )
+  UNION ALL BY NAME
+  SELECT *
+  FROM request_log_slim_rows(
+    $slim,
+    $org_id,
+    project := $project_id,
+    window_start := $start,
+    window_end := $end,
+    only_model := $model,
+    only_provider := $provider,
+    only_end_user := $end_user,
+    tag_pairs := $tag_pairs
+  )
+),
+cells AS (
+  SELECT
+    date_trunc($granularity, created_at) AS bucket,
+    CASE $group_by
+      WHEN 'model' THEN model
+      WHEN 'provider' THEN provider
+      WHEN 'project' THEN project_id
+      WHEN 'end_user' THEN end_user
+      WHEN 'tag' THEN tags[$tag_key]
+      WHEN 'provider_key' THEN provider_key_fingerprint
+    END AS group_value,
+    latency_k,
+    count(*) AS requests,
+    coalesce(sum(cost_usd), 0) AS cost_usd,
+    coalesce(sum(input_tokens), 0) AS input_tokens,
+    coalesce(sum(output_tokens), 0) AS output_tokens,
+    count(*) FILTER (WHERE status >= 400) AS errors,
+    count(*) FILTER (WHERE cache_hit) AS cache_hits,
+    coalesce(sum(cache_saved_usd), 0) AS cache_saved_usd
+  FROM report_rows
   GROUP BY ALL
   UNION ALL
   SELECT

@@ -97,6 +97,54 @@ CREATE OR REPLACE MACRO request_log_rollups(
     AND (only_model IS NULL OR model = only_model)
     AND (only_provider IS NULL OR provider = only_provider);
 
+-- Slim rows (controlplane/warehouse/rollups.ts, rollup_rows.sql): one per request of a
+-- project-day, only the columns the analytics report reads, the latency as its sketch bucket
+-- `latency_k`. Filtered as request_log_slice filters rows (the window on created_at, exactly),
+-- so a report may read a project-day's slim rows in place of its request-log files, whatever its
+-- window, grouping and filters.
+CREATE OR REPLACE MACRO request_log_slim_rows(
+  files,
+  org,
+  project := NULL,
+  window_start := NULL,
+  window_end := NULL,
+  only_model := NULL,
+  only_provider := NULL,
+  only_end_user := NULL,
+  tag_pairs := NULL
+) AS TABLE
+  SELECT *
+  FROM read_parquet(files, union_by_name = true)
+  WHERE org_id = org
+    AND (project IS NULL OR project_id = project)
+    AND (window_start IS NULL OR created_at >= window_start)
+    AND (window_end IS NULL OR created_at < window_end)
+    AND (only_model IS NULL OR model = only_model)
+    AND (only_provider IS NULL OR provider = only_provider)
+    AND (only_end_user IS NULL OR end_user = only_end_user)
+    AND (tag_pairs IS NULL OR list_has_all(map_entries(tags), tag_pairs));
+
+-- No slim rows, typed as rollup_rows.sql writes them: what the report reads as $slim when there
+-- is none to read, e.g. in the CLI: COPY (FROM no_slim_rows()) TO 'no-slim.parquet' (FORMAT parquet).
+CREATE OR REPLACE MACRO no_slim_rows() AS TABLE
+  SELECT
+    CAST(NULL AS TIMESTAMP) AS created_at,
+    CAST(NULL AS VARCHAR) AS org_id,
+    CAST(NULL AS VARCHAR) AS project_id,
+    CAST(NULL AS VARCHAR) AS model,
+    CAST(NULL AS VARCHAR) AS provider,
+    CAST(NULL AS VARCHAR) AS end_user,
+    CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS tags,
+    CAST(NULL AS VARCHAR) AS provider_key_fingerprint,
+    CAST(NULL AS INTEGER) AS latency_k,
+    CAST(NULL AS DOUBLE) AS cost_usd,
+    CAST(NULL AS BIGINT) AS input_tokens,
+    CAST(NULL AS BIGINT) AS output_tokens,
+    CAST(NULL AS SMALLINT) AS status,
+    CAST(NULL AS BOOLEAN) AS cache_hit,
+    CAST(NULL AS DOUBLE) AS cache_saved_usd
+  LIMIT 0;
+
 -- No cells, typed as rollup_cells.sql writes them: what the report reads as $rollups when there
 -- is no rollup to read (DuckDB refuses an empty file list), e.g. in the CLI:
 -- COPY (FROM no_rollup_cells()) TO 'no-cells.parquet' (FORMAT parquet).

@@ -1,0 +1,27 @@
+-- Compaction's rollups (controlplane/warehouse/rollups.ts): the slim rows of one project and day,
+-- written to $target from the request-log files $files. One row per request, only what the
+-- analytics report reads (its window, filters, dimensions and measures), the latency already a
+-- sketch bucket (request_logs.sql): a report grouped or filtered by end user, tag or provider key,
+-- which cells cannot answer, reads these instead of the wide hourly files.
+-- $files ends with the zero-row file of every current column, so files written before a column
+-- existed still read (the column as NULL).
+COPY (
+  SELECT
+    created_at,
+    org_id,
+    project_id,
+    model,
+    provider,
+    end_user,
+    tags,
+    provider_key_fingerprint,
+    latency_bucket(latency_ms) AS latency_k,
+    cost_usd,
+    input_tokens,
+    output_tokens,
+    CAST(status AS SMALLINT) AS status,
+    cache = 'hit' AS cache_hit,
+    cache_saved_usd
+  FROM request_logs($files)
+  ORDER BY created_at
+) TO $target (FORMAT parquet, COMPRESSION zstd)
