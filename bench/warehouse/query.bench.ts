@@ -6,6 +6,7 @@ import { arch, cpus, loadavg, platform } from "node:os";
 import { join, resolve } from "node:path";
 import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
 import { requestIdTime } from "#shared/traces/request-id.ts";
+import type { AnalyticsFilters, ReportShape } from "../../controlplane/warehouse/query.ts";
 import { generateTraces, parquetFiles } from "./generate.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
@@ -57,6 +58,12 @@ interface Row {
   warm_ms: number;
   target_ms: number;
 }
+
+const by = (
+  granularity: ReportShape["granularity"],
+  group_by: ReportShape["group_by"],
+  tag_key: string | null = null,
+): ReportShape => ({ granularity, group_by, tag_key });
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -202,30 +209,52 @@ async function main(): Promise<void> {
   const warehouseQuery = await loadWarehouseQuery();
   if (warehouseQuery.create) {
     const create = warehouseQuery.create;
-    const reports = [
-      ["day", "model", "rollup cells"],
-      ["hour", "provider", "rollup cells"],
-      ["day", "end_user", "rows (cells have no end user)"],
-    ] as const;
-    for (const [granularity, group_by, reads] of reports) {
+    // Every report reads rollups: cells when it neither groups nor filters by end user, tag or
+    // provider key, slim rows otherwise (controlplane/warehouse/rollups.ts).
+    const endUser = await topValue("end_user", org.id);
+    const team = await topValue("tags['team']", org.id);
+    const reports: Array<{
+      shape: ReportShape;
+      filters: AnalyticsFilters;
+      named: string;
+      reads: string;
+    }> = [
+      { shape: by("day", "model"), filters: {}, named: "", reads: "rollup cells" },
+      { shape: by("hour", "provider"), filters: {}, named: "", reads: "rollup cells" },
+      { shape: by("day", "end_user"), filters: {}, named: "", reads: "slim rows" },
+      { shape: by("hour", "end_user"), filters: {}, named: "", reads: "slim rows" },
+      { shape: by("day", "tag", "team"), filters: {}, named: "", reads: "slim rows" },
+      { shape: by("hour", "tag", "feature"), filters: {}, named: "", reads: "slim rows" },
+      {
+        shape: by("day", "model"),
+        filters: { end_user: endUser },
+        named: ", one end user",
+        reads: "slim rows",
+      },
+      {
+        shape: by("day", "end_user"),
+        filters: { tag_pairs: [{ key: "team", value: team }] },
+        named: `, tag team=${team}`,
+        reads: "slim rows",
+      },
+      { shape: by("day", "provider_key"), filters: {}, named: "", reads: "slim rows" },
+    ];
+    for (const { shape, filters, named, reads } of reports) {
+      const dimension = shape.group_by === "tag" ? `tag:${shape.tag_key}` : shape.group_by;
       add(
         {
-          measurement: `report: ${granularity} × ${group_by} + totals`,
+          measurement: `report: ${shape.granularity} × ${dimension}${named} + totals`,
           via: `query.ts report(), its default threads, ${reads}`,
           scope: `one org, ${org.rows} rows`,
           target_ms: 1000,
         },
-        await measure(group_by === "end_user" ? 1 : COLD_SERIES, async () => {
+        await measure(COLD_SERIES, async () => {
           const warehouse = await create({ root });
           return {
             run: async () => {
-              const report = await warehouse.report(org.id, window, {
-                granularity,
-                group_by,
-                tag_key: null,
-              });
-              if (report.totals.requests !== org.rows) {
-                problems.push(`query.ts report by ${group_by}: wrong totals`);
+              const report = await warehouse.report(org.id, { ...window, ...filters }, shape);
+              if (Object.keys(filters).length === 0 && report.totals.requests !== org.rows) {
+                problems.push(`query.ts report by ${dimension}: wrong totals`);
               }
             },
             close: () => warehouse.close(),
@@ -344,6 +373,21 @@ async function main(): Promise<void> {
   if (problems.length > 0) {
     console.error([...new Set(problems)].join("\n"));
     process.exit(1);
+  }
+
+  /** The org's most frequent value of an expression (an end user, a tag's value). */
+  async function topValue(expression: string, orgId: string): Promise<string> {
+    const db = await freshDuckDB();
+    try {
+      const [row] = await db.run(
+        `SELECT ${expression} AS value, count(*) AS n FROM ${READ}
+         WHERE org_id = $org AND ${expression} IS NOT NULL GROUP BY ALL ORDER BY n DESC LIMIT 1`,
+        { files: `${root}/project_id=*/date=${START}/**/*.parquet`, org: orgId },
+      );
+      return String(row?.value);
+    } finally {
+      db.close();
+    }
   }
 
   /** The org a request belongs to, which query.ts's log() requires (the API knows it). */
