@@ -20,6 +20,9 @@ import { type RequestSpan, randomHex, traceparentOf } from "../telemetry/trace-c
 import { PROVIDER_KEY_HEADER } from "./provider-keys.ts";
 import { upstreamFetch } from "./upstream-fetch.ts";
 
+/** The least of `total_budget_ms` worth starting another attempt with. */
+const MIN_ATTEMPT_BUDGET_MS = 1;
+
 export interface AttemptRecord {
   attempt: Attempt;
   /** Milliseconds since the request arrived. */
@@ -147,7 +150,9 @@ export async function runAttempts(
       continue;
     }
     const spent = performance.now() - planStarted;
-    if (sequence.totalBudgetMs !== null && spent >= sequence.totalBudgetMs) {
+    // Less than a millisecond left counts as spent: a timer clipped to the budget can fire a
+    // fraction early, and an attempt begun with a sub-millisecond budget would race its own end.
+    if (sequence.totalBudgetMs !== null && spent > sequence.totalBudgetMs - MIN_ATTEMPT_BUDGET_MS) {
       lastFailure = new GatewayError(
         "timeout",
         `total budget of ${sequence.totalBudgetMs} ms spent`,
