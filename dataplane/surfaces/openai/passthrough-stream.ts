@@ -49,16 +49,18 @@ export function createOpenAiPassthrough(options: PassthroughStreamOptions): Chun
       // holding `"error"` is looked at as a possible error event.
       const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       let errorAt = bytes.indexOf(ERROR_KEY_BYTES);
+      let usageAt = bytes.indexOf(USAGE_KEY);
       let eventStart = 0;
       let runStart = 0;
       for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
         options.onEvent?.();
         errorAt = nextKeyAt(bytes, ERROR_KEY_BYTES, errorAt, eventStart);
+        usageAt = nextKeyAt(bytes, USAGE_KEY, usageAt, eventStart);
         const replaced =
           errorAt !== -1 && errorAt < end
             ? errorEvent(data.subarray(eventStart, end), options)
             : null;
-        if (replaced || readUsage(bytes, eventStart, end, options)) {
+        if (replaced || readUsage(bytes, eventStart, end, usageAt, options)) {
           if (eventStart > runStart) emit(bytes.subarray(runStart, eventStart));
           if (replaced) emit(replaced);
           runStart = end;
@@ -78,7 +80,7 @@ export function createOpenAiPassthrough(options: PassthroughStreamOptions): Chun
       const bytes = Buffer.from(last.buffer, last.byteOffset, last.byteLength);
       const replaced = errorEvent(last, options);
       if (replaced) emit(replaced);
-      else if (!readUsage(bytes, 0, last.length, options)) emit(last);
+      else if (!readUsage(bytes, 0, last.length, bytes.indexOf(USAGE_KEY), options)) emit(last);
     },
   };
 }
@@ -101,17 +103,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Reads usage from the event at `bytes[start, end)` when it has any and reports it; returns
- * whether the event is to be dropped. Only events whose bytes hold `"usage": {` are decoded, so
- * the text chunks (which carry `"usage": null` when usage was asked for) cost one byte search.
+ * Reads usage from the event at `bytes[start, end)` when it has any and reports it; returns whether the
+ * event is to be dropped. `usageAt` is the first `"usage"` at or after the event's start (-1: none
+ * in the chunk), found once per chunk and carried forward, so an event without the key costs no
+ * search of its own. Only events whose bytes hold `"usage": {` are decoded, so the text chunks
+ * (which carry `"usage": null` when usage was asked for) cost one byte search.
  */
 function readUsage(
   bytes: Buffer,
   start: number,
   end: number,
+  usageAt: number,
   options: PassthroughStreamOptions,
 ): boolean {
-  if (!hasUsageObject(bytes, start, end)) return false;
+  if (usageAt === -1 || usageAt >= end || !hasUsageObject(bytes, usageAt, end)) return false;
   let payload: unknown;
   try {
     payload = JSON.parse(eventData(bytes.toString("utf8", start, end)));
