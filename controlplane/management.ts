@@ -15,7 +15,7 @@ import { deleteExpiredIdempotencyKeys } from "./api/idempotency.ts";
 import { buildOpenApiDocument } from "./api/openapi.ts";
 import { deleteOldRateLimitWindows } from "./api/rate-limit.ts";
 import { FEATURES, OPERATIONS } from "./api/registry.ts";
-import { featureRoutes, MANAGEMENT_PREFIX } from "./api/rest.ts";
+import { featureRoutes, MANAGEMENT_PREFIX, PUBLISHED_MANAGEMENT_PREFIX } from "./api/rest.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { Database } from "./db/client.ts";
 import { createMcpHandler } from "./mcp/server.ts";
@@ -101,6 +101,7 @@ export function createManagement(options: ManagementOptions): Management {
     .use(dashboardRoutes(db));
   for (const [feature, operations] of Object.entries(FEATURES)) {
     app.use(featureRoutes(feature, operations, runtime));
+    app.use(featureRoutes(feature, operations, runtime, PUBLISHED_MANAGEMENT_PREFIX));
   }
   // Unknown paths and wrong methods are answered by the control plane app in the API's error
   // shape (controlplane/api/app-errors.ts), 404 or 405.

@@ -15,6 +15,8 @@ import type { InputObjectSchema, Operation } from "./operation.ts";
 import { consumeRateLimit, type RateLimitState } from "./rate-limit.ts";
 
 export const MANAGEMENT_PREFIX = "/manage/v1";
+/** The base path modelux.ai's openapi.yaml names (`servers: /api/manage/v1`): the same API. */
+export const PUBLISHED_MANAGEMENT_PREFIX = "/api/manage/v1";
 
 /** `/projects/{project_id}` → `/projects/:project_id` */
 export const elysiaPath = (path: string) => path.replace(/\{(\w+)\}/g, ":$1");
@@ -23,8 +25,9 @@ export function featureRoutes(
   feature: string,
   operations: Operation[],
   runtime: ManagementRuntime,
+  prefix = MANAGEMENT_PREFIX,
 ) {
-  const app = new Elysia({ name: `management-${feature}`, prefix: MANAGEMENT_PREFIX });
+  const app = new Elysia({ name: `management-${feature}${prefix}`, prefix });
   for (const operation of operations) {
     for (const path of restPaths(operation)) {
       app.route(

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import OpenAI from "openai";
@@ -490,6 +491,32 @@ describe("the published modelux contract, on the embedded default", () => {
       expect(((await unknown.json()) as Json).error.type).toBeString();
     });
   });
+  describe("solutions/coding-agents and openapi.yaml's base path", () => {
+    test("an Anthropic client with ANTHROPIC_BASE_URL at /v1 reaches the Anthropic surface", async () => {
+      const client = new Anthropic({
+        baseURL: `${running.dataPlaneUrl}/v1`,
+        apiKey: running.seed.proxyKey,
+        maxRetries: 0,
+      });
+      const message = await client.messages.create({
+        model: "claude-haiku-4-5",
+        max_tokens: 20,
+        messages: [{ role: "user", content: "Hi" }],
+      });
+      expect(message.type).toBe("message");
+      expect(message.content.length).toBeGreaterThan(0);
+    });
+
+    test("the Management API answers under /api/manage/v1 too", async () => {
+      const response = await fetch(`${running.controlPlaneUrl}/api/manage/v1/projects`, {
+        headers: { authorization: `Bearer ${running.seed.managementKey}` },
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as Json;
+      expect(body.data.map((project: Json) => project.id)).toContain(running.seed.projectId);
+    });
+  });
+
   describe("the modelux-node SDK's integration tests (tests/integration.test.ts), as the SDK calls", () => {
     // @modelux/sdk is not on npm: its client is the openai package with these options and
     // headers, and its metadata is these response headers (src/client.ts, extractMetadata).

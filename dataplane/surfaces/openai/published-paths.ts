@@ -1,10 +1,15 @@
-// modelux.ai's published paths onto the OpenAI surface (docs/compatibility.md): both SDKs'
-// default base URL ends in `/v1` at the API host, so `/v1/*` is `/openai/v1/*`; and
-// `POST /openai/v1/dry-run` (openapi-proxy.yaml) is a chat completion with
-// `X-Modelux-Dry-Run: true`. Any other request is returned as it is, allocating nothing.
+// modelux.ai's published paths onto the surfaces (docs/compatibility.md): both SDKs' default
+// base URL ends in `/v1` at the API host, so `/v1/*` is `/openai/v1/*`, except messages: an
+// Anthropic client given that base URL (ANTHROPIC_BASE_URL, solutions/coding-agents) appends its
+// own `/v1/messages…`, so `/v1/v1/messages…` (and `/v1/messages…`) is `/anthropic/v1/messages…`;
+// and `POST /openai/v1/dry-run` (openapi-proxy.yaml) is a chat
+// completion with `X-Modelux-Dry-Run: true`. Any other request is returned as it is, allocating
+// nothing.
 
 const V1 = "/v1";
 const OPENAI_V1 = "/openai/v1";
+const ANTHROPIC_V1 = "/anthropic/v1";
+const MESSAGES = "/messages";
 const DRY_RUN = "/openai/v1/dry-run";
 const CHAT = "/openai/v1/chat/completions";
 
@@ -21,7 +26,13 @@ export function withPublishedPath(request: Request): Request {
   const query = url.indexOf("?", start);
   const end = query === -1 ? url.length : query;
   let path = url.slice(start, end);
-  if (v1) path = OPENAI_V1 + path.slice(V1.length);
+  if (v1) {
+    let rest = path.slice(V1.length);
+    if (rest === V1 + MESSAGES || rest.startsWith(`${V1}${MESSAGES}/`))
+      rest = rest.slice(V1.length);
+    const messages = rest === MESSAGES || rest.startsWith(`${MESSAGES}/`);
+    path = (messages ? ANTHROPIC_V1 : OPENAI_V1) + rest;
+  }
   const origin = url.slice(0, start);
   const search = url.slice(end);
   if (path !== DRY_RUN || request.method !== "POST") {
