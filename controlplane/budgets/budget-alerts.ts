@@ -10,6 +10,7 @@ import type { Database } from "../db/client.ts";
 import { type BudgetRow, budgetEvents } from "../db/schema/index.ts";
 import { enqueueEvent } from "../webhooks/enqueue.ts";
 import { usedFraction } from "./current-period.ts";
+import { type BudgetForecast, forecastSpend } from "./forecast.ts";
 
 /** What the budget events and their webhooks say about the budget. */
 export interface BudgetSummary {
@@ -31,6 +32,8 @@ export interface BudgetAlertData {
   /** Spend over cap as a fraction, four places (1.05 = 105 %). */
   used_pct: number;
   current_period: { start: string; resets_at: string };
+  /** The period's projection when the alert fired (docs/budgets.md, Forecast). */
+  forecast: BudgetForecast;
 }
 
 export interface Alert {
@@ -94,6 +97,7 @@ export async function recordAlert(
       start: isoRequired(new Date(window.startMs)),
       resets_at: isoRequired(new Date(window.endMs)),
     },
+    forecast: forecastSpend(window, spendUsd, budget.cap_usd, now.getTime()),
   };
   await enqueueEvent(
     transaction,

@@ -283,7 +283,21 @@ function accountingSuite(
         spend_usd: 5.5,
         used_pct: 0.55,
         current_period: { start: month(), resets_at: periodEnd },
+        // 5.5 USD in 13.5 of May's 31 days (clock: May 14, 12:00 UTC), extended linearly.
+        forecast: {
+          method: "linear_period_to_date",
+          projected_used_pct: 1.263,
+          cap_reached_at: "2026-05-25T13:05:27.273Z",
+        },
       },
+    });
+    const forecast = (deliveries[0]?.payload.data as BudgetAlertData | undefined)?.forecast;
+    expect(forecast?.rate_usd_per_day).toBeCloseTo(5.5 / 13.5, 8);
+    expect(forecast?.projected_spend_usd).toBeCloseTo((5.5 / 13.5) * 31, 8);
+    // At the cap the date is behind us: no date, the projection still says where it ends.
+    expect((deliveries[2]?.payload.data as BudgetAlertData | undefined)?.forecast).toMatchObject({
+      cap_reached_at: null,
+      projected_used_pct: 2.4341,
     });
     expect(deliveries[2]?.payload).toMatchObject({
       type: "budget.exceeded",
@@ -484,6 +498,20 @@ function accountingSuite(
       const listed = await listBudgets(scoped(fixture.database.db, fixture.orgId), { limit: 100 });
       const item = listed.data.find((view) => view.id === budget.id);
       expect(item?.current_period.spend_usd).toBe(2);
+      // The forecast on the resource, at a chosen instant: a quarter of the period gone.
+      const quarter = window.startMs + (window.endMs - window.startMs) / 4;
+      expect((await viewBudgetWithSpend(fixture.database.db, budget, quarter)).forecast).toEqual({
+        method: "linear_period_to_date",
+        rate_usd_per_day: expect.any(Number),
+        projected_spend_usd: 8,
+        projected_used_pct: 1,
+        cap_reached_at: null,
+      });
+      const fifth = window.startMs + (window.endMs - window.startMs) / 5;
+      const reachedAt = (await viewBudgetWithSpend(fixture.database.db, budget, fifth)).forecast
+        .cap_reached_at;
+      const expectedMs = window.startMs + (window.endMs - window.startMs) * 0.8;
+      expect(Math.abs(Date.parse(reachedAt ?? "") - expectedMs)).toBeLessThanOrEqual(1);
       expect(listed.data.every((view) => view.current_period.start !== undefined)).toBe(true);
     } finally {
       clockMs = Date.UTC(2026, 4, 14, 12);

@@ -60,6 +60,32 @@ const currentPeriodView = v.pipe(
   ),
 );
 
+const forecastView = v.pipe(
+  v.object({
+    method: v.pipe(
+      v.literal("linear_period_to_date"),
+      v.description("Rate = spend so far / time elapsed in the period, extended to its end."),
+    ),
+    rate_usd_per_day: v.pipe(v.number(), v.description("Spend rate over the period so far.")),
+    projected_spend_usd: v.pipe(
+      v.number(),
+      v.description("Spend at the period's end (resets_at) if the rate holds."),
+    ),
+    projected_used_pct: v.pipe(
+      v.number(),
+      v.description("projected_spend_usd over cap as a fraction, four places."),
+    ),
+    cap_reached_at: v.pipe(
+      nullableTimestamp,
+      v.description(
+        "When spend reaches the cap at this rate, if before the period resets; null when the " +
+          "projection stays under the cap or the cap is already reached (used_pct >= 1).",
+      ),
+    ),
+  }),
+  v.description("The current period's projection (docs/budgets.md, Forecast)."),
+);
+
 export const budgetView = v.object({
   id: idSchema("The budget's id."),
   name: v.string(),
@@ -76,6 +102,7 @@ export const budgetView = v.object({
   stale_after_ms: v.number(),
   enabled: v.boolean(),
   current_period: currentPeriodView,
+  forecast: forecastView,
   created_at: timestampSchema,
   updated_at: timestampSchema,
 });

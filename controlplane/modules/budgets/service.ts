@@ -7,6 +7,7 @@ import { newId } from "#shared/ids/ids.ts";
 import { invalidField, notFound } from "../../api/errors.ts";
 import { iso, isoRequired, listPage } from "../../api/schemas.ts";
 import { currentSpendByBudget, currentWindow, usedFraction } from "../../budgets/current-period.ts";
+import { forecastSpend } from "../../budgets/forecast.ts";
 import type { Database } from "../../db/client.ts";
 import {
   type BudgetEventRow,
@@ -42,6 +43,7 @@ export const viewBudget = (row: BudgetRow, spendUsd: number, nowMs = Date.now())
   stale_after_ms: row.stale_after_ms,
   enabled: row.enabled,
   current_period: currentPeriodView(row, spendUsd, nowMs),
+  forecast: forecastSpend(currentWindow(row, nowMs), spendUsd, row.cap_usd, nowMs),
   created_at: isoRequired(row.created_at),
   updated_at: isoRequired(row.updated_at),
 });
@@ -57,14 +59,21 @@ function currentPeriodView(row: BudgetRow, spendUsd: number, nowMs: number) {
 }
 
 /** Views of budgets with their current spend, read in one query. */
-export async function viewBudgets(db: Database, rows: BudgetRow[]): Promise<BudgetView[]> {
-  const nowMs = Date.now();
+export async function viewBudgets(
+  db: Database,
+  rows: BudgetRow[],
+  nowMs = Date.now(),
+): Promise<BudgetView[]> {
   const spend = await currentSpendByBudget(db, rows, nowMs);
   return rows.map((row) => viewBudget(row, spend.get(row.id) ?? 0, nowMs));
 }
 
-export async function viewBudgetWithSpend(db: Database, row: BudgetRow): Promise<BudgetView> {
-  const [view] = await viewBudgets(db, [row]);
+export async function viewBudgetWithSpend(
+  db: Database,
+  row: BudgetRow,
+  nowMs = Date.now(),
+): Promise<BudgetView> {
+  const [view] = await viewBudgets(db, [row], nowMs);
   return view as BudgetView;
 }
 
