@@ -508,3 +508,79 @@ describe("Anthropic message batches and files through the gateway", () => {
     expect((await client.beta.files.delete(file.id)).type).toBe("file_deleted");
   });
 });
+
+describe("lists per org (two orgs on one upstream account)", () => {
+  const ids = async <T extends { id: string }>(pages: AsyncIterable<T>) => {
+    const seen: string[] = [];
+    for await (const item of pages) seen.push(item.id);
+    return seen;
+  };
+
+  test("OpenAI files and batches: each org lists only its own, page by page", async () => {
+    const a = openai(planes[0]);
+    const b = openai(planes[1], KEY_B);
+    const aFiles = [
+      await batchInput(a, [chatLine("a1", "x")]),
+      await batchInput(a, [chatLine("a2", "y")]),
+    ];
+    const bFile = await batchInput(b, [chatLine("b1", "z")]);
+    const aBatch = await a.batches.create({
+      input_file_id: aFiles[0]?.id as string,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+    });
+    const bBatch = await b.batches.create({
+      input_file_id: bFile.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+    });
+    // The simulator holds all of them in one account; limit 1 makes the SDK page through.
+    const listedByA = await ids(a.files.list({ limit: 1 }));
+    const listedByB = await ids(b.files.list({ limit: 1 }));
+    for (const file of aFiles) expect(listedByA).toContain(file.id);
+    expect(listedByB).toContain(bFile.id);
+    expect(listedByA).not.toContain(bFile.id);
+    for (const file of aFiles) expect(listedByB).not.toContain(file.id);
+    expect(new Set(listedByA).size).toBe(listedByA.length);
+    const batchesOfA = await ids(a.batches.list({ limit: 1 }));
+    const batchesOfB = await ids(b.batches.list({ limit: 1 }));
+    expect(batchesOfA).toContain(aBatch.id);
+    expect(batchesOfA).not.toContain(bBatch.id);
+    expect(batchesOfB).toEqual([bBatch.id]);
+    const page = await b.files.list({ limit: 5 });
+    expect(page.data.map((file) => file.id)).toEqual([bFile.id]);
+    expect(page.has_more).toBe(false);
+  });
+
+  test("Anthropic message batches and files: each org lists only its own", async () => {
+    const a = anthropic(planes[0]);
+    const b = anthropic(planes[1], KEY_B);
+    const request = (id: string) => ({
+      custom_id: id,
+      params: {
+        model: "claude-haiku-4-5",
+        max_tokens: 10,
+        messages: [{ role: "user" as const, content: "hi" }],
+      },
+    });
+    const aBatch = await a.messages.batches.create({ requests: [request("a")] });
+    const bBatch = await b.messages.batches.create({ requests: [request("b")] });
+    const upload = async (client: Anthropic, name: string) =>
+      client.beta.files.upload({
+        file: await toAnthropicFile(Buffer.from(name), `${name}.txt`, { type: "text/plain" }),
+        betas: ["files-api-2025-04-14"],
+      });
+    const aFile = await upload(a, "of-a");
+    const bFile = await upload(b, "of-b");
+    const batchesOfA = await ids(a.messages.batches.list({ limit: 1 }));
+    const batchesOfB = await ids(b.messages.batches.list({ limit: 1 }));
+    expect(batchesOfA).toContain(aBatch.id);
+    expect(batchesOfA).not.toContain(bBatch.id);
+    expect(batchesOfB).toEqual([bBatch.id]);
+    const filesOfA = await ids(a.beta.files.list({ limit: 1, betas: ["files-api-2025-04-14"] }));
+    const filesOfB = await ids(b.beta.files.list({ limit: 1, betas: ["files-api-2025-04-14"] }));
+    expect(filesOfA).toContain(aFile.id);
+    expect(filesOfA).not.toContain(bFile.id);
+    expect(filesOfB).toEqual([bFile.id]);
+  });
+});

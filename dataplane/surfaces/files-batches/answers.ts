@@ -4,9 +4,9 @@
 // API's JSON is a 502).
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-interface Shape {
+export interface Shape {
   name: string;
   fields: readonly string[];
   /** What marks the object (e.g. `object: "file"`). */

@@ -9,7 +9,7 @@ import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
 import { callStored, servesStoredResources } from "../../pipeline/stored-resource-call.ts";
 import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
-import { readList, readObject, SHAPES } from "./answers.ts";
+import { readObject, SHAPES } from "./answers.ts";
 import { admitBatch, endAdmission } from "./batch-budget.ts";
 import { BatchEstimator } from "./batch-estimate.ts";
 import { type CallContext, newResourceProvider, ownerOf, providerHeaders } from "./call-context.ts";
@@ -22,6 +22,7 @@ import {
   isGatewayBatchId,
   refuseSpendCapOnPassthrough,
 } from "./gateway-batches.ts";
+import { listOwned } from "./owned-list.ts";
 import { rememberBatch } from "./records.ts";
 import { settleAnthropicBatch } from "./settle-triggers.ts";
 import { spoolRequests } from "./spool-requests.ts";
@@ -162,19 +163,25 @@ export async function anthropicBatchCall(
   });
 }
 
+/** The provider's batches the caller's org created through the gateway (owned-list.ts). */
 export async function listAnthropicBatches(call: CallContext): Promise<Response> {
-  const { config, key, request } = call;
+  const { config, key } = call;
   const provider = newResourceProvider(call);
-  const response = await callStored({
-    config,
-    orgId: key.orgId,
+  const list = await listOwned(call, {
+    kind: "batch",
     provider,
-    resource: "batches",
-    method: "GET",
-    path: new URL(request.url).search,
-    forwardHeaders: forwardedHeaders(call),
+    shape: SHAPES.anthropic.batch,
+    fetchPage: (query) =>
+      callStored({
+        config,
+        orgId: key.orgId,
+        provider,
+        resource: "batches",
+        method: "GET",
+        path: query,
+        forwardHeaders: forwardedHeaders(call),
+      }),
   });
-  const list = await readList(response, SHAPES.anthropic.batch, provider.name);
   list.data = (list.data as Array<Record<string, unknown>>).map((batch) =>
     withGatewayResults(call, batch),
   );

@@ -4,8 +4,9 @@
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { callStored } from "../../pipeline/stored-resource-call.ts";
 import type { RuntimeProvider } from "../../snapshot/runtime-config.ts";
-import { readList, readObject, SHAPES } from "./answers.ts";
+import { readObject, SHAPES } from "./answers.ts";
 import { type CallContext, newResourceProvider, ownerOf, providerHeaders } from "./call-context.ts";
+import { listOwned } from "./owned-list.ts";
 import { forgetFile, readFileRecord, rememberFile } from "./records.ts";
 
 /** Anthropic's versioning and betas go upstream verbatim; OpenAI's files take none. */
@@ -68,18 +69,24 @@ export async function uploadFile(call: CallContext): Promise<Response> {
   return Response.json(file, { headers: providerHeaders(provider) });
 }
 
+/** The provider's files the caller's org uploaded through the gateway (owned-list.ts). */
 export async function listFiles(call: CallContext): Promise<Response> {
   const provider = newResourceProvider(call);
-  const response = await callStored({
-    config: call.config,
-    orgId: call.key.orgId,
+  const list = await listOwned(call, {
+    kind: "file",
     provider,
-    resource: "files",
-    method: "GET",
-    path: new URL(call.request.url).search,
-    forwardHeaders: forwardedHeaders(call),
+    shape: SHAPES[call.surface].file,
+    fetchPage: (query) =>
+      callStored({
+        config: call.config,
+        orgId: call.key.orgId,
+        provider,
+        resource: "files",
+        method: "GET",
+        path: query,
+        forwardHeaders: forwardedHeaders(call),
+      }),
   });
-  const list = await readList(response, SHAPES[call.surface].file, provider.name);
   return Response.json(list, { headers: providerHeaders(provider) });
 }
 

@@ -8,7 +8,7 @@ import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
 import { callStored } from "../../pipeline/stored-resource-call.ts";
 import { parseJsonObject } from "../parse-body.ts";
-import { readList, readObject, SHAPES } from "./answers.ts";
+import { readObject, SHAPES } from "./answers.ts";
 import { admitBatch, endAdmission } from "./batch-budget.ts";
 import { BatchEstimator } from "./batch-estimate.ts";
 import { type CallContext, newResourceProvider, ownerOf, providerHeaders } from "./call-context.ts";
@@ -21,6 +21,7 @@ import {
   refuseSpendCapOnPassthrough,
 } from "./gateway-batches.ts";
 import { jsonlLines, parseObjectLine } from "./jsonl.ts";
+import { listOwned } from "./owned-list.ts";
 import { readFileRecord, rememberBatch, rememberFile } from "./records.ts";
 import { settleOpenAiBatch } from "./settle-triggers.ts";
 
@@ -130,18 +131,24 @@ export async function cancelOpenAiBatch(
   return Response.json(batch, { headers: providerHeaders(provider) });
 }
 
+/** The provider's batches the caller's org created through the gateway (owned-list.ts). */
 export async function listOpenAiBatches(call: CallContext): Promise<Response> {
-  const { config, key, request } = call;
+  const { config, key } = call;
   const provider = newResourceProvider(call);
-  const response = await callStored({
-    config,
-    orgId: key.orgId,
+  const list = await listOwned(call, {
+    kind: "batch",
     provider,
-    resource: "batches",
-    method: "GET",
-    path: new URL(request.url).search,
+    shape: SHAPES.openai.batch,
+    fetchPage: (query) =>
+      callStored({
+        config,
+        orgId: key.orgId,
+        provider,
+        resource: "batches",
+        method: "GET",
+        path: query,
+      }),
   });
-  const list = await readList(response, SHAPES.openai.batch, provider.name);
   return Response.json(list, { headers: providerHeaders(provider) });
 }
 
