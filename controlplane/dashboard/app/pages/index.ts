@@ -1,6 +1,7 @@
 // The dashboard's pages: one line each (path, navigation label, component). A page without a
 // label is reached from another (a request's trace, a config's editor).
 import type { ComponentType } from "preact";
+import { ADMIN_PAGES } from "./admin-pages.ts";
 import { Overview } from "./overview.tsx";
 
 export interface PageEntry {
@@ -10,4 +11,7 @@ export interface PageEntry {
   component: ComponentType<any>;
 }
 
-export const PAGES: PageEntry[] = [{ path: "/", label: "Overview", component: Overview }];
+export const PAGES: PageEntry[] = [
+  { path: "/", label: "Overview", component: Overview },
+  ...ADMIN_PAGES,
+];

@@ -1,0 +1,262 @@
+// Providers: the org's vendor credentials (never shown, only their last characters), the last
+// credential check, health; add one, verify it, rotate its credential, delete it. Operations:
+// list_providers, create_provider, verify_provider, get_provider_health,
+// rotate_provider_credential, delete_provider.
+import { useState } from "preact/hooks";
+import { listAll, op } from "../api.ts";
+import {
+  ConfirmDialog,
+  ErrorNote,
+  ms,
+  PageTitle,
+  Status,
+  StatusBadge,
+  useLoad,
+  when,
+} from "../ui.tsx";
+import { Can, formFields, useAction } from "./admin-kit.tsx";
+
+interface Verification {
+  checked_at: string;
+  ok: boolean;
+  skipped?: boolean;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+}
+interface Provider {
+  id: string;
+  name: string;
+  vendor: string;
+  base_url: string | null;
+  credential_hint: string;
+  verification: string;
+  verified_at: string | null;
+  last_verification: Verification | null;
+}
+interface Health {
+  status: string;
+  verified_at: string | null;
+  note: string;
+}
+
+/** Vendors offered in the form; the API's 400 names the list if another is typed. */
+const VENDORS = [
+  "openai",
+  "anthropic",
+  "azure",
+  "google",
+  "bedrock",
+  "cohere",
+  "groq",
+  "fireworks",
+  "deepseek",
+  "xai",
+  "mistral",
+  "cerebras",
+  "together",
+  "perplexity",
+  "openai-compatible",
+];
+
+export function Providers() {
+  const providers = useLoad(() => listAll<Provider>("/providers"), []);
+  const action = useAction(providers.reload);
+  const [health, setHealth] = useState<Record<string, Health>>({});
+  const [rotating, setRotating] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<Provider | null>(null);
+  const create = (event: Event) => {
+    const { form, get } = formFields(event);
+    const body: Record<string, unknown> = {
+      vendor: get("vendor"),
+      name: get("name"),
+      api_key: get("api_key"),
+      verify: (form.elements.namedItem("verify") as HTMLInputElement).checked,
+    };
+    if (get("base_url")) body.base_url = get("base_url");
+    void action.run(async () => {
+      await op("POST", "/providers", { body });
+      form.reset();
+    });
+  };
+  const rotate = (provider: Provider) => (event: Event) => {
+    const { get } = formFields(event);
+    void action.run(async () => {
+      await op("POST", `/providers/${provider.id}/rotate-credential`, {
+        body: { api_key: get("api_key") },
+      });
+      setRotating(null);
+    });
+  };
+  const checkHealth = (provider: Provider) =>
+    action.run(async () => {
+      const data = await op<Health>("GET", `/providers/${provider.id}/health`);
+      setHealth((previous) => ({ ...previous, [provider.id]: data }));
+    });
+  const remove = (confirmed: boolean) => {
+    const provider = deleting;
+    setDeleting(null);
+    if (confirmed && provider) void action.run(() => op("DELETE", `/providers/${provider.id}`));
+  };
+  return (
+    <section aria-labelledby="page-title">
+      <PageTitle>Providers</PageTitle>
+      <ErrorNote message={action.error} />
+      <Status loaded={providers}>
+        {(items) =>
+          items.length === 0 ? (
+            <p class="empty">No providers yet.</p>
+          ) : (
+            <div class="table-wrap">
+              <table aria-label="Providers">
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Vendor</th>
+                    <th>Endpoint</th>
+                    <th>Credential</th>
+                    <th>Last check</th>
+                    <th>Health</th>
+                    <th>Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((provider) => (
+                    <tr key={provider.id}>
+                      <td>{provider.name}</td>
+                      <td>{provider.vendor}</td>
+                      <td>
+                        <code>{provider.base_url ?? "vendor default"}</code>
+                      </td>
+                      <td>
+                        <code>{provider.credential_hint}</code>
+                      </td>
+                      <td>
+                        <StatusBadge value={provider.verification} />{" "}
+                        {provider.last_verification ? (
+                          <VerificationNote check={provider.last_verification} />
+                        ) : null}
+                      </td>
+                      <td>
+                        {health[provider.id] ? (
+                          <span title={health[provider.id]?.note}>
+                            <StatusBadge value={health[provider.id]?.status ?? "unknown"} />
+                          </span>
+                        ) : (
+                          <button type="button" onClick={() => checkHealth(provider)}>
+                            Health of {provider.name}
+                          </button>
+                        )}
+                      </td>
+                      <td>
+                        <div class="buttons">
+                          <Can needs="developer">
+                            <button
+                              type="button"
+                              disabled={action.busy}
+                              onClick={() =>
+                                action.run(() => op("POST", `/providers/${provider.id}/verify`))
+                              }
+                            >
+                              Verify {provider.name}
+                            </button>
+                          </Can>
+                          <Can needs="admin">
+                            <button
+                              type="button"
+                              aria-expanded={rotating === provider.id}
+                              onClick={() =>
+                                setRotating(rotating === provider.id ? null : provider.id)
+                              }
+                            >
+                              Rotate {provider.name}
+                            </button>
+                            <button
+                              type="button"
+                              class="danger"
+                              onClick={() => setDeleting(provider)}
+                            >
+                              Delete {provider.name}
+                            </button>
+                          </Can>
+                        </div>
+                        {rotating === provider.id ? (
+                          <form
+                            class="filters"
+                            onSubmit={rotate(provider)}
+                            aria-label={`Rotate ${provider.name}`}
+                          >
+                            <label>
+                              New credential
+                              <input name="api_key" type="password" autoComplete="off" required />
+                            </label>
+                            <button type="submit" class="primary">
+                              Rotate
+                            </button>
+                          </form>
+                        ) : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Status>
+      <Can needs="admin">
+        <h2>Add a provider</h2>
+        <form class="filters" onSubmit={create} aria-label="Add a provider">
+          <label>
+            Vendor
+            <input name="vendor" list="vendors" required />
+            <datalist id="vendors">
+              {VENDORS.map((vendor) => (
+                <option key={vendor} value={vendor} />
+              ))}
+            </datalist>
+          </label>
+          <label>
+            Name (slug)
+            <input name="name" required />
+          </label>
+          <label>
+            Credential
+            <input name="api_key" type="password" autoComplete="off" required />
+          </label>
+          <label>
+            Base URL (optional)
+            <input name="base_url" type="url" placeholder="https://…/v1" />
+          </label>
+          <label class="inline">
+            <input name="verify" type="checkbox" defaultChecked />
+            Check the credential now
+          </label>
+          <button type="submit" class="primary" disabled={action.busy}>
+            Add provider
+          </button>
+        </form>
+      </Can>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete ${deleting?.name ?? ""}?`}
+        confirmLabel="Delete"
+        onClose={remove}
+      >
+        <p>Configs naming this provider can no longer route to it.</p>
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+function VerificationNote({ check }: { check: Verification }) {
+  const parts = [when(check.checked_at)];
+  if (!check.skipped) parts.push(ms(check.latency_ms));
+  if (check.status_code !== null) parts.push(`HTTP ${check.status_code}`);
+  return (
+    <span class="meta">
+      {parts.join(", ")}
+      {check.error ? `: ${check.error}` : ""}
+    </span>
+  );
+}
