@@ -46,6 +46,7 @@ SELECT
   provider_key_fingerprint,
   provider_key_hash,
   batch_id,
+  client_request_id,
   cache_saved_usd,
   cache_similarity
 FROM request_log_slice(

@@ -190,6 +190,13 @@ export const logSummaryView = v.object({
         "requests.",
     ),
   ),
+  client_request_id: v.pipe(
+    v.nullable(v.string()),
+    v.description(
+      "The caller's own X-Request-Id, when it sent one (a gateway-run batch line's is " +
+        "<batch>-<line>-<attempt>); null otherwise and for rows written before the column.",
+    ),
+  ),
   cache_saved_usd: v.pipe(
     v.nullable(v.number()),
     v.description(

@@ -92,6 +92,7 @@ export function viewLogSummary(row: Row): LogSummary {
     provider_key_fingerprint: (row.provider_key_fingerprint as string | null | undefined) ?? null,
     provider_key_hash: (row.provider_key_hash as string | null | undefined) ?? null,
     batch_id: (row.batch_id as string | null | undefined) ?? null,
+    client_request_id: (row.client_request_id as string | null | undefined) ?? null,
     cache_saved_usd: (row.cache_saved_usd as number | null | undefined) ?? null,
     cache_similarity: (row.cache_similarity as number | null | undefined) ?? null,
   };
