@@ -12,6 +12,7 @@ import { memberOperations } from "../modules/members/index.ts";
 import { orgOperations } from "../modules/orgs/index.ts";
 import { priceOverrideOperations } from "../modules/price-overrides/index.ts";
 import { projectOperations } from "../modules/projects/index.ts";
+import { providerHealthOperations } from "../modules/provider-health/index.ts";
 import { providerOperations } from "../modules/providers/index.ts";
 import { routingConfigOperations } from "../modules/routing-configs/index.ts";
 import { setupStatusOperations } from "../modules/setup-status/index.ts";
@@ -27,6 +28,7 @@ export const FEATURES: Record<string, Operation[]> = {
   "api-keys": apiKeyOperations,
   "management-keys": managementKeyOperations,
   providers: providerOperations,
+  "provider-health": providerHealthOperations,
   "routing-configs": routingConfigOperations,
   cache: cacheOperations,
   budgets: budgetOperations,

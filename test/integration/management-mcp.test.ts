@@ -105,6 +105,8 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
     expect(report.totals.requests).toBe(1);
     expect(report.comparison.totals.requests).toBe(0);
     expect((await tool("get_analytics_decisions", window)).strategies[0].requests).toBe(1);
+    const health = await tool("list_provider_health", window);
+    expect(health.data).toMatchObject([{ provider: "openai", model: "gpt-4o-mini", requests: 1 }]);
     // Exports come inline: text as it is, Parquet as base64.
     const csv = await tool("export_logs", { format: "csv" });
     expect(csv).toMatchObject({
