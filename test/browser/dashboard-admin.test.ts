@@ -40,6 +40,14 @@ describe("dashboard admin pages in a browser", () => {
     const bar = page.getByRole("progressbar", { name: /org monthly: .* of the cap used/ });
     await bar.waitFor();
     expect(await page.locator(".budgets .threshold").count()).toBe(2);
+    // The forecast (no spend yet: nothing projected, no date the cap is reached).
+    expect(
+      await page
+        .locator(".budgets > li", { hasText: "org monthly" })
+        .locator(".meta")
+        .nth(1)
+        .textContent(),
+    ).toBe("At $0.00 a day: $0.00 (0 %) by the reset");
     const form = page.getByRole("form", { name: "Create a budget" });
     await form.getByLabel("Name").fill("support daily");
     await form.getByLabel("Period").selectOption("daily");

@@ -24,6 +24,12 @@ interface BudgetDetail extends Budget {
   scope: { type: string; value: string | null };
   fail_mode: string;
   downgrade_to: unknown;
+  forecast?: {
+    rate_usd_per_day: number;
+    projected_spend_usd: number;
+    projected_used_pct: number;
+    cap_reached_at: string | null;
+  };
 }
 interface BudgetEvent {
   id: string;
@@ -89,6 +95,16 @@ export function Budgets() {
                     · thresholds {budget.soft_thresholds.map((t) => pct(t, 0)).join(", ") || "none"}{" "}
                     · period since {when(budget.current_period.start)} · fail {budget.fail_mode}
                   </p>
+                  {budget.forecast ? (
+                    <p class="meta">
+                      At {usd(budget.forecast.rate_usd_per_day)} a day:{" "}
+                      {usd(budget.forecast.projected_spend_usd)} (
+                      {pct(budget.forecast.projected_used_pct, 0)}) by the reset
+                      {budget.forecast.cap_reached_at
+                        ? `; the cap is reached ${when(budget.forecast.cap_reached_at)}`
+                        : ""}
+                    </p>
+                  ) : null}
                   <Can needs="admin">
                     <div class="buttons">
                       <button
