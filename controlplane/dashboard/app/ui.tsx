@@ -53,13 +53,13 @@ export const ErrorNote = ({ message }: { message: string | null }) =>
     </p>
   ) : null;
 
-/** A button for an operation needing `role`: disabled, saying why, for a lower role. */
+/** A button for an operation needing the role `needs`: disabled, saying why, for a lower role. */
 export function ActionButton({
-  role,
+  needs,
   children,
   ...rest
-}: { role: Role; children: ComponentChildren } & JSX.ButtonHTMLAttributes<HTMLButtonElement>) {
-  const can = useCan(role);
+}: { needs: Role; children: ComponentChildren } & JSX.ButtonHTMLAttributes<HTMLButtonElement>) {
+  const can = useCan(needs);
   return (
     <button
       type="button"
