@@ -22,6 +22,7 @@ import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts
 import { applyPlan } from "../trace/build-trace.ts";
 import type { DecisionTrace } from "../trace/decision-trace.ts";
 import { bindProviderKeys } from "./bind-provider-keys.ts";
+import { type FileOwner, pinToFileOwners } from "./file-owners.ts";
 import {
   enforceProviderKeyPolicy,
   PROVIDER_KEY_HASH_PURPOSE,
@@ -54,6 +55,8 @@ export function admit(input: {
   features: RequestFeatures;
   nowMs: number;
   trace: DecisionTrace;
+  /** The files the request cites that the org holds: the plan keeps their provider's attempts. */
+  fileOwners?: FileOwner[] | null;
 }): Admission {
   const { context, config, key, fields, trace, nowMs } = input;
   const providerKeys = fields.providerKeys;
@@ -97,6 +100,7 @@ export function admit(input: {
     random: context.random,
   });
   if (providerKeys !== null) plan = useProviderKeys(input, plan, providerKeys);
+  if (input.fileOwners) plan = pinToFileOwners(plan, input.fileOwners);
   applyPlan(trace, plan, (performance.now() - routingStarted) * 1000);
   if (check.verdict.kind === "downgrade") {
     trace.decision.reason = `budget "${check.verdict.standing.budget.name}" at its cap: downgraded to ${model}; ${plan.reason}`;

@@ -16,6 +16,7 @@ import { admit } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { dryRunResponse } from "./dry-run.ts";
 import { executePlan, type PlanAnswer } from "./execute-plan.ts";
+import { type FileOwner, fileOwners } from "./file-owners.ts";
 import { type Generation, roundMs, startGeneration } from "./generation.ts";
 import { answerBody } from "./generation-body.ts";
 import { answerStream } from "./generation-stream.ts";
@@ -48,7 +49,10 @@ export async function handleGeneration(
     arrivedAtMs,
   });
   try {
-    const plan = admitGeneration(generation);
+    const plan = admitGeneration(
+      generation,
+      await fileOwners(context.state, config, key.orgId, generation.canonical),
+    );
     if (generation.fields.dryRun) return answerDryRun(generation, plan);
     const hit = plan.cacheEnabled ? await lookupCache(generation, plan) : null;
     if (hit) return answerFromCache(generation, plan, hit);
@@ -61,7 +65,7 @@ export async function handleGeneration(
 }
 
 /** Resolve the model, check and reserve the budgets, plan the route. */
-function admitGeneration(generation: Generation): RoutePlan {
+function admitGeneration(generation: Generation, owners: FileOwner[] | null): RoutePlan {
   const admission = admit({
     context: generation.context,
     config: generation.config,
@@ -72,6 +76,7 @@ function admitGeneration(generation: Generation): RoutePlan {
     features: generation.features,
     nowMs: generation.arrivedAtMs,
     trace: generation.trace,
+    fileOwners: owners,
   });
   generation.admission = admission;
   generation.plan = admission.plan;
