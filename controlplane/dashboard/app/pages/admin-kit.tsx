@@ -53,13 +53,13 @@ export function Pager({
   onNext(cursor: string): void;
 }) {
   return (
-    <nav class="buttons" aria-label="Pages of the list">
+    <div class="buttons">
       <button type="button" disabled={!hasPrevious} onClick={onPrevious}>
         Previous
       </button>
       <button type="button" disabled={!next} onClick={() => next && onNext(next)}>
         Next
       </button>
-    </nav>
+    </div>
   );
 }
