@@ -19,6 +19,7 @@ import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { serverErrorHandler } from "#shared/http/server-error.ts";
 import type { Logger } from "#shared/log.ts";
 import type { GatewayBatchService } from "../dataplane/in-process.ts";
+import { startAnomalyWatch } from "./anomalies/watch.ts";
 import { gatewayBatchService } from "./batches/batch-service.ts";
 import { serveGatewayBatches } from "./batches/serve-batches.ts";
 import { startNodeBatchWorker } from "./batches/start-worker.ts";
@@ -167,6 +168,9 @@ export async function startControlPlane(
     secretBox: options.secretBox,
   });
   management.start();
+  // request.anomaly_detected (docs/anomalies.md): a pass every few minutes over the orgs that
+  // listen for it.
+  const anomalyWatch = startAnomalyWatch({ db: database.db, warehouse: warehouseQuery, log });
   const metricsOn = (options.observability?.MODELUX_METRICS ?? "on") === "on";
   const registry = metricsOn
     ? controlPlaneRegistry({
@@ -222,6 +226,7 @@ export async function startControlPlane(
         await drainServer(stopOptions.graceMs);
         await management.stop();
         await experiments.stop();
+        anomalyWatch.stop();
         // In-flight lines finish and are recorded, their spend and traces sent, before the bus parts stop.
         await (batchService as Promise<Subscription> | null)
           ?.then((subscription) => subscription.unsubscribe())
