@@ -41,6 +41,9 @@ export async function startDashboard(): Promise<Dashboard> {
     DATAPLANE_PORT: String(freePort()),
     CONTROLPLANE_PORT: String(freePort()),
     SIMULATOR_PORT: String(freePort()),
+    // The tests drive one owner key through every page far faster than a person does: on a quiet
+    // machine they passed the default 60 requests a minute per key and drew 429s.
+    MODELUX_MANAGEMENT_RPM: "100000",
   });
   const embedded = await startEmbedded(settings, { quiet: true });
   const base = embedded.controlPlaneUrl;

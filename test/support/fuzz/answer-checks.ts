@@ -62,9 +62,12 @@ export function problemWith(answer: Answer, shape: Shape, method: string): strin
     case "management":
     case "generic":
     case "mcp":
-      return error.code === answer.status
+      // A stable string code (modelux.ai's contract) and the HTTP status beside it.
+      if (typeof error.code !== "string" || error.code === "")
+        return `error.code ${String(error.code)} is not a string code`;
+      return error.status === answer.status
         ? null
-        : `error.code ${String(error.code)} ≠ ${answer.status}`;
+        : `error.status ${String(error.status)} ≠ ${answer.status}`;
   }
 }
 
