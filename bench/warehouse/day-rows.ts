@@ -159,6 +159,7 @@ SELECT request_id, created_at, org_id,
     AS trace,
   NULL AS prompt, NULL AS response, false AS truncated,
   NULL AS provider_key_fingerprint, NULL AS provider_key_hash, NULL AS batch_id,
+  CAST(NULL AS VARCHAR) AS client_request_id,
   CAST(NULL AS DOUBLE) AS cache_saved_usd, CAST(NULL AS DOUBLE) AS cache_similarity,
   project_id, strftime(created_at, '%Y-%m-%d') AS date, strftime(created_at, '%H') AS hour
 FROM logged

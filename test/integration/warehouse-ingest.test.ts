@@ -490,7 +490,9 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
       // A late file in the closed hour: merged, then rolled up again.
       await write(hourDirectory, [logRow("req-3")]);
       expect(await compactTraces(warehouse, { now })).toMatchObject({ hours: 1, rolledUp: 1 });
-      expect(listing()).toHaveLength(3);
+      // The rebuilt set only: its day and hour cells, its manifest and its slim rows.
+      expect(listing()).toHaveLength(4);
+      expect(listing()[3]).toMatch(/^slim-[0-9a-f-]{36}\.parquet$/);
       expect(listing()).not.toContain(manifest);
       expect(await cells("hour")).toEqual({
         requests: "3",
