@@ -20,7 +20,6 @@ import {
   gatewayBatchResults,
   readGatewayBatch,
 } from "../../controlplane/batches/batches.ts";
-import type { WorkerClock } from "../../controlplane/batches/clock.ts";
 import type { LineExecutor } from "../../controlplane/batches/line-executor.ts";
 import {
   combinedPaidLookup,
@@ -40,6 +39,7 @@ import {
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
 import { type RunningWarehouse, startWarehouse } from "../../controlplane/warehouse/index.ts";
 import { createWarehouseQuery, type WarehouseQuery } from "../../controlplane/warehouse/query.ts";
+import { jumpingClock } from "../support/jumping-clock.ts";
 import {
   type Json,
   type ManagementHarness,
@@ -49,17 +49,6 @@ import {
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { servicesAbsent } from "../support/services.ts";
 import { waitUntil } from "../support/wait.ts";
-
-function jumpingClock(start: number): WorkerClock {
-  let now = start;
-  return {
-    now: () => now,
-    async sleep(ms) {
-      now += Math.max(1, ms);
-      await Promise.resolve();
-    },
-  };
-}
 
 describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run, resumed", () => {
   let database: TestDatabase;

@@ -16,7 +16,6 @@ import { connectNatsBus } from "#shared/bus/nats.ts";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
 import { gatewayBatchService } from "../../controlplane/batches/batch-service.ts";
-import type { WorkerClock } from "../../controlplane/batches/clock.ts";
 import { serveGatewayBatches } from "../../controlplane/batches/serve-batches.ts";
 import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
 import { BatchWorker } from "../../controlplane/batches/worker.ts";
@@ -25,6 +24,7 @@ import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/se
 import { compileSnapshotBody } from "../../controlplane/publisher/compile-snapshot.ts";
 import { type InProcessDataPlane, openInProcessDataPlane } from "../../dataplane/in-process.ts";
 import { busGatewayBatchService } from "../../dataplane/surfaces/files-batches/bus-gateway-batches.ts";
+import { jumpingClock } from "../support/jumping-clock.ts";
 import {
   type Json,
   type ManagementHarness,
@@ -34,17 +34,6 @@ import {
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { natsUrl, servicesAbsent } from "../support/services.ts";
 import { waitUntil } from "../support/wait.ts";
-
-function jumpingClock(start = Date.now()): WorkerClock {
-  let now = start;
-  return {
-    now: () => now,
-    async sleep(ms) {
-      now += Math.max(1, ms);
-      await Promise.resolve();
-    },
-  };
-}
 
 describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)", () => {
   let database: TestDatabase;
@@ -83,7 +72,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
       db: database.handle.db,
       workerId: `worker-${Math.random().toString(36).slice(2)}`,
       settings,
-      clock: jumpingClock(),
+      clock: jumpingClock(Date.now()),
       openExecutor: (batch) =>
         openBatchPlane({ db: database.handle.db, secretBox: testSecretBox }, batch),
     });
@@ -361,7 +350,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
         db,
         workerId: `fleet-${Math.random().toString(36).slice(2)}`,
         settings,
-        clock: jumpingClock(),
+        clock: jumpingClock(Date.now()),
         openExecutor: (batch) =>
           openBatchPlane(
             {

@@ -17,6 +17,7 @@ import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
 import { BatchWorker } from "../../controlplane/batches/worker.ts";
 import { apiKeys, providers } from "../../controlplane/db/schema/index.ts";
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
+import { jumpingClock } from "../support/jumping-clock.ts";
 import {
   type Json,
   type ManagementHarness,
@@ -27,16 +28,8 @@ import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { servicesAbsent } from "../support/services.ts";
 
 /** Time that moves only when the worker waits. */
-function jumpingClock(start = Date.parse("2026-03-01T02:00:00Z")): WorkerClock {
-  let now = start;
-  return {
-    now: () => now,
-    async sleep(ms) {
-      now += Math.max(1, ms);
-      await Promise.resolve();
-    },
-  };
-}
+/** The instant the worker's clock starts at. */
+const START = Date.parse("2026-03-01T02:00:00Z");
 
 describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () => {
   let database: TestDatabase;
@@ -152,7 +145,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () 
     await simulator("POST", "faults", { model: "gpt-4o", status: 503, count: 3 });
     const before = { first: await calls("gpt-4o"), second: await calls("gpt-4o-mini") };
     const batch = await newBatch(6);
-    expect(await worker(jumpingClock()).runOnce()).toBe(true);
+    expect(await worker(jumpingClock(START)).runOnce()).toBe(true);
     const done = await results(batch.id);
     expect(done.batch.status).toBe("ended");
     expect(done.batch.end_reason).toBe("completed");
@@ -182,7 +175,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () 
     const three = new Promise<void>((resolve) => {
       threeDone = resolve;
     });
-    const first = worker(jumpingClock(), () => {
+    const first = worker(jumpingClock(START), () => {
       doneLines++;
       if (doneLines === 3) threeDone();
     });
@@ -194,7 +187,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () 
     expect(halfway!.progress.succeeded).toBeGreaterThanOrEqual(3);
     expect(halfway!.progress.succeeded).toBeLessThan(8);
     expect(halfway!.progress.claimed).toBe(0);
-    await runAll(worker(jumpingClock()));
+    await runAll(worker(jumpingClock(START)));
     const done = await results(batch.id);
     expect(done.batch.end_reason).toBe("completed");
     expect(done.progress.succeeded).toBe(8);
@@ -206,7 +199,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () 
     await simulator("DELETE", "faults");
     const batch = await newBatch(6);
     let doneLines = 0;
-    const clock = jumpingClock();
+    const clock = jumpingClock(START);
     const running = worker(clock, () => {
       doneLines++;
       if (doneLines === 2)
@@ -233,11 +226,11 @@ describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () 
   test("the spend cap stops it: the rest expire with the reason", async () => {
     await simulator("DELETE", "faults");
     const probe = await newBatch(1);
-    await worker(jumpingClock()).runOnce();
+    await worker(jumpingClock(START)).runOnce();
     const oneLine = (await readGatewayBatch(database.handle.db, harness.org.orgId, probe.id))!
       .progress.spentUsd;
     const batch = await newBatch(10, { spendCapUsd: oneLine * 4.5 });
-    await runAll(worker(jumpingClock()));
+    await runAll(worker(jumpingClock(START)));
     const done = await results(batch.id);
     expect(done.batch.end_reason).toBe("spend_cap");
     expect(done.progress.spentUsd).toBeLessThanOrEqual(oneLine * 4.5);
