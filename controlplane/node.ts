@@ -29,6 +29,7 @@ import type { DatabaseHandle } from "./db/client.ts";
 import { startExperimentRunner } from "./experiments/runner.ts";
 import { guardControlPlane } from "./http-guard.ts";
 import { createManagement } from "./management.ts";
+import { startPredictionCheckWatch } from "./prediction-checks/watch.ts";
 import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
 import { createControlPlaneApp } from "./server.ts";
 import { controlPlaneRegistry } from "./telemetry/metrics.ts";
@@ -171,6 +172,13 @@ export async function startControlPlane(
   // request.anomaly_detected (docs/anomalies.md): a pass every few minutes over the orgs that
   // listen for it.
   const anomalyWatch = startAnomalyWatch({ db: database.db, warehouse: warehouseQuery, log });
+  // experiment.validated (docs/experiments.md): a promoted experiment's prediction checked against
+  // what the promoted version served, once it has served a comparable window.
+  const predictionChecks = startPredictionCheckWatch({
+    db: database.db,
+    warehouse: warehouseQuery,
+    log,
+  });
   const metricsOn = (options.observability?.MODELUX_METRICS ?? "on") === "on";
   const registry = metricsOn
     ? controlPlaneRegistry({
@@ -227,6 +235,7 @@ export async function startControlPlane(
         await management.stop();
         await experiments.stop();
         anomalyWatch.stop();
+        await predictionChecks.stop();
         // In-flight lines finish and are recorded, their spend and traces sent, before the bus parts stop.
         await (batchService as Promise<Subscription> | null)
           ?.then((subscription) => subscription.unsubscribe())

@@ -10,6 +10,7 @@ import { logOperations } from "../modules/logs/index.ts";
 import { managementKeyOperations } from "../modules/management-keys/index.ts";
 import { memberOperations } from "../modules/members/index.ts";
 import { orgOperations } from "../modules/orgs/index.ts";
+import { predictionAccuracyOperations } from "../modules/prediction-accuracy/index.ts";
 import { priceOverrideOperations } from "../modules/price-overrides/index.ts";
 import { projectOperations } from "../modules/projects/index.ts";
 import { providerHealthOperations } from "../modules/provider-health/index.ts";
@@ -38,6 +39,7 @@ export const FEATURES: Record<string, Operation[]> = {
   "audit-log": auditLogOperations,
   logs: logOperations,
   analytics: analyticsOperations,
+  "prediction-accuracy": predictionAccuracyOperations,
   experiments: experimentOperations,
 };
 

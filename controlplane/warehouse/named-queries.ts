@@ -35,6 +35,7 @@ export const QUERY_NAMES = [
   "rollup_cells",
   "batch_line_requests",
   "rollup_rows",
+  "served_outcome",
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
@@ -67,6 +68,7 @@ const PARAMETER_TYPES: Record<string, DuckDBType> = {
   group_by: VARCHAR,
   tag_key: VARCHAR,
   config_slug: VARCHAR,
+  config_version: INTEGER,
 };
 
 export interface TagPair {

@@ -55,6 +55,19 @@ export interface ReportShape {
   tag_key: string | null;
 }
 
+/** The requests one routing config version decided, in one project and window. */
+export interface ServedSlice {
+  project_id: string;
+  config_slug: string;
+  config_version: number;
+  /** Inclusive. */
+  start: Date;
+  /** Exclusive. */
+  end: Date;
+  end_user?: string | null;
+  tag_pairs?: TagPair[] | null;
+}
+
 export interface LogCursor {
   created_at_us: number;
   request_id: string;
@@ -96,6 +109,12 @@ export interface WarehouseQuery {
     batch: { id: string; projectId: string; since: Date },
     clientRequestIds: string[],
   ): Promise<Row[]>;
+  /**
+   * What one routing config version served in a window: requests, cost, errors and the latency
+   * quantiles of the successful ones (served_outcome.sql), for checking a promoted experiment's
+   * prediction.
+   */
+  servedOutcome(orgId: string, slice: ServedSlice): Promise<Row>;
   /** The most rows one export holds. */
   readonly exportMaxRows: number;
   /** Null when the slice holds more than `exportMaxRows` rows: nothing is kept then. */
@@ -339,6 +358,21 @@ export async function createWarehouseQuery(
         project_id: batch.projectId,
         start: batch.since,
       });
+    },
+
+    async servedOutcome(orgId, slice) {
+      const values = {
+        org_id: orgId,
+        project_id: slice.project_id,
+        start: slice.start,
+        end: slice.end,
+        config_slug: slice.config_slug,
+        config_version: slice.config_version,
+        end_user: slice.end_user ?? null,
+        tag_pairs: slice.tag_pairs?.length ? slice.tag_pairs : null,
+      };
+      const [row] = await queryWindow("served_outcome", values, slice);
+      return row ?? {};
     },
 
     async exportSlice(orgId, filters, format) {

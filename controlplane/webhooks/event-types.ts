@@ -13,6 +13,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "request.anomaly_detected",
   "experiment.completed",
   "experiment.regression_detected",
+  "experiment.validated",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number] | "webhook.test";
@@ -30,6 +31,9 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<(typeof WEBHOOK_EVENT_TYPES)[num
     "A route's cost per request, error rate or latency spiked against its recent baseline.",
   "experiment.completed": "An experiment finished with a verdict.",
   "experiment.regression_detected": "An experiment found the candidate worse than the baseline.",
+  "experiment.validated":
+    "A promoted experiment's prediction was checked against what the promoted version served " +
+    "(or could not be: insufficient_data, superseded).",
 };
 
 export const subscribableEventSchema = v.picklist(

@@ -17,6 +17,7 @@ export const ID_PREFIXES = {
   webhookDelivery: "whd",
   webhookEvent: "evt",
   experiment: "exp",
+  experimentValidation: "exv",
   auditEntry: "aud",
   priceOverride: "pov",
   dashboardSession: "dss",

@@ -294,11 +294,34 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
     const finished = await tool("create_experiment", experimentInput);
     await database.handle.db
       .update(experiments)
-      .set({ status: "completed", verdict: "inconclusive", progress: 1 })
+      .set({
+        status: "completed",
+        verdict: "inconclusive",
+        progress: 1,
+        candidate_summary: {
+          requests: 40,
+          cost_usd: 0.04,
+          cost_usd_per_request: 0.001,
+          p50_latency_ms: 200,
+          p95_latency_ms: 500,
+          errors: 0,
+          error_rate: 0,
+          routes: [],
+        },
+      })
       .where(eq(experiments.id, finished.id));
     expect((await tool("get_experiment", { experiment_id: finished.id })).status).toBe("completed");
     const promotion = await tool("promote_experiment", { experiment_id: finished.id });
     expect(promotion.routing_config).toMatchObject({ slug: "mcp-exp", version: 2 });
+    // The prediction is kept, to be checked once the version has served a comparable window.
+    expect(promotion.experiment.validation).toMatchObject({
+      status: "pending",
+      version: 2,
+      predicted: { requests: 40, cost_usd_per_request: 0.001 },
+    });
+    const accuracy = await tool("get_prediction_accuracy", { project_id: projectId });
+    expect(accuracy.counts).toMatchObject({ total: 1, pending: 1, validated: 0 });
+    expect(accuracy.metrics.cost_usd_per_request.count).toBe(0);
     const logged = requestLogRow({
       org_id: harness.org.orgId,
       project_id: projectId,

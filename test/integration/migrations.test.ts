@@ -19,6 +19,7 @@ const EXPECTED_TABLES = [
   "budget_events",
   "budget_spend",
   "budgets",
+  "experiment_validations",
   "experiments",
   "gateway_batch_lines",
   "gateway_batches",

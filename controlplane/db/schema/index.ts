@@ -4,6 +4,7 @@ export * from "./budget-events.ts";
 export * from "./budget-spend.ts";
 export * from "./budgets.ts";
 export * from "./dashboard-sessions.ts";
+export * from "./experiment-validations.ts";
 export * from "./experiments.ts";
 export * from "./gateway-batch-lines.ts";
 export * from "./gateway-batches.ts";

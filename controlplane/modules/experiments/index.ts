@@ -26,6 +26,7 @@ import {
   promoteExperiment,
   viewExperiment,
 } from "./service.ts";
+import { latestValidation } from "./validations.ts";
 
 const tag = "experiments";
 
@@ -76,12 +77,19 @@ export const experimentOperations = [
     method: "GET",
     path: "/experiments/{experiment_id}",
     summary: "Get an experiment: status, progress, both summaries, the diff and the verdict",
+    description:
+      "Once promoted, `validation` holds the replay's prediction (cost per request, p50/p95 " +
+      "latency, error rate) and, after the promoted version has served a comparable window, what " +
+      "it actually did and the relative error of each figure.",
     tag,
     role: "viewer",
     params: experimentParams,
     output: experimentView,
     handler: async ({ tenant }, { params }) =>
-      viewExperiment(await getExperiment(tenant, params.experiment_id)),
+      viewExperiment(
+        await getExperiment(tenant, params.experiment_id),
+        await latestValidation(tenant, params.experiment_id),
+      ),
   }),
   defineOperation({
     id: "cancel_experiment",
@@ -137,7 +145,9 @@ export const experimentOperations = [
     description:
       "Saves the candidate as a new version of the baseline config, as save_routing_config " +
       "would (checked again, audited, routing_config.updated); data planes serve it within a " +
-      "second. Refused for an experiment that is not completed, and without force for a fail.",
+      "second. Refused for an experiment that is not completed, and without force for a fail. " +
+      "The replay's prediction is kept and checked against what the version serves " +
+      "(experiment.validated).",
     tag,
     role: "developer",
     params: experimentParams,

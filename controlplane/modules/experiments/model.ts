@@ -22,6 +22,7 @@ import {
   responseComparisonView,
 } from "../../experiments/response-comparison.ts";
 import { resentView, responsesView } from "./responses-view.ts";
+import { validationView } from "./validation-view.ts";
 
 export const EXPERIMENT_STATUSES = [
   "queued",
@@ -223,6 +224,13 @@ export const experimentView = v.object({
   error: v.nullable(v.string()),
   promoted: v.nullable(
     v.object({ routing_config_id: v.string(), version: v.number(), promoted_at: timestampSchema }),
+  ),
+  validation: v.pipe(
+    v.nullable(validationView),
+    v.description(
+      "Once promoted: the replay's prediction checked against what the promoted version served " +
+        '(docs/experiments.md, "Prediction checked against reality").',
+    ),
   ),
   created_by: v.nullable(v.string()),
   created_at: timestampSchema,

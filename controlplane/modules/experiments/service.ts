@@ -6,7 +6,11 @@ import { newId } from "#shared/ids/ids.ts";
 import { conflict, invalidField, notFound } from "../../api/errors.ts";
 import type { Caller, WriteContext } from "../../api/operation.ts";
 import { iso, isoRequired } from "../../api/schemas.ts";
-import { type ExperimentRow, experiments } from "../../db/schema/index.ts";
+import {
+  type ExperimentRow,
+  type ExperimentValidationRow,
+  experiments,
+} from "../../db/schema/index.ts";
 import type { Tenant } from "../../db/tenant.ts";
 import { resolveCandidateConfig } from "../../experiments/replay-config.ts";
 import {
@@ -24,14 +28,22 @@ import {
 } from "../routing-configs/service.ts";
 import type { CreateExperiment, ExperimentView } from "./model.ts";
 import { inOurTerms } from "./published-body.ts";
+import { viewValidation } from "./validation-view.ts";
+import { latestValidations, recordPrediction } from "./validations.ts";
 
 /** The longest window one experiment may cover. */
 const MAX_WINDOW_DAYS = 90;
 
 type Stored = Record<string, unknown> | null;
 
-/** The stored row as the API shows it; the candidate's extras live in its summary's JSON. */
-export function viewExperiment(row: ExperimentRow): ExperimentView {
+/**
+ * The stored row as the API shows it; the candidate's extras live in its summary's JSON. The
+ * latest promotion's prediction check, when there is one, is its own row (validations.ts).
+ */
+export function viewExperiment(
+  row: ExperimentRow,
+  validation: ExperimentValidationRow | null = null,
+): ExperimentView {
   const stored = (row.candidate_summary ?? null) as Stored;
   const {
     comparison,
@@ -70,6 +82,7 @@ export function viewExperiment(row: ExperimentRow): ExperimentView {
     responses: (responses ?? null) as ExperimentView["responses"],
     error: row.error,
     promoted: (promotion ?? null) as ExperimentView["promoted"],
+    validation: validation ? viewValidation(validation) : null,
     created_by: row.created_by,
     created_at: isoRequired(row.created_at),
     started_at: iso(row.started_at),
@@ -84,19 +97,27 @@ export async function getExperiment(tenant: Tenant, experimentId: string) {
   return row;
 }
 
-export function listExperiments(
+export async function listExperiments(
   tenant: Tenant,
   query: { limit?: number; cursor?: string; project_id?: string; status?: ExperimentRow["status"] },
 ) {
-  return tenant.page(
+  const page = await tenant.page(
     experiments,
     query,
     [
       query.project_id ? eq(experiments.project_id, query.project_id) : undefined,
       query.status ? eq(experiments.status, query.status) : undefined,
     ],
-    viewExperiment,
+    (row) => row,
   );
+  const validations = await latestValidations(
+    tenant,
+    page.data.map((row) => row.id),
+  );
+  return {
+    ...page,
+    data: page.data.map((row) => viewExperiment(row, validations.get(row.id) ?? null)),
+  };
 }
 
 /** Checks the definition against the org (project, baseline, candidate) and queues it. */
@@ -251,16 +272,24 @@ export async function promoteExperiment(
     version: saved.version,
     previous_version: before.current_version,
   });
+  const promotedAt = new Date();
   const promotion = {
     routing_config_id: head.id,
     version: saved.version,
-    promoted_at: new Date().toISOString(),
+    promoted_at: promotedAt.toISOString(),
   };
   const updated = await tenant.update(experiments, row.id, {
     candidate_summary: { ...(row.candidate_summary ?? {}), promotion },
     updated_at: new Date(),
   });
-  const experiment = viewExperiment(updated ?? row);
+  // What the replay predicted, checked once the version has served a comparable window.
+  const validation = await recordPrediction(tenant, row, {
+    routing_config_id: head.id,
+    config_slug: head.slug,
+    version: saved.version,
+    promoted_at: promotedAt,
+  });
+  const experiment = viewExperiment(updated ?? row, validation);
   await audit({
     action: "experiment.promoted",
     resource_type: "experiment",
