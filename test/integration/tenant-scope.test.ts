@@ -18,6 +18,7 @@ import {
   listApiKeys,
 } from "../../controlplane/modules/api-keys/service.ts";
 import { createBudget, listBudgets } from "../../controlplane/modules/budgets/service.ts";
+import { recordPrediction } from "../../controlplane/modules/experiments/validations.ts";
 import { createManagementKey } from "../../controlplane/modules/management-keys/service.ts";
 import { createMember, getMember } from "../../controlplane/modules/members/service.ts";
 import { getOrg } from "../../controlplane/modules/orgs/service.ts";
@@ -97,7 +98,7 @@ async function populate(tenant: Tenant, label: string) {
     input_usd_per_mtok: 1,
     output_usd_per_mtok: 2,
   });
-  await tenant.insert(schema.experiments, {
+  const experiment = await tenant.insert(schema.experiments, {
     id: newId("experiment"),
     project_id: project.id,
     name: `${label}-experiment`,
@@ -106,6 +107,13 @@ async function populate(tenant: Tenant, label: string) {
     candidate_config: { strategy: "single", model: "gpt-4o-mini" },
     window_start: new Date(Date.now() - 86_400_000),
     window_end: new Date(),
+    candidate_summary: { requests: 10, cost_usd_per_request: 0.001 },
+  });
+  await recordPrediction(tenant, experiment, {
+    routing_config_id: newId("routingConfig"),
+    config_slug: `${label}-config`,
+    version: 2,
+    promoted_at: new Date(),
   });
   const batchId = `batch_mlx_${label}${newId("experiment").slice(-12)}`;
   await tenant.insert(schema.gatewayBatches, {
@@ -177,6 +185,7 @@ describe.skipIf(servicesAbsent)("tenant scope (Postgres)", () => {
         "apiKeys",
         "auditLog",
         "budgets",
+        "experimentValidations",
         "experiments",
         "gatewayBatches",
         "gatewayBatchLines",
