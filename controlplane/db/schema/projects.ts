@@ -11,6 +11,8 @@ export const projects = pgTable(
       .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     slug: text("slug").notNull(),
+    /** Free text shown with the project (modelux.ai's projects API has it). */
+    description: text("description"),
     /** Validated by the project settings schema in shared/snapshot (auto_resolve_bare_model, …). */
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
     ...timestamps,

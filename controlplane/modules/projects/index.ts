@@ -69,7 +69,7 @@ export const projectOperations = [
     id: "update_project",
     method: "PATCH",
     path: "/projects/{project_id}",
-    summary: "Rename a project or change its settings",
+    summary: "Rename a project, change its description or its settings",
     description:
       "Settings: auto_resolve_bare_model, capture_content, redaction, trace_retention_days, " +
       "provider_keys, and rpm_limit / tpm_limit (the defaults for the project's keys without " +

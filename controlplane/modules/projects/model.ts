@@ -124,10 +124,17 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   provider_keys: "allow",
 };
 
+const descriptionSchema = v.pipe(
+  v.string(),
+  v.maxLength(1000),
+  v.description("Free text shown with the project."),
+);
+
 export const projectView = v.object({
   id: idSchema("The project's id."),
   name: v.string(),
   slug: v.string(),
+  description: v.nullable(v.string()),
   settings: projectSettingsView,
   created_at: timestampSchema,
   updated_at: timestampSchema,
@@ -139,12 +146,21 @@ export const listProjectsQuery = paginationQuery;
 
 export const createProjectBody = v.strictObject({
   name: nameSchema,
-  slug: slugSchema,
+  slug: v.optional(
+    v.pipe(
+      slugSchema,
+      v.description(
+        "Unique in the org; without it, made from the name (lower case, other characters as -).",
+      ),
+    ),
+  ),
+  description: v.optional(descriptionSchema),
   settings: v.optional(projectSettingsInput),
 });
 
 export const updateProjectBody = v.strictObject({
   name: v.optional(nameSchema),
+  description: v.optional(v.nullable(descriptionSchema)),
   settings: v.optional(
     v.pipe(
       projectSettingsInput,

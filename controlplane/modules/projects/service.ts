@@ -64,6 +64,7 @@ export const viewProject = (row: ProjectRow): ProjectView => ({
   id: row.id,
   name: row.name,
   slug: row.slug,
+  description: row.description,
   settings: readSettings(row.settings),
   created_at: isoRequired(row.created_at),
   updated_at: isoRequired(row.updated_at),
@@ -82,30 +83,48 @@ export async function getProject(tenant: Tenant, projectId: string) {
 
 export async function createProject(
   tenant: Tenant,
-  input: { name: string; slug: string; settings?: ProjectSettingsInput },
+  input: { name: string; slug?: string; description?: string; settings?: ProjectSettingsInput },
 ) {
+  const slug = input.slug ?? slugFromName(input.name);
   try {
     return await tenant.insert(projects, {
       id: newId("project"),
       name: input.name,
-      slug: input.slug,
+      slug,
+      description: input.description ?? null,
       settings: mergeSettings({}, input.settings),
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw conflict(`a project with slug "${input.slug}" exists`, "project");
+      throw conflict(`a project with slug "${slug}" exists`, "project");
     }
     throw error;
   }
 }
 
+/**
+ * A slug for a project created without one (modelux.ai's projects API takes only a name): lower
+ * case, every run of other characters a `-`, at most 63 characters; "project" when nothing is left.
+ */
+export function slugFromName(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "-")
+    .replace(/^[-_]+|-+$/g, "")
+    .slice(0, 63)
+    .replace(/-+$/, "");
+  return slug === "" ? "project" : slug;
+}
+
 export async function updateProject(
   tenant: Tenant,
   existing: ProjectRow,
-  input: { name?: string; settings?: ProjectSettingsInput },
+  input: { name?: string; description?: string | null; settings?: ProjectSettingsInput },
 ) {
   const row = await tenant.update(projects, existing.id, {
     ...(input.name ? { name: input.name } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
     ...(input.settings ? { settings: mergeSettings(existing.settings, input.settings) } : {}),
     updated_at: new Date(),
   });
