@@ -1,8 +1,8 @@
 // Assembles a control plane, the one place its parts are started and stopped: the warehouse
 // ingester, budget accounting and the snapshot publisher once the bus is there; the experiment
-// runner, the webhook worker and the HTTP app (Management API, MCP, health) at once. Stopping
-// runs the same list backwards. Used by `bun run controlplane` and by the embedded default; the
-// caller opens the database and the bus, and closes them after `stop()`.
+// runner and scheduler, the webhook worker and the HTTP app (Management API, MCP, health) at
+// once. Stopping runs the same list backwards. Used by `bun run controlplane` and by the embedded
+// default; the caller opens the database and the bus, and closes them after `stop()`.
 
 import { join } from "node:path";
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
@@ -27,6 +27,7 @@ import type { BatchWorker } from "./batches/worker.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
 import type { DatabaseHandle } from "./db/client.ts";
 import { startExperimentRunner } from "./experiments/runner.ts";
+import { startExperimentScheduler } from "./experiments/scheduler.ts";
 import { guardControlPlane } from "./http-guard.ts";
 import { createManagement } from "./management.ts";
 import { startPredictionCheckWatch } from "./prediction-checks/watch.ts";
@@ -168,6 +169,13 @@ export async function startControlPlane(
     log,
     secretBox: options.secretBox,
   });
+  // Scheduled experiments (docs/experiments.md#scheduled-experiments): due fires queue their
+  // runs for the runner above; any control plane of a fleet may take a fire, one does.
+  const scheduler = startExperimentScheduler({
+    db: database.db,
+    log,
+    onQueued: () => experiments.wake(),
+  });
   management.start();
   // request.anomaly_detected (docs/anomalies.md): a pass every few minutes over the orgs that
   // listen for it.
@@ -233,6 +241,7 @@ export async function startControlPlane(
         // what it holds (spend applied, traces written).
         await drainServer(stopOptions.graceMs);
         await management.stop();
+        await scheduler.stop();
         await experiments.stop();
         anomalyWatch.stop();
         await predictionChecks.stop();

@@ -16,6 +16,7 @@ import { projectOperations } from "../modules/projects/index.ts";
 import { providerHealthOperations } from "../modules/provider-health/index.ts";
 import { providerOperations } from "../modules/providers/index.ts";
 import { routingConfigOperations } from "../modules/routing-configs/index.ts";
+import { scheduledExperimentOperations } from "../modules/scheduled-experiments/index.ts";
 import { setupStatusOperations } from "../modules/setup-status/index.ts";
 import { webhookDeliveryOperations } from "../modules/webhook-deliveries/index.ts";
 import { webhookOperations } from "../modules/webhooks/index.ts";
@@ -41,6 +42,7 @@ export const FEATURES: Record<string, Operation[]> = {
   analytics: analyticsOperations,
   "prediction-accuracy": predictionAccuracyOperations,
   experiments: experimentOperations,
+  "scheduled-experiments": scheduledExperimentOperations,
 };
 
 export const OPERATIONS: Operation[] = Object.values(FEATURES).flat();

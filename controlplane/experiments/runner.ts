@@ -15,6 +15,7 @@ import { enqueueEvent } from "../webhooks/enqueue.ts";
 import { type ExperimentWarehouse, openExperimentWarehouse } from "./experiment-duckdb.ts";
 import { ReplayCancelled } from "./routing-replay.ts";
 import { runExperiment } from "./run-experiment.ts";
+import { recordScheduledRunOutcome } from "./schedule-outcome.ts";
 
 export interface ExperimentRunnerOptions {
   db: Database;
@@ -210,6 +211,8 @@ async function finish(
       .returning();
     if (!updated) return;
     const experiment = viewExperiment(updated);
+    // A scheduled experiment's run sends its own events (regression_detected once per regression).
+    if (await recordScheduledRunOutcome(transaction, updated, experiment)) return;
     await enqueueEvent(transaction, row.org_id, "experiment.completed", { experiment });
     if (updated.verdict === "fail")
       await enqueueEvent(transaction, row.org_id, "experiment.regression_detected", {

@@ -29,8 +29,11 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<(typeof WEBHOOK_EVENT_TYPES)[num
   "api_key.revoked": "A proxy API key was revoked.",
   "request.anomaly_detected":
     "A route's cost per request, error rate or latency spiked against its recent baseline.",
-  "experiment.completed": "An experiment finished with a verdict.",
-  "experiment.regression_detected": "An experiment found the candidate worse than the baseline.",
+  "experiment.completed":
+    "An experiment, or a scheduled experiment's run, finished (every run), with its verdict.",
+  "experiment.regression_detected":
+    "An experiment failed its success criteria; for a scheduled experiment, once per regression " +
+    "(the first failing run, with a signal_key), not again until a run passes.",
   "experiment.validated":
     "A promoted experiment's prediction was checked against what the promoted version served " +
     "(or could not be: insufficient_data, superseded).",

@@ -18,6 +18,8 @@ export const ID_PREFIXES = {
   webhookEvent: "evt",
   experiment: "exp",
   experimentValidation: "exv",
+  scheduledExperiment: "sxp",
+  scheduledExperimentRun: "sxr",
   auditEntry: "aud",
   priceOverride: "pov",
   dashboardSession: "dss",

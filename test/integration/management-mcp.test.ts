@@ -334,6 +334,34 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
     });
     expect(replay.candidate.decision.winner).toBe("gpt-4o-mini");
 
+    // Scheduled experiments (their scheduler and runs: scheduled-experiments.test.ts).
+    const schedule = await tool("create_scheduled_experiment", {
+      name: "mcp nightly",
+      project_id: projectId,
+      baseline_config: "mcp-exp",
+      candidate_config: { strategy: "single", model: "gpt-4o" },
+      cron_expression: "0 9 * * *",
+      window_hours: 24,
+      success_criteria: { predicates: [{ metric: "cost_delta_pct", op: "lte", value: 0 }] },
+    });
+    expect(schedule).toMatchObject({ status: "active", regression: null });
+    const scheduled = { scheduled_experiment_id: schedule.id };
+    expect(await tool("list_scheduled_experiments", { project_id: projectId })).toHaveLength(1);
+    expect((await tool("get_scheduled_experiment", scheduled)).cron_expression).toBe("0 9 * * *");
+    expect(
+      (await tool("update_scheduled_experiment", { ...scheduled, window_hours: 12 })).window_hours,
+    ).toBe(12);
+    expect((await tool("pause_scheduled_experiment", scheduled)).status).toBe("paused");
+    expect((await tool("resume_scheduled_experiment", scheduled)).status).toBe("active");
+    const scheduledRun = await tool("run_scheduled_experiment", scheduled);
+    expect(scheduledRun).toMatchObject({ trigger: "manual", status: "queued" });
+    expect(await tool("list_scheduled_experiment_runs", scheduled)).toHaveLength(1);
+    expect(
+      (await tool("get_scheduled_experiment_run", { ...scheduled, run_id: scheduledRun.id })).id,
+    ).toBe(scheduledRun.id);
+    await tool("delete_scheduled_experiment", scheduled);
+    expect(await tool("list_scheduled_experiments")).toEqual([]);
+
     const purged = await tool("purge_cache", { project_id: projectId, config_slug: "mcp-exp" });
     expect(purged).toMatchObject({ project_id: projectId, config_slug: "mcp-exp", entry_id: null });
 

@@ -33,6 +33,8 @@ const EXPECTED_TABLES = [
   "providers",
   "routing_config_versions",
   "routing_configs",
+  "scheduled_experiment_runs",
+  "scheduled_experiments",
   "snapshots",
   "spend_node_cursors",
   "webhook_deliveries",

@@ -115,6 +115,27 @@ async function populate(tenant: Tenant, label: string) {
     version: 2,
     promoted_at: new Date(),
   });
+  const scheduleId = newId("scheduledExperiment");
+  await tenant.insert(schema.scheduledExperiments, {
+    id: scheduleId,
+    project_id: project.id,
+    name: `${label}-schedule`,
+    cron_expression: "0 9 * * *",
+    window_hours: 24,
+    mode: "routing_only",
+    baseline_config: `${label}-config`,
+    candidate_config: { strategy: "single", model: "gpt-4o-mini" },
+    success_criteria: { predicates: [{ metric: "cost_delta_pct", op: "lt", value: 0 }] },
+  });
+  await tenant.insert(schema.scheduledExperimentRuns, {
+    id: newId("scheduledExperimentRun"),
+    scheduled_experiment_id: scheduleId,
+    experiment_id: experiment.id,
+    trigger: "schedule",
+    scheduled_for: new Date(),
+    window_start: new Date(Date.now() - 86_400_000),
+    window_end: new Date(),
+  });
   const batchId = `batch_mlx_${label}${newId("experiment").slice(-12)}`;
   await tenant.insert(schema.gatewayBatches, {
     id: batchId,
@@ -195,6 +216,8 @@ describe.skipIf(servicesAbsent)("tenant scope (Postgres)", () => {
         "projects",
         "providers",
         "routingConfigs",
+        "scheduledExperimentRuns",
+        "scheduledExperiments",
         "webhooks",
       ].sort(),
     );

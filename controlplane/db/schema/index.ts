@@ -18,6 +18,7 @@ export * from "./projects.ts";
 export * from "./providers.ts";
 export * from "./routing-config-versions.ts";
 export * from "./routing-configs.ts";
+export * from "./scheduled-experiments.ts";
 export * from "./snapshots.ts";
 export * from "./spend-node-cursors.ts";
 export * from "./webhook-deliveries.ts";

@@ -34,7 +34,7 @@ export const EXPERIMENT_STATUSES = [
 export const EXPERIMENT_MODES = ["routing_only", "with_responses"] as const;
 export const VERDICTS = ["pass", "fail", "inconclusive"] as const;
 
-const candidateConfigSchema = v.pipe(
+export const candidateConfigSchema = v.pipe(
   v.union([
     v.pipe(
       v.string(),
@@ -48,7 +48,7 @@ const candidateConfigSchema = v.pipe(
   ),
 );
 
-const filtersSchema = v.strictObject({
+export const filtersSchema = v.strictObject({
   model: v.optional(
     v.pipe(v.string(), v.minLength(1), v.description("Only requests the baseline served with it.")),
   ),
@@ -154,7 +154,7 @@ const sideSummaryView = v.pipe(
   v.description("Latency percentiles are over successful requests."),
 );
 
-const comparisonView = v.object({
+export const comparisonView = v.object({
   requests: v.number(),
   cost_delta_pct: v.nullable(v.number()),
   error_rate_delta_pct: v.pipe(
@@ -177,7 +177,7 @@ const comparisonView = v.object({
   ),
 });
 
-const criteriaResultView = v.object({
+export const criteriaResultView = v.object({
   verdict: v.picklist(VERDICTS),
   reason: v.string(),
   predicates: v.array(
