@@ -451,6 +451,95 @@ describe("the published modelux contract, on the embedded default", () => {
     });
   });
 
+  describe("docs/guides/scheduled-experiments, experiment-success-criteria, concepts/webhooks", () => {
+    test("the guide's create example at /scheduled_experiments, run, history, experiment.completed", async () => {
+      const openai = ((await manage("GET", "/providers")).body.data as Json[]).find(
+        (item) => item.name === "openai",
+      );
+      const hook = await manage("POST", "/webhooks/endpoints", {
+        url: `http://127.0.0.1:${receiver.port}/hooks/scheduled`,
+        event_types: ["experiment.completed", "experiment.regression_detected"],
+      });
+      expect(hook.status).toBe(201);
+      // The guide's body; its predicates are the success-criteria page's (the guide's own list
+      // was not legible past its first key).
+      const created = await manage("POST", "/scheduled_experiments", {
+        projectId: running.seed.projectId,
+        name: "daily gpt-4o-mini regression check",
+        candidatePolicy: "single",
+        candidateConfig: { model: "gpt-4o-mini", provider_credential_id: openai.id },
+        cronExpression: "0 9 * * *",
+        windowHours: 24,
+        mode: "routing_only",
+        hypothesis:
+          "My current routing stays within its established cost, latency, and error baselines.",
+        successCriteria: {
+          logic: "and",
+          min_sample_size: 100,
+          predicates: [
+            { metric: "cost_delta_pct", op: "lte", value: -20 },
+            { metric: "error_rate_delta_pct", op: "lte", value: 5 },
+            {
+              metric: "similarity_pct_above_threshold",
+              op: "gte",
+              value: 80,
+              params: { threshold: 0.9 },
+            },
+            { metric: "judge_worse_pct_upper_ci", op: "lte", value: 10 },
+          ],
+        },
+      });
+      expect(created.status).toBe(201);
+      const schedule = created.body.data;
+      expect(schedule).toMatchObject({
+        project_id: running.seed.projectId,
+        baseline_config: "default",
+        candidate_config: { strategy: "single", model: "gpt-4o-mini", provider: "openai" },
+        cron_expression: "0 9 * * *",
+        window_hours: 24,
+        status: "active",
+      });
+      const next = new Date(schedule.next_run_at);
+      expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([9, 0]);
+      const item = `/scheduled_experiments/${schedule.id}`;
+      expect((await manage("GET", "/scheduled_experiments")).body.data[0].id).toBe(schedule.id);
+      expect((await manage("GET", item)).body.data.hypothesis).toContain("established cost");
+
+      const queued = await manage("POST", `${item}/run`);
+      expect(queued.status).toBe(202);
+      const run = await waitUntil(
+        async () => {
+          const listed = await manage("GET", `${item}/runs`);
+          const latest = listed.body.data[0];
+          return latest?.status === "completed" ? latest : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      expect(run.id).toBe(queued.body.data.id);
+      expect(run.window_end).toBe(queued.body.data.window_end);
+      // routing_only measures cost and errors, not similarity or a judge: no pass without them.
+      expect(["fail", "inconclusive"]).toContain(run.verdict);
+      const completed = await waitUntil(
+        () =>
+          received.find(
+            (event) => event.type === "experiment.completed" && event.data.run?.id === run.id,
+          ),
+        { timeoutMs: 10_000 },
+      );
+      expect(completed.data).toMatchObject({
+        verdict: run.verdict,
+        scheduled_experiment: { id: schedule.id },
+        experiment: { id: run.experiment_id },
+      });
+
+      const paused = await manage("POST", `${item}/pause`);
+      expect(paused.body.data).toMatchObject({ status: "paused", next_run_at: null });
+      expect((await manage("PATCH", item, { windowHours: 48 })).body.data.window_hours).toBe(48);
+      expect((await manage("DELETE", item)).body.data).toEqual({ id: schedule.id, deleted: true });
+      await manage("DELETE", `/webhooks/endpoints/${hook.body.data.id}`);
+    });
+  });
+
   describe("openapi-proxy.yaml and the SDKs' default base URL", () => {
     test("POST /openai/v1/dry-run answers the decision without calling upstream", async () => {
       const dry = await chat("/openai/v1/dry-run", {
