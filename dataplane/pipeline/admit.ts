@@ -22,7 +22,7 @@ import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts
 import { applyPlan } from "../trace/build-trace.ts";
 import type { DecisionTrace } from "../trace/decision-trace.ts";
 import { bindProviderKeys } from "./bind-provider-keys.ts";
-import { type FileOwner, pinToFileOwners } from "./file-owners.ts";
+import { type FileOwner, pinToFileOwners, refuseOwnKeyForOwnedFiles } from "./file-owners.ts";
 import {
   enforceProviderKeyPolicy,
   PROVIDER_KEY_HASH_PURPOSE,
@@ -64,6 +64,7 @@ export function admit(input: {
     providerKeyPolicy(config.projects.get(key.projectId)?.settings),
     providerKeys,
   );
+  if (providerKeys !== null) refuseOwnKeyForOwnedFiles(input.fileOwners);
   // A request on the caller's own keys spends nothing of the org's (no stored credential serves
   // it, bind-provider-keys.ts): no budget counts or stops it (docs/provider-keys.md).
   const budgets =

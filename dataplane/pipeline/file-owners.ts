@@ -1,10 +1,13 @@
 // A request citing a file by `file_id` (OpenAI `{type: "file", file: {file_id}}` parts, Anthropic
-// `document` / `image` sources `{type: "file", file_id}`) goes to the provider credential that
-// holds the file, when the caller's org made it through the gateway (its record in the state
+// `document` / `image` sources `{type: "file", file_id}`, on generation and token counting alike)
+// goes to the provider credential that holds the file, when the caller's org made it through the
+// gateway (its record in the state
 // store, dataplane/surfaces/files-batches/records.ts): the plan keeps only the attempts on that
 // provider, their other candidates marked skipped; a plan with none is a 400 naming the file and
 // its provider, never a call to a credential that cannot read it. An id the org's records do not
 // hold (uploaded at the vendor directly, or another org's) is left to the route and the upstream.
+// A request on the caller's own provider key citing a file the org holds is a 400: the file is
+// at the org's stored credential, which such a request never uses.
 // Requests without a file reference pay one scan of their content blocks and no lookup.
 
 import type { StateStore } from "#shared/bus/state-store.ts";
@@ -15,6 +18,7 @@ import { quoteClientValue } from "#shared/validation/client-text.ts";
 import { type Attempt, leafAttempts, type PlanStep, type RoutePlan } from "../routing/plan.ts";
 import type { RuntimeConfig, RuntimeProvider } from "../snapshot/runtime-config.ts";
 import { readFileRecord } from "../surfaces/files-batches/records.ts";
+import { PROVIDER_KEY_HEADER } from "./provider-keys.ts";
 
 /** A file the request cites and the org's provider holding it. */
 export interface FileOwner {
@@ -42,13 +46,22 @@ export function citedFileIds(request: CanonicalRequest): string[] {
  * The owners of the cited files the org made through the gateway; null when the request cites
  * none (no state-store read then). Ids under no record of the org are left out.
  */
-export async function fileOwners(
+export function fileOwners(
   state: StateStore,
   config: RuntimeConfig,
   orgId: string,
   request: CanonicalRequest,
 ): Promise<FileOwner[] | null> {
-  const ids = citedFileIds(request);
+  return ownersOfFiles(state, config, orgId, citedFileIds(request));
+}
+
+/** fileOwners for ids read off a body the pipeline does not parse (token counting). */
+export async function ownersOfFiles(
+  state: StateStore,
+  config: RuntimeConfig,
+  orgId: string,
+  ids: string[],
+): Promise<FileOwner[] | null> {
   if (ids.length === 0) return null;
   const records = await Promise.all(ids.map((id) => readFileRecord(state, orgId, id)));
   const owners: FileOwner[] = [];
@@ -64,6 +77,22 @@ export async function fileOwners(
     owners.push({ fileId, provider });
   });
   return owners.length === 0 ? null : owners;
+}
+
+/**
+ * A request on the caller's own provider key (X-Modelux-Provider-Key) citing a file the org made
+ * through the gateway: a 400 naming both. The file lives at the org's stored credential (files
+ * are never made on a caller's key: the file routes refuse the header), and the request would
+ * run on the caller's key, which cannot read it.
+ */
+export function refuseOwnKeyForOwnedFiles(owners: FileOwner[] | null | undefined): void {
+  const [first] = owners ?? [];
+  if (first === undefined) return;
+  throw new GatewayError(
+    "invalid_request",
+    `file ${quoteClientValue(first.fileId)} is held by provider "${first.provider.name}" on the org's stored credential, and a request with ${PROVIDER_KEY_HEADER} runs on the caller's own key, which cannot read it: send the request without ${PROVIDER_KEY_HEADER}`,
+    { param: PROVIDER_KEY_HEADER },
+  );
 }
 
 /** The plan restricted to attempts on the files' provider; a 400 when none of its attempts is. */

@@ -19,6 +19,7 @@ import { applyAttempts, startTrace } from "../trace/build-trace.ts";
 import { type Admission, admit, URGENT_USED_PCT } from "./admit.ts";
 import { authenticate } from "./authenticate.ts";
 import { type AttemptRecord, executeAttempts } from "./execute-attempts.ts";
+import { ownersOfFiles } from "./file-owners.ts";
 import { redactorFor } from "./org-secrets.ts";
 import { readModeluxFields } from "./request-context.ts";
 
@@ -40,6 +41,12 @@ export interface PassthroughEndpoint {
   validate?(body: Record<string, unknown>): void;
   /** Answers kept by the response cache when the config has one (docs/caching.md). */
   cached?: "embeddings";
+  /**
+   * The file ids the body cites (token counting: Anthropic `image` / `document` sources of type
+   * `file`), which pin the route to the files' provider as on generation (file-owners.ts). An
+   * endpoint without it (embeddings: its input is text or token ids, checked) cites none.
+   */
+  citedFileIds?(body: Record<string, unknown>): string[];
 }
 
 export async function handlePassthrough(
@@ -111,6 +118,12 @@ export async function handlePassthrough(
   }
 
   async function serve(body: Record<string, unknown> & { model: string }): Promise<Response> {
+    const owners = await ownersOfFiles(
+      context.state,
+      config as RuntimeConfig,
+      key.orgId,
+      endpoint.citedFileIds?.(body) ?? [],
+    );
     admission = admit({
       context,
       config: config as RuntimeConfig,
@@ -121,6 +134,7 @@ export async function handlePassthrough(
       features: featuresOfBody(body),
       nowMs: Date.now(),
       trace,
+      fileOwners: owners,
     });
     plan = admission.plan;
     const cache = endpoint.cached

@@ -1,7 +1,8 @@
 // A message citing a file the org uploaded through the gateway reaches the credential holding it
 // (issue 17, docs/batches-and-files.md "Which credential"): the route's other targets are skipped;
 // a route with no target there is a 400 naming the file and its provider; another org's file id
-// is unknown here and goes where the route says (the upstream answers). Driven by the official
+// is unknown here and goes where the route says (the upstream answers). Token counting follows
+// the same rule; a request on the caller's own provider key citing the org's file is a 400. Driven by the official
 // SDKs against the simulator, whose Anthropic files are readable only with the uploading key.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic, { toFile as toAnthropicFile } from "@anthropic-ai/sdk";
@@ -140,6 +141,21 @@ const citing = (client: Anthropic, model: string, fileId: string) =>
     ],
   });
 
+const counting = (client: Anthropic, model: string, fileId: string) =>
+  client.beta.messages.countTokens({
+    model,
+    betas: ["files-api-2025-04-14"],
+    messages: [
+      {
+        role: "user",
+        content: [
+          { type: "document", source: { type: "file", file_id: fileId } },
+          { type: "text", text: "How long is this?" },
+        ],
+      },
+    ],
+  });
+
 describe("a message citing a file reaches the credential holding it", () => {
   test("Anthropic: a fallback whose first target is another credential is served by the file's", async () => {
     const file = await upload(
@@ -168,6 +184,48 @@ describe("a message citing a file reaches the credential holding it", () => {
         `file "${file.id}" is held by provider "anthropic-eu"`,
       );
     }
+  });
+
+  test("Anthropic token counting: a cited file pins the count to its credential too; no target there is a 400 naming it", async () => {
+    const file = await upload(anthropic(KEY_A, { "X-Modelux-Provider": "anthropic-eu" }), "fig");
+    const { data, response } = await counting(
+      anthropic(KEY_A),
+      "@claude-default-first",
+      file.id,
+    ).withResponse();
+    expect(data.input_tokens).toBeGreaterThan(0);
+    expect(response.headers.get("x-modelux-provider-used")).toBe("anthropic-eu");
+    for (const model of ["@claude-default-only", "claude-sonnet-4-5"]) {
+      const error = await counting(anthropic(KEY_A), model, file.id).catch((caught) => caught);
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(error.error.error.message).toContain(
+        `file "${file.id}" is held by provider "anthropic-eu"`,
+      );
+    }
+  });
+
+  test("a request on the caller's own provider key citing a file the org holds is a 400 naming the file, its provider and the header", async () => {
+    const file = await upload(anthropic(KEY_A, { "X-Modelux-Provider": "anthropic-eu" }), "lime");
+    const own = anthropic(KEY_A, {
+      "X-Modelux-Provider-Key": "sk-ant-api03-callersownkey0000000000",
+    });
+    for (const attempt of [
+      citing(own, "@claude-default-first", file.id),
+      counting(own, "@claude-default-first", file.id),
+    ]) {
+      const error = await attempt.catch((caught) => caught);
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      const message = error.error.error.message as string;
+      expect(message).toContain(`file "${file.id}" is held by provider "anthropic-eu"`);
+      expect(message).toContain("X-Modelux-Provider-Key");
+    }
+    // A file id the org's records do not hold is the upstream's to judge, as without the header:
+    // sent on the caller's key, which cannot read it either.
+    const theirs = await upload(anthropic(KEY_B), "not org a's");
+    const forwarded = await citing(own, "@claude-default-first", theirs.id).catch(
+      (caught) => caught,
+    );
+    expect(forwarded).toBeInstanceOf(Anthropic.NotFoundError);
   });
 
   test("another org's file id is unknown to the caller: routed as the model says, the upstream answers, nothing of the other org is named", async () => {

@@ -6,6 +6,7 @@ import { handleGeneration } from "../../pipeline/handle-generation.ts";
 import { handlePassthrough, type PassthroughEndpoint } from "../../pipeline/handle-passthrough.ts";
 import { serveSurface } from "../respond-error.ts";
 import { anthropicBinding } from "./binding.ts";
+import { anthropicCitedFileIds } from "./cited-files.ts";
 import { readTokenCountAnswer } from "./count-tokens-answer.ts";
 import { estimateInputTokens } from "./estimate-tokens.ts";
 import { handleAnthropicGetModel, handleAnthropicListModels } from "./models.ts";
@@ -55,6 +56,7 @@ function countTokens(headers: Headers): PassthroughEndpoint {
     },
     readAnswer: readTokenCountAnswer,
     fallback: (body) => ({ input_tokens: estimateInputTokens(body) }),
+    citedFileIds: anthropicCitedFileIds,
   };
 }
 
