@@ -30,6 +30,8 @@ export class BatchWorker {
   readonly #options: BatchWorkerOptions;
   readonly #clock: WorkerClock;
   #stopping = false;
+  /** Aborted by stop(): cuts short whatever the worker sleeps on (idle poll, pacing, a grace). */
+  readonly #stopSignal = new AbortController();
   #loop: Promise<void> | null = null;
 
   constructor(options: BatchWorkerOptions) {
@@ -44,6 +46,7 @@ export class BatchWorker {
   /** No new line is sent; lines in flight finish and are recorded; the lease is given back. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stopSignal.abort();
     await this.#loop;
   }
 
@@ -57,8 +60,13 @@ export class BatchWorker {
         this.#options.log?.(`batch worker: ${(error as Error).message}`);
         return false;
       });
-      if (!ran && !this.#stopping) await this.#clock.sleep(this.#options.settings.pollMs);
+      if (!ran && !this.#stopping) await this.#sleep(this.#options.settings.pollMs);
     }
+  }
+
+  /** The clock's sleep, ended at once by stop(). */
+  #sleep(ms: number): Promise<void> {
+    return this.#clock.sleep(ms, this.#stopSignal.signal);
   }
 
   /** Runs one batch it can take to its end (or until stopped); false when none was there. */
@@ -157,7 +165,7 @@ export class BatchWorker {
       }
       const wait = nextDispatchAt - clock.now();
       if (wait > 0) {
-        await clock.sleep(wait);
+        await this.#sleep(wait);
         continue;
       }
       const [line] = await store.claim(1, new Date(clock.now()));
@@ -173,12 +181,12 @@ export class BatchWorker {
           if (resolved && resolved.waiting === 0) continue;
           const until = resolved?.graceEndsAt ?? clock.now() + settings.pollMs;
           // Woken at least every third of a lease, so the lease is renewed above.
-          await clock.sleep(Math.max(1, Math.min(until - clock.now(), settings.leaseMs / 3)));
+          await this.#sleep(Math.max(1, Math.min(until - clock.now(), settings.leaseMs / 3)));
           continue;
         }
         const due = await store.nextDue();
         if (due === null) return store.end("completed", new Date(clock.now()));
-        await clock.sleep(Math.max(1, due.getTime() - clock.now()));
+        await this.#sleep(Math.max(1, due.getTime() - clock.now()));
         continue;
       }
       const running = runLine(store, executor, line, settings, clock).then(() =>

@@ -26,9 +26,9 @@ import {
 } from "../support/management.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { servicesAbsent } from "../support/services.ts";
+import { waitUntil } from "../support/wait.ts";
 
-/** Time that moves only when the worker waits. */
-/** The instant the worker's clock starts at. */
+/** The instant the worker's clock starts at (time moves only when the worker waits). */
 const START = Date.parse("2026-03-01T02:00:00Z");
 
 describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () => {
@@ -240,4 +240,34 @@ describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () 
       done.progress.expired,
     );
   }, 60_000);
+
+  test("stop wakes an idle worker at once: its poll sleep is cut short, not waited out", async () => {
+    const pollMs = 3_600_000;
+    const sleeps: number[] = [];
+    // Time never moves and a sleep never ends by itself: only the worker's stop can end one.
+    const frozen: WorkerClock = {
+      now: () => START,
+      sleep: (ms, signal) => {
+        sleeps.push(ms);
+        return new Promise((resolve) => {
+          if (signal?.aborted) return resolve();
+          signal?.addEventListener("abort", () => resolve(), { once: true });
+        });
+      },
+    };
+    const idle = new BatchWorker({
+      db: database.handle.db,
+      workerId: "idle",
+      settings: { ...settings, pollMs },
+      clock: frozen,
+      openExecutor: (batch) =>
+        openBatchPlane({ db: database.handle.db, secretBox: testSecretBox }, batch),
+    });
+    idle.start();
+    await waitUntil(() => sleeps.includes(pollMs) || null);
+    // Without the wake-up this would wait for the hour-long sleep (the test's timeout first).
+    await idle.stop();
+    // It went to sleep once, idle, and was woken by the stop (not by its clock).
+    expect(sleeps.filter((ms) => ms === pollMs)).toHaveLength(1);
+  }, 10_000);
 });
