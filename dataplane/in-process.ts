@@ -46,12 +46,14 @@ export {
   type RuntimeApiKey,
   type RuntimeConfig,
 } from "./snapshot/runtime-config.ts";
-export type {
-  GatewayBatchReply,
-  GatewayBatchRequest,
-  GatewayBatchService,
-  GatewayBatchState,
-  NewGatewayBatch,
+export {
+  createGatewayBatchFrom,
+  type GatewayBatchLine,
+  type GatewayBatchReply,
+  type GatewayBatchRequest,
+  type GatewayBatchService,
+  type GatewayBatchState,
+  type NewGatewayBatch,
 } from "./surfaces/files-batches/gateway-batch-service.ts";
 export type { DecisionTrace } from "./trace/decision-trace.ts";
 export type { TraceEmitter } from "./trace/trace-emitter.ts";

@@ -1,44 +1,64 @@
 // The control plane's side of gateway batches as the data plane's surfaces ask for them
-// (GatewayBatchService, the data plane's library face): create, read, cancel and results over the
-// batch tables, every query scoped to the caller's org. The embedded default hands it to its data
-// plane; the worker (worker.ts) runs what it stores.
-import type {
-  GatewayBatchService,
-  GatewayBatchState,
-  NewGatewayBatch,
-} from "../../dataplane/in-process.ts";
+// (GatewayBatchService, the data plane's library face): a batch created in steps (staged, its
+// lines appended in chunks, committed), read, cancelled, deleted once ended, its results read;
+// every query scoped to the caller's org. The embedded default hands it to its data plane; the
+// worker (worker.ts) runs what it stores.
+import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { quoteClientValue } from "#shared/validation/client-text.ts";
+import type { GatewayBatchService, GatewayBatchState } from "../../dataplane/in-process.ts";
 import type { Database } from "../db/client.ts";
 import type { GatewayBatchRow } from "../db/schema/index.ts";
+import { scoped } from "../db/tenant.ts";
 import {
   cancelGatewayBatch,
-  createGatewayBatch,
+  deleteGatewayBatch,
   gatewayBatchResults,
+  newGatewayBatchId,
   readGatewayBatch,
 } from "./batches.ts";
-import type { BatchProgress } from "./store.ts";
+import {
+  appendLines,
+  type BatchProgress,
+  batchProgress,
+  commitBatch,
+  discardStagedBatch,
+  stageBatch,
+} from "./store.ts";
+
+/** Lines per append when the service is called in process (no bus message to fit). */
+const IN_PROCESS_APPEND_BYTES = 8 * 1024 * 1024;
 
 export function gatewayBatchService(
   db: Database,
   now: () => number = Date.now,
 ): GatewayBatchService {
+  const noStaged = (id: string) =>
+    new GatewayError("not_found", `no batch ${quoteClientValue(id)} being created`);
   return {
-    async create(orgId, batch: NewGatewayBatch) {
-      const row = await createGatewayBatch(db, orgId, {
+    appendBytes: IN_PROCESS_APPEND_BYTES,
+    async stage(orgId, batch) {
+      const id = newGatewayBatchId(batch.surface);
+      await stageBatch(db, orgId, {
         ...batch,
+        id,
         deadlineAt: batch.deadlineAt === null ? null : new Date(batch.deadlineAt),
       });
-      const total = batch.lines.length;
-      return stateOf(row, {
-        pending: total,
-        claimed: 0,
-        succeeded: 0,
-        errored: 0,
-        canceled: 0,
-        expired: 0,
-        total,
-        spentUsd: 0,
-      });
+      return { id };
     },
+    async append(orgId, id, first, lines) {
+      if (!(await appendLines(db, orgId, id, first, lines, new Date(now())))) throw noStaged(id);
+    },
+    async commit(orgId, id, total) {
+      const row = await commitBatch(db, orgId, id, total, new Date(now()));
+      if (row === undefined) throw noStaged(id);
+      if (row === "missing")
+        throw new GatewayError(
+          "invalid_request",
+          `batch ${quoteClientValue(id)}: not every one of its ${total} lines was stored; create it again`,
+        );
+      return stateOf(row, await batchProgress(scoped(db, orgId), id));
+    },
+    discard: (orgId, id) => discardStagedBatch(db, orgId, id),
     async read(orgId, id) {
       const found = await readGatewayBatch(db, orgId, id);
       return found ? stateOf(found.batch, found.progress) : null;
@@ -47,6 +67,7 @@ export function gatewayBatchService(
       const found = await cancelGatewayBatch(db, orgId, id, new Date(now()));
       return found ? stateOf(found.batch, found.progress) : null;
     },
+    delete: (orgId, id) => deleteGatewayBatch(db, orgId, id),
     async *results(orgId, id, which) {
       const found = await readGatewayBatch(db, orgId, id);
       if (!found) return;
@@ -62,7 +83,8 @@ function stateOf(row: GatewayBatchRow, progress: BatchProgress): GatewayBatchSta
     id: row.id,
     surface: row.surface,
     endpoint: row.endpoint,
-    status: row.status,
+    // A staged batch is never read (readGatewayBatch skips it) nor returned before its commit.
+    status: row.status === "staging" ? "in_progress" : row.status,
     endReason: row.end_reason,
     inputFileId: row.input_file_id,
     metadata: row.metadata,

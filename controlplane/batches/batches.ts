@@ -1,21 +1,42 @@
-// Gateway-run batches as a module API, for the surfaces' runner and the tests: create one from
-// its lines, read its progress, cancel it, read its results in the surface's format.
-import { asc, eq, inArray } from "drizzle-orm";
+// Gateway-run batches as a module API, for the surfaces' service and the tests: create one (staged,
+// its lines appended in chunks, committed), read its progress, cancel it, delete it once ended,
+// read its results in the surface's format. A staged batch is invisible here: its id is a 404
+// until it is committed.
+import { asc, eq, inArray, ne } from "drizzle-orm";
+import { GatewayError } from "#shared/errors/gateway-error.ts";
+import { quoteClientValue } from "#shared/validation/client-text.ts";
 import type { Database } from "../db/client.ts";
 import { type GatewayBatchRow, gatewayBatches, gatewayBatchLines } from "../db/schema/index.ts";
 import { scoped } from "../db/tenant.ts";
 import { anthropicResultLine, openAiResultLine } from "./result-lines.ts";
-import { type BatchProgress, batchProgress, insertBatch, type NewBatch } from "./store.ts";
+import {
+  appendLines,
+  type BatchProgress,
+  batchProgress,
+  commitBatch,
+  type NewBatch,
+  type NewLine,
+  stageBatch,
+} from "./store.ts";
 
 export const GATEWAY_BATCH_PREFIX = { openai: "batch_mlx_", anthropic: "msgbatch_mlx_" } as const;
 
+export const newGatewayBatchId = (surface: NewBatch["surface"]): string =>
+  `${GATEWAY_BATCH_PREFIX[surface]}${crypto.randomUUID().replaceAll("-", "")}`;
+
+/** A batch from lines at hand (tests, benchmarks): staged, appended, committed. */
 export async function createGatewayBatch(
   db: Database,
   orgId: string,
-  batch: Omit<NewBatch, "id">,
+  batch: Omit<NewBatch, "id"> & { lines: NewLine[] },
 ): Promise<GatewayBatchRow> {
-  const id = `${GATEWAY_BATCH_PREFIX[batch.surface]}${crypto.randomUUID().replaceAll("-", "")}`;
-  return insertBatch(db, orgId, { ...batch, id });
+  const { lines, ...header } = batch;
+  const id = newGatewayBatchId(batch.surface);
+  await stageBatch(db, orgId, { ...header, id });
+  await appendLines(db, orgId, id, 0, lines, new Date());
+  const row = await commitBatch(db, orgId, id, lines.length, new Date());
+  if (!row || row === "missing") throw new Error(`batch ${id} was not stored`);
+  return row;
 }
 
 export async function readGatewayBatch(
@@ -24,7 +45,7 @@ export async function readGatewayBatch(
   id: string,
 ): Promise<{ batch: GatewayBatchRow; progress: BatchProgress } | undefined> {
   const tenant = scoped(db, orgId);
-  const batch = await tenant.find(gatewayBatches, id);
+  const batch = await tenant.find(gatewayBatches, id, ne(gatewayBatches.status, "staging"));
   if (!batch) return undefined;
   return { batch, progress: await batchProgress(tenant, id) };
 }
@@ -39,6 +60,37 @@ export async function cancelGatewayBatch(db: Database, orgId: string, id: string
     eq(gatewayBatches.status, "in_progress"),
   );
   return readGatewayBatch(db, orgId, id);
+}
+
+/**
+ * Deletes an ended batch with its lines and results (Anthropic's rule: only a batch that has
+ * finished processing; one still running is a 400 saying to cancel it first). False when the org
+ * has no such batch.
+ */
+export async function deleteGatewayBatch(db: Database, orgId: string, id: string) {
+  return db.transaction(async (transaction) => {
+    const tenant = scoped(transaction as unknown as Database, orgId);
+    const [batch] = await tenant.db
+      .select({ status: gatewayBatches.status })
+      .from(gatewayBatches)
+      .where(
+        tenant.where(
+          gatewayBatches,
+          eq(gatewayBatches.id, id),
+          ne(gatewayBatches.status, "staging"),
+        ),
+      )
+      .for("update");
+    if (!batch) return false;
+    if (batch.status !== "ended")
+      throw new GatewayError(
+        "invalid_request",
+        `batch ${quoteClientValue(id)} is still processing: a message batch can be deleted once it has ended; cancel it first`,
+      );
+    // Its lines go with it (gateway_batch_lines.batch_id cascades).
+    await tenant.delete(gatewayBatches, id);
+    return true;
+  });
 }
 
 /** Its finished lines in line order as the surface's result lines (partial while it runs). */

@@ -1,7 +1,8 @@
 // The control plane's answer to a fleet's data planes about gateway batches: GatewayBatchService
 // calls arriving as bus requests (dataplane's bus-gateway-batches.ts), served from the batch tables.
-// Every call is scoped to the org the request names (the data plane authenticated the key).
-// Results go back a page at a time, under half a bus message.
+// Every call is scoped to the org the request names (the data plane authenticated the key). A
+// create comes as steps (stage, append chunks of lines each within a bus message, commit); results
+// go back a page at a time, under half a bus message.
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import { GATEWAY_BATCHES_SUBJECT } from "#shared/bus/subjects.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
@@ -25,8 +26,21 @@ export function serveGatewayBatches(
       if (!request || typeof request !== "object" || typeof request.orgId !== "string")
         throw new GatewayError("invalid_request", "not a gateway batch request");
       switch (request.op) {
-        case "create":
-          return { ok: true, state: await service.create(request.orgId, request.batch) };
+        case "stage":
+          return { ok: true, staged: await service.stage(request.orgId, request.batch) };
+        case "append":
+          await service.append(request.orgId, request.id, request.first, request.lines);
+          return { ok: true, done: true };
+        case "commit":
+          return {
+            ok: true,
+            state: await service.commit(request.orgId, request.id, request.total),
+          };
+        case "discard":
+          await service.discard(request.orgId, request.id);
+          return { ok: true, done: true };
+        case "delete":
+          return { ok: true, deleted: await service.delete(request.orgId, request.id) };
         case "read":
           return { ok: true, state: await service.read(request.orgId, request.id) };
         case "cancel":

@@ -25,39 +25,137 @@ export interface NewBatch {
   metadata: Record<string, string> | null;
   deadlineAt: Date | null;
   spendCapUsd: number | null;
-  lines: Array<{ customId: string; body: Record<string, unknown> }>;
 }
 
-export async function insertBatch(db: Database, orgId: string, batch: NewBatch) {
-  return db.transaction(async (transaction) => {
-    const tenant = scoped(transaction as unknown as Database, orgId);
-    const row = await tenant.insert(gatewayBatches, {
-      id: batch.id,
-      project_id: batch.projectId,
-      key_id: batch.keyId,
-      surface: batch.surface,
-      endpoint: batch.endpoint,
-      status: "in_progress",
-      reason: batch.reason,
-      input_file_id: batch.inputFileId,
-      metadata: batch.metadata,
-      deadline_at: batch.deadlineAt,
-      spend_cap_usd: batch.spendCapUsd,
-      total_lines: batch.lines.length,
-    });
-    for (let start = 0; start < batch.lines.length; start += INSERT_CHUNK) {
-      const values = batch.lines.slice(start, start + INSERT_CHUNK).map((line, offset) => ({
-        id: `${batch.id}:${start + offset}`,
+export interface NewLine {
+  customId: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A batch being created (`staging`): neither visible to its org nor taken by a worker until
+ * commitBatch; its lines come in chunks (appendLines), so a large batch never sits whole in
+ * one statement, one transaction or one process.
+ */
+export async function stageBatch(db: Database, orgId: string, batch: NewBatch) {
+  return scoped(db, orgId).insert(gatewayBatches, {
+    id: batch.id,
+    project_id: batch.projectId,
+    key_id: batch.keyId,
+    surface: batch.surface,
+    endpoint: batch.endpoint,
+    status: "staging",
+    reason: batch.reason,
+    input_file_id: batch.inputFileId,
+    metadata: batch.metadata,
+    deadline_at: batch.deadlineAt,
+    spend_cap_usd: batch.spendCapUsd,
+    total_lines: 0,
+  });
+}
+
+/**
+ * Lines `first`, `first + 1`, … of a staged batch. A line already stored (a chunk sent again
+ * after a lost reply) is kept as it is. False when the org has no such staged batch.
+ */
+export async function appendLines(
+  db: Database,
+  orgId: string,
+  batchId: string,
+  first: number,
+  lines: NewLine[],
+  now: Date,
+): Promise<boolean> {
+  const tenant = scoped(db, orgId);
+  const touched = await tenant.db
+    .update(gatewayBatches)
+    .set({ updated_at: now })
+    .where(
+      tenant.where(
+        gatewayBatches,
+        eq(gatewayBatches.id, batchId),
+        eq(gatewayBatches.status, "staging"),
+      ),
+    )
+    .returning({ id: gatewayBatches.id });
+  if (touched.length === 0) return false;
+  for (let start = 0; start < lines.length; start += INSERT_CHUNK) {
+    const values = lines.slice(start, start + INSERT_CHUNK).map((line, offset) => {
+      const index = first + start + offset;
+      return {
+        id: `${batchId}:${index}`,
         org_id: orgId,
-        batch_id: batch.id,
-        line_index: start + offset,
+        batch_id: batchId,
+        line_index: index,
         custom_id: line.customId,
         body: line.body,
-      }));
-      await tenant.db.insert(gatewayBatchLines).values(values);
-    }
-    return row;
+      };
+    });
+    await tenant.db.insert(gatewayBatchLines).values(values).onConflictDoNothing();
+  }
+  return true;
+}
+
+/**
+ * The staged batch, with `total` lines, made visible and runnable; undefined when the org has no
+ * such staged batch, `missing` when fewer lines than `total` were stored (nothing changes).
+ */
+export async function commitBatch(
+  db: Database,
+  orgId: string,
+  batchId: string,
+  total: number,
+  now: Date,
+): Promise<GatewayBatchRow | "missing" | undefined> {
+  return db.transaction(async (transaction) => {
+    const tenant = scoped(transaction as unknown as Database, orgId);
+    const [staged] = await tenant.db
+      .select({ id: gatewayBatches.id })
+      .from(gatewayBatches)
+      .where(
+        tenant.where(
+          gatewayBatches,
+          eq(gatewayBatches.id, batchId),
+          eq(gatewayBatches.status, "staging"),
+        ),
+      )
+      .for("update");
+    if (!staged) return undefined;
+    const stored = await tenant.count(gatewayBatchLines, eq(gatewayBatchLines.batch_id, batchId));
+    if (stored !== total) return "missing";
+    return tenant.update(gatewayBatches, batchId, {
+      status: "in_progress",
+      total_lines: total,
+      created_at: now,
+      updated_at: now,
+    });
   });
+}
+
+/** Drops a staged batch and its lines (its creation failed); a committed one is left alone. */
+export async function discardStagedBatch(db: Database, orgId: string, batchId: string) {
+  const tenant = scoped(db, orgId);
+  await tenant.db
+    .delete(gatewayBatches)
+    .where(
+      tenant.where(
+        gatewayBatches,
+        eq(gatewayBatches.id, batchId),
+        eq(gatewayBatches.status, "staging"),
+      ),
+    );
+}
+
+/**
+ * Staged batches no line was appended to since `before` (their creator died midway), every org's:
+ * dropped with their lines. The worker calls it when idle.
+ */
+export async function discardAbandonedStaging(db: Database, before: Date): Promise<number> {
+  const rows = await db
+    .delete(gatewayBatches)
+    .where(and(eq(gatewayBatches.status, "staging"), lt(gatewayBatches.updated_at, before)))
+    .returning({ id: gatewayBatches.id });
+  return rows.length;
 }
 
 /**

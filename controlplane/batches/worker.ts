@@ -12,7 +12,12 @@ import { dispatchGapMs, linesPerSecond } from "./pacing.ts";
 import { type PaidLookup, resolveClaimedLines, type Unanswered } from "./resume.ts";
 import { runLine } from "./run-line.ts";
 import type { BatchWorkerSettings } from "./settings.ts";
-import { acquireBatch, BatchStore } from "./store.ts";
+import { acquireBatch, BatchStore, discardAbandonedStaging } from "./store.ts";
+
+/** A batch still being created after this long without a new chunk of lines: its creator died. */
+export const ABANDONED_STAGING_MS = 60 * 60_000;
+/** How often an idle worker looks for such batches. */
+const STAGING_SWEEP_MS = 60_000;
 
 export interface BatchWorkerOptions {
   db: Database;
@@ -33,6 +38,7 @@ export class BatchWorker {
   /** Aborted by stop(): cuts short whatever the worker sleeps on (idle poll, pacing, a grace). */
   readonly #stopSignal = new AbortController();
   #loop: Promise<void> | null = null;
+  #lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: BatchWorkerOptions) {
     this.#options = options;
@@ -60,8 +66,26 @@ export class BatchWorker {
         this.#options.log?.(`batch worker: ${(error as Error).message}`);
         return false;
       });
-      if (!ran && !this.#stopping) await this.#sleep(this.#options.settings.pollMs);
+      if (ran || this.#stopping) continue;
+      await this.#sweepAbandonedStaging();
+      await this.#sleep(this.#options.settings.pollMs);
     }
+  }
+
+  /** Drops batches whose creation stopped midway (a data plane died while storing its lines). */
+  async #sweepAbandonedStaging(): Promise<void> {
+    const now = this.#clock.now();
+    if (now - this.#lastSweep < STAGING_SWEEP_MS) return;
+    this.#lastSweep = now;
+    const dropped = await discardAbandonedStaging(
+      this.#options.db,
+      new Date(now - ABANDONED_STAGING_MS),
+    ).catch((error) => {
+      this.#options.log?.(`batch worker: dropping abandoned batches: ${(error as Error).message}`);
+      return 0;
+    });
+    if (dropped > 0)
+      this.#options.log?.(`batch worker: dropped ${dropped} batches whose creation never finished`);
   }
 
   /** The clock's sleep, ended at once by stop(). */

@@ -16,10 +16,11 @@ import { connectNatsBus } from "#shared/bus/nats.ts";
 import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
 import { gatewayBatchService } from "../../controlplane/batches/batch-service.ts";
+import { createGatewayBatch } from "../../controlplane/batches/batches.ts";
 import { serveGatewayBatches } from "../../controlplane/batches/serve-batches.ts";
 import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
 import { BatchWorker } from "../../controlplane/batches/worker.ts";
-import { apiKeys, budgets, providers } from "../../controlplane/db/schema/index.ts";
+import { apiKeys, budgets, gatewayBatches, providers } from "../../controlplane/db/schema/index.ts";
 import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
 import { compileSnapshotBody } from "../../controlplane/publisher/compile-snapshot.ts";
 import { type InProcessDataPlane, openInProcessDataPlane } from "../../dataplane/in-process.ts";
@@ -66,6 +67,9 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
     });
     return (await response.json()) as Json;
   };
+  /** Batches of any status in the database (a failed create must leave none behind). */
+  const storedBatches = async () =>
+    (await database.handle.db.select({ id: gatewayBatches.id }).from(gatewayBatches)).length;
   /** Runs every batch there is to its end (bounded: a batch per call, at most ten). */
   const runWorker = async () => {
     const worker = new BatchWorker({
@@ -297,6 +301,57 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
         .retrieve("batch_mlx_nosuchbatch")
         .catch((error) => error);
       expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+      // Deleting an ended batch over the bus (the Anthropic surface's call, the same service).
+      const overBus = busGatewayBatchService(() => nodeBus);
+      expect(await overBus.delete(harness.org.orgId, created.id)).toBe(true);
+      expect(await overBus.read(harness.org.orgId, created.id)).toBeNull();
+      expect(await overBus.delete(harness.org.orgId, created.id)).toBe(false);
+
+      // A batch of more lines than one bus message carries at a time (1,000 lines a chunk): its
+      // lines reach the control plane in several messages, all of them, in order.
+      const many = 2_500;
+      const big = await client.files.create({
+        file: await toFile(Buffer.from(`${inputFile(many)}\n`), "many.jsonl"),
+        purpose: "batch",
+      });
+      const large = await client.batches.create({
+        input_file_id: big.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+      });
+      expect(large.request_counts).toEqual({ total: many, completed: 0, failed: 0 });
+      await client.batches.cancel(large.id);
+      await runWorker();
+      const cancelled = await client.batches.retrieve(large.id);
+      expect(cancelled.status).toBe("cancelled");
+      const unsent = (await (await client.files.content(cancelled.error_file_id as string)).text())
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as Json).custom_id);
+      expect(unsent).toEqual(Array.from({ length: many }, (_, index) => `doc-${index}`));
+      // A line that fails after chunks were stored (a custom_id used twice, line 2,501): a 400
+      // naming it, and nothing of the batch is left, staged or visible.
+      const duplicated = `${inputFile(many)}\n${JSON.stringify({
+        custom_id: "doc-7",
+        method: "POST",
+        url: "/v1/chat/completions",
+        body: { model: "@nightly", messages: [{ role: "user", content: "again" }] },
+      })}\n`;
+      const bad = await client.files.create({
+        file: await toFile(Buffer.from(duplicated), "duplicated.jsonl"),
+        purpose: "batch",
+      });
+      const stagedBefore = await storedBatches();
+      const refusedDuplicate = await client.batches
+        .create({
+          input_file_id: bad.id,
+          endpoint: "/v1/chat/completions",
+          completion_window: "24h",
+        })
+        .catch((error) => error);
+      expect(refusedDuplicate).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refusedDuplicate.message).toContain(`input file line ${many + 1}: custom_id`);
+      expect(await storedBatches()).toBe(stagedBefore);
       // No control plane serving the subject: a 503 to retry, nothing stored.
       await served.unsubscribe();
       const refused = await client.batches
@@ -367,7 +422,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
         ...(onLineDone ? { onLineDone } : {}),
       });
     try {
-      const created = await gatewayBatchService(db).create(harness.org.orgId, {
+      const created = await createGatewayBatch(db, harness.org.orgId, {
         projectId: harness.org.projectId,
         keyId,
         surface: "openai",
@@ -452,5 +507,50 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
         expect(result.result.message.content.length).toBeGreaterThan(0);
       }
     }
+
+    // Deleted once ended, as Anthropic defines it: gone from retrieve and results.
+    expect(await client.messages.batches.delete(created.id)).toEqual({
+      id: created.id,
+      type: "message_batch_deleted",
+    });
+    const gone = await client.messages.batches.retrieve(created.id).catch((error) => error);
+    expect(gone).toBeInstanceOf(Anthropic.NotFoundError);
+    const noResults = await client.messages.batches.results(created.id).catch((error) => error);
+    expect(noResults).toBeInstanceOf(Anthropic.NotFoundError);
+    const again = await client.messages.batches.delete(created.id).catch((error) => error);
+    expect(again).toBeInstanceOf(Anthropic.NotFoundError);
+  }, 60_000);
+
+  test("anthropic: a batch still processing cannot be deleted (cancel it first); cancelled and ended, it can", async () => {
+    const client = anthropic();
+    const running = await client.messages.batches.create({
+      requests: [0, 1].map((index) => ({
+        custom_id: `d-${index}`,
+        params: {
+          model: "@nightly",
+          max_tokens: 16,
+          messages: [{ role: "user" as const, content: `Delete me ${index}?` }],
+        },
+      })),
+    });
+    const refused = await client.messages.batches.delete(running.id).catch((error) => error);
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(refused.error).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error" },
+    });
+    expect(refused.error.error.message).toContain("cancel it first");
+    // Still there, untouched.
+    expect((await client.messages.batches.retrieve(running.id)).processing_status).toBe(
+      "in_progress",
+    );
+    expect((await client.messages.batches.cancel(running.id)).processing_status).toBe("canceling");
+    await runWorker();
+    expect((await client.messages.batches.retrieve(running.id)).processing_status).toBe("ended");
+    expect((await client.messages.batches.delete(running.id)).type).toBe("message_batch_deleted");
+    const missing = await client.messages.batches
+      .delete("msgbatch_mlx_nosuchbatch")
+      .catch((error) => error);
+    expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
   }, 60_000);
 });

@@ -24,7 +24,11 @@ export const gatewayBatches = pgTable(
     surface: text("surface").$type<"openai" | "anthropic">().notNull(),
     /** The endpoint each line is sent to on its surface (`/v1/chat/completions`, `/v1/messages`). */
     endpoint: text("endpoint").notNull(),
-    status: text("status").$type<"in_progress" | "cancelling" | "ended">().notNull(),
+    /**
+     * `staging` while its lines are being stored (invisible, not run; controlplane/batches/
+     * store.ts), then `in_progress`, `cancelling`, `ended`.
+     */
+    status: text("status").$type<"staging" | "in_progress" | "cancelling" | "ended">().notNull(),
     /** Why it ended: every line done, cancelled, its window passed, its spend cap reached. */
     end_reason: text("end_reason").$type<"completed" | "cancelled" | "expired" | "spend_cap">(),
     /** Why the gateway runs it rather than a vendor (a line names an @config, …). */

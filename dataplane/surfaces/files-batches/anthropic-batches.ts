@@ -25,7 +25,7 @@ import {
 import { listOwned } from "./owned-list.ts";
 import { rememberBatch } from "./records.ts";
 import { settleAnthropicBatch } from "./settle-triggers.ts";
-import { spoolRequests } from "./spool-requests.ts";
+import { spooledRequests, spoolRequests } from "./spool-requests.ts";
 
 export async function createAnthropicBatch(
   call: CallContext,
@@ -227,7 +227,8 @@ function withGatewayResults(
 
 /**
  * A batch the gateway runs: the spooled requests, each model as the client wrote it (a
- * `provider/` prefix the passthrough path took off is put back), handed to the runner.
+ * `provider/` prefix the passthrough path took off is put back), handed to the runner a request
+ * at a time as the spool is read back.
  */
 async function createGatewayRun(
   call: CallContext,
@@ -236,28 +237,32 @@ async function createGatewayRun(
   file: Blob,
   prefixedModels: Map<number, string>,
 ): Promise<Response> {
-  const spooled = (await new Response(file).json()) as {
-    requests: Array<{ custom_id?: unknown; params: Record<string, unknown> }>;
-  };
-  const seen = new Set<string>();
-  const requests = spooled.requests.map((entry, index) => {
-    const customId = entry.custom_id;
-    if (typeof customId !== "string" || customId === "" || seen.has(customId))
-      throw new GatewayError(
-        "invalid_request",
-        `requests.${index}.custom_id must be a string unique in the batch`,
-        { param: `requests.${index}.custom_id` },
-      );
-    seen.add(customId);
-    const model = prefixedModels.get(index);
-    return { customId, body: model ? { ...entry.params, model } : entry.params };
-  });
+  // The spooled requests read back one at a time, as the runner stores them.
+  async function* requests() {
+    // The ids seen so far: what a large batch costs in memory here (ids, not requests).
+    const seen = new Set<string>();
+    let index = 0;
+    for await (const entry of spooledRequests(file)) {
+      const customId = entry.custom_id;
+      if (typeof customId !== "string" || customId === "" || seen.has(customId))
+        throw new GatewayError(
+          "invalid_request",
+          `requests.${index}.custom_id must be a string unique in the batch`,
+          { param: `requests.${index}.custom_id` },
+        );
+      seen.add(customId);
+      const params = entry.params as Record<string, unknown>;
+      const model = prefixedModels.get(index);
+      index += 1;
+      yield { customId, body: model ? { ...params, model } : params };
+    }
+  }
   return runner.create(call, {
     reason,
     endpoint: "/v1/messages",
     inputFileId: null,
     completionWindow: null,
     metadata: null,
-    requests,
+    requests: requests(),
   });
 }

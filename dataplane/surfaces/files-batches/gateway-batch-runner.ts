@@ -1,11 +1,16 @@
 // The surfaces' runner of gateway batches over a GatewayBatchService (the control plane's store and
-// worker): a create stored with its spend cap and completion window, and each batch rendered as
+// worker): a create stored with its spend cap and completion window (its lines handed over a
+// chunk at a time as they are read), a delete of an ended Anthropic batch, and each batch rendered as
 // the surface's own object (OpenAI's Batch, Anthropic's Message Batch) with its counts; results as
 // JSONL (Anthropic's `/results`, OpenAI's output and error files `file_mlx_<batch>_output|_errors`).
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
 import type { CallContext } from "./call-context.ts";
-import type { GatewayBatchService, GatewayBatchState } from "./gateway-batch-service.ts";
+import {
+  createGatewayBatchFrom,
+  type GatewayBatchService,
+  type GatewayBatchState,
+} from "./gateway-batch-service.ts";
 import {
   GATEWAY_FILE_PREFIX,
   type GatewayBatches,
@@ -28,26 +33,35 @@ export function serviceRunner(service: GatewayBatchService): GatewayBatches {
   return {
     async create(call, input) {
       const now = Date.now();
-      const state = await service.create(call.key.orgId, {
-        projectId: call.key.projectId,
-        keyId: call.key.id,
-        surface: call.surface,
-        endpoint: input.endpoint,
-        reason: input.reason,
-        inputFileId: input.inputFileId,
-        metadata: input.metadata,
-        deadlineAt: now + windowMs(input),
-        spendCapUsd: spendCap(call.request.headers),
-        lines: input.requests,
-      });
+      const state = await createGatewayBatchFrom(
+        service,
+        call.key.orgId,
+        {
+          projectId: call.key.projectId,
+          keyId: call.key.id,
+          surface: call.surface,
+          endpoint: input.endpoint,
+          reason: input.reason,
+          inputFileId: input.inputFileId,
+          metadata: input.metadata,
+          deadlineAt: now + windowMs(input),
+          spendCapUsd: spendCap(call.request.headers),
+        },
+        input.requests,
+      );
       return render(call, state);
     },
     async handle(call, operation, id) {
-      if (operation === "delete")
-        throw new GatewayError(
-          "invalid_request",
-          `batch ${quoteClientValue(id)} is run by the gateway, which keeps its results; deleting one is not supported`,
+      if (operation === "delete") {
+        // Only the Anthropic surface deletes batches; like Anthropic, only an ended one.
+        await read(call, id);
+        if (!(await service.delete(call.key.orgId, id)))
+          throw new GatewayError("not_found", `no batch ${quoteClientValue(id)}`);
+        return Response.json(
+          { id, type: "message_batch_deleted" },
+          { headers: { "x-modelux-batch-runner": "gateway" } },
         );
+      }
       if (operation === "cancel") {
         await read(call, id);
         const state = await service.cancel(call.key.orgId, id);

@@ -25,7 +25,12 @@ export interface GatewayBatchInput {
   /** OpenAI's `completion_window` as sent (`24h`); null: the surface's default. */
   completionWindow: string | null;
   metadata: Record<string, string> | null;
-  requests: Array<{ customId: string; body: Record<string, unknown> }>;
+  /**
+   * The lines as they are read (an input file line by line, a spooled body request by request),
+   * checked as they come: the runner stores them in chunks, never holding the batch whole. A
+   * line that fails (throws) drops what was stored of the batch.
+   */
+  requests: AsyncIterable<{ customId: string; body: Record<string, unknown> }>;
 }
 
 /** The runner of gateway batches, as the surfaces hand calls to it. */

@@ -45,7 +45,7 @@ export async function createOpenAiBatch(
   let number = 0;
   for await (const text of inputLines(call, provider, inputFileId)) {
     number += 1;
-    const request = requestOfLine(text, number);
+    const request = requestOfLine(parseObjectLine(text), number);
     const model = request.model as string;
     if (model.startsWith("@") || (runner && providerFromModel(config, key.orgId, model))) {
       const reason = `input file line ${number}: model ${quoteClientValue(model)} names ${model.startsWith("@") ? "a routing config" : "a provider"}`;
@@ -212,8 +212,10 @@ async function* inputLines(
   if (input.body) yield* jsonlLines(input.body);
 }
 
-function requestOfLine(text: string, number: number): Record<string, unknown> {
-  const line = parseObjectLine(text);
+function requestOfLine(
+  line: Record<string, unknown> | null,
+  number: number,
+): Record<string, unknown> {
   const request = line?.body;
   if (typeof request !== "object" || request === null || Array.isArray(request))
     throw new GatewayError(
@@ -234,8 +236,9 @@ const GATEWAY_RUN_ENDPOINTS = new Set(["/v1/chat/completions", "/v1/embeddings"]
 
 /**
  * A batch the gateway runs: its input file read again (the first pass only looked), each line's
- * url checked against the endpoint, handed to the runner. The gateway reads the input file back
- * from the provider it was uploaded to, as it does for a passthrough batch's estimate.
+ * url checked against the endpoint, handed to the runner as it is read (stored a chunk at a
+ * time: a 200 MB file is never whole in memory). The gateway reads the input file back from the
+ * provider it was uploaded to, as it does for a passthrough batch's estimate.
  */
 async function createGatewayRun(
   call: CallContext,
@@ -275,27 +278,30 @@ async function createGatewayRun(
     throw new GatewayError("invalid_request", "metadata must be an object of strings", {
       param: "metadata",
     });
-  const requests: Array<{ customId: string; body: Record<string, unknown> }> = [];
-  const seen = new Set<string>();
-  let number = 0;
-  for await (const text of inputLines(call, provider, inputFileId)) {
-    number += 1;
-    const line = parseObjectLine(text) as Record<string, unknown>;
-    const customId = line.custom_id;
-    if (typeof customId !== "string" || customId === "" || seen.has(customId))
-      throw new GatewayError(
-        "invalid_request",
-        `input file line ${number}: custom_id must be a string unique in the file`,
-        { param: "input_file_id" },
-      );
-    seen.add(customId);
-    if (line.url !== endpoint)
-      throw new GatewayError(
-        "invalid_request",
-        `input file line ${number}: url must be the batch's endpoint ${endpoint}`,
-        { param: "input_file_id" },
-      );
-    requests.push({ customId, body: requestOfLine(text, number) });
+  // Read a second time (the first pass only looked), line by line as the runner stores them.
+  async function* requests() {
+    // The ids seen so far: what a 200 MB file costs in memory here (ids, not lines).
+    const seen = new Set<string>();
+    let number = 0;
+    for await (const text of inputLines(call, provider, inputFileId)) {
+      number += 1;
+      const line = parseObjectLine(text);
+      const customId = line?.custom_id;
+      if (typeof customId !== "string" || customId === "" || seen.has(customId))
+        throw new GatewayError(
+          "invalid_request",
+          `input file line ${number}: custom_id must be a string unique in the file`,
+          { param: "input_file_id" },
+        );
+      seen.add(customId);
+      if (line?.url !== endpoint)
+        throw new GatewayError(
+          "invalid_request",
+          `input file line ${number}: url must be the batch's endpoint ${endpoint}`,
+          { param: "input_file_id" },
+        );
+      yield { customId, body: requestOfLine(line, number) };
+    }
   }
   return runner.create(call, {
     reason,
@@ -303,6 +309,6 @@ async function createGatewayRun(
     inputFileId,
     completionWindow: (window as string | undefined) ?? null,
     metadata: (metadata as Record<string, string> | null | undefined) ?? null,
-    requests,
+    requests: requests(),
   });
 }

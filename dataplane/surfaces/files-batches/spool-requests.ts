@@ -108,3 +108,25 @@ export async function spoolRequests(
   await sink.end();
   return { file: Bun.file(path), requests, dispose };
 }
+
+/**
+ * The requests of a spooled body (`{"requests":[…]}` as spoolRequests wrote it), read back one
+ * at a time as the file streams: memory holds the requests of one read, never the batch.
+ */
+export async function* spooledRequests(file: Blob): AsyncGenerator<Record<string, unknown>> {
+  const parser = new TokenParser({ paths: ["$.requests.*"], keepStack: false });
+  const tokenizer = new Tokenizer();
+  let ready: Array<Record<string, unknown>> = [];
+  tokenizer.onToken = (info) => parser.write(info);
+  parser.onValue = ({ value, stack }) => {
+    if (stack.length === 2) ready.push(value as Record<string, unknown>);
+  };
+  for await (const chunk of file.stream()) {
+    tokenizer.write(chunk);
+    if (ready.length === 0) continue;
+    const batch = ready;
+    ready = [];
+    yield* batch;
+  }
+  yield* ready;
+}
