@@ -17,6 +17,7 @@ import type { RuntimeApiKey, RuntimeConfig } from "./snapshot/runtime-config.ts"
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
 import { serviceRunner } from "./surfaces/files-batches/gateway-batch-runner.ts";
 import type { GatewayBatchService } from "./surfaces/files-batches/gateway-batch-service.ts";
+import type { DecisionTrace } from "./trace/decision-trace.ts";
 import type { TraceEmitter } from "./trace/trace-emitter.ts";
 import { WalTraceEmitter } from "./trace/wal-emitter.ts";
 
@@ -80,6 +81,14 @@ export interface InProcessDataPlaneOptions {
    * warehouse like a node's, after `traces` has seen it (which may add to it, e.g. `batch_id`).
    */
   fleet?: { bus: Bus; traceDirectory: string; log: (message: string) => void };
+  /**
+   * With `fleet`: a request carrying `X-Request-Id` has its answer's body written ahead in the
+   * same line as its request-log row (the gateway's batch plane: a line answered just before a
+   * crash is restored from there, docs/batches-and-files.md "Restarts"). The row waits, with the
+   * request's spend held back from the bus, until `handle` has read the body; so a crash loses
+   * row, answer and spend together or keeps them together.
+   */
+  answersWrittenAhead?: boolean;
   /** Who keeps and runs gateway batches (the control plane's); without it they are refused. */
   gatewayBatches?: GatewayBatchService;
 }
@@ -117,10 +126,24 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
   const wal = fleet
     ? new WalTraceEmitter({ directory: fleet.traceDirectory, bus: () => fleet.bus, log: fleet.log })
     : null;
+  const budgets = new BudgetLedger({ nodeId: options.nodeId });
+  // Requests in `handle` whose row waits for their answer, by X-Request-Id.
+  const waiting = new Map<string, { trace: DecisionTrace | null; release: () => void }>();
+  const keepAnswers = wal !== null && options.answersWrittenAhead === true;
   const traces: TraceEmitter = wal
     ? {
         emit(trace) {
           options.traces.emit(trace);
+          const slot =
+            trace.client_request_id === undefined
+              ? undefined
+              : waiting.get(trace.client_request_id);
+          if (slot && slot.trace === null) {
+            // Settled in the same turn as this emit: no spend message was made of it yet.
+            slot.trace = trace;
+            slot.release = budgets.holdSpend();
+            return;
+          }
           wal.emit(trace);
         },
       }
@@ -129,7 +152,7 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
     nodeId: options.nodeId,
     loader,
     traces,
-    budgets: new BudgetLedger({ nodeId: options.nodeId }),
+    budgets,
     random: options.random,
     ...(options.state ? { state: options.state } : {}),
     // Replayed traffic is not this process's traffic: no metrics, spans or access lines.
@@ -152,7 +175,26 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
   return {
     opened: true,
     plane: {
-      handle: (request) => app.handle(request),
+      async handle(request) {
+        const id = keepAnswers ? request.headers.get("x-request-id") : null;
+        if (id === null || waiting.has(id)) return app.handle(request);
+        const slot = { trace: null as DecisionTrace | null, release: () => {} };
+        waiting.set(id, slot);
+        let answer: string | undefined;
+        try {
+          const response = await app.handle(request);
+          answer = await response.text();
+          return new Response(answer, {
+            status: response.status,
+            statusText: response.statusText,
+            headers: response.headers,
+          });
+        } finally {
+          waiting.delete(id);
+          if (slot.trace) (wal as WalTraceEmitter).emit(slot.trace, answer);
+          slot.release();
+        }
+      },
       runtime,
       health,
       plan: (key, model, input) => planRoute(runtime, key, model, { ...input, health }),

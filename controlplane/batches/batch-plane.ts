@@ -3,7 +3,8 @@
 // project's current snapshot with one key added: the batch's, under the id of the key that
 // created it (traces, logs and key budgets name that key; the client's secret is never kept).
 // Unlike the replay plane it is the fleet's traffic: the org's budgets admit every line and its
-// spend reaches them, and its traces go to the warehouse with the batch's id (`batch_id`).
+// spend reaches them, and its traces go to the warehouse with the batch's id (`batch_id`), each
+// line's answer written ahead with its row.
 import type { Bus } from "#shared/bus/bus.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
@@ -13,7 +14,7 @@ import { type DecisionTrace, openInProcessDataPlane } from "../../dataplane/in-p
 import type { Database } from "../db/client.ts";
 import type { GatewayBatchRow } from "../db/schema/index.ts";
 import { compileSnapshotBody } from "../publisher/compile-snapshot.ts";
-import type { LineAnswer, LineExecutor } from "./line-executor.ts";
+import { type LineAnswer, type LineExecutor, parseLineAnswer } from "./line-executor.ts";
 
 export interface BatchPlaneOptions {
   db: Database;
@@ -70,7 +71,9 @@ export async function openBatchPlane(
       },
     },
     random: options.random ?? Math.random,
-    ...(options.fleet ? { fleet: options.fleet } : {}),
+    // Each line's answer is written ahead with its request-log row: a line answered just before
+    // a crash is restored from there (resume.ts, kept-answers.ts).
+    ...(options.fleet ? { fleet: options.fleet, answersWrittenAhead: true } : {}),
   });
   if (!opened.opened) throw new Error(`the batch plane cannot load: ${opened.reason}`);
   const { plane } = opened;
@@ -93,16 +96,8 @@ export async function openBatchPlane(
       const requestId = response.headers.get("x-modelux-request-id");
       const costUsd = requestId ? (costs.get(requestId) ?? 0) : 0;
       if (requestId) costs.delete(requestId);
-      return { requestId, statusCode: response.status, body: parseJson(text), costUsd };
+      return { requestId, statusCode: response.status, body: parseLineAnswer(text), costUsd };
     },
     close: () => plane.close(),
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -21,3 +21,12 @@ export interface LineExecutor {
 
 export const lineRequestId = (batchId: string, lineIndex: number, attempt: number): string =>
   `${batchId}-${lineIndex}-${attempt}`;
+
+/** An answer's body as a line's result keeps it: its JSON, else the text as it came. */
+export function parseLineAnswer(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -2,7 +2,9 @@
 // request-log rows of the batch whose `client_request_id` is one of the claimed attempts', in
 // the warehouse and in what the batch's plane on this node wrote ahead and had not shipped yet
 // (a control plane killed right after the answer restarts with those rows still on disk; they
-// are shipped when the batch's plane opens, after this lookup).
+// are shipped when the batch's plane opens, after this lookup). A write-ahead row carries the
+// line's answer beside it; the warehouse's rows do not (the answer was kept on the line by the
+// ingester instead: kept-answers.ts).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeTraceLine } from "#shared/bus/trace-lines.ts";
@@ -62,6 +64,7 @@ export function writeAheadPaidLookup(directory: (batch: GatewayBatchRow) => stri
           requestId: String(row.request_id),
           statusCode: Number(row.status),
           costUsd: Number(row.cost_usd ?? 0),
+          answer: typeof row.batch_answer === "string" ? row.batch_answer : null,
         });
       }
     }

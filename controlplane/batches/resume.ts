@@ -3,16 +3,23 @@
 // (`client_request_id`), so the warehouse (and the plane's own write-ahead log on this node) says
 // whether that call was answered, and therefore paid, before the crash:
 // - answered with a retryable failure (429, 5xx): put back like any such answer (a new attempt);
-// - answered otherwise: recorded from the row (its request id, status and cost; the answer itself
-//   lived only in the crashed process: `errored` / `result_lost`), never sent again;
+// - answered otherwise: recorded from the row (its request id, status and cost) with the answer
+//   written ahead beside it (in the write-ahead log on this node, or kept on the line by the
+//   trace ingester: kept-answers.ts), as the line's result, never sent again; one whose answer
+//   was not kept (larger than a bus message carries beside its row) ends `errored` / `result_lost`;
 // - not found once the claim is older than `resumeGraceMs` (time for a crashed node's rows to be
 //   shipped and ingested): never answered, so sent again;
 // - not found before that: left claimed, looked up again later.
 // Without a lookup (a worker alone, tests) a claimed line is never sent again (`result_unknown`):
 // a line may be lost, never paid twice.
-import type { GatewayBatchLineRow, GatewayBatchRow, LineStatus } from "../db/schema/index.ts";
+import type {
+  GatewayBatchLineRow,
+  GatewayBatchRow,
+  KeptAnswer,
+  LineStatus,
+} from "../db/schema/index.ts";
 import type { WorkerClock } from "./clock.ts";
-import { lineRequestId } from "./line-executor.ts";
+import { lineRequestId, parseLineAnswer } from "./line-executor.ts";
 import { retryDelayMs, shouldRetry } from "./retry-policy.ts";
 import type { BatchWorkerSettings } from "./settings.ts";
 import type { BatchStore } from "./store.ts";
@@ -22,6 +29,8 @@ export interface AnsweredAttempt {
   requestId: string;
   statusCode: number;
   costUsd: number;
+  /** The answer's body written ahead with the row (JSON text), when the lookup holds it. */
+  answer?: string | null;
 }
 
 /** The answered calls among these attempt ids (X-Request-Id), by attempt id. */
@@ -33,6 +42,8 @@ export type PaidLookup = (
 export interface ResolvedLines {
   /** Answered before the crash: recorded from the lookup, not sent again. */
   recovered: number;
+  /** Of those, recorded without their answer (`result_lost`: it was not kept with its row). */
+  lost: number;
   /** Answered with a retryable failure, or never answered: pending again. */
   resent: number;
   /** Not found yet, claim younger than the grace: still claimed. */
@@ -65,6 +76,7 @@ export async function resolveClaimedLines(
   const claimed = await store.claimedLines();
   const resolved: ResolvedLines = {
     recovered: 0,
+    lost: 0,
     resent: 0,
     waiting: 0,
     unknown: 0,
@@ -82,12 +94,26 @@ export async function resolveClaimedLines(
   }
   const ids = claimed.map((line) => lineRequestId(line.batch_id, line.line_index, line.attempts));
   const found = await lookup(store.batch, ids);
+  // Rows found without their answer (the warehouse's): the ingester kept it on the line before
+  // the row was written, so it is read now, after the lookup.
+  const kept = [...found.values()].some((attempt) => !attempt.answer)
+    ? await store.keptAnswers()
+    : new Map<string, KeptAnswer>();
   for (const [index, line] of claimed.entries()) {
     const attempt = found.get(ids[index] as string);
     if (attempt) {
-      await recordAnswered(store, line, attempt, settings, now);
+      const keptAnswer = kept.get(line.id);
+      const answer =
+        attempt.answer ??
+        (keptAnswer?.attempt === line.attempts && keptAnswer.request_id === attempt.requestId
+          ? keptAnswer.answer
+          : null);
+      await recordAnswered(store, line, { ...attempt, answer }, settings, now);
       if (shouldRetry(attempt.statusCode, line.attempts, settings.maxAttempts)) resolved.resent++;
-      else resolved.recovered++;
+      else {
+        resolved.recovered++;
+        if (answer === null) resolved.lost++;
+      }
       continue;
     }
     const graceEndsAt = (line.claimed_at?.getTime() ?? 0) + settings.resumeGraceMs;
@@ -119,6 +145,20 @@ async function recordAnswered(
     );
     return;
   }
+  if (typeof attempt.answer === "string") {
+    // The answer the call got, as runLine would have recorded it.
+    const ok = attempt.statusCode >= 200 && attempt.statusCode < 300;
+    await store.finish(line.id, {
+      status: ok ? "succeeded" : "errored",
+      requestId: attempt.requestId,
+      statusCode: attempt.statusCode,
+      response: parseLineAnswer(attempt.answer),
+      error: null,
+      costUsd: attempt.costUsd,
+      at: new Date(now),
+    });
+    return;
+  }
   await store.finish(line.id, {
     status: "errored",
     requestId: attempt.requestId,
@@ -126,7 +166,7 @@ async function recordAnswered(
     response: null,
     error: {
       code: "result_lost",
-      message: `answered with status ${attempt.statusCode} (request ${attempt.requestId}, in the request log) before the control plane restarted; the answer was not kept and the line is not sent again`,
+      message: `answered with status ${attempt.statusCode} (request ${attempt.requestId}, in the request log) before the control plane restarted; its answer was not kept with its request-log row (larger than one bus message carries) and the line is not sent again`,
     },
     costUsd: attempt.costUsd,
     at: new Date(now),

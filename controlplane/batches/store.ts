@@ -1,13 +1,14 @@
 // The batch worker's reads and writes of gateway_batches and gateway_batch_lines. Every query on
 // one batch goes through the org's Tenant (controlplane/db/tenant.ts); only finding a batch to
 // run reads across orgs, as the worker serves every org.
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import {
   type GatewayBatchLineRow,
   type GatewayBatchRow,
   gatewayBatches,
   gatewayBatchLines,
+  type KeptAnswer,
   type LineStatus,
 } from "../db/schema/index.ts";
 import { scoped, type Tenant } from "../db/tenant.ts";
@@ -298,6 +299,7 @@ export class BatchStore {
         error: result.error,
         cost_usd: result.costUsd,
         finished_at: result.at,
+        kept_answer: null,
       },
       eq(gatewayBatchLines.id, lineId),
       eq(gatewayBatchLines.status, "claimed"),
@@ -308,7 +310,7 @@ export class BatchStore {
   async retryLater(lineId: string, notBefore: Date): Promise<void> {
     await this.tenant.updateWhere(
       gatewayBatchLines,
-      { status: "pending", not_before: notBefore, claimed_at: null },
+      { status: "pending", not_before: notBefore, claimed_at: null, kept_answer: null },
       eq(gatewayBatchLines.id, lineId),
       eq(gatewayBatchLines.status, "claimed"),
     );
@@ -323,7 +325,7 @@ export class BatchStore {
   ): Promise<void> {
     await this.tenant.updateWhere(
       gatewayBatchLines,
-      { status, error, finished_at: at },
+      { status, error, finished_at: at, kept_answer: null },
       eq(gatewayBatchLines.id, lineId),
       eq(gatewayBatchLines.status, "claimed"),
     );
@@ -336,6 +338,27 @@ export class BatchStore {
       eq(gatewayBatchLines.batch_id, this.batch.id),
       eq(gatewayBatchLines.status, "claimed"),
     );
+  }
+
+  /**
+   * The answers the trace ingester kept for lines still claimed (kept-answers.ts), by line id:
+   * read after the paid lookup, as the ingester keeps an answer before its row is visible.
+   */
+  async keptAnswers(): Promise<Map<string, KeptAnswer>> {
+    const rows = await this.tenant.db
+      .select({ id: gatewayBatchLines.id, kept: gatewayBatchLines.kept_answer })
+      .from(gatewayBatchLines)
+      .where(
+        this.tenant.where(
+          gatewayBatchLines,
+          eq(gatewayBatchLines.batch_id, this.batch.id),
+          eq(gatewayBatchLines.status, "claimed"),
+          isNotNull(gatewayBatchLines.kept_answer),
+        ),
+      );
+    const kept = new Map<string, KeptAnswer>();
+    for (const row of rows) if (row.kept) kept.set(row.id, row.kept);
+    return kept;
   }
 
   /** Every line not sent yet ends as `status`, with why. */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Bus } from "#shared/bus/bus.ts";
 import type { WarehouseSettings } from "#shared/env/settings.ts";
 import type { Logger } from "#shared/log.ts";
+import { keepBatchAnswers } from "../batches/kept-answers.ts";
 import type { Database } from "../db/client.ts";
 import { type CompactionResult, compactTraces } from "./compaction.ts";
 import { type IngesterStats, startTraceIngester } from "./ingester.ts";
@@ -19,7 +20,11 @@ export { applyTraceRetention, type RetentionResult } from "./retention.ts";
 export interface WarehouseOptions {
   bus: Bus;
   root: string;
-  /** Projects' retention settings; without it every project keeps the default. */
+  /**
+   * Projects' retention settings, and where the answers of gateway-run batch lines carried with
+   * their rows are kept (controlplane/batches/kept-answers.ts); without it every project keeps
+   * the default and no answer is kept.
+   */
   db?: Database;
   log: Logger;
   flushIntervalMs?: number;
@@ -48,7 +53,7 @@ export function tracesRoot(settings: WarehouseSettings): string {
 }
 
 export async function startWarehouse(options: WarehouseOptions): Promise<RunningWarehouse> {
-  const { log } = options;
+  const { log, db } = options;
   const warehouse = await openWarehouse(options.root);
   const ingester = await startTraceIngester({
     bus: options.bus,
@@ -56,6 +61,7 @@ export async function startWarehouse(options: WarehouseOptions): Promise<Running
     log,
     ...(options.flushIntervalMs ? { flushIntervalMs: options.flushIntervalMs } : {}),
     ...(options.maxRows ? { maxRows: options.maxRows } : {}),
+    ...(db ? { keepBatchAnswers: (answers) => keepBatchAnswers(db, answers) } : {}),
   });
   // One at a time: retention must not delete a day compaction is merging.
   const maintenance = oneAtATime();

@@ -5,6 +5,7 @@
 // or hours later.
 import type { Bus, Subscription, TraceBatch } from "#shared/bus/bus.ts";
 import type { Logger } from "#shared/log.ts";
+import type { CarriedAnswer } from "../batches/kept-answers.ts";
 import {
   type HourPartition,
   hourDirectory,
@@ -32,6 +33,13 @@ export interface TraceIngesterOptions {
   maxRows?: number;
   /** Request ids kept in memory to recognise redeliveries without reading the files again. */
   maxRememberedIds?: number;
+  /**
+   * Gets the gateway-run batch answers that came with rows (`batch_answer`, never a column)
+   * before those rows are written, so a row the warehouse shows has its answer kept
+   * (controlplane/batches/kept-answers.ts). Tried three times per write; then the rows are
+   * written anyway and the failure logged (those lines would end `result_lost` on a restart).
+   */
+  keepBatchAnswers?: (answers: CarriedAnswer[]) => Promise<void>;
 }
 
 export interface IngesterStats {
@@ -97,6 +105,7 @@ export async function startTraceIngester(options: TraceIngesterOptions): Promise
     held = [];
     heldRows = 0;
     if (batches.length === 0) return;
+    if (options.keepBatchAnswers) await keepAnswers(batches, options.keepBatchAnswers, options.log);
     let failure: Error | null = null;
     const duplicatesBefore = stats.duplicatesDropped;
     for (const { partition, rows } of groupByPartition(batches, stats, options.log).values()) {
@@ -182,6 +191,51 @@ export async function startTraceIngester(options: TraceIngesterOptions): Promise
       if (ownWarehouse) await warehouse.close();
     },
   };
+}
+
+const KEEP_ATTEMPTS = 3;
+
+/** The batch answers carried by the held rows, handed to `keep` (retried, never blocking). */
+async function keepAnswers(
+  batches: TraceBatch[],
+  keep: (answers: CarriedAnswer[]) => Promise<void>,
+  log: Logger,
+): Promise<void> {
+  const answers: CarriedAnswer[] = [];
+  for (const batch of batches)
+    for (const record of batch.records) {
+      const row = record as Record<string, unknown>;
+      if (
+        typeof row.batch_answer !== "string" ||
+        typeof row.batch_id !== "string" ||
+        typeof row.client_request_id !== "string"
+      )
+        continue;
+      answers.push({
+        orgId: record.org_id,
+        batchId: row.batch_id,
+        clientRequestId: row.client_request_id,
+        requestId: record.request_id,
+        statusCode: Number(row.status),
+        costUsd: Number(row.cost_usd ?? 0),
+        answer: row.batch_answer,
+      });
+    }
+  if (answers.length === 0) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await keep(answers);
+      return;
+    } catch (error) {
+      if (attempt >= KEEP_ATTEMPTS) {
+        log(
+          `answers of ${answers.length} batch lines not kept (the rows are written): ${(error as Error).message}`,
+        );
+        return;
+      }
+      await Bun.sleep(100 * attempt);
+    }
+  }
 }
 
 /** Valid rows by partition, each request id once; poison records are counted and logged. */

@@ -58,6 +58,10 @@ export class BudgetLedger {
   private stateReceivedAt: number | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private flushing = false;
+  /** holdSpend()s not released yet: no new message is made while there is one. */
+  private holds = 0;
+  /** A flush found a hold: one is made as the last hold is released. */
+  private heldBack = false;
   /** Set while sends fail, so an outage is logged once, not every interval. */
   private failingSince: number | null = null;
   private readonly flushIntervalMs: number;
@@ -129,6 +133,30 @@ export class BudgetLedger {
     }
   }
 
+  /**
+   * Holds spend already settled back from the bus until the returned release is called: no
+   * message is made of it meanwhile (messages made before are still sent). The gateway's batch
+   * plane holds a request's spend while its request-log row waits for the answer to be written
+   * ahead with it, so a crash in between loses both, never leaves spend counted for a line whose
+   * row is gone (which would then be sent and counted again).
+   */
+  holdSpend(): () => void {
+    this.holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds -= 1;
+      if (this.holds === 0 && this.heldBack && this.soon === null) {
+        this.heldBack = false;
+        this.soon = setTimeout(() => {
+          this.soon = null;
+          void this.flush(this.busSource());
+        }, 0);
+      }
+    };
+  }
+
   /** Another node's delta, heard on the bus (this node's own are ignored). */
   applyPeerDelta(delta: SpendDelta): void {
     if (delta.node_id === this.nodeId) return;
@@ -192,7 +220,8 @@ export class BudgetLedger {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      if (this.unflushed.size > 0) {
+      if (this.holds > 0 && this.unflushed.size > 0) this.heldBack = true;
+      else if (this.unflushed.size > 0) {
         // Increases across restarts too: the control plane drops a seq it has seen.
         this.lastSeq = Math.max(this.lastSeq + 1, this.now());
         this.outbox.push({ seq: this.lastSeq, amounts: new Map(this.unflushed), sentAt: 0 });

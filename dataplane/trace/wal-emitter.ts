@@ -26,6 +26,7 @@ import {
 import { join } from "node:path";
 import { type Bus, TraceRecordsTooLargeError } from "#shared/bus/bus.ts";
 import { encodeTraceLine } from "#shared/bus/trace-lines.ts";
+import type { RequestLogRow } from "#shared/traces/request-log.ts";
 import type { DecisionTrace } from "./decision-trace.ts";
 import { requestLogRow } from "./request-log-row.ts";
 import { DEFAULT_MAX_PAYLOAD_BYTES, rowBudgetFor } from "./row-bounds.ts";
@@ -44,6 +45,12 @@ export interface WalEmitterOptions {
 }
 
 const SEGMENT_SUFFIX = ".ndjson";
+
+/** The row's line with `batch_answer` when both fit in `budget` bytes, else without it. */
+function withAnswer(row: RequestLogRow, answer: string, budget: number): string {
+  const line = encodeTraceLine({ ...row, batch_answer: answer });
+  return Buffer.byteLength(line) <= budget ? line : encodeTraceLine(row);
+}
 
 export class WalTraceEmitter implements TraceEmitter {
   private fd: number | null = null;
@@ -77,7 +84,14 @@ export class WalTraceEmitter implements TraceEmitter {
     }
   }
 
-  emit(trace: DecisionTrace): void {
+  /**
+   * `answer`: the response body the request got, written in the same line as its row (never a
+   * column of the request log: the ingester hands it to `keepBatchAnswers` and drops it). The
+   * gateway's batch plane passes it so a line answered just before a crash keeps its answer
+   * (docs/batches-and-files.md, "Restarts"); left out when the row and it would not fit in one
+   * bus message.
+   */
+  emit(trace: DecisionTrace, answer?: string): void {
     this.options.recent?.emit(trace);
     if (this.currentBytes + this.syncingBytes + this.sealedBytes >= this.options.maxBytes) {
       if (this.dropped++ === 0)
@@ -85,14 +99,12 @@ export class WalTraceEmitter implements TraceEmitter {
       return;
     }
     const bus = this.options.bus();
-    const row = requestLogRow(
-      trace,
-      rowBudgetFor(bus?.maxTraceBytes() ?? DEFAULT_MAX_PAYLOAD_BYTES),
-    );
+    const budget = rowBudgetFor(bus?.maxTraceBytes() ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    const row = requestLogRow(trace, budget);
     let line: string;
     try {
       // The row's one serialization: these bytes are what the bus carries and the consumer reads.
-      line = `${encodeTraceLine(row)}\n`;
+      line = `${answer === undefined ? encodeTraceLine(row) : withAnswer(row, answer, budget)}\n`;
     } catch (error) {
       // A bug in building the row (the check is strict); the request must not fail for it.
       this.options.log(`trace row ${row.request_id} not written: ${(error as Error).message}`);

@@ -153,6 +153,13 @@ export type RequestLogRow = {
    * caller sent none, and in files written before the column.
    */
   client_request_id: string | null;
+  /**
+   * Not a column: a gateway-run batch line's answer body (JSON text), carried in the write-ahead
+   * log and on the bus beside its row so a line answered just before its control plane died
+   * keeps its answer (dataplane/trace/wal-emitter.ts, controlplane/batches/kept-answers.ts). The
+   * ingester never writes it to the request log.
+   */
+  batch_answer?: string;
 };
 
 /** `date=YYYY-MM-DD/hour=HH` of a row, UTC. */

@@ -1,11 +1,14 @@
 // A gateway-run batch on an @config with a fallback, its control plane killed mid-run and resumed
-// (issue 17 §3): the results, the spend and the warehouse rows are each counted once. The first
-// worker runs its lines through a fleet plane (spend deltas and write-ahead traces on a bus, the
-// warehouse ingester and budget accounting of a control plane behind it); mid-run, two lines are
-// answered and their worker dies before recording them, a third dies before its call. A second
-// worker, once the lease and the lookup's grace have passed, finds the first two in the warehouse
-// by their X-Request-Id (recorded, not sent again) and sends only the third again. Postgres, the
-// simulator, DuckDB and Parquet are real; the workers' clocks jump when they sleep.
+// (issue 17 §3): the results, the spend and the warehouse rows are each counted once, and a line
+// answered just before the kill comes back with the answer it got. The first worker runs its
+// lines through a fleet plane (spend deltas and write-ahead traces on a bus, the warehouse
+// ingester and budget accounting of a control plane behind it); mid-run, two lines are answered
+// and their worker dies before recording them, a third dies before its call. A second worker,
+// once the lease and the lookup's grace have passed, finds the first two by their X-Request-Id
+// (in the warehouse, their answers kept on the lines by the ingester; or, when the dead node never
+// shipped them, in its write-ahead log with their answers beside them), records them with their
+// answers and sends only the third again. Postgres, the simulator, DuckDB and Parquet are real;
+// the workers' clocks jump when they sleep.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -91,6 +94,41 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
       },
       batch,
     );
+  /** The org budget's fleet total (each spend delta applied once). */
+  const spent = async () => {
+    await accounting.flush();
+    const [row] = await database.handle.db
+      .select({ total: sum(budgetSpend.spend_usd) })
+      .from(budgetSpend)
+      .where(eq(budgetSpend.budget_id, budgetId));
+    return Number(row?.total ?? 0);
+  };
+  const newBatch = (lines: number) =>
+    createGatewayBatch(database.handle.db, harness.org.orgId, {
+      projectId: harness.org.projectId,
+      keyId,
+      surface: "openai",
+      endpoint: "/v1/chat/completions",
+      reason: "a line names @nightly",
+      inputFileId: null,
+      metadata: null,
+      deadlineAt: null,
+      spendCapUsd: null,
+      lines: Array.from({ length: lines }, (_, index) => ({
+        customId: `doc-${index}`,
+        body: {
+          model: "@nightly",
+          messages: [{ role: "user", content: `Summarise document ${index}.` }],
+          max_tokens: 16,
+        },
+      })),
+    });
+  const resultsOf = async (batch: GatewayBatchRow) => {
+    const lines: Json[] = [];
+    for await (const line of gatewayBatchResults(database.handle.db, harness.org.orgId, batch))
+      lines.push(line);
+    return lines;
+  };
   const rowsOf = async (batch: GatewayBatchRow) => {
     const logs = await query.logs(
       harness.org.orgId,
@@ -166,36 +204,19 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
     rmSync(root, { recursive: true, force: true });
   });
 
-  test("results, spend and warehouse rows are each counted once; only the unanswered line is sent again", async () => {
+  test("results, spend and warehouse rows are each counted once; answered lines keep their answers; only the unanswered line is sent again", async () => {
     const { db } = database.handle;
     await simulator("DELETE", "faults");
     // The config's first target fails twice: those lines are answered by the fallback.
     await simulator("POST", "faults", { model: "gpt-4o", status: 503, count: 2 });
     const callsBefore = await calls();
-    const created = await createGatewayBatch(db, harness.org.orgId, {
-      projectId: harness.org.projectId,
-      keyId,
-      surface: "openai",
-      endpoint: "/v1/chat/completions",
-      reason: "a line names @nightly",
-      inputFileId: null,
-      metadata: null,
-      deadlineAt: null,
-      spendCapUsd: null,
-      lines: Array.from({ length: 8 }, (_, index) => ({
-        customId: `doc-${index}`,
-        body: {
-          model: "@nightly",
-          messages: [{ role: "user", content: `Summarise document ${index}.` }],
-          max_tokens: 16,
-        },
-      })),
-    });
+    const spentBefore = await spent();
+    const created = await newBatch(8);
 
     // The first worker: lines 3 and 4 are answered (traced, spent) and the process "dies" before
     // recording them; line 5 dies before its call. With three in flight, the worker stops there.
     const never = new Promise<never>(() => {});
-    let answeredBeforeCrash = 0;
+    const answeredBeforeCrash = new Map<number, unknown>();
     const killedAt = Date.now();
     const first = new BatchWorker({
       db,
@@ -211,7 +232,7 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
             if (line === 5) return never;
             const answer = await plane.send(endpoint, body, clientRequestId);
             if (line === 3 || line === 4) {
-              answeredBeforeCrash++;
+              answeredBeforeCrash.set(line, answer.body);
               return never;
             }
             return answer;
@@ -221,7 +242,7 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
       },
     });
     first.start();
-    await waitUntil(() => answeredBeforeCrash === 2 || null, { timeoutMs: 20_000 });
+    await waitUntil(() => answeredBeforeCrash.size === 2 || null, { timeoutMs: 20_000 });
     const atCrash = await waitUntil(
       async () => {
         const read = await readGatewayBatch(db, harness.org.orgId, created.id);
@@ -252,16 +273,17 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
     const done = await readGatewayBatch(db, harness.org.orgId, created.id);
     if (!done) throw new Error("the batch is gone");
     expect(done.batch.end_reason).toBe("completed");
-    expect(done.progress).toMatchObject({ succeeded: 6, errored: 2, claimed: 0, pending: 0 });
-    const lines: Json[] = [];
-    for await (const line of gatewayBatchResults(db, harness.org.orgId, done.batch))
-      lines.push(line);
-    // Results: one per line.
+    expect(done.progress).toMatchObject({ succeeded: 8, errored: 0, claimed: 0, pending: 0 });
+    const lines = await resultsOf(done.batch);
+    // Results: one per line, each with its answer.
     expect(lines.map((line) => line.custom_id).sort()).toEqual(
       Array.from({ length: 8 }, (_, index) => `doc-${index}`),
     );
-    const lost = lines.filter((line) => line.error?.code === "result_lost");
-    expect(lost.map((line) => line.custom_id).sort()).toEqual(["doc-3", "doc-4"]);
+    for (const line of lines) {
+      expect(line.error).toBeNull();
+      expect(line.response.status_code).toBe(200);
+      expect(line.response.body.object).toBe("chat.completion");
+    }
 
     // Upstream: 8 lines and the 2 failed first attempts; no line called twice.
     expect((await calls()) - callsBefore).toBe(10);
@@ -295,31 +317,142 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
     expect(byAttempt.map((row) => row.request_id).sort()).toEqual(
       rows.map((row) => row.request_id).sort(),
     );
-    // A recovered line names its request (the row the first worker's call left).
-    for (const line of lost) {
-      const named = byAttempt.filter((row) =>
-        String(line.error.message).includes(String(row.request_id)),
-      );
-      expect(named.map((row) => row.client_request_id)).toEqual([
-        `${created.id}-${String(line.custom_id).slice(4)}-1`,
-      ]);
+    // A line answered before the kill: the very answer its call got, under the request its row
+    // names (the first worker's call), not a second call's.
+    for (const index of [3, 4]) {
+      const line = lines.find((entry) => entry.custom_id === `doc-${index}`) as Json;
+      expect(line.response.body).toEqual(answeredBeforeCrash.get(index));
+      const row = byAttempt.find((entry) => entry.client_request_id === `${created.id}-${index}-1`);
+      expect(line.response.request_id).toBe(row?.request_id);
     }
     const rowsCost = rows.reduce((total, row) => total + Number(row.cost_usd), 0);
     expect(rowsCost).toBeGreaterThan(0);
     expect(done.progress.spentUsd).toBeCloseTo(rowsCost, 9);
 
     // Spend: the budget's fleet total (deltas applied once each) is the lines' cost, once.
-    const spent = async () => {
-      await accounting.flush();
-      const [row] = await db
-        .select({ total: sum(budgetSpend.spend_usd) })
-        .from(budgetSpend)
-        .where(eq(budgetSpend.budget_id, budgetId));
-      return Number(row?.total ?? 0);
-    };
-    await waitUntil(async () => Math.abs((await spent()) - rowsCost) < 1e-8 || null, {
+    await waitUntil(async () => Math.abs((await spent()) - spentBefore - rowsCost) < 1e-8 || null, {
       timeoutMs: 10_000,
     }).catch(() => {});
-    expect(await spent()).toBeCloseTo(rowsCost, 8);
+    expect((await spent()) - spentBefore).toBeCloseTo(rowsCost, 8);
+  }, 90_000);
+
+  test("rows the dead node wrote ahead and never shipped: the restarted node finds them, with their answers, in its write-ahead log", async () => {
+    const { db } = database.handle;
+    await simulator("DELETE", "faults");
+    const callsBefore = await calls();
+    const spentBefore = await spent();
+    const created = await newBatch(4);
+    // The dead node's trace stream refused its rows (NATS JetStream away): they stayed on its
+    // disk. Its spend deltas went out.
+    const refusingTraces = new Proxy(bus, {
+      get(target, property) {
+        if (property === "publishTraceLines")
+          return async () => {
+            throw new Error("the trace stream is not reachable");
+          };
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }) as Bus;
+    const never = new Promise<never>(() => {});
+    const answeredBeforeCrash = new Map<number, unknown>();
+    let killedPlane: LineExecutor | null = null;
+    const killedAt = Date.now();
+    const first = new BatchWorker({
+      db,
+      workerId: "killed-offline",
+      settings,
+      clock: jumpingClock(killedAt),
+      openExecutor: async (batch) => {
+        const plane = await openBatchPlane(
+          {
+            db,
+            secretBox: testSecretBox,
+            fleet: {
+              bus: refusingTraces,
+              traceDirectory: join(traceDirectory, batch.id),
+              log: () => {},
+            },
+          },
+          batch,
+        );
+        killedPlane = plane;
+        return {
+          async send(endpoint, body, clientRequestId) {
+            const line = Number(clientRequestId.split("-").at(-2));
+            if (line === 2) return never;
+            const answer = await plane.send(endpoint, body, clientRequestId);
+            answeredBeforeCrash.set(line, answer.body);
+            return never;
+          },
+          close: () => never,
+        };
+      },
+    });
+    first.start();
+    await waitUntil(() => answeredBeforeCrash.size === 2 || null, { timeoutMs: 20_000 });
+    await waitUntil(
+      async () =>
+        (await readGatewayBatch(db, harness.org.orgId, created.id))?.progress.claimed === 3 || null,
+      { timeoutMs: 20_000 },
+    );
+    // The process is gone: its plane stops (its spend goes out, its rows stay on disk).
+    await (killedPlane as LineExecutor | null)?.close();
+
+    // The write-ahead log holds the two answered rows, each with the answer its call got.
+    const written = await writeAheadPaidLookup((batch) => join(traceDirectory, batch.id))(
+      created,
+      [0, 1, 2].map((line) => `${created.id}-${line}-1`),
+    );
+    expect([...written.keys()].sort()).toEqual([`${created.id}-0-1`, `${created.id}-1-1`]);
+    for (const line of [0, 1]) {
+      const attempt = written.get(`${created.id}-${line}-1`);
+      expect(attempt?.statusCode).toBe(200);
+      expect(attempt?.costUsd).toBeGreaterThan(0);
+      expect(JSON.parse(attempt?.answer as string)).toEqual(answeredBeforeCrash.get(line));
+    }
+    expect(await rowsOf(created)).toHaveLength(0);
+
+    // The same node restarted, past the lease and the grace: the lookup reads its own log first.
+    const second = new BatchWorker({
+      db,
+      workerId: "restarted-offline",
+      settings,
+      clock: jumpingClock(killedAt + settings.leaseMs + settings.resumeGraceMs + 1_000),
+      paidLookup: combinedPaidLookup(
+        writeAheadPaidLookup((batch) => join(traceDirectory, batch.id)),
+        warehousePaidLookup(query),
+      ),
+      openExecutor: fleetPlane,
+    });
+    for (let round = 0; round < 5 && (await second.runOnce()); round++) {}
+    const done = await readGatewayBatch(db, harness.org.orgId, created.id);
+    expect(done?.batch.end_reason).toBe("completed");
+    expect(done?.progress).toMatchObject({ succeeded: 4, errored: 0, claimed: 0 });
+    const lines = await resultsOf(created);
+    for (const line of [0, 1]) {
+      const result = lines.find((entry) => entry.custom_id === `doc-${line}`) as Json;
+      expect(result.response.body).toEqual(answeredBeforeCrash.get(line));
+      expect(result.response.request_id).toBe(written.get(`${created.id}-${line}-1`)?.requestId);
+    }
+    // Upstream: the 4 lines once each (line 2 was never called before the kill).
+    expect((await calls()) - callsBefore).toBe(4);
+    // The dead node's rows went out when its batch's plane opened again: each row once.
+    await warehouse.flush();
+    const rows = await waitUntil(
+      async () => {
+        const found = await rowsOf(created);
+        return found.length >= 4 ? found : null;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(rows).toHaveLength(4);
+    expect(new Set(rows.map((row) => row.request_id)).size).toBe(4);
+    const rowsCost = rows.reduce((total, row) => total + Number(row.cost_usd), 0);
+    expect(done?.progress.spentUsd).toBeCloseTo(rowsCost, 9);
+    await waitUntil(async () => Math.abs((await spent()) - spentBefore - rowsCost) < 1e-8 || null, {
+      timeoutMs: 10_000,
+    }).catch(() => {});
+    expect((await spent()) - spentBefore).toBeCloseTo(rowsCost, 8);
   }, 90_000);
 });

@@ -90,6 +90,27 @@ describe("BudgetLedger", () => {
     expect(ledger.pendingUsd()).toBe(0);
   });
 
+  test("held spend makes no message until released (a batch line's row waits for its answer)", async () => {
+    const ledger = new BudgetLedger({ nodeId: "n1", now: () => 9_000 });
+    const { bus, sent } = fakeBus();
+    ledger.settle(ledger.reserve([KEY], 1), 0.25);
+    const release = ledger.holdSpend();
+    const second = ledger.holdSpend();
+    await ledger.flush(bus);
+    expect(sent).toEqual([]);
+    // Still in the node's own view while held.
+    expect(ledger.view(KEY)).toBe(0.25);
+    release();
+    release(); // releasing twice counts once
+    await ledger.flush(bus);
+    expect(sent).toEqual([]);
+    second();
+    await ledger.flush(bus);
+    expect(sent.map((delta) => delta.deltas)).toEqual([
+      [{ budget_id: "bud_1", period_start: "2026-11-01T00:00:00.000Z", usd: 0.25 }],
+    ]);
+  });
+
   test("seqs increase across restarts (a new ledger starts from the clock)", async () => {
     const first = new BudgetLedger({ nodeId: "n1", now: () => 5_000 });
     const { bus, sent } = fakeBus();

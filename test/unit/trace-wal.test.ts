@@ -9,6 +9,7 @@ import type { Bus, TraceBatch } from "#shared/bus/bus.ts";
 import type { TraceRecord } from "#shared/bus/envelopes.ts";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { chunkTraceLines, decodeTraceLines } from "#shared/bus/trace-lines.ts";
+import { storedRow } from "../../controlplane/warehouse/parquet-writer.ts";
 import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
 import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
 import { WalTraceEmitter } from "../../dataplane/trace/wal-emitter.ts";
@@ -247,6 +248,31 @@ describe("WalTraceEmitter", () => {
     expect(Buffer.byteLength(JSON.stringify(row))).toBeLessThanOrEqual(limit);
     expect(row?.truncated).toBe(true);
     expect(row?.response).toBe("a");
+  });
+
+  test("an answer written ahead with its row travels beside it, never in the row's columns or its trace; one too large for a bus message is left out", async () => {
+    const directory = freshDirectory();
+    const { bus, published } = fakeBus();
+    const emitter = new WalTraceEmitter({ directory, bus: () => bus });
+    const answer = JSON.stringify({ id: "chatcmpl-1", object: "chat.completion", choices: [] });
+    emitter.emit(
+      trace("r1", { batch_id: "batch_mlx_1", client_request_id: "batch_mlx_1-0-1" }),
+      answer,
+    );
+    // Larger than a row may be for a 1 MiB bus: the row goes without it.
+    emitter.emit(trace("r2"), "x".repeat(1024 * 1024));
+    await emitter.ship();
+    const rows = published.flat();
+    expect(rows.map((row) => row.request_id)).toEqual(["r1", "r2"]);
+    expect(rows[0]?.batch_answer).toBe(answer);
+    expect(rows[1]?.batch_answer).toBeUndefined();
+    expect(String(rows[0]?.trace)).not.toContain("chatcmpl-1");
+    // What the warehouse stores of it: the declared columns only.
+    const stored = storedRow(rows[0] as Record<string, unknown>);
+    if (typeof stored === "string") throw new Error(stored);
+    expect(Object.values(stored.row).some((value) => String(value).includes("chatcmpl-1"))).toBe(
+      false,
+    );
   });
 
   test("bounded: beyond maxBytes new rows are dropped, never blocking", () => {

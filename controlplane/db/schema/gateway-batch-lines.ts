@@ -3,6 +3,17 @@ import { timestampColumn } from "./columns.ts";
 import { gatewayBatches } from "./gateway-batches.ts";
 import { orgs } from "./orgs.ts";
 
+/** An answered attempt of a claimed line (gateway_batch_lines.kept_answer). */
+export interface KeptAnswer {
+  /** The attempt it answered (the line's `attempts` when it was sent). */
+  attempt: number;
+  request_id: string;
+  status_code: number;
+  cost_usd: number;
+  /** The answer's body as the batch plane read it (JSON text, as the surface sent it). */
+  answer: string;
+}
+
 export type LineStatus = "pending" | "claimed" | "succeeded" | "errored" | "canceled" | "expired";
 
 /**
@@ -40,6 +51,13 @@ export const gatewayBatchLines = pgTable(
     error: jsonb("error").$type<{ code: string; message: string }>(),
     cost_usd: numeric("cost_usd", { precision: 20, scale: 10, mode: "number" }),
     finished_at: timestampColumn("finished_at"),
+    /**
+     * The answer of an attempt of this line that was answered while the line stayed claimed (its
+     * worker died before recording it), copied here by the trace ingester from the request-log
+     * row the batch plane wrote ahead with it (controlplane/batches/kept-answers.ts), so the
+     * worker that takes the batch over restores the line's result. Cleared once the line moves on.
+     */
+    kept_answer: jsonb("kept_answer").$type<KeptAnswer>(),
   },
   (table) => [
     index("gateway_batch_lines_batch_idx").on(table.batch_id, table.status, table.line_index),

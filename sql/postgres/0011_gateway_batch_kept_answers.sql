@@ -1,0 +1,1 @@
+ALTER TABLE "gateway_batch_lines" ADD COLUMN "kept_answer" jsonb;
