@@ -7,7 +7,7 @@ import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { quoteClientValue } from "#shared/validation/client-text.ts";
 import type { GatewayBatchService, GatewayBatchState } from "../../dataplane/in-process.ts";
 import type { Database } from "../db/client.ts";
-import type { GatewayBatchRow } from "../db/schema/index.ts";
+import { type GatewayBatchRow, gatewayBatches } from "../db/schema/index.ts";
 import { scoped } from "../db/tenant.ts";
 import {
   cancelGatewayBatch,
@@ -34,6 +34,8 @@ export function gatewayBatchService(
 ): GatewayBatchService {
   const noStaged = (id: string) =>
     new GatewayError("not_found", `no batch ${quoteClientValue(id)} being created`);
+  const surfaceOf = async (orgId: string, id: string) =>
+    (await scoped(db, orgId).find(gatewayBatches, id))?.surface ?? "openai";
   return {
     appendBytes: IN_PROCESS_APPEND_BYTES,
     async stage(orgId, batch) {
@@ -46,7 +48,9 @@ export function gatewayBatchService(
       return { id };
     },
     async append(orgId, id, first, lines) {
-      if (!(await appendLines(db, orgId, id, first, lines, new Date(now())))) throw noStaged(id);
+      const stored = await appendLines(db, orgId, id, first, lines, new Date(now()));
+      if (stored === "missing") throw noStaged(id);
+      if (stored !== "stored") throw repeatedCustomId(await surfaceOf(orgId, id), stored.repeated);
     },
     async commit(orgId, id, total) {
       const row = await commitBatch(db, orgId, id, total, new Date(now()));
@@ -74,6 +78,21 @@ export function gatewayBatchService(
       yield* gatewayBatchResults(db, orgId, found.batch, which);
     },
   };
+}
+
+/** The surface's own words for a repeated custom_id (a 0-based line index). */
+function repeatedCustomId(surface: "openai" | "anthropic", index: number): GatewayError {
+  return surface === "openai"
+    ? new GatewayError(
+        "invalid_request",
+        `input file line ${index + 1}: custom_id must be a string unique in the file`,
+        { param: "input_file_id" },
+      )
+    : new GatewayError(
+        "invalid_request",
+        `requests.${index}.custom_id must be a string unique in the batch`,
+        { param: `requests.${index}.custom_id` },
+      );
 }
 
 const ms = (date: Date | null) => (date === null ? null : date.getTime());

@@ -33,7 +33,9 @@ export async function createGatewayBatch(
   const { lines, ...header } = batch;
   const id = newGatewayBatchId(batch.surface);
   await stageBatch(db, orgId, { ...header, id });
-  await appendLines(db, orgId, id, 0, lines, new Date());
+  const stored = await appendLines(db, orgId, id, 0, lines, new Date());
+  if (stored !== "stored")
+    throw new Error(`batch ${id}: its lines were not stored (${JSON.stringify(stored)})`);
   const row = await commitBatch(db, orgId, id, lines.length, new Date());
   if (!row || row === "missing") throw new Error(`batch ${id} was not stored`);
   return row;

@@ -2,6 +2,7 @@
 // one batch goes through the org's Tenant (controlplane/db/tenant.ts); only finding a batch to
 // run reads across orgs, as the worker serves every org.
 import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { isUniqueViolation } from "../api/db-errors.ts";
 import type { Database } from "../db/client.ts";
 import {
   type GatewayBatchLineRow,
@@ -57,7 +58,9 @@ export async function stageBatch(db: Database, orgId: string, batch: NewBatch) {
 
 /**
  * Lines `first`, `first + 1`, … of a staged batch. A line already stored (a chunk sent again
- * after a lost reply) is kept as it is. False when the org has no such staged batch.
+ * after a lost reply) is kept as it is. `missing` when the org has no such staged batch;
+ * `repeated` names the first line whose custom_id an earlier line of the batch has (a unique
+ * index checks it, so no process holds the batch's ids).
  */
 export async function appendLines(
   db: Database,
@@ -66,7 +69,7 @@ export async function appendLines(
   first: number,
   lines: NewLine[],
   now: Date,
-): Promise<boolean> {
+): Promise<"stored" | "missing" | { repeated: number }> {
   const tenant = scoped(db, orgId);
   const touched = await tenant.db
     .update(gatewayBatches)
@@ -79,7 +82,7 @@ export async function appendLines(
       ),
     )
     .returning({ id: gatewayBatches.id });
-  if (touched.length === 0) return false;
+  if (touched.length === 0) return "missing";
   for (let start = 0; start < lines.length; start += INSERT_CHUNK) {
     const values = lines.slice(start, start + INSERT_CHUNK).map((line, offset) => {
       const index = first + start + offset;
@@ -92,9 +95,46 @@ export async function appendLines(
         body: line.body,
       };
     });
-    await tenant.db.insert(gatewayBatchLines).values(values).onConflictDoNothing();
+    try {
+      await tenant.db
+        .insert(gatewayBatchLines)
+        .values(values)
+        .onConflictDoNothing({ target: gatewayBatchLines.id });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return { repeated: await repeatedLine(tenant, batchId, first, lines) };
+    }
   }
-  return true;
+  return "stored";
+}
+
+/** The first of `lines` (by index) whose custom_id a line before it already has. */
+async function repeatedLine(
+  tenant: Tenant,
+  batchId: string,
+  first: number,
+  lines: NewLine[],
+): Promise<number> {
+  const stored = await tenant.db
+    .select({ customId: gatewayBatchLines.custom_id, index: gatewayBatchLines.line_index })
+    .from(gatewayBatchLines)
+    .where(
+      tenant.where(
+        gatewayBatchLines,
+        eq(gatewayBatchLines.batch_id, batchId),
+        lt(gatewayBatchLines.line_index, first),
+        inArray(
+          gatewayBatchLines.custom_id,
+          lines.map((line) => line.customId),
+        ),
+      ),
+    );
+  const seen = new Set(stored.map((row) => row.customId));
+  for (const [offset, line] of lines.entries()) {
+    if (seen.has(line.customId)) return first + offset;
+    seen.add(line.customId);
+  }
+  return first;
 }
 
 /**

@@ -553,4 +553,24 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
       .catch((error) => error);
     expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
   }, 60_000);
+
+  test("anthropic: a custom_id used twice is a 400 naming the request that repeats it; nothing is left of the batch", async () => {
+    const before = await storedBatches();
+    const request = (customId: string) => ({
+      custom_id: customId,
+      params: {
+        model: "@nightly",
+        max_tokens: 16,
+        messages: [{ role: "user" as const, content: "Twice?" }],
+      },
+    });
+    const refused = await anthropic()
+      .messages.batches.create({ requests: [request("a"), request("b"), request("a")] })
+      .catch((error) => error);
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(refused.error.error.message).toBe(
+      "requests.2.custom_id must be a string unique in the batch",
+    );
+    expect(await storedBatches()).toBe(before);
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { index, integer, jsonb, numeric, pgTable, text } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, numeric, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { timestampColumn } from "./columns.ts";
 import { gatewayBatches } from "./gateway-batches.ts";
 import { orgs } from "./orgs.ts";
@@ -61,6 +61,9 @@ export const gatewayBatchLines = pgTable(
   },
   (table) => [
     index("gateway_batch_lines_batch_idx").on(table.batch_id, table.status, table.line_index),
+    // A custom_id once per batch, checked as lines are stored a chunk at a time: no process
+    // holds a batch's ids to check them.
+    uniqueIndex("gateway_batch_lines_custom_id_idx").on(table.batch_id, table.custom_id),
   ],
 );
 

@@ -239,18 +239,16 @@ async function createGatewayRun(
 ): Promise<Response> {
   // The spooled requests read back one at a time, as the runner stores them.
   async function* requests() {
-    // The ids seen so far: what a large batch costs in memory here (ids, not requests).
-    const seen = new Set<string>();
     let index = 0;
     for await (const entry of spooledRequests(file)) {
       const customId = entry.custom_id;
-      if (typeof customId !== "string" || customId === "" || seen.has(customId))
+      // Unique in the batch: checked by the control plane as it stores the requests.
+      if (typeof customId !== "string" || customId === "")
         throw new GatewayError(
           "invalid_request",
           `requests.${index}.custom_id must be a string unique in the batch`,
           { param: `requests.${index}.custom_id` },
         );
-      seen.add(customId);
       const params = entry.params as Record<string, unknown>;
       const model = prefixedModels.get(index);
       index += 1;

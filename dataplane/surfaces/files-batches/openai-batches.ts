@@ -280,20 +280,19 @@ async function createGatewayRun(
     });
   // Read a second time (the first pass only looked), line by line as the runner stores them.
   async function* requests() {
-    // The ids seen so far: what a 200 MB file costs in memory here (ids, not lines).
-    const seen = new Set<string>();
     let number = 0;
     for await (const text of inputLines(call, provider, inputFileId)) {
       number += 1;
       const line = parseObjectLine(text);
       const customId = line?.custom_id;
-      if (typeof customId !== "string" || customId === "" || seen.has(customId))
+      // Unique in the file: checked by the control plane as it stores the lines (no list of
+      // ids is held here).
+      if (typeof customId !== "string" || customId === "")
         throw new GatewayError(
           "invalid_request",
           `input file line ${number}: custom_id must be a string unique in the file`,
           { param: "input_file_id" },
         );
-      seen.add(customId);
       if (line?.url !== endpoint)
         throw new GatewayError(
           "invalid_request",

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "gateway_batch_lines_custom_id_idx" ON "gateway_batch_lines" USING btree ("batch_id","custom_id");
