@@ -255,6 +255,9 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
     await waitUntil(async () => (await rowsOf(created)).length === 5 || null, {
       timeoutMs: 20_000,
     });
+    // Then the process is gone: its plane stops (a live one would ship, from the same directory,
+    // segments the restarted node's plane is still writing, as a dead node's leftovers).
+    for (const plane of abandoned.splice(0)) await plane.close();
 
     // The restarted control plane: past the lease and the lookup's grace.
     const second = new BatchWorker({
