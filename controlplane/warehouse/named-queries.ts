@@ -56,6 +56,7 @@ const PARAMETER_TYPES: Record<string, DuckDBType> = {
   status: INTEGER,
   trace_id: VARCHAR,
   conversation_id: VARCHAR,
+  route: VARCHAR,
   model: VARCHAR,
   provider: VARCHAR,
   end_user: VARCHAR,

@@ -42,16 +42,18 @@ export interface LogFilters {
   status?: number | null;
   trace_id?: string | null;
   conversation_id?: string | null;
+  /** The routing config (slug) the request resolved through. */
+  route?: string | null;
 }
 
 export type AnalyticsFilters = Omit<
   LogFilters,
-  "status_class" | "min_latency_ms" | "status" | "trace_id" | "conversation_id"
+  "status_class" | "min_latency_ms" | "status" | "trace_id" | "conversation_id" | "route"
 >;
 
 export interface ReportShape {
   granularity: "hour" | "day";
-  group_by: "model" | "provider" | "project" | "end_user" | "tag" | "provider_key" | null;
+  group_by: "model" | "provider" | "project" | "end_user" | "tag" | "provider_key" | "route" | null;
   tag_key: string | null;
 }
 
@@ -299,16 +301,18 @@ export async function createWarehouseQuery(
 
     async report(orgId, filters, shape) {
       const values = { ...filterValues(orgId, filters), ...shape };
-      // Rollup cells know no end user, tags or provider key: such a report reads slim rows. A
-      // remote root has no rollups read yet.
+      // Rollup cells know no end user, tags, provider key or route: such a report reads slim
+      // rows (by route, only slim rows that carry it). A remote root has no rollups read yet.
       const reads: ReportReads =
-        filters.end_user ||
-        filters.tag_pairs?.length ||
-        shape.group_by === "end_user" ||
-        shape.group_by === "tag" ||
-        shape.group_by === "provider_key"
-          ? "slim"
-          : "cells";
+        shape.group_by === "route"
+          ? "slim_with_route"
+          : filters.end_user ||
+              filters.tag_pairs?.length ||
+              shape.group_by === "end_user" ||
+              shape.group_by === "tag" ||
+              shape.group_by === "provider_key"
+            ? "slim"
+            : "cells";
       for (let attempt = 0; ; attempt++) {
         // Whole days: a rollup of the window's first or last day counts only while every file
         // it names is there, which the window's hours alone cannot tell.
@@ -432,6 +436,7 @@ function filterValues(orgId: string, filters: LogFilters): Record<string, Parame
     status: filters.status,
     trace_id: filters.trace_id,
     conversation_id: filters.conversation_id,
+    route: filters.route,
   };
 }
 

@@ -1,7 +1,7 @@
 // Rollups (docs/warehouse.md): per project and day, the analytics report's sums and latency
 // sketch counts, per hour and per day, so a month's report reads ~600 small files of cells
 // instead of ~14,000 hourly files of rows; and the day's slim rows (one per request, only what
-// a report reads), for the reports cells cannot answer (by end user, tag or provider key).
+// a report reads), for the reports cells cannot answer (by end user, tag, provider key or route).
 // Compaction builds them from the closed hours' files; the report reads a rollup in place of
 // exactly the files it names, and the rows of every other file (a late one, an hour still open,
 // an hour re-compacted since) directly.
@@ -29,6 +29,8 @@ interface Manifest {
   sources: string[];
   /** Whether `slim-<id>.parquet` was written (rollups built before slim rows existed lack it). */
   slim: boolean;
+  /** Whether its slim rows carry `config_slug` (those built before the column read it as NULL). */
+  route: boolean;
 }
 
 export interface RollupResult {
@@ -110,8 +112,9 @@ export async function rollupTraces(
       continue;
     }
     let current = await newestManifest(warehouse, existing);
-    // A rollup without slim rows predates them: built again, so every report can use it.
-    if (!current?.slim || !sameFiles(current.sources, sources)) {
+    // A rollup without slim rows, or whose slim rows lack the route, predates them: built again,
+    // so every report can use it.
+    if (!current?.slim || !current.route || !sameFiles(current.sources, sources)) {
       current = await build(warehouse, directory, sources);
       result.built++;
       options.log?.(`rolled up ${key}: ${sources.length} files`);
@@ -144,7 +147,13 @@ async function build(warehouse: Warehouse, directory: string, sources: string[])
   }
   await runQuery(warehouse.maintenance, slim, { files, target: slimFile });
   await warehouse.storage.persist(slimFile);
-  const manifest: Manifest = { id, built_at: new Date().toISOString(), sources, slim: true };
+  const manifest: Manifest = {
+    id,
+    built_at: new Date().toISOString(),
+    sources,
+    slim: true,
+    route: true,
+  };
   await warehouse.storage.writeText(manifestFile, JSON.stringify(manifest));
   return manifest;
 }
@@ -179,6 +188,7 @@ function parseManifest(text: string | null): Manifest | null {
       built_at: parsed.built_at,
       sources: parsed.sources.map(String),
       slim: parsed.slim === true,
+      route: parsed.route === true,
     };
   } catch {
     // Unfinished (a crash while writing it): its rollup never counted, and is swept.
@@ -204,9 +214,10 @@ export interface ReportFiles {
 
 /**
  * What a report reads in place of rows: `cells` (it neither groups nor filters by what cells
- * lack) or `slim` rows (it does).
+ * lack), `slim` rows (it does), or only slim rows that carry the route (`slim_with_route`: a
+ * report by route; older slim rows read it as NULL, so their project-days are read as rows).
  */
-export type ReportReads = "cells" | "slim";
+export type ReportReads = "cells" | "slim" | "slim_with_route";
 
 /**
  * Splits a local window's files between rollups and rows. `listed` may hold whole days around
@@ -250,8 +261,8 @@ export async function reportFiles(
         string,
         string,
       ];
-      if (reads === "slim") {
-        if (!manifest.slim) continue;
+      if (reads !== "cells") {
+        if (!manifest.slim || (reads === "slim_with_route" && !manifest.route)) continue;
         slim.push(slimFile);
         for (const source of sources) covered.add(source);
         continue;

@@ -3,13 +3,14 @@
 -- (status >= 400), response-cache hits, their share of the requests and the cost they saved
 -- (what the replaced upstream calls would have cost), and p50/p95/p99 latency.
 -- $group_by is 'model', 'provider', 'project', 'end_user', 'tag' (the value of tag $tag_key),
--- 'provider_key' (the fingerprint of the caller's own provider key) or NULL (one group, NULL).
--- Rows without the dimension (no end user, no such tag, no own key, no model because routing
--- refused the request) form the NULL group.
+-- 'provider_key' (the fingerprint of the caller's own provider key), 'route' (the routing config
+-- the request resolved through, config_slug) or NULL (one group, NULL).
+-- Rows without the dimension (no end user, no such tag, no own key, no config because the request
+-- named a model, no model because routing refused the request) form the NULL group.
 -- It reads request-log rows ($files), compaction's slim rows ($slim: the same rows, only the
 -- report's columns) and its rollup cells ($rollups); the caller hands each request to exactly
--- one of them (controlplane/warehouse/rollups.ts). Cells carry no end user, no tags and no
--- provider key: a report that groups or filters by those passes rows and slim rows only.
+-- one of them (controlplane/warehouse/rollups.ts). Cells carry no end user, no tags, no provider
+-- key and no route: a report that groups or filters by those passes rows and slim rows only.
 -- Percentiles come from the latency sketch (request_logs.sql): the bucket holding the value of
 -- rank q * (n - 1), 0-based, among the n rows with a latency, within 1 % of that row's latency.
 -- Parameters: $files, $slim, $rollups, $org_id, $project_id, $start, $end, $model, $provider,
@@ -24,6 +25,7 @@ WITH report_rows AS (
     end_user,
     tags,
     provider_key_fingerprint,
+    config_slug,
     latency_bucket(latency_ms) AS latency_k,
     cost_usd,
     input_tokens,
@@ -66,6 +68,7 @@ cells AS (
       WHEN 'end_user' THEN end_user
       WHEN 'tag' THEN tags[$tag_key]
       WHEN 'provider_key' THEN provider_key_fingerprint
+      WHEN 'route' THEN config_slug
     END AS group_value,
     latency_k,
     count(*) AS requests,

@@ -4,7 +4,7 @@
 -- reader gets plain text. $limit is the row cap plus one: the caller refuses a file that reaches it.
 -- Parameters: $files, $target, $org_id, $project_id, $start, $end, $status_class, $model,
 -- $provider, $end_user, $tag_pairs, $min_latency_ms, $limit.
--- Also $status (an exact HTTP status), $trace_id and $conversation_id.
+-- Also $status (an exact HTTP status), $trace_id, $conversation_id and $route (a config slug).
 COPY (
   SELECT * EXCLUDE (trace, prompt, response, date, hour) REPLACE (
     strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created_at,
@@ -24,7 +24,8 @@ COPY (
     min_latency_ms := $min_latency_ms,
     only_status := $status,
     only_trace := $trace_id,
-    only_conversation := $conversation_id
+    only_conversation := $conversation_id,
+    only_route := $route
   )
   ORDER BY created_at DESC, request_id DESC
   LIMIT $limit

@@ -4,7 +4,7 @@
 -- caller refuses a file that reaches it.
 -- Parameters: $files, $target, $org_id, $project_id, $start, $end, $status_class, $model,
 -- $provider, $end_user, $tag_pairs, $min_latency_ms, $limit.
--- Also $status (an exact HTTP status), $trace_id and $conversation_id.
+-- Also $status (an exact HTTP status), $trace_id, $conversation_id and $route (a config slug).
 COPY (
   SELECT * EXCLUDE (trace, prompt, response, date, hour)
   FROM request_log_slice(
@@ -21,7 +21,8 @@ COPY (
     min_latency_ms := $min_latency_ms,
     only_status := $status,
     only_trace := $trace_id,
-    only_conversation := $conversation_id
+    only_conversation := $conversation_id,
+    only_route := $route
   )
   ORDER BY created_at DESC, request_id DESC
   LIMIT $limit

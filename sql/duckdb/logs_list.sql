@@ -4,7 +4,7 @@
 -- page, and the window's end is pulled back to it so that deep pages skip newer partitions.
 -- Parameters: $files, $org_id, $project_id, $start, $end, $status_class, $model, $provider,
 -- $end_user, $tag_pairs, $min_latency_ms, $cursor_created_at, $cursor_request_id, $limit.
--- Also $status (an exact HTTP status), $trace_id and $conversation_id.
+-- Also $status (an exact HTTP status), $trace_id, $conversation_id and $route (a config slug).
 SELECT
   request_id,
   created_at,
@@ -63,7 +63,8 @@ FROM request_log_slice(
   min_latency_ms := $min_latency_ms,
   only_status := $status,
   only_trace := $trace_id,
-  only_conversation := $conversation_id
+  only_conversation := $conversation_id,
+  only_route := $route
 )
 WHERE $cursor_created_at IS NULL
   OR created_at < $cursor_created_at

@@ -31,7 +31,8 @@ CREATE OR REPLACE MACRO request_log_slice(
   min_latency_ms := NULL,
   only_status := NULL,
   only_trace := NULL,
-  only_conversation := NULL
+  only_conversation := NULL,
+  only_route := NULL
 ) AS TABLE
   SELECT *
   FROM request_logs(files)
@@ -60,7 +61,9 @@ CREATE OR REPLACE MACRO request_log_slice(
     -- an exact HTTP status, and the session ids a caller sent (docs/concepts/sessions)
     AND (only_status IS NULL OR status = only_status)
     AND (only_trace IS NULL OR trace_id = only_trace)
-    AND (only_conversation IS NULL OR conversation_id = only_conversation);
+    AND (only_conversation IS NULL OR conversation_id = only_conversation)
+    -- the routing config (slug) the request resolved through: its route
+    AND (only_route IS NULL OR config_slug = only_route);
 
 -- The latency sketch the analytics report's percentiles come from (docs/warehouse.md): a
 -- DDSketch with 1 % relative accuracy. A latency goes to bucket k, the smallest with
@@ -99,7 +102,8 @@ CREATE OR REPLACE MACRO request_log_rollups(
 
 -- Slim rows (controlplane/warehouse/rollups.ts, rollup_rows.sql): one per request of a
 -- project-day, only the columns the analytics report reads, the latency as its sketch bucket
--- `latency_k`. Filtered as request_log_slice filters rows (the window on created_at, exactly),
+-- `latency_k`; slim rows written before `config_slug` was among them read it as NULL (their
+-- manifest says so, and a report by route does not read them). Filtered as request_log_slice filters rows (the window on created_at, exactly),
 -- so a report may read a project-day's slim rows in place of its request-log files, whatever its
 -- window, grouping and filters.
 CREATE OR REPLACE MACRO request_log_slim_rows(
@@ -136,6 +140,7 @@ CREATE OR REPLACE MACRO no_slim_rows() AS TABLE
     CAST(NULL AS VARCHAR) AS end_user,
     CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS tags,
     CAST(NULL AS VARCHAR) AS provider_key_fingerprint,
+    CAST(NULL AS VARCHAR) AS config_slug,
     CAST(NULL AS INTEGER) AS latency_k,
     CAST(NULL AS DOUBLE) AS cost_usd,
     CAST(NULL AS BIGINT) AS input_tokens,

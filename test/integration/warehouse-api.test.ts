@@ -204,7 +204,7 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
     expect(shown).not.toHaveProperty("prompt");
   });
 
-  test("filters by project, time, status class, model, provider, end user, tags and latency", async () => {
+  test("filters by project, time, status class, model, provider, route, end user, tags and latency", async () => {
     const start = new Date(BASE + 10 * HOUR).toISOString();
     const end = new Date(BASE + 50 * HOUR).toISOString();
     const cases: Array<[Record<string, string | number>, (row: RequestLogRow) => boolean]> = [
@@ -220,6 +220,13 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
         (row) => row.provider === "anthropic" && row.end_user === "user_3",
       ],
       [{ tags: "team=ml,env=prod" }, (row) => row.tags.team === "ml" && row.tags.env === "prod"],
+      // The routing config a request resolved through, with or without its @.
+      [{ route: "prod-chat" }, (row) => row.config_slug === "prod-chat"],
+      [
+        { route: "@cheap-first", status_class: "2xx" },
+        (row) => row.config_slug === "cheap-first" && row.status < 300,
+      ],
+
       [{ tags: "feature=search=v2 beta" }, (row) => row.tags.feature === "search=v2 beta"],
       [
         { min_latency_ms: 2500, start },
@@ -240,6 +247,7 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
     const refusals: Array<[string, Record<string, string>, string]> = [
       ["/logs", { tags: "team" }, "query.tags"],
       ["/logs", { status_class: "3xx" }, "query.status_class"],
+      ["/logs", { route: "Not A Slug" }, "query.route"],
       ["/logs", { cursor: "bm90IGEgY3Vyc29y" }, "query.cursor"],
       ["/logs", { start: "2026-03-11T00:00:00Z", end: "2026-03-10T00:00:00Z" }, "query.end"],
       [
@@ -346,6 +354,8 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
       ["project", (row) => row.project_id],
       ["end_user", (row) => row.end_user],
       ["tag:team", (row) => row.tags.team ?? null],
+      // Requests that named a model directly have no route: the null group.
+      ["route", (row) => row.config_slug],
     ];
     for (const granularity of ["hour", "day"] as const) {
       const bucketOf = (row: RequestLogRow) =>
@@ -499,6 +509,16 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
       expect(record.end_user).toBe(row.end_user ?? "");
       expect(Number(record.status)).toBe(row.status);
     });
+
+    // The route filter holds for exports as for the list.
+    const routed = await download({ ...query, route: "prod-chat", format: "jsonl" });
+    const routedIds = (await routed.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line).request_id);
+    expect(routedIds).toEqual(
+      expected.filter((row) => row.config_slug === "prod-chat").map((row) => row.request_id),
+    );
 
     const parquet = await download({ ...query, format: "parquet" });
     expect(parquet.headers.get("content-type")).toBe("application/vnd.apache.parquet");

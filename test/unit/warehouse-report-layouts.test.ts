@@ -1,10 +1,11 @@
 // The analytics report answers the same from compaction's rollups (cells and slim rows) as from
 // the raw request-log rows (docs/warehouse.md): the same rows are written to two roots, one is
-// compacted and rolled up, and every grouping (end user, tags and provider key included), filter
-// and window is asked of both; then late rows land in hours already rolled up, read beside the
-// rollup until compaction rolls them in.
+// compacted and rolled up, and every grouping (end user, tags, provider key and route included),
+// filter and window is asked of both; then late rows land in hours already rolled up, read beside
+// the rollup until compaction rolls them in; and rollups from before slim rows carried the route
+// are not read by a report by route, and are built again.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
@@ -112,6 +113,7 @@ describe("analytics report: rollups answer as the raw rows do", () => {
     { group_by: "tag", tag_key: "team" },
     { group_by: "tag", tag_key: "feature" },
     { group_by: "provider_key", tag_key: null },
+    { group_by: "route", tag_key: null },
   ];
   const filters: Record<string, Omit<AnalyticsFilters, "start" | "end">> = {
     none: {},
@@ -143,7 +145,7 @@ describe("analytics report: rollups answer as the raw rows do", () => {
     ...Object.keys(filters)
       .slice(1)
       .flatMap((filter, index) =>
-        [0, 4, 5, 7].map((grouping, at): Case => [...windowFor(index + at), grouping, filter]),
+        [0, 4, 5, 7, 8].map((grouping, at): Case => [...windowFor(index + at), grouping, filter]),
       ),
   ];
 
@@ -180,7 +182,7 @@ describe("analytics report: rollups answer as the raw rows do", () => {
   });
 
   test("every grouping, filter and window answers the same, for both orgs", async () => {
-    expect(await expectSameReports(ORG)).toBe(24);
+    expect(await expectSameReports(ORG)).toBe(29);
     await expectSameReports(OTHER, ([, , , filter]) => filter === "none");
   });
 
@@ -200,7 +202,7 @@ describe("analytics report: rollups answer as the raw rows do", () => {
     // The late files are read as rows beside the rollups, which do not name them.
     expect(before.files.length).toBeGreaterThan(0);
     const some = ([, , , filter]: Case) => filter === "none" || filter === "one end user";
-    expect(await expectSameReports(ORG, some)).toBe(12);
+    expect(await expectSameReports(ORG, some)).toBe(14);
 
     expect(await rollUp()).toBeGreaterThan(0);
     const after = await reportFiles(
@@ -213,5 +215,49 @@ describe("analytics report: rollups answer as the raw rows do", () => {
     );
     expect(after.files).toEqual([]);
     await expectSameReports(ORG, some);
+  });
+
+  test("slim rows from before they carried the route: not read by route, then built again", async () => {
+    const window = windows["two whole days"];
+    const rollups = join(rolledRoot, "_rollups");
+    // What a rollup built before the column looks like: its manifest says nothing of the route.
+    const manifests: string[] = [];
+    for (const project of readdirSync(rollups))
+      for (const day of readdirSync(join(rollups, project)))
+        for (const name of readdirSync(join(rollups, project, day)))
+          if (name.startsWith("rollup-")) manifests.push(join(rollups, project, day, name));
+    expect(manifests.length).toBe(4 * 2);
+    for (const path of manifests) {
+      const { route: _route, ...older } = JSON.parse(readFileSync(path, "utf8"));
+      writeFileSync(path, JSON.stringify(older));
+    }
+    const days = await filesByDay(rolledRoot, window);
+    const byRoute = await reportFiles(
+      rolledRoot,
+      days,
+      window,
+      "day",
+      new ManifestCache(),
+      "slim_with_route",
+    );
+    expect(byRoute.slim).toEqual([]);
+    expect(byRoute.files.length).toBeGreaterThan(0);
+    const byUser = await reportFiles(rolledRoot, days, window, "day", new ManifestCache(), "slim");
+    expect(byUser.slim.length).toBe(4 * 2);
+    // Still the same answers, from rows, then from the rebuilt rollups.
+    const route = ([, , grouping, filter]: Case) => grouping === 8 && filter === "none";
+    expect(await expectSameReports(ORG, route)).toBe(1);
+    expect(await rollUp()).toBe(4 * 2);
+    const rebuilt = await reportFiles(
+      rolledRoot,
+      await filesByDay(rolledRoot, window),
+      window,
+      "day",
+      new ManifestCache(),
+      "slim_with_route",
+    );
+    expect(rebuilt.slim.length).toBe(4 * 2);
+    expect(rebuilt.files).toEqual([]);
+    expect(await expectSameReports(ORG, route)).toBe(1);
   });
 });

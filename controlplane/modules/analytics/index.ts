@@ -13,8 +13,8 @@ export const analyticsOperations = [
     path: "/analytics/report",
     summary: "Requests, cost, tokens, errors and latency over time",
     description:
-      "A series per hour or day, optionally split by model, provider, project, end user or a " +
-      "tag, with totals for the window; include_comparison adds the window just before it.",
+      "A series per hour or day, optionally split by model, provider, project, end user, " +
+      "route (routing config) or a tag, with totals for the window; include_comparison adds the window just before it.",
     tag,
     role: "viewer",
     query: reportQuery,

@@ -33,13 +33,15 @@ export const reportQuery = v.object({
     v.pipe(
       v.string(),
       v.regex(
-        /^(model|provider|project|end_user|provider_key|tag:[^,]+)$/,
-        "must be model, provider, project, end_user, provider_key or tag:<key>",
+        /^(model|provider|project|end_user|provider_key|route|tag:[^,]+)$/,
+        "must be model, provider, project, end_user, provider_key, route or tag:<key>",
       ),
       v.description(
         "Splits the series: model, provider, project, end_user, provider_key (the masked " +
-          "fingerprint of the caller's own key, X-Modelux-Provider-Key), or tag:<key> (the " +
-          "value of that tag). Rows without it form the null group.",
+          "fingerprint of the caller's own key, X-Modelux-Provider-Key), route (the routing " +
+          "config's slug the request resolved through, `@slug`), or tag:<key> (the value of " +
+          "that tag). Rows without it form the null group (for route: requests that named a " +
+          "model directly).",
       ),
     ),
   ),

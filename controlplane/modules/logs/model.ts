@@ -75,6 +75,16 @@ export const logFilterEntries = {
       ),
     ),
   ),
+  route: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^@?[a-z0-9][a-z0-9_-]{0,62}$/, "must be a routing config's slug, such as @default"),
+      v.description(
+        "Requests that resolved through this routing config (its slug, with or without @; the " +
+          "rows' config_slug). Requests that named a model directly have none.",
+      ),
+    ),
+  ),
   model: v.optional(
     v.pipe(v.string(), v.description("The model that answered (or was tried last).")),
   ),

@@ -63,6 +63,8 @@ export function logFilters(query: FilterQuery): LogFilters {
     ...statusFilters(query),
     trace_id: query.trace_id ?? null,
     conversation_id: query.conversation_id ?? null,
+    // `@default` and `default` name the same config.
+    route: query.route?.replace(/^@/, "") ?? null,
     model: query.model ?? null,
     provider: query.provider ?? null,
     end_user: query.end_user ?? null,
