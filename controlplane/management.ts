@@ -19,6 +19,7 @@ import { featureRoutes, MANAGEMENT_PREFIX, PUBLISHED_MANAGEMENT_PREFIX } from ".
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { Database } from "./db/client.ts";
 import { createMcpHandler } from "./mcp/server.ts";
+import type { FleetCircuits } from "./modules/provider-health/fleet-circuits.ts";
 import { createProviderCheck, type ProviderCheck } from "./modules/providers/verify.ts";
 import type { WarehouseQuery } from "./warehouse/query.ts";
 import { WebhookDeliveryWorker } from "./webhooks/delivery-worker.ts";
@@ -40,6 +41,8 @@ export interface ManagementOptions {
   fetch?: typeof fetch;
   /** The request-log warehouse; without it the logs, analytics and export operations answer 503. */
   warehouse?: WarehouseQuery;
+  /** The data planes' circuit breakers, heard over the bus; without it circuit_state is null. */
+  fleetCircuits?: FleetCircuits;
 }
 
 export interface Management {
@@ -79,6 +82,7 @@ export function createManagement(options: ManagementOptions): Management {
         createProviderCheck({ timeoutMs: settings.MODELUX_PROVIDER_VERIFY_TIMEOUT_MS, egress }),
       deliverWebhookNow: (id) => worker.deliverNow(id),
       warehouse: options.warehouse ?? null,
+      ...(options.fleetCircuits ? { fleetCircuits: options.fleetCircuits } : {}),
       log,
     },
   };

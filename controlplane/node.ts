@@ -30,6 +30,7 @@ import { startExperimentRunner } from "./experiments/runner.ts";
 import { startExperimentScheduler } from "./experiments/scheduler.ts";
 import { guardControlPlane } from "./http-guard.ts";
 import { createManagement } from "./management.ts";
+import { FleetCircuits } from "./modules/provider-health/fleet-circuits.ts";
 import { startPredictionCheckWatch } from "./prediction-checks/watch.ts";
 import { SnapshotPublisher } from "./publisher/snapshot-publisher.ts";
 import { createControlPlaneApp } from "./server.ts";
@@ -126,10 +127,17 @@ export async function startControlPlane(
   // spend reaches the fleet's budgets and its trace the warehouse.
   let batchWorker: BatchWorker | null = null;
   let batchService: Promise<Subscription> | null = null;
+  // What the data planes say about their circuit breakers (provider health), from the bus.
+  const fleetCircuits = new FleetCircuits();
+  let circuitSubscription: Promise<Subscription> | null = null;
   const gatewayBatches = gatewayBatchService(database.db);
   const busArrived = options.bus.then((bus) => {
     if (stopped) return null;
     connectedBus = bus;
+    circuitSubscription = bus.subscribeCircuitStates((states) => fleetCircuits.apply(states));
+    circuitSubscription.catch((error: Error) =>
+      log(`circuit states over the bus: ${error.message}`),
+    );
     if (options.batchWorker !== false) {
       batchService = serveGatewayBatches(bus, gatewayBatches, log);
       batchService.catch((error: Error) => log(`gateway batches over the bus: ${error.message}`));
@@ -154,6 +162,7 @@ export async function startControlPlane(
     settings,
     log,
     warehouse: warehouseQuery,
+    fleetCircuits,
     publishControl: async (event) => {
       // The snapshot without the key still reaches the fleet once the bus is back.
       if (!connectedBus)
@@ -242,6 +251,9 @@ export async function startControlPlane(
         await drainServer(stopOptions.graceMs);
         await management.stop();
         await scheduler.stop();
+        await (circuitSubscription as Promise<Subscription> | null)
+          ?.then((subscription) => subscription.unsubscribe())
+          .catch(() => {});
         await experiments.stop();
         anomalyWatch.stop();
         await predictionChecks.stop();

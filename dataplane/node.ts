@@ -19,6 +19,8 @@ import { applyPurgeEvent } from "./cache/purge-event.ts";
 import { createDataPlaneContext, type DataPlaneContext } from "./context.ts";
 import { guardDataPlane } from "./http-guard.ts";
 import { KeyLimiter } from "./limits/key-limiter.ts";
+import { CircuitPublisher } from "./routing/circuit-publisher.ts";
+import { HealthTracker } from "./routing/health.ts";
 import { createDataPlaneApp } from "./server.ts";
 import { SnapshotLoader } from "./snapshot/snapshot-loader.ts";
 import { busGatewayBatchService } from "./surfaces/files-batches/bus-gateway-batches.ts";
@@ -77,9 +79,12 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
         log: options.log,
       })
     : null;
+  // The control planes hear which circuits are open (provider health), soon after each change.
+  const circuits = new CircuitPublisher({ nodeId: options.nodeId, log: options.log });
   const context = createDataPlaneContext({
     nodeId: options.nodeId,
     loader,
+    health: new HealthTracker({ onStateChange: () => circuits.soon() }),
     budgets: new BudgetLedger({ nodeId: options.nodeId, log: options.log }),
     limits: new KeyLimiter({ nodeId: options.nodeId, log: options.log }),
     ...(traces ? { traces } : {}),
@@ -131,6 +136,11 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   // Spend is recorded from the first request; it is sent once the bus is there.
   context.budgets.start(() => connectedBus);
   context.limits.start(() => connectedBus);
+  circuits.start({
+    bus: () => connectedBus,
+    health: context.health,
+    runtime: () => loader.current,
+  });
   let resync: ReturnType<typeof setInterval> | null = null;
   const wiring = options.bus.then(async (bus) => {
     if (stopped) return;
@@ -178,6 +188,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
         stopped = true;
         draining = true;
         if (resync) clearInterval(resync);
+        circuits.stop();
         await drain(server, stopOptions.graceMs ?? limits.MODELUX_SHUTDOWN_GRACE_MS, options.log);
         await controlSubscription?.unsubscribe().catch(() => {});
         await context.cache.stop().catch(() => {});

@@ -10,6 +10,7 @@ import type { Logger } from "#shared/log.ts";
 import type { Database } from "../db/client.ts";
 import type { MemberRole } from "../db/schema/index.ts";
 import type { Tenant } from "../db/tenant.ts";
+import type { FleetCircuits } from "../modules/provider-health/fleet-circuits.ts";
 import type { ProviderCheck } from "../modules/providers/verify.ts";
 import type { WarehouseQuery } from "../warehouse/query.ts";
 import type { WebhookEventType } from "../webhooks/event-types.ts";
@@ -44,6 +45,8 @@ export interface ManagementServices {
   deliverWebhookNow(deliveryId: string): Promise<void>;
   /** Reads the request logs (logs, analytics, exports); null where no warehouse is configured. */
   warehouse: WarehouseQuery | null;
+  /** The data planes' circuit breakers as last heard over the bus (provider health). */
+  fleetCircuits?: FleetCircuits;
   log: Logger;
 }
 

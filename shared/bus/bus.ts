@@ -2,6 +2,7 @@
 // in-process for the embedded default. Both pass test/support/bus-contract.ts.
 import type {
   BudgetState,
+  CircuitStates,
   ControlEvent,
   LimitUsage,
   SnapshotEnvelope,
@@ -71,6 +72,14 @@ export interface Bus {
   publishLimitUsage(usage: LimitUsage): Promise<void>;
   /** Receives every node's counts, this node's own included. */
   subscribeLimitUsage(onUsage: (usage: LimitUsage) => void): Promise<Subscription>;
+
+  /**
+   * A data plane's circuit breakers that are not closed, for the control planes' provider health
+   * (core, at most once: the next heartbeat carries the whole list again).
+   */
+  publishCircuitStates(states: CircuitStates): Promise<void>;
+  /** Receives every node's circuit states. */
+  subscribeCircuitStates(onStates: (states: CircuitStates) => void): Promise<Subscription>;
 
   /**
    * Resolves when the stream has stored every record (at-least-once from here on). Rejects with

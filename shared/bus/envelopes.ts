@@ -74,6 +74,39 @@ export const limitUsageSchema = v.object({
 });
 export type LimitUsage = v.InferOutput<typeof limitUsageSchema>;
 
+/**
+ * One data plane's circuit breakers that are not closed (docs/provider-health.md), sent every
+ * few seconds and soon after one changes: the whole list each time, so a message replaces what
+ * was heard before from the same node, and a node heard from lately with none listed has every
+ * circuit it knows closed.
+ */
+export const circuitStatesSchema = v.object({
+  node_id: nodeId,
+  /** The process: a restarted node starts a new sequence. */
+  instance: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  /** Increases with every message of an instance; an older one than the last heard is dropped. */
+  seq: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** How often the node sends when nothing changes: receivers forget it after a few of these. */
+  heartbeat_ms: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(600_000)),
+  circuits: v.array(
+    v.object({
+      org_id: v.string(),
+      provider_id: v.string(),
+      /** The provider's name, as the request logs name it. */
+      provider: v.string(),
+      model: v.string(),
+      state: v.picklist(["open", "half_open"]),
+      /** When the circuit last opened (ms since the epoch, the node's clock). */
+      opened_at: v.pipe(v.number(), v.integer()),
+      /** How long this opening keeps requests away before a probe. */
+      cooldown_ms: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    }),
+  ),
+  /** More circuits were open than one message lists (the first ones are listed). */
+  truncated: v.optional(v.boolean()),
+});
+export type CircuitStates = v.InferOutput<typeof circuitStatesSchema>;
+
 /** Control events take effect on every data plane in under a second. */
 export const controlEventSchema = v.variant("type", [
   v.object({ type: v.literal("api_key.revoked"), key_id: v.string(), key_hash: v.string() }),

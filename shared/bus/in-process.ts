@@ -11,6 +11,7 @@ import {
 } from "./bus.ts";
 import {
   budgetStateSchema,
+  circuitStatesSchema,
   controlEventSchema,
   limitUsageSchema,
   snapshotEnvelopeSchema,
@@ -314,6 +315,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
   const spendDeltas = new Topic<Parameters<Bus["publishSpendDelta"]>[0]>("spend delta");
   const budgetStates = new Topic<Parameters<Bus["publishBudgetState"]>[0]>("budget state");
   const limitUsage = new Topic<Parameters<Bus["publishLimitUsage"]>[0]>("limit usage");
+  const circuitStates = new Topic<Parameters<Bus["publishCircuitStates"]>[0]>("circuit states");
   const controlEvents = new Topic<Parameters<Bus["publishControl"]>[0]>("control event");
   const traces = new InProcessTraceQueue(options.traceAckWaitMs ?? DEFAULT_ACK_WAIT_MS);
   const consumers = new Set<Subscription>();
@@ -353,6 +355,14 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
     async subscribeLimitUsage(onUsage) {
       open();
       return limitUsage.subscribe(onUsage);
+    },
+    async publishCircuitStates(states) {
+      open();
+      circuitStates.publish(encodeStrict(circuitStatesSchema, states, "circuit states"));
+    },
+    async subscribeCircuitStates(onStates) {
+      open();
+      return circuitStates.subscribe(onStates);
     },
     async request(subject, body) {
       open();
@@ -425,6 +435,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
       spendDeltas.clear();
       budgetStates.clear();
       limitUsage.clear();
+      circuitStates.clear();
       controlEvents.clear();
     },
   };

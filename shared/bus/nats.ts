@@ -1,5 +1,6 @@
-// The bus for a fleet: core NATS for spend deltas, budget state and control events; JetStream
-// KV for config snapshots and shared state, and a JetStream stream for traces (DESIGN §8).
+// The bus for a fleet: core NATS for spend deltas, budget state, limit counts, circuit states and
+// control events; JetStream KV for config snapshots and shared state, and a JetStream stream for
+// traces (DESIGN §8).
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type * as v from "valibot";
@@ -7,6 +8,7 @@ import type { Bus, Subscription } from "./bus.ts";
 import { BusUnavailableError } from "./bus.ts";
 import {
   budgetStateSchema,
+  circuitStatesSchema,
   controlEventSchema,
   limitUsageSchema,
   spendDeltaSchema,
@@ -22,7 +24,9 @@ import {
 } from "./nats-trace-stream.ts";
 import {
   BUDGET_STATE_SUBJECT,
+  CIRCUIT_STATE_PREFIX,
   CONTROL_SUBJECT_PREFIX,
+  circuitStateSubject,
   controlSubject,
   LIMIT_USAGE_PREFIX,
   limitUsageSubject,
@@ -183,6 +187,16 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
     },
     subscribeLimitUsage: (onUsage) =>
       subscribeCore(`${LIMIT_USAGE_PREFIX}.*`, limitUsageSchema, "limit usage", onUsage),
+    async publishCircuitStates(states) {
+      publishCore(
+        circuitStateSubject(states.node_id),
+        circuitStatesSchema,
+        states,
+        "circuit states",
+      );
+    },
+    subscribeCircuitStates: (onStates) =>
+      subscribeCore(`${CIRCUIT_STATE_PREFIX}.*`, circuitStatesSchema, "circuit states", onStates),
     async request(subject, body, timeoutMs) {
       let reply: Awaited<ReturnType<NatsConnection["request"]>>;
       try {

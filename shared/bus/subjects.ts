@@ -6,6 +6,9 @@ export const BUDGET_STATE_SUBJECT = "modelux.budget.state";
 /** Per-key limit counts, data plane → data planes (docs/limits.md). */
 export const LIMIT_USAGE_PREFIX = "modelux.limits.usage";
 export const limitUsageSubject = (nodeId: string) => `${LIMIT_USAGE_PREFIX}.${nodeId}`;
+/** Circuit breakers that are not closed, data plane → control planes (docs/provider-health.md). */
+export const CIRCUIT_STATE_PREFIX = "modelux.health.circuits";
+export const circuitStateSubject = (nodeId: string) => `${CIRCUIT_STATE_PREFIX}.${nodeId}`;
 export const TRACE_STREAM = "MODELUX_TRACES";
 export const TRACE_SUBJECT_PREFIX = "modelux.trace";
 /**

@@ -191,6 +191,49 @@ export function busContractSuite(
         ).rejects.toThrow(/instance/);
       });
 
+      test("circuit states from every node reach every subscriber; a bad one is refused", async () => {
+        const states = (nodeId: string, seq: number) => ({
+          node_id: nodeId,
+          instance: "i1",
+          seq,
+          heartbeat_ms: 5000,
+          circuits:
+            seq === 1
+              ? [
+                  {
+                    org_id: "org_1",
+                    provider_id: "prv_1",
+                    provider: "anthropic",
+                    model: "claude-haiku-4-5",
+                    state: "open" as const,
+                    opened_at: 1_767_268_800_000,
+                    cooldown_ms: 10_000,
+                  },
+                ]
+              : [],
+        });
+        const first: unknown[] = [];
+        const second: unknown[] = [];
+        await bus.subscribeCircuitStates((message) => first.push(message));
+        await bus.subscribeCircuitStates((message) => second.push(message));
+        for (const seq of [1, 2]) {
+          await bus.publishCircuitStates(states("node-a", seq));
+          await bus.publishCircuitStates(states("node-b", seq));
+        }
+        await waitUntil(() => first.length === 4 && second.length === 4);
+        for (const received of [first, second])
+          for (const nodeId of ["node-a", "node-b"])
+            expect(
+              received.filter((message) => (message as { node_id: string }).node_id === nodeId),
+            ).toEqual([states(nodeId, 1), states(nodeId, 2)]);
+        const closed = {
+          ...states("node-a", 3),
+          circuits: [{ ...states("node-a", 1).circuits[0], state: "closed" }],
+        };
+        // biome-ignore lint/suspicious/noExplicitAny: a state the schema does not take, on purpose
+        await expect(bus.publishCircuitStates(closed as any)).rejects.toThrow(/circuits/);
+      });
+
       test("budget state reaches every subscriber", async () => {
         const state = {
           version: 7,

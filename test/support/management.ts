@@ -11,6 +11,7 @@ import type { Role } from "../../controlplane/api/operation.ts";
 import type { DatabaseHandle } from "../../controlplane/db/client.ts";
 import { managementKeys, orgs, projects } from "../../controlplane/db/schema/index.ts";
 import { createManagement, type Management } from "../../controlplane/management.ts";
+import type { FleetCircuits } from "../../controlplane/modules/provider-health/fleet-circuits.ts";
 import { createControlPlaneApp } from "../../controlplane/server.ts";
 import { createWarehouseQuery } from "../../controlplane/warehouse/query.ts";
 import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
@@ -53,6 +54,8 @@ export interface HarnessOptions {
   exportMaxRows?: number;
   /** The bus's shared state store as the control plane sees it (cache purges); none by default. */
   cacheState?: StateStore;
+  /** The data planes' circuit states as heard over a bus (provider health); none by default. */
+  fleetCircuits?: FleetCircuits;
 }
 
 export async function seedOrg(database: DatabaseHandle, name: string): Promise<TestOrg> {
@@ -115,6 +118,7 @@ export async function startManagementHarness(
     fetch: options.fetch,
     warehouse,
     ...(options.cacheState ? { cacheState: () => options.cacheState ?? null } : {}),
+    ...(options.fleetCircuits ? { fleetCircuits: options.fleetCircuits } : {}),
   });
   const app = createControlPlaneApp({
     database,

@@ -13,12 +13,13 @@ export const providerHealthOperations = [
     description:
       "Per provider and model, over the window (default the last hour): requests, errors, " +
       "success rate, p50/p95 latency and a status (failing < 0.5 success, degraded < 0.95), " +
-      "from the request logs of the whole fleet. circuit_state is not reported yet (null).",
+      "from the request logs of the whole fleet; and the circuit breaker's state now across " +
+      "the data planes (open on any node, with node counts).",
     tag: "providers",
     role: "viewer",
     query: providerHealthQuery,
     output: providerHealthReportView,
     handler: ({ services, caller }, { query }) =>
-      providerHealth(warehouseOf(services), caller.org_id, query),
+      providerHealth(warehouseOf(services), caller.org_id, query, services.fleetCircuits ?? null),
   }),
 ];

@@ -42,11 +42,26 @@ export const providerModelHealthView = v.object({
     v.description("failing below 0.5 success, degraded below 0.95, else healthy."),
   ),
   circuit_state: v.pipe(
-    v.null(),
+    v.nullable(v.picklist(["closed", "half_open", "open"])),
     v.description(
-      "The data planes' breaker state is kept per node and not reported to the control plane " +
-        "yet: always null (see /metrics modelux_circuit_breaker_state on each data plane).",
+      "The circuit breaker now, across the data planes that reported in the last three " +
+        "heartbeats (15 s): open on any node, else half_open on any, else closed. Null when no " +
+        "data plane has reported (the bus is down, or none runs).",
     ),
+  ),
+  circuit_nodes: v.pipe(
+    v.nullable(
+      v.object({
+        open: v.pipe(v.number(), v.integer()),
+        half_open: v.pipe(v.number(), v.integer()),
+        reporting: v.pipe(
+          v.number(),
+          v.integer(),
+          v.description("Data planes heard from; on the others' counts it is closed."),
+        ),
+      }),
+    ),
+    v.description("On how many data planes the circuit is open and half-open; null as above."),
   ),
 });
 

@@ -1,8 +1,10 @@
 // Per provider and model: requests, errors and latency percentiles over a recent window, read
-// through the warehouse's report (one query for the pairs, one per pair for exact percentiles).
+// through the warehouse's report (one query for the pairs, one per pair for exact percentiles),
+// with the circuit breaker's state now across the fleet's data planes (fleet-circuits.ts).
 import type * as v from "valibot";
 import { invalidField } from "../../api/errors.ts";
 import type { WarehouseQuery } from "../../warehouse/query.ts";
+import { FleetCircuits } from "./fleet-circuits.ts";
 import type { providerHealthQuery, providerModelHealthView } from "./model.ts";
 
 export const DEFAULT_WINDOW_MS = 60 * 60 * 1000;
@@ -20,6 +22,7 @@ export async function providerHealth(
   warehouse: WarehouseQuery,
   orgId: string,
   query: v.InferOutput<typeof providerHealthQuery>,
+  circuits: FleetCircuits | null = null,
   nowMs = Date.now(),
 ) {
   const end = query.end ? new Date(query.end) : new Date(nowMs);
@@ -43,6 +46,7 @@ export async function providerHealth(
   const providerNames = [
     ...new Set(providers.series.map((row) => row.group_value as string | null)),
   ].filter((name): name is string => typeof name === "string" && name.length > 0);
+  const fleet = circuits?.forOrg(orgId) ?? null;
   const rows: HealthRow[] = [];
   for (const provider of providerNames.sort()) {
     const models = await warehouse.report(
@@ -63,6 +67,7 @@ export async function providerHealth(
       if (requests === 0) continue;
       const errors = Number(totals.errors ?? 0);
       const successRate = Math.round((1 - errors / requests) * 10_000) / 10_000;
+      const circuit = FleetCircuits.of(fleet, provider, model);
       rows.push({
         provider,
         model,
@@ -72,7 +77,8 @@ export async function providerHealth(
         p50_latency_ms: (totals.p50_latency_ms as number | null) ?? null,
         p95_latency_ms: (totals.p95_latency_ms as number | null) ?? null,
         status: healthStatus(successRate),
-        circuit_state: null,
+        circuit_state: circuit?.state ?? null,
+        circuit_nodes: circuit ? { ...circuit.nodes } : null,
       });
     }
   }

@@ -1,0 +1,92 @@
+// What the data planes last said about their circuit breakers (docs/provider-health.md): per
+// node, its latest message, which lists every circuit of that node that is not closed. A node
+// silent for three of its heartbeats (stopped, or cut off from the bus) is forgotten. Fed by the
+// bus (every control plane hears every node); read by list_provider_health.
+import type { CircuitStates } from "#shared/bus/envelopes.ts";
+
+/** Heartbeats a node may miss before what it said is forgotten. */
+export const EXPIRY_HEARTBEATS = 3;
+
+export type CircuitState = "closed" | "half_open" | "open";
+
+/** One provider and model across the fleet. */
+export interface FleetCircuit {
+  /** `open` on any node, else `half_open` on any, else `closed`. */
+  state: CircuitState;
+  /** Nodes where it is open, half-open, and every node heard from lately. */
+  nodes: { open: number; half_open: number; reporting: number };
+}
+
+interface NodeStates {
+  instance: string;
+  seq: number;
+  expiresAt: number;
+  circuits: CircuitStates["circuits"];
+}
+
+export const circuitKey = (provider: string, model: string) => `${provider}\u0000${model}`;
+
+export class FleetCircuits {
+  readonly #nodes = new Map<string, NodeStates>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** A node's message: it replaces the node's last one unless it is older. */
+  apply(states: CircuitStates): void {
+    const known = this.#nodes.get(states.node_id);
+    if (known && known.instance === states.instance && states.seq <= known.seq) return;
+    this.#nodes.set(states.node_id, {
+      instance: states.instance,
+      seq: states.seq,
+      expiresAt: this.now() + EXPIRY_HEARTBEATS * states.heartbeat_ms,
+      circuits: states.circuits,
+    });
+  }
+
+  /** Nodes heard from lately; forgets the others. */
+  reportingNodes(): number {
+    const now = this.now();
+    for (const [nodeId, node] of this.#nodes) if (node.expiresAt <= now) this.#nodes.delete(nodeId);
+    return this.#nodes.size;
+  }
+
+  /**
+   * One org's circuits across the fleet, by `circuitKey(provider name, model)`, with `reporting`
+   * nodes; a pair absent from `pairs` is closed on every reporting node. Null when no node was
+   * heard from lately (nothing is known).
+   */
+  forOrg(orgId: string): { reporting: number; pairs: Map<string, FleetCircuit> } | null {
+    const reporting = this.reportingNodes();
+    if (reporting === 0) return null;
+    const pairs = new Map<string, FleetCircuit>();
+    for (const node of this.#nodes.values()) {
+      for (const circuit of node.circuits) {
+        if (circuit.org_id !== orgId) continue;
+        const key = circuitKey(circuit.provider, circuit.model);
+        let pair = pairs.get(key);
+        if (!pair) {
+          pair = { state: "closed", nodes: { open: 0, half_open: 0, reporting } };
+          pairs.set(key, pair);
+        }
+        pair.nodes[circuit.state] += 1;
+        pair.state = pair.nodes.open > 0 ? "open" : "half_open";
+      }
+    }
+    return { reporting, pairs };
+  }
+
+  /** The circuit of one provider and model, from `forOrg`'s answer. */
+  static of(
+    fleet: { reporting: number; pairs: Map<string, FleetCircuit> } | null,
+    provider: string,
+    model: string,
+  ): FleetCircuit | null {
+    if (!fleet) return null;
+    return (
+      fleet.pairs.get(circuitKey(provider, model)) ?? {
+        state: "closed",
+        nodes: { open: 0, half_open: 0, reporting: fleet.reporting },
+      }
+    );
+  }
+}
