@@ -14,9 +14,11 @@ export function requestLogRow(
   // Counted in one pass, without the two filtered arrays this took before (bench/overhead).
   let attempts = 0;
   let plainAttempts = 0;
+  let lastTried: (typeof trace.attempts)[number] | null = null;
   for (const attempt of trace.attempts) {
     if (attempt.status === "skipped") continue;
     attempts += 1;
+    lastTried = attempt;
     if (attempt.role === undefined) plainAttempts += 1;
   }
   const content = trace.content;
@@ -36,8 +38,12 @@ export function requestLogRow(
     strategy: trace.strategy,
     resolved: trace.resolved,
     requested_model: trace.requested_model,
-    model: trace.decision.winner,
-    provider: trace.decision.provider,
+    // The model that answered, or the one tried last when none did (a failed request counts
+    // against the model and provider that failed it: logs, analytics, provider health); null
+    // only when no upstream was tried (refused before routing, or by routing).
+    model: trace.decision.winner ?? lastTried?.model ?? null,
+    provider:
+      trace.decision.winner !== null ? trace.decision.provider : (lastTried?.provider ?? null),
     status: trace.status,
     error_class: trace.error?.code ?? null,
     attempts,

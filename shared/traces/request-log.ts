@@ -84,6 +84,10 @@ export type RequestLogRow = {
   strategy: string | null;
   resolved: string;
   requested_model: string;
+  /**
+   * The model (and provider, by name) that answered, or that was tried last when none did; null
+   * when no upstream was tried. Rows written before 2026-12-06 carry null for failed requests.
+   */
   model: string | null;
   provider: string | null;
   status: number;
