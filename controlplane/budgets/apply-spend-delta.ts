@@ -8,7 +8,7 @@ import type { SpendDelta } from "#shared/bus/envelopes.ts";
 import type { Database } from "../db/client.ts";
 import { type BudgetRow, budgetSpend, budgets, spendNodeCursors } from "../db/schema/index.ts";
 import { alertKey, reachedAlerts, recordAlert } from "./budget-alerts.ts";
-import { currentWindow } from "./current-period.ts";
+import { countedWindow, currentWindow } from "./current-period.ts";
 
 export type ApplyOutcome =
   | {
@@ -107,7 +107,8 @@ export async function applySpendDelta(
       if (!budget.enabled || total.period_start.getTime() !== window.startMs) continue;
       const spendUsd = Math.max(0, total.spend_usd);
       for (const alert of reachedAlerts(budget, spendUsd)) {
-        const key = alertKey(budget.id, window.startMs, alert);
+        // Once per period, or per part of it after a reset by hand.
+        const key = alertKey(budget.id, countedWindow(budget, window).startMs, alert);
         if (!options.knownAlerts?.has(key)) {
           await recordAlert(transaction, budget, window, alert, spendUsd, now);
         }

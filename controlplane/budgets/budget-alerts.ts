@@ -1,7 +1,8 @@
 // Soft thresholds and the cap (DESIGN §7): once a budget's spend in its current period reaches
 // cap × threshold, a `budget_events` row is written and `budget.threshold_reached` enqueued; at
 // the cap, `exceeded` and `budget.exceeded`. The unique index on (budget, period, type,
-// threshold) makes each happen once per period, whichever control plane gets there first.
+// threshold) makes each happen once per period, whichever control plane gets there first; after a
+// reset by hand the period counts from the reset (countedWindow), so they can happen again.
 
 import type { PeriodWindow } from "#shared/budgets/period.ts";
 import { newId } from "#shared/ids/ids.ts";
@@ -9,7 +10,7 @@ import { isoRequired } from "../api/schemas.ts";
 import type { Database } from "../db/client.ts";
 import { type BudgetRow, budgetEvents } from "../db/schema/index.ts";
 import { enqueueEvent } from "../webhooks/enqueue.ts";
-import { usedFraction } from "./current-period.ts";
+import { countedWindow, usedFraction } from "./current-period.ts";
 import { type BudgetForecast, forecastSpend } from "./forecast.ts";
 
 /** What the budget events and their webhooks say about the budget. */
@@ -31,7 +32,8 @@ export interface BudgetAlertData {
   spend_usd: number;
   /** Spend over cap as a fraction, four places (1.05 = 105 %). */
   used_pct: number;
-  current_period: { start: string; resets_at: string };
+  /** `reset_at`: the last reset by hand in this period, from which the period counts. */
+  current_period: { start: string; resets_at: string; reset_at?: string };
   /** The period's projection when the alert fired (docs/budgets.md, Forecast). */
   forecast: BudgetForecast;
 }
@@ -63,8 +65,8 @@ export function reachedAlerts(budget: BudgetRow, spendUsd: number): Alert[] {
 }
 
 /**
- * Writes the event row unless this period already has it and, when it was written, enqueues the
- * webhook in the same transaction. Returns whether it was new.
+ * Writes the event row unless this period (counted from its last reset) already has it and, when
+ * it was written, enqueues the webhook in the same transaction. Returns whether it was new.
  */
 export async function recordAlert(
   transaction: Database,
@@ -74,12 +76,13 @@ export async function recordAlert(
   spendUsd: number,
   now: Date,
 ): Promise<boolean> {
+  const counted = countedWindow(budget, window);
   const inserted = await transaction
     .insert(budgetEvents)
     .values({
       id: newId("budgetEvent", now.getTime()),
       budget_id: budget.id,
-      period_start: new Date(window.startMs),
+      period_start: new Date(counted.startMs),
       type: alert.type,
       threshold: alert.threshold,
       spend_usd: spendUsd,
@@ -96,8 +99,11 @@ export async function recordAlert(
     current_period: {
       start: isoRequired(new Date(window.startMs)),
       resets_at: isoRequired(new Date(window.endMs)),
+      ...(counted.startMs !== window.startMs
+        ? { reset_at: isoRequired(new Date(counted.startMs)) }
+        : {}),
     },
-    forecast: forecastSpend(window, spendUsd, budget.cap_usd, now.getTime()),
+    forecast: forecastSpend(counted, spendUsd, budget.cap_usd, now.getTime()),
   };
   await enqueueEvent(
     transaction,
@@ -109,7 +115,7 @@ export async function recordAlert(
   return true;
 }
 
-function summarize(budget: BudgetRow): BudgetSummary {
+export function summarize(budget: BudgetRow): BudgetSummary {
   return {
     id: budget.id,
     name: budget.name,

@@ -18,6 +18,21 @@ export function currentWindow(budget: BudgetPeriodFields, nowMs: number): Period
   });
 }
 
+/**
+ * The part of `window` (the budget's current period) that counts: from the last reset by hand
+ * when it fell inside the period, else the whole period. Alerts fire once per counted window and
+ * the forecast extrapolates over it; spend itself stays keyed by the period's start.
+ */
+export function countedWindow(
+  budget: Pick<BudgetRow, "spend_reset_at">,
+  window: PeriodWindow,
+): PeriodWindow {
+  const reset = budget.spend_reset_at?.getTime() ?? null;
+  return reset !== null && reset > window.startMs && reset < window.endMs
+    ? { startMs: reset, endMs: window.endMs }
+    : window;
+}
+
 /** Spent fraction of the cap, to four places (0.8532 = 85.32 %), as `budget.used_pct` reads. */
 export const usedFraction = (spendUsd: number, capUsd: number) =>
   capUsd > 0 ? Math.round((spendUsd / capUsd) * 10_000) / 10_000 : 0;

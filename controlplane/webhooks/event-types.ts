@@ -5,6 +5,7 @@ import * as v from "valibot";
 export const WEBHOOK_EVENT_TYPES = [
   "budget.threshold_reached",
   "budget.exceeded",
+  "budget.reset",
   "routing_config.created",
   "routing_config.updated",
   "routing_config.deleted",
@@ -22,6 +23,7 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<(typeof WEBHOOK_EVENT_TYPES)[num
   "budget.threshold_reached":
     "A budget's spend crossed one of its soft thresholds (once per period).",
   "budget.exceeded": "A budget's spend reached its cap (once per period).",
+  "budget.reset": "An admin reset a budget's spend in its current period.",
   "routing_config.created": "A routing config was created (or re-created after deletion).",
   "routing_config.updated": "A routing config got a new version (a save or a rollback).",
   "routing_config.deleted": "A routing config was deleted.",

@@ -492,6 +492,7 @@ function accountingSuite(
       expect((await viewBudgetWithSpend(fixture.database.db, budget)).current_period).toEqual({
         start: periodKey(window.startMs),
         resets_at: periodKey(window.endMs),
+        reset_at: null,
         spend_usd: 2,
         used_pct: 0.25,
       });

@@ -2,7 +2,11 @@ import { index, numeric, pgTable, real, text, uniqueIndex } from "drizzle-orm/pg
 import { budgets } from "./budgets.ts";
 import { createdAt, timestampColumn } from "./columns.ts";
 
-/** Threshold crossings and cap hits; unique per budget, period, kind and threshold. */
+/**
+ * Threshold crossings, cap hits and resets by hand; unique per budget, period, kind and threshold.
+ * After a reset the period counts from the reset, so `period_start` is the reset's instant (for
+ * the reset itself and every event after it in that period).
+ */
 export const budgetEvents = pgTable(
   "budget_events",
   {
@@ -11,9 +15,10 @@ export const budgetEvents = pgTable(
       .notNull()
       .references(() => budgets.id, { onDelete: "cascade" }),
     period_start: timestampColumn("period_start").notNull(),
-    type: text("type").$type<"threshold_reached" | "exceeded">().notNull(),
-    /** The soft threshold crossed (0.8), or 1 for the cap. */
+    type: text("type").$type<"threshold_reached" | "exceeded" | "reset">().notNull(),
+    /** The soft threshold crossed (0.8), 1 for the cap, 0 for a reset. */
     threshold: real("threshold").notNull(),
+    /** The spend then (for a reset: what was forgotten). */
     spend_usd: numeric("spend_usd", { precision: 20, scale: 10, mode: "number" }).notNull(),
     created_at: createdAt(),
   },

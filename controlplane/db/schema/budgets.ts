@@ -47,6 +47,11 @@ export const budgets = pgTable(
     fail_mode: budgetFailMode("fail_mode").notNull().default("open"),
     /** A node's view older than this counts as stale and the fail mode applies. */
     stale_after_ms: integer("stale_after_ms").notNull().default(30_000),
+    /**
+     * When an admin last reset the period's spend by hand (reset_budget_period): thresholds, the
+     * cap and the forecast count from then until the period ends. Null: never.
+     */
+    spend_reset_at: timestampColumn("spend_reset_at"),
     enabled: boolean("enabled").notNull().default(true),
     ...timestamps,
   },

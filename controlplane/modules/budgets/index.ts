@@ -1,6 +1,7 @@
 // Operations on budgets and their events.
 import { defineListOperation, defineOperation } from "../../api/operation.ts";
-import { deleted, deletedView } from "../../api/schemas.ts";
+import { deleted, deletedView, isoRequired } from "../../api/schemas.ts";
+import { summarize } from "../../budgets/budget-alerts.ts";
 import {
   budgetEventView,
   budgetParams,
@@ -16,6 +17,7 @@ import {
   getBudget,
   listBudgetEvents,
   listBudgets,
+  resetBudgetPeriod,
   updateBudget,
   viewBudget,
   viewBudgetWithSpend,
@@ -127,11 +129,52 @@ export const budgetOperations = [
         return deleted(existing.id);
       }),
   }),
+  defineOperation({
+    id: "reset_budget_period",
+    method: "POST",
+    path: "/budgets/{budget_id}/reset",
+    summary: "Reset a budget's spend in its current period",
+    description:
+      "Sets the fleet's spend of the current period to zero now: data planes see it with the " +
+      "next budget broadcast (within a second), a blocked budget serves again, thresholds and " +
+      "the cap can fire again this period, and the forecast counts from the reset " +
+      "(current_period.reset_at). The period still ends at current_period.resets_at. Records a " +
+      "reset event (with the spend it set back) and sends budget.reset.",
+    tag,
+    role: "admin",
+    params: budgetParams,
+    output: budgetView,
+    handler: ({ write }, { params }) =>
+      write(async ({ db, tenant, audit, emit }) => {
+        const existing = await getBudget(tenant, params.budget_id);
+        const now = new Date();
+        const before = await viewBudgetWithSpend(db, existing, now.getTime());
+        const reset = await resetBudgetPeriod(db, existing, now);
+        const after = viewBudget(reset.row, 0, now.getTime());
+        await emit("budget.reset", {
+          budget: summarize(reset.row),
+          spend_usd: reset.forgottenUsd,
+          current_period: {
+            start: isoRequired(new Date(reset.window.startMs)),
+            resets_at: isoRequired(new Date(reset.window.endMs)),
+            reset_at: isoRequired(now),
+          },
+        });
+        await audit({
+          action: "budget.reset",
+          resource_type: "budget",
+          resource_id: existing.id,
+          before,
+          after,
+        });
+        return after;
+      }),
+  }),
   defineListOperation({
     id: "list_budget_events",
     method: "GET",
     path: "/budgets/{budget_id}/events",
-    summary: "List a budget's events (thresholds reached, cap exceeded), newest first",
+    summary: "List a budget's events (thresholds reached, cap exceeded, resets), newest first",
     tag,
     role: "viewer",
     params: budgetParams,

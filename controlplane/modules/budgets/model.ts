@@ -47,7 +47,17 @@ const currentPeriodView = v.pipe(
   v.object({
     start: timestampSchema,
     resets_at: timestampSchema,
-    spend_usd: v.pipe(v.number(), v.description("Fleet-wide spend so far this period, USD.")),
+    reset_at: v.pipe(
+      nullableTimestamp,
+      v.description(
+        "When an admin reset this period's spend by hand (reset_budget_period); spend, " +
+          "thresholds and the forecast count from then. Null when it was not reset.",
+      ),
+    ),
+    spend_usd: v.pipe(
+      v.number(),
+      v.description("Fleet-wide spend so far this period (since reset_at, if set), USD."),
+    ),
     used_pct: v.pipe(
       v.number(),
       v.description(
@@ -111,10 +121,24 @@ export type BudgetView = v.InferOutput<typeof budgetView>;
 export const budgetEventView = v.object({
   id: v.string(),
   budget_id: v.string(),
-  type: v.picklist(["threshold_reached", "exceeded"]),
-  threshold: v.number(),
-  period_start: timestampSchema,
-  spend_usd: v.number(),
+  type: v.pipe(
+    v.picklist(["threshold_reached", "exceeded", "reset"]),
+    v.description(
+      "threshold_reached, exceeded (the cap), or reset (an admin reset the period's spend).",
+    ),
+  ),
+  threshold: v.pipe(
+    v.number(),
+    v.description("The threshold reached; 1 for the cap, 0 for a reset."),
+  ),
+  period_start: v.pipe(
+    timestampSchema,
+    v.description("The period's start, or the last reset by hand before the event."),
+  ),
+  spend_usd: v.pipe(
+    v.number(),
+    v.description("The spend then; for a reset, the spend it set back to zero."),
+  ),
   created_at: timestampSchema,
 });
 

@@ -1,18 +1,24 @@
 // Budgets of one org. Scope rules: org takes no value; project names one of the org's projects;
 // route (a config slug), customer (an end user) and feature (`k=v`) take a value and may be
 // narrowed to a project. A downgrade budget needs its target.
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type * as v from "valibot";
 import { newId } from "#shared/ids/ids.ts";
 import { invalidField, notFound } from "../../api/errors.ts";
 import { iso, isoRequired, listPage } from "../../api/schemas.ts";
-import { currentSpendByBudget, currentWindow, usedFraction } from "../../budgets/current-period.ts";
+import {
+  countedWindow,
+  currentSpendByBudget,
+  currentWindow,
+  usedFraction,
+} from "../../budgets/current-period.ts";
 import { forecastSpend } from "../../budgets/forecast.ts";
 import type { Database } from "../../db/client.ts";
 import {
   type BudgetEventRow,
   type BudgetRow,
   budgetEvents,
+  budgetSpend,
   budgets,
 } from "../../db/schema/index.ts";
 import type { Tenant } from "../../db/tenant.ts";
@@ -43,16 +49,24 @@ export const viewBudget = (row: BudgetRow, spendUsd: number, nowMs = Date.now())
   stale_after_ms: row.stale_after_ms,
   enabled: row.enabled,
   current_period: currentPeriodView(row, spendUsd, nowMs),
-  forecast: forecastSpend(currentWindow(row, nowMs), spendUsd, row.cap_usd, nowMs),
+  // After a reset by hand, the rate is the spend since the reset over the time since.
+  forecast: forecastSpend(
+    countedWindow(row, currentWindow(row, nowMs)),
+    spendUsd,
+    row.cap_usd,
+    nowMs,
+  ),
   created_at: isoRequired(row.created_at),
   updated_at: isoRequired(row.updated_at),
 });
 
 function currentPeriodView(row: BudgetRow, spendUsd: number, nowMs: number) {
   const window = currentWindow(row, nowMs);
+  const counted = countedWindow(row, window);
   return {
     start: isoRequired(new Date(window.startMs)),
     resets_at: isoRequired(new Date(window.endMs)),
+    reset_at: counted.startMs === window.startMs ? null : isoRequired(new Date(counted.startMs)),
     spend_usd: spendUsd,
     used_pct: usedFraction(spendUsd, row.cap_usd),
   };
@@ -200,6 +214,44 @@ export async function updateBudget(tenant: Tenant, existing: BudgetRow, input: U
   });
   if (!row) throw notFound("budget", existing.id);
   return row;
+}
+
+/**
+ * Sets the fleet's spend of the budget's current period to zero now and makes the period count
+ * from now (thresholds and the cap fire again; countedWindow), with a `reset` event holding the
+ * spend it set back. Inside the caller's transaction: the spend row is locked, so a spend delta
+ * applied at the same moment lands after the reset, on zero. Spend the data planes have not sent
+ * yet (at most ~250 ms of it, and open reservations) counts after the reset.
+ */
+export async function resetBudgetPeriod(db: Database, budget: BudgetRow, now: Date) {
+  const window = currentWindow(budget, now.getTime());
+  const period = and(
+    eq(budgetSpend.budget_id, budget.id),
+    eq(budgetSpend.period_start, new Date(window.startMs)),
+  );
+  const [spend] = await db
+    .select({ spend_usd: budgetSpend.spend_usd })
+    .from(budgetSpend)
+    .where(period)
+    .for("update");
+  const forgottenUsd = Math.max(0, spend?.spend_usd ?? 0);
+  if (spend) await db.update(budgetSpend).set({ spend_usd: 0, updated_at: now }).where(period);
+  const [row] = await db
+    .update(budgets)
+    .set({ spend_reset_at: now, updated_at: now })
+    .where(eq(budgets.id, budget.id))
+    .returning();
+  if (!row) throw notFound("budget", budget.id);
+  await db.insert(budgetEvents).values({
+    id: newId("budgetEvent", now.getTime()),
+    budget_id: budget.id,
+    period_start: now,
+    type: "reset",
+    threshold: 0,
+    spend_usd: forgottenUsd,
+    created_at: now,
+  });
+  return { row, forgottenUsd, window };
 }
 
 export async function deleteBudget(tenant: Tenant, existing: BudgetRow) {
