@@ -4,6 +4,7 @@
 // replay reads of the data plane: planning a route over a compiled snapshot, the admission cost
 // estimate, and upstream health. A fleet node is assembled by node.ts instead.
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
+import type { BudgetState } from "#shared/bus/envelopes.ts";
 import type { StateStore } from "#shared/bus/state-store.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { SnapshotBody } from "#shared/snapshot/body.ts";
@@ -89,6 +90,12 @@ export interface InProcessDataPlaneOptions {
    * row, answer and spend together or keeps them together.
    */
   answersWrittenAhead?: boolean;
+  /**
+   * The fleet's budget totals to start from, as the control plane broadcasts them (a dry run
+   * checks the snapshot's budgets against them); without it, and without `fleet`, budgets see no
+   * totals and their state counts as stale.
+   */
+  budgetState?: BudgetState;
   /** Who keeps and runs gateway batches (the control plane's); without it they are refused. */
   gatewayBatches?: GatewayBatchService;
 }
@@ -162,6 +169,7 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
     context,
     options.gatewayBatches ? { gatewayBatches: serviceRunner(options.gatewayBatches) } : {},
   );
+  if (options.budgetState) context.budgets.applyState(options.budgetState);
   const { health } = context;
   const subscriptions: Promise<Subscription>[] = [];
   if (fleet && wal) {

@@ -66,7 +66,7 @@ export async function resolveCandidateConfig(
 }
 
 /** A sealed empty credential under a key nobody keeps, and the box that opens it. */
-function throwawayCredentials(): { box: SecretBox; sealed: string } {
+export function throwawayCredentials(): { box: SecretBox; sealed: string } {
   const box = new SecretBox(randomBytes(32));
   return { box, sealed: box.encrypt("") };
 }
@@ -74,13 +74,15 @@ function throwawayCredentials(): { box: SecretBox; sealed: string } {
 /**
  * The project's routing world with `config` standing in for `slug` (added when the project has
  * no config by that name): its org's providers and price overrides, the project's other configs
- * (a candidate may name them with `@slug`), no keys and no budgets (replay reads a request's
- * budget use from its row). Credentials stay sealed as stored.
+ * (a candidate may name them with `@slug`), no keys, and no budgets (replay reads a request's
+ * budget use from its row) unless `budgets` asks for the org's (a dry run checks them).
+ * Credentials stay sealed as stored.
  */
 export async function replaySnapshotBody(
   db: Database,
   scope: { orgId: string; projectId: string; slug: string },
   config: Record<string, unknown>,
+  options: { budgets?: boolean } = {},
 ): Promise<SnapshotBody> {
   const full = await compileSnapshotBody(db);
   const configs = full.routing_configs.filter(
@@ -100,7 +102,7 @@ export async function replaySnapshotBody(
     api_keys: [],
     providers: full.providers.filter((provider) => provider.org_id === scope.orgId),
     routing_configs: configs,
-    budgets: [],
+    budgets: options.budgets ? full.budgets.filter((budget) => budget.org_id === scope.orgId) : [],
     price_overrides: (full.price_overrides ?? []).filter((entry) => entry.org_id === scope.orgId),
   };
 }

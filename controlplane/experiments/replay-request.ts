@@ -154,7 +154,11 @@ export async function replayRequest(
 }
 
 /** A bare slug names that config's current version: `slug@<current>`. */
-async function currentVersionOf(db: Database, projectId: string, value: unknown): Promise<unknown> {
+export async function currentVersionOf(
+  db: Database,
+  projectId: string,
+  value: unknown,
+): Promise<unknown> {
   if (typeof value !== "string" || !/^@?[a-z0-9][a-z0-9_-]{0,62}$/.test(value)) return value;
   const slug = value.replace(/^@/, "");
   const head = await findRoutingConfig(db, projectId, slug);

@@ -182,6 +182,12 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
       version: 1,
     });
     expect(rolledBack.current_version).toBe(3);
+    const planned = await tool("dry_run_routing_config", {
+      project_id: projectId,
+      routing_config: "mcp",
+      request: { messages: [{ role: "user", content: "Hi" }] },
+    });
+    expect(planned.would_serve).toEqual({ provider: "sim", model: "gpt-4o" });
 
     expect((await tool("get_setup_status")).ready).toBe(true);
     await tool("delete_routing_config", { routing_config_id: config.id });
@@ -204,6 +210,9 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
       spend_usd: 13,
     });
     expect(await tool("list_budget_events", { budget_id: budget.id })).toHaveLength(1);
+    const reset = await tool("reset_budget_period", { budget_id: budget.id });
+    expect(reset.current_period.reset_at).not.toBeNull();
+    expect(await tool("list_budget_events", { budget_id: budget.id })).toHaveLength(2);
     await tool("delete_budget", { budget_id: budget.id });
 
     const price = await tool("create_price_override", {

@@ -1,11 +1,15 @@
-// Operations on routing configs: save (each save a version), read, versions, diff, rollback.
+// Operations on routing configs: save (each save a version), read, versions, diff, rollback,
+// and the dry run (the plan a sample request would get).
 import type { Caller, WriteContext } from "../../api/operation.ts";
 import { defineListOperation, defineOperation } from "../../api/operation.ts";
 import { deleted, deletedView } from "../../api/schemas.ts";
 import { getProject } from "../projects/service.ts";
+import { dryRunRoutingConfig } from "./dry-run.ts";
 import { jsonDiff } from "./json-diff.ts";
 import {
   diffQuery,
+  dryRunBody,
+  dryRunView,
   listRoutingConfigsQuery,
   listVersionsQuery,
   rollbackBody,
@@ -292,5 +296,23 @@ export const routingConfigOperations = [
           "routing_config.rolled_back",
         );
       }),
+  }),
+  defineOperation({
+    id: "dry_run_routing_config",
+    method: "POST",
+    path: "/routing-configs/dry-run",
+    summary: "Dry-run a routing config: the plan a sample request would get",
+    description:
+      "Answers a sample request (OpenAI or Anthropic shape, without model) as a data plane " +
+      "answers X-Modelux-Dry-Run: true for model @slug, with routing_config (an object, " +
+      '"slug@version" or a slug) at that slug: the same parsing, budget checks (against the ' +
+      "fleet's current totals) and planner, run by a private data plane in the control plane. " +
+      "Nothing is sent upstream or logged; health is that of a node that has made no call yet.",
+    tag,
+    // As replay_log: a POST, and work for the control plane (a private data plane per call).
+    role: "developer",
+    body: dryRunBody,
+    output: dryRunView,
+    handler: ({ tenant }, { body }) => dryRunRoutingConfig(tenant, body),
   }),
 ];
