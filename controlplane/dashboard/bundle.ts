@@ -1,6 +1,7 @@
 // The dashboard's page and assets, bundled by Bun's HTML bundler from controlplane/dashboard/app
 // (Preact, wouter-preact, uPlot from node_modules): built in memory once per process, at the
-// control plane's start or on the first request for it; nothing is fetched from the internet.
+// control plane's start (controlplane/node.ts, before it listens), or on the first request after
+// a failed build; nothing is fetched from the internet and nothing is written to disk.
 import { join } from "node:path";
 
 export const ASSET_PREFIX = "/assets/";

@@ -4,8 +4,10 @@
 // logs a console error.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
+import type { Json } from "../support/management.ts";
 import { waitUntil } from "../support/wait.ts";
 import { type Dashboard, startDashboard } from "./support/dashboard.ts";
+import { sendTraffic } from "./support/traffic.ts";
 
 describe("dashboard admin pages in a browser", () => {
   let dashboard: Dashboard;
@@ -68,6 +70,51 @@ describe("dashboard admin pages in a browser", () => {
     expect(errors).toEqual([]);
   }, 30_000);
 
+  test("budgets: the period's spend reset by hand, after a confirmation, with its event", async () => {
+    const { embedded } = dashboard;
+    const orgMonthly = async () =>
+      (await dashboard.api("GET", "/budgets")).body.data.find(
+        (item: Json) => item.name === "org monthly",
+      );
+    // Spend on the org budget, counted by the fleet.
+    await sendTraffic(embedded.dataPlaneUrl, embedded.seed.proxyKey, 5);
+    const spent = await waitUntil(
+      async () => {
+        const budget = await orgMonthly();
+        return budget.current_period.spend_usd > 0 ? budget.current_period.spend_usd : null;
+      },
+      { timeoutMs: 15_000, intervalMs: 100, message: "the traffic's spend was not counted" },
+    );
+    await visit("/budgets", "Budgets");
+    await page.getByRole("button", { name: "Reset org monthly" }).click();
+    const dialog = page.getByRole("dialog", { name: "Reset org monthly for this period?" });
+    expect(await dialog.textContent()).toContain("goes back to $0.00");
+    // Cancelled: nothing changes.
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    expect((await orgMonthly()).current_period.reset_at).toBeNull();
+    await page.getByRole("button", { name: "Reset org monthly" }).click();
+    await dialog.getByRole("button", { name: "Reset", exact: true }).click();
+    await page
+      .locator(".budgets > li", { hasText: "org monthly" })
+      .getByText(/reset by hand/)
+      .waitFor();
+    const after = await orgMonthly();
+    expect(after.current_period.spend_usd).toBe(0);
+    expect(after.current_period.reset_at).not.toBeNull();
+    await page.getByText("Events of org monthly").click();
+    const events = page
+      .locator(".budgets > li", { hasText: "org monthly" })
+      .locator("details table");
+    await events.locator(".badge-reset").waitFor();
+    const listed = await dashboard.api("GET", `/budgets/${after.id}/events`);
+    expect(listed.body.data[0]).toMatchObject({ type: "reset", threshold: 0 });
+    expect(listed.body.data[0].spend_usd).toBeGreaterThanOrEqual(spent);
+    const audit = await dashboard.api("GET", "/audit-log?action=budget.reset");
+    expect(audit.body.data).toHaveLength(1);
+    await dashboard.screenshot(page, "budget-reset");
+    expect(errors).toEqual([]);
+  }, 45_000);
+
   test("providers: the seeded ones listed; one added without a check", async () => {
     await visit("/providers", "Providers");
     await page.getByRole("cell", { name: "anthropic", exact: true }).first().waitFor();
@@ -86,6 +133,58 @@ describe("dashboard admin pages in a browser", () => {
     await dashboard.screenshot(page, "providers");
     expect(errors).toEqual([]);
   }, 30_000);
+
+  test("providers: health from traffic shows a circuit the data plane opened", async () => {
+    const { embedded } = dashboard;
+    // The upstream fails every call of one model: five failures in a row open its breaker.
+    await fetch(`${embedded.simulatorUrl}/_sim/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4.1-mini", status: 503, count: null }),
+    });
+    try {
+      for (let index = 0; index < 6; index++) {
+        const response = await fetch(`${embedded.dataPlaneUrl}/openai/v1/chat/completions`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${embedded.seed.proxyKey}`,
+            "content-type": "application/json",
+          },
+          body: JSON.stringify({
+            model: "gpt-4.1-mini",
+            messages: [{ role: "user", content: `failing call ${index}` }],
+          }),
+        });
+        expect(response.status).toBeGreaterThanOrEqual(500);
+        await response.arrayBuffer();
+      }
+    } finally {
+      await fetch(`${embedded.simulatorUrl}/_sim/faults`, { method: "DELETE" });
+    }
+    // The data plane tells the control plane at once; the requests reach the log in seconds.
+    const reported = await waitUntil(
+      async () => {
+        const health = await dashboard.api("GET", "/provider-health");
+        const row = health.body.data.data.find((item: Json) => item.model === "gpt-4.1-mini");
+        return row && row.circuit_state !== "closed" ? row : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, message: "the open circuit was not reported" },
+    );
+    expect(reported.circuit_nodes.reporting).toBe(1);
+    expect(reported.status).toBe("failing");
+    await visit("/providers", "Providers");
+    // The page may be open since before the failures: its health is read again on demand.
+    await page.getByRole("button", { name: "Refresh health" }).click();
+    const row = page
+      .getByRole("table", { name: "Health from traffic" })
+      .getByRole("row", { name: /gpt-4\.1-mini/ });
+    await row.waitFor();
+    // Open, or half-open once its cool-down has passed: either way not closed, on 1 of 1.
+    expect(await row.locator(".badge").last().textContent()).toMatch(/^(open|half-open)$/);
+    expect(await row.textContent()).toContain("of 1 data planes");
+    await dashboard.screenshot(page, "provider-health");
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   test("webhooks: an endpoint created (secret shown once), tested, and deleted", async () => {
     await visit("/webhooks", "Webhooks");
@@ -186,7 +285,7 @@ describe("dashboard admin pages in a browser", () => {
     await go("/budgets", "Budgets");
     await viewer.page.getByRole("progressbar", { name: /org monthly/ }).waitFor();
     expect(
-      await viewer.page.getByRole("button", { name: /Create budget|Pause|Delete/ }).count(),
+      await viewer.page.getByRole("button", { name: /Create budget|Pause|Reset|Delete/ }).count(),
     ).toBe(0);
     await go("/webhooks", "Webhooks");
     await viewer.page.getByRole("heading", { name: "Deliveries" }).waitFor();

@@ -2,8 +2,25 @@
 // embedded default with traffic in its log: what a person signing in sees and can do, by keyboard
 // too, at 1280×800 and on a narrow screen, with no console errors.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Locator } from "playwright-core";
 import type { Json } from "../support/management.ts";
+import { waitUntil } from "../support/wait.ts";
 import { type Dashboard, startDashboard } from "./support/dashboard.ts";
+
+/**
+ * Waits until the list holds `count` rows, each containing `text` when given. Polled from here
+ * rather than with page.waitForFunction: the page's CSP refuses the eval a string predicate
+ * needs once it has to poll.
+ */
+async function listShows(rows: Locator, count: number, text?: string) {
+  await waitUntil(
+    async () => {
+      const texts = await rows.allTextContents();
+      return texts.length === count && (!text || texts.every((row) => row.includes(text)));
+    },
+    { timeoutMs: 15_000, message: `the list did not show ${count} requests ${text ?? ""}` },
+  );
+}
 
 describe("dashboard in a browser", () => {
   let dashboard: Dashboard;
@@ -45,6 +62,53 @@ describe("dashboard in a browser", () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  test("the overview splits the traffic by route; the logs filter by route and trace id", async () => {
+    const { page, errors } = await dashboard.open();
+    await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.getByLabel("Split by").selectOption("route");
+    // One series per routing config, and one for the requests that named a model directly.
+    for (const name of ["@default", "@fallback", "@cheap", "(no config)"]) {
+      await page.locator(".u-legend", { hasText: name }).first().waitFor();
+    }
+    const split = await dashboard.api(
+      "GET",
+      `/analytics/report?${new URLSearchParams({
+        start: new Date(Date.now() - 86_400_000).toISOString(),
+        end: new Date(Date.now() + 3_600_000).toISOString(),
+        group_by: "route",
+      })}`,
+    );
+    const perRoute: Record<string, number> = {};
+    for (const point of split.body.data.series as Json[]) {
+      const name = point.group ?? "none";
+      perRoute[name] = (perRoute[name] ?? 0) + point.requests;
+    }
+    // Five models in turn over 20 requests: four each, two of them named directly.
+    expect(perRoute).toEqual({ default: 4, fallback: 4, cheap: 4, none: 8 });
+    await dashboard.screenshot(page, "overview-route");
+
+    await page.getByRole("link", { name: "Logs" }).click();
+    const rows = page.getByRole("table", { name: "Requests" }).locator("tbody tr");
+    await rows.first().waitFor();
+    await page.getByLabel("Route").fill("@cheap");
+    await page.getByRole("button", { name: "Search" }).click();
+    await listShows(rows, 4, "@cheap v1");
+    await page.getByLabel("Route").fill("");
+    await page.getByLabel("Trace id").fill("trace-2");
+    await page.getByRole("button", { name: "Search" }).click();
+    await listShows(rows, 5);
+    const traced = await dashboard.api("GET", "/logs?trace_id=trace-2&limit=100");
+    // Each row links to its request's page: #/logs/<request id>.
+    const ids = (
+      await rows
+        .locator("a")
+        .evaluateAll((links) => links.map((link) => link.getAttribute("href") ?? ""))
+    ).map((href) => decodeURIComponent(href.split("/").pop() ?? ""));
+    expect(ids.sort()).toEqual(traced.body.data.map((row: Json) => row.request_id).sort());
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   test("find a request in the logs, open its trace, replay it against another config", async () => {
     const { page, errors } = await dashboard.open();
     await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
@@ -56,15 +120,11 @@ describe("dashboard in a browser", () => {
     // Filtered on the server: the failed requests only.
     await page.getByLabel("Status").selectOption("4xx");
     await page.getByRole("button", { name: "Search" }).click();
-    await page.waitForFunction(
-      'document.querySelectorAll("table[aria-label=Requests] tbody tr").length === 4',
-    );
+    await listShows(rows, 4, "4xx");
     await page.getByLabel("Status").selectOption("");
     await page.getByLabel("Model").fill("gpt-4.1-nano");
     await page.getByRole("button", { name: "Search" }).click();
-    await page.waitForFunction(
-      'document.querySelectorAll("table[aria-label=Requests] tbody tr").length === 4',
-    );
+    await listShows(rows, 4, "gpt-4.1-nano");
     await dashboard.screenshot(page, "logs");
     await rows.first().getByRole("link").click();
     await page.getByRole("heading", { name: "Candidates" }).waitFor();
@@ -118,6 +178,47 @@ describe("dashboard in a browser", () => {
     expect(errors).toEqual([
       "Failed to load resource: the server responded with a status of 400 (Bad Request)",
     ]);
+  }, 60_000);
+
+  test("a config's dry run shows the plan a request would get, unsaved JSON and saved versions", async () => {
+    const { page, errors } = await dashboard.open();
+    await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
+    await page.getByRole("link", { name: "Routing configs" }).click();
+    await page.getByRole("link", { name: "@fallback" }).click();
+    const editor = page.getByLabel("Config (JSON)");
+    await editor.waitFor();
+    const dryRun = page.getByRole("button", { name: "Dry run", exact: true });
+    const result = page.getByRole("status", { name: "Dry run result" });
+    await dryRun.click();
+    await result.waitFor();
+    expect(await result.textContent()).toContain(
+      "Would serve openai / gpt-4o (fallback of @fallback",
+    );
+    const plan = result.getByRole("list", { name: "Plan" });
+    expect(await plan.locator("li").allTextContents()).toEqual([
+      "openai / gpt-4o (timeout 10000 ms)",
+      "openai / gpt-4o-mini",
+    ]);
+    // The candidates and why, from the decision trace.
+    await result.getByRole("heading", { name: "Candidates" }).waitFor();
+    // The editor's JSON, not saved: the plan follows it.
+    const original = await editor.inputValue();
+    await editor.fill(original.replace('"model": "gpt-4o",', '"model": "gpt-4.1-nano",'));
+    const resultShows = (text: string) =>
+      waitUntil(async () => (await result.textContent())?.includes(text), {
+        timeoutMs: 10_000,
+        message: `the dry run did not show ${text}`,
+      });
+    await dryRun.click();
+    await resultShows("Would serve openai / gpt-4.1-nano (fallback of @fallback, inline");
+    await dashboard.screenshot(page, "config-dry-run");
+    // A saved version instead; the config itself did not change.
+    await page.getByRole("form", { name: "Dry run" }).getByLabel("Config").selectOption("1");
+    await dryRun.click();
+    await resultShows("Would serve openai / gpt-4o (fallback of @fallback, fallback@1");
+    const config = await dashboard.api("GET", "/routing-configs?slug=fallback");
+    expect(JSON.stringify(config.body.data[0].config)).not.toContain("gpt-4.1-nano");
+    expect(errors).toEqual([]);
   }, 60_000);
 
   test("create an experiment, follow it, promote the candidate with confirmation", async () => {

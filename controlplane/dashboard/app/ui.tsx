@@ -1,6 +1,6 @@
 // Small shared pieces: data loading, formatting, buttons that respect the role, confirmations.
 import type { ComponentChildren, JSX } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
 import { describeError } from "./api.ts";
 import { type Role, useCan } from "./session.ts";
 
@@ -88,6 +88,8 @@ export function ConfirmDialog({
   onClose(confirmed: boolean): void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Several confirmations may share a page: each names its own title.
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -95,8 +97,8 @@ export function ConfirmDialog({
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} aria-labelledby="confirm-title" onCancel={() => onClose(false)}>
-      <h2 id="confirm-title">{title}</h2>
+    <dialog ref={ref} aria-labelledby={titleId} onCancel={() => onClose(false)}>
+      <h2 id={titleId}>{title}</h2>
       <div>{children}</div>
       <div class="buttons">
         <button type="button" onClick={() => onClose(false)}>

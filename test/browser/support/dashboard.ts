@@ -71,8 +71,6 @@ export async function startDashboard(): Promise<Dashboard> {
     },
     { timeoutMs: 30_000, intervalMs: 200, message: "the traffic did not reach the request log" },
   );
-  // The page's bundle is built on its first request; build it before the first test's clock.
-  await (await fetch(`${base}/`)).text();
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],

@@ -1,5 +1,5 @@
 // Requests through the data plane so the dashboard has something to show: configs and direct
-// models, end users and tags, a few failures, captured content on.
+// models, end users and tags, trace ids (five requests each), a few failures, captured content on.
 export async function sendTraffic(
   dataPlaneUrl: string,
   proxyKey: string,
@@ -16,6 +16,7 @@ export async function sendTraffic(
         "content-type": "application/json",
         "x-modelux-user-id": `user-${index % 3}`,
         "x-modelux-user-tags": `team=${index % 2 ? "search" : "support"}`,
+        "x-modelux-trace-id": `trace-${Math.floor(index / 5)}`,
       },
       body: JSON.stringify({
         model,

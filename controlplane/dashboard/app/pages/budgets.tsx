@@ -1,7 +1,7 @@
 // Budgets: each budget's standing this period as a bar with its soft thresholds, when the period
-// resets, what happens at the cap; its events (thresholds reached, cap exceeded); create, pause or
-// resume, delete. Operations: list_budgets, list_budget_events, create_budget, update_budget,
-// delete_budget.
+// resets, what happens at the cap; its events (thresholds reached, cap exceeded, resets); create,
+// pause or resume, reset the period's spend (confirmed), delete. Operations: list_budgets,
+// list_budget_events, create_budget, update_budget, reset_budget_period, delete_budget.
 import { useState } from "preact/hooks";
 import { list, listAll, op } from "../api.ts";
 import { useApp } from "../session.ts";
@@ -21,6 +21,7 @@ import { type Budget, BudgetBar } from "./overview.tsx";
 
 interface BudgetDetail extends Budget {
   project_id: string | null;
+  updated_at: string;
   scope: { type: string; value: string | null };
   fail_mode: string;
   downgrade_to: unknown;
@@ -44,6 +45,7 @@ export function Budgets() {
   const budgets = useLoad(() => listAll<BudgetDetail>("/budgets"), [projectId]);
   const action = useAction(budgets.reload);
   const [deleting, setDeleting] = useState<BudgetDetail | null>(null);
+  const [resetting, setResetting] = useState<BudgetDetail | null>(null);
   const create = (event: Event) => {
     const { form, get } = formFields(event);
     const scope = get("scope");
@@ -65,6 +67,11 @@ export function Budgets() {
       await op("POST", "/budgets", { body });
       form.reset();
     });
+  };
+  const reset = (confirmed: boolean) => {
+    const budget = resetting;
+    setResetting(null);
+    if (confirmed && budget) void action.run(() => op("POST", `/budgets/${budget.id}/reset`));
   };
   const remove = (confirmed: boolean) => {
     const budget = deleting;
@@ -93,7 +100,11 @@ export function Budgets() {
                       ? ` to ${JSON.stringify(budget.downgrade_to)}`
                       : ""}{" "}
                     · thresholds {budget.soft_thresholds.map((t) => pct(t, 0)).join(", ") || "none"}{" "}
-                    · period since {when(budget.current_period.start)} · fail {budget.fail_mode}
+                    · period since {when(budget.current_period.start)}
+                    {budget.current_period.reset_at
+                      ? `, reset by hand ${when(budget.current_period.reset_at)}`
+                      : ""}{" "}
+                    · fail {budget.fail_mode}
                   </p>
                   {budget.forecast ? (
                     <p class="meta">
@@ -120,12 +131,16 @@ export function Budgets() {
                       >
                         {budget.enabled ? "Pause" : "Resume"} {budget.name}
                       </button>
+                      <button type="button" onClick={() => setResetting(budget)}>
+                        Reset {budget.name}
+                      </button>
                       <button type="button" class="danger" onClick={() => setDeleting(budget)}>
                         Delete {budget.name}
                       </button>
                     </div>
                   </Can>
-                  <BudgetEvents budget={budget} />
+                  {/* A new list after each change of the budget (a reset adds an event). */}
+                  <BudgetEvents key={budget.updated_at} budget={budget} />
                 </li>
               ))}
             </ul>
@@ -180,6 +195,19 @@ export function Budgets() {
         </form>
       </Can>
       <ConfirmDialog
+        open={resetting !== null}
+        title={`Reset ${resetting?.name ?? ""} for this period?`}
+        confirmLabel="Reset"
+        onClose={reset}
+      >
+        <p>
+          Its spend this period ({usd(resetting?.current_period.spend_usd)}) goes back to $0.00 now,
+          across the fleet within a second: a budget at its cap serves again, and its thresholds can
+          fire again before the period ends ({when(resetting?.current_period.resets_at)}). A reset
+          event records what was spent.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
         open={deleting !== null}
         title={`Delete ${deleting?.name ?? ""}?`}
         confirmLabel="Delete"
@@ -229,7 +257,7 @@ function EventList({ budgetId }: { budgetId: string }) {
                     <td>
                       <StatusBadge value={event.type} />
                     </td>
-                    <td class="num">{pct(event.threshold, 0)}</td>
+                    <td class="num">{event.type === "reset" ? "–" : pct(event.threshold, 0)}</td>
                     <td class="num">{usd(event.spend_usd)}</td>
                   </tr>
                 ))}

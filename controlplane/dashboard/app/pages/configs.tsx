@@ -1,8 +1,8 @@
 // Routing configs: the list with where each is used; an editor whose validation errors are
-// shown per field, at their line; versions side by side with a diff and rollback.
-// Operations: list_routing_configs, get_routing_config, save_routing_config,
-// update_routing_config, list_routing_config_versions, get_routing_config_version,
-// diff_routing_config_versions, rollback_routing_config, list_experiments.
+// shown per field, at their line; a dry-run box (config-dry-run.tsx); versions side by side with
+// a diff and rollback. Operations: list_routing_configs, get_routing_config, save_routing_config,
+// update_routing_config, list_routing_config_versions, rollback_routing_config,
+// dry_run_routing_config, list_experiments.
 import { diffLines } from "diff";
 import { useMemo, useRef, useState } from "preact/hooks";
 import { Link, useLocation } from "wouter-preact";
@@ -18,6 +18,7 @@ import {
   useLoad,
   when,
 } from "../ui.tsx";
+import { DryRunBox } from "./config-dry-run.tsx";
 import type { RoutingConfig } from "./trace.tsx";
 
 interface Version {
@@ -123,13 +124,20 @@ function ConfigEditor({
   onSave,
   saveLabel,
   extraFields,
+  onText,
 }: {
   initial: Record<string, unknown>;
   onSave(config: Record<string, unknown>, form: FormData): Promise<void>;
   saveLabel: string;
   extraFields?: preact.ComponentChildren;
+  /** Told the text as it changes (the dry-run box plans with it). */
+  onText?(text: string): void;
 }) {
-  const [text, setText] = useState(() => prettyWithLines(initial).text);
+  const [text, setTextState] = useState(() => prettyWithLines(initial).text);
+  const setText = (next: string) => {
+    setTextState(next);
+    onText?.(next);
+  };
   const [problems, setProblems] = useState<Array<FieldProblem & { line: number | null }>>([]);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
@@ -284,40 +292,66 @@ export function ConfigDetail({ params }: { params: { id: string } }) {
       </p>
       <Status loaded={loaded}>
         {({ config, versions }) => (
-          <>
-            <PageTitle>{`@${config.slug}`}</PageTitle>
-            <p>
-              Version {config.current_version}
-              {config.description ? ` · ${config.description}` : ""}
-            </p>
-            <ConfigEditor
-              key={`${config.id}-${config.current_version}`}
-              initial={config.config}
-              saveLabel="Save a new version"
-              onSave={async (body, form) => {
-                await op("PATCH", `/routing-configs/${config.id}`, {
-                  body: { config: body, message: String(form.get("message") ?? "") || undefined },
-                });
-                setTick((value) => value + 1);
-              }}
-            />
-            {context.data ? (
-              <UsedBy
-                slug={config.slug}
-                configs={context.data.configs}
-                experiments={context.data.experiments}
-              />
-            ) : null}
-            <Versions
-              key={`versions-${config.current_version}`}
-              config={config}
-              versions={versions}
-              onRolledBack={() => setTick((value) => value + 1)}
-            />
-          </>
+          <ConfigPage
+            key={`${config.id}-${config.current_version}`}
+            config={config}
+            versions={versions}
+            context={context.data}
+            onChanged={() => setTick((value) => value + 1)}
+          />
         )}
       </Status>
     </section>
+  );
+}
+
+function ConfigPage({
+  config,
+  versions,
+  context,
+  onChanged,
+}: {
+  config: RoutingConfig;
+  versions: Version[];
+  context: { configs: RoutingConfig[]; experiments: Experiment[] } | null;
+  onChanged(): void;
+}) {
+  // What the editor holds now: the dry run plans with it, saved or not.
+  const [draft, setDraft] = useState(() => prettyWithLines(config.config).text);
+  return (
+    <>
+      <PageTitle>{`@${config.slug}`}</PageTitle>
+      <p>
+        Version {config.current_version}
+        {config.description ? ` · ${config.description}` : ""}
+      </p>
+      <ConfigEditor
+        initial={config.config}
+        saveLabel="Save a new version"
+        onText={setDraft}
+        onSave={async (body, form) => {
+          await op("PATCH", `/routing-configs/${config.id}`, {
+            body: { config: body, message: String(form.get("message") ?? "") || undefined },
+          });
+          onChanged();
+        }}
+      />
+      <DryRunBox
+        projectId={config.project_id}
+        slug={config.slug}
+        versions={[...versions].map((version) => version.version).sort((a, b) => b - a)}
+        editorText={draft}
+      />
+      {context ? (
+        <UsedBy slug={config.slug} configs={context.configs} experiments={context.experiments} />
+      ) : null}
+      <Versions
+        key={`versions-${config.current_version}`}
+        config={config}
+        versions={versions}
+        onRolledBack={onChanged}
+      />
+    </>
   );
 }
 

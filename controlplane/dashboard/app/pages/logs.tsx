@@ -1,5 +1,6 @@
-// Logs: the request log, paged and filtered on the server (list_logs), with a live tail that
-// reloads the first page; a request id opens that request's trace.
+// Logs: the request log, paged and filtered on the server (list_logs: time, status, model,
+// provider, route, end user, tags, trace id, latency), with a live tail that reloads the first
+// page; a request id opens that request's trace.
 import { useEffect, useState } from "preact/hooks";
 import { Link, useLocation } from "wouter-preact";
 import { list, type Page } from "../api.ts";
@@ -25,6 +26,7 @@ export interface LogRow {
   cache: string;
   end_user: string | null;
   tags: Record<string, string>;
+  trace_id: string | null;
   decision_reason: string;
 }
 
@@ -38,8 +40,10 @@ interface Filters {
   status_class: string;
   model: string;
   provider: string;
+  route: string;
   end_user: string;
   tags: string;
+  trace_id: string;
   min_latency_ms: string;
 }
 const EMPTY: Filters = {
@@ -49,8 +53,10 @@ const EMPTY: Filters = {
   status_class: "",
   model: "",
   provider: "",
+  route: "",
   end_user: "",
   tags: "",
+  trace_id: "",
   min_latency_ms: "",
 };
 // Kept while the page is away, so coming back from a trace finds the same list.
@@ -94,8 +100,10 @@ export function Logs() {
       status_class: filters.status_class,
       model: filters.model,
       provider: filters.provider,
+      route: filters.route.trim(),
       end_user: filters.end_user,
       tags: filters.tags,
+      trace_id: filters.trace_id.trim(),
       min_latency_ms: filters.min_latency_ms,
       limit: PAGE_SIZE,
       cursor,
@@ -198,12 +206,20 @@ export function Logs() {
           <input {...field("provider")} size={12} />
         </label>
         <label>
+          Route
+          <input {...field("route")} placeholder="@default" size={12} />
+        </label>
+        <label>
           End user
           <input {...field("end_user")} size={12} />
         </label>
         <label>
           Tags
           <input {...field("tags")} placeholder="team=ml,env=prod" size={16} />
+        </label>
+        <label>
+          Trace id
+          <input {...field("trace_id")} size={16} />
         </label>
         <label>
           Min latency (ms)

@@ -1,5 +1,6 @@
 // Overview: the analytics report drawn over time (requests, cost, error rate, latency, cache hit
-// rate), split by model, provider, project, end user or a tag; budget standings; the last alerts.
+// rate), split by model, provider, project, route (routing config), end user or a tag; budget
+// standings; the last alerts.
 // Operations: get_analytics_report, list_budgets, list_budget_events.
 import { useMemo, useState } from "preact/hooks";
 import { Link } from "wouter-preact";
@@ -25,6 +26,7 @@ interface Report {
   start: string;
   end: string;
   granularity: "hour" | "day";
+  group_by: string | null;
   series: Point[];
   totals: Totals;
 }
@@ -36,7 +38,13 @@ export interface Budget {
   action: string;
   enabled: boolean;
   period: string;
-  current_period: { start: string; resets_at: string; spend_usd: number; used_pct: number };
+  current_period: {
+    start: string;
+    resets_at: string;
+    reset_at?: string | null;
+    spend_usd: number;
+    used_pct: number;
+  };
 }
 interface BudgetEvent {
   id: string;
@@ -54,7 +62,7 @@ const RANGES = {
 } as const;
 type Range = keyof typeof RANGES;
 
-const GROUPS = ["", "model", "provider", "project", "end_user"] as const;
+const GROUPS = ["", "model", "provider", "project", "route", "end_user"] as const;
 
 const formatCount = (value: number) => num(Math.round(value));
 const formatUsd = (value: number) => usd(value);
@@ -105,7 +113,11 @@ export function Overview() {
           >
             {GROUPS.map((value) => (
               <option key={value} value={value}>
-                {value === "" ? "nothing" : value.replace("_", " ")}
+                {value === ""
+                  ? "nothing"
+                  : value === "route"
+                    ? "route (config)"
+                    : value.replace("_", " ")}
               </option>
             ))}
             <option value="tag">a tag…</option>
@@ -234,8 +246,17 @@ function chartData(report: Report) {
         }),
       }),
     );
+  const byRoute = report.group_by === "route";
   const name = (group: string | null) =>
-    groups.length === 1 && group === null ? "all" : (group ?? "(none)");
+    groups.length === 1 && group === null && !byRoute
+      ? "all"
+      : group === null
+        ? byRoute
+          ? "(no config)"
+          : "(none)"
+        : byRoute
+          ? `@${group}`
+          : group;
   return {
     times: times.map((bucket) => Date.parse(bucket) / 1000),
     requests: make(name, (point) => point.requests, 0),
@@ -343,7 +364,9 @@ function LastAlerts() {
                   <strong>{event.budget}</strong>{" "}
                   {event.type === "exceeded"
                     ? `exceeded its cap (${usd(event.spend_usd)})`
-                    : `reached ${pct(event.threshold, 0)} (${usd(event.spend_usd)})`}
+                    : event.type === "reset"
+                      ? `was reset by hand (${usd(event.spend_usd)} spent before)`
+                      : `reached ${pct(event.threshold, 0)} (${usd(event.spend_usd)})`}
                 </li>
               ))}
             </ul>

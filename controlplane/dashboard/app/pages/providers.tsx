@@ -1,14 +1,17 @@
 // Providers: the org's vendor credentials (never shown, only their last characters), the last
-// credential check, health; add one, verify it, rotate its credential, delete it. Operations:
-// list_providers, create_provider, verify_provider, get_provider_health,
-// rotate_provider_credential, delete_provider.
+// credential check, health; add one, verify it, rotate its credential, delete it; and health from
+// the fleet's traffic per provider and model, with the circuit breakers' state across the data
+// planes. Operations: list_providers, create_provider, verify_provider, get_provider_health,
+// rotate_provider_credential, delete_provider, list_provider_health.
 import { useState } from "preact/hooks";
 import { listAll, op } from "../api.ts";
 import {
   ConfirmDialog,
   ErrorNote,
   ms,
+  num,
   PageTitle,
+  pct,
   Status,
   StatusBadge,
   useLoad,
@@ -38,6 +41,18 @@ interface Health {
   status: string;
   verified_at: string | null;
   note: string;
+}
+interface TrafficHealth {
+  provider: string;
+  model: string;
+  requests: number;
+  errors: number;
+  success_rate: number;
+  p50_latency_ms: number | null;
+  p95_latency_ms: number | null;
+  status: string;
+  circuit_state: "closed" | "half_open" | "open" | null;
+  circuit_nodes: { open: number; half_open: number; reporting: number } | null;
 }
 
 /** Vendors offered in the form; the API's 400 names the list if another is typed. */
@@ -204,6 +219,7 @@ export function Providers() {
           )
         }
       </Status>
+      <TrafficHealthTable />
       <Can needs="admin">
         <h2>Add a provider</h2>
         <form class="filters" onSubmit={create} aria-label="Add a provider">
@@ -257,6 +273,84 @@ function VerificationNote({ check }: { check: Verification }) {
     <span class="meta">
       {parts.join(", ")}
       {check.error ? `: ${check.error}` : ""}
+    </span>
+  );
+}
+
+/** Health from the last hour of the fleet's traffic, and each circuit breaker across the fleet. */
+function TrafficHealthTable() {
+  const health = useLoad(
+    () => op<{ start: string; end: string; data: TrafficHealth[] }>("GET", "/provider-health"),
+    [],
+  );
+  return (
+    <section aria-labelledby="traffic-health-title">
+      <h2 id="traffic-health-title">Health from traffic (last hour)</h2>
+      <p class="meta">
+        Success rate and latency from every data plane's requests; the circuit breaker as the data
+        planes report it now (open on any one of them counts as open).{" "}
+        <button type="button" onClick={health.reload}>
+          Refresh health
+        </button>
+      </p>
+      <Status loaded={health}>
+        {(report) =>
+          report.data.length === 0 ? (
+            <p class="empty">No requests in the last hour.</p>
+          ) : (
+            <div class="table-wrap">
+              <table aria-label="Health from traffic">
+                <thead>
+                  <tr>
+                    <th>Provider</th>
+                    <th>Model</th>
+                    <th class="num">Requests</th>
+                    <th class="num">Success</th>
+                    <th class="num">p50 / p95</th>
+                    <th>Status</th>
+                    <th>Circuit</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.data.map((row) => (
+                    <tr key={`${row.provider}/${row.model}`}>
+                      <td>{row.provider}</td>
+                      <td>{row.model}</td>
+                      <td class="num">{num(row.requests)}</td>
+                      <td class="num">{pct(row.success_rate)}</td>
+                      <td class="num">
+                        {ms(row.p50_latency_ms)} / {ms(row.p95_latency_ms)}
+                      </td>
+                      <td>
+                        <StatusBadge value={row.status} />
+                      </td>
+                      <td>
+                        <CircuitCell row={row} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Status>
+    </section>
+  );
+}
+
+function CircuitCell({ row }: { row: TrafficHealth }) {
+  if (row.circuit_state === null || row.circuit_nodes === null) {
+    return <span class="meta">no data plane reporting</span>;
+  }
+  const { open, half_open, reporting } = row.circuit_nodes;
+  const detail =
+    row.circuit_state === "closed"
+      ? `closed on ${reporting} of ${reporting} data planes`
+      : `open on ${open}, half-open on ${half_open} of ${reporting} data planes`;
+  return (
+    <span>
+      <StatusBadge value={row.circuit_state.replace("_", "-")} /> <span class="meta">{detail}</span>
     </span>
   );
 }

@@ -20,7 +20,7 @@ import {
 } from "../ui.tsx";
 import { createdAtOf, type LogRow } from "./logs.tsx";
 
-interface Candidate {
+export interface Candidate {
   target: string;
   provider: string | null;
   model: string | null;
@@ -151,7 +151,7 @@ function Summary({ detail, trace }: { detail: Detail; trace: Trace }) {
   );
 }
 
-function Candidates({ candidates }: { candidates: Candidate[] }) {
+export function Candidates({ candidates }: { candidates: Candidate[] }) {
   return (
     <section aria-labelledby="candidates-title">
       <h2 id="candidates-title">Candidates</h2>
