@@ -8,7 +8,12 @@
 // machine shared with other work; rounds alternate modelux and bare and the median is kept.
 //
 //   bun bench/overhead/fixed-cost.ts [--setup=off|full|fallback,budget,wal] [--stream]
+//                                     [--api=chat|responses] [--chunks=event|whole]
 //                                     [--requests=20000] [--rounds=5] [--concurrency=64]
+//
+// --api=responses sends the benchmark's Responses request (always streamed: a passthrough to
+// OpenAI on the `bench` route) instead of chat. --chunks=whole hands the stream over in one
+// chunk instead of one per SSE event: the difference between the two is the per-chunk cost.
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,39 +31,49 @@ import {
   benchSnapshotBody,
   parseSetup,
 } from "./targets/modelux-snapshot.ts";
-import { chatBody } from "./targets.ts";
+import { chatBody, responsesBody } from "./targets.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) =>
   args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const setupName = flag("setup", "full");
 const setup = parseSetup(setupName);
-const stream = args.includes("--stream");
+const api = flag("api", "chat");
+if (api !== "chat" && api !== "responses") throw new Error("--api is chat or responses");
+const stream = api === "responses" || args.includes("--stream");
+const chunking = flag("chunks", "event");
+if (chunking !== "event" && chunking !== "whole") throw new Error("--chunks is event or whole");
 const requests = Number(flag("requests", "20000"));
 const rounds = Number(flag("rounds", "5"));
 const concurrency = Number(flag("concurrency", "64"));
 
 // The simulator's answers, recorded once, then served from memory.
 const simulator = startSimulator({ port: 0 });
-const record = async (streamed: boolean) => {
-  const answer = await fetch(`${simulator.url}/v1/chat/completions`, {
+const record = async (streamed: boolean, path = "chat/completions") => {
+  const answer = await fetch(`${simulator.url}/v1/${path}`, {
     method: "POST",
     headers: { Authorization: "Bearer sk-sim", "content-type": "application/json" },
-    body: chatBody("gpt-4o-mini", streamed),
+    body: path === "responses" ? responsesBody("gpt-4o-mini") : chatBody("gpt-4o-mini", streamed),
   });
   const text = await answer.text();
   const headers = Object.fromEntries(answer.headers);
   delete headers["content-length"];
   const encoder = new TextEncoder();
-  const chunks = streamed
-    ? text
-        .split("\n\n")
-        .filter((event) => event.length > 0)
-        .map((event) => encoder.encode(`${event}\n\n`))
-    : [encoder.encode(text)];
+  const chunks = !streamed
+    ? [encoder.encode(text)]
+    : chunking === "whole"
+      ? [encoder.encode(text)]
+      : text
+          .split("\n\n")
+          .filter((event) => event.length > 0)
+          .map((event) => encoder.encode(`${event}\n\n`));
   return { headers, chunks };
 };
-const recorded = { plain: await record(false), stream: await record(true) };
+const recorded = {
+  plain: await record(false),
+  stream: await record(true),
+  responses: await record(true, "responses"),
+};
 await simulator.stop();
 
 const UPSTREAM = "http://upstream.bench.invalid";
@@ -68,7 +83,11 @@ const inMemoryFetch = async (input: string | URL | Request, init?: RequestInit) 
   if (!url.startsWith(UPSTREAM)) return realFetch(input, init);
   const body = init?.body;
   const text = typeof body === "string" ? body : body ? await new Response(body).text() : "";
-  const answer = text.includes('"stream":true') ? recorded.stream : recorded.plain;
+  const answer = url.endsWith("/responses")
+    ? recorded.responses
+    : text.includes('"stream":true')
+      ? recorded.stream
+      : recorded.plain;
   let next = 0;
   const readable = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -81,7 +100,10 @@ const inMemoryFetch = async (input: string | URL | Request, init?: RequestInit) 
 };
 globalThis.fetch = Object.assign(inMemoryFetch, { preconnect: realFetch.preconnect });
 
-const bus = createInProcessBus();
+// Responses are stored (the benchmark's request does not say `store: false`): a small store cap
+// keeps the work per request (serialize, put, evict the oldest) without a heap that grows to the
+// default 256 MB of stored JSON over a run and moves the figures with its garbage collection.
+const bus = createInProcessBus({ state: { maxBytes: 16 * 1024 * 1024 } });
 const box = new SecretBox(BENCH_SECRET_KEY);
 await bus.config.put(sealSnapshot(1, benchSnapshotBody(setup, `${UPSTREAM}`, box)));
 const standIn = await startControlPlaneStandIn(bus);
@@ -121,9 +143,11 @@ const bare = async (request: Request) => {
   return new Response(answer.body, { status: answer.status, headers: forwarded(answer.headers) });
 };
 
-const body = chatBody(`@${BENCH_ROUTE}`, stream);
+const body =
+  api === "responses" ? responsesBody(`@${BENCH_ROUTE}`) : chatBody(`@${BENCH_ROUTE}`, stream);
+const path = api === "responses" ? "/openai/v1/responses" : "/openai/v1/chat/completions";
 const makeRequest = () =>
-  new Request("http://127.0.0.1/openai/v1/chat/completions", {
+  new Request(`http://127.0.0.1${path}`, {
     method: "POST",
     headers: {
       Authorization: `Bearer ${BENCH_PROXY_KEY}`,
@@ -197,7 +221,7 @@ if (args.includes("--heap")) {
   );
 }
 console.log(
-  `fixed cost (${setupName}, ${stream ? "streamed" : "plain"}, ${concurrency} concurrent): modelux ${median(modelux).toFixed(1)} µs/req CPU, bare ${median(floor).toFixed(1)}, added ${(median(modelux) - median(floor)).toFixed(1)} (medians of ${rounds} rounds of ${requests}); RSS ${rss} MB; load ${loadavg()[0]?.toFixed(2)}`,
+  `fixed cost (${setupName}, ${api}, ${stream ? `streamed, chunks ${chunking} (${(api === "responses" ? recorded.responses : recorded.stream).chunks.length})` : "plain"}, ${concurrency} concurrent): modelux ${median(modelux).toFixed(1)} µs/req CPU, bare ${median(floor).toFixed(1)}, added ${(median(modelux) - median(floor)).toFixed(1)} (medians of ${rounds} rounds of ${requests}); RSS ${rss} MB; load ${loadavg()[0]?.toFixed(2)}`,
 );
 await node.stop({ graceMs: 0 });
 await standIn.stop();
