@@ -9,12 +9,14 @@ import { handleGeneration } from "./pipeline/handle-generation.ts";
 import { anthropicBinding } from "./surfaces/anthropic/binding.ts";
 import { anthropicSurfacePlugin } from "./surfaces/anthropic/plugin.ts";
 import { appErrorHandlers } from "./surfaces/app-errors.ts";
+import type { PerRequestBinding, SurfaceBinding } from "./surfaces/binding.ts";
 import { CLIENT_REQUEST_ID_HEADER } from "./surfaces/client-request-id.ts";
 import { type FilesBatchesOptions, filesBatchesPlugin } from "./surfaces/files-batches/plugin.ts";
 import { openAiBinding } from "./surfaces/openai/binding.ts";
 import { openAiSurfacePlugin } from "./surfaces/openai/plugin.ts";
 import { withPublishedPath } from "./surfaces/openai/published-paths.ts";
 import { serveSurface } from "./surfaces/respond-error.ts";
+import { responsesBinding } from "./surfaces/responses/binding.ts";
 import { responsesSurfacePlugin } from "./surfaces/responses/plugin.ts";
 
 export function createDataPlaneApp(context: DataPlaneContext, options: FilesBatchesOptions = {}) {
@@ -30,7 +32,7 @@ export function createDataPlaneApp(context: DataPlaneContext, options: FilesBatc
     .use(responsesSurfacePlugin(context))
     .use(anthropicSurfacePlugin(context))
     .use(filesBatchesPlugin(context, options));
-  // The two generation routes skip Elysia's router and context (~5 µs of CPU a request, issue
+  // The three generation routes skip Elysia's router and context (~5 µs of CPU a request, issue
   // 20): the same head checks (errors.onRequest), the same handler, the client's X-Request-Id
   // echoed as Elysia would; every other request, a wrong method at these paths included, goes
   // through Elysia as before.
@@ -46,6 +48,7 @@ export function createDataPlaneApp(context: DataPlaneContext, options: FilesBatc
 }
 
 const OPENAI_CHAT = "/openai/v1/chat/completions";
+const OPENAI_RESPONSES = "/openai/v1/responses";
 const ANTHROPIC_MESSAGES = "/anthropic/v1/messages";
 
 /** POST to a generation route answered directly, or null for Elysia to route. */
@@ -62,15 +65,17 @@ function generationRoute(
   const query = url.indexOf("?", start);
   const end = query === -1 ? url.length : query;
   const length = end - start;
-  let surface: "openai" | "anthropic";
-  if (length === OPENAI_CHAT.length && url.startsWith(OPENAI_CHAT, start)) surface = "openai";
+  let binding: SurfaceBinding | PerRequestBinding;
+  if (length === OPENAI_CHAT.length && url.startsWith(OPENAI_CHAT, start)) binding = openAiBinding;
+  else if (length === OPENAI_RESPONSES.length && url.startsWith(OPENAI_RESPONSES, start))
+    binding = responsesBinding;
   else if (length === ANTHROPIC_MESSAGES.length && url.startsWith(ANTHROPIC_MESSAGES, start))
-    surface = "anthropic";
+    binding = anthropicBinding;
   else return null;
+  const surface = binding === anthropicBinding ? "anthropic" : "openai";
   const set = { headers: {} as Record<string, string | number> };
   const refused = errors.onRequest({ request, set });
   if (refused) return refused;
-  const binding = surface === "openai" ? openAiBinding : anthropicBinding;
   const answer = serveSurface(surface, (id) => handleGeneration(request, context, id, binding));
   const echo = set.headers[CLIENT_REQUEST_ID_HEADER];
   if (echo === undefined) return answer;
