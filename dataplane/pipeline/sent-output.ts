@@ -3,6 +3,7 @@
 // (OpenAI sends usage only in its last chunk). Output is estimated at four characters a token,
 // as the gateway's other token estimates.
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
+import { asBuffer } from "../surfaces/sse-events.ts";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -22,10 +23,8 @@ export class SentOutput {
   /** Counts the text inside complete SSE events as forwarded on the fast path. */
   countBytes(bytes: Uint8Array): void {
     if (this.keys.length === 0) return;
-    // The fast path's passthroughs hand on views of their own Buffer: no second view then.
-    const buffer = Buffer.isBuffer(bytes)
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // The fast path's passthroughs hand on Buffers already (sse-events.ts asBuffer).
+    const buffer = asBuffer(bytes);
     for (const key of this.keys) {
       for (let at = buffer.indexOf(key); at !== -1; at = buffer.indexOf(key, at + key.length)) {
         this.characters += stringLengthAfter(buffer, at + key.length);

@@ -35,7 +35,10 @@ export function guardStream(
             const waiting = chunks.transform(value, write);
             if (waiting) await waiting;
           } else write(value);
-          await controller.flush();
+          // A number (the bytes sent) unless the socket pushes back: awaited only then, not a
+          // turn of the microtask queue per chunk.
+          const flushed = controller.flush();
+          if (typeof flushed !== "number") await flushed;
         }
         chunks?.flush(write);
       } catch {

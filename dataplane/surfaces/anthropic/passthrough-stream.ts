@@ -14,10 +14,12 @@ import { classifyAnthropicError } from "../../wire/anthropic/upstream-error.ts";
 import { AnthropicUsage } from "../../wire/anthropic/usage.ts";
 import { ERROR_KEY_BYTES, nextKeyAt, streamedError } from "../passthrough-errors.ts";
 import {
+  asBuffer,
   type ChunkTransform,
   concat,
   EventScanner,
   eventData,
+  piece,
   transformChunks,
 } from "../sse-events.ts";
 
@@ -50,10 +52,11 @@ export function createAnthropicPassthrough(options: AnthropicPassthroughOptions)
   };
   return {
     transform(chunk, emit) {
-      const data = pending ? concat(pending, chunk) : chunk;
-      // One Buffer view per chunk, and one native search per key and chunk (nextKeyAt): an
-      // event is decoded only when it holds `"error"` or a type that carries usage or thinking.
-      const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      // The chunk searched as a Buffer (no view, no copy), one native search per key and chunk
+      // (nextKeyAt): an event is decoded only when it holds `"error"` or a type that carries
+      // usage or thinking.
+      const data = asBuffer(pending ? concat(pending, chunk) : chunk);
+      const bytes = data;
       let errorAt = bytes.indexOf(ERROR_KEY_BYTES);
       let startAt = bytes.indexOf(MESSAGE_START);
       let deltaAt = bytes.indexOf(MESSAGE_DELTA);
@@ -80,8 +83,8 @@ export function createAnthropicPassthrough(options: AnthropicPassthroughOptions)
         eventStart = end;
       }
       // Every other complete event at once, in one piece, as the upstream wrote it.
-      if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
-      pending = eventStart < data.length ? data.slice(eventStart) : undefined;
+      if (eventStart > runStart) emit(piece(data, runStart, eventStart));
+      pending = eventStart < data.length ? data.subarray(eventStart) : undefined;
       scanner.rebase(eventStart);
     },
     flush(emit) {
@@ -90,11 +93,7 @@ export function createAnthropicPassthrough(options: AnthropicPassthroughOptions)
         const replaced = errorEvent(pending, options);
         if (replaced) emit(replaced);
         else {
-          read(
-            Buffer.from(pending.buffer, pending.byteOffset, pending.byteLength),
-            0,
-            pending.length,
-          );
+          read(asBuffer(pending), 0, pending.length);
           emit(pending);
         }
       }

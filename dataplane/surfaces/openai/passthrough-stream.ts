@@ -10,10 +10,12 @@ import { classifyOpenAiError } from "../../wire/openai/upstream-error.ts";
 import { convertOpenAiUsage } from "../../wire/openai/usage.ts";
 import { ERROR_KEY_BYTES, nextKeyAt, streamedError } from "../passthrough-errors.ts";
 import {
+  asBuffer,
   type ChunkTransform,
   concat,
   EventScanner,
   eventData,
+  piece,
   transformChunks,
 } from "../sse-events.ts";
 
@@ -44,32 +46,32 @@ export function createOpenAiPassthrough(options: PassthroughStreamOptions): Chun
   let pending: Uint8Array | undefined;
   return {
     transform(chunk, emit) {
-      const data = pending ? concat(pending, chunk) : chunk;
-      // One Buffer view per chunk for the byte searches, not one per event; only an event
-      // holding `"error"` is looked at as a possible error event.
-      const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      let errorAt = bytes.indexOf(ERROR_KEY_BYTES);
-      let usageAt = bytes.indexOf(USAGE_KEY);
+      // The chunk is searched as a Buffer (no view, no copy), one native search per key and
+      // chunk; only an event holding `"error"` is looked at as a possible error event, and a
+      // chunk of whole events that changes nothing goes on as it came.
+      const data = asBuffer(pending ? concat(pending, chunk) : chunk);
+      let errorAt = data.indexOf(ERROR_KEY_BYTES);
+      let usageAt = data.indexOf(USAGE_KEY);
       let eventStart = 0;
       let runStart = 0;
       for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
         options.onEvent?.();
-        errorAt = nextKeyAt(bytes, ERROR_KEY_BYTES, errorAt, eventStart);
-        usageAt = nextKeyAt(bytes, USAGE_KEY, usageAt, eventStart);
+        errorAt = nextKeyAt(data, ERROR_KEY_BYTES, errorAt, eventStart);
+        usageAt = nextKeyAt(data, USAGE_KEY, usageAt, eventStart);
         const replaced =
           errorAt !== -1 && errorAt < end
             ? errorEvent(data.subarray(eventStart, end), options)
             : null;
-        if (replaced || readUsage(bytes, eventStart, end, usageAt, options)) {
-          if (eventStart > runStart) emit(bytes.subarray(runStart, eventStart));
+        if (replaced || readUsage(data, eventStart, end, usageAt, options)) {
+          if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
           if (replaced) emit(replaced);
           runStart = end;
         }
         eventStart = end;
       }
-      // Views of the Buffer: what counts the sent text reads them without another view.
-      if (eventStart > runStart) emit(bytes.subarray(runStart, eventStart));
-      pending = eventStart < data.length ? data.slice(eventStart) : undefined;
+      // Buffers: what counts the sent text searches them as they are.
+      if (eventStart > runStart) emit(piece(data, runStart, eventStart));
+      pending = eventStart < data.length ? data.subarray(eventStart) : undefined;
       scanner.rebase(eventStart);
     },
     flush(emit) {
@@ -77,7 +79,7 @@ export function createOpenAiPassthrough(options: PassthroughStreamOptions): Chun
       const last = pending;
       pending = undefined;
       if (!last) return;
-      const bytes = Buffer.from(last.buffer, last.byteOffset, last.byteLength);
+      const bytes = asBuffer(last);
       const replaced = errorEvent(last, options);
       if (replaced) emit(replaced);
       else if (!readUsage(bytes, 0, last.length, bytes.indexOf(USAGE_KEY), options)) emit(last);

@@ -9,8 +9,15 @@ import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { Redact } from "#shared/errors/redact.ts";
 import { openAiStreamError } from "../../wire/openai/error-body.ts";
 import { classifyOpenAiError } from "../../wire/openai/upstream-error.ts";
-import { streamedError } from "../passthrough-errors.ts";
-import { type ChunkTransform, concat, EventScanner, eventData } from "../sse-events.ts";
+import { nextKeyAt, streamedError } from "../passthrough-errors.ts";
+import {
+  asBuffer,
+  type ChunkTransform,
+  concat,
+  EventScanner,
+  eventData,
+  piece,
+} from "../sse-events.ts";
 import { errorFields, sseEvent } from "./sse.ts";
 import { isRecord, readResponsesUsage } from "./usage.ts";
 
@@ -61,15 +68,25 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
     : null;
 
   /** Forwards the complete events of `data`, the runs of events it does not change as they are. */
-  const forward = (data: Uint8Array, emit: (bytes: Uint8Array) => void): void => {
-    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const forward = (data: Buffer, emit: (bytes: Uint8Array) => void): void => {
     let eventStart = 0;
     let runStart = 0;
+    // Searched once per chunk, then again only past an event that held it (nextKeyAt).
+    let previousAt = previous ? data.indexOf(NO_PREVIOUS) : -1;
     for (let end = scanner.next(data); end !== -1; end = scanner.next(data)) {
       events++;
-      let event = data.subarray(eventStart, end);
-      const kind = kindOf(bytes, eventStart, end);
-      const echoed = previous ? withPrevious(event, previous) : null;
+      const kind = kindOf(data, eventStart, end);
+      previousAt = nextKeyAt(data, NO_PREVIOUS, previousAt, eventStart);
+      // A view of the event only for one that is read or rewritten: the deltas go on unseen.
+      const echoed =
+        previous && previousAt !== -1 && previousAt < end
+          ? withPrevious(data, eventStart, end, previousAt, previous)
+          : null;
+      if (echoed === null && kind === null) {
+        eventStart = end;
+        continue;
+      }
+      let event: Uint8Array = data.subarray(eventStart, end);
       if (echoed) {
         if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
         runStart = end;
@@ -88,8 +105,8 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
       }
       eventStart = end;
     }
-    if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
-    pending = eventStart < data.length ? data.slice(eventStart) : undefined;
+    if (eventStart > runStart) emit(piece(data, runStart, eventStart));
+    pending = eventStart < data.length ? data.subarray(eventStart) : undefined;
     scanner.rebase(eventStart);
   };
 
@@ -98,7 +115,8 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
       return events;
     },
     transform(chunk, emit) {
-      const data = pending ? concat(pending, chunk) : chunk;
+      // Searched as a Buffer: no view, no copy (sse-events.ts).
+      const data = asBuffer(pending ? concat(pending, chunk) : chunk);
       pending = undefined;
       forward(data, emit);
     },
@@ -107,7 +125,7 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
       const last = pending;
       pending = undefined;
       if (!last) return;
-      const bytes = Buffer.from(last.buffer, last.byteOffset, last.byteLength);
+      const bytes = asBuffer(last);
       const kind = kindOf(bytes, 0, last.length);
       const response = kind === "finished" ? finished(last, options) : null;
       emit(kind === "error" || kind === "failed" ? (rewritten(last, options) ?? last) : last);
@@ -207,10 +225,20 @@ function rewritten(event: Uint8Array, options: ResponsesPassthroughOptions): Uin
   return encoder.encode(sseEvent("response.failed", sequence, { response: failed }));
 }
 
-/** The event with the response's `previous_response_id` set, or null when it has none to set. */
-function withPrevious(event: Uint8Array, previous: Buffer): Uint8Array | null {
-  const bytes = Buffer.from(event.buffer, event.byteOffset, event.byteLength);
-  const at = bytes.indexOf(NO_PREVIOUS);
-  if (at === -1) return null;
-  return Buffer.concat([bytes.subarray(0, at), previous, bytes.subarray(at + NO_PREVIOUS.length)]);
+/**
+ * The event at `bytes[start, end)` with the response's `previous_response_id` (null at `at`)
+ * set to `previous`.
+ */
+function withPrevious(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  at: number,
+  previous: Buffer,
+): Buffer {
+  return Buffer.concat([
+    bytes.subarray(start, at),
+    previous,
+    bytes.subarray(at + NO_PREVIOUS.length, end),
+  ]);
 }
