@@ -11,6 +11,8 @@
 // printed per request (µs of CPU, all threads), steadier than req/s on a shared machine, with
 // the peak RSS over the run and the 1-minute load average.
 //   bun bench/overhead/profile.ts --no-profile --runs=5   (five measured runs on one process)
+//   bun bench/overhead/profile.ts --no-profile --bun=--smol   (Bun flags for the data plane,
+//                                                             comma-separated: GC settings)
 //
 // The .cpuprofile is kept (path printed) for Chrome DevTools or speedscope.
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -36,6 +38,9 @@ const seconds = Number(flag("seconds", "8"));
 const connections = Number(flag("connections", "64"));
 const profiling = !args.includes("--no-profile");
 const runs = Number(flag("runs", "1"));
+const bunFlags = flag("bun", "")
+  .split(",")
+  .filter((arg) => arg !== "");
 const pinning = choosePinning(true);
 const profileDirectory = mkdtempSync(join(tmpdir(), "modelux-profile-"));
 
@@ -48,6 +53,7 @@ const modelux = await spawnServer({
   name: "modelux",
   command: [
     process.execPath,
+    ...bunFlags,
     ...(profiling
       ? ["--cpu-prof", `--cpu-prof-dir=${profileDirectory}`, "--cpu-prof-interval=250"]
       : []),
@@ -81,7 +87,7 @@ for (let index = 0; index < runs; index += 1) {
   const used = usage.stop().modelux;
   const cpuUs = measured.requests > 0 ? (1e6 * cpuUsed) / measured.requests : 0;
   console.log(
-    `modelux (${setup}, ${api} @${route}, ${stream ? "streamed" : "plain"}), ${connections} connections: ${Math.round(measured.throughput)} req/s, ${cpuUs.toFixed(1)} µs CPU per request (${Math.round((100 * cpuUsed) / measured.seconds)} % of a core), p50 ${measured.latency?.p50} ms, p99 ${measured.latency?.p99} ms, peak RSS ${used?.peak_rss_mb} MB, errors ${JSON.stringify(measured.errors)}, load ${load}`,
+    `modelux${bunFlags.length > 0 ? ` ${bunFlags.join(" ")}` : ""} (${setup}, ${api} @${route}, ${stream ? "streamed" : "plain"}), ${connections} connections: ${Math.round(measured.throughput)} req/s, ${cpuUs.toFixed(1)} µs CPU per request (${Math.round((100 * cpuUsed) / measured.seconds)} % of a core), p50 ${measured.latency?.p50} ms, p99 ${measured.latency?.p99} ms, peak RSS ${used?.peak_rss_mb} MB, errors ${JSON.stringify(measured.errors)}, load ${load}`,
   );
 }
 await modelux.process.stop();
