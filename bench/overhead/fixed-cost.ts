@@ -14,23 +14,18 @@
 // --api=responses sends the benchmark's Responses request (always streamed: a passthrough to
 // OpenAI on the `bench` route) instead of chat. --chunks=whole hands the stream over in one
 // chunk instead of one per SSE event: the difference between the two is the per-chunk cost.
+//
+// --base=<another checkout>: an A/B of two trees in one process: a second data plane from that
+// checkout's own modules (`git worktree add --detach /tmp/base main`, or `git archive main | tar
+// -x` with a node_modules link) runs beside this tree's, rounds interleaving this tree, the base
+// and the bare handler; what is printed is each round's difference (this tree minus the base)
+// and their median, steadier on a loaded machine than two processes run one after the other.
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInProcessBus } from "#shared/bus/in-process.ts";
-import { SecretBox } from "#shared/crypto/secret-box.ts";
-import { defaultObservability } from "#shared/env/settings.ts";
-import { sealSnapshot } from "#shared/snapshot/envelope.ts";
-import { startDataPlane } from "../../dataplane/node.ts";
+import { join, resolve } from "node:path";
 import { startSimulator } from "../../simulator/server.ts";
-import { startControlPlaneStandIn } from "./targets/control-plane-stand-in.ts";
-import {
-  BENCH_PROXY_KEY,
-  BENCH_ROUTE,
-  BENCH_SECRET_KEY,
-  benchSnapshotBody,
-  parseSetup,
-} from "./targets/modelux-snapshot.ts";
+import { ROOT } from "./processes.ts";
+import { BENCH_PROXY_KEY, BENCH_ROUTE, parseSetup } from "./targets/modelux-snapshot.ts";
 import { chatBody, responsesBody } from "./targets.ts";
 
 const args = process.argv.slice(2);
@@ -46,6 +41,7 @@ if (chunking !== "event" && chunking !== "whole") throw new Error("--chunks is e
 const requests = Number(flag("requests", "20000"));
 const rounds = Number(flag("rounds", "5"));
 const concurrency = Number(flag("concurrency", "64"));
+const baseRoot = args.find((arg) => arg.startsWith("--base="))?.slice("--base=".length);
 
 // The simulator's answers, recorded once, then served from memory.
 const simulator = startSimulator({ port: 0 });
@@ -100,25 +96,49 @@ const inMemoryFetch = async (input: string | URL | Request, init?: RequestInit) 
 };
 globalThis.fetch = Object.assign(inMemoryFetch, { preconnect: realFetch.preconnect });
 
-// Responses are stored (the benchmark's request does not say `store: false`): a small store cap
-// keeps the work per request (serialize, put, evict the oldest) without a heap that grows to the
-// default 256 MB of stored JSON over a run and moves the figures with its garbage collection.
-const bus = createInProcessBus({ state: { maxBytes: 16 * 1024 * 1024 } });
-const box = new SecretBox(BENCH_SECRET_KEY);
-await bus.config.put(sealSnapshot(1, benchSnapshotBody(setup, `${UPSTREAM}`, box)));
-const standIn = await startControlPlaneStandIn(bus);
-const dataDir = mkdtempSync(join(tmpdir(), "modelux-fixed-cost-"));
-const node = await startDataPlane({
-  nodeId: "bench",
-  hostname: "127.0.0.1",
-  port: 0,
-  secretBox: box,
-  bus: Promise.resolve(bus),
-  ...(setup.wal ? { traceDirectory: join(dataDir, "traces") } : {}),
-  observability: { ...defaultObservability(), MODELUX_METRICS: "on" },
-  log: (message) => console.error(`modelux: ${message}`),
-});
-while (node.context.loader.current === null) await Bun.sleep(5);
+/** A data plane built from the modules of the checkout at `root`, on its own in-process bus. */
+async function startPlane(root: string, label: string) {
+  const from = (path: string) => import(resolve(root, path));
+  const { createInProcessBus } = await from("shared/bus/in-process.ts");
+  const { SecretBox } = await from("shared/crypto/secret-box.ts");
+  const { defaultObservability } = await from("shared/env/settings.ts");
+  const { sealSnapshot } = await from("shared/snapshot/envelope.ts");
+  const { startDataPlane } = await from("dataplane/node.ts");
+  const { startControlPlaneStandIn } = await from(
+    "bench/overhead/targets/control-plane-stand-in.ts",
+  );
+  const snapshot = await from("bench/overhead/targets/modelux-snapshot.ts");
+  // Responses are stored (the benchmark's request does not say `store: false`): a small store
+  // cap keeps the work per request (serialize, put, evict the oldest) without a heap that grows
+  // to the default 256 MB of stored JSON over a run and moves the figures with its collections.
+  const bus = createInProcessBus({ state: { maxBytes: 16 * 1024 * 1024 } });
+  const box = new SecretBox(snapshot.BENCH_SECRET_KEY);
+  await bus.config.put(sealSnapshot(1, snapshot.benchSnapshotBody(setup, `${UPSTREAM}`, box)));
+  const standIn = await startControlPlaneStandIn(bus);
+  const dataDir = mkdtempSync(join(tmpdir(), "modelux-fixed-cost-"));
+  const node = await startDataPlane({
+    nodeId: "bench",
+    hostname: "127.0.0.1",
+    port: 0,
+    secretBox: box,
+    bus: Promise.resolve(bus),
+    ...(setup.wal ? { traceDirectory: join(dataDir, "traces") } : {}),
+    observability: { ...defaultObservability(), MODELUX_METRICS: "on" },
+    log: (message: string) => console.error(`${label}: ${message}`),
+  });
+  while (node.context.loader.current === null) await Bun.sleep(5);
+  return {
+    handle: node.handle as (request: Request) => Response | Promise<Response>,
+    async stop() {
+      await node.stop({ graceMs: 0 });
+      await standIn.stop();
+      await bus.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+const node = await startPlane(ROOT, "modelux");
+const base = baseRoot === undefined ? null : await startPlane(baseRoot, "base");
 
 /** bare-proxy.ts's handler, on the same in-memory upstream. */
 const DROPPED = new Set([
@@ -188,17 +208,31 @@ const median = (values: number[]) => {
 };
 
 await loop(node.handle, Math.min(requests, 5000));
+if (base) await loop(base.handle, Math.min(requests, 5000));
 await loop(bare, Math.min(requests, 5000));
 const modelux: number[] = [];
 const floor: number[] = [];
+const baseline: number[] = [];
+const differences: number[] = [];
 for (let round = 0; round < rounds; round += 1) {
+  // The two trees take turns going first, so neither always runs right after the bare loop.
+  const baseFirst = base !== null && round % 2 === 1;
+  const before = baseFirst ? await loop(base.handle, requests) : null;
   const mine = await loop(node.handle, requests);
+  const after = base !== null && !baseFirst ? await loop(base.handle, requests) : null;
   const theirs = await loop(bare, requests);
+  const other = before ?? after;
   if (mine.failures > 0) throw new Error(`${mine.failures} requests through modelux failed`);
+  if (other && other.failures > 0)
+    throw new Error(`${other.failures} requests through the base failed`);
   modelux.push(mine.cpuUs);
   floor.push(theirs.cpuUs);
+  if (other) {
+    baseline.push(other.cpuUs);
+    differences.push(mine.cpuUs - other.cpuUs);
+  }
   console.log(
-    `round ${round + 1}: modelux ${mine.cpuUs.toFixed(1)} µs/req CPU, bare ${theirs.cpuUs.toFixed(1)}, added ${(mine.cpuUs - theirs.cpuUs).toFixed(1)}`,
+    `round ${round + 1}: modelux ${mine.cpuUs.toFixed(1)} µs/req CPU, ${other ? `base ${other.cpuUs.toFixed(1)} (difference ${(mine.cpuUs - other.cpuUs).toFixed(1)}), ` : ""}bare ${theirs.cpuUs.toFixed(1)}, added ${(mine.cpuUs - theirs.cpuUs).toFixed(1)}`,
   );
 }
 const rss = Math.round(process.memoryUsage().rss / 1e6);
@@ -223,8 +257,10 @@ if (args.includes("--heap")) {
 console.log(
   `fixed cost (${setupName}, ${api}, ${stream ? `streamed, chunks ${chunking} (${(api === "responses" ? recorded.responses : recorded.stream).chunks.length})` : "plain"}, ${concurrency} concurrent): modelux ${median(modelux).toFixed(1)} µs/req CPU, bare ${median(floor).toFixed(1)}, added ${(median(modelux) - median(floor)).toFixed(1)} (medians of ${rounds} rounds of ${requests}); RSS ${rss} MB; load ${loadavg()[0]?.toFixed(2)}`,
 );
-await node.stop({ graceMs: 0 });
-await standIn.stop();
-await bus.close();
-rmSync(dataDir, { recursive: true, force: true });
+if (base)
+  console.log(
+    `against the base (${baseRoot}): base ${median(baseline).toFixed(1)} µs/req CPU, this tree minus the base ${median(differences).toFixed(1)} µs/req (median of the ${rounds} rounds' differences: ${differences.map((value) => value.toFixed(1)).join(", ")})`,
+  );
+await node.stop();
+await base?.stop();
 process.exit(0);
