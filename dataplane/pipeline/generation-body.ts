@@ -57,7 +57,8 @@ export async function answerBody(
   if (fastPath && text !== null && !fields.returnTrace) {
     if (binding.settleAnswer && parsed)
       generation.warnings.push(...(await binding.settleAnswer(parsed)));
-    generation.finish(200, served, response.usage);
+    const written = generation.finishBeforeAnswer(200, served, response.usage);
+    if (written) await written;
     return generation.respond(text, "application/json", served, answer.upstreamMs);
   }
   const rendered =
@@ -70,7 +71,8 @@ export async function answerBody(
           estimatedInputTokens: generation.features.inputTokens,
         }) as Record<string, unknown>);
   if (binding.settleAnswer) generation.warnings.push(...(await binding.settleAnswer(rendered)));
-  generation.finish(200, served, response.usage);
+  const written = generation.finishBeforeAnswer(200, served, response.usage);
+  if (written) await written;
   if (fields.returnTrace) rendered["mlx:trace"] = generation.shownTrace();
   return generation.respond(
     JSON.stringify(rendered),

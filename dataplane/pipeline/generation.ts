@@ -105,7 +105,39 @@ export class Generation {
    * settled with what the request really cost (paid attempts included), the trace emitted.
    */
   finish(status: number, served: Attempt | null, usage: CanonicalUsage | null): void {
-    if (this.finished) return;
+    const trace = this.account(status, served, usage);
+    if (trace === null) return;
+    this.context.traces.emit(trace);
+    this.context.telemetry.observe(trace, "chat");
+  }
+
+  /**
+   * finish() for an answer sent whole once this resolves: the trace joins the emitter's group
+   * write when it has one (the write-ahead log: one `write` for the rows of every request
+   * finished in the same turn of the event loop), so the answer still follows its row.
+   */
+  finishBeforeAnswer(
+    status: number,
+    served: Attempt | null,
+    usage: CanonicalUsage | null,
+  ): Promise<void> | undefined {
+    const trace = this.account(status, served, usage);
+    if (trace === null) return undefined;
+    const traces = this.context.traces;
+    let written: Promise<void> | undefined;
+    if (traces.emitGrouped) written = traces.emitGrouped(trace);
+    else traces.emit(trace);
+    this.context.telemetry.observe(trace, "chat");
+    return written;
+  }
+
+  /** Usage and cost onto the trace, the budget settled; the trace, or null the second time. */
+  private account(
+    status: number,
+    served: Attempt | null,
+    usage: CanonicalUsage | null,
+  ): DecisionTrace | null {
+    if (this.finished) return null;
     this.finished = true;
     const trace = this.trace;
     const captured = captureContent(
@@ -132,8 +164,7 @@ export class Generation {
         admission.check.maxUsedPct >= URGENT_USED_PCT,
       );
     if (admission?.limits) this.context.limits.settle(admission.limits, usedTokens(trace.usage));
-    this.context.traces.emit(trace);
-    this.context.telemetry.observe(trace, "chat");
+    return trace;
   }
 
   /** A failure before the answer started: traced with its code, then rethrown by the caller. */

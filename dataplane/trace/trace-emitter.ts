@@ -6,6 +6,12 @@ import type { DecisionTrace } from "./decision-trace.ts";
 export interface TraceEmitter {
   /** Must not block or throw: called on the request path after the response is decided. */
   emit(trace: DecisionTrace): void;
+  /**
+   * Optional group commit (the write-ahead log): the trace is written with those of the other
+   * requests finished in the same turn of the event loop; resolves once it is written. A caller
+   * that answers after it resolves keeps "written before the response" for a share of a write.
+   */
+  emitGrouped?(trace: DecisionTrace): Promise<void>;
 }
 
 export class RecentTraces implements TraceEmitter {

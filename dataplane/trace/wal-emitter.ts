@@ -1,7 +1,9 @@
 // The data plane's trace emitter for the warehouse (DESIGN §9): each finished request's row is
 // built, checked and serialized once, as a trace line (shared/bus/trace-lines.ts), and appended
 // to a local write-ahead log before anything else happens to it, so a request that got its
-// response keeps its row even if the process is killed right after. A background loop seals the
+// response keeps its row even if the process is killed right after. A plain answer's row is
+// group-committed (emitGrouped): the rows of the requests finished in one turn of the event loop
+// share one `write`, and each answer waits for it. A background loop seals the
 // open segment every flush interval and hands each sealed segment's bytes, as they are on disk,
 // to the bus (Bus.publishTraceLines: a few messages per segment, not one per row), then deletes
 // it once the stream has stored them. When NATS is down the log simply grows (bounded), and
@@ -45,6 +47,7 @@ export interface WalEmitterOptions {
 }
 
 const SEGMENT_SUFFIX = ".ndjson";
+const WRITTEN = Promise.resolve();
 
 /** The row's line with `batch_answer` when both fit in `budget` bytes, else without it. */
 function withAnswer(row: RequestLogRow, answer: string, budget: number): string {
@@ -63,6 +66,10 @@ export class WalTraceEmitter implements TraceEmitter {
   private failingSince: number | null = null;
   /** Bytes of a segment being flushed to disk, between open and sealed. */
   private syncingBytes = 0;
+  /** Lines of rows emitted with emitGrouped, waiting for their write, and what they wait on. */
+  private grouped: string[] = [];
+  private groupedLength = 0;
+  private group: PromiseWithResolvers<void> | null = null;
   /** Rows dropped because the log was full. */
   dropped = 0;
   /** Rows the bus refused as larger than one message (never retried). */
@@ -85,6 +92,8 @@ export class WalTraceEmitter implements TraceEmitter {
   }
 
   /**
+   * Writes the row before returning: it is in the kernel when the caller answers.
+   *
    * `answer`: the response body the request got, written in the same line as its row (never a
    * column of the request log: the ingester hands it to `keepBatchAnswers` and drops it). The
    * gateway's batch plane passes it so a line answered just before a crash keeps its answer
@@ -92,27 +101,83 @@ export class WalTraceEmitter implements TraceEmitter {
    * bus message.
    */
   emit(trace: DecisionTrace, answer?: string): void {
+    const line = this.line(trace, answer);
+    if (line === null) return;
+    if (this.group === null) {
+      this.write(line);
+      return;
+    }
+    // Rows waiting for their group write go first, in one write with this one: the log keeps
+    // the order rows were emitted in.
+    this.grouped.push(line);
+    this.writeGroup();
+  }
+
+  /**
+   * Group commit: the row joins the rows of every request finished in this turn of the event
+   * loop, written in one `write` call when the turn's I/O callbacks are done (setImmediate);
+   * the promise resolves once that write returned (rejects if it failed, as `emit` throws). A
+   * caller answers after it resolves, so its response still follows its row into the kernel.
+   */
+  emitGrouped(trace: DecisionTrace): Promise<void> {
+    const line = this.line(trace);
+    if (line === null) return WRITTEN;
+    this.grouped.push(line);
+    this.groupedLength += line.length;
+    if (this.group === null) {
+      this.group = Promise.withResolvers<void>();
+      setImmediate(this.writeGroup);
+    }
+    return this.group.promise;
+  }
+
+  /** The row's line, or null when it is dropped (the log is full, or the row cannot be built). */
+  private line(trace: DecisionTrace, answer?: string): string | null {
     this.options.recent?.emit(trace);
-    if (this.currentBytes + this.syncingBytes + this.sealedBytes >= this.options.maxBytes) {
+    if (this.pendingBytes() >= this.options.maxBytes) {
       if (this.dropped++ === 0)
         this.options.log("trace log full: dropping new rows until it drains");
-      return;
+      return null;
     }
     const bus = this.options.bus();
     const budget = rowBudgetFor(bus?.maxTraceBytes() ?? DEFAULT_MAX_PAYLOAD_BYTES);
     const row = requestLogRow(trace, budget);
-    let line: string;
     try {
       // The row's one serialization: these bytes are what the bus carries and the consumer reads.
-      line = `${answer === undefined ? encodeTraceLine(row) : withAnswer(row, answer, budget)}\n`;
+      return `${answer === undefined ? encodeTraceLine(row) : withAnswer(row, answer, budget)}\n`;
     } catch (error) {
       // A bug in building the row (the check is strict); the request must not fail for it.
       this.options.log(`trace row ${row.request_id} not written: ${(error as Error).message}`);
-      return;
+      return null;
     }
+  }
+
+  /** The rows waiting for their group write, written now (a no-op when there are none). */
+  private readonly writeGroup = (): void => {
+    const group = this.group;
+    if (group === null) return;
+    const lines = this.grouped;
+    this.group = null;
+    this.grouped = [];
+    this.groupedLength = 0;
+    try {
+      this.write(lines.length === 1 ? (lines[0] as string) : lines.join(""));
+      group.resolve();
+    } catch (error) {
+      group.reject(error);
+    }
+  };
+
+  /** One or more whole lines appended to the open segment, all of them before returning. */
+  private write(text: string): void {
     if (this.fd === null) this.open();
-    // One write call: the row is in the kernel before the response is handed back.
-    this.currentBytes += writeSync(this.fd as number, line);
+    const fd = this.fd as number;
+    const bytes = Buffer.from(text);
+    let written = writeSync(fd, bytes);
+    // A regular file takes the whole buffer in one call but for a signal or a full disk; a
+    // short write is finished, never left as a torn line in the middle of the segment.
+    while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
+    this.currentBytes += written;
   }
 
   start(): void {
@@ -123,6 +188,7 @@ export class WalTraceEmitter implements TraceEmitter {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.writeGroup();
     await this.ship();
     this.seal();
   }
@@ -188,7 +254,7 @@ export class WalTraceEmitter implements TraceEmitter {
 
   /** Bytes waiting on disk (for tests and metrics). */
   pendingBytes(): number {
-    return this.currentBytes + this.syncingBytes + this.sealedBytes;
+    return this.currentBytes + this.syncingBytes + this.sealedBytes + this.groupedLength;
   }
 
   private open(): void {

@@ -1,4 +1,5 @@
-// The data plane's trace write-ahead log: every row is on disk when emit returns, shipped to the
+// The data plane's trace write-ahead log: every row is on disk when emit returns (or, group
+// committed, when emitGrouped's promise resolves), shipped to the
 // bus in order and deleted once stored, kept while the bus is down, picked up after a crash
 // (a torn last line skipped), bounded; and the row a trace becomes.
 import { afterEach, describe, expect, test } from "bun:test";
@@ -162,6 +163,42 @@ describe("WalTraceEmitter", () => {
     await emitter.ship();
     expect(published.flat().map((row) => row.request_id)).toEqual(["r1", "r2"]);
     expect(readdirSync(directory)).toEqual([]);
+  });
+
+  test("group commit: rows emitted in one turn are written together, before their promise resolves", async () => {
+    const directory = freshDirectory();
+    const { bus, published } = fakeBus();
+    const emitter = new WalTraceEmitter({ directory, bus: () => bus });
+    const onDisk = () =>
+      readdirSync(directory).flatMap((name) =>
+        readFileSync(join(directory, name), "utf8")
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => decodeTraceLines(new TextEncoder().encode(line)).records[0]?.request_id),
+      );
+    const written = [emitter.emitGrouped(trace("g1")), emitter.emitGrouped(trace("g2"))];
+    // Not written yet: the group waits for the end of this turn of the event loop.
+    expect(onDisk()).toEqual([]);
+    expect(emitter.pendingBytes()).toBeGreaterThan(0);
+    await Promise.all(written);
+    expect(onDisk()).toEqual(["g1", "g2"]);
+    // A row written at once (emit) takes the rows waiting for their group with it, in order.
+    const waiting = emitter.emitGrouped(trace("g3"));
+    emitter.emit(trace("now"));
+    expect(onDisk()).toEqual(["g1", "g2", "g3", "now"]);
+    await waiting;
+    await emitter.stop();
+    expect(published.flat().map((row) => row.request_id)).toEqual(["g1", "g2", "g3", "now"]);
+  });
+
+  test("group commit: stop() writes the rows still waiting for their group", async () => {
+    const directory = freshDirectory();
+    const { bus, published } = fakeBus();
+    const emitter = new WalTraceEmitter({ directory, bus: () => bus });
+    const written = emitter.emitGrouped(trace("last"));
+    await emitter.stop();
+    await written;
+    expect(published.flat().map((row) => row.request_id)).toEqual(["last"]);
   });
 
   test("while the bus refuses, rows stay on disk; they go, in order, when it takes them", async () => {
