@@ -59,6 +59,8 @@ export {
 } from "./surfaces/files-batches/gateway-batch-service.ts";
 export type { DecisionTrace } from "./trace/decision-trace.ts";
 export type { TraceEmitter } from "./trace/trace-emitter.ts";
+// What a plane opened with `fleet` wrote ahead and has not shipped, for a lookup after a crash.
+export { writeAheadSegmentFiles } from "./trace/wal-directory.ts";
 
 export interface InProcessDataPlaneOptions {
   /** Names the plane in its traces and budget keys. */
@@ -80,6 +82,9 @@ export interface InProcessDataPlaneOptions {
    * out as spend deltas and the budgets' totals come in over `bus`, so every budget holds for
    * it as for a node; each trace is written ahead to `traceDirectory` and shipped to the
    * warehouse like a node's, after `traces` has seen it (which may add to it, e.g. `batch_id`).
+   * The directory is the plane's while it is open; one a live plane of this or another process
+   * holds makes this one write to a `writer-<n>` subdirectory of it (wal-directory.ts), so two
+   * planes on one directory never ship each other's segments.
    */
   fleet?: { bus: Bus; traceDirectory: string; log: (message: string) => void };
   /**
@@ -131,7 +136,12 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
     return { opened: false, reason: applied.applied ? "no snapshot" : applied.reason };
   const fleet = options.fleet;
   const wal = fleet
-    ? new WalTraceEmitter({ directory: fleet.traceDirectory, bus: () => fleet.bus, log: fleet.log })
+    ? new WalTraceEmitter({
+        directory: fleet.traceDirectory,
+        directoryInUse: "subdirectory",
+        bus: () => fleet.bus,
+        log: fleet.log,
+      })
     : null;
   const budgets = new BudgetLedger({ nodeId: options.nodeId });
   // Requests in `handle` whose row waits for their answer, by X-Request-Id.

@@ -28,6 +28,7 @@ import { serviceRunner } from "./surfaces/files-batches/gateway-batch-runner.ts"
 import type { GatewayBatchService } from "./surfaces/files-batches/gateway-batch-service.ts";
 import type { TelemetrySettings } from "./telemetry/telemetry.ts";
 import { WalTraceEmitter } from "./trace/wal-emitter.ts";
+import { WalDirectoryOwnedError } from "./trace/wal-lock.ts";
 
 export interface DataPlaneOptions {
   nodeId: string;
@@ -72,12 +73,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   let connectedBus: Bus | null = null;
   // Set as soon as the bus arrives: the store needs no subscription to be ready.
   let stateBus: Bus | null = null;
+  // The directory is this node's alone: a second live node on it (the same node id and data
+  // dir) is refused here, before it serves anything (wal-directory.ts).
   const traces = options.traceDirectory
-    ? new WalTraceEmitter({
-        directory: options.traceDirectory,
-        bus: () => connectedBus,
-        log: options.log,
-      })
+    ? openTraceLog(options.traceDirectory, () => connectedBus, options.log)
     : null;
   // The control planes hear which circuits are open (provider health), soon after each change.
   const circuits = new CircuitPublisher({ nodeId: options.nodeId, log: options.log });
@@ -204,4 +203,17 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
       return stopping;
     },
   };
+}
+
+function openTraceLog(directory: string, bus: () => Bus | null, log: Logger): WalTraceEmitter {
+  try {
+    return new WalTraceEmitter({ directory, bus, log });
+  } catch (error) {
+    if (!(error instanceof WalDirectoryOwnedError)) throw error;
+    throw new Error(
+      `${error.message}. Each data plane needs a trace log of its own: give this one another ` +
+        "MODELUX_NODE_ID or MODELUX_DATA_DIR",
+      { cause: error },
+    );
+  }
 }

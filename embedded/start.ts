@@ -62,6 +62,13 @@ export async function startEmbedded(
     await controlPlane.stop();
     throw error;
   });
+  const stopTheRest = async () => {
+    await controlPlane.stop();
+    await bus.close();
+    await database.close();
+    await simulator.stop();
+  };
+  // Refused, e.g., when another live process runs on this data dir (its trace log is taken).
   const dataPlane = await startDataPlane({
     nodeId: "embedded",
     hostname: settings.MODELUX_HOST,
@@ -74,6 +81,9 @@ export async function startEmbedded(
     limits: settings,
     observability: settings,
     log,
+  }).catch(async (error) => {
+    await stopTheRest();
+    throw error;
   });
   await waitFor(() => dataPlane.context.loader.current !== null, 5000);
 
@@ -88,10 +98,7 @@ export async function startEmbedded(
       // Both planes stop taking requests at once; the data plane then flushes spend and traces.
       await Promise.all([dataPlane.stop({ graceMs }), controlPlane.drain({ graceMs })]);
       // After the data plane, whose last spend and rows the control plane still applies and writes.
-      await controlPlane.stop();
-      await bus.close();
-      await database.close();
-      await simulator.stop();
+      await stopTheRest();
     },
   };
 }

@@ -5,10 +5,10 @@
 // are shipped when the batch's plane opens, after this lookup). A write-ahead row carries the
 // line's answer beside it; the warehouse's rows do not (the answer was kept on the line by the
 // ingester instead: kept-answers.ts).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { decodeTraceLine } from "#shared/bus/trace-lines.ts";
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
+import { writeAheadSegmentFiles } from "../../dataplane/in-process.ts";
 import type { GatewayBatchRow } from "../db/schema/index.ts";
 import type { WarehouseQuery } from "../warehouse/query.ts";
 import type { AnsweredAttempt, PaidLookup } from "./resume.ts";
@@ -40,36 +40,58 @@ export function warehousePaidLookup(
   };
 }
 
-/** The batch's rows in its plane's write-ahead directory on this node (`<directory>/<batch>`). */
+/** Passes over the files when one vanishes while they are read (see below). */
+const READ_PASSES = 3;
+
+/**
+ * The batch's rows in its planes' write-ahead directory on this node (`<directory>/<batch>`,
+ * with the `writer-<n>` subdirectories of planes that found it taken). A file that vanishes while
+ * it is read was shipped (the stream has it), or moved to another writer's directory by a plane
+ * opening: the files are listed again, so a moved one is read where it went.
+ */
 export function writeAheadPaidLookup(directory: (batch: GatewayBatchRow) => string): PaidLookup {
   return async (batch, clientRequestIds) => {
     const wanted = new Set(clientRequestIds);
     const found = new Map<string, AnsweredAttempt>();
-    const path = directory(batch);
-    if (!existsSync(path)) return found;
-    for (const name of readdirSync(path)) {
-      if (!name.endsWith(".ndjson") && !name.endsWith(".open")) continue;
-      let text: string;
-      try {
-        text = readFileSync(join(path, name), "utf8");
-      } catch {
-        continue; // shipped and removed meanwhile: the warehouse has it
+    const read = new Set<string>();
+    for (let pass = 0; pass < READ_PASSES; pass++) {
+      let vanished = false;
+      for (const file of writeAheadSegmentFiles(directory(batch))) {
+        if (read.has(file)) continue;
+        let text: string;
+        try {
+          text = readFileSync(file, "utf8");
+        } catch {
+          vanished = true;
+          continue;
+        }
+        read.add(file);
+        collectRows(text, batch, wanted, found);
       }
-      for (const line of text.split("\n")) {
-        if (!line) continue;
-        const row = decodeTraceLine(line) as Partial<RequestLogRow> | null;
-        if (!row || row.batch_id !== batch.id || row.org_id !== batch.org_id) continue;
-        if (!row.client_request_id || !wanted.has(row.client_request_id)) continue;
-        found.set(row.client_request_id, {
-          requestId: String(row.request_id),
-          statusCode: Number(row.status),
-          costUsd: Number(row.cost_usd ?? 0),
-          answer: typeof row.batch_answer === "string" ? row.batch_answer : null,
-        });
-      }
+      if (!vanished) break;
     }
     return found;
   };
+}
+
+function collectRows(
+  text: string,
+  batch: GatewayBatchRow,
+  wanted: Set<string>,
+  found: Map<string, AnsweredAttempt>,
+): void {
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const row = decodeTraceLine(line) as Partial<RequestLogRow> | null;
+    if (!row || row.batch_id !== batch.id || row.org_id !== batch.org_id) continue;
+    if (!row.client_request_id || !wanted.has(row.client_request_id)) continue;
+    found.set(row.client_request_id, {
+      requestId: String(row.request_id),
+      statusCode: Number(row.status),
+      costUsd: Number(row.cost_usd ?? 0),
+      answer: typeof row.batch_answer === "string" ? row.batch_answer : null,
+    });
+  }
 }
 
 /** Every lookup's finds, the first's winning (they name the same rows). */

@@ -11,13 +11,14 @@
 // within its duplicate window, the ingester drops a request id it already has beyond it. Every
 // row is fitted to one bus message when written (row-bounds.ts); a row the bus still refuses as
 // too large (a server with a smaller max_payload) is dropped with a log line, so it cannot hold
-// back the rows behind it.
+// back the rows behind it. The directory is this emitter's alone while it runs (a lock file,
+// wal-directory.ts): what a crashed one left there is picked up when it starts, and nothing
+// another live emitter writes is ever shipped or deleted by this one.
 import {
   closeSync,
   existsSync,
   fsync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readdirSync,
   renameSync,
@@ -33,9 +34,22 @@ import type { DecisionTrace } from "./decision-trace.ts";
 import { requestLogRow } from "./request-log-row.ts";
 import { DEFAULT_MAX_PAYLOAD_BYTES, rowBudgetFor } from "./row-bounds.ts";
 import type { RecentTraces, TraceEmitter } from "./trace-emitter.ts";
+import {
+  type DirectoryInUse,
+  OPEN_SUFFIX,
+  type OpenedWalDirectory,
+  openWalDirectory,
+  SEGMENT_SUFFIX,
+} from "./wal-directory.ts";
+import { claimWalDirectory } from "./wal-lock.ts";
 
 export interface WalEmitterOptions {
   directory: string;
+  /**
+   * When another live emitter holds `directory`: `fail` (the default) throws
+   * WalDirectoryOwnedError naming it; `subdirectory` writes to a `writer-<n>` of its own inside.
+   */
+  directoryInUse?: DirectoryInUse;
   bus: () => Bus | null;
   /** Also keeps recent traces in memory (the node's own debugging view). */
   recent?: RecentTraces;
@@ -46,7 +60,6 @@ export interface WalEmitterOptions {
   log?: (message: string) => void;
 }
 
-const SEGMENT_SUFFIX = ".ndjson";
 const WRITTEN = Promise.resolve();
 
 /** The row's line with `batch_answer` when both fit in `budget` bytes, else without it. */
@@ -56,6 +69,12 @@ function withAnswer(row: RequestLogRow, answer: string, budget: number): string 
 }
 
 export class WalTraceEmitter implements TraceEmitter {
+  /** Where segments are written: `options.directory` or, when it was taken, a writer's own in it. */
+  readonly directory: string;
+  /** The claim on `directory`; null once stopped. */
+  private claim: Pick<OpenedWalDirectory, "release"> | null;
+  /** This emitter's own segments whose fsync failed: left `.open`, shipped like sealed ones. */
+  private readonly unsynced = new Set<string>();
   private fd: number | null = null;
   private currentName: string | null = null;
   private currentBytes = 0;
@@ -76,19 +95,26 @@ export class WalTraceEmitter implements TraceEmitter {
   oversizedDropped = 0;
   private readonly options: Required<Omit<WalEmitterOptions, "recent">> & { recent?: RecentTraces };
 
+  /** Claims the directory: throws WalDirectoryOwnedError when it is a live emitter's (`fail`). */
   constructor(options: WalEmitterOptions) {
     this.options = {
       flushIntervalMs: 250,
       maxBytes: 1024 ** 3,
       log: () => {},
+      directoryInUse: "fail",
       ...options,
     };
-    mkdirSync(options.directory, { recursive: true });
+    const opened = openWalDirectory(
+      options.directory,
+      this.options.directoryInUse,
+      this.options.log,
+    );
+    this.directory = opened.directory;
+    this.claim = opened;
     // Segments left by an earlier run (a crash) are shipped first; numbering continues after them.
-    for (const name of this.segments()) {
-      this.segmentSeq = Math.max(this.segmentSeq, Number.parseInt(name, 10) || 0);
-      this.sealedBytes += statSync(join(options.directory, name)).size;
-    }
+    this.segmentSeq = opened.lastSequence;
+    for (const name of this.segments())
+      this.sealedBytes += statSync(join(this.directory, name)).size;
   }
 
   /**
@@ -170,7 +196,10 @@ export class WalTraceEmitter implements TraceEmitter {
 
   /** One or more whole lines appended to the open segment, all of them before returning. */
   private write(text: string): void {
-    if (this.fd === null) this.open();
+    if (this.fd === null && !this.open()) {
+      this.options.log("trace rows not written: the log was stopped and its directory taken since");
+      return;
+    }
     const fd = this.fd as number;
     const bytes = Buffer.from(text);
     let written = writeSync(fd, bytes);
@@ -185,12 +214,15 @@ export class WalTraceEmitter implements TraceEmitter {
     this.timer = setInterval(() => void this.ship(), this.options.flushIntervalMs);
   }
 
+  /** Ships what it can, seals the rest for the next run, and gives the directory up. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.writeGroup();
     await this.ship();
     this.seal();
+    this.claim?.release();
+    this.claim = null;
   }
 
   /** Seals the current segment and publishes every sealed one, oldest first. */
@@ -207,11 +239,12 @@ export class WalTraceEmitter implements TraceEmitter {
         // not hold up requests for its whole length.
         if (!first) await new Promise((resolve) => setImmediate(resolve));
         first = false;
-        const path = join(this.options.directory, name);
+        const path = join(this.directory, name);
         // Read off the event loop; the bytes go to the bus as they are.
         const bytes = await Bun.file(path).bytes();
         await this.publish(bus, bytes);
         unlinkSync(path);
+        this.unsynced.delete(name);
         this.sealedBytes = Math.max(0, this.sealedBytes - bytes.byteLength);
       }
       if (this.failingSince !== null) {
@@ -257,11 +290,22 @@ export class WalTraceEmitter implements TraceEmitter {
     return this.currentBytes + this.syncingBytes + this.sealedBytes + this.groupedLength;
   }
 
-  private open(): void {
+  /**
+   * A new open segment. After stop() (a request cut at shutdown finishing late) the directory is
+   * claimed again, so the row is left for the next run as a crash's would be; false when another
+   * emitter has it by then.
+   */
+  private open(): boolean {
+    if (this.claim === null) {
+      const again = claimWalDirectory(this.directory);
+      if (!again.claimed) return false;
+      this.claim = again.lock;
+    }
     this.segmentSeq = Math.max(this.segmentSeq + 1, Date.now());
-    this.currentName = `${this.segmentSeq}.open`;
-    this.fd = openSync(join(this.options.directory, this.currentName), "a");
+    this.currentName = `${this.segmentSeq}${OPEN_SUFFIX}`;
+    this.fd = openSync(join(this.directory, this.currentName), "a");
     this.currentBytes = 0;
+    return true;
   }
 
   /**
@@ -279,21 +323,25 @@ export class WalTraceEmitter implements TraceEmitter {
     this.currentBytes = 0;
     if (bytes === 0) {
       closeSync(fd);
-      unlinkSync(join(this.options.directory, name));
+      unlinkSync(join(this.directory, name));
       return;
     }
     this.syncingBytes = bytes;
-    // A failed fsync leaves the segment as `.open`: the next ship reads it like a crash's leftover.
+    // A failed fsync leaves the segment as `.open`: the next ship sends it as it is.
     try {
       await new Promise<void>((resolve, reject) =>
         fsync(fd, (error) => (error ? reject(error) : resolve())),
       );
+    } catch (error) {
+      this.unsynced.add(name);
+      this.sealedBytes += bytes;
+      throw error;
     } finally {
       this.syncingBytes = 0;
       closeSync(fd);
     }
     const sealed = name.replace(/\.open$/, SEGMENT_SUFFIX);
-    renameSync(join(this.options.directory, name), join(this.options.directory, sealed));
+    renameSync(join(this.directory, name), join(this.directory, sealed));
     this.sealedBytes += bytes;
   }
 
@@ -306,26 +354,26 @@ export class WalTraceEmitter implements TraceEmitter {
     this.currentName = null;
     if (this.currentBytes === 0) {
       closeSync(fd);
-      unlinkSync(join(this.options.directory, name));
+      unlinkSync(join(this.directory, name));
       return;
     }
     fsyncSync(fd);
     closeSync(fd);
     const sealed = name.replace(/\.open$/, SEGMENT_SUFFIX);
-    renameSync(join(this.options.directory, name), join(this.options.directory, sealed));
+    renameSync(join(this.directory, name), join(this.directory, sealed));
     this.sealedBytes += this.currentBytes;
     this.currentBytes = 0;
   }
 
-  /** Sealed segments, oldest first; an `.open` one left by a crash counts as sealed. */
+  /**
+   * Sealed segments, oldest first, and this emitter's own whose fsync failed. Never an `.open`
+   * one otherwise: a crash's were sealed when the directory was claimed, and any other is being
+   * written by someone (shipping and deleting it would lose the rows written after).
+   */
   private segments(): string[] {
-    const directory = this.options.directory;
-    if (!existsSync(directory)) return [];
-    return readdirSync(directory)
-      .filter(
-        (name) =>
-          name.endsWith(SEGMENT_SUFFIX) || (name.endsWith(".open") && name !== this.currentName),
-      )
+    if (!existsSync(this.directory)) return [];
+    return readdirSync(this.directory)
+      .filter((name) => name.endsWith(SEGMENT_SUFFIX) || this.unsynced.has(name))
       .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
   }
 }

@@ -135,3 +135,31 @@ export function testNatsServer(): TestNatsServer {
     },
   };
 }
+
+/**
+ * Runs test/support/wal-writer-process.ts over `directory` (it writes `requestIds` ahead), then
+ * kills it with SIGKILL: a node that crashed with those rows on its disk and its lock left behind.
+ */
+export async function killedWalWriter(directory: string, requestIds: string[]): Promise<number> {
+  const child = Bun.spawn(
+    ["bun", join(import.meta.dir, "wal-writer-process.ts"), directory, ...requestIds],
+    { stdout: "pipe", stderr: "inherit" },
+  );
+  const decoder = new TextDecoder();
+  let output = "";
+  for await (const chunk of child.stdout) {
+    output += decoder.decode(chunk);
+    if (output.includes("written")) break;
+  }
+  if (!output.includes("written")) throw new Error(`the writer exited: ${await child.exited}`);
+  child.kill("SIGKILL");
+  await child.exited;
+  return child.pid;
+}
+
+/** A pid no process has (one that ran and exited; the kernel does not hand it out again soon). */
+export async function deadPid(): Promise<number> {
+  const child = Bun.spawn(["true"]);
+  await child.exited;
+  return child.pid;
+}

@@ -175,7 +175,7 @@ describe("writeAheadPaidLookup (rows written ahead on this node, not shipped)", 
       ...overrides,
     }) as DecisionTrace;
 
-  test("finds the claimed attempts' rows with their answers, in sealed and open segments; skips other batches, other orgs and a torn line", async () => {
+  test("finds the claimed attempts' rows with their answers, in sealed and open segments and other writers' directories; skips other batches, other orgs and a torn line", async () => {
     const root = mkdtempSync(join(tmpdir(), "modelux-paid-"));
     directories.push(root);
     const directory = join(root, batch.id);
@@ -191,12 +191,22 @@ describe("writeAheadPaidLookup (rows written ahead on this node, not shipped)", 
     // The open segment, as a crash leaves it, with a torn last line.
     const open = readdirSync(directory).find((name) => name.endsWith(".open")) as string;
     appendFileSync(join(directory, open), '{"v":3,"n":12,"trace":{"requ');
+    // A second plane on the batch while that one lives (another control plane on this data dir):
+    // it writes to a directory of its own inside, which the lookup reads too.
+    const third = new WalTraceEmitter({
+      directory,
+      bus: () => null,
+      directoryInUse: "subdirectory",
+    });
+    third.emit(row("req_c", "batch_mlx_w-5-1"), '{"id":"c"}');
+    expect(third.directory).toBe(join(directory, "writer-2"));
     const found = await writeAheadPaidLookup((of) => join(root, of.id))(batch, [
       "batch_mlx_w-0-1",
       "batch_mlx_w-1-2",
       "batch_mlx_w-2-1",
       "batch_mlx_w-3-1",
       "batch_mlx_w-4-1",
+      "batch_mlx_w-5-1",
     ]);
     expect(Object.fromEntries(found)).toEqual({
       "batch_mlx_w-0-1": {
@@ -212,6 +222,12 @@ describe("writeAheadPaidLookup (rows written ahead on this node, not shipped)", 
         answer: '{"error":{}}',
       },
       "batch_mlx_w-4-1": { requestId: "req_plain", statusCode: 200, costUsd: 0.002, answer: null },
+      "batch_mlx_w-5-1": {
+        requestId: "req_c",
+        statusCode: 200,
+        costUsd: 0.002,
+        answer: '{"id":"c"}',
+      },
     });
     // Nothing written ahead for this batch on this node: nothing found.
     expect(

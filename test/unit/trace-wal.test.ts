@@ -7,13 +7,13 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bus, TraceBatch } from "#shared/bus/bus.ts";
-import type { TraceRecord } from "#shared/bus/envelopes.ts";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
-import { chunkTraceLines, decodeTraceLines } from "#shared/bus/trace-lines.ts";
+import { decodeTraceLines } from "#shared/bus/trace-lines.ts";
 import { storedRow } from "../../controlplane/warehouse/parquet-writer.ts";
-import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
 import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
 import { WalTraceEmitter } from "../../dataplane/trace/wal-emitter.ts";
+import { killedWalWriter } from "../support/processes.ts";
+import { fakeBus, trace, waitFor } from "../support/trace-fixtures.ts";
 
 const directories: string[] = [];
 afterEach(() => {
@@ -25,97 +25,6 @@ const freshDirectory = () => {
   directories.push(directory);
   return directory;
 };
-
-function trace(id: string, overrides: Partial<DecisionTrace> = {}): DecisionTrace {
-  return {
-    request_id: id,
-    timestamp: Date.parse("2026-11-24T10:15:00Z"),
-    node_id: "n1",
-    org_id: "org_1",
-    project_id: "prj_1",
-    key_id: "key_1",
-    surface: "openai",
-    requested_model: "@prod",
-    config: { slug: "prod", version: 3 },
-    strategy: "fallback",
-    resolved: "config",
-    candidates: [],
-    attempts: [
-      {
-        provider: "anthropic",
-        model: "claude-haiku-4-5",
-        started_ms: 0.1,
-        latency_ms: 2000,
-        status: "timeout",
-      },
-      {
-        provider: "openai",
-        model: "gpt-4o-mini",
-        started_ms: 2000.2,
-        latency_ms: 412,
-        status: 200,
-        cost_usd: 0.00031,
-      },
-    ],
-    budgets: [{ name: "team", used_pct: 0.42, action: "none" }],
-    ab_variant: null,
-    cache: "off",
-    warnings: [],
-    dry_run: false,
-    stream: false,
-    fast_path: true,
-    user: "u-1",
-    conversation_id: null,
-    trace_id: "t-1",
-    tags: { team: "ml" },
-    status: 200,
-    usage: {
-      inputTokens: 120,
-      outputTokens: 40,
-      cacheReadTokens: 20,
-      cacheWriteTokens: 0,
-      reasoningTokens: 5,
-    },
-    cost_usd: 0.00031,
-    latency_ms: 2413,
-    ttft_ms: null,
-    overhead_ms: 0.07,
-    routing_us: 1.5,
-    decision: { winner: "gpt-4o-mini", provider: "openai", reason: "fallback chain in order" },
-    request: {
-      input_tokens: 118,
-      has_tools: false,
-      has_images: false,
-      wants_json: false,
-      max_tokens: 256,
-      temperature: 0.2,
-    },
-    ...overrides,
-  };
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  // Bounded only to catch a hang: delivery is asynchronous but immediate in-process.
-  for (let round = 0; round < 500 && !condition(); round++) await Bun.sleep(10);
-}
-
-function fakeBus(fail: () => boolean = () => false) {
-  const published: TraceRecord[][] = [];
-  const bus = {
-    isConnected: () => true,
-    maxTraceBytes: () => 1024 * 1024,
-    publishTraceLines: async (lines: Uint8Array) => {
-      if (fail()) throw new Error("nats: no responders");
-      // What a bus takes: whole lines (a torn tail left out), decoded as a consumer would.
-      for (const message of chunkTraceLines(lines, 1024 * 1024).messages) {
-        const decoded = decodeTraceLines(message);
-        expect(decoded.unusable).toBe(0);
-        published.push(decoded.records);
-      }
-    },
-  } as unknown as Bus;
-  return { bus, published };
-}
 
 describe("requestLogRow", () => {
   test("flattens what analytics and replay read; keeps the trace as JSON", () => {
@@ -154,7 +63,7 @@ describe("WalTraceEmitter", () => {
     const emitter = new WalTraceEmitter({ directory, bus: () => bus });
     emitter.emit(trace("r1"));
     emitter.emit(trace("r2"));
-    const [open] = readdirSync(directory);
+    const open = readdirSync(directory).find((name) => name.endsWith(".open"));
     expect(
       readFileSync(join(directory, open ?? ""), "utf8")
         .trim()
@@ -162,6 +71,9 @@ describe("WalTraceEmitter", () => {
     ).toHaveLength(2);
     await emitter.ship();
     expect(published.flat().map((row) => row.request_id)).toEqual(["r1", "r2"]);
+    // What is left: the lock naming the emitter that owns the directory, until it stops.
+    expect(readdirSync(directory)).toEqual(["wal.lock"]);
+    await emitter.stop();
     expect(readdirSync(directory)).toEqual([]);
   });
 
@@ -170,12 +82,14 @@ describe("WalTraceEmitter", () => {
     const { bus, published } = fakeBus();
     const emitter = new WalTraceEmitter({ directory, bus: () => bus });
     const onDisk = () =>
-      readdirSync(directory).flatMap((name) =>
-        readFileSync(join(directory, name), "utf8")
-          .split("\n")
-          .filter((line) => line !== "")
-          .map((line) => decodeTraceLines(new TextEncoder().encode(line)).records[0]?.request_id),
-      );
+      readdirSync(directory)
+        .filter((name) => name !== "wal.lock")
+        .flatMap((name) =>
+          readFileSync(join(directory, name), "utf8")
+            .split("\n")
+            .filter((line) => line !== "")
+            .map((line) => decodeTraceLines(new TextEncoder().encode(line)).records[0]?.request_id),
+        );
     const written = [emitter.emitGrouped(trace("g1")), emitter.emitGrouped(trace("g2"))];
     // Not written yet: the group waits for the end of this turn of the event loop.
     expect(onDisk()).toEqual([]);
@@ -219,18 +133,17 @@ describe("WalTraceEmitter", () => {
     expect(emitter.pendingBytes()).toBe(0);
   });
 
-  test("after a crash the next run ships what was left, skipping a torn last line", async () => {
+  test("after a crash (SIGKILL) the next run takes the directory over and ships what was left, skipping a torn last line", async () => {
     const directory = freshDirectory();
-    const crashed = new WalTraceEmitter({ directory, bus: () => null });
-    crashed.emit(trace("left-1"));
-    crashed.emit(trace("left-2"));
-    const [open] = readdirSync(directory);
+    await killedWalWriter(directory, ["left-1", "left-2"]);
+    const open = readdirSync(directory).find((name) => name.endsWith(".open"));
     appendFileSync(join(directory, open ?? ""), '{"request_id":"torn","cre');
     const { bus, published } = fakeBus();
     const restarted = new WalTraceEmitter({ directory, bus: () => bus });
     restarted.emit(trace("new"));
     await restarted.ship();
     expect(published.flat().map((row) => row.request_id)).toEqual(["left-1", "left-2", "new"]);
+    await restarted.stop();
     expect(readdirSync(directory)).toEqual([]);
   });
 
