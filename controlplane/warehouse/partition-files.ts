@@ -60,6 +60,67 @@ export async function filesByDay(root: string, window: PartitionWindow): Promise
     .map(([date, files]) => ({ date, files: files.sort() }));
 }
 
+export interface HourFiles {
+  /** YYYY-MM-DDTHH, UTC. */
+  hour: string;
+  files: string[];
+}
+
+/**
+ * The window's files hour by hour, newest hour first, each day's hours listed only when the
+ * reader gets to that day: a reader that stops after the newest hours (the first page of the
+ * logs) lists the dates and one day's hours, not the whole history.
+ */
+export async function* filesByHourNewestFirst(
+  root: string,
+  window: PartitionWindow,
+): AsyncGenerator<HourFiles> {
+  const first = window.start ? hourKey(window.start) : null;
+  const last = window.end ? hourKey(new Date(window.end.getTime() - 1)) : null;
+  const projects = (await directories(root, "project_id")).filter(
+    (entry) => !window.project_id || entry.value === window.project_id,
+  );
+  const datesOf = await Promise.all(
+    projects.map(async (project) =>
+      (await directories(project.path, "date")).filter(
+        (entry) =>
+          (!first || entry.value >= first.slice(0, 10)) &&
+          (!last || entry.value <= last.slice(0, 10)),
+      ),
+    ),
+  );
+  const dates = [...new Set(datesOf.flat().map((entry) => entry.value))].sort().reverse();
+  for (const date of dates) {
+    const hours = (
+      await Promise.all(
+        datesOf
+          .flat()
+          .map(async (entry) =>
+            entry.value !== date
+              ? []
+              : (
+                  await directories(entry.path, "hour")
+                )
+                  .map((hour) => ({ key: `${date}T${hour.value}`, path: hour.path }))
+                  .filter((hour) => (!first || hour.key >= first) && (!last || hour.key <= last)),
+          ),
+      )
+    ).flat();
+    const byHour = new Map<string, string[]>();
+    await Promise.all(
+      hours.map(async (hour) => {
+        const files = (await entries(hour.path))
+          .filter((entry) => entry.isFile() && entry.name.endsWith(".parquet"))
+          .map((entry) => join(hour.path, entry.name));
+        if (files.length > 0) byHour.set(hour.key, [...(byHour.get(hour.key) ?? []), ...files]);
+      }),
+    );
+    for (const hour of [...byHour.keys()].sort().reverse()) {
+      yield { hour, files: (byHour.get(hour) as string[]).sort() };
+    }
+  }
+}
+
 /** `YYYY-MM-DDTHH` of an instant, UTC: comparable as text with the partition names. */
 const hourKey = (at: Date) => at.toISOString().slice(0, 13);
 

@@ -17,7 +17,13 @@ import {
   SQL_DIRECTORY,
   type TagPair,
 } from "./named-queries.ts";
-import { type DayFiles, filesByDay, type PartitionWindow } from "./partition-files.ts";
+import {
+  type DayFiles,
+  filesByDay,
+  filesByHourNewestFirst,
+  type HourFiles,
+  type PartitionWindow,
+} from "./partition-files.ts";
 import { ManifestCache, type ReportReads, reportFiles } from "./rollups.ts";
 import { openS3Storage } from "./s3-storage.ts";
 
@@ -256,27 +262,39 @@ export async function createWarehouseQuery(
         limit: page.limit,
       };
       if (remote) return queryWindow("logs_list", values, window);
-      // Newest days first, 1, 2, 4… at a time, until the page is full: a day's rows are all
-      // newer than an earlier day's, so the first page never reads the whole history.
-      const listed = await days(window);
+      // Newest hours first, 1, 2, 4… at a time, until the page is full: an hour's rows are all
+      // newer than an earlier hour's, so the first page reads the last hour or so, whatever the
+      // history (and only that day's directories are listed).
       const rows: Row[] = [];
-      for (let from = 0, span = 1; from < listed.length && rows.length < page.limit; span *= 2) {
-        const newest = listed[from]?.date as string;
-        const oldest = listed[Math.min(from + span, listed.length) - 1]?.date as string;
-        from += span;
+      const readHours = async (hours: HourFiles[]) => {
+        const newest = hours[0] as HourFiles;
+        const oldest = hours[hours.length - 1] as HourFiles;
         const chunk = {
           ...window,
-          start: latest(window.start, new Date(`${oldest}T00:00:00.000Z`)),
-          end: earliest(window.end, new Date(Date.parse(`${newest}T00:00:00.000Z`) + DAY_MS)),
+          start: latest(window.start, new Date(`${oldest.hour}:00:00.000Z`)),
+          end: earliest(window.end, new Date(Date.parse(`${newest.hour}:00:00.000Z`) + HOUR_MS)),
         };
-        rows.push(
-          ...(await queryWindow(
-            "logs_list",
-            { ...values, limit: page.limit - rows.length },
-            chunk,
-          )),
-        );
+        const chunkValues = { ...values, limit: page.limit - rows.length };
+        try {
+          const files = [...hours.flatMap((hour) => hour.files), emptyFile];
+          rows.push(...(await query("logs_list", { ...chunkValues, files })));
+        } catch (error) {
+          // Compaction replaced a listed file meanwhile: these hours are listed again.
+          if (!MISSING_FILES.test(String(error))) throw error;
+          rows.push(...(await queryWindow("logs_list", chunkValues, chunk)));
+        }
+      };
+      let batch: HourFiles[] = [];
+      let span = 1;
+      for await (const hour of filesByHourNewestFirst(root, window)) {
+        batch.push(hour);
+        if (batch.length < span) continue;
+        await readHours(batch);
+        batch = [];
+        span *= 2;
+        if (rows.length >= page.limit) return rows;
       }
+      if (batch.length > 0) await readHours(batch);
       return rows;
     },
 
