@@ -1,26 +1,20 @@
 // Warehouse query times over a synthetic request log (DESIGN §9, §12): the analytics report
 // (target < 1 s over 10M rows) and a log lookup by request id (target < 100 ms), cold and warm.
 // `bun run bench:warehouse`; `--quick` (or BENCH_QUICK=1) runs the same over 200k rows.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { arch, cpus, loadavg, platform } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
 import { requestIdTime } from "#shared/traces/request-id.ts";
 import type { AnalyticsFilters, ReportShape } from "../../controlplane/warehouse/query.ts";
-import { generateTraces, parquetFiles } from "./generate.ts";
+import { datasetOf, datasetRoot, ensureDataset as ensureDatasetAt, START } from "./dataset.ts";
+import { parquetFiles } from "./generate.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 /** Quick mode writes results only where asked, so it never overwrites a full run's. */
 const resultsDirectory = process.env.BENCH_RESULTS_DIR ?? (quick ? null : "bench/results");
-const DATASET = quick
-  ? { rows: 200_000, days: 1, seed: 1, projects: 20, orgs: 5 }
-  : { rows: 10_000_000, days: 30, seed: 1, projects: 20, orgs: 5 };
-/** Bumped when generate.ts writes different rows, so an old dataset is not reused. */
-const GENERATOR_VERSION = 4;
-const START = "2026-10-01";
-const root = resolve(
-  process.env.BENCH_WAREHOUSE_ROOT ?? `bench/.data/warehouse${quick ? "-quick" : ""}`,
-);
+const DATASET = datasetOf(quick);
+const root = datasetRoot(quick);
 /**
  * BENCH_WAREHOUSE_FAST=1: for a loaded machine, the control plane's own reports and lookups only
  * (not the inline full scan nor the naive lookup, the references this layout avoids), one cold
@@ -91,20 +85,8 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; cpuMs: num
   return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, value };
 }
 
-/** The dataset, generated unless the marker says this one is already there. */
-async function ensureDataset(): Promise<{ generated_seconds: number | null; reused: boolean }> {
-  const marker = join(root, ".dataset.json");
-  const wanted = JSON.stringify({ ...DATASET, start: START, generator: GENERATOR_VERSION });
-  if (existsSync(marker) && readFileSync(marker, "utf8").startsWith(wanted.slice(0, -1))) {
-    const recorded = JSON.parse(readFileSync(marker, "utf8")) as { seconds: number };
-    return { generated_seconds: recorded.seconds, reused: true };
-  }
-  rmSync(root, { recursive: true, force: true });
-  console.log(`generating ${DATASET.rows} rows into ${root} …`);
-  const result = await generateTraces({ root, start: START, ...DATASET });
-  writeFileSync(marker, `${wanted.slice(0, -1)},"seconds":${result.seconds}}`);
-  return { generated_seconds: result.seconds, reused: false };
-}
+/** The dataset (dataset.ts), generated unless already there. */
+const ensureDataset = () => ensureDatasetAt(root, DATASET);
 
 /**
  * The rollups compaction would have built (controlplane/warehouse/rollups.ts), built by the same
@@ -236,8 +218,8 @@ async function main(): Promise<void> {
   const warehouseQuery = await loadWarehouseQuery();
   if (warehouseQuery.create) {
     const create = warehouseQuery.create;
-    // Every report reads rollups: cells when it neither groups nor filters by end user, tag or
-    // provider key, slim rows otherwise (controlplane/warehouse/rollups.ts).
+    // Every report reads rollups: cells when it neither groups nor filters by end user, tag,
+    // provider key or route, slim rows otherwise (controlplane/warehouse/rollups.ts).
     const endUser = await topValue("end_user", org.id);
     const team = await topValue("tags['team']", org.id);
     const reports: Array<{
@@ -265,6 +247,7 @@ async function main(): Promise<void> {
         reads: "slim rows",
       },
       { shape: by("day", "provider_key"), filters: {}, named: "", reads: "slim rows" },
+      { shape: by("day", "route"), filters: {}, named: "", reads: "slim rows" },
     ];
     for (const { shape, filters, named, reads } of reports) {
       const dimension = shape.group_by === "tag" ? `tag:${shape.tag_key}` : shape.group_by;
