@@ -13,6 +13,8 @@
 //   bun bench/overhead/profile.ts --no-profile --runs=5   (five measured runs on one process)
 //   bun bench/overhead/profile.ts --no-profile --bun=--smol   (Bun flags for the data plane,
 //                                                             comma-separated: GC settings)
+//   bun bench/overhead/profile.ts --no-profile --env=NAME=value,…   (its environment, e.g. the
+//                                                             allocator's or JSC's settings)
 //
 // The .cpuprofile is kept (path printed) for Chrome DevTools or speedscope.
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -28,7 +30,7 @@ import { chatBody, responsesBody } from "./targets.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) =>
-  args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
+  args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const setup = flag("setup", "full");
 const api = flag("api", "chat");
 if (api !== "chat" && api !== "responses") throw new Error("--api is chat or responses");
@@ -38,6 +40,12 @@ const seconds = Number(flag("seconds", "8"));
 const connections = Number(flag("connections", "64"));
 const profiling = !args.includes("--no-profile");
 const runs = Number(flag("runs", "1"));
+const extraEnv = Object.fromEntries(
+  flag("env", "")
+    .split(",")
+    .filter((pair) => pair.includes("="))
+    .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+);
 const bunFlags = flag("bun", "")
   .split(",")
   .filter((arg) => arg !== "");
@@ -59,7 +67,7 @@ const modelux = await spawnServer({
       : []),
     join(ROOT, "bench/overhead/targets/modelux.ts"),
   ],
-  env: { BENCH_UPSTREAM_URL: simulator.url, BENCH_MODELUX_SETUP: setup },
+  env: { BENCH_UPSTREAM_URL: simulator.url, BENCH_MODELUX_SETUP: setup, ...extraEnv },
   cpus: pinning?.target ?? null,
 });
 const request = {
@@ -87,7 +95,7 @@ for (let index = 0; index < runs; index += 1) {
   const used = usage.stop().modelux;
   const cpuUs = measured.requests > 0 ? (1e6 * cpuUsed) / measured.requests : 0;
   console.log(
-    `modelux${bunFlags.length > 0 ? ` ${bunFlags.join(" ")}` : ""} (${setup}, ${api} @${route}, ${stream ? "streamed" : "plain"}), ${connections} connections: ${Math.round(measured.throughput)} req/s, ${cpuUs.toFixed(1)} µs CPU per request (${Math.round((100 * cpuUsed) / measured.seconds)} % of a core), p50 ${measured.latency?.p50} ms, p99 ${measured.latency?.p99} ms, peak RSS ${used?.peak_rss_mb} MB, errors ${JSON.stringify(measured.errors)}, load ${load}`,
+    `modelux${[...bunFlags, ...Object.entries(extraEnv).map(([name, value]) => `${name}=${value}`)].map((part) => ` ${part}`).join("")} (${setup}, ${api} @${route}, ${stream ? "streamed" : "plain"}), ${connections} connections: ${Math.round(measured.throughput)} req/s, ${cpuUs.toFixed(1)} µs CPU per request (${Math.round((100 * cpuUsed) / measured.seconds)} % of a core), p50 ${measured.latency?.p50} ms, p99 ${measured.latency?.p99} ms, peak RSS ${used?.peak_rss_mb} MB, errors ${JSON.stringify(measured.errors)}, load ${load}`,
   );
 }
 await modelux.process.stop();

@@ -10,6 +10,7 @@
 //   bun bench/overhead/stream-cpu.ts [--api=chat|responses|chat-claude|responses-claude]
 //       [--targets=bare,modelux] [--setup=full] [--rate=300] [--seconds=6] [--rounds=3]
 //       [--b-root=/path/to/other/checkout]   (adds `modelux-b`: the same target from that tree)
+//       [--b-api=responses]   (`modelux-b` from this tree, streaming that API instead)
 //       [--together]   (every target loaded and measured in the same window: steadier A/B
 //                       on a machine whose other load changes from one minute to the next)
 //       [--b-env=NAME=value,…] [--b-bun=--smol]  (`modelux-b` from this tree with that environment
@@ -50,7 +51,13 @@ const bBun = flag("b-bun", "")
   .filter((arg) => arg !== "");
 /** Measure the targets at once, each under its own load, rather than one after another. */
 const together = args.includes("--together");
-const bRoot = flag("b-root", Object.keys(bEnv).length > 0 || bBun.length > 0 ? ROOT : "");
+/** `modelux-b` streams this API instead (chat against Responses on one tree: --b-root=.). */
+const bApi = flag("b-api", api);
+if (!APIS.includes(bApi)) throw new Error(`--b-api is one of ${APIS.join(", ")}`);
+const bRoot = flag(
+  "b-root",
+  Object.keys(bEnv).length > 0 || bBun.length > 0 || bApi !== api ? ROOT : "",
+);
 const names = flag("targets", "bare,modelux")
   .split(",")
   .filter((name) => name !== "")
@@ -70,8 +77,9 @@ interface Target {
   process: RunningProcess;
   request: LoadRequest;
 }
-const responses = api.startsWith("responses");
-const route = api.endsWith("-claude") ? BENCH_CLAUDE_ROUTE : BENCH_ROUTE;
+const isResponses = (name: string) => name.startsWith("responses");
+const routeOf = (name: string) => (name.endsWith("-claude") ? BENCH_CLAUDE_ROUTE : BENCH_ROUTE);
+const responses = isResponses(api);
 const started: Target[] = [];
 for (const name of names) {
   if (name === "bare") {
@@ -94,6 +102,7 @@ for (const name of names) {
   }
   if (name !== "modelux" && name !== "modelux-b") throw new Error(`unknown target ${name}`);
   const b = name === "modelux-b";
+  const targetApi = b ? bApi : api;
   const server = await spawnServer({
     name,
     command: [bun, ...(b ? bBun : []), join(b ? bRoot : ROOT, "bench/overhead/targets/modelux.ts")],
@@ -108,9 +117,11 @@ for (const name of names) {
     name,
     process: server.process,
     request: {
-      url: `${server.url}/openai/v1/${responses ? "responses" : "chat/completions"}`,
+      url: `${server.url}/openai/v1/${isResponses(targetApi) ? "responses" : "chat/completions"}`,
       headers: { Authorization: `Bearer ${BENCH_PROXY_KEY}` },
-      body: responses ? responsesBody(`@${route}`) : chatBody(`@${route}`, true),
+      body: isResponses(targetApi)
+        ? responsesBody(`@${routeOf(targetApi)}`)
+        : chatBody(`@${routeOf(targetApi)}`, true),
     },
   });
 }
