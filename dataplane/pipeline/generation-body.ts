@@ -57,6 +57,7 @@ export async function answerBody(
   if (fastPath && text !== null && !fields.returnTrace) {
     if (binding.settleAnswer && parsed)
       generation.warnings.push(...(await binding.settleAnswer(parsed)));
+    generation.measureOverhead(answer.upstreamMs);
     const written = generation.finishBeforeAnswer(200, served, response.usage);
     if (written) await written;
     return generation.respond(text, "application/json", served, answer.upstreamMs);
@@ -71,6 +72,7 @@ export async function answerBody(
           estimatedInputTokens: generation.features.inputTokens,
         }) as Record<string, unknown>);
   if (binding.settleAnswer) generation.warnings.push(...(await binding.settleAnswer(rendered)));
+  generation.measureOverhead(answer.upstreamMs);
   const written = generation.finishBeforeAnswer(200, served, response.usage);
   if (written) await written;
   if (fields.returnTrace) rendered["mlx:trace"] = generation.shownTrace();

@@ -167,6 +167,15 @@ export class Generation {
     return trace;
   }
 
+  /**
+   * The gateway's own time so far (wall time minus the time spent waiting on upstreams) onto the
+   * trace: for an answer whose trace is written before its response is made (a plain answer's
+   * row would otherwise be written without it).
+   */
+  measureOverhead(upstreamMs: number): void {
+    this.trace.overhead_ms = roundMs(performance.now() - this.receivedAt - upstreamMs);
+  }
+
   /** A failure before the answer started: traced with its code, then rethrown by the caller. */
   fail(error: unknown): void {
     const failure = toGatewayError(error);
@@ -185,7 +194,9 @@ export class Generation {
     upstreamMs: number,
   ): Response {
     const overheadMs = performance.now() - this.receivedAt - upstreamMs;
-    this.trace.overhead_ms = roundMs(overheadMs);
+    // A plain answer's trace has its overhead already (measureOverhead, before its row was
+    // written); a stream's is this, taken when its headers go out.
+    this.trace.overhead_ms ??= roundMs(overheadMs);
     // A plain object handed to Response once: cheaper than a Headers filled call by call.
     const headers = modeluxHeaders(
       this.requestId,
