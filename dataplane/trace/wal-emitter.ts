@@ -28,7 +28,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { type Bus, TraceRecordsTooLargeError } from "#shared/bus/bus.ts";
-import { encodeTraceLine } from "#shared/bus/trace-lines.ts";
+import { encodeTraceLine, encodeTraceLineParts } from "#shared/bus/trace-lines.ts";
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
 import type { DecisionTrace } from "./decision-trace.ts";
 import { requestLogRow } from "./request-log-row.ts";
@@ -61,6 +61,10 @@ export interface WalEmitterOptions {
 }
 
 const WRITTEN = Promise.resolve();
+const NEWLINE = 0x0a;
+/** The group write's buffer: 64 rows of a few kB each fit without growing it. */
+const INITIAL_PENDING_BYTES = 256 * 1024;
+const MAX_KEPT_PENDING_BYTES = 4 * 1024 * 1024;
 
 /** The row's line with `batch_answer` when both fit in `budget` bytes, else without it. */
 function withAnswer(row: RequestLogRow, answer: string, budget: number): string {
@@ -85,9 +89,9 @@ export class WalTraceEmitter implements TraceEmitter {
   private failingSince: number | null = null;
   /** Bytes of a segment being flushed to disk, between open and sealed. */
   private syncingBytes = 0;
-  /** Lines of rows emitted with emitGrouped, waiting for their write, and what they wait on. */
-  private grouped: string[] = [];
-  private groupedLength = 0;
+  /** Lines not written yet (rows emitted with emitGrouped), and what their callers wait on. */
+  private pending = Buffer.allocUnsafe(INITIAL_PENDING_BYTES);
+  private pendingUsed = 0;
   private group: PromiseWithResolvers<void> | null = null;
   /** Rows dropped because the log was full. */
   dropped = 0;
@@ -127,16 +131,18 @@ export class WalTraceEmitter implements TraceEmitter {
    * bus message.
    */
   emit(trace: DecisionTrace, answer?: string): void {
-    const line = this.line(trace, answer);
-    if (line === null) return;
-    if (this.group === null) {
-      this.write(line);
-      return;
+    if (!this.append(trace, answer)) return;
+    // Rows waiting for their group write go with this one, before it: the log keeps the order
+    // rows were emitted in.
+    const group = this.group;
+    this.group = null;
+    try {
+      this.writePending();
+    } catch (error) {
+      group?.reject(error);
+      throw error;
     }
-    // Rows waiting for their group write go first, in one write with this one: the log keeps
-    // the order rows were emitted in.
-    this.grouped.push(line);
-    this.writeGroup();
+    group?.resolve();
   }
 
   /**
@@ -146,10 +152,7 @@ export class WalTraceEmitter implements TraceEmitter {
    * caller answers after it resolves, so its response still follows its row into the kernel.
    */
   emitGrouped(trace: DecisionTrace): Promise<void> {
-    const line = this.line(trace);
-    if (line === null) return WRITTEN;
-    this.grouped.push(line);
-    this.groupedLength += line.length;
+    if (!this.append(trace)) return WRITTEN;
     if (this.group === null) {
       this.group = Promise.withResolvers<void>();
       setImmediate(this.writeGroup);
@@ -157,56 +160,86 @@ export class WalTraceEmitter implements TraceEmitter {
     return this.group.promise;
   }
 
-  /** The row's line, or null when it is dropped (the log is full, or the row cannot be built). */
-  private line(trace: DecisionTrace, answer?: string): string | null {
+  /**
+   * The row's line appended to the bytes waiting to be written; false when it is dropped (the
+   * log is full, or the row cannot be built). The line's pieces are copied into one reused
+   * buffer: no joined line, no joined group and no copy of it is made per request.
+   */
+  private append(trace: DecisionTrace, answer?: string): boolean {
     this.options.recent?.emit(trace);
     if (this.pendingBytes() >= this.options.maxBytes) {
       if (this.dropped++ === 0)
         this.options.log("trace log full: dropping new rows until it drains");
-      return null;
+      return false;
     }
     const bus = this.options.bus();
     const budget = rowBudgetFor(bus?.maxTraceBytes() ?? DEFAULT_MAX_PAYLOAD_BYTES);
     const row = requestLogRow(trace, budget);
+    let parts: string[];
     try {
       // The row's one serialization: these bytes are what the bus carries and the consumer reads.
-      return `${answer === undefined ? encodeTraceLine(row) : withAnswer(row, answer, budget)}\n`;
+      parts = answer === undefined ? encodeTraceLineParts(row) : [withAnswer(row, answer, budget)];
     } catch (error) {
       // A bug in building the row (the check is strict); the request must not fail for it.
       this.options.log(`trace row ${row.request_id} not written: ${(error as Error).message}`);
-      return null;
+      return false;
     }
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact count only when that bound is tight.
+    let units = 1;
+    for (const part of parts) units += part.length;
+    if (this.pendingUsed + units * 3 > this.pending.byteLength) {
+      let bytes = 1;
+      for (const part of parts) bytes += Buffer.byteLength(part);
+      this.reserve(bytes);
+    }
+    let used = this.pendingUsed;
+    for (const part of parts) used += this.pending.write(part, used);
+    this.pending[used] = NEWLINE;
+    this.pendingUsed = used + 1;
+    return true;
+  }
+
+  /** Room for `bytes` more in the pending buffer (a larger one, the pending bytes copied over). */
+  private reserve(bytes: number): void {
+    const needed = this.pendingUsed + bytes;
+    if (needed <= this.pending.byteLength) return;
+    const larger = Buffer.allocUnsafe(Math.max(needed, 2 * this.pending.byteLength));
+    this.pending.copy(larger, 0, 0, this.pendingUsed);
+    this.pending = larger;
   }
 
   /** The rows waiting for their group write, written now (a no-op when there are none). */
   private readonly writeGroup = (): void => {
     const group = this.group;
     if (group === null) return;
-    const lines = this.grouped;
     this.group = null;
-    this.grouped = [];
-    this.groupedLength = 0;
     try {
-      this.write(lines.length === 1 ? (lines[0] as string) : lines.join(""));
+      this.writePending();
       group.resolve();
     } catch (error) {
       group.reject(error);
     }
   };
 
-  /** One or more whole lines appended to the open segment, all of them before returning. */
-  private write(text: string): void {
+  /** The pending lines appended to the open segment, all of them before returning. */
+  private writePending(): void {
+    const length = this.pendingUsed;
+    if (length === 0) return;
     if (this.fd === null && !this.open()) {
+      this.pendingUsed = 0;
       this.options.log("trace rows not written: the log was stopped and its directory taken since");
       return;
     }
     const fd = this.fd as number;
-    const bytes = Buffer.from(text);
-    let written = writeSync(fd, bytes);
+    this.pendingUsed = 0;
+    let written = writeSync(fd, this.pending, 0, length);
     // A regular file takes the whole buffer in one call but for a signal or a full disk; a
     // short write is finished, never left as a torn line in the middle of the segment.
-    while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
+    while (written < length) written += writeSync(fd, this.pending, written, length - written);
     this.currentBytes += written;
+    // A row with large captured content grew the buffer: not kept at that size.
+    if (this.pending.byteLength > MAX_KEPT_PENDING_BYTES)
+      this.pending = Buffer.allocUnsafe(INITIAL_PENDING_BYTES);
   }
 
   start(): void {
@@ -287,7 +320,7 @@ export class WalTraceEmitter implements TraceEmitter {
 
   /** Bytes waiting on disk (for tests and metrics). */
   pendingBytes(): number {
-    return this.currentBytes + this.syncingBytes + this.sealedBytes + this.groupedLength;
+    return this.currentBytes + this.syncingBytes + this.sealedBytes + this.pendingUsed;
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   decodeTraceLine,
   decodeTraceLines,
   encodeTraceLine,
+  encodeTraceLineParts,
   requestIdOfLine,
   traceLinesMessageId,
 } from "#shared/bus/trace-lines.ts";
@@ -49,6 +50,17 @@ test("a line holds the trace as raw JSON beside the row and reads back as the sa
   expect(decodeTraceLine(line)).toEqual(original);
   // Through bytes, as the log and the bus carry it.
   expect(decodeTraceLines(bytesOf([line]))).toEqual({ records: [original], unusable: 0 });
+});
+
+test("the line's parts (what the write-ahead log copies into its buffer) join to the same line", () => {
+  const original = row();
+  const parts = encodeTraceLineParts(original);
+  expect(parts.join("")).toBe(encodeTraceLine(row()));
+  expect(original.trace).toBe(JSON.stringify(trace));
+  // Non-ASCII in the trace: the same bytes whether encoded joined or part by part.
+  const joined = Buffer.from(encodeTraceLine(row()));
+  expect(Buffer.concat(parts.map((part) => Buffer.from(part)))).toEqual(joined);
+  expect(() => encodeTraceLineParts({ ...row(), created_at: "yesterday" })).toThrow(/created_at/);
 });
 
 test("the older forms still read: version 2 lines and a record's own JSON", () => {

@@ -90,7 +90,10 @@ describe("WalTraceEmitter", () => {
             .filter((line) => line !== "")
             .map((line) => decodeTraceLines(new TextEncoder().encode(line)).records[0]?.request_id),
         );
-    const written = [emitter.emitGrouped(trace("g1")), emitter.emitGrouped(trace("g2"))];
+    const written = [
+      emitter.emitGrouped(trace("g1")),
+      emitter.emitGrouped(trace("g2", { tags: { note: "ünïcødé → 🚀" } })),
+    ];
     // Not written yet: the group waits for the end of this turn of the event loop.
     expect(onDisk()).toEqual([]);
     expect(emitter.pendingBytes()).toBeGreaterThan(0);
@@ -103,6 +106,7 @@ describe("WalTraceEmitter", () => {
     await waiting;
     await emitter.stop();
     expect(published.flat().map((row) => row.request_id)).toEqual(["g1", "g2", "g3", "now"]);
+    expect(published.flat()[1]?.tags).toEqual({ note: "ünïcødé → 🚀" });
   });
 
   test("group commit: stop() writes the rows still waiting for their group", async () => {
