@@ -5,6 +5,7 @@
 import * as v from "valibot";
 import type { CanonicalRequest, ResponseFormat, ToolChoice } from "#shared/canonical/request.ts";
 import type { ConversionWarning, Converted } from "#shared/canonical/warnings.ts";
+import { fastChatRequest } from "../../wire/openai/fast-chat-request.ts";
 import { type ChatRequest, chatRequestSchema } from "../../wire/openai/request-schema.ts";
 import { validationError } from "../../wire/validation-error.ts";
 import { convertMessagesToCanonical } from "./convert-messages.ts";
@@ -40,10 +41,9 @@ export function parseOpenAiChatRequest(
   for (const key of Object.keys(body)) {
     if (!key.startsWith("mlx:")) defineField(fields, key, body[key]);
   }
-  // Stops at the first problem: reporting every one of a million wrong items cost a minute of CPU.
-  const parsed = v.safeParse(chatRequestSchema, fields, { abortEarly: true });
-  if (!parsed.success) throw validationError(parsed.issues);
-  const request = parsed.output;
+  // The common body is checked by hand (the schema's output for it, fast-chat-request.ts); any
+  // other goes through the schema, which names the problem.
+  const request = fastChatRequest(fields) ?? parseWithSchema(fields);
 
   const warnings: ConversionWarning[] = [];
   const openAiOnly: Record<string, unknown> = {};
@@ -108,6 +108,13 @@ export function parseOpenAiChatRequest(
   }
   if (request.user != null) canonical.user = request.user;
   return { value: canonical, warnings };
+}
+
+function parseWithSchema(fields: Record<string, unknown>): ChatRequest {
+  // Stops at the first problem: reporting every one of a million wrong items cost a minute of CPU.
+  const parsed = v.safeParse(chatRequestSchema, fields, { abortEarly: true });
+  if (!parsed.success) throw validationError(parsed.issues);
+  return parsed.output;
 }
 
 function convertToolChoice(
