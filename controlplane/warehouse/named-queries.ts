@@ -2,20 +2,25 @@
 // NULL is typed too), results turned into plain values: BIGINT → number, TIMESTAMP → ISO 8601,
 // MAP → object.
 import {
+  arrayFromListValue,
   BIGINT,
+  bigintFromBigIntValue,
+  createDuckDBValueConverter,
   DOUBLE,
   type DuckDBConnection,
-  DuckDBDateValue,
-  DuckDBDecimalValue,
-  DuckDBListValue,
-  DuckDBMapValue,
-  DuckDBStructValue,
-  DuckDBTimestampValue,
+  type DuckDBDateValue,
+  type DuckDBMapType,
+  type DuckDBMapValue,
+  type DuckDBTimestampValue,
   type DuckDBType,
+  DuckDBTypeId,
   type DuckDBValue,
+  type DuckDBValueConverter,
   INTEGER,
+  JSDuckDBValueConverter,
   jsToDuckDBValue,
   LIST,
+  objectFromStructValue,
   STRUCT,
   TIMESTAMP,
   timestampValue,
@@ -28,6 +33,7 @@ export const QUERY_NAMES = [
   "logs_list",
   "log_get",
   "analytics_report",
+  "analytics_report_rows",
   "analytics_decisions",
   "export_csv",
   "export_jsonl",
@@ -150,32 +156,38 @@ export async function runQuery(
 ): Promise<Row[]> {
   const { bound, types } = bindParameters(query, values);
   const reader = await connection.runAndReadAll(query.sql, bound, types);
-  return reader.getRowObjects().map(plainRow);
+  return reader.convertRowObjects(toPlain) as Row[];
 }
 
-function plainRow(row: Record<string, DuckDBValue>): Row {
-  const out: Row = {};
-  for (const [name, value] of Object.entries(row)) out[name] = plain(value);
-  return out;
-}
-
-function plain(value: DuckDBValue): unknown {
-  if (typeof value === "bigint") return Number(value);
-  if (value instanceof DuckDBTimestampValue) {
-    return new Date(Number(value.micros / 1000n)).toISOString();
-  }
-  if (value instanceof DuckDBDateValue) return value.toString();
-  if (value instanceof DuckDBDecimalValue) return value.toDouble();
-  if (value instanceof DuckDBMapValue) {
-    return Object.fromEntries(
-      value.entries.map((entry) => [String(plain(entry.key)), plain(entry.value)]),
-    );
-  }
-  if (value instanceof DuckDBListValue) return value.items.map(plain);
-  if (value instanceof DuckDBStructValue) {
-    return Object.fromEntries(
-      Object.entries(value.entries).map(([key, item]) => [key, plain(item)]),
-    );
-  }
-  return value;
-}
+/**
+ * Plain values by column type, decided once per value's type rather than tried in turn: BIGINT
+ * and HUGEINT → number, TIMESTAMP → ISO 8601, DATE → YYYY-MM-DD, DECIMAL → number, MAP → object,
+ * LIST and STRUCT converted item by item; the rest as @duckdb/node-api gives it to JavaScript.
+ * (The report by day and end user returns ~180,000 rows: testing every value against each value
+ * class took ~0.5 s of CPU for them, this ~0.1 s.)
+ */
+const toNumber: DuckDBValueConverter<unknown> = (value, type) =>
+  Number(bigintFromBigIntValue(value, type));
+const toPlain = createDuckDBValueConverter<unknown>({
+  ...(Object.fromEntries(
+    Object.values(DuckDBTypeId)
+      .filter((id) => typeof id === "number")
+      .map((id) => [id, JSDuckDBValueConverter]),
+  ) as Record<DuckDBTypeId, DuckDBValueConverter<unknown>>),
+  [DuckDBTypeId.BIGINT]: toNumber,
+  [DuckDBTypeId.UBIGINT]: toNumber,
+  [DuckDBTypeId.HUGEINT]: toNumber,
+  [DuckDBTypeId.UHUGEINT]: toNumber,
+  [DuckDBTypeId.TIMESTAMP]: (value) =>
+    new Date(Number((value as DuckDBTimestampValue).micros / 1000n)).toISOString(),
+  [DuckDBTypeId.DATE]: (value) => (value as DuckDBDateValue).toString(),
+  [DuckDBTypeId.LIST]: arrayFromListValue,
+  [DuckDBTypeId.STRUCT]: objectFromStructValue,
+  [DuckDBTypeId.MAP]: (value, type, converter) =>
+    Object.fromEntries(
+      (value as DuckDBMapValue).entries.map((entry) => [
+        String(converter(entry.key, (type as DuckDBMapType).keyType, converter)),
+        converter(entry.value, (type as DuckDBMapType).valueType, converter),
+      ]),
+    ),
+});

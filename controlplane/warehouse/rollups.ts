@@ -1,16 +1,16 @@
 // Rollups (docs/warehouse.md): per project and day, the analytics report's sums and latency
-// sketch counts, per hour and per day, so a month's report reads ~600 small files of cells
+// sketch counts per day (day cells), so a month's report by day reads ~600 small files of cells
 // instead of ~14,000 hourly files of rows; and the day's slim rows (one per request, only what
-// a report reads), for the reports cells cannot answer (by end user, tag, provider key or route).
-// Compaction builds them from the closed hours' files; the report reads a rollup in place of
-// exactly the files it names, and the rows of every other file (a late one, an hour still open,
-// an hour re-compacted since) directly.
+// a report reads), for every other report (by hour; by end user, tag, provider key or route;
+// windows that cut a day). Compaction builds them from the closed hours' files; the report reads
+// a rollup in place of exactly the files it names, and the rows of every other file (a late one,
+// an hour still open, an hour re-compacted since) directly.
 //
-// Under `<root>/_rollups/project_id=P/date=D/`: `hour-<id>.parquet`, `day-<id>.parquet` and
-// `slim-<id>.parquet`, then `rollup-<id>.json`, the manifest naming the request-log files they
-// summarise. Readers go
-// through manifests only, so a manifest is written last and a rollup is whole or absent; one
-// whose files are not all still there (compaction merged them again) is ignored until rebuilt.
+// Under `<root>/_rollups/project_id=P/date=D/`: `day-<id>.parquet` and `slim-<id>.parquet`, then
+// `rollup-<id>.json`, the manifest naming the request-log files they summarise and the orgs whose
+// rows they hold. Readers go through manifests only, so a manifest is written last and a rollup
+// is whole or absent; one whose files are not all still there (compaction merged them again) is
+// ignored until rebuilt, and so is one of an earlier layout.
 import { mkdir, mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,15 +22,23 @@ import type { DayFiles } from "./partition-files.ts";
 
 export const ROLLUP_DIRECTORY = "_rollups";
 
+/**
+ * What a rollup's files hold, bumped when that changes: a rollup of an earlier layout is built
+ * again by the next compaction run, and until then readers read its day as rows. 1: hour and day
+ * cells, and (with `slim: true`) slim rows without `tag_text` (with `route: true`, with
+ * `config_slug`); 2: day cells and slim rows with `config_slug` and `tag_text`, and the manifest
+ * names the orgs.
+ */
+export const ROLLUP_LAYOUT = 2;
+
 interface Manifest {
   id: string;
   built_at: string;
   /** The request-log files summarised, relative to the root. */
   sources: string[];
-  /** Whether `slim-<id>.parquet` was written (rollups built before slim rows existed lack it). */
-  slim: boolean;
-  /** Whether its slim rows carry `config_slug` (those built before the column read it as NULL). */
-  route: boolean;
+  layout: number;
+  /** The orgs with rows in the sources (a project's rows are all its org's, so one). */
+  orgs: string[];
 }
 
 export interface RollupResult {
@@ -45,6 +53,8 @@ const DAY_MS = 24 * HOUR_MS;
 const MANIFEST = /^rollup-([0-9a-f-]{36})\.json$/;
 const PROJECT_DAY = /\/project_id=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/([^/]+)$/;
 const SOURCE_HOUR = /date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
+
+const ORGS_SQL = "SELECT DISTINCT org_id FROM read_parquet($file) WHERE org_id IS NOT NULL";
 
 interface RollupQuery {
   cells: NamedQuery;
@@ -112,9 +122,8 @@ export async function rollupTraces(
       continue;
     }
     let current = await newestManifest(warehouse, existing);
-    // A rollup without slim rows, or whose slim rows lack the route, predates them: built again,
-    // so every report can use it.
-    if (!current?.slim || !current.route || !sameFiles(current.sources, sources)) {
+    // A rollup of an earlier layout is built again, so every report can use it.
+    if (current?.layout !== ROLLUP_LAYOUT || !sameFiles(current.sources, sources)) {
       current = await build(warehouse, directory, sources);
       result.built++;
       options.log?.(`rolled up ${key}: ${sources.length} files`);
@@ -130,38 +139,31 @@ export async function rollupTraces(
 async function build(warehouse: Warehouse, directory: string, sources: string[]) {
   const { cells, slim, emptyFile } = await rollupQuery(warehouse);
   const id = crypto.randomUUID();
-  const [hourFile, dayFile, slimFile, manifestFile] = rollupFiles(directory, id) as [
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [dayFile, slimFile, manifestFile] = rollupFiles(directory, id) as [string, string, string];
   if (!warehouse.storage.remote) await mkdir(directory, { recursive: true });
   const files = [...sources.map((source) => `${warehouse.root}/${source}`), emptyFile];
-  for (const [granularity, target] of [
-    ["hour", hourFile],
-    ["day", dayFile],
-  ] as const) {
-    await runQuery(warehouse.maintenance, cells, { files, granularity, target });
-    await warehouse.storage.persist(target);
-  }
+  await runQuery(warehouse.maintenance, cells, { files, granularity: "day", target: dayFile });
+  await warehouse.storage.persist(dayFile);
   await runQuery(warehouse.maintenance, slim, { files, target: slimFile });
   await warehouse.storage.persist(slimFile);
+  const orgs = (await warehouse.maintenance.runAndReadAll(ORGS_SQL, { file: slimFile }))
+    .getRowObjects()
+    .map((row) => String(row.org_id))
+    .sort();
   const manifest: Manifest = {
     id,
     built_at: new Date().toISOString(),
     sources,
-    slim: true,
-    route: true,
+    layout: ROLLUP_LAYOUT,
+    orgs,
   };
   await warehouse.storage.writeText(manifestFile, JSON.stringify(manifest));
   return manifest;
 }
 
-/** `hour-<id>.parquet`, `day-<id>.parquet`, `slim-<id>.parquet`, `rollup-<id>.json` in `directory`. */
+/** `day-<id>.parquet`, `slim-<id>.parquet`, `rollup-<id>.json` in `directory`. */
 function rollupFiles(directory: string, id: string): string[] {
   return [
-    `${directory}/hour-${id}.parquet`,
     `${directory}/day-${id}.parquet`,
     `${directory}/slim-${id}.parquet`,
     `${directory}/rollup-${id}.json`,
@@ -187,8 +189,9 @@ function parseManifest(text: string | null): Manifest | null {
       id: parsed.id,
       built_at: parsed.built_at,
       sources: parsed.sources.map(String),
-      slim: parsed.slim === true,
-      route: parsed.route === true,
+      // Layout 1 manifests carry no number.
+      layout: typeof parsed.layout === "number" ? parsed.layout : 1,
+      orgs: Array.isArray(parsed.orgs) ? parsed.orgs.map(String) : [],
     };
   } catch {
     // Unfinished (a crash while writing it): its rollup never counted, and is swept.
@@ -206,18 +209,26 @@ const sameFiles = (a: string[], b: string[]) =>
 export interface ReportFiles {
   /** Request-log files read row by row. */
   files: string[];
-  /** Rollup cell files read in their place. */
+  /** Day cell files read in their place. */
   rollups: string[];
   /** Slim row files read in their place. */
   slim: string[];
 }
 
 /**
- * What a report reads in place of rows: `cells` (it neither groups nor filters by what cells
- * lack), `slim` rows (it does), or only slim rows that carry the route (`slim_with_route`: a
- * report by route; older slim rows read it as NULL, so their project-days are read as rows).
+ * What a report reads in place of rows: `cells` (a report by day that neither groups nor filters
+ * by what cells lack: day cells for its whole days) or `slim` rows only (any other, by route
+ * included: every slim row of the current layout carries `config_slug`).
  */
-export type ReportReads = "cells" | "slim" | "slim_with_route";
+export type ReportReads = "cells" | "slim";
+
+/** The window of reportFiles; with `org_id`, rollups of other orgs' rows are left out. */
+export interface ReportWindow {
+  org_id?: string | null;
+  project_id?: string | null;
+  start?: Date | null;
+  end?: Date | null;
+}
 
 /**
  * Splits a local window's files between rollups and rows. `listed` may hold whole days around
@@ -225,15 +236,16 @@ export type ReportReads = "cells" | "slim" | "slim_with_route";
  * the window's hours alone cannot tell for its first and last day); only files of hours the
  * window reaches are ever read as rows.
  *
- * With `cells`, a project-day with a valid rollup is read from its day cells when the report is
- * by day and the day lies wholly in the window, else from its hour cells for the hours wholly in
- * the window. With `slim`, from its slim rows, whatever the window (they are filtered by
- * `created_at` as rows are). Its other files, and the files of every other day, are read as rows.
+ * A project-day with a valid rollup is read from its day cells with `cells` when the report is by
+ * day and the day lies wholly in the window; otherwise from its slim rows, whatever the window
+ * (they are filtered by `created_at` as rows are). A rollup whose rows are all another org's
+ * (`window.org_id`) is not read at all, nor are the files it names. Its other files, and the
+ * files of every other day, are read as rows.
  */
 export async function reportFiles(
   root: string,
   listed: DayFiles[],
-  window: { project_id?: string | null; start?: Date | null; end?: Date | null },
+  window: ReportWindow,
   granularity: "hour" | "day",
   manifests: ManifestCache,
   reads: ReportReads = "cells",
@@ -254,29 +266,16 @@ export async function reportFiles(
     const dayStart = Date.parse(`${date}T00:00:00Z`);
     if (dayStart >= end || dayStart + DAY_MS <= start) continue;
     for (const { directory, manifest } of found[index] ?? []) {
+      if (manifest.layout !== ROLLUP_LAYOUT) continue;
       const sources = manifest.sources.map((source) => `${root}/${source}`);
       if (!sources.every((source) => live.has(source))) continue;
-      const [hourFile, dayFile, slimFile] = rollupFiles(directory, manifest.id) as [
-        string,
-        string,
-        string,
-      ];
-      if (reads !== "cells") {
-        if (!manifest.slim || (reads === "slim_with_route" && !manifest.route)) continue;
-        slim.push(slimFile);
-        for (const source of sources) covered.add(source);
-        continue;
-      }
-      if (granularity === "day" && start <= dayStart && dayStart + DAY_MS <= end) {
-        rollups.push(dayFile);
-        for (const source of sources) covered.add(source);
-        continue;
-      }
-      rollups.push(hourFile);
-      for (const source of sources) {
-        const at = hourStart(source);
-        if (start <= at && at + HOUR_MS <= end) covered.add(source);
-      }
+      for (const source of sources) covered.add(source);
+      // Another org's project: none of these rows could be in the answer.
+      if (window.org_id && !manifest.orgs.includes(window.org_id)) continue;
+      const [dayFile, slimFile] = rollupFiles(directory, manifest.id) as [string, string];
+      const wholeDay = start <= dayStart && dayStart + DAY_MS <= end;
+      if (reads === "cells" && granularity === "day" && wholeDay) rollups.push(dayFile);
+      else slim.push(slimFile);
     }
   }
   // Files of hours the window does not reach hold none of its rows.

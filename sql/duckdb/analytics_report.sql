@@ -1,4 +1,5 @@
--- GET /manage/v1/analytics/report: per time bucket ($granularity 'hour' or 'day') and group, and
+-- GET /manage/v1/analytics/report, when it reads rollup cells (a report by day whose window holds
+-- whole days; controlplane/warehouse/query.ts): per time bucket ($granularity) and group, and
 -- once for the whole window (the row with is_totals), the requests, cost, tokens, errors
 -- (status >= 400), response-cache hits, their share of the requests and the cost they saved
 -- (what the replaced upstream calls would have cost), and p50/p95/p99 latency.
@@ -8,11 +9,14 @@
 -- Rows without the dimension (no end user, no such tag, no own key, no config because the request
 -- named a model, no model because routing refused the request) form the NULL group.
 -- It reads request-log rows ($files), compaction's slim rows ($slim: the same rows, only the
--- report's columns) and its rollup cells ($rollups); the caller hands each request to exactly
--- one of them (controlplane/warehouse/rollups.ts). Cells carry no end user, no tags, no provider
--- key and no route: a report that groups or filters by those passes rows and slim rows only.
+-- report's columns) and its day cells ($rollups); the caller hands each request to exactly one
+-- of them (controlplane/warehouse/rollups.ts). Cells carry no end user, no tags, no provider key
+-- and no route: a report that groups or filters by those reads rows and slim rows only, through
+-- analytics_report_rows.sql, which answers the same as this file for the same rows.
 -- Percentiles come from the latency sketch (request_logs.sql): the bucket holding the value of
--- rank q * (n - 1), 0-based, among the n rows with a latency, within 1 % of that row's latency.
+-- rank ceil(q * n) (1-based, at least 1: the nearest-rank percentile, what quantile_disc gives)
+-- among the n rows with a latency, within 1 % of that row's latency. Rows and cells are merged
+-- as counts per sketch bucket, and the rank found by a running count over the buckets.
 -- Parameters: $files, $slim, $rollups, $org_id, $project_id, $start, $end, $model, $provider,
 -- $end_user, $tag_pairs, $granularity, $group_by, $tag_key.
 WITH report_rows AS (
@@ -45,7 +49,7 @@ WITH report_rows AS (
     tag_pairs := $tag_pairs
   )
   UNION ALL BY NAME
-  SELECT *
+  SELECT * EXCLUDE (tag_text)
   FROM request_log_slim_rows(
     $slim,
     $org_id,
@@ -147,9 +151,9 @@ SELECT
   CAST(sum(cache_hits) AS BIGINT) AS cache_hits,
   CAST(sum(cache_hits) / sum(requests) AS DOUBLE) AS cache_hit_rate,
   sum(cache_saved_usd) AS cache_saved_usd,
-  latency_of_bucket(min(latency_k) FILTER (WHERE up_to > 0.5 * (timed - 1))) AS p50_latency_ms,
-  latency_of_bucket(min(latency_k) FILTER (WHERE up_to > 0.95 * (timed - 1))) AS p95_latency_ms,
-  latency_of_bucket(min(latency_k) FILTER (WHERE up_to > 0.99 * (timed - 1))) AS p99_latency_ms
+  latency_of_bucket(min(latency_k) FILTER (WHERE up_to >= greatest(1, ceil(0.5 * timed)))) AS p50_latency_ms,
+  latency_of_bucket(min(latency_k) FILTER (WHERE up_to >= greatest(1, ceil(0.95 * timed)))) AS p95_latency_ms,
+  latency_of_bucket(min(latency_k) FILTER (WHERE up_to >= greatest(1, ceil(0.99 * timed)))) AS p99_latency_ms
 FROM ranked
 GROUP BY is_totals, bucket, group_value
 ORDER BY is_totals, bucket, group_value NULLS LAST;

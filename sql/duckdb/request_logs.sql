@@ -100,12 +100,41 @@ CREATE OR REPLACE MACRO request_log_rollups(
     AND (only_model IS NULL OR model = only_model)
     AND (only_provider IS NULL OR provider = only_provider);
 
+-- A row's tags as one string, what slim rows store beside the map (`tag_text`, rollup_rows.sql) so
+-- that a tag filter is one LIKE on a dictionary-encoded column rather than a look into every
+-- row's map (docs/warehouse.md): each pair, in key order, as chr(31) key chr(30) value chr(31),
+-- with chr(29), chr(30) and chr(31) inside a key or value written as chr(29) then 'a', 'b' or
+-- 'c'. A pair's text is therefore found in a row's text exactly when the row carries that pair.
+-- Pairs whose value is NULL are left out (no filter pair can equal them); no tags, no text.
+CREATE OR REPLACE MACRO tag_escape(s) AS
+  replace(replace(replace(s, chr(29), chr(29) || 'a'), chr(30), chr(29) || 'b'), chr(31), chr(29) || 'c');
+CREATE OR REPLACE MACRO tag_pair_text(k, v) AS
+  chr(31) || tag_escape(k) || chr(30) || tag_escape(v) || chr(31);
+CREATE OR REPLACE MACRO tag_text(tags) AS
+  array_to_string(
+    list_transform(
+      list_sort(list_filter(map_entries(tags), entry -> entry.value IS NOT NULL)),
+      entry -> tag_pair_text(entry.key, entry.value)
+    ),
+    ''
+  );
+-- The LIKE pattern (escape character '\') that a row's tag_text matches when the row carries
+-- every pair of `pairs` (a list of {key, value}): the pairs' texts in key order, anything between.
+CREATE OR REPLACE MACRO tag_text_pattern(pairs) AS
+  '%' || array_to_string(
+    list_transform(
+      list_sort(list_distinct(pairs)),
+      pair -> replace(replace(replace(tag_pair_text(pair.key, pair.value), '\', '\\'), '%', '\%'), '_', '\_')
+    ),
+    '%'
+  ) || '%';
+
 -- Slim rows (controlplane/warehouse/rollups.ts, rollup_rows.sql): one per request of a
 -- project-day, only the columns the analytics report reads, the latency as its sketch bucket
--- `latency_k`; slim rows written before `config_slug` was among them read it as NULL (their
--- manifest says so, and a report by route does not read them). Filtered as request_log_slice filters rows (the window on created_at, exactly),
--- so a report may read a project-day's slim rows in place of its request-log files, whatever its
--- window, grouping and filters.
+-- `latency_k`, the tags also as `tag_text`, the route as `config_slug`. Filtered as
+-- request_log_slice filters rows (the window on created_at, exactly; the tags through tag_text,
+-- with the same meaning), so a report may read a project-day's slim rows in place of its
+-- request-log files, whatever its window, grouping and filters.
 CREATE OR REPLACE MACRO request_log_slim_rows(
   files,
   org,
@@ -126,7 +155,7 @@ CREATE OR REPLACE MACRO request_log_slim_rows(
     AND (only_model IS NULL OR model = only_model)
     AND (only_provider IS NULL OR provider = only_provider)
     AND (only_end_user IS NULL OR end_user = only_end_user)
-    AND (tag_pairs IS NULL OR list_has_all(map_entries(tags), tag_pairs));
+    AND (tag_pairs IS NULL OR tag_text LIKE tag_text_pattern(tag_pairs) ESCAPE '\');
 
 -- No slim rows, typed as rollup_rows.sql writes them: what the report reads as $slim when there
 -- is none to read, e.g. in the CLI: COPY (FROM no_slim_rows()) TO 'no-slim.parquet' (FORMAT parquet).
@@ -139,6 +168,7 @@ CREATE OR REPLACE MACRO no_slim_rows() AS TABLE
     CAST(NULL AS VARCHAR) AS provider,
     CAST(NULL AS VARCHAR) AS end_user,
     CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS tags,
+    CAST(NULL AS VARCHAR) AS tag_text,
     CAST(NULL AS VARCHAR) AS provider_key_fingerprint,
     CAST(NULL AS VARCHAR) AS config_slug,
     CAST(NULL AS INTEGER) AS latency_k,

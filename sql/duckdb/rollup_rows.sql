@@ -1,8 +1,9 @@
 -- Compaction's rollups (controlplane/warehouse/rollups.ts): the slim rows of one project and day,
 -- written to $target from the request-log files $files. One row per request, only what the
 -- analytics report reads (its window, filters, dimensions and measures), the latency already a
--- sketch bucket (request_logs.sql): a report grouped or filtered by end user, tag, provider key or
--- route, which cells cannot answer, reads these instead of the wide hourly files.
+-- sketch bucket and the tags also as one string for tag filters (request_logs.sql): every report
+-- but the one by day over whole days, which reads day cells, reads these instead of the wide
+-- hourly files.
 -- $files ends with the zero-row file of every current column, so files written before a column
 -- existed still read (the column as NULL).
 COPY (
@@ -14,6 +15,7 @@ COPY (
     provider,
     end_user,
     tags,
+    tag_text(tags) AS tag_text,
     provider_key_fingerprint,
     config_slug,
     latency_bucket(latency_ms) AS latency_k,

@@ -38,12 +38,13 @@ function quantileCont(values: number[], q: number): number | null {
 
 /**
  * The report's percentile promise (docs/warehouse.md): within 1 % of the latency of rank
- * floor(q * (n - 1)), 0-based, among the rows with a latency.
+ * ceil(q * n), 1-based and at least 1 (the nearest-rank percentile), among the n rows with a
+ * latency. `percent` is q in hundredths, so the rank is integer arithmetic.
  */
-function sketchedRank(values: number[], q: number): number | null {
+function sketchedRank(values: number[], percent: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) * q)] as number;
+  return sorted[Math.max(1, Math.ceil((percent * sorted.length) / 100)) - 1] as number;
 }
 
 const latenciesOf = (rows: RequestLogRow[]) =>
@@ -57,9 +58,9 @@ function measures(rows: RequestLogRow[]) {
     input_tokens: rows.reduce((sum, row) => sum + row.input_tokens, 0),
     output_tokens: rows.reduce((sum, row) => sum + row.output_tokens, 0),
     errors: rows.filter((row) => row.status >= 400).length,
-    p50_latency_ms: sketchedRank(latencies, 0.5),
-    p95_latency_ms: sketchedRank(latencies, 0.95),
-    p99_latency_ms: sketchedRank(latencies, 0.99),
+    p50_latency_ms: sketchedRank(latencies, 50),
+    p95_latency_ms: sketchedRank(latencies, 95),
+    p99_latency_ms: sketchedRank(latencies, 99),
   };
 }
 

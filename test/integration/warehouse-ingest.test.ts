@@ -447,57 +447,93 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
     test("compaction rolls up each project-day's closed hours, again when one changes, sweeping leftovers", async () => {
       const rollups = join(root, "_rollups", "project_id=prj_alpha", "date=2025-03-04");
       const listing = () => readdirSync(rollups).sort();
-      const cells = async (prefix: "hour" | "day") => {
+      const read = async (prefix: "day" | "slim", sql: string) => {
         const file = listing().find((name) => name.startsWith(`${prefix}-`)) as string;
-        const read = await duckdb.runAndReadAll(
-          "SELECT sum(requests) AS requests, sum(errors) AS errors, min(bucket) AS bucket FROM read_parquet($file)",
-          { file: join(rollups, file) },
-        );
-        return read.getRowObjectsJson()[0];
+        const result = await duckdb.runAndReadAll(sql.replace("$file", "read_parquet($file)"), {
+          file: join(rollups, file),
+        });
+        return result.getRowObjectsJson()[0];
       };
+      const cells = () =>
+        read(
+          "day",
+          "SELECT sum(requests) AS requests, sum(errors) AS errors, min(bucket) AS bucket FROM $file",
+        );
+      const slim = () =>
+        read(
+          "slim",
+          "SELECT count(*) AS requests, count(*) FILTER (WHERE status >= 400) AS errors, min(created_at) AS first FROM $file",
+        );
       await write(hourDirectory, [logRow("req-1"), logRow("req-2", { status: 502 })]);
       const current = "project_id=prj_alpha/date=2025-03-04/hour=06";
       await write(current, [logRow("req-5", { created_at: "2025-03-04T06:10:00.000Z" })]);
       const now = new Date("2025-03-04T06:30:00Z");
 
       expect((await compactTraces(warehouse, { now })).rolledUp).toBe(1);
-      const [day, hour, manifest] = listing();
-      expect([day, hour, manifest]).toEqual([
+      const [day, manifest, slimFile] = listing();
+      expect(listing()).toEqual([
         expect.stringMatching(/^day-[0-9a-f-]{36}\.parquet$/),
-        expect.stringMatching(/^hour-[0-9a-f-]{36}\.parquet$/),
         expect.stringMatching(/^rollup-[0-9a-f-]{36}\.json$/),
+        expect.stringMatching(/^slim-[0-9a-f-]{36}\.parquet$/),
       ]);
       // Only the closed hour: the open one is read as rows until it is over.
       const named = JSON.parse(readFileSync(join(rollups, manifest as string), "utf8"));
-      expect(named.sources).toEqual(
-        filesIn(root, hourDirectory).map((file) => `${hourDirectory}/${file}`),
-      );
-      expect(await cells("hour")).toEqual({
-        requests: "2",
-        errors: "1",
-        bucket: "2025-03-04 05:00:00",
+      expect(named).toMatchObject({
+        layout: 2,
+        orgs: ["org_1"],
+        sources: filesIn(root, hourDirectory).map((file) => `${hourDirectory}/${file}`),
       });
-      expect(await cells("day")).toEqual({
+      expect(await cells()).toEqual({ requests: "2", errors: "1", bucket: "2025-03-04 00:00:00" });
+      expect(await slim()).toEqual({
         requests: "2",
         errors: "1",
-        bucket: "2025-03-04 00:00:00",
+        first: "2025-03-04 05:06:07.089",
       });
       expect((await compactTraces(warehouse, { now })).rolledUp).toBe(0);
 
       // A build that crashed: a cells file without its manifest, and a manifest cut short.
-      writeFileSync(join(rollups, `hour-${crypto.randomUUID()}.parquet`), "half a file");
+      writeFileSync(join(rollups, `day-${crypto.randomUUID()}.parquet`), "half a file");
       writeFileSync(join(rollups, `rollup-${crypto.randomUUID()}.json`), '{"id":');
       // A late file in the closed hour: merged, then rolled up again.
       await write(hourDirectory, [logRow("req-3")]);
       expect(await compactTraces(warehouse, { now })).toMatchObject({ hours: 1, rolledUp: 1 });
-      // The rebuilt set only: its day and hour cells, its manifest and its slim rows.
-      expect(listing()).toHaveLength(4);
-      expect(listing()[3]).toMatch(/^slim-[0-9a-f-]{36}\.parquet$/);
+      // The rebuilt set only: its day cells, its manifest and its slim rows.
+      expect(listing()).toHaveLength(3);
+      expect(listing()).not.toContain(day);
       expect(listing()).not.toContain(manifest);
-      expect(await cells("hour")).toEqual({
+      expect(listing()).not.toContain(slimFile);
+      expect(await cells()).toEqual({ requests: "3", errors: "1", bucket: "2025-03-04 00:00:00" });
+      expect(await slim()).toEqual({
         requests: "3",
         errors: "1",
-        bucket: "2025-03-04 05:00:00",
+        first: "2025-03-04 05:06:07.089",
+      });
+
+      // A rollup of the earlier layout (hour and day cells, slim rows without tag_text) is built
+      // again by the next run, and its files swept.
+      const [, newest] = listing();
+      const earlier = JSON.parse(readFileSync(join(rollups, newest as string), "utf8"));
+      const oldId = crypto.randomUUID();
+      for (const prefix of ["hour", "day", "slim"]) {
+        writeFileSync(join(rollups, `${prefix}-${oldId}.parquet`), "old layout");
+      }
+      const { layout: _layout, orgs: _orgs, ...layoutOne } = earlier;
+      writeFileSync(
+        join(rollups, `rollup-${oldId}.json`),
+        JSON.stringify({
+          ...layoutOne,
+          id: oldId,
+          built_at: "2999-01-01T00:00:00.000Z",
+          slim: true,
+        }),
+      );
+      expect((await compactTraces(warehouse, { now })).rolledUp).toBe(1);
+      expect(listing()).toHaveLength(3);
+      expect(listing().some((name) => name.includes(oldId))).toBe(false);
+      expect(await slim()).toEqual({
+        requests: "3",
+        errors: "1",
+        first: "2025-03-04 05:06:07.089",
       });
     });
 

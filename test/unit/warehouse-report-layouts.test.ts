@@ -2,8 +2,8 @@
 // the raw request-log rows (docs/warehouse.md): the same rows are written to two roots, one is
 // compacted and rolled up, and every grouping (end user, tags, provider key and route included),
 // filter and window is asked of both; then late rows land in hours already rolled up, read beside
-// the rollup until compaction rolls them in; and rollups from before slim rows carried the route
-// are not read by a report by route, and are built again.
+// the rollup until compaction rolls them in; and rollups of an earlier layout are not read, and
+// are built again.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -217,10 +217,11 @@ describe("analytics report: rollups answer as the raw rows do", () => {
     await expectSameReports(ORG, some);
   });
 
-  test("slim rows from before they carried the route: not read by route, then built again", async () => {
+  test("rollups of an earlier layout are not read, then built again", async () => {
     const window = windows["two whole days"];
     const rollups = join(rolledRoot, "_rollups");
-    // What a rollup built before the column looks like: its manifest says nothing of the route.
+    // What a rollup of layout 1 looks like: its manifest has no layout and no orgs (it had hour
+    // cells, and slim rows without config_slug or tag_text).
     const manifests: string[] = [];
     for (const project of readdirSync(rollups))
       for (const day of readdirSync(join(rollups, project)))
@@ -228,25 +229,20 @@ describe("analytics report: rollups answer as the raw rows do", () => {
           if (name.startsWith("rollup-")) manifests.push(join(rollups, project, day, name));
     expect(manifests.length).toBe(4 * 2);
     for (const path of manifests) {
-      const { route: _route, ...older } = JSON.parse(readFileSync(path, "utf8"));
-      writeFileSync(path, JSON.stringify(older));
+      const { layout: _layout, orgs: _orgs, ...older } = JSON.parse(readFileSync(path, "utf8"));
+      writeFileSync(path, JSON.stringify({ ...older, slim: true, route: true }));
     }
     const days = await filesByDay(rolledRoot, window);
-    const byRoute = await reportFiles(
-      rolledRoot,
-      days,
-      window,
-      "day",
-      new ManifestCache(),
-      "slim_with_route",
-    );
-    expect(byRoute.slim).toEqual([]);
-    expect(byRoute.files.length).toBeGreaterThan(0);
-    const byUser = await reportFiles(rolledRoot, days, window, "day", new ManifestCache(), "slim");
-    expect(byUser.slim.length).toBe(4 * 2);
+    for (const reads of ["slim", "cells"] as const) {
+      const split = await reportFiles(rolledRoot, days, window, "day", new ManifestCache(), reads);
+      expect(split.slim).toEqual([]);
+      expect(split.rollups).toEqual([]);
+      expect(split.files.length).toBeGreaterThan(0);
+    }
     // Still the same answers, from rows, then from the rebuilt rollups.
-    const route = ([, , grouping, filter]: Case) => grouping === 8 && filter === "none";
-    expect(await expectSameReports(ORG, route)).toBe(1);
+    const some = ([, , grouping, filter]: Case) =>
+      (grouping === 8 || grouping === 1) && filter === "none";
+    expect(await expectSameReports(ORG, some)).toBe(2);
     expect(await rollUp()).toBe(4 * 2);
     const rebuilt = await reportFiles(
       rolledRoot,
@@ -254,10 +250,10 @@ describe("analytics report: rollups answer as the raw rows do", () => {
       window,
       "day",
       new ManifestCache(),
-      "slim_with_route",
+      "slim",
     );
     expect(rebuilt.slim.length).toBe(4 * 2);
     expect(rebuilt.files).toEqual([]);
-    expect(await expectSameReports(ORG, route)).toBe(1);
+    expect(await expectSameReports(ORG, some)).toBe(2);
   });
 });
