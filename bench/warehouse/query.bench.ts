@@ -218,8 +218,8 @@ async function main(): Promise<void> {
   const warehouseQuery = await loadWarehouseQuery();
   if (warehouseQuery.create) {
     const create = warehouseQuery.create;
-    // Every report reads rollups: cells when it neither groups nor filters by end user, tag,
-    // provider key or route, slim rows otherwise (controlplane/warehouse/rollups.ts).
+    // Every report reads rollups: day cells when it is by day and neither groups nor filters by
+    // end user, tag, provider key or route, slim rows otherwise (controlplane/warehouse/rollups.ts).
     const endUser = await topValue("end_user", org.id);
     const team = await topValue("tags['team']", org.id);
     const reports: Array<{
@@ -228,8 +228,8 @@ async function main(): Promise<void> {
       named: string;
       reads: string;
     }> = [
-      { shape: by("day", "model"), filters: {}, named: "", reads: "rollup cells" },
-      { shape: by("hour", "provider"), filters: {}, named: "", reads: "rollup cells" },
+      { shape: by("day", "model"), filters: {}, named: "", reads: "day cells" },
+      { shape: by("hour", "provider"), filters: {}, named: "", reads: "slim rows" },
       { shape: by("day", "end_user"), filters: {}, named: "", reads: "slim rows" },
       { shape: by("hour", "end_user"), filters: {}, named: "", reads: "slim rows" },
       { shape: by("day", "tag", "team"), filters: {}, named: "", reads: "slim rows" },
@@ -266,6 +266,39 @@ async function main(): Promise<void> {
               if (Object.keys(filters).length === 0 && report.totals.requests !== org.rows) {
                 problems.push(`query.ts report by ${dimension}: wrong totals`);
               }
+            },
+            close: () => warehouse.close(),
+          };
+        }),
+      );
+    }
+    // The endpoint does more than report(): the view of each point, the output check against
+    // the operation's schema (controlplane/api/execute.ts) and the JSON. Measured on the
+    // largest answers, a month by day and end user (~180k points), unfiltered and by tag.
+    const api = await import("./report-endpoint.ts");
+    for (const { query, named } of [
+      { query: { group_by: "end_user" }, named: "" },
+      { query: { group_by: "end_user", tags: `team=${team}` }, named: `, tag team=${team}` },
+    ]) {
+      add(
+        {
+          measurement: `GET /analytics/report: day × end_user${named}`,
+          via: "the operation's handler, output check and JSON.stringify, slim rows",
+          scope: `one org, ${org.rows} rows`,
+          target_ms: 1000,
+        },
+        await measure(COLD_SERIES, async () => {
+          const warehouse = await create({ root });
+          const ask = {
+            start: window.start.toISOString(),
+            end: window.end.toISOString(),
+            granularity: "day",
+            ...query,
+          };
+          return {
+            run: async () => {
+              const bytes = await api.reportResponse(warehouse, org.id, ask);
+              if (bytes < 1000) problems.push(`GET /analytics/report ${named}: ${bytes} bytes`);
             },
             close: () => warehouse.close(),
           };

@@ -62,7 +62,10 @@ const count = v.pipe(v.number(), v.integer());
 const latency = (which: string) =>
   v.pipe(
     v.nullable(v.number()),
-    v.description(`${which} latency in ms (exact, linear interpolation); null without latencies.`),
+    v.description(
+      `${which} latency in ms: nearest rank among the requests with a latency, to within 1 % ` +
+        "(a latency sketch); null without latencies.",
+    ),
   );
 
 const measures = {
