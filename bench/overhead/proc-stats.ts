@@ -1,6 +1,6 @@
 // CPU time and memory of a process from /proc (Linux): utime+stime of all its threads from
 // /proc/<pid>/stat, resident set (VmRSS) and its lifetime peak (VmHWM) from /proc/<pid>/status.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** USER_HZ: 100 on every Linux we run on (sysconf(_SC_CLK_TCK)). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -16,6 +16,34 @@ export function cpuSeconds(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds of a process's threads, summed by thread name (`/proc/<pid>/task/<tid>/comm`:
+ * the JavaScript thread carries the process's name, JSC's collector threads, Bun's HTTP client
+ * thread and the thread pool their own), to tell the JavaScript thread's work from the
+ * collector's and the runtime's.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+      byName.set(name, (byName.get(name) ?? 0) + seconds);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
 }
 
 export function memoryKb(pid: number): { rssKb: number; peakKb: number } | null {

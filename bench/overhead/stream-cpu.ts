@@ -25,7 +25,7 @@ import type { LatencySummary } from "./load/latency.ts";
 import type { LoadRequest } from "./load/load-request.ts";
 import type { OpenLoopResult } from "./load/open-loop-run.ts";
 import { setMode } from "./modes.ts";
-import { cpuSeconds, UsageWindow } from "./proc-stats.ts";
+import { cpuSeconds, threadCpuSeconds, UsageWindow } from "./proc-stats.ts";
 import { ROOT, type RunningProcess, spawnProcess, spawnServer } from "./processes.ts";
 import { BENCH_CLAUDE_ROUTE, BENCH_PROXY_KEY, BENCH_ROUTE } from "./targets/modelux-snapshot.ts";
 import { chatBody, responsesBody } from "./targets.ts";
@@ -161,6 +161,8 @@ interface Measured {
   peakRssMb: number;
   errors: number;
   load: number;
+  /** µs of CPU per stream by thread name (the JavaScript thread, the collector's, …). */
+  threads: Map<string, number>;
 }
 const results = new Map<string, Measured[]>();
 for (const target of started) await openLoop(target.request, 2); // JIT and connection warm-up
@@ -168,8 +170,14 @@ async function measure(target: Target): Promise<Measured> {
   const load = loadavg()[0] ?? 0;
   const usage = new UsageWindow({ target: target.process.pid });
   const before = cpuSeconds(target.process.pid) ?? 0;
+  const threadsBefore = threadCpuSeconds(target.process.pid);
   const result = await openLoop(target.request, seconds);
   const used = (cpuSeconds(target.process.pid) ?? 0) - before;
+  const threads = new Map<string, number>();
+  for (const [name, after] of threadCpuSeconds(target.process.pid)) {
+    const spent = after - (threadsBefore.get(name) ?? 0);
+    if (spent > 0 && result.completed > 0) threads.set(name, (1e6 * spent) / result.completed);
+  }
   const window = usage.stop().target;
   const errors =
     Object.values(result.errors).reduce((a, b) => a + b, 0) + (result.sent - result.completed);
@@ -180,12 +188,13 @@ async function measure(target: Target): Promise<Measured> {
     peakRssMb: window?.peak_rss_mb ?? 0,
     errors,
     load,
+    threads,
   };
 }
 const report = (round: number, name: string, measured: Measured) => {
   results.set(name, [...(results.get(name) ?? []), measured]);
   console.log(
-    `round ${round + 1} ${name}: ${measured.cpuUs.toFixed(0)} µs CPU/stream, TTFT p50 ${measured.ttft?.p50} p99 ${measured.ttft?.p99} ms, peak RSS ${measured.peakRssMb} MB, errors ${measured.errors}, load ${measured.load.toFixed(2)}`,
+    `round ${round + 1} ${name}: ${measured.cpuUs.toFixed(0)} µs CPU/stream, TTFT p50 ${measured.ttft?.p50} p99 ${measured.ttft?.p99} ms, peak RSS ${measured.peakRssMb} MB, errors ${measured.errors}, load ${measured.load.toFixed(2)}; by thread ${[...measured.threads].map(([thread, micros]) => `${thread} ${micros.toFixed(0)}`).join(", ")}`,
   );
 };
 for (let round = 0; round < rounds; round++) {
@@ -212,6 +221,17 @@ for (const [name, measured] of results) {
   console.log(
     `| ${name} | ${median(cpu).toFixed(0)} (${cpu.map((c) => c.toFixed(0)).join(" / ")}) | ${median(measured.map((m) => m.ttft?.p50 ?? Number.NaN))} / ${median(measured.map((m) => m.ttft?.p99 ?? Number.NaN))} | ${Math.max(...measured.map((m) => m.peakRssMb))} |`,
   );
+}
+// By thread, medians over the rounds: the JavaScript thread against the collector's and the
+// runtime's (a change that allocates less shows on the collector's threads).
+for (const [name, measured] of results) {
+  const names = new Set(measured.flatMap((m) => [...m.threads.keys()]));
+  const parts = [...names]
+    .map((thread) => [thread, median(measured.map((m) => m.threads.get(thread) ?? 0))] as const)
+    .filter(([, micros]) => micros >= 1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([thread, micros]) => `${thread} ${micros.toFixed(0)}`);
+  console.log(`${name} by thread (µs CPU per stream): ${parts.join(", ")}`);
 }
 // Round by round, each target against the first (the rounds pair up: same minute, and with
 // --together the same window): steadier than the difference of the medians.
