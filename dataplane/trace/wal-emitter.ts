@@ -273,12 +273,10 @@ export class WalTraceEmitter implements TraceEmitter {
         if (!first) await new Promise((resolve) => setImmediate(resolve));
         first = false;
         const path = join(this.directory, name);
-        // Read off the event loop; the bytes go to the bus as they are.
-        const bytes = await Bun.file(path).bytes();
-        await this.publish(bus, bytes);
+        const size = await this.publishSegment(bus, path);
         unlinkSync(path);
         this.unsynced.delete(name);
-        this.sealedBytes = Math.max(0, this.sealedBytes - bytes.byteLength);
+        this.sealedBytes = Math.max(0, this.sealedBytes - size);
       }
       if (this.failingSince !== null) {
         this.options.log(`traces flowing again after ${Date.now() - this.failingSince} ms`);
@@ -298,6 +296,35 @@ export class WalTraceEmitter implements TraceEmitter {
     } finally {
       this.shipping = false;
     }
+  }
+
+  /**
+   * A segment's lines to the bus as they are on disk, read off the event loop one message at a
+   * time (at most the bus's message size, cut after the last whole line): the same messages as
+   * the whole segment cut by the bus, without the whole segment in memory at once (a segment is
+   * a quarter second of rows: megabytes at saturation, held until the consumer acks them on the
+   * in-process bus). Returns the segment's size.
+   */
+  private async publishSegment(bus: Bus, path: string): Promise<number> {
+    const file = Bun.file(path);
+    const size = file.size;
+    const max = bus.maxTraceBytes();
+    let start = 0;
+    while (start < size) {
+      let bytes = await file.slice(start, Math.min(size, start + max)).bytes();
+      let end = bytes.lastIndexOf(NEWLINE) + 1;
+      if (end === 0) {
+        // A torn last line (a crash mid-write): nothing more to send.
+        if (start + bytes.byteLength >= size) break;
+        // A line longer than a message: the rest of the segment at once, for the bus to set it
+        // apart (refused as too large) and take the lines after it.
+        bytes = await file.slice(start).bytes();
+        end = bytes.byteLength;
+      }
+      await this.publish(bus, end === bytes.byteLength ? bytes : bytes.subarray(0, end));
+      start += end;
+    }
+    return size;
   }
 
   /** Publishes lines; those the bus refuses as too large are dropped, anything else throws. */

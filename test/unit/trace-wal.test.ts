@@ -190,6 +190,30 @@ describe("WalTraceEmitter", () => {
     await inProcess.close();
   });
 
+  test("a segment larger than a message is read and published a message at a time, whole lines each", async () => {
+    const directory = freshDirectory();
+    const limit = 16 * 1024;
+    const publishes: number[] = [];
+    const { bus, published } = fakeBus();
+    const small = {
+      ...bus,
+      maxTraceBytes: () => limit,
+      publishTraceLines: async (lines: Uint8Array) => {
+        publishes.push(lines.byteLength);
+        expect(lines[lines.byteLength - 1]).toBe(0x0a);
+        await bus.publishTraceLines(lines);
+      },
+    } as Bus;
+    const emitter = new WalTraceEmitter({ directory, bus: () => small });
+    const ids = Array.from({ length: 60 }, (_, index) => `row-${index}`);
+    for (const id of ids) emitter.emit(trace(id));
+    await emitter.ship();
+    expect(published.flat().map((row) => row.request_id)).toEqual(ids);
+    expect(publishes.length).toBeGreaterThan(3);
+    for (const bytes of publishes) expect(bytes).toBeLessThanOrEqual(limit);
+    expect(emitter.pendingBytes()).toBe(0);
+  });
+
   test("each row is fitted to the bus's limit when written", async () => {
     const directory = freshDirectory();
     const limit = 64 * 1024;
