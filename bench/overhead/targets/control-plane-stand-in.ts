@@ -2,11 +2,16 @@
 // deltas are summed and broadcast back as budget state (so the ledger's outbox drains and the
 // budget never goes stale), and trace batches are acked (so the bus does not hold them). In a
 // fleet this work runs in other processes; here it is in the data plane's process, so its cost
-// is counted against modelux, not hidden.
+// is counted against modelux, not hidden. Trace batches are taken as soon as the bus has them
+// (no wait for a fuller batch): with the consumer's default second the in-process bus held up to
+// a second of trace bytes for a stand-in that only acks them, and those buffers, kept past a
+// young collection, waited for a full one; ~100 MB of the harness's peak RSS at saturation
+// (docs/performance.md). A fleet's control plane holds what it holds in its own process.
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import type { BudgetState } from "#shared/bus/envelopes.ts";
 
 const HEARTBEAT_MS = 1_000;
+const TRACE_WAIT_MS = 0;
 
 export async function startControlPlaneStandIn(bus: Bus): Promise<{ stop(): Promise<void> }> {
   const totals = new Map<string, BudgetState["totals"][number]>();
@@ -33,7 +38,7 @@ export async function startControlPlaneStandIn(bus: Bus): Promise<{ stop(): Prom
         setTimeout(broadcast, 50);
       }
     }),
-    await bus.consumeTraces((batch) => batch.ack()),
+    await bus.consumeTraces((batch) => batch.ack(), { maxBatch: 100, maxWaitMs: TRACE_WAIT_MS }),
   ];
   broadcast();
   const heartbeat = setInterval(broadcast, HEARTBEAT_MS);
