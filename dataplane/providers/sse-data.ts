@@ -60,7 +60,12 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
   }
 }
 
-/** Yields the events a state machine collected, and empties the list for the next round. */
+/**
+ * Yields the events a state machine collected, and empties the list for the next round. An
+ * async generator iterates it with `for … of` and yields each event itself: `yield*` of a sync
+ * generator inside an async one wraps every value in an extra promise (9.4 against 2.0 µs per 25
+ * events measured, bench/overhead).
+ */
 export function* drainEvents(events: CanonicalStreamEvent[]): Generator<CanonicalStreamEvent> {
   for (const event of events) yield event;
   events.length = 0;

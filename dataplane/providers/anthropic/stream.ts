@@ -22,7 +22,7 @@ export async function* parseAnthropicStream(
         break;
       }
       state.push(payload, events);
-      yield* drainEvents(events);
+      for (const event of drainEvents(events)) yield event;
       // Stops the upstream after message_stop (and after a failure).
       if (state.done) break;
     }
@@ -31,5 +31,5 @@ export async function* parseAnthropicStream(
     state.fail(events, error.message, error.kind);
   }
   state.finish(events);
-  yield* drainEvents(events);
+  for (const event of drainEvents(events)) yield event;
 }

@@ -60,13 +60,14 @@ export async function* parseConverseStream(
         yield failure;
         return;
       }
-      yield* eventsOf(message, state);
+      for (const event of eventsOf(message, state)) yield event;
     }
   } catch (error) {
     yield failedRead(error);
     return;
   }
-  for (const index of [...state.toolBlocks.keys()]) yield* state.closeTool(index);
+  for (const index of [...state.toolBlocks.keys()])
+    for (const event of state.closeTool(index)) yield event;
   if (!state.stop) {
     yield {
       type: "error",

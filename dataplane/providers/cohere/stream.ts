@@ -21,7 +21,7 @@ export async function* parseCohereStream(
         break;
       }
       state.push(payload, events);
-      yield* drainEvents(events);
+      for (const event of drainEvents(events)) yield event;
       if (state.failed) break;
     }
   } catch (error) {
@@ -29,5 +29,5 @@ export async function* parseCohereStream(
     state.fail(events, error.message, error.kind);
   }
   state.finish(events);
-  yield* drainEvents(events);
+  for (const event of drainEvents(events)) yield event;
 }

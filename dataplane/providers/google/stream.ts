@@ -58,7 +58,7 @@ export async function* parseGoogleStream(
         yield { type: "error", code: kind, message };
         return;
       }
-      yield* state.chunk(chunk);
+      for (const event of state.chunk(chunk)) yield event;
     }
   } catch (error) {
     // A cut or oversized stream: its message is the gateway's, never the runtime's.
@@ -66,7 +66,7 @@ export async function* parseGoogleStream(
     yield { type: "error", code: error.kind, message: error.message };
     return;
   }
-  yield* state.end();
+  for (const event of state.end()) yield event;
 }
 
 class StreamState {

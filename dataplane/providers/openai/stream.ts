@@ -27,7 +27,7 @@ export async function* parseOpenAiStream(
         break;
       }
       state.push(chunk, events);
-      yield* drainEvents(events);
+      for (const event of drainEvents(events)) yield event;
       if (state.failed) break;
     }
   } catch (error) {
@@ -35,5 +35,5 @@ export async function* parseOpenAiStream(
     state.fail(events, { message: error.message }, error.kind);
   }
   state.finish(events);
-  yield* drainEvents(events);
+  for (const event of drainEvents(events)) yield event;
 }
