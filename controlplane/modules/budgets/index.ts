@@ -149,7 +149,7 @@ export const budgetOperations = [
         const existing = await getBudget(tenant, params.budget_id);
         const now = new Date();
         const before = await viewBudgetWithSpend(db, existing, now.getTime());
-        const reset = await resetBudgetPeriod(db, existing, now);
+        const reset = await resetBudgetPeriod(tenant, existing, now);
         const after = viewBudget(reset.row, 0, now.getTime());
         await emit("budget.reset", {
           budget: summarize(reset.row),

@@ -223,7 +223,8 @@ export async function updateBudget(tenant: Tenant, existing: BudgetRow, input: U
  * applied at the same moment lands after the reset, on zero. Spend the data planes have not sent
  * yet (at most ~250 ms of it, and open reservations) counts after the reset.
  */
-export async function resetBudgetPeriod(db: Database, budget: BudgetRow, now: Date) {
+export async function resetBudgetPeriod(tenant: Tenant, budget: BudgetRow, now: Date) {
+  const db = tenant.db;
   const window = currentWindow(budget, now.getTime());
   const period = and(
     eq(budgetSpend.budget_id, budget.id),
@@ -236,11 +237,7 @@ export async function resetBudgetPeriod(db: Database, budget: BudgetRow, now: Da
     .for("update");
   const forgottenUsd = Math.max(0, spend?.spend_usd ?? 0);
   if (spend) await db.update(budgetSpend).set({ spend_usd: 0, updated_at: now }).where(period);
-  const [row] = await db
-    .update(budgets)
-    .set({ spend_reset_at: now, updated_at: now })
-    .where(eq(budgets.id, budget.id))
-    .returning();
+  const row = await tenant.update(budgets, budget.id, { spend_reset_at: now, updated_at: now });
   if (!row) throw notFound("budget", budget.id);
   await db.insert(budgetEvents).values({
     id: newId("budgetEvent", now.getTime()),
