@@ -1,9 +1,10 @@
 // The data plane's per-request series, recorded from finished decision traces in batches off the
 // request path (telemetry.ts). Counters of one batch are summed per label set first, so a busy
 // node makes one prom-client call per series per batch, not per request.
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, type Registry } from "prom-client";
 import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
 import type { DecisionTrace } from "../trace/decision-trace.ts";
+import { KeyedHistogram } from "./keyed-histogram.ts";
 import {
   attemptOutcome,
   type ModelLabels,
@@ -38,9 +39,9 @@ const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005
 
 export class RequestMetrics {
   private readonly requests: Counter<string>;
-  private readonly duration: Histogram<string>;
-  private readonly ttft: Histogram<string>;
-  private readonly overhead: Histogram<string>;
+  private readonly duration: KeyedHistogram;
+  private readonly ttft: KeyedHistogram;
+  private readonly overhead: KeyedHistogram;
   private readonly tokens: Counter<string>;
   private readonly cost: Counter<string>;
   private readonly fallbacks: Counter<string>;
@@ -61,27 +62,25 @@ export class RequestMetrics {
       labelNames: [...REQUEST_LABELS, "status_class"],
       registers,
     });
-    this.duration = new Histogram({
-      name: "modelux_request_duration_seconds",
-      help: "Time from a request's arrival to its last byte (streams included).",
-      labelNames: REQUEST_LABELS,
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.ttft = new Histogram({
-      name: "modelux_time_to_first_token_seconds",
-      help: "Streamed requests: time from arrival to the first byte of the answer.",
-      labelNames: REQUEST_LABELS,
-      buckets: TTFT_BUCKETS,
-      registers,
-    });
-    this.overhead = new Histogram({
-      name: "modelux_gateway_overhead_seconds",
-      help: "Time spent in the gateway itself (X-Modelux-Overhead-Ms): the request's time less its upstream waits.",
-      labelNames: ["surface", "operation"],
-      buckets: OVERHEAD_BUCKETS,
-      registers,
-    });
+    // Labels: REQUEST_LABELS for duration and TTFT, surface and operation for the overhead.
+    this.duration = new KeyedHistogram(
+      "modelux_request_duration_seconds",
+      "Time from a request's arrival to its last byte (streams included).",
+      LATENCY_BUCKETS,
+      registry,
+    );
+    this.ttft = new KeyedHistogram(
+      "modelux_time_to_first_token_seconds",
+      "Streamed requests: time from arrival to the first byte of the answer.",
+      TTFT_BUCKETS,
+      registry,
+    );
+    this.overhead = new KeyedHistogram(
+      "modelux_gateway_overhead_seconds",
+      "Time spent in the gateway itself (X-Modelux-Overhead-Ms): the request's time less its upstream waits.",
+      OVERHEAD_BUCKETS,
+      registry,
+    );
     this.tokens = new Counter({
       name: "modelux_tokens_total",
       help: "Tokens of answered requests by type: input, output, cached (read from a prompt cache), cache_write, reasoning.",
@@ -158,12 +157,17 @@ export class RequestMetrics {
           model,
           status_class: status,
         });
-      const requestLabels = { surface, operation, route, provider, model };
-      if (trace.latency_ms !== null) this.duration.observe(requestLabels, trace.latency_ms / 1000);
+      const requestLabels = () => ({ surface, operation, route, provider, model });
+      if (trace.latency_ms !== null)
+        this.duration.observe(request, requestLabels, trace.latency_ms / 1000);
       if (trace.ttft_ms !== null && trace.stream)
-        this.ttft.observe(requestLabels, trace.ttft_ms / 1000);
+        this.ttft.observe(request, requestLabels, trace.ttft_ms / 1000);
       if (trace.overhead_ms !== null)
-        this.overhead.observe({ surface, operation }, trace.overhead_ms / 1000);
+        this.overhead.observe(
+          `${surface}\u0000${operation}`,
+          () => ({ surface, operation }),
+          trace.overhead_ms / 1000,
+        );
       const usage = trace.usage;
       if (usage) {
         for (const [type, field] of TOKEN_TYPES) {
