@@ -3,11 +3,14 @@ import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { hashKey } from "#shared/ids/ids.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
 
+/** Made once: a literal in the function is a new RegExp object on every request. */
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 /** `Authorization: Bearer <key>`, or the bare key some clients put in `x-api-key`. */
 export function extractKey(headers: Headers): string | null {
   const authorization = headers.get("authorization");
   if (authorization) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const match = BEARER.exec(authorization);
     return match?.[1] ?? null;
   }
   return headers.get("x-api-key");

@@ -126,7 +126,7 @@ export async function runAttempts(
     startedAt: number,
     latencyMs: number,
     status: AttemptRecord["status"],
-    extra: Partial<AttemptRecord> = {},
+    extra: Partial<AttemptRecord> = NO_EXTRA,
   ) => {
     const entry: AttemptRecord = {
       attempt,
@@ -215,9 +215,13 @@ export async function runAttempts(
     }
     const elapsed = performance.now() - started;
     if (response.ok) {
-      const ttft = options.streaming ? { ttftMs: elapsed } : {};
-      record(attempt, started, elapsed, response.status, ttft);
-      health.recordSuccess(attempt.healthKey, { latencyMs: elapsed, ...ttft });
+      if (options.streaming) {
+        record(attempt, started, elapsed, response.status, { ttftMs: elapsed });
+        health.recordSuccess(attempt.healthKey, { latencyMs: elapsed, ttftMs: elapsed });
+      } else {
+        record(attempt, started, elapsed, response.status);
+        health.recordSuccess(attempt.healthKey, { latencyMs: elapsed });
+      }
       return {
         ok: true,
         attempt,
@@ -313,6 +317,8 @@ export interface AttemptSignal {
 }
 
 const noRelease = () => {};
+/** An attempt record's nothing more (shared: never written). */
+const NO_EXTRA: Partial<AttemptRecord> = Object.freeze({});
 
 /**
  * The client's abort and the attempt's timeout as one signal. One controller, a listener and a

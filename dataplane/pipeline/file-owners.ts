@@ -43,16 +43,18 @@ export function citedFileIds(request: CanonicalRequest): string[] {
 }
 
 /**
- * The owners of the cited files the org made through the gateway; null when the request cites
- * none (no state-store read then). Ids under no record of the org are left out.
+ * The owners of the cited files the org made through the gateway; null, at once, when the
+ * request cites none (no state-store read, no promise). Ids under no record of the org are left
+ * out.
  */
 export function fileOwners(
   state: StateStore,
   config: RuntimeConfig,
   orgId: string,
   request: CanonicalRequest,
-): Promise<FileOwner[] | null> {
-  return ownersOfFiles(state, config, orgId, citedFileIds(request));
+): Promise<FileOwner[] | null> | null {
+  const ids = citedFileIds(request);
+  return ids.length === 0 ? null : ownersOfFiles(state, config, orgId, ids);
 }
 
 /** fileOwners for ids read off a body the pipeline does not parse (token counting). */

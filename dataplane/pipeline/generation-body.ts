@@ -20,7 +20,12 @@ export async function answerBody(
   if (answer.kind === "composed") {
     response = answer.response;
   } else {
-    const raw = await answer.response.text().finally(answer.release);
+    let raw: string;
+    try {
+      raw = await answer.response.text();
+    } finally {
+      answer.release();
+    }
     text = raw;
     let json: unknown;
     try {
@@ -86,6 +91,8 @@ export async function answerBody(
 
 /** The answer's text for content capture (tool calls as name(arguments)). */
 function textOf(response: CanonicalResponse): string {
+  const only = response.content.length === 1 ? response.content[0] : undefined;
+  if (only?.type === "text") return only.text;
   return response.content
     .map((block) => {
       if (block.type === "text") return block.text;

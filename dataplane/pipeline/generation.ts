@@ -14,7 +14,7 @@ import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts
 import type { SurfaceBinding } from "../surfaces/binding.ts";
 import { modeluxHeaders, warningsHeader } from "../surfaces/response-headers.ts";
 import { applyAttempts, applyServedUsage, startTrace } from "../trace/build-trace.ts";
-import { captureContent } from "../trace/capture.ts";
+import { captureContent, capturesContent } from "../trace/capture.ts";
 import type { DecisionTrace } from "../trace/decision-trace.ts";
 import { type Admission, URGENT_USED_PCT } from "./admit.ts";
 import type { AttemptRecord } from "./execute-attempts.ts";
@@ -140,15 +140,19 @@ export class Generation {
     if (this.finished) return null;
     this.finished = true;
     const trace = this.trace;
-    const captured = captureContent(
-      this.config.projects.get(this.key.projectId)?.settings,
-      this.binding.capturedPrompt?.(this.body) ?? {
-        system: this.body.system,
-        messages: this.body.messages,
-      },
-      this.answerText,
-    );
-    if (captured) trace.content = captured;
+    const settings = this.config.projects.get(this.key.projectId)?.settings;
+    // The prompt is assembled only for a project that captures content.
+    if (capturesContent(settings)) {
+      const captured = captureContent(
+        settings,
+        this.binding.capturedPrompt?.(this.body) ?? {
+          system: this.body.system,
+          messages: this.body.messages,
+        },
+        this.answerText,
+      );
+      if (captured) trace.content = captured;
+    }
     trace.status = status;
     if (this.plan) {
       if (served) applyServedUsage(trace, this.records, served, usage);

@@ -49,10 +49,8 @@ export async function handleGeneration(
     arrivedAtMs,
   });
   try {
-    const plan = admitGeneration(
-      generation,
-      await fileOwners(context.state, config, key.orgId, generation.canonical),
-    );
+    const owners = fileOwners(context.state, config, key.orgId, generation.canonical);
+    const plan = admitGeneration(generation, owners === null ? null : await owners);
     if (generation.fields.dryRun) return answerDryRun(generation, plan);
     const hit = plan.cacheEnabled ? await lookupCache(generation, plan) : null;
     if (hit) return answerFromCache(generation, plan, hit);

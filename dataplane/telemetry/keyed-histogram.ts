@@ -39,16 +39,26 @@ export class KeyedHistogram {
   }
 
   /**
-   * One observation of the series `key`; `labels` (called only for a series not seen yet) are
-   * its label values, the same for every observation of the key.
+   * One observation of the series `key`; false (nothing recorded) when the histogram has no such
+   * series yet: then `open` it with its labels.
    */
-  observe(key: string, labels: () => Labels, value: number): void {
+  observe(key: string, value: number): boolean {
     if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
-    let series = this.series.get(key);
-    if (series === undefined) {
-      series = { labels: labels(), counts: this.upperBounds.map(() => 0), sum: 0, count: 0 };
-      this.series.set(key, series);
-    }
+    const series = this.series.get(key);
+    if (series === undefined) return false;
+    this.add(series, value);
+    return true;
+  }
+
+  /** The first observation of the series `key`, whose label values are `labels`. */
+  open(key: string, labels: Labels, value: number): void {
+    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
+    const series = { labels, counts: this.upperBounds.map(() => 0), sum: 0, count: 0 };
+    this.series.set(key, series);
+    this.add(series, value);
+  }
+
+  private add(series: Series, value: number): void {
     series.sum += value;
     series.count += 1;
     const bounds = this.upperBounds;

@@ -157,17 +157,23 @@ export class RequestMetrics {
           model,
           status_class: status,
         });
-      const requestLabels = () => ({ surface, operation, route, provider, model });
-      if (trace.latency_ms !== null)
-        this.duration.observe(request, requestLabels, trace.latency_ms / 1000);
-      if (trace.ttft_ms !== null && trace.stream)
-        this.ttft.observe(request, requestLabels, trace.ttft_ms / 1000);
-      if (trace.overhead_ms !== null)
-        this.overhead.observe(
-          `${surface}\u0000${operation}`,
-          () => ({ surface, operation }),
-          trace.overhead_ms / 1000,
-        );
+      // Label objects only for a series seen for the first time.
+      if (trace.latency_ms !== null) {
+        const seconds = trace.latency_ms / 1000;
+        this.duration.observe(request, seconds) ||
+          this.duration.open(request, { surface, operation, route, provider, model }, seconds);
+      }
+      if (trace.ttft_ms !== null && trace.stream) {
+        const seconds = trace.ttft_ms / 1000;
+        this.ttft.observe(request, seconds) ||
+          this.ttft.open(request, { surface, operation, route, provider, model }, seconds);
+      }
+      if (trace.overhead_ms !== null) {
+        const seconds = trace.overhead_ms / 1000;
+        const key = `${surface}\u0000${operation}`;
+        this.overhead.observe(key, seconds) ||
+          this.overhead.open(key, { surface, operation }, seconds);
+      }
       const usage = trace.usage;
       if (usage) {
         for (const [type, field] of TOKEN_TYPES) {

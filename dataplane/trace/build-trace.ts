@@ -23,12 +23,8 @@ export function startTrace(input: {
 }): DecisionTrace {
   const features = input.features;
   // Client strings are cut here, so neither the row nor `mlx:trace` repeats megabytes of them.
-  let truncated = false;
-  const cut = () => {
-    truncated = true;
-  };
-  const text = (value: string | null) => (value === null ? null : boundClientText(value, cut));
-  const requestedModel = boundClientText(input.requestedModel, cut);
+  wasCut = false;
+  const requestedModel = boundClientText(input.requestedModel, markCut);
   const trace: DecisionTrace = {
     request_id: input.requestId,
     timestamp: input.arrivedAtMs,
@@ -50,10 +46,10 @@ export function startTrace(input: {
     dry_run: input.fields.dryRun,
     stream: input.stream,
     fast_path: false,
-    user: text(input.fields.user),
-    conversation_id: text(input.fields.conversationId),
-    trace_id: text(input.fields.traceId),
-    tags: boundTags(input.fields.tags, cut),
+    user: boundOrNull(input.fields.user),
+    conversation_id: boundOrNull(input.fields.conversationId),
+    trace_id: boundOrNull(input.fields.traceId),
+    tags: boundTags(input.fields.tags, markCut),
     status: 0,
     usage: null,
     cost_usd: null,
@@ -71,10 +67,19 @@ export function startTrace(input: {
       temperature: features?.temperature ?? null,
     },
   };
-  if (truncated) trace.truncated = true;
+  if (wasCut) trace.truncated = true;
   if (input.fields.clientRequestId) trace.client_request_id = input.fields.clientRequestId;
   return trace;
 }
+
+// Whether startTrace cut a client string (module state rather than a closure per request: the
+// function is synchronous).
+let wasCut = false;
+const markCut = () => {
+  wasCut = true;
+};
+const boundOrNull = (value: string | null) =>
+  value === null ? null : boundClientText(value, markCut);
 
 export function applyPlan(trace: DecisionTrace, plan: RoutePlan, routingUs: number): void {
   trace.config = plan.config;

@@ -56,6 +56,11 @@ function redactorFor(settings: Record<string, unknown>): Redactor {
 }
 
 /** Null when the project does not capture content. */
+/** Whether a project with these settings captures prompts and answers. */
+export function capturesContent(settings: Record<string, unknown> | undefined): boolean {
+  return settings !== undefined && redactorFor(settings).capture;
+}
+
 export function captureContent(
   settings: Record<string, unknown> | undefined,
   prompt: unknown,

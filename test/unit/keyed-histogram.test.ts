@@ -33,11 +33,13 @@ test("the same text and JSON as prom-client's Histogram for the same observation
     // Exactly on a bound, between bounds, beyond the last one, zero.
     const value = [0, 0.0001, next() * 0.02, next() * 20, 1][index % 5] as number;
     reference.observe(labels, value);
-    keyed.observe(`${labels.surface}\u0000${labels.route}`, () => ({ ...labels }), value);
+    const key = `${labels.surface}\u0000${labels.route}`;
+    keyed.observe(key, value) || keyed.open(key, { ...labels }, value);
   }
   expect(await ours.metrics()).toBe(await theirs.metrics());
   expect(await ours.getMetricsAsJSON()).toEqual(await theirs.getMetricsAsJSON());
-  expect(() => keyed.observe("k", () => ({}), Number.NaN)).toThrow(TypeError);
+  expect(() => keyed.observe("k", Number.NaN)).toThrow(TypeError);
+  expect(() => keyed.open("k", {}, Number.POSITIVE_INFINITY)).toThrow(TypeError);
   keyed.reset();
   reference.reset();
   expect(await ours.metrics()).toBe(await theirs.metrics());
