@@ -125,7 +125,7 @@ export class Generation {
     if (trace === null) return undefined;
     const traces = this.context.traces;
     let written: Promise<void> | undefined;
-    if (traces.emitGrouped) written = traces.emitGrouped(trace);
+    if (traces.emitGrouped) written = traces.emitGrouped(trace) ?? undefined;
     else traces.emit(trace);
     this.context.telemetry.observe(trace, "chat");
     return written;

@@ -8,10 +8,11 @@ export interface TraceEmitter {
   emit(trace: DecisionTrace): void;
   /**
    * Optional group commit (the write-ahead log): the trace is written with those of the other
-   * requests finished in the same turn of the event loop; resolves once it is written. A caller
-   * that answers after it resolves keeps "written before the response" for a share of a write.
+   * requests finished in the same turn of the event loop; the promise resolves once it is
+   * written, null when it was written before returning. A caller that answers after that keeps
+   * "written before the response" for a share of a write.
    */
-  emitGrouped?(trace: DecisionTrace): Promise<void>;
+  emitGrouped?(trace: DecisionTrace): Promise<void> | null;
 }
 
 export class RecentTraces implements TraceEmitter {

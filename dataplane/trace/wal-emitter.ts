@@ -2,8 +2,9 @@
 // built, checked and serialized once, as a trace line (shared/bus/trace-lines.ts), and appended
 // to a local write-ahead log before anything else happens to it, so a request that got its
 // response keeps its row even if the process is killed right after. A plain answer's row is
-// group-committed (emitGrouped): the rows of the requests finished in one turn of the event loop
-// share one `write`, and each answer waits for it. A background loop seals the
+// group-committed (emitGrouped): the first row of a turn of the event loop is written at once,
+// the rows of the requests finished later in that turn share one `write`, and each of those
+// answers waits for it. A background loop seals the
 // open segment every flush interval and hands each sealed segment's bytes, as they are on disk,
 // to the bus (Bus.publishTraceLines: a few messages per segment, not one per row), then deletes
 // it once the stream has stored them. When NATS is down the log simply grows (bounded), and
@@ -60,7 +61,6 @@ export interface WalEmitterOptions {
   log?: (message: string) => void;
 }
 
-const WRITTEN = Promise.resolve();
 const NEWLINE = 0x0a;
 /** The group write's buffer: 64 rows of a few kB each fit without growing it. */
 const INITIAL_PENDING_BYTES = 256 * 1024;
@@ -93,6 +93,8 @@ export class WalTraceEmitter implements TraceEmitter {
   private pending = Buffer.allocUnsafe(INITIAL_PENDING_BYTES);
   private pendingUsed = 0;
   private group: PromiseWithResolvers<void> | null = null;
+  /** Whether this turn of the event loop wrote a row at once (emitGrouped's first). */
+  private wroteThisTurn = false;
   /** Rows dropped because the log was full. */
   dropped = 0;
   /** Rows the bus refused as larger than one message (never retried). */
@@ -146,19 +148,32 @@ export class WalTraceEmitter implements TraceEmitter {
   }
 
   /**
-   * Group commit: the row joins the rows of every request finished in this turn of the event
-   * loop, written in one `write` call when the turn's I/O callbacks are done (setImmediate);
-   * the promise resolves once that write returned (rejects if it failed, as `emit` throws). A
-   * caller answers after it resolves, so its response still follows its row into the kernel.
+   * Group commit. The first row of a turn of the event loop is written at once (null: nothing
+   * to wait for; it throws as `emit` does): no other row is there to share the write, and an
+   * unloaded node should not wait a turn for nothing. A row finished later in the same turn
+   * joins the others of that turn, written in one `write` call when the turn's I/O callbacks
+   * are done (setImmediate); the promise resolves once that write returned (rejects if it
+   * failed). A caller answers after it resolves, so its response still follows its row into
+   * the kernel.
    */
-  emitGrouped(trace: DecisionTrace): Promise<void> {
-    if (!this.append(trace)) return WRITTEN;
+  emitGrouped(trace: DecisionTrace): Promise<void> | null {
+    if (!this.append(trace)) return null;
+    if (this.group === null && !this.wroteThisTurn) {
+      this.wroteThisTurn = true;
+      setImmediate(this.endTurn);
+      this.writePending();
+      return null;
+    }
     if (this.group === null) {
       this.group = Promise.withResolvers<void>();
       setImmediate(this.writeGroup);
     }
     return this.group.promise;
   }
+
+  private readonly endTurn = (): void => {
+    this.wroteThisTurn = false;
+  };
 
   /**
    * The row's line appended to the bytes waiting to be written; false when it is dropped (the

@@ -90,33 +90,48 @@ describe("WalTraceEmitter", () => {
             .filter((line) => line !== "")
             .map((line) => decodeTraceLines(new TextEncoder().encode(line)).records[0]?.request_id),
         );
+    // The turn's first row is written at once: nothing to share the write with yet.
+    expect(emitter.emitGrouped(trace("g0"))).toBeNull();
+    expect(onDisk()).toEqual(["g0"]);
     const written = [
       emitter.emitGrouped(trace("g1")),
       emitter.emitGrouped(trace("g2", { tags: { note: "ünïcødé → 🚀" } })),
     ];
-    // Not written yet: the group waits for the end of this turn of the event loop.
-    expect(onDisk()).toEqual([]);
+    // The rest of the turn's rows wait for one write at its end.
+    expect(written.every((promise) => promise instanceof Promise)).toBe(true);
+    expect(onDisk()).toEqual(["g0"]);
     expect(emitter.pendingBytes()).toBeGreaterThan(0);
     await Promise.all(written);
-    expect(onDisk()).toEqual(["g1", "g2"]);
-    // A row written at once (emit) takes the rows waiting for their group with it, in order.
-    const waiting = emitter.emitGrouped(trace("g3"));
+    expect(onDisk()).toEqual(["g0", "g1", "g2"]);
+    // A new turn: its first row at once again; a row written with emit takes the rows waiting
+    // for their group with it, in order.
+    expect(emitter.emitGrouped(trace("g3"))).toBeNull();
+    const waiting = emitter.emitGrouped(trace("g4"));
+    expect(onDisk()).toEqual(["g0", "g1", "g2", "g3"]);
     emitter.emit(trace("now"));
-    expect(onDisk()).toEqual(["g1", "g2", "g3", "now"]);
+    expect(onDisk()).toEqual(["g0", "g1", "g2", "g3", "g4", "now"]);
     await waiting;
     await emitter.stop();
-    expect(published.flat().map((row) => row.request_id)).toEqual(["g1", "g2", "g3", "now"]);
-    expect(published.flat()[1]?.tags).toEqual({ note: "ünïcødé → 🚀" });
+    expect(published.flat().map((row) => row.request_id)).toEqual([
+      "g0",
+      "g1",
+      "g2",
+      "g3",
+      "g4",
+      "now",
+    ]);
+    expect(published.flat()[2]?.tags).toEqual({ note: "ünïcødé → 🚀" });
   });
 
   test("group commit: stop() writes the rows still waiting for their group", async () => {
     const directory = freshDirectory();
     const { bus, published } = fakeBus();
     const emitter = new WalTraceEmitter({ directory, bus: () => bus });
+    expect(emitter.emitGrouped(trace("first"))).toBeNull();
     const written = emitter.emitGrouped(trace("last"));
     await emitter.stop();
     await written;
-    expect(published.flat().map((row) => row.request_id)).toEqual(["last"]);
+    expect(published.flat().map((row) => row.request_id)).toEqual(["first", "last"]);
   });
 
   test("while the bus refuses, rows stay on disk; they go, in order, when it takes them", async () => {
