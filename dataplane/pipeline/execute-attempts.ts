@@ -67,7 +67,11 @@ export type AttemptsResult =
       upstreamMs: number;
     };
 
-export type MakeCall = (attempt: Attempt, adapter: ProviderAdapter) => Promise<UpstreamCall>;
+/** The upstream call of an attempt; a same-shape call is made at once (no promise). */
+export type MakeCall = (
+  attempt: Attempt,
+  adapter: ProviderAdapter,
+) => UpstreamCall | Promise<UpstreamCall>;
 
 export interface ExecuteOptions {
   clientSignal: AbortSignal | undefined;
@@ -165,7 +169,8 @@ export async function runAttempts(
     );
     let call: UpstreamCall;
     try {
-      call = await makeCall(attempt, adapter);
+      const made = makeCall(attempt, adapter);
+      call = made instanceof Promise ? await made : made;
     } catch (error) {
       // This provider cannot be asked (a malformed credential, a missing base URL): the next can.
       if (!(error instanceof GatewayError) || error.code !== "upstream_error") throw error;

@@ -138,12 +138,15 @@ function answerClient(
     : answerBody(generation, answer, served, fastPath);
 }
 
-/** One attempt's upstream call: the client's body (fast path) or a translation of it. */
-async function upstreamCall(
+/**
+ * One attempt's upstream call: the client's body (fast path, made at once) or a translation of
+ * it (the adapter may have to read something first).
+ */
+function upstreamCall(
   generation: Generation,
   attempt: Attempt,
   adapter: ProviderAdapter,
-): Promise<UpstreamCall> {
+): UpstreamCall | Promise<UpstreamCall> {
   const { canonical } = generation;
   const target = { provider: attempt.provider, model: attempt.model };
   const fastPath = fastPathOf(generation.binding, adapter);
@@ -157,10 +160,19 @@ async function upstreamCall(
     if (prepared.warnings) generation.warnings.push(...prepared.warnings);
     return fastPath(prepared.body, canonical.stream, target, canonical.forwardHeaders);
   }
+  return translatedCall(generation, attempt, adapter, target);
+}
+
+async function translatedCall(
+  generation: Generation,
+  attempt: Attempt,
+  adapter: ProviderAdapter,
+  target: { provider: Attempt["provider"]; model: string },
+): Promise<UpstreamCall> {
   const refusals = generation.binding.beforeTranslation?.(target);
   if (refusals) generation.warnings.push(...refusals);
   const built = await adapter.buildRequest(
-    { ...canonical, model: attempt.model } satisfies CanonicalRequest,
+    { ...generation.canonical, model: attempt.model } satisfies CanonicalRequest,
     target,
   );
   generation.warnings.push(...built.warnings);
