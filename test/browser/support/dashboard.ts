@@ -62,7 +62,19 @@ export async function startDashboard(): Promise<Dashboard> {
   };
   // Captured prompts and answers, so a request's page shows them.
   const project = embedded.seed.projectId;
+  const servedVersion = async (): Promise<number> => {
+    const ready = await fetch(`${embedded.dataPlaneUrl}/readyz`);
+    return ((await ready.json()) as { snapshot_version: number }).snapshot_version;
+  };
+  const versionBefore = await servedVersion();
   await api("PATCH", `/projects/${project}`, { settings: { capture_content: true } });
+  // The setting reaches the data plane with the next snapshot: traffic sent before it would not
+  // be captured (a clean-clone CI run opened such a request's page and found no prompt).
+  await waitUntil(async () => (await servedVersion()) > versionBefore, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    message: "the data plane did not serve the snapshot with capture_content on",
+  });
   const requestIds = await sendTraffic(embedded.dataPlaneUrl, embedded.seed.proxyKey, 20);
   await waitUntil(
     async () => {
