@@ -161,6 +161,9 @@ describe.skipIf(servicesAbsent)("scheduled experiments (Postgres, Parquet wareho
       pollMs: 3_600_000,
       secretBox: testSecretBox,
     });
+    // Its first look (after DuckDB starts) must be over before a test queues a run, or that look
+    // takes the run before the test sees it queued (a clean-clone CI run did).
+    await runner.idle();
   }, 60_000);
 
   afterAll(async () => {
