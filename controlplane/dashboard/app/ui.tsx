@@ -1,4 +1,5 @@
-// Small shared pieces: data loading, formatting, buttons that respect the role, confirmations.
+// Small shared pieces: data loading, running an operation, formatting, buttons that respect the
+// role, confirmations, lists as tables.
 import type { ComponentChildren, JSX } from "preact";
 import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
 import { describeError } from "./api.ts";
@@ -109,6 +110,111 @@ export function ConfirmDialog({
         </button>
       </div>
     </dialog>
+  );
+}
+
+/** Runs an operation, keeps its error for an ErrorNote, calls `after` when it succeeded. */
+export function useAction(after?: () => void) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>): Promise<boolean> => {
+    setBusy(true);
+    try {
+      await action();
+      setError(null);
+      after?.();
+      return true;
+    } catch (thrown) {
+      setError(describeError(thrown));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, run, setError };
+}
+
+/** A button running one operation through `action`, disabled while the action is busy. */
+export function RunButton({
+  action,
+  operation,
+  children,
+}: {
+  action: { busy: boolean; run(operation: () => Promise<unknown>): Promise<boolean> };
+  operation(): Promise<unknown>;
+  children: ComponentChildren;
+}) {
+  return (
+    <button type="button" disabled={action.busy} onClick={() => action.run(operation)}>
+      {children}
+    </button>
+  );
+}
+
+/** What a ConfirmDialog asks about: `ask(item)` opens it; on a yes, `confirmed(item)` runs. */
+export function useConfirm<T>(confirmed: (item: T) => void) {
+  const [pending, setPending] = useState<T | null>(null);
+  return {
+    pending,
+    ask: (item: T) => setPending(() => item),
+    /** The dialog's `open` and `onClose`. */
+    dialog: {
+      open: pending !== null,
+      onClose(answer: boolean) {
+        const item = pending;
+        setPending(null);
+        if (answer && item !== null) confirmed(item);
+      },
+    },
+  };
+}
+
+/** A table's column heading: its text, or its text and a class ("num" for numbers). */
+export type Column = string | { label: string; class: string };
+
+/**
+ * A list as a table: its headings, a row an item, then `after` (a pager); `empty` instead when
+ * there are no items and `empty` is given.
+ */
+export function ListTable<T>({
+  label,
+  columns,
+  items,
+  row,
+  empty,
+  after,
+}: {
+  label?: string;
+  columns: Column[];
+  items: T[];
+  /** The item's <tr>, with its key. */
+  row(item: T, index: number): ComponentChildren;
+  empty?: string;
+  after?: ComponentChildren;
+}) {
+  if (items.length === 0 && empty !== undefined) return <p class="empty">{empty}</p>;
+  return (
+    <>
+      <div class="table-wrap">
+        <table aria-label={label}>
+          <thead>
+            <tr>
+              {columns.map((column, index) =>
+                typeof column === "string" ? (
+                  <th key={String(index)}>{column || null}</th>
+                ) : (
+                  <th key={String(index)} class={column.class}>
+                    {column.label}
+                  </th>
+                ),
+              )}
+            </tr>
+          </thead>
+          <tbody>{items.map(row)}</tbody>
+        </table>
+      </div>
+      {after}
+    </>
   );
 }
 

@@ -1,31 +1,9 @@
-// Pieces the budgets, providers, webhooks, members, audit and settings pages share: running one
-// operation with its error shown, showing writes only to a role that may make them.
+// Pieces the budgets, providers, webhooks, members, audit and settings pages share: showing
+// writes only to a role that may make them, a form's fields, paging.
 import "./admin.css";
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { describeError } from "../api.ts";
 import { type Role, useCan } from "../session.ts";
-
-/** Runs an operation, keeps its error for an ErrorNote, calls `after` when it succeeded. */
-export function useAction(after?: () => void) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<unknown>): Promise<boolean> => {
-    setBusy(true);
-    try {
-      await action();
-      setError(null);
-      after?.();
-      return true;
-    } catch (thrown) {
-      setError(describeError(thrown));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, run, setError };
-}
 
 /** Its children only for a role of at least `needs`: a viewer is not offered writes. */
 export function Can({ needs, children }: { needs: Role; children: ComponentChildren }) {
@@ -40,24 +18,33 @@ export function formFields(event: Event): { form: HTMLFormElement; get(name: str
   return { form, get: (name) => String(data.get(name) ?? "").trim() };
 }
 
-/** Previous / next over a cursor-paginated list. */
+/** The cursors of a cursor-paginated list walked so far: the page shown is the last one's. */
+export function useCursorPages() {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  return {
+    cursor: cursors[cursors.length - 1] ?? null,
+    hasPrevious: cursors.length > 1,
+    /** Back to the first page (the filters changed). */
+    restart: () => setCursors([null]),
+    previous: () => setCursors(cursors.slice(0, -1)),
+    next: (cursor: string) => setCursors([...cursors, cursor]),
+  };
+}
+
+/** Previous / next over a cursor-paginated list; `next` is the shown page's next cursor. */
 export function Pager({
-  hasPrevious,
+  pages,
   next,
-  onPrevious,
-  onNext,
 }: {
-  hasPrevious: boolean;
+  pages: ReturnType<typeof useCursorPages>;
   next: string | null;
-  onPrevious(): void;
-  onNext(cursor: string): void;
 }) {
   return (
     <div class="buttons">
-      <button type="button" disabled={!hasPrevious} onClick={onPrevious}>
+      <button type="button" disabled={!pages.hasPrevious} onClick={pages.previous}>
         Previous
       </button>
-      <button type="button" disabled={!next} onClick={() => next && onNext(next)}>
+      <button type="button" disabled={!next} onClick={() => next && pages.next(next)}>
         Next
       </button>
     </div>

@@ -3,8 +3,8 @@
 import { useState } from "preact/hooks";
 import { list } from "../api.ts";
 import { useCan } from "../session.ts";
-import { PageTitle, Status, useLoad, when } from "../ui.tsx";
-import { Pager } from "./admin-kit.tsx";
+import { ListTable, PageTitle, Status, useLoad, when } from "../ui.tsx";
+import { formFields, Pager, useCursorPages } from "./admin-kit.tsx";
 
 interface AuditEntry {
   id: string;
@@ -30,20 +30,15 @@ export function AuditLog() {
 
 function Entries() {
   const [filters, setFilters] = useState({ action: "", resource_type: "" });
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
   const entries = useLoad(
-    () => list<AuditEntry>("/audit-log", { ...filters, limit: 25, cursor }),
-    [filters, cursor],
+    () => list<AuditEntry>("/audit-log", { ...filters, limit: 25, cursor: pages.cursor }),
+    [filters, pages.cursor],
   );
   const apply = (event: Event) => {
-    event.preventDefault();
-    const data = new FormData(event.currentTarget as HTMLFormElement);
-    setFilters({
-      action: String(data.get("action") ?? "").trim(),
-      resource_type: String(data.get("resource_type") ?? "").trim(),
-    });
-    setCursors([null]);
+    const { get } = formFields(event);
+    setFilters({ action: get("action"), resource_type: get("resource_type") });
+    pages.restart();
   };
   return (
     <>
@@ -59,61 +54,37 @@ function Entries() {
         <button type="submit">Filter</button>
       </form>
       <Status loaded={entries}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <p class="empty">No entries.</p>
-          ) : (
-            <>
-              <div class="table-wrap">
-                <table aria-label="Audit entries">
-                  <thead>
-                    <tr>
-                      <th>When</th>
-                      <th>Action</th>
-                      <th>Resource</th>
-                      <th>Actor</th>
-                      <th>Change</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.data.map((entry) => (
-                      <tr key={entry.id}>
-                        <td>{when(entry.created_at)}</td>
-                        <td>
-                          <code>{entry.action}</code>
-                        </td>
-                        <td>
-                          {entry.resource_type} <code>{entry.resource_id ?? ""}</code>
-                        </td>
-                        <td>
-                          {entry.actor.type} <code>{entry.actor.id ?? ""}</code>
-                        </td>
-                        <td>
-                          <details>
-                            <summary>Before and after</summary>
-                            <pre class="json">
-                              {JSON.stringify(
-                                { before: entry.before, after: entry.after },
-                                null,
-                                2,
-                              )}
-                            </pre>
-                          </details>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager
-                hasPrevious={cursors.length > 1}
-                next={page.next_cursor}
-                onPrevious={() => setCursors(cursors.slice(0, -1))}
-                onNext={(next) => setCursors([...cursors, next])}
-              />
-            </>
-          )
-        }
+        {(page) => (
+          <ListTable
+            label="Audit entries"
+            columns={["When", "Action", "Resource", "Actor", "Change"]}
+            items={page.data}
+            empty="No entries."
+            row={(entry) => (
+              <tr key={entry.id}>
+                <td>{when(entry.created_at)}</td>
+                <td>
+                  <code>{entry.action}</code>
+                </td>
+                <td>
+                  {entry.resource_type} <code>{entry.resource_id ?? ""}</code>
+                </td>
+                <td>
+                  {entry.actor.type} <code>{entry.actor.id ?? ""}</code>
+                </td>
+                <td>
+                  <details>
+                    <summary>Before and after</summary>
+                    <pre class="json">
+                      {JSON.stringify({ before: entry.before, after: entry.after }, null, 2)}
+                    </pre>
+                  </details>
+                </td>
+              </tr>
+            )}
+            after={<Pager pages={pages} next={page.next_cursor} />}
+          />
+        )}
       </Status>
     </>
   );

@@ -8,15 +8,19 @@ import { useApp } from "../session.ts";
 import {
   ConfirmDialog,
   ErrorNote,
+  ListTable,
   PageTitle,
   pct,
+  RunButton,
   Status,
   StatusBadge,
   usd,
+  useAction,
+  useConfirm,
   useLoad,
   when,
 } from "../ui.tsx";
-import { Can, formFields, useAction } from "./admin-kit.tsx";
+import { Can, formFields } from "./admin-kit.tsx";
 import { type Budget, BudgetBar } from "./overview.tsx";
 
 interface BudgetDetail extends Budget {
@@ -44,8 +48,12 @@ export function Budgets() {
   const { projectId } = useApp();
   const budgets = useLoad(() => listAll<BudgetDetail>("/budgets"), [projectId]);
   const action = useAction(budgets.reload);
-  const [deleting, setDeleting] = useState<BudgetDetail | null>(null);
-  const [resetting, setResetting] = useState<BudgetDetail | null>(null);
+  const deleting = useConfirm<BudgetDetail>(
+    (budget) => void action.run(() => op("DELETE", `/budgets/${budget.id}`)),
+  );
+  const resetting = useConfirm<BudgetDetail>(
+    (budget) => void action.run(() => op("POST", `/budgets/${budget.id}/reset`)),
+  );
   const create = (event: Event) => {
     const { form, get } = formFields(event);
     const scope = get("scope");
@@ -67,16 +75,6 @@ export function Budgets() {
       await op("POST", "/budgets", { body });
       form.reset();
     });
-  };
-  const reset = (confirmed: boolean) => {
-    const budget = resetting;
-    setResetting(null);
-    if (confirmed && budget) void action.run(() => op("POST", `/budgets/${budget.id}/reset`));
-  };
-  const remove = (confirmed: boolean) => {
-    const budget = deleting;
-    setDeleting(null);
-    if (confirmed && budget) void action.run(() => op("DELETE", `/budgets/${budget.id}`));
   };
   return (
     <section aria-labelledby="page-title">
@@ -118,23 +116,20 @@ export function Budgets() {
                   ) : null}
                   <Can needs="admin">
                     <div class="buttons">
-                      <button
-                        type="button"
-                        disabled={action.busy}
-                        onClick={() =>
-                          action.run(() =>
-                            op("PATCH", `/budgets/${budget.id}`, {
-                              body: { enabled: !budget.enabled },
-                            }),
-                          )
+                      <RunButton
+                        action={action}
+                        operation={() =>
+                          op("PATCH", `/budgets/${budget.id}`, {
+                            body: { enabled: !budget.enabled },
+                          })
                         }
                       >
                         {budget.enabled ? "Pause" : "Resume"} {budget.name}
-                      </button>
-                      <button type="button" onClick={() => setResetting(budget)}>
+                      </RunButton>
+                      <button type="button" onClick={() => resetting.ask(budget)}>
                         Reset {budget.name}
                       </button>
-                      <button type="button" class="danger" onClick={() => setDeleting(budget)}>
+                      <button type="button" class="danger" onClick={() => deleting.ask(budget)}>
                         Delete {budget.name}
                       </button>
                     </div>
@@ -195,23 +190,22 @@ export function Budgets() {
         </form>
       </Can>
       <ConfirmDialog
-        open={resetting !== null}
-        title={`Reset ${resetting?.name ?? ""} for this period?`}
+        {...resetting.dialog}
+        title={`Reset ${resetting.pending?.name ?? ""} for this period?`}
         confirmLabel="Reset"
-        onClose={reset}
       >
         <p>
-          Its spend this period ({usd(resetting?.current_period.spend_usd)}) goes back to $0.00 now,
-          across the fleet within a second: a budget at its cap serves again, and its thresholds can
-          fire again before the period ends ({when(resetting?.current_period.resets_at)}). A reset
-          event records what was spent.
+          Its spend this period ({usd(resetting.pending?.current_period.spend_usd)}) goes back to
+          $0.00 now, across the fleet within a second: a budget at its cap serves again, and its
+          thresholds can fire again before the period ends (
+          {when(resetting.pending?.current_period.resets_at)}). A reset event records what was
+          spent.
         </p>
       </ConfirmDialog>
       <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.name ?? ""}?`}
+        {...deleting.dialog}
+        title={`Delete ${deleting.pending?.name ?? ""}?`}
         confirmLabel="Delete"
-        onClose={remove}
       >
         <p>Requests are no longer counted or limited by this budget; its events go with it.</p>
       </ConfirmDialog>
@@ -236,36 +230,28 @@ function EventList({ budgetId }: { budgetId: string }) {
   );
   return (
     <Status loaded={events}>
-      {(page) =>
-        page.data.length === 0 ? (
-          <p class="empty">No events yet.</p>
-        ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Event</th>
-                  <th class="num">Threshold</th>
-                  <th class="num">Spend</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.map((event) => (
-                  <tr key={event.id}>
-                    <td>{when(event.created_at)}</td>
-                    <td>
-                      <StatusBadge value={event.type} />
-                    </td>
-                    <td class="num">{event.type === "reset" ? "–" : pct(event.threshold, 0)}</td>
-                    <td class="num">{usd(event.spend_usd)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )
-      }
+      {(page) => (
+        <ListTable
+          columns={[
+            "When",
+            "Event",
+            { label: "Threshold", class: "num" },
+            { label: "Spend", class: "num" },
+          ]}
+          items={page.data}
+          empty="No events yet."
+          row={(event) => (
+            <tr key={event.id}>
+              <td>{when(event.created_at)}</td>
+              <td>
+                <StatusBadge value={event.type} />
+              </td>
+              <td class="num">{event.type === "reset" ? "–" : pct(event.threshold, 0)}</td>
+              <td class="num">{usd(event.spend_usd)}</td>
+            </tr>
+          )}
+        />
+      )}
     </Status>
   );
 }

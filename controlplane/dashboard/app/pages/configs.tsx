@@ -13,8 +13,11 @@ import {
   ActionButton,
   ConfirmDialog,
   ErrorNote,
+  ListTable,
   PageTitle,
   Status,
+  useAction,
+  useConfirm,
   useLoad,
   when,
 } from "../ui.tsx";
@@ -76,42 +79,38 @@ export function Configs() {
       </p>
       <Status loaded={loaded}>
         {({ configs, experiments }) => (
-          <div class="table-wrap">
-            <table aria-label="Routing configs">
-              <thead>
-                <tr>
-                  <th>Config</th>
-                  <th>Strategy</th>
-                  <th class="num">Version</th>
-                  <th>Description</th>
-                  <th>Used by</th>
-                  <th>Updated</th>
+          <ListTable
+            label="Routing configs"
+            columns={[
+              "Config",
+              "Strategy",
+              { label: "Version", class: "num" },
+              "Description",
+              "Used by",
+              "Updated",
+            ]}
+            items={configs}
+            row={(config) => {
+              const uses = usesOf(config.slug, configs, experiments);
+              return (
+                <tr key={config.id}>
+                  <td>
+                    <Link href={`/configs/${config.id}`}>@{config.slug}</Link>
+                  </td>
+                  <td>{String(config.config.strategy ?? "")}</td>
+                  <td class="num">{config.current_version}</td>
+                  <td>{config.description ?? ""}</td>
+                  <td>
+                    {[
+                      ...uses.configs.map((other) => `@${other.slug}`),
+                      ...uses.experiments.map((experiment) => `experiment ${experiment.name}`),
+                    ].join(", ") || "–"}
+                  </td>
+                  <td>{when(config.updated_at)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {configs.map((config) => {
-                  const uses = usesOf(config.slug, configs, experiments);
-                  return (
-                    <tr key={config.id}>
-                      <td>
-                        <Link href={`/configs/${config.id}`}>@{config.slug}</Link>
-                      </td>
-                      <td>{String(config.config.strategy ?? "")}</td>
-                      <td class="num">{config.current_version}</td>
-                      <td>{config.description ?? ""}</td>
-                      <td>
-                        {[
-                          ...uses.configs.map((other) => `@${other.slug}`),
-                          ...uses.experiments.map((experiment) => `experiment ${experiment.name}`),
-                        ].join(", ") || "–"}
-                      </td>
-                      <td>{when(config.updated_at)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            }}
+          />
         )}
       </Status>
     </section>
@@ -401,23 +400,16 @@ function Versions({
   const sorted = [...versions].sort((a, b) => b.version - a.version);
   const [from, setFrom] = useState(sorted[1]?.version ?? sorted[0]?.version ?? 1);
   const [to, setTo] = useState(sorted[0]?.version ?? 1);
-  const [rollback, setRollback] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction(onRolledBack);
+  const rollback = useConfirm<number>(
+    (version) =>
+      void action.run(() =>
+        op("POST", `/routing-configs/${config.id}/rollback`, {
+          body: { version, message: `rolled back to version ${version} from the dashboard` },
+        }),
+      ),
+  );
   const byVersion = new Map(versions.map((version) => [version.version, version]));
-  const doRollback = async (confirmed: boolean) => {
-    const version = rollback;
-    setRollback(null);
-    if (!confirmed || version === null) return;
-    try {
-      await op("POST", `/routing-configs/${config.id}/rollback`, {
-        body: { version, message: `rolled back to version ${version} from the dashboard` },
-      });
-      setError(null);
-      onRolledBack();
-    } catch (thrown) {
-      setError(describeError(thrown));
-    }
-  };
   const versionSelect = (label: string, value: number, set: (value: number) => void) => (
     <label>
       {label}
@@ -436,42 +428,33 @@ function Versions({
   return (
     <section aria-labelledby="versions-title">
       <h2 id="versions-title">Versions</h2>
-      <ErrorNote message={error} />
-      <div class="table-wrap">
-        <table aria-label="Versions">
-          <thead>
-            <tr>
-              <th>Version</th>
-              <th>Message</th>
-              <th>When</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {sorted.map((version) => (
-              <tr key={version.version}>
-                <td>
-                  v{version.version}
-                  {version.version === config.current_version ? " (current)" : ""}
-                </td>
-                <td>{version.message ?? ""}</td>
-                <td>{when(version.created_at)}</td>
-                <td>
-                  {version.version === config.current_version ? null : (
-                    <ActionButton
-                      needs="developer"
-                      onClick={() => setRollback(version.version)}
-                      aria-label={`Roll back to version ${version.version}`}
-                    >
-                      Roll back to v{version.version}
-                    </ActionButton>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ErrorNote message={action.error} />
+      <ListTable
+        label="Versions"
+        columns={["Version", "Message", "When", ""]}
+        items={sorted}
+        row={(version) => (
+          <tr key={version.version}>
+            <td>
+              v{version.version}
+              {version.version === config.current_version ? " (current)" : ""}
+            </td>
+            <td>{version.message ?? ""}</td>
+            <td>{when(version.created_at)}</td>
+            <td>
+              {version.version === config.current_version ? null : (
+                <ActionButton
+                  needs="developer"
+                  onClick={() => rollback.ask(version.version)}
+                  aria-label={`Roll back to version ${version.version}`}
+                >
+                  Roll back to v{version.version}
+                </ActionButton>
+              )}
+            </td>
+          </tr>
+        )}
+      />
       <h3>Compare</h3>
       <div class="filters">
         {versionSelect("From", from, setFrom)}
@@ -484,10 +467,9 @@ function Versions({
         rightLabel={`v${to}`}
       />
       <ConfirmDialog
-        open={rollback !== null}
-        title={`Roll back @${config.slug} to version ${rollback}?`}
+        {...rollback.dialog}
+        title={`Roll back @${config.slug} to version ${rollback.pending}?`}
         confirmLabel="Roll back"
-        onClose={doRollback}
       >
         <p>
           Its config becomes the current one again as a new version; every data plane serves it

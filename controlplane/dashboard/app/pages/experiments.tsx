@@ -4,12 +4,13 @@
 // promote_experiment, cancel_experiment, list_routing_configs.
 import { useEffect, useState } from "preact/hooks";
 import { Link, useLocation, useSearch } from "wouter-preact";
-import { describeError, listAll, op } from "../api.ts";
+import { listAll, op } from "../api.ts";
 import { useApp } from "../session.ts";
 import {
   ActionButton,
   ConfirmDialog,
   ErrorNote,
+  ListTable,
   ms,
   num,
   PageTitle,
@@ -17,6 +18,8 @@ import {
   Status,
   StatusBadge,
   usd,
+  useAction,
+  useConfirm,
   useLoad,
   when,
 } from "../ui.tsx";
@@ -94,54 +97,38 @@ export function Experiments() {
         <Link href="/experiments/new">New experiment</Link>
       </p>
       <Status loaded={loaded}>
-        {(items) =>
-          items.length === 0 ? (
-            <p class="empty">No experiments yet.</p>
-          ) : (
-            <div class="table-wrap">
-              <table aria-label="Experiments">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Status</th>
-                    <th>Progress</th>
-                    <th>Baseline → candidate</th>
-                    <th>Verdict</th>
-                    <th>Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((experiment) => (
-                    <tr key={experiment.id}>
-                      <td>
-                        <Link href={`/experiments/${experiment.id}`}>{experiment.name}</Link>
-                      </td>
-                      <td>
-                        <StatusBadge value={experiment.status} />
-                        {experiment.promoted ? " promoted" : ""}
-                      </td>
-                      <td>
-                        <progress
-                          max={1}
-                          value={experiment.progress}
-                          aria-label={`${experiment.name}: ${pct(experiment.progress, 0)} done`}
-                        />
-                      </td>
-                      <td>
-                        @{experiment.baseline_config.replace(/^@/, "")} →{" "}
-                        {candidateName(experiment.candidate_config)}
-                      </td>
-                      <td>
-                        {experiment.verdict ? <StatusBadge value={experiment.verdict} /> : "–"}
-                      </td>
-                      <td>{when(experiment.created_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(items) => (
+          <ListTable
+            label="Experiments"
+            columns={["Name", "Status", "Progress", "Baseline → candidate", "Verdict", "Created"]}
+            items={items}
+            empty="No experiments yet."
+            row={(experiment) => (
+              <tr key={experiment.id}>
+                <td>
+                  <Link href={`/experiments/${experiment.id}`}>{experiment.name}</Link>
+                </td>
+                <td>
+                  <StatusBadge value={experiment.status} />
+                  {experiment.promoted ? " promoted" : ""}
+                </td>
+                <td>
+                  <progress
+                    max={1}
+                    value={experiment.progress}
+                    aria-label={`${experiment.name}: ${pct(experiment.progress, 0)} done`}
+                  />
+                </td>
+                <td>
+                  @{experiment.baseline_config.replace(/^@/, "")} →{" "}
+                  {candidateName(experiment.candidate_config)}
+                </td>
+                <td>{experiment.verdict ? <StatusBadge value={experiment.verdict} /> : "–"}</td>
+                <td>{when(experiment.created_at)}</td>
+              </tr>
+            )}
+          />
+        )}
       </Status>
     </section>
   );
@@ -158,11 +145,10 @@ export function NewExperiment() {
     () => listAll<RoutingConfig>("/routing-configs", { project_id: projectId ?? undefined }),
     [projectId],
   );
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const [candidateKind, setCandidateKind] = useState<"slug" | "json">("slug");
   const now = new Date();
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
     let candidate: unknown = String(form.get("candidate_slug") ?? "");
@@ -170,14 +156,14 @@ export function NewExperiment() {
       try {
         candidate = JSON.parse(String(form.get("candidate_json") ?? ""));
       } catch (thrown) {
-        setError(`The candidate is not valid JSON: ${(thrown as Error).message}`);
+        action.setError(`The candidate is not valid JSON: ${(thrown as Error).message}`);
         return;
       }
     }
     const sample = String(form.get("sample_size") ?? "");
-    setBusy(true);
-    setError(null);
-    try {
+    // The last error goes as the request leaves, not when it succeeds.
+    action.setError(null);
+    void action.run(async () => {
       const created = await op<Experiment>("POST", "/experiments", {
         body: {
           name: String(form.get("name") ?? ""),
@@ -191,11 +177,7 @@ export function NewExperiment() {
         },
       });
       navigate(`/experiments/${created.id}`);
-    } catch (thrown) {
-      setError(describeError(thrown));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const slugs = (configs.data ?? []).map((config) => config.slug);
   return (
@@ -292,9 +274,9 @@ export function NewExperiment() {
           Hypothesis (optional)
           <input name="hypothesis" />
         </label>
-        <ErrorNote message={error} />
+        <ErrorNote message={action.error} />
         <div class="buttons">
-          <ActionButton needs="developer" type="submit" class="primary" disabled={busy}>
+          <ActionButton needs="developer" type="submit" class="primary" disabled={action.busy}>
             Start the experiment
           </ActionButton>
         </div>
@@ -330,34 +312,28 @@ export function ExperimentDetail({ params }: { params: { id: string } }) {
 }
 
 function ExperimentView({ experiment, onChange }: { experiment: Experiment; onChange(): void }) {
-  const [confirming, setConfirming] = useState(false);
   const [force, setForce] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [promoted, setPromoted] = useState<string | null>(null);
-  const promote = async (confirmed: boolean) => {
-    setConfirming(false);
-    if (!confirmed) return;
-    try {
-      const result = await op<{
-        routing_config: { slug: string; version: number; previous_version: number | null };
-      }>("POST", `/experiments/${experiment.id}/promote`, {
-        body: {
-          message: `promoted from experiment ${experiment.name}`,
-          ...(force ? { force } : {}),
-        },
-      });
-      setPromoted(
-        `Promoted: @${result.routing_config.slug} is now version ${result.routing_config.version}` +
-          (result.routing_config.previous_version !== null
-            ? ` (was ${result.routing_config.previous_version})`
-            : ""),
-      );
-      setError(null);
-      onChange();
-    } catch (thrown) {
-      setError(describeError(thrown));
-    }
-  };
+  const action = useAction(onChange);
+  const promoting = useConfirm<Experiment>(
+    (candidate) =>
+      void action.run(async () => {
+        const result = await op<{
+          routing_config: { slug: string; version: number; previous_version: number | null };
+        }>("POST", `/experiments/${candidate.id}/promote`, {
+          body: {
+            message: `promoted from experiment ${candidate.name}`,
+            ...(force ? { force } : {}),
+          },
+        });
+        setPromoted(
+          `Promoted: @${result.routing_config.slug} is now version ${result.routing_config.version}` +
+            (result.routing_config.previous_version !== null
+              ? ` (was ${result.routing_config.previous_version})`
+              : ""),
+        );
+      }),
+  );
   const done = experiment.status === "completed";
   return (
     <>
@@ -429,7 +405,7 @@ function ExperimentView({ experiment, onChange }: { experiment: Experiment; onCh
             {promoted}
           </p>
         ) : null}
-        <ErrorNote message={error} />
+        <ErrorNote message={action.error} />
         {experiment.verdict === "fail" ? (
           <label class="inline">
             <input
@@ -445,17 +421,16 @@ function ExperimentView({ experiment, onChange }: { experiment: Experiment; onCh
             needs="developer"
             class="primary"
             disabled={!done || experiment.promoted !== null}
-            onClick={() => setConfirming(true)}
+            onClick={() => promoting.ask(experiment)}
           >
             Promote the candidate
           </ActionButton>
         </div>
       </section>
       <ConfirmDialog
-        open={confirming}
+        {...promoting.dialog}
         title={`Promote to @${experiment.baseline_config.replace(/^@/, "")}?`}
         confirmLabel="Promote"
-        onClose={promote}
       >
         <p>
           The candidate becomes a new version of @{experiment.baseline_config.replace(/^@/, "")}:

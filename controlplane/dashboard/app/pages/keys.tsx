@@ -2,16 +2,19 @@
 // A new key is shown once; revoking asks first. Operations: list_api_keys, create_api_key,
 // revoke_api_key, list_management_keys, create_management_key, revoke_management_key.
 import { useState } from "preact/hooks";
-import { describeError, listAll, op } from "../api.ts";
+import { listAll, op } from "../api.ts";
 import { type Role, roleAtLeast, useApp } from "../session.ts";
 import {
   ActionButton,
   ConfirmDialog,
   ErrorNote,
+  ListTable,
   num,
   PageTitle,
   Status,
   StatusBadge,
+  useAction,
+  useConfirm,
   useLoad,
   when,
 } from "../ui.tsx";
@@ -53,16 +56,18 @@ function KeyList({ kind }: { kind: "proxy" | "management" }) {
     [projectId, showRevoked],
   );
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
-  const [revoking, setRevoking] = useState<Key | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction(loaded.reload);
+  const revoking = useConfirm<Key>(
+    (key) => void action.run(() => op("POST", `${path}/${key.id}/revoke`)),
+  );
   const needs: Role = kind === "proxy" ? "developer" : "admin";
   const title = kind === "proxy" ? "Proxy keys (this project)" : "Management keys (the org)";
-  const create = async (event: Event) => {
+  const create = (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const data = new FormData(form);
     const rpm = String(data.get("rpm_limit") ?? "");
-    try {
+    void action.run(async () => {
       const body =
         kind === "proxy"
           ? {
@@ -77,24 +82,8 @@ function KeyList({ kind }: { kind: "proxy" | "management" }) {
             };
       const result = await op<Key & { key: string }>("POST", path, { body });
       setCreated({ name: result.name, key: result.key });
-      setError(null);
       form.reset();
-      loaded.reload();
-    } catch (thrown) {
-      setError(describeError(thrown));
-    }
-  };
-  const revoke = async (confirmed: boolean) => {
-    const key = revoking;
-    setRevoking(null);
-    if (!confirmed || !key) return;
-    try {
-      await op("POST", `${path}/${key.id}/revoke`);
-      setError(null);
-      loaded.reload();
-    } catch (thrown) {
-      setError(describeError(thrown));
-    }
+    });
   };
   const headingId = `${kind}-keys-title`;
   return (
@@ -151,7 +140,7 @@ function KeyList({ kind }: { kind: "proxy" | "management" }) {
           </p>
         </div>
       ) : null}
-      <ErrorNote message={error} />
+      <ErrorNote message={action.error} />
       <label class="inline">
         <input
           type="checkbox"
@@ -161,63 +150,55 @@ function KeyList({ kind }: { kind: "proxy" | "management" }) {
         Show revoked keys
       </label>
       <Status loaded={loaded}>
-        {(keys) =>
-          keys.length === 0 ? (
-            <p class="empty">No keys.</p>
-          ) : (
-            <div class="table-wrap">
-              <table aria-label={title}>
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Key</th>
-                    {kind === "management" ? <th>Role</th> : null}
-                    <th>Status</th>
-                    <th class="num">RPM limit</th>
-                    <th>Last used</th>
-                    <th>Created</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {keys.map((key) => (
-                    <tr key={key.id}>
-                      <td>{key.name}</td>
-                      <td>
-                        <code>{key.prefix}…</code>
-                      </td>
-                      {kind === "management" ? <td>{key.role}</td> : null}
-                      <td>
-                        <StatusBadge value={key.status} />
-                      </td>
-                      <td class="num">{key.rpm_limit === null ? "default" : num(key.rpm_limit)}</td>
-                      <td>{when(key.last_used_at)}</td>
-                      <td>{when(key.created_at)}</td>
-                      <td>
-                        {key.status === "revoked" ? null : (
-                          <ActionButton
-                            needs={needs}
-                            class="danger"
-                            onClick={() => setRevoking(key)}
-                            aria-label={`Revoke ${key.name}`}
-                          >
-                            Revoke
-                          </ActionButton>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(keys) => (
+          <ListTable
+            label={title}
+            columns={[
+              "Name",
+              "Key",
+              ...(kind === "management" ? ["Role"] : []),
+              "Status",
+              { label: "RPM limit", class: "num" },
+              "Last used",
+              "Created",
+              "",
+            ]}
+            items={keys}
+            empty="No keys."
+            row={(key) => (
+              <tr key={key.id}>
+                <td>{key.name}</td>
+                <td>
+                  <code>{key.prefix}…</code>
+                </td>
+                {kind === "management" ? <td>{key.role}</td> : null}
+                <td>
+                  <StatusBadge value={key.status} />
+                </td>
+                <td class="num">{key.rpm_limit === null ? "default" : num(key.rpm_limit)}</td>
+                <td>{when(key.last_used_at)}</td>
+                <td>{when(key.created_at)}</td>
+                <td>
+                  {key.status === "revoked" ? null : (
+                    <ActionButton
+                      needs={needs}
+                      class="danger"
+                      onClick={() => revoking.ask(key)}
+                      aria-label={`Revoke ${key.name}`}
+                    >
+                      Revoke
+                    </ActionButton>
+                  )}
+                </td>
+              </tr>
+            )}
+          />
+        )}
       </Status>
       <ConfirmDialog
-        open={revoking !== null}
-        title={`Revoke ${revoking?.name ?? ""}?`}
+        {...revoking.dialog}
+        title={`Revoke ${revoking.pending?.name ?? ""}?`}
         confirmLabel="Revoke"
-        onClose={revoke}
       >
         <p>Requests with this key are refused from now on, on every node. This cannot be undone.</p>
       </ConfirmDialog>

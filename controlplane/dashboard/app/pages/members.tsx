@@ -1,11 +1,20 @@
 // Members and roles: who is in the org and with which role; add one (an owner can set the
 // dashboard password), change a role, remove one. Operations: list_members, create_member,
 // update_member, delete_member.
-import { useState } from "preact/hooks";
 import { listAll, op } from "../api.ts";
 import { type Role, roleAtLeast, useApp } from "../session.ts";
-import { ConfirmDialog, ErrorNote, PageTitle, Status, useLoad, when } from "../ui.tsx";
-import { Can, formFields, useAction } from "./admin-kit.tsx";
+import {
+  ConfirmDialog,
+  ErrorNote,
+  ListTable,
+  PageTitle,
+  Status,
+  useAction,
+  useConfirm,
+  useLoad,
+  when,
+} from "../ui.tsx";
+import { Can, formFields } from "./admin-kit.tsx";
 
 interface Member {
   id: string;
@@ -22,7 +31,9 @@ export function Members() {
   const { session } = useApp();
   const members = useLoad(() => listAll<Member>("/members"), []);
   const action = useAction(members.reload);
-  const [removing, setRemoving] = useState<Member | null>(null);
+  const removing = useConfirm<Member>(
+    (member) => void action.run(() => op("DELETE", `/members/${member.id}`)),
+  );
   const canWrite = roleAtLeast(session.role, "admin");
   const isOwner = session.role === "owner";
   // A role above one's own is not offered (the API refuses it too).
@@ -37,71 +48,55 @@ export function Members() {
       form.reset();
     });
   };
-  const remove = (confirmed: boolean) => {
-    const member = removing;
-    setRemoving(null);
-    if (confirmed && member) void action.run(() => op("DELETE", `/members/${member.id}`));
-  };
   return (
     <section aria-labelledby="page-title">
       <PageTitle>Members and roles</PageTitle>
       <ErrorNote message={action.error} />
       <Status loaded={members}>
         {(items) => (
-          <div class="table-wrap">
-            <table aria-label="Members">
-              <thead>
-                <tr>
-                  <th>Email</th>
-                  <th>Name</th>
-                  <th>Role</th>
-                  <th>Password</th>
-                  <th>Added</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((member) => (
-                  <tr key={member.id}>
-                    <td>{member.email}</td>
-                    <td>{member.name ?? ""}</td>
-                    <td>
-                      {canWrite && roleAtLeast(session.role, member.role) ? (
-                        <select
-                          aria-label={`Role of ${member.email}`}
-                          value={member.role}
-                          disabled={action.busy}
-                          onChange={(event) => {
-                            const role = (event.target as HTMLSelectElement).value;
-                            void action.run(() =>
-                              op("PATCH", `/members/${member.id}`, { body: { role } }),
-                            );
-                          }}
-                        >
-                          {grantable.map((role) => (
-                            <option key={role} value={role}>
-                              {role}
-                            </option>
-                          ))}
-                        </select>
-                      ) : (
-                        member.role
-                      )}
-                    </td>
-                    <td>{member.password_set ? "set" : "none"}</td>
-                    <td>{when(member.created_at)}</td>
-                    <td>
-                      <Can needs="admin">
-                        <button type="button" class="danger" onClick={() => setRemoving(member)}>
-                          Remove {member.email}
-                        </button>
-                      </Can>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable
+            label="Members"
+            columns={["Email", "Name", "Role", "Password", "Added", ""]}
+            items={items}
+            row={(member) => (
+              <tr key={member.id}>
+                <td>{member.email}</td>
+                <td>{member.name ?? ""}</td>
+                <td>
+                  {canWrite && roleAtLeast(session.role, member.role) ? (
+                    <select
+                      aria-label={`Role of ${member.email}`}
+                      value={member.role}
+                      disabled={action.busy}
+                      onChange={(event) => {
+                        const role = (event.target as HTMLSelectElement).value;
+                        void action.run(() =>
+                          op("PATCH", `/members/${member.id}`, { body: { role } }),
+                        );
+                      }}
+                    >
+                      {grantable.map((role) => (
+                        <option key={role} value={role}>
+                          {role}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    member.role
+                  )}
+                </td>
+                <td>{member.password_set ? "set" : "none"}</td>
+                <td>{when(member.created_at)}</td>
+                <td>
+                  <Can needs="admin">
+                    <button type="button" class="danger" onClick={() => removing.ask(member)}>
+                      Remove {member.email}
+                    </button>
+                  </Can>
+                </td>
+              </tr>
+            )}
+          />
         )}
       </Status>
       <Can needs="admin">
@@ -138,10 +133,9 @@ export function Members() {
         {isOwner ? null : <p class="meta">Only an owner sets a member's dashboard password.</p>}
       </Can>
       <ConfirmDialog
-        open={removing !== null}
-        title={`Remove ${removing?.email ?? ""}?`}
+        {...removing.dialog}
+        title={`Remove ${removing.pending?.email ?? ""}?`}
         confirmLabel="Remove"
-        onClose={remove}
       >
         <p>They lose access to the org at once; their dashboard sessions end.</p>
       </ConfirmDialog>

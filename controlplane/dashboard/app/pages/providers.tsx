@@ -8,16 +8,20 @@ import { listAll, op } from "../api.ts";
 import {
   ConfirmDialog,
   ErrorNote,
+  ListTable,
   ms,
   num,
   PageTitle,
   pct,
+  RunButton,
   Status,
   StatusBadge,
+  useAction,
+  useConfirm,
   useLoad,
   when,
 } from "../ui.tsx";
-import { Can, formFields, useAction } from "./admin-kit.tsx";
+import { Can, formFields } from "./admin-kit.tsx";
 
 interface Verification {
   checked_at: string;
@@ -79,7 +83,9 @@ export function Providers() {
   const action = useAction(providers.reload);
   const [health, setHealth] = useState<Record<string, Health>>({});
   const [rotating, setRotating] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<Provider | null>(null);
+  const deleting = useConfirm<Provider>(
+    (provider) => void action.run(() => op("DELETE", `/providers/${provider.id}`)),
+  );
   const create = (event: Event) => {
     const { form, get } = formFields(event);
     const body: Record<string, unknown> = {
@@ -108,116 +114,95 @@ export function Providers() {
       const data = await op<Health>("GET", `/providers/${provider.id}/health`);
       setHealth((previous) => ({ ...previous, [provider.id]: data }));
     });
-  const remove = (confirmed: boolean) => {
-    const provider = deleting;
-    setDeleting(null);
-    if (confirmed && provider) void action.run(() => op("DELETE", `/providers/${provider.id}`));
-  };
   return (
     <section aria-labelledby="page-title">
       <PageTitle>Providers</PageTitle>
       <ErrorNote message={action.error} />
       <Status loaded={providers}>
-        {(items) =>
-          items.length === 0 ? (
-            <p class="empty">No providers yet.</p>
-          ) : (
-            <div class="table-wrap">
-              <table aria-label="Providers">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Vendor</th>
-                    <th>Endpoint</th>
-                    <th>Credential</th>
-                    <th>Last check</th>
-                    <th>Health</th>
-                    <th>Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((provider) => (
-                    <tr key={provider.id}>
-                      <td>{provider.name}</td>
-                      <td>{provider.vendor}</td>
-                      <td>
-                        <code>{provider.base_url ?? "vendor default"}</code>
-                      </td>
-                      <td>
-                        <code>{provider.credential_hint}</code>
-                      </td>
-                      <td>
-                        <StatusBadge value={provider.verification} />{" "}
-                        {provider.last_verification ? (
-                          <VerificationNote check={provider.last_verification} />
-                        ) : null}
-                      </td>
-                      <td>
-                        {health[provider.id] ? (
-                          <span title={health[provider.id]?.note}>
-                            <StatusBadge value={health[provider.id]?.status ?? "unknown"} />
-                          </span>
-                        ) : (
-                          <button type="button" onClick={() => checkHealth(provider)}>
-                            Health of {provider.name}
-                          </button>
-                        )}
-                      </td>
-                      <td>
-                        <div class="buttons">
-                          <Can needs="developer">
-                            <button
-                              type="button"
-                              disabled={action.busy}
-                              onClick={() =>
-                                action.run(() => op("POST", `/providers/${provider.id}/verify`))
-                              }
-                            >
-                              Verify {provider.name}
-                            </button>
-                          </Can>
-                          <Can needs="admin">
-                            <button
-                              type="button"
-                              aria-expanded={rotating === provider.id}
-                              onClick={() =>
-                                setRotating(rotating === provider.id ? null : provider.id)
-                              }
-                            >
-                              Rotate {provider.name}
-                            </button>
-                            <button
-                              type="button"
-                              class="danger"
-                              onClick={() => setDeleting(provider)}
-                            >
-                              Delete {provider.name}
-                            </button>
-                          </Can>
-                        </div>
-                        {rotating === provider.id ? (
-                          <form
-                            class="filters"
-                            onSubmit={rotate(provider)}
-                            aria-label={`Rotate ${provider.name}`}
-                          >
-                            <label>
-                              New credential
-                              <input name="api_key" type="password" autoComplete="off" required />
-                            </label>
-                            <button type="submit" class="primary">
-                              Rotate
-                            </button>
-                          </form>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(items) => (
+          <ListTable
+            label="Providers"
+            columns={[
+              "Name",
+              "Vendor",
+              "Endpoint",
+              "Credential",
+              "Last check",
+              "Health",
+              "Actions",
+            ]}
+            items={items}
+            empty="No providers yet."
+            row={(provider) => (
+              <tr key={provider.id}>
+                <td>{provider.name}</td>
+                <td>{provider.vendor}</td>
+                <td>
+                  <code>{provider.base_url ?? "vendor default"}</code>
+                </td>
+                <td>
+                  <code>{provider.credential_hint}</code>
+                </td>
+                <td>
+                  <StatusBadge value={provider.verification} />{" "}
+                  {provider.last_verification ? (
+                    <VerificationNote check={provider.last_verification} />
+                  ) : null}
+                </td>
+                <td>
+                  {health[provider.id] ? (
+                    <span title={health[provider.id]?.note}>
+                      <StatusBadge value={health[provider.id]?.status ?? "unknown"} />
+                    </span>
+                  ) : (
+                    <button type="button" onClick={() => checkHealth(provider)}>
+                      Health of {provider.name}
+                    </button>
+                  )}
+                </td>
+                <td>
+                  <div class="buttons">
+                    <Can needs="developer">
+                      <RunButton
+                        action={action}
+                        operation={() => op("POST", `/providers/${provider.id}/verify`)}
+                      >
+                        Verify {provider.name}
+                      </RunButton>
+                    </Can>
+                    <Can needs="admin">
+                      <button
+                        type="button"
+                        aria-expanded={rotating === provider.id}
+                        onClick={() => setRotating(rotating === provider.id ? null : provider.id)}
+                      >
+                        Rotate {provider.name}
+                      </button>
+                      <button type="button" class="danger" onClick={() => deleting.ask(provider)}>
+                        Delete {provider.name}
+                      </button>
+                    </Can>
+                  </div>
+                  {rotating === provider.id ? (
+                    <form
+                      class="filters"
+                      onSubmit={rotate(provider)}
+                      aria-label={`Rotate ${provider.name}`}
+                    >
+                      <label>
+                        New credential
+                        <input name="api_key" type="password" autoComplete="off" required />
+                      </label>
+                      <button type="submit" class="primary">
+                        Rotate
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            )}
+          />
+        )}
       </Status>
       <TrafficHealthTable />
       <Can needs="admin">
@@ -254,10 +239,9 @@ export function Providers() {
         </form>
       </Can>
       <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.name ?? ""}?`}
+        {...deleting.dialog}
+        title={`Delete ${deleting.pending?.name ?? ""}?`}
         confirmLabel="Delete"
-        onClose={remove}
       >
         <p>Configs naming this provider can no longer route to it.</p>
       </ConfirmDialog>
@@ -294,46 +278,39 @@ function TrafficHealthTable() {
         </button>
       </p>
       <Status loaded={health}>
-        {(report) =>
-          report.data.length === 0 ? (
-            <p class="empty">No requests in the last hour.</p>
-          ) : (
-            <div class="table-wrap">
-              <table aria-label="Health from traffic">
-                <thead>
-                  <tr>
-                    <th>Provider</th>
-                    <th>Model</th>
-                    <th class="num">Requests</th>
-                    <th class="num">Success</th>
-                    <th class="num">p50 / p95</th>
-                    <th>Status</th>
-                    <th>Circuit</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.data.map((row) => (
-                    <tr key={`${row.provider}/${row.model}`}>
-                      <td>{row.provider}</td>
-                      <td>{row.model}</td>
-                      <td class="num">{num(row.requests)}</td>
-                      <td class="num">{pct(row.success_rate)}</td>
-                      <td class="num">
-                        {ms(row.p50_latency_ms)} / {ms(row.p95_latency_ms)}
-                      </td>
-                      <td>
-                        <StatusBadge value={row.status} />
-                      </td>
-                      <td>
-                        <CircuitCell row={row} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(report) => (
+          <ListTable
+            label="Health from traffic"
+            columns={[
+              "Provider",
+              "Model",
+              { label: "Requests", class: "num" },
+              { label: "Success", class: "num" },
+              { label: "p50 / p95", class: "num" },
+              "Status",
+              "Circuit",
+            ]}
+            items={report.data}
+            empty="No requests in the last hour."
+            row={(row) => (
+              <tr key={`${row.provider}/${row.model}`}>
+                <td>{row.provider}</td>
+                <td>{row.model}</td>
+                <td class="num">{num(row.requests)}</td>
+                <td class="num">{pct(row.success_rate)}</td>
+                <td class="num">
+                  {ms(row.p50_latency_ms)} / {ms(row.p95_latency_ms)}
+                </td>
+                <td>
+                  <StatusBadge value={row.status} />
+                </td>
+                <td>
+                  <CircuitCell row={row} />
+                </td>
+              </tr>
+            )}
+          />
+        )}
       </Status>
     </section>
   );

@@ -5,8 +5,8 @@
 import { useState } from "preact/hooks";
 import { op } from "../api.ts";
 import { useApp, useCan } from "../session.ts";
-import { ErrorNote, PageTitle, Status, useLoad } from "../ui.tsx";
-import { formFields, useAction } from "./admin-kit.tsx";
+import { ErrorNote, PageTitle, Status, useAction, useLoad } from "../ui.tsx";
+import { formFields } from "./admin-kit.tsx";
 
 interface ProjectSettings {
   rpm_limit: number | null;

@@ -4,8 +4,20 @@
 // test_webhook, list_org_webhook_deliveries, replay_org_webhook_delivery.
 import { useState } from "preact/hooks";
 import { list, listAll, op } from "../api.ts";
-import { ConfirmDialog, ErrorNote, PageTitle, Status, StatusBadge, useLoad, when } from "../ui.tsx";
-import { Can, formFields, Pager, useAction } from "./admin-kit.tsx";
+import {
+  ConfirmDialog,
+  ErrorNote,
+  ListTable,
+  PageTitle,
+  RunButton,
+  Status,
+  StatusBadge,
+  useAction,
+  useConfirm,
+  useLoad,
+  when,
+} from "../ui.tsx";
+import { Can, formFields, Pager, useCursorPages } from "./admin-kit.tsx";
 
 interface Webhook {
   id: string;
@@ -41,7 +53,9 @@ export function Webhooks() {
     refreshDeliveries();
   });
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
-  const [deleting, setDeleting] = useState<Webhook | null>(null);
+  const deleting = useConfirm<Webhook>(
+    (endpoint) => void action.run(() => op("DELETE", `/webhooks/${endpoint.id}`)),
+  );
   const create = (event: Event) => {
     const { form, get } = formFields(event);
     const chosen = [
@@ -55,88 +69,59 @@ export function Webhooks() {
       form.reset();
     });
   };
-  const remove = (confirmed: boolean) => {
-    const endpoint = deleting;
-    setDeleting(null);
-    if (confirmed && endpoint) void action.run(() => op("DELETE", `/webhooks/${endpoint.id}`));
-  };
   return (
     <section aria-labelledby="page-title">
       <PageTitle>Webhooks</PageTitle>
       <ErrorNote message={action.error} />
       <h2>Endpoints</h2>
       <Status loaded={endpoints}>
-        {(items) =>
-          items.length === 0 ? (
-            <p class="empty">No endpoints yet.</p>
-          ) : (
-            <div class="table-wrap">
-              <table aria-label="Endpoints">
-                <thead>
-                  <tr>
-                    <th>URL</th>
-                    <th>Events</th>
-                    <th>State</th>
-                    <th>Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((endpoint) => (
-                    <tr key={endpoint.id}>
-                      <td>
-                        <code>{endpoint.url}</code>
-                        {endpoint.description ? (
-                          <div class="meta">{endpoint.description}</div>
-                        ) : null}
-                      </td>
-                      <td>{endpoint.event_types.join(", ")}</td>
-                      <td>
-                        <StatusBadge value={endpoint.enabled ? "active" : "paused"} />
-                      </td>
-                      <td>
-                        <div class="buttons">
-                          <Can needs="developer">
-                            <button
-                              type="button"
-                              disabled={action.busy}
-                              onClick={() =>
-                                action.run(() => op("POST", `/webhooks/${endpoint.id}/test`))
-                              }
-                            >
-                              Send a test event to {endpoint.url}
-                            </button>
-                          </Can>
-                          <Can needs="admin">
-                            <button
-                              type="button"
-                              disabled={action.busy}
-                              onClick={() =>
-                                action.run(() =>
-                                  op("PATCH", `/webhooks/${endpoint.id}`, {
-                                    body: { enabled: !endpoint.enabled },
-                                  }),
-                                )
-                              }
-                            >
-                              {endpoint.enabled ? "Pause" : "Resume"} {endpoint.url}
-                            </button>
-                            <button
-                              type="button"
-                              class="danger"
-                              onClick={() => setDeleting(endpoint)}
-                            >
-                              Delete {endpoint.url}
-                            </button>
-                          </Can>
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(items) => (
+          <ListTable
+            label="Endpoints"
+            columns={["URL", "Events", "State", "Actions"]}
+            items={items}
+            empty="No endpoints yet."
+            row={(endpoint) => (
+              <tr key={endpoint.id}>
+                <td>
+                  <code>{endpoint.url}</code>
+                  {endpoint.description ? <div class="meta">{endpoint.description}</div> : null}
+                </td>
+                <td>{endpoint.event_types.join(", ")}</td>
+                <td>
+                  <StatusBadge value={endpoint.enabled ? "active" : "paused"} />
+                </td>
+                <td>
+                  <div class="buttons">
+                    <Can needs="developer">
+                      <RunButton
+                        action={action}
+                        operation={() => op("POST", `/webhooks/${endpoint.id}/test`)}
+                      >
+                        Send a test event to {endpoint.url}
+                      </RunButton>
+                    </Can>
+                    <Can needs="admin">
+                      <RunButton
+                        action={action}
+                        operation={() =>
+                          op("PATCH", `/webhooks/${endpoint.id}`, {
+                            body: { enabled: !endpoint.enabled },
+                          })
+                        }
+                      >
+                        {endpoint.enabled ? "Pause" : "Resume"} {endpoint.url}
+                      </RunButton>
+                      <button type="button" class="danger" onClick={() => deleting.ask(endpoint)}>
+                        Delete {endpoint.url}
+                      </button>
+                    </Can>
+                  </div>
+                </td>
+              </tr>
+            )}
+          />
+        )}
       </Status>
       {secret ? (
         <div class="secret" role="status">
@@ -183,10 +168,9 @@ export function Webhooks() {
       </Can>
       <Deliveries endpoints={endpoints.data ?? []} tick={deliveriesTick} run={action.run} />
       <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.url ?? ""}?`}
+        {...deleting.dialog}
+        title={`Delete ${deleting.pending?.url ?? ""}?`}
         confirmLabel="Delete"
-        onClose={remove}
       >
         <p>No more events are sent to this URL; its deliveries are deleted with it.</p>
       </ConfirmDialog>
@@ -205,17 +189,16 @@ function Deliveries({
 }) {
   const [endpointId, setEndpointId] = useState("");
   const [status, setStatus] = useState("");
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
   const deliveries = useLoad(
     () =>
       list<Delivery>("/webhooks/deliveries", {
         endpoint_id: endpointId || undefined,
         status: status || undefined,
         limit: 25,
-        cursor,
+        cursor: pages.cursor,
       }),
-    [endpointId, status, cursor, tick],
+    [endpointId, status, pages.cursor, tick],
   );
   const urlOf = (id: string) => endpoints.find((endpoint) => endpoint.id === id)?.url ?? id;
   return (
@@ -228,7 +211,7 @@ function Deliveries({
             value={endpointId}
             onChange={(event) => {
               setEndpointId((event.target as HTMLSelectElement).value);
-              setCursors([null]);
+              pages.restart();
             }}
           >
             <option value="">all</option>
@@ -245,7 +228,7 @@ function Deliveries({
             value={status}
             onChange={(event) => {
               setStatus((event.target as HTMLSelectElement).value);
-              setCursors([null]);
+              pages.restart();
             }}
           >
             <option value="">any</option>
@@ -256,72 +239,58 @@ function Deliveries({
         </label>
       </form>
       <Status loaded={deliveries}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <p class="empty">No deliveries.</p>
-          ) : (
-            <>
-              <div class="table-wrap">
-                <table aria-label="Deliveries">
-                  <thead>
-                    <tr>
-                      <th>Created</th>
-                      <th>Endpoint</th>
-                      <th>Event</th>
-                      <th>Status</th>
-                      <th class="num">Attempts</th>
-                      <th>Last answer</th>
-                      <th />
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.data.map((delivery) => (
-                      <tr key={delivery.id}>
-                        <td>{when(delivery.created_at)}</td>
-                        <td>
-                          <code>{urlOf(delivery.webhook_id)}</code>
-                        </td>
-                        <td>
-                          {delivery.event_type}
-                          {delivery.replay_of ? (
-                            <div class="meta">replay of {delivery.replay_of}</div>
-                          ) : null}
-                        </td>
-                        <td>
-                          <StatusBadge value={delivery.status} />
-                        </td>
-                        <td class="num">{delivery.attempts}</td>
-                        <td>
-                          {delivery.last_status_code ?? ""} {delivery.last_error ?? ""}{" "}
-                          {delivery.last_attempt_at ? `(${when(delivery.last_attempt_at)})` : ""}
-                        </td>
-                        <td>
-                          <Can needs="admin">
-                            <button
-                              type="button"
-                              onClick={() =>
-                                run(() => op("POST", `/webhooks/deliveries/${delivery.id}/replay`))
-                              }
-                              aria-label={`Replay ${delivery.event_type} delivery ${delivery.id}`}
-                            >
-                              Replay
-                            </button>
-                          </Can>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager
-                hasPrevious={cursors.length > 1}
-                next={page.next_cursor}
-                onPrevious={() => setCursors(cursors.slice(0, -1))}
-                onNext={(next) => setCursors([...cursors, next])}
-              />
-            </>
-          )
-        }
+        {(page) => (
+          <ListTable
+            label="Deliveries"
+            columns={[
+              "Created",
+              "Endpoint",
+              "Event",
+              "Status",
+              { label: "Attempts", class: "num" },
+              "Last answer",
+              "",
+            ]}
+            items={page.data}
+            empty="No deliveries."
+            row={(delivery) => (
+              <tr key={delivery.id}>
+                <td>{when(delivery.created_at)}</td>
+                <td>
+                  <code>{urlOf(delivery.webhook_id)}</code>
+                </td>
+                <td>
+                  {delivery.event_type}
+                  {delivery.replay_of ? (
+                    <div class="meta">replay of {delivery.replay_of}</div>
+                  ) : null}
+                </td>
+                <td>
+                  <StatusBadge value={delivery.status} />
+                </td>
+                <td class="num">{delivery.attempts}</td>
+                <td>
+                  {delivery.last_status_code ?? ""} {delivery.last_error ?? ""}{" "}
+                  {delivery.last_attempt_at ? `(${when(delivery.last_attempt_at)})` : ""}
+                </td>
+                <td>
+                  <Can needs="admin">
+                    <button
+                      type="button"
+                      onClick={() =>
+                        run(() => op("POST", `/webhooks/deliveries/${delivery.id}/replay`))
+                      }
+                      aria-label={`Replay ${delivery.event_type} delivery ${delivery.id}`}
+                    >
+                      Replay
+                    </button>
+                  </Can>
+                </td>
+              </tr>
+            )}
+            after={<Pager pages={pages} next={page.next_cursor} />}
+          />
+        )}
       </Status>
     </section>
   );
