@@ -12,13 +12,11 @@ import { rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectNatsBus } from "#shared/bus/nats.ts";
-import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import { gatewayBatchService } from "../../controlplane/batches/batch-service.ts";
 import { serveGatewayBatches } from "../../controlplane/batches/serve-batches.ts";
-import { apiKeys, providers } from "../../controlplane/db/schema/index.ts";
-import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
 import { compileSnapshotBody } from "../../controlplane/publisher/compile-snapshot.ts";
-import { startManagementHarness, testSecretBox } from "../../test/support/management.ts";
+import { seedBatchWorld } from "../../test/support/batch-world.ts";
+import { startManagementHarness } from "../../test/support/management.ts";
 import { createTestDatabase } from "../../test/support/postgres.ts";
 import { natsUrl } from "../../test/support/services.ts";
 import { memoryKb } from "../overhead/proc-stats.ts";
@@ -81,35 +79,7 @@ const controlBus = await connectNatsBus({ servers: natsUrl, name: "bench-batch-c
 let child: ReturnType<typeof Bun.spawn> | null = null;
 try {
   const { db } = database.handle;
-  const { orgId, projectId } = harness.org;
-  await db.insert(providers).values({
-    id: newId("provider"),
-    org_id: orgId,
-    name: "openai",
-    vendor: "openai",
-    base_url: `${harness.simulator.url}/v1`,
-    credential_ciphertext: testSecretBox.encrypt("sk-simulator"),
-    credential_hint: "…ator",
-  });
-  const secret = newSecretKey("proxy");
-  await db.insert(apiKeys).values({
-    id: newId("apiKey"),
-    org_id: orgId,
-    project_id: projectId,
-    name: "bench",
-    key_hash: hashKey(secret),
-    key_prefix: keyDisplayPrefix(secret),
-  });
-  await saveRoutingConfig(db, {
-    orgId,
-    projectId,
-    slug: "nightly",
-    config: {
-      strategy: "fallback",
-      attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
-      retry_on: ["5xx"],
-    },
-  });
+  const { secret } = await seedBatchWorld(db, harness, "bench");
   writeFileSync(snapshotPath, JSON.stringify(await compileSnapshotBody(db)));
   const served = await serveGatewayBatches(controlBus, gatewayBatchService(db), console.error);
   child = Bun.spawn(["bun", "bench/batches/dataplane-child.ts", snapshotPath, natsUrl], {

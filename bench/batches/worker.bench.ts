@@ -3,13 +3,15 @@
 // simulator, on Postgres. `bun bench/batches/worker.bench.ts [--lines=400] [--concurrency=1,8,32]`.
 // Needs Postgres (and the services the test support expects); prints one row per concurrency.
 import { cpus, loadavg } from "node:os";
-import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
-import { createGatewayBatch, readGatewayBatch } from "../../controlplane/batches/batches.ts";
+import { readGatewayBatch } from "../../controlplane/batches/batches.ts";
 import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
 import { BatchWorker } from "../../controlplane/batches/worker.ts";
-import { apiKeys, providers } from "../../controlplane/db/schema/index.ts";
-import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
+import {
+  createNightlyBatch,
+  seedBatchWorld,
+  summaryLines,
+} from "../../test/support/batch-world.ts";
 import { startManagementHarness, testSecretBox } from "../../test/support/management.ts";
 import { createTestDatabase } from "../../test/support/postgres.ts";
 
@@ -22,36 +24,7 @@ const database = await createTestDatabase();
 const harness = await startManagementHarness(database.handle);
 try {
   const { db } = database.handle;
-  const { orgId, projectId } = harness.org;
-  await db.insert(providers).values({
-    id: newId("provider"),
-    org_id: orgId,
-    name: "openai",
-    vendor: "openai",
-    base_url: `${harness.simulator.url}/v1`,
-    credential_ciphertext: testSecretBox.encrypt("sk-simulator"),
-    credential_hint: "…ator",
-  });
-  const secret = newSecretKey("proxy");
-  const keyId = newId("apiKey");
-  await db.insert(apiKeys).values({
-    id: keyId,
-    org_id: orgId,
-    project_id: projectId,
-    name: "bench",
-    key_hash: hashKey(secret),
-    key_prefix: keyDisplayPrefix(secret),
-  });
-  await saveRoutingConfig(db, {
-    orgId,
-    projectId,
-    slug: "nightly",
-    config: {
-      strategy: "fallback",
-      attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
-      retry_on: ["5xx"],
-    },
-  });
+  const world = await seedBatchWorld(db, harness, "bench");
   console.log(
     `batch worker: ${lines} lines on @nightly, simulator default profile; ${cpus().length} cores, load ${loadavg()
       .map((value) => value.toFixed(1))
@@ -60,25 +33,11 @@ try {
   console.log("| concurrency | lines | seconds | lines/s |");
   console.log("| --- | --- | --- | --- |");
   for (const concurrency of concurrencies) {
-    const batch = await createGatewayBatch(db, orgId, {
-      projectId,
-      keyId,
-      surface: "openai",
-      endpoint: "/v1/chat/completions",
-      reason: "bench",
-      inputFileId: null,
-      metadata: null,
-      deadlineAt: null,
-      spendCapUsd: null,
-      lines: Array.from({ length: lines }, (_, index) => ({
-        customId: `line-${index}`,
-        body: {
-          model: "@nightly",
-          messages: [{ role: "user", content: `Summarise document ${index}.` }],
-          max_tokens: 32,
-        },
-      })),
-    });
+    const batch = await createNightlyBatch(
+      world,
+      summaryLines(lines, { prefix: "line", maxTokens: 32 }),
+      { reason: "bench" },
+    );
     const worker = new BatchWorker({
       db,
       workerId: `bench-${concurrency}`,
@@ -88,7 +47,7 @@ try {
     const started = performance.now();
     await worker.runOnce();
     const seconds = (performance.now() - started) / 1000;
-    const done = await readGatewayBatch(db, orgId, batch.id);
+    const done = await readGatewayBatch(db, world.orgId, batch.id);
     const succeeded = done?.progress.succeeded ?? 0;
     console.log(
       `| ${concurrency} | ${succeeded}/${lines} | ${seconds.toFixed(2)} | ${(succeeded / seconds).toFixed(1)} |`,

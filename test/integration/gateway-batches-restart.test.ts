@@ -16,13 +16,9 @@ import { join } from "node:path";
 import { eq, sum } from "drizzle-orm";
 import type { Bus } from "#shared/bus/bus.ts";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
-import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
+import { newId } from "#shared/ids/ids.ts";
 import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
-import {
-  createGatewayBatch,
-  gatewayBatchResults,
-  readGatewayBatch,
-} from "../../controlplane/batches/batches.ts";
+import { gatewayBatchResults, readGatewayBatch } from "../../controlplane/batches/batches.ts";
 import type { LineExecutor } from "../../controlplane/batches/line-executor.ts";
 import {
   combinedPaidLookup,
@@ -32,16 +28,17 @@ import {
 import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
 import { BatchWorker } from "../../controlplane/batches/worker.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "../../controlplane/budgets/index.ts";
-import {
-  apiKeys,
-  budgetSpend,
-  budgets,
-  type GatewayBatchRow,
-  providers,
-} from "../../controlplane/db/schema/index.ts";
-import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
+import { budgetSpend, budgets, type GatewayBatchRow } from "../../controlplane/db/schema/index.ts";
 import { type RunningWarehouse, startWarehouse } from "../../controlplane/warehouse/index.ts";
 import { createWarehouseQuery, type WarehouseQuery } from "../../controlplane/warehouse/query.ts";
+import {
+  type BatchWorld,
+  createNightlyBatch,
+  type SimulatorControl,
+  seedBatchWorld,
+  simulatorControl,
+  summaryLines,
+} from "../support/batch-world.ts";
 import { jumpingClock } from "../support/jumping-clock.ts";
 import {
   type Json,
@@ -60,7 +57,8 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
   let warehouse: RunningWarehouse;
   let accounting: BudgetAccounting;
   let query: WarehouseQuery;
-  let keyId: string;
+  let world: BatchWorld;
+  let simulator: SimulatorControl;
   let budgetId: string;
   const root = mkdtempSync(join(tmpdir(), "gateway-batches-restart-"));
   const traceDirectory = join(root, "batch-traces");
@@ -73,14 +71,6 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
   /** Planes left open by the "killed" worker, closed when the file ends. */
   const abandoned: LineExecutor[] = [];
 
-  const simulator = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${harness.simulator.url}/_sim/${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as Json;
-  };
   const calls = async () => {
     const counts = (await simulator("GET", "calls")).counts?.openai ?? {};
     return Number(counts["gpt-4o"] ?? 0) + Number(counts["gpt-4o-mini"] ?? 0);
@@ -104,25 +94,7 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
     return Number(row?.total ?? 0);
   };
   const newBatch = (lines: number) =>
-    createGatewayBatch(database.handle.db, harness.org.orgId, {
-      projectId: harness.org.projectId,
-      keyId,
-      surface: "openai",
-      endpoint: "/v1/chat/completions",
-      reason: "a line names @nightly",
-      inputFileId: null,
-      metadata: null,
-      deadlineAt: null,
-      spendCapUsd: null,
-      lines: Array.from({ length: lines }, (_, index) => ({
-        customId: `doc-${index}`,
-        body: {
-          model: "@nightly",
-          messages: [{ role: "user", content: `Summarise document ${index}.` }],
-          max_tokens: 16,
-        },
-      })),
-    });
+    createNightlyBatch(world, summaryLines(lines, { prefix: "doc", maxTokens: 16 }));
   const resultsOf = async (batch: GatewayBatchRow) => {
     const lines: Json[] = [];
     for await (const line of gatewayBatchResults(database.handle.db, harness.org.orgId, batch))
@@ -142,44 +114,16 @@ describe.skipIf(servicesAbsent)("gateway-run batch: control plane killed mid-run
     database = await createTestDatabase();
     harness = await startManagementHarness(database.handle);
     const { db } = database.handle;
-    const { orgId, projectId } = harness.org;
-    await db.insert(providers).values({
-      id: newId("provider"),
-      org_id: orgId,
-      name: "openai",
-      vendor: "openai",
-      base_url: `${harness.simulator.url}/v1`,
-      credential_ciphertext: testSecretBox.encrypt("sk-simulator"),
-      credential_hint: "…ator",
-    });
-    keyId = newId("apiKey");
-    const secret = newSecretKey("proxy");
-    await db.insert(apiKeys).values({
-      id: keyId,
-      org_id: orgId,
-      project_id: projectId,
-      name: "batch client",
-      key_hash: hashKey(secret),
-      key_prefix: keyDisplayPrefix(secret),
-    });
+    world = await seedBatchWorld(db, harness);
+    simulator = simulatorControl(harness.simulator.url);
     budgetId = newId("budget");
     await db.insert(budgets).values({
       id: budgetId,
-      org_id: orgId,
+      org_id: harness.org.orgId,
       name: "org monthly",
       scope_type: "org",
       period: "monthly",
       cap_usd: 1_000_000,
-    });
-    await saveRoutingConfig(db, {
-      orgId,
-      projectId,
-      slug: "nightly",
-      config: {
-        strategy: "fallback",
-        attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
-        retry_on: ["5xx"],
-      },
     });
     bus = createInProcessBus();
     warehouse = await startWarehouse({

@@ -13,18 +13,23 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI, { toFile } from "openai";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { connectNatsBus } from "#shared/bus/nats.ts";
-import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
+import { newId } from "#shared/ids/ids.ts";
 import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
 import { gatewayBatchService } from "../../controlplane/batches/batch-service.ts";
-import { createGatewayBatch } from "../../controlplane/batches/batches.ts";
 import { serveGatewayBatches } from "../../controlplane/batches/serve-batches.ts";
 import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
 import { BatchWorker } from "../../controlplane/batches/worker.ts";
-import { apiKeys, budgets, gatewayBatches, providers } from "../../controlplane/db/schema/index.ts";
-import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
+import { budgets, gatewayBatches } from "../../controlplane/db/schema/index.ts";
 import { compileSnapshotBody } from "../../controlplane/publisher/compile-snapshot.ts";
 import { type InProcessDataPlane, openInProcessDataPlane } from "../../dataplane/in-process.ts";
 import { busGatewayBatchService } from "../../dataplane/surfaces/files-batches/bus-gateway-batches.ts";
+import {
+  type BatchWorld,
+  createNightlyBatch,
+  type SimulatorControl,
+  seedBatchWorld,
+  simulatorControl,
+} from "../support/batch-world.ts";
 import { jumpingClock } from "../support/jumping-clock.ts";
 import {
   type Json,
@@ -40,33 +45,25 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
   let database: TestDatabase;
   let harness: ManagementHarness;
   let plane: InProcessDataPlane;
-  let secret: string;
-  let keyId: string;
+  let world: BatchWorld;
+  let simulator: SimulatorControl;
   const settings = { ...defaultBatchSettings(), concurrency: 3, maxLinesPerSecond: 20 };
   const fetchThroughPlane = ((input: string | URL | Request, init?: RequestInit) =>
     plane.handle(new Request(input as string, init))) as typeof fetch;
   const openai = () =>
     new OpenAI({
-      apiKey: secret,
+      apiKey: world.secret,
       baseURL: "http://gateway.test/openai/v1",
       fetch: fetchThroughPlane,
       maxRetries: 0,
     });
   const anthropic = () =>
     new Anthropic({
-      apiKey: secret,
+      apiKey: world.secret,
       baseURL: "http://gateway.test/anthropic",
       fetch: fetchThroughPlane,
       maxRetries: 0,
     });
-  const simulator = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${harness.simulator.url}/_sim/${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as Json;
-  };
   /** Batches of any status in the database (a failed create must leave none behind). */
   const storedBatches = async () =>
     (await database.handle.db.select({ id: gatewayBatches.id }).from(gatewayBatches)).length;
@@ -87,36 +84,8 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
     database = await createTestDatabase();
     harness = await startManagementHarness(database.handle);
     const { db } = database.handle;
-    const { orgId, projectId } = harness.org;
-    await db.insert(providers).values({
-      id: newId("provider"),
-      org_id: orgId,
-      name: "openai",
-      vendor: "openai",
-      base_url: `${harness.simulator.url}/v1`,
-      credential_ciphertext: testSecretBox.encrypt("sk-simulator"),
-      credential_hint: "…ator",
-    });
-    secret = newSecretKey("proxy");
-    keyId = newId("apiKey");
-    await db.insert(apiKeys).values({
-      id: keyId,
-      org_id: orgId,
-      project_id: projectId,
-      name: "batch client",
-      key_hash: hashKey(secret),
-      key_prefix: keyDisplayPrefix(secret),
-    });
-    await saveRoutingConfig(db, {
-      orgId,
-      projectId,
-      slug: "nightly",
-      config: {
-        strategy: "fallback",
-        attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
-        retry_on: ["5xx"],
-      },
-    });
+    world = await seedBatchWorld(db, harness);
+    simulator = simulatorControl(harness.simulator.url);
     const opened = openInProcessDataPlane({
       nodeId: "gateway-batches-sdk",
       snapshot: await compileSnapshotBody(db),
@@ -270,7 +239,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
     const fleetPlane = opened.plane;
     try {
       const client = new OpenAI({
-        apiKey: secret,
+        apiKey: world.secret,
         baseURL: "http://gateway.test/openai/v1",
         fetch: ((input: string | URL | Request, init?: RequestInit) =>
           fleetPlane.handle(new Request(input as string, init))) as typeof fetch,
@@ -422,21 +391,13 @@ describe.skipIf(servicesAbsent)("gateway-run batches through the surfaces (SDKs)
         ...(onLineDone ? { onLineDone } : {}),
       });
     try {
-      const created = await createGatewayBatch(db, harness.org.orgId, {
-        projectId: harness.org.projectId,
-        keyId,
-        surface: "openai",
-        endpoint: "/v1/chat/completions",
-        reason: "a line names @nightly",
-        inputFileId: null,
-        metadata: null,
-        deadlineAt: null,
-        spendCapUsd: null,
-        lines: Array.from({ length: 8 }, (_, index) => ({
+      const created = await createNightlyBatch(
+        world,
+        Array.from({ length: 8 }, (_, index) => ({
           customId: `doc-${index}`,
           body: { model: "@nightly", messages: [{ role: "user", content: `Doc ${index}` }] },
         })),
-      });
+      );
       let done = 0;
       let threeDone = () => {};
       const three = new Promise<void>((resolve) => {

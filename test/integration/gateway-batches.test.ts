@@ -4,19 +4,23 @@
 // same database finish it without sending a line twice; cancel; the spend cap. The worker's
 // clock jumps when it sleeps, so pacing and back-off cost no wall time.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { hashKey, keyDisplayPrefix, newId, newSecretKey } from "#shared/ids/ids.ts";
 import { openBatchPlane } from "../../controlplane/batches/batch-plane.ts";
 import {
   cancelGatewayBatch,
-  createGatewayBatch,
   gatewayBatchResults,
   readGatewayBatch,
 } from "../../controlplane/batches/batches.ts";
 import type { WorkerClock } from "../../controlplane/batches/clock.ts";
 import { defaultBatchSettings } from "../../controlplane/batches/settings.ts";
 import { BatchWorker } from "../../controlplane/batches/worker.ts";
-import { apiKeys, providers } from "../../controlplane/db/schema/index.ts";
-import { saveRoutingConfig } from "../../controlplane/modules/routing-configs/service.ts";
+import {
+  type BatchWorld,
+  createNightlyBatch,
+  type SimulatorControl,
+  seedBatchWorld,
+  simulatorControl,
+  summaryLines,
+} from "../support/batch-world.ts";
 import { jumpingClock } from "../support/jumping-clock.ts";
 import {
   type Json,
@@ -34,7 +38,8 @@ const START = Date.parse("2026-03-01T02:00:00Z");
 describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () => {
   let database: TestDatabase;
   let harness: ManagementHarness;
-  let keyId: string;
+  let world: BatchWorld;
+  let simulator: SimulatorControl;
   const settings = {
     ...defaultBatchSettings(),
     concurrency: 3,
@@ -42,14 +47,6 @@ describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () 
     maxLinesPerSecond: 5,
   };
 
-  const simulator = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${harness.simulator.url}/_sim/${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as Json;
-  };
   const calls = async (model: string) =>
     Number((await simulator("GET", "calls")).counts?.openai?.[model] ?? 0);
 
@@ -65,25 +62,7 @@ describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () 
     });
 
   const newBatch = (lines: number, extra: { spendCapUsd?: number; deadlineAt?: Date } = {}) =>
-    createGatewayBatch(database.handle.db, harness.org.orgId, {
-      projectId: harness.org.projectId,
-      keyId,
-      surface: "openai",
-      endpoint: "/v1/chat/completions",
-      reason: "a line names @nightly",
-      inputFileId: null,
-      metadata: null,
-      deadlineAt: extra.deadlineAt ?? null,
-      spendCapUsd: extra.spendCapUsd ?? null,
-      lines: Array.from({ length: lines }, (_, index) => ({
-        customId: `line-${index}`,
-        body: {
-          model: "@nightly",
-          messages: [{ role: "user", content: `Summarise document ${index}.` }],
-          max_tokens: 20,
-        },
-      })),
-    });
+    createNightlyBatch(world, summaryLines(lines, { prefix: "line", maxTokens: 20 }), extra);
   const runAll = async (running: BatchWorker) => {
     while (await running.runOnce()) {}
   };
@@ -102,37 +81,8 @@ describe.skipIf(servicesAbsent)("gateway-run batches (Postgres, simulator)", () 
   beforeAll(async () => {
     database = await createTestDatabase();
     harness = await startManagementHarness(database.handle);
-    const { db } = database.handle;
-    const { orgId, projectId } = harness.org;
-    await db.insert(providers).values({
-      id: newId("provider"),
-      org_id: orgId,
-      name: "openai",
-      vendor: "openai",
-      base_url: `${harness.simulator.url}/v1`,
-      credential_ciphertext: testSecretBox.encrypt("sk-simulator"),
-      credential_hint: "…ator",
-    });
-    const secret = newSecretKey("proxy");
-    keyId = newId("apiKey");
-    await db.insert(apiKeys).values({
-      id: keyId,
-      org_id: orgId,
-      project_id: projectId,
-      name: "batch client",
-      key_hash: hashKey(secret),
-      key_prefix: keyDisplayPrefix(secret),
-    });
-    await saveRoutingConfig(db, {
-      orgId,
-      projectId,
-      slug: "nightly",
-      config: {
-        strategy: "fallback",
-        attempts: [{ model: "gpt-4o" }, { model: "gpt-4o-mini" }],
-        retry_on: ["5xx"],
-      },
-    });
+    world = await seedBatchWorld(database.handle.db, harness);
+    simulator = simulatorControl(harness.simulator.url);
   }, 120_000);
   afterAll(async () => {
     await harness?.stop();
