@@ -25,17 +25,13 @@ describe("dashboard admin pages in a browser", () => {
       action: "block",
     });
     expect(budget.status).toBe(201);
-    ({ page, errors } = await dashboard.open());
-    await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
+    ({ page, errors } = await dashboard.openSignedIn());
   }, 90_000);
   afterAll(async () => {
     await dashboard?.stop();
   });
 
-  const visit = async (path: string, heading: string) => {
-    await page.goto(`${dashboard.base}/#${path}`);
-    await page.getByRole("heading", { name: heading, exact: true }).waitFor();
-  };
+  const visit = (path: string, heading: string) => dashboard.visit(page, path, heading);
 
   test("budgets: the standing as a bar with thresholds; a budget made from the form", async () => {
     await visit("/budgets", "Budgets");
@@ -270,18 +266,11 @@ describe("dashboard admin pages in a browser", () => {
   }, 30_000);
 
   test("a viewer sees the pages without their writes", async () => {
-    const created = await dashboard.api("POST", "/members", {
-      email: "reader@example.com",
-      role: "viewer",
-      password: "a long reader password",
-    });
-    expect(created.status).toBe(201);
-    const viewer = await dashboard.open({ width: 390, height: 800 });
-    await dashboard.signInAsMember(viewer.page, "reader@example.com", "a long reader password");
-    const go = async (path: string, heading: string) => {
-      await viewer.page.goto(`${dashboard.base}/#${path}`);
-      await viewer.page.getByRole("heading", { name: heading, exact: true }).waitFor();
-    };
+    const viewer = await dashboard.openAsNewMember(
+      { email: "reader@example.com", role: "viewer", password: "a long reader password" },
+      { width: 390, height: 800 },
+    );
+    const go = (path: string, heading: string) => dashboard.visit(viewer.page, path, heading);
     await go("/budgets", "Budgets");
     await viewer.page.getByRole("progressbar", { name: /org monthly/ }).waitFor();
     expect(

@@ -63,8 +63,7 @@ describe("dashboard in a browser", () => {
   }, 60_000);
 
   test("the overview splits the traffic by route; the logs filter by route and trace id", async () => {
-    const { page, errors } = await dashboard.open();
-    await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
+    const { page, errors } = await dashboard.openSignedIn();
     await page.getByRole("heading", { name: "Overview" }).waitFor();
     await page.getByLabel("Split by").selectOption("route");
     // One series per routing config, and one for the requests that named a model directly.
@@ -110,8 +109,7 @@ describe("dashboard in a browser", () => {
   }, 60_000);
 
   test("find a request in the logs, open its trace, replay it against another config", async () => {
-    const { page, errors } = await dashboard.open();
-    await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
+    const { page, errors } = await dashboard.openSignedIn();
     await page.getByRole("link", { name: "Logs" }).click();
     await page.getByRole("heading", { name: "Logs" }).waitFor();
     const rows = page.getByRole("table", { name: "Requests" }).locator("tbody tr");
@@ -144,8 +142,7 @@ describe("dashboard in a browser", () => {
   }, 60_000);
 
   test("edit a config: a validation error at its field, then save, then roll back", async () => {
-    const { page, errors } = await dashboard.open();
-    await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
+    const { page, errors } = await dashboard.openSignedIn();
     await page.getByRole("link", { name: "Routing configs" }).click();
     await page.getByRole("link", { name: "@fallback" }).click();
     const editor = page.getByLabel("Config (JSON)");
@@ -181,8 +178,7 @@ describe("dashboard in a browser", () => {
   }, 60_000);
 
   test("a config's dry run shows the plan a request would get, unsaved JSON and saved versions", async () => {
-    const { page, errors } = await dashboard.open();
-    await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
+    const { page, errors } = await dashboard.openSignedIn();
     await page.getByRole("link", { name: "Routing configs" }).click();
     await page.getByRole("link", { name: "@fallback" }).click();
     const editor = page.getByLabel("Config (JSON)");
@@ -222,8 +218,7 @@ describe("dashboard in a browser", () => {
   }, 60_000);
 
   test("create an experiment, follow it, promote the candidate with confirmation", async () => {
-    const { page, errors } = await dashboard.open();
-    await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
+    const { page, errors } = await dashboard.openSignedIn();
     await page.getByRole("link", { name: "Experiments" }).click();
     await page.getByRole("link", { name: "New experiment" }).click();
     await page.getByLabel("Name").fill("nano for everything");
@@ -254,8 +249,7 @@ describe("dashboard in a browser", () => {
   }, 90_000);
 
   test("create a proxy key, shown once, then revoke it", async () => {
-    const { page, errors } = await dashboard.open();
-    await dashboard.signInWithKey(page, dashboard.embedded.seed.managementKey);
+    const { page, errors } = await dashboard.openSignedIn();
     await page.getByRole("link", { name: "API keys" }).click();
     // The seeded proxy key is listed once the project is known.
     await page.getByRole("table", { name: "Proxy keys (this project)" }).waitFor();
@@ -283,14 +277,10 @@ describe("dashboard in a browser", () => {
   }, 60_000);
 
   test("a member signs in with email and password; a viewer is denied a write", async () => {
-    const created = await dashboard.api("POST", "/members", {
-      email: "viewer@example.com",
-      role: "viewer",
-      password: "a long viewer password",
-    });
-    expect(created.status).toBe(201);
-    const { page, errors } = await dashboard.open({ width: 390, height: 800 });
-    await dashboard.signInAsMember(page, "viewer@example.com", "a long viewer password");
+    const { page, errors } = await dashboard.openAsNewMember(
+      { email: "viewer@example.com", role: "viewer", password: "a long viewer password" },
+      { width: 390, height: 800 },
+    );
     await expect(page.locator(".who").textContent()).resolves.toContain("viewer");
     // The page's own fetch with the session cookie and CSRF token: the API refuses a viewer.
     const denied = await page.evaluate(async () => {

@@ -15,15 +15,24 @@ export const CHROMIUM = process.env.MODELUX_CHROMIUM ?? "/usr/bin/chromium";
 /** Set to write each page's screenshot into docs/img (bun run docs:screenshots). */
 const SCREENSHOTS = process.env.MODELUX_DASHBOARD_SCREENSHOTS === "1";
 
+type Viewport = { width: number; height: number };
+
 export interface Dashboard {
   base: string;
   embedded: RunningEmbedded;
   browser: Browser;
   requestIds: string[];
   /** A page at the given size whose console errors and page errors are collected. */
-  open(viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }>;
-  signInWithKey(page: Page, key: string): Promise<void>;
-  signInAsMember(page: Page, email: string, password: string): Promise<void>;
+  open(viewport?: Viewport): Promise<{ page: Page; errors: string[] }>;
+  /** A page (as `open`) signed in with the seeded owner's management key. */
+  openSignedIn(viewport?: Viewport): Promise<{ page: Page; errors: string[] }>;
+  /** A member made through the API with a dashboard password, and a page signed in as them. */
+  openAsNewMember(
+    member: { email: string; role: string; password: string },
+    viewport?: Viewport,
+  ): Promise<{ page: Page; errors: string[] }>;
+  /** Goes to a page of the dashboard by its path and waits for its heading. */
+  visit(page: Page, path: string, heading: string): Promise<void>;
   /** A Management API call with the seeded owner key. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
   screenshot(page: Page, name: string): Promise<void>;
@@ -88,35 +97,55 @@ export async function startDashboard(): Promise<Dashboard> {
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
   });
   const imageDir = join(import.meta.dir, "..", "..", "..", "docs", "img");
+  const open = async (viewport: Viewport = { width: 1280, height: 800 }) => {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    page.on("pageerror", (error) => errors.push(error.message));
+    return { page, errors };
+  };
+  /** The sign-in page, its form filled by `fill`, sent; done when the dashboard offers sign-out. */
+  const signIn = async (page: Page, fill: () => Promise<void>) => {
+    await page.goto(`${base}/`);
+    await fill();
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+  };
   return {
     base,
     embedded,
     browser,
     requestIds,
     api,
-    async open(viewport = { width: 1280, height: 800 }) {
-      const context = await browser.newContext({ viewport });
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on("console", (message) => {
-        if (message.type() === "error") errors.push(message.text());
+    open,
+    async openSignedIn(viewport) {
+      const opened = await open(viewport);
+      const { page } = opened;
+      await signIn(page, async () => {
+        await page.getByRole("tab", { name: "Management key" }).click();
+        await page.getByLabel("Management key").fill(ownerKey);
       });
-      page.on("pageerror", (error) => errors.push(error.message));
-      return { page, errors };
+      return opened;
     },
-    async signInWithKey(page, key) {
-      await page.goto(`${base}/`);
-      await page.getByRole("tab", { name: "Management key" }).click();
-      await page.getByLabel("Management key").fill(key);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("button", { name: "Sign out" }).waitFor();
+    async openAsNewMember(member, viewport) {
+      const created = await api("POST", "/members", member);
+      if (created.status !== 201) {
+        throw new Error(`member ${member.email} not made: ${JSON.stringify(created.body)}`);
+      }
+      const opened = await open(viewport);
+      const { page } = opened;
+      await signIn(page, async () => {
+        await page.getByLabel("Email").fill(member.email);
+        await page.getByLabel("Password").fill(member.password);
+      });
+      return opened;
     },
-    async signInAsMember(page, email, password) {
-      await page.goto(`${base}/`);
-      await page.getByLabel("Email").fill(email);
-      await page.getByLabel("Password").fill(password);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("button", { name: "Sign out" }).waitFor();
+    async visit(page, path, heading) {
+      await page.goto(`${base}/#${path}`);
+      await page.getByRole("heading", { name: heading, exact: true }).waitFor();
     },
     async screenshot(page, name) {
       if (!SCREENSHOTS) return;
