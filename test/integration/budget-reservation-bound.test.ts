@@ -8,8 +8,10 @@ import OpenAI from "openai";
 import { periodKey, periodWindow } from "#shared/budgets/period.ts";
 import { spendKey } from "../../dataplane/budgets/budget-ledger.ts";
 import {
+  anthropicClient,
   type GatewayHarness,
   HARNESS_KEY,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 import { routingClient } from "../support/routing-client.ts";
@@ -83,11 +85,7 @@ describe("reservations are bounded by the model; absurd output-token values are 
 
   test("OpenAI SDK: max_tokens 200000000 and max_completion_tokens 1e308 are 400s naming the field", async () => {
     const viewBefore = harness.context.budgets.view(ORG_BUDGET);
-    const openai = new OpenAI({
-      apiKey: HARNESS_KEY,
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      maxRetries: 0,
-    });
+    const openai = openAiClient(harness);
     for (const [field, value] of [
       ["max_tokens", 200_000_000],
       ["max_completion_tokens", 1e308],
@@ -117,11 +115,7 @@ describe("reservations are bounded by the model; absurd output-token values are 
 
   test("Anthropic SDK: max_tokens 1e308 is a 400 naming the field", async () => {
     // Streamed: the SDK itself refuses a non-streamed request that could take this long.
-    const anthropic = new Anthropic({
-      apiKey: HARNESS_KEY,
-      baseURL: `${harness.baseUrl}/anthropic`,
-      maxRetries: 0,
-    });
+    const anthropic = anthropicClient(harness);
     const error = await anthropic.messages
       .create({
         model: "@anthropic",

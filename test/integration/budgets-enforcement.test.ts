@@ -10,8 +10,9 @@ import { periodKey, periodWindow } from "#shared/budgets/period.ts";
 import { lookupModel } from "#shared/pricing/catalog.ts";
 import { costUsd } from "#shared/pricing/cost.ts";
 import {
+  anthropicClient,
   type GatewayHarness,
-  HARNESS_KEY,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 import { routingClient } from "../support/routing-client.ts";
@@ -167,11 +168,7 @@ describe("budget enforcement on the surfaces", () => {
 
   test("the OpenAI SDK surfaces it as @modelux/sdk's BudgetExceededError reads it", async () => {
     await totals({ bud_0: 105 });
-    const openai = new OpenAI({
-      apiKey: HARNESS_KEY,
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      maxRetries: 0,
-    });
+    const openai = openAiClient(harness);
     const error = await openai.chat.completions
       .create({ model: "@openai", messages: [{ role: "user", content: "hi" }] })
       .then(
@@ -206,11 +203,7 @@ describe("budget enforcement on the surfaces", () => {
       type: "error",
       error: { type: "budget_exceeded", code: 402, budget: { name: "team-ml", cap_usd: 100 } },
     });
-    const anthropic = new Anthropic({
-      apiKey: HARNESS_KEY,
-      baseURL: `${harness.baseUrl}/anthropic`,
-      maxRetries: 0,
-    });
+    const anthropic = anthropicClient(harness);
     const error = await anthropic.messages
       .create({ model: "@anthropic", max_tokens: 32, messages: [{ role: "user", content: "hi" }] })
       .then(

@@ -7,9 +7,10 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { adapterFor } from "../../dataplane/providers/registry.ts";
 import {
+  anthropicClient,
   type GatewayHarness,
-  HARNESS_KEY,
   HARNESS_VENDORS,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 
@@ -34,16 +35,8 @@ describe("conformance matrix", () => {
   let anthropic: Anthropic;
   beforeAll(() => {
     harness = startGatewayHarness();
-    openai = new OpenAI({
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
-    anthropic = new Anthropic({
-      baseURL: `${harness.baseUrl}/anthropic`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
+    openai = openAiClient(harness);
+    anthropic = anthropicClient(harness);
   });
   afterAll(() => harness.stop());
 

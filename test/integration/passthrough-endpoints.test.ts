@@ -1,11 +1,12 @@
 // Embeddings and token counting: served by upstreams of the caller's own shape, answered as the
 // provider wrote them; where no such upstream exists, token counts are estimated and say so.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import {
+  anthropicClient,
   type GatewayHarness,
-  HARNESS_KEY,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 
@@ -15,16 +16,8 @@ describe("passthrough endpoints", () => {
   let anthropic: Anthropic;
   beforeAll(() => {
     harness = startGatewayHarness();
-    openai = new OpenAI({
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
-    anthropic = new Anthropic({
-      baseURL: `${harness.baseUrl}/anthropic`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
+    openai = openAiClient(harness);
+    anthropic = anthropicClient(harness);
   });
   afterAll(() => harness.stop());
 

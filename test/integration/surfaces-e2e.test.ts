@@ -2,12 +2,13 @@
 // clients with only baseURL and apiKey changed, through the data plane, to the simulator speaking
 // every vendor's wire format; streaming and not, with and without tool calls.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import type Anthropic from "@anthropic-ai/sdk";
+import type OpenAI from "openai";
 import {
+  anthropicClient,
   type GatewayHarness,
-  HARNESS_KEY,
   HARNESS_VENDORS,
+  openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
 
@@ -28,16 +29,8 @@ describe("surfaces end to end through the data plane", () => {
 
   beforeAll(() => {
     harness = startGatewayHarness();
-    openai = new OpenAI({
-      baseURL: `${harness.baseUrl}/openai/v1`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
-    anthropic = new Anthropic({
-      baseURL: `${harness.baseUrl}/anthropic`,
-      apiKey: HARNESS_KEY,
-      maxRetries: 0,
-    });
+    openai = openAiClient(harness);
+    anthropic = anthropicClient(harness);
   });
   afterAll(() => harness.stop());
 
