@@ -5,22 +5,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { STRATEGIES } from "#shared/routing/config-schema.ts";
+import { runQuickBench } from "../support/quick-bench.ts";
 
 const resultsDirectory = mkdtempSync(join(tmpdir(), "modelux-bench-routing-"));
 afterAll(() => rmSync(resultsDirectory, { recursive: true, force: true }));
 
 test("bench:routing --quick prints ns per decision for each of the eight strategies", async () => {
-  const child = Bun.spawn(["bun", "bench/routing/decide.bench.ts", "--quick"], {
-    cwd: join(import.meta.dir, "../.."),
-    env: { ...process.env, BENCH_RESULTS_DIR: resultsDirectory },
-    stdout: "pipe",
-    stderr: "pipe",
+  const { stdout, stderr, exitCode } = await runQuickBench("bench/routing/decide.bench.ts", {
+    BENCH_RESULTS_DIR: resultsDirectory,
   });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
   expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: "" });
 
   for (const strategy of STRATEGIES) {

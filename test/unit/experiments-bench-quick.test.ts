@@ -5,22 +5,16 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runQuickBench } from "../support/quick-bench.ts";
 
 const resultsDirectory = mkdtempSync(join(tmpdir(), "modelux-bench-experiments-"));
 afterAll(() => rmSync(resultsDirectory, { recursive: true, force: true }));
 
 test("bench:experiments --quick replays 5,000 requests and reports the time", async () => {
-  const child = Bun.spawn(["bun", "bench/experiments/routing-only.bench.ts", "--quick"], {
-    cwd: join(import.meta.dir, "../.."),
-    env: { ...process.env, BENCH_RESULTS_DIR: resultsDirectory },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
+  const { stdout, stderr, exitCode } = await runQuickBench(
+    "bench/experiments/routing-only.bench.ts",
+    { BENCH_RESULTS_DIR: resultsDirectory },
+  );
   expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: "" });
   expect(stdout).toMatch(/routing_only experiment over 5000 requests: \d+\.\d+ s end to end/);
   const written = JSON.parse(readFileSync(join(resultsDirectory, "experiments.json"), "utf8"));
