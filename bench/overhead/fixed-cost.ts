@@ -42,6 +42,9 @@ const requests = Number(flag("requests", "20000"));
 const rounds = Number(flag("rounds", "5"));
 const concurrency = Number(flag("concurrency", "64"));
 const baseRoot = args.find((arg) => arg.startsWith("--base="))?.slice("--base=".length);
+// --objects[=N]: instead of CPU rounds, the objects each handler allocates per request (N
+// requests one at a time, no collection in between: deterministic where CPU time is not).
+const objectsFlag = args.find((arg) => arg === "--objects" || arg.startsWith("--objects="));
 
 // The simulator's answers, recorded once, then served from memory.
 const simulator = startSimulator({ port: 0 });
@@ -202,14 +205,79 @@ async function loop(handle: (request: Request) => Response | Promise<Response>, 
   };
 }
 
+/**
+ * Objects allocated per request by each handler, by JSC cell type: the heap's type counts before
+ * and after `count` requests made one at a time, with no collection in between (a weakly held
+ * object made at the start still there at the end says none ran; else the count is retried
+ * smaller). Garbage is counted as allocated, which is the point: it is what the collector pays
+ * for. The telemetry drain and the log's group write run inside the window (a 120 ms wait).
+ */
+async function countObjects() {
+  const { heapStats } = await import("bun:jsc");
+  const count = Number(objectsFlag?.split("=")[1] ?? "200");
+  const handlers: Array<[string, (request: Request) => Response | Promise<Response>]> = [
+    ["modelux", node.handle],
+    ...(base ? [["base", base.handle] as [string, typeof node.handle]] : []),
+    ["bare", bare],
+  ];
+  const perRequest = new Map<string, Map<string, number>>();
+  for (const [name, handle] of handlers) {
+    for (let size = count; ; size = Math.floor(size / 2)) {
+      if (size < 10) throw new Error("a collection ran inside every window");
+      Bun.gc(true);
+      await Bun.sleep(10);
+      const before = heapStats();
+      const sentinel = new WeakRef({ made: Date.now() });
+      for (let index = 0; index < size; index += 1) {
+        const response = await handle(makeRequest());
+        await response.arrayBuffer();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Bun.sleep(120);
+      const after = heapStats();
+      if (sentinel.deref() === undefined) continue;
+      const counts = new Map<string, number>();
+      const types = after.objectTypeCounts as Record<string, number>;
+      const earlier = before.objectTypeCounts as Record<string, number>;
+      for (const type of Object.keys(types))
+        counts.set(type, ((types[type] ?? 0) - (earlier[type] ?? 0)) / size);
+      perRequest.set(name, counts);
+      break;
+    }
+  }
+  const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+  const names = [...perRequest.keys()];
+  console.log(
+    `objects per request (${names.join(" / ")}): ${names.map((name) => total(perRequest.get(name) as Map<string, number>).toFixed(1)).join(" / ")}`,
+  );
+  const types = [...new Set(names.flatMap((name) => [...(perRequest.get(name)?.keys() ?? [])]))];
+  const of = (name: string, type: string) => perRequest.get(name)?.get(type) ?? 0;
+  for (const type of types
+    .filter((type) => names.some((name) => Math.abs(of(name, type)) >= 0.05))
+    .sort((a, b) => of("modelux", b) - of("modelux", a)))
+    console.log(
+      `  ${type.padEnd(34)}${names.map((name) => of(name, type).toFixed(2).padStart(9)).join("")}`,
+    );
+}
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
+};
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] as number;
 };
 
 await loop(node.handle, Math.min(requests, 5000));
 if (base) await loop(base.handle, Math.min(requests, 5000));
 await loop(bare, Math.min(requests, 5000));
+if (objectsFlag !== undefined) {
+  await countObjects();
+  await node.stop();
+  await base?.stop();
+  process.exit(0);
+}
 const modelux: number[] = [];
 const floor: number[] = [];
 const baseline: number[] = [];
@@ -259,7 +327,7 @@ console.log(
 );
 if (base)
   console.log(
-    `against the base (${baseRoot}): base ${median(baseline).toFixed(1)} µs/req CPU, this tree minus the base ${median(differences).toFixed(1)} µs/req (median of the ${rounds} rounds' differences: ${differences.map((value) => value.toFixed(1)).join(", ")})`,
+    `against the base (${baseRoot}): base ${median(baseline).toFixed(1)} µs/req CPU, this tree minus the base ${median(differences).toFixed(1)} µs/req (median of the ${rounds} rounds' differences, ${differences.filter((value) => value < 0).length} lower; quartiles ${quantile(differences, 0.25).toFixed(1)} / ${quantile(differences, 0.75).toFixed(1)}: ${differences.map((value) => value.toFixed(1)).join(", ")})`,
   );
 await node.stop();
 await base?.stop();
