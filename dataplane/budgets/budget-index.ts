@@ -65,7 +65,14 @@ export function applicableBudgets(
 ): readonly RuntimeBudget[] {
   const all = budgetsByOrg(config).get(scope.orgId);
   if (all === undefined) return NONE;
-  return all.filter((budget) => applies(budget, scope));
+  // The org's own list when every budget applies (the common case): no array per request.
+  let index = 0;
+  while (index < all.length && applies(all[index] as RuntimeBudget, scope)) index++;
+  if (index === all.length) return all;
+  const some = all.slice(0, index);
+  for (index += 1; index < all.length; index++)
+    if (applies(all[index] as RuntimeBudget, scope)) some.push(all[index] as RuntimeBudget);
+  return some;
 }
 
 function applies(budget: RuntimeBudget, scope: BudgetRequestScope): boolean {

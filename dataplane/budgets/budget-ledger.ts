@@ -81,8 +81,10 @@ export class BudgetLedger {
     let usd = (this.totals.get(key) ?? 0) + (this.reserved.get(key) ?? 0);
     usd += this.unflushed.get(key) ?? 0;
     for (const message of this.outbox) usd += message.amounts.get(key) ?? 0;
-    for (const peer of this.peers.values())
-      for (const message of peer.messages) usd += message.amounts.get(key) ?? 0;
+    // No iterator made on a node that has heard no peer (per request, issue 20).
+    if (this.peers.size > 0)
+      for (const peer of this.peers.values())
+        for (const message of peer.messages) usd += message.amounts.get(key) ?? 0;
     return usd;
   }
 

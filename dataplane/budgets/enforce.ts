@@ -54,16 +54,13 @@ export function checkBudgets(
   let verdict: BudgetVerdict = ALLOW;
   let tightest: BudgetStanding | null = null;
   for (const budget of budgets) {
-    const window = periodWindow(budget.period, nowMs, {
-      seconds: budget.customSeconds,
-      anchorMs: budget.anchorMs,
-    });
-    const key = periodStrings(budget, window.startMs, window.endMs).key;
+    const period = currentPeriod(budget, nowMs);
+    const key = period.key;
     const spendUsd = ledger.view(key);
     const standing: BudgetStanding = {
       budget,
       key,
-      resetsAtMs: window.endMs,
+      resetsAtMs: period.resetsAtMs,
       spendUsd,
       usedPct: budget.capUsd > 0 ? spendUsd / budget.capUsd : spendUsd > 0 ? 1 : 0,
       stale: stateAge > budget.staleAfterMs,
@@ -85,6 +82,21 @@ interface PeriodStrings {
   resetIso: string;
 }
 const currentPeriods = new WeakMap<RuntimeBudget, PeriodStrings>();
+
+/**
+ * The budget's period at `nowMs`: the one formatted last while `nowMs` is inside it (periods
+ * never overlap, so a time inside one is in no other), else computed (periodWindow) and kept.
+ */
+function currentPeriod(budget: RuntimeBudget, nowMs: number): PeriodStrings {
+  const cached = currentPeriods.get(budget);
+  if (cached !== undefined && cached.startMs <= nowMs && nowMs < cached.resetsAtMs) return cached;
+  const window = periodWindow(budget.period, nowMs, {
+    seconds: budget.customSeconds,
+    anchorMs: budget.anchorMs,
+  });
+  return periodStrings(budget, window.startMs, window.endMs);
+}
+
 function periodStrings(budget: RuntimeBudget, startMs: number, resetsAtMs: number): PeriodStrings {
   const cached = currentPeriods.get(budget);
   if (cached !== undefined && cached.startMs === startMs && cached.resetsAtMs === resetsAtMs) {

@@ -16,7 +16,7 @@ import {
 import type { DataPlaneContext } from "../context.ts";
 import { admitKeyLimits } from "../limits/admit-limits.ts";
 import type { LimitTicket } from "../limits/key-limiter.ts";
-import { leafAttempts, planRoute, type RoutePlan } from "../routing/plan.ts";
+import { firstAttempt, leafAttempts, planRoute, type RoutePlan } from "../routing/plan.ts";
 import type { RequestFeatures } from "../routing/request-features.ts";
 import type { RuntimeApiKey, RuntimeConfig } from "../snapshot/runtime-config.ts";
 import { applyPlan } from "../trace/build-trace.ts";
@@ -111,7 +111,7 @@ export function admit(input: {
     ? null
     : admitKeyLimits(context.limits, key, input.features.inputTokens, trace.surface);
   let reservation: Reservation | null = null;
-  const first = leafAttempts(plan)[0];
+  const first = firstAttempt(plan);
   if (!fields.dryRun && check.standings.length > 0 && first) {
     const estimate = estimateRequestUsd(first.info, input.features);
     reservation = context.budgets.reserve(

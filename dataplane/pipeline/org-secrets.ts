@@ -7,6 +7,8 @@ import type { RuntimeConfig } from "../snapshot/runtime-config.ts";
 import { type ProviderKeys, providerKeySecrets } from "./provider-keys.ts";
 
 const redactors = new WeakMap<RuntimeConfig, Map<string, Redact>>();
+/** Per snapshot and org, the function requests get: it builds the org's redactor on first use. */
+const lazyRedactors = new WeakMap<RuntimeConfig, Map<string, Redact>>();
 
 /**
  * A redactor for the org's credentials and the request's own provider keys (scrubbed first, so
@@ -18,9 +20,23 @@ export function redactorFor(
   orgId: string,
   providerKeys: ProviderKeys | null,
 ): Redact {
-  if (providerKeys === null) return (text) => orgRedactor(config, orgId)(text);
+  if (providerKeys === null) return lazyOrgRedactor(config, orgId);
   const own = createRedactor(providerKeySecrets(providerKeys).flatMap(secretsOfCredential));
   return (text) => orgRedactor(config, orgId)(own(text));
+}
+
+function lazyOrgRedactor(config: RuntimeConfig, orgId: string): Redact {
+  let byOrg = lazyRedactors.get(config);
+  if (!byOrg) {
+    byOrg = new Map();
+    lazyRedactors.set(config, byOrg);
+  }
+  let redact = byOrg.get(orgId);
+  if (!redact) {
+    redact = (text) => orgRedactor(config, orgId)(text);
+    byOrg.set(orgId, redact);
+  }
+  return redact;
 }
 
 function orgRedactor(config: RuntimeConfig, orgId: string): Redact {

@@ -23,14 +23,22 @@ export interface ModeluxFields {
 }
 
 const MAX_TAGS = 64;
+/** Read, never written: the metadata of a body without any. */
+const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 const MAX_VALUE = 256;
 
 export function readModeluxFields(body: Record<string, unknown>, headers: Headers): ModeluxFields {
   const metadata =
     typeof body.metadata === "object" && body.metadata !== null
       ? (body.metadata as Record<string, unknown>)
-      : {};
-  const tags = { ...headerTags(headers.get("x-modelux-user-tags")), ...bodyTags(body["mlx:tags"]) };
+      : NO_METADATA;
+  // One object when neither the header nor the body tags the request (most requests).
+  const headerValue = headers.get("x-modelux-user-tags");
+  const bodyValue = body["mlx:tags"];
+  const tags =
+    headerValue === null && bodyValue === undefined
+      ? {}
+      : { ...headerTags(headerValue), ...bodyTags(bodyValue) };
   const returnTrace = body["mlx:trace"];
   if (returnTrace !== undefined && typeof returnTrace !== "boolean")
     throw new GatewayError("invalid_request", "mlx:trace must be a boolean", {
@@ -42,7 +50,8 @@ export function readModeluxFields(body: Record<string, unknown>, headers: Header
       param: "mlx:end_user",
     });
   const cache = readCacheDirectives(body["mlx:cache"], headers.get("cache-control"));
-  for (const field of Object.keys(body)) if (field.startsWith("mlx:")) delete body[field];
+  // for-in over the parsed body's own fields: no array of its keys per request.
+  for (const field in body) if (field.startsWith("mlx:")) delete body[field];
   const dryRun = headers.get("x-modelux-dry-run");
   return {
     tags,

@@ -78,6 +78,19 @@ export function planRoute(
   };
 }
 
+/** leafAttempts(plan)[0] without the arrays: the plan's first attempt, composites included. */
+export function firstAttempt(plan: RoutePlan): Attempt | undefined {
+  for (const step of plan.steps) {
+    if (step.kind === "attempt") return step;
+    if (step.kind === "cascade") {
+      for (const item of step.steps) if (item.attempts.length > 0) return item.attempts[0];
+    } else {
+      for (const member of step.members) if (member.attempts.length > 0) return member.attempts[0];
+    }
+  }
+  return undefined;
+}
+
 /** Every attempt of a plan in order, composites flattened (for endpoints that cannot compose). */
 export function leafAttempts(plan: RoutePlan): Attempt[] {
   return plan.steps.flatMap((step) => {

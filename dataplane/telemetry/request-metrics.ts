@@ -134,20 +134,18 @@ export class RequestMetrics {
   /** Records a batch of finished requests; `config` names providers' vendors for model labels. */
   record(batch: readonly ObservedRequest[], config: RuntimeConfig | null): void {
     const counts = new CounterBatch();
+    // The labels and series keys of the request before, reused while the next one has the same
+    // (a busy node's batch is mostly one route, provider, model and status): no label lookups,
+    // no keys built and hashed again per request (issue 20).
+    let last: RequestSeries | null = null;
     for (const { trace, operation } of batch) {
-      const served = trace.decision.provider;
-      const model =
-        served === null || trace.decision.winner === null
-          ? NONE
-          : this.models.of(config, trace.org_id, served, trace.decision.winner);
-      const provider = served === null ? NONE : providerLabel(config, trace.org_id, served);
-      const route = routeLabel(trace, config);
+      const series: RequestSeries =
+        last !== null && sameSeries(last, trace, operation)
+          ? last
+          : this.seriesOf(trace, operation, config);
+      last = series;
       const { surface } = trace;
-      // Series keys are built once per request; label objects only for a batch's new series.
-      const target = `${route}\u0000${provider}\u0000${model}`;
-      const request = `${surface}\u0000${operation}\u0000${target}`;
-      const status = statusClass(trace.status);
-      const requestKey = `r\u0000${request}\u0000${status}`;
+      const { model, provider, route, target, request, status, requestKey } = series;
       counts.bump(requestKey, 1) ||
         counts.open(requestKey, this.requests, 1, {
           surface,
@@ -170,22 +168,31 @@ export class RequestMetrics {
       }
       if (trace.overhead_ms !== null) {
         const seconds = trace.overhead_ms / 1000;
-        const key = `${surface}\u0000${operation}`;
+        const key = series.overheadKey;
         this.overhead.observe(key, seconds) ||
           this.overhead.open(key, { surface, operation }, seconds);
       }
       const usage = trace.usage;
       if (usage) {
-        for (const [type, field] of TOKEN_TYPES) {
+        for (let index = 0; index < TOKEN_TYPES.length; index++) {
+          const [type, field] = TOKEN_TYPES[index] as (typeof TOKEN_TYPES)[number];
           const tokens = usage[field];
           if (!(tokens > 0)) continue;
-          const key = `t${type}\u0000${target}`;
+          let key = series.tokenKeys[index];
+          if (key === undefined) {
+            key = `t${type}\u0000${target}`;
+            series.tokenKeys[index] = key;
+          }
           counts.bump(key, tokens) ||
             counts.open(key, this.tokens, tokens, { type, route, provider, model });
         }
       }
       if (trace.cost_usd) {
-        const key = `c\u0000${target}`;
+        let key = series.costKey;
+        if (key === null) {
+          key = `c\u0000${target}`;
+          series.costKey = key;
+        }
         counts.bump(key, trace.cost_usd) ||
           counts.open(key, this.cost, trace.cost_usd, { route, provider, model });
       }
@@ -193,7 +200,13 @@ export class RequestMetrics {
       for (const attempt of trace.attempts) {
         if (attempt.status !== "skipped" && attempt.role === undefined) plain++;
         const outcome = attemptOutcome(attempt.status);
-        const key = `a\u0000${attempt.provider}\u0000${attempt.model}\u0000${outcome}`;
+        const key =
+          series.attemptKey !== null &&
+          series.attemptProvider === attempt.provider &&
+          series.attemptModel === attempt.model &&
+          series.attemptOutcome === outcome
+            ? series.attemptKey
+            : attemptSeries(series, attempt.provider, attempt.model, outcome);
         counts.bump(key, 1) ||
           counts.open(key, this.attempts, 1, {
             provider: providerLabel(config, trace.org_id, attempt.provider),
@@ -233,6 +246,111 @@ export class RequestMetrics {
     }
     counts.flush();
   }
+
+  /** The labels and series keys of one request. */
+  private seriesOf(
+    trace: DecisionTrace,
+    operation: RequestOperation,
+    config: RuntimeConfig | null,
+  ): RequestSeries {
+    const served = trace.decision.provider;
+    const winner = trace.decision.winner;
+    const model =
+      served === null || winner === null
+        ? NONE
+        : this.models.of(config, trace.org_id, served, winner);
+    const provider = served === null ? NONE : providerLabel(config, trace.org_id, served);
+    const route = routeLabel(trace, config);
+    const { surface } = trace;
+    // Label objects are made only for a batch's new series.
+    const target = `${route}\u0000${provider}\u0000${model}`;
+    const request = `${surface}\u0000${operation}\u0000${target}`;
+    const status = statusClass(trace.status);
+    return {
+      orgId: trace.org_id,
+      projectId: trace.project_id,
+      served,
+      winner,
+      configSlug: trace.config?.slug ?? null,
+      requestedModel: trace.requested_model,
+      surface,
+      operation,
+      status,
+      model,
+      provider,
+      route,
+      target,
+      request,
+      requestKey: `r\u0000${request}\u0000${status}`,
+      overheadKey: `${surface}\u0000${operation}`,
+      tokenKeys: [],
+      costKey: null,
+      attemptProvider: null,
+      attemptModel: null,
+      attemptOutcome: null,
+      attemptKey: null,
+    };
+  }
+}
+
+/** What a request's labels were made from, the labels, and its series keys (some made lazily). */
+interface RequestSeries {
+  orgId: string;
+  projectId: string;
+  served: string | null;
+  winner: string | null;
+  configSlug: string | null;
+  requestedModel: string;
+  surface: string;
+  operation: RequestOperation;
+  status: string;
+  model: string;
+  provider: string;
+  route: string;
+  target: string;
+  request: string;
+  requestKey: string;
+  overheadKey: string;
+  tokenKeys: Array<string | undefined>;
+  costKey: string | null;
+  attemptProvider: string | null;
+  attemptModel: string | null;
+  attemptOutcome: string | null;
+  attemptKey: string | null;
+}
+
+/**
+ * Whether `trace` gets the labels `series` was made with: the same org, project, route (its
+ * config, or the model it asked for), provider and model served, surface, operation and status
+ * class. Everything the labels are computed from, within one batch (one snapshot).
+ */
+function sameSeries(series: RequestSeries, trace: DecisionTrace, operation: string): boolean {
+  return (
+    series.winner === trace.decision.winner &&
+    series.served === trace.decision.provider &&
+    series.configSlug === (trace.config?.slug ?? null) &&
+    series.requestedModel === trace.requested_model &&
+    series.orgId === trace.org_id &&
+    series.projectId === trace.project_id &&
+    series.surface === trace.surface &&
+    series.operation === operation &&
+    series.status === statusClass(trace.status)
+  );
+}
+
+/** An attempt's counter key, kept on the request's series for the next request's same attempt. */
+function attemptSeries(
+  series: RequestSeries,
+  provider: string,
+  model: string,
+  outcome: string,
+): string {
+  const key = `a\u0000${provider}\u0000${model}\u0000${outcome}`;
+  series.attemptProvider = provider;
+  series.attemptModel = model;
+  series.attemptOutcome = outcome;
+  series.attemptKey = key;
+  return key;
 }
 
 const TOKEN_TYPES = [

@@ -4,9 +4,10 @@ import { describe, expect, test } from "bun:test";
 import { periodKey, periodWindow } from "#shared/budgets/period.ts";
 import type { Bus } from "#shared/bus/bus.ts";
 import type { SpendDelta } from "#shared/bus/envelopes.ts";
-import type { RuntimeBudget } from "../../dataplane/budgets/budget-index.ts";
+import { applicableBudgets, type RuntimeBudget } from "../../dataplane/budgets/budget-index.ts";
 import { BudgetLedger, spendKey } from "../../dataplane/budgets/budget-ledger.ts";
 import { checkBudgets } from "../../dataplane/budgets/enforce.ts";
+import type { RuntimeConfig } from "../../dataplane/snapshot/runtime-config.ts";
 
 const KEY = spendKey("bud_1", "2026-11-01T00:00:00.000Z");
 
@@ -263,5 +264,58 @@ describe("BudgetLedger", () => {
     expect(nextDay.verdict.kind).toBe("allow");
     expect(nextDay.tightest?.spendUsd).toBe(0);
     expect(nextDay.tightest?.resetsAtMs).toBe(Date.parse("2026-11-26T00:00:00Z"));
+    // A request that arrived before the boundary, checked after it, is still in its own day.
+    const late = checkBudgets(ledger, [budget], lastMinute);
+    expect(late.verdict.kind).toBe("block");
+    expect(late.tightest?.resetsAtMs).toBe(Date.parse("2026-11-25T00:00:00Z"));
+    expect(checkBudgets(ledger, [budget], lastMinute + 1).tightest?.spendUsd).toBe(0);
+  });
+
+  test("which budgets apply: the org's in snapshot order, those of other scopes left out", () => {
+    const snapshotBudget = (id: string, scope_type: string, scope_value: string | null) => ({
+      id,
+      org_id: "org",
+      project_id: null,
+      name: id,
+      scope_type,
+      scope_value,
+      period: "monthly",
+      custom_period_seconds: null,
+      period_anchor: null,
+      cap_usd: 1,
+      soft_thresholds: [],
+      action: "block",
+      downgrade_to: null,
+      fail_mode: "open",
+      stale_after_ms: 30_000,
+    });
+    const config = {
+      budgets: [
+        snapshotBudget("org", "org", null),
+        snapshotBudget("someone", "customer", "someone-else"),
+        snapshotBudget("project", "project", "prj"),
+        snapshotBudget("feature", "feature", "team=search"),
+        snapshotBudget("route", "route", "@bench"),
+      ],
+    } as unknown as RuntimeConfig;
+    const scope = { orgId: "org", projectId: "prj", routeSlug: "bench", user: "me", tags: {} };
+    expect(applicableBudgets(config, scope).map((budget) => budget.id)).toEqual([
+      "org",
+      "project",
+      "route",
+    ]);
+    const all = applicableBudgets(config, {
+      ...scope,
+      user: "someone-else",
+      tags: { team: "search" },
+    });
+    expect(all.map((budget) => budget.id)).toEqual([
+      "org",
+      "someone",
+      "project",
+      "feature",
+      "route",
+    ]);
+    expect(applicableBudgets(config, { ...scope, orgId: "other" })).toEqual([]);
   });
 });

@@ -8,9 +8,12 @@ export const openAiApi = {
   headers: (credential: string) => ({ authorization: `Bearer ${credential}` }),
 } as const;
 
+const TRAILING_SLASHES = /\/+$/;
+
 /** `base` + `path` without doubling or losing the slash between them. */
 export function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, "")}${path}`;
+  // The pattern is made once and run only on a base that ends in a slash (per request, issue 20).
+  return `${base.endsWith("/") ? base.replace(TRAILING_SLASHES, "") : base}${path}`;
 }
 
 /** Headers no client may set for an upstream call: auth and framing belong to the gateway. */

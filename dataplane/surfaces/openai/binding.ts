@@ -38,7 +38,9 @@ export const openAiBinding: SurfaceBinding = {
   },
   isAnswer(json) {
     if (!isRecord(json) || !Array.isArray(json.choices)) return false;
-    return json.choices.every((choice) => isRecord(choice) && isRecord(choice.message));
+    for (const choice of json.choices)
+      if (!isRecord(choice) || !isRecord(choice.message)) return false;
+    return true;
   },
   streamErrorEvent(error: GatewayError) {
     return encoder.encode(openAiErrorEvent(error));

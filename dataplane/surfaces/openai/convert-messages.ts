@@ -26,14 +26,18 @@ export function convertMessagesToCanonical(
 ): CanonicalConversation {
   const system: SystemBlock[] = [];
   const messages: CanonicalMessage[] = [];
-  const toolNames = new Map<string, string>();
+  // Tool names by call id, made at the first assistant message (most requests have none).
+  let toolNames: Map<string, string> | null = null;
   let afterTool = false;
 
-  input.forEach((message, position) => {
-    const path = `messages[${position}]`;
-    if ("name" in message && message.name) warnings.push(unsupported(`${path}.name`));
+  // A plain loop and the message's path made only where a warning needs it: no closure or
+  // string per message on the common path (issue 20).
+  for (let position = 0; position < input.length; position++) {
+    const message = input[position] as ChatMessage;
+    if ("name" in message && message.name) warnings.push(unsupported(`messages[${position}].name`));
     if (message.role === "system" || message.role === "developer") {
       if (messages.length > 0) {
+        const path = `messages[${position}]`;
         warnings.push({
           type: "lossy-conversion",
           subject: `${path}.role`,
@@ -45,21 +49,22 @@ export function convertMessagesToCanonical(
     } else if (message.role === "tool") {
       const content = texts(message.content).map((text) => ({ type: "text" as const, text }));
       const result: UserContent = { type: "tool-result", toolUseId: message.tool_call_id, content };
-      const toolName = toolNames.get(message.tool_call_id);
+      const toolName = toolNames?.get(message.tool_call_id);
       if (toolName !== undefined) result.toolName = toolName;
       appendUser(messages, [result], afterTool);
       afterTool = true;
     } else if (message.role === "user") {
-      appendUser(messages, userContent(message, path, warnings), afterTool);
+      appendUser(messages, userContent(message, position, warnings), afterTool);
       afterTool = false;
     } else {
+      toolNames ??= new Map();
       messages.push({
         role: "assistant",
-        content: assistantContent(message, path, warnings, toolNames),
+        content: assistantContent(message, `messages[${position}]`, warnings, toolNames),
       });
       afterTool = false;
     }
-  });
+  }
   return { system, messages };
 }
 
@@ -71,10 +76,11 @@ function appendUser(messages: CanonicalMessage[], content: UserContent[], join: 
 
 function userContent(
   message: UserMessage,
-  path: string,
+  position: number,
   warnings: ConversionWarning[],
 ): UserContent[] {
   if (typeof message.content === "string") return [{ type: "text", text: message.content }];
+  const path = `messages[${position}]`;
   const content: UserContent[] = [];
   message.content.forEach((part, index) => {
     if (part.type === "text") content.push({ type: "text", text: part.text });

@@ -123,9 +123,11 @@ function convertToolChoice(
   fields: Record<string, unknown>,
 ): ToolChoice | undefined {
   const parallel = request.parallel_tool_calls ?? undefined;
+  const choice = request.tool_choice;
+  // Most requests say neither: no closure made for them.
+  if (choice == null && parallel === undefined) return undefined;
   const withParallel = (type: "auto" | "required"): ToolChoice =>
     parallel === undefined ? { type } : { type, parallel };
-  const choice = request.tool_choice;
   if (choice == null) return parallel === undefined ? undefined : withParallel("auto");
   if (choice === "none") return { type: "none" };
   if (choice === "auto" || choice === "required") return withParallel(choice);
@@ -152,8 +154,16 @@ function convertResponseFormat(
   };
 }
 
-/** Sets own properties only, so a client's `__proto__` field is data, never a prototype. */
+/**
+ * Sets own properties only, so a client's `__proto__` field is data, never a prototype. Every
+ * other key is assigned: the target is a plain object whose prototype has no other setter and no
+ * read-only field, and an assignment makes no descriptor object (issue 20).
+ */
 function defineField(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key !== "__proto__") {
+    target[key] = value;
+    return;
+  }
   Object.defineProperty(target, key, {
     value,
     enumerable: true,

@@ -16,13 +16,14 @@ export function withoutGatewayFields(body: Json): Converted<Json> {
   const messages = body.messages;
   if (!Array.isArray(messages)) return { value: body, warnings };
   let changed: unknown[] | undefined;
-  messages.forEach((message, position) => {
-    if (!isRecord(message) || message.role !== "assistant") return;
+  for (let position = 0; position < messages.length; position++) {
+    const message = messages[position];
+    if (!isRecord(message) || message.role !== "assistant") continue;
     const kept = withoutFields(message, warnings);
-    if (kept === message) return;
+    if (kept === message) continue;
     changed ??= [...messages];
     changed[position] = kept;
-  });
+  }
   return { value: changed ? { ...body, messages: changed } : body, warnings };
 }
 
