@@ -96,8 +96,11 @@ export class BudgetLedger {
   }
 
   reserve(keys: readonly SpendKey[], usd: number): Reservation {
-    const entries = keys.map((key) => ({ key, usd }));
-    for (const entry of entries) add(this.reserved, entry.key, entry.usd);
+    const entries: Array<{ key: SpendKey; usd: number }> = [];
+    for (const key of keys) {
+      entries.push({ key, usd });
+      add(this.reserved, key, usd);
+    }
     return { entries, settled: false };
   }
 

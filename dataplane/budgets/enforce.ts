@@ -214,17 +214,26 @@ export function budgetHeaders(check: BudgetCheck): Record<string, string> {
 }
 
 export function traceBudgets(check: BudgetCheck): TraceBudget[] {
-  return check.standings.map((standing) => {
+  const traced: TraceBudget[] = [];
+  for (const standing of check.standings) {
     const acted =
       check.verdict.kind !== "allow" && check.verdict.standing === standing
         ? check.verdict.kind
         : null;
-    return {
+    traced.push({
       name: standing.budget.name,
       used_pct: Math.round(standing.usedPct * 10_000) / 10_000,
       action: acted ?? (standing.stale ? "stale" : "none"),
-    };
-  });
+    });
+  }
+  return traced;
+}
+
+/** The standings' spend keys (what a reservation holds). */
+export function spendKeysOf(check: BudgetCheck): SpendKey[] {
+  const keys: SpendKey[] = [];
+  for (const standing of check.standings) keys.push(standing.key);
+  return keys;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   budgetHeaders,
   checkBudgets,
   estimateRequestUsd,
+  spendKeysOf,
   traceBudgets,
 } from "../budgets/enforce.ts";
 import type { DataPlaneContext } from "../context.ts";
@@ -114,10 +115,7 @@ export function admit(input: {
   const first = firstAttempt(plan);
   if (!fields.dryRun && check.standings.length > 0 && first) {
     const estimate = estimateRequestUsd(first.info, input.features);
-    reservation = context.budgets.reserve(
-      check.standings.map((standing) => standing.key),
-      estimate,
-    );
+    reservation = context.budgets.reserve(spendKeysOf(check), estimate);
   }
   const headers = budgetHeaders(check);
   if (limited !== null) Object.assign(headers, limited.headers);

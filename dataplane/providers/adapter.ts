@@ -70,14 +70,15 @@ export interface ProviderAdapter {
   /**
    * The same-shape fast path: the client's own body (already in this vendor's shape, `model`
    * replaced) as an HTTP call with this provider's URL and auth. Absent where no surface shares
-   * the vendor's shape.
+   * the vendor's shape. May answer at once (no promise made per request); a failure is a
+   * rejected promise either way.
    */
   buildPassthrough?(
     body: string,
     stream: boolean,
     target: AdapterTarget,
     forwardHeaders: Record<string, string>,
-  ): Promise<UpstreamCall>;
+  ): UpstreamCall | Promise<UpstreamCall>;
   /** OpenAI-shaped embeddings (`POST …/embeddings`), body as the client sent it, `model` replaced. */
   buildEmbeddings?(body: string, target: AdapterTarget): Promise<UpstreamCall>;
   /** Anthropic-shaped token counting (`POST …/messages/count_tokens`), body as sent. */

@@ -138,7 +138,8 @@ export class Planner implements PlanBuilder {
     const { health } = this.input;
     let skipped = 0;
     const kept: PlanStep[] = [];
-    const marks: Array<{ candidate: number; reason: string }> = [];
+    // Made at the first unhealthy attempt (most plans have none).
+    let marks: Array<{ candidate: number; reason: string }> | null = null;
     for (const step of steps) {
       if (step.kind !== "attempt") {
         kept.push(step);
@@ -146,19 +147,22 @@ export class Planner implements PlanBuilder {
       }
       const state = health.state(step.healthKey);
       const waitMs = health.retryAfterRemainingMs(step.healthKey);
-      if (state === "open") marks.push({ candidate: step.candidate, reason: "circuit open" });
-      else if (waitMs > 0)
+      if (state === "open") {
+        marks ??= [];
+        marks.push({ candidate: step.candidate, reason: "circuit open" });
+      } else if (waitMs > 0) {
+        marks ??= [];
         marks.push({
           candidate: step.candidate,
           reason: `rate limited: retry-after ${Math.ceil(waitMs / 1000)} s left`,
         });
-      else {
+      } else {
         kept.push(step);
         continue;
       }
       skipped++;
     }
-    if (skipped === 0) return { kept, skipped };
+    if (skipped === 0 || marks === null) return { kept, skipped };
     if (kept.length === 0) {
       for (const mark of marks)
         this.note(

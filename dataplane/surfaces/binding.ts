@@ -25,7 +25,7 @@ export type FastPathBuilder = (
   stream: boolean,
   target: AdapterTarget,
   forwardHeaders: Record<string, string>,
-) => Promise<UpstreamCall>;
+) => UpstreamCall | Promise<UpstreamCall>;
 
 /** What a binding may read before the request is parsed (to load state the request names). */
 export interface BindingRequest {

@@ -67,8 +67,14 @@ export function createChatCompletionsAdapter(config: ChatAdapterConfig): Provide
       };
     },
 
-    async buildPassthrough(body, _stream, target, forwardHeaders) {
-      return call(target, "chat", passthroughBody(body, dialect), forwardHeaders);
+    // Made at once (no async function, promise and turn per request, issue 20); a call that
+    // cannot be made still fails as a rejected promise.
+    buildPassthrough(body, _stream, target, forwardHeaders) {
+      try {
+        return call(target, "chat", passthroughBody(body, dialect), forwardHeaders);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
 
     parseResponse: (body) => convertOpenAiResponse(body, vendor),

@@ -3,7 +3,7 @@
 // would leave none.
 import type { Target } from "#shared/routing/config-schema.ts";
 import { type CompiledTarget, configTarget } from "../compiled-target.ts";
-import { DEFAULT_RETRY_ON, type RetryCondition } from "../plan-types.ts";
+import { DEFAULT_RETRY_ON, type PlanStep, type RetryCondition } from "../plan-types.ts";
 import type { RoutingStrategy } from "./strategy.ts";
 
 export interface CompiledFallback {
@@ -29,14 +29,13 @@ export const fallback: RoutingStrategy<"fallback", CompiledFallback> = {
   }),
   expand(compiled, plan, scope) {
     plan.useRetry(compiled.retryOn, compiled.totalBudgetMs);
-    const steps = compiled.attempts.flatMap((attempt, index) =>
-      plan.expand(
-        attempt.target,
-        scope,
-        attempt.timeoutMs,
-        index === 0 ? "primary" : `fallback ${index}`,
-      ),
-    );
+    // A loop and the reasons made once (no callback, arrays or strings per request, issue 20).
+    const steps: PlanStep[] = [];
+    for (let index = 0; index < compiled.attempts.length; index++) {
+      const attempt = compiled.attempts[index] as CompiledFallback["attempts"][number];
+      const expanded = plan.expand(attempt.target, scope, attempt.timeoutMs, reasonOf(index));
+      for (const step of expanded) steps.push(step);
+    }
     const { kept, skipped } = plan.skipUnhealthy(steps);
     if (scope.top) {
       plan.explain(
@@ -48,3 +47,15 @@ export const fallback: RoutingStrategy<"fallback", CompiledFallback> = {
     return kept;
   },
 };
+
+const REASONS = ["primary"];
+
+/** "primary", then "fallback 1", "fallback 2"…, each made once. */
+function reasonOf(index: number): string {
+  let reason = REASONS[index];
+  if (reason === undefined) {
+    reason = `fallback ${index}`;
+    REASONS[index] = reason;
+  }
+  return reason;
+}
