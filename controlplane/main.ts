@@ -11,7 +11,7 @@ import {
   stateRetentionFrom,
 } from "#shared/env/settings.ts";
 import { configureLogging, createLogger } from "#shared/log.ts";
-import { useUpstreamEgressPolicy } from "../dataplane/in-process.ts";
+import { useUpstreamClient, useUpstreamEgressPolicy } from "../dataplane/in-process.ts";
 import { openPostgres } from "./db/client.ts";
 import { startControlPlane } from "./node.ts";
 
@@ -19,6 +19,7 @@ const settings = readSettingsOrExit(controlPlaneSchema);
 configureLogging({ level: settings.MODELUX_LOG_LEVEL, format: settings.MODELUX_LOG_FORMAT });
 // The experiment runner's replay plane calls upstreams through the data plane's attempt loop.
 useUpstreamEgressPolicy(egressPolicyFrom(settings));
+useUpstreamClient(settings.MODELUX_UPSTREAM_CLIENT);
 const log = createLogger("controlplane");
 const secretKey = decodeSecretKey(settings.MODELUX_SECRET_KEY);
 if (!secretKey) throw new Error("unreachable: MODELUX_SECRET_KEY was validated");

@@ -26,7 +26,7 @@ import { WalTraceEmitter } from "./trace/wal-emitter.ts";
 // bound at the output price), and the bound used when neither request nor catalog gives one.
 export { DEFAULT_OUTPUT_BOUND, estimateRequestUsd, outputBound } from "./budgets/enforce.ts";
 // Where upstream calls may go, for every data plane in this process (fleet node or in-process).
-export { useUpstreamEgressPolicy } from "./pipeline/upstream-fetch.ts";
+export { useUpstreamClient, useUpstreamEgressPolicy } from "./pipeline/upstream-fetch.ts";
 // Upstream health per (provider, model): what routing skips and ranks by.
 export { type FailureKind, HealthTracker, healthKey } from "./routing/health.ts";
 // Planning: the model field of a request into an ordered plan of attempts.

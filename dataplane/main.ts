@@ -12,11 +12,12 @@ import {
 } from "#shared/env/settings.ts";
 import { configureLogging, createLogger } from "#shared/log.ts";
 import { startDataPlane } from "./node.ts";
-import { useUpstreamEgressPolicy } from "./pipeline/upstream-fetch.ts";
+import { useUpstreamClient, useUpstreamEgressPolicy } from "./pipeline/upstream-fetch.ts";
 
 const settings = readSettingsOrExit(dataPlaneSchema);
 configureLogging({ level: settings.MODELUX_LOG_LEVEL, format: settings.MODELUX_LOG_FORMAT });
 useUpstreamEgressPolicy(egressPolicyFrom(settings));
+useUpstreamClient(settings.MODELUX_UPSTREAM_CLIENT);
 const nodeId =
   settings.MODELUX_NODE_ID ??
   `dp-${hostname()

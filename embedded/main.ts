@@ -2,12 +2,13 @@
 import { egressPolicyFrom } from "#shared/egress/policy.ts";
 import { embeddedSchema, readSettingsOrExit } from "#shared/env/settings.ts";
 import { configureLogging } from "#shared/log.ts";
-import { useUpstreamEgressPolicy } from "../dataplane/in-process.ts";
+import { useUpstreamClient, useUpstreamEgressPolicy } from "../dataplane/in-process.ts";
 import { startEmbedded } from "./start.ts";
 
 const settings = readSettingsOrExit(embeddedSchema);
 configureLogging({ level: settings.MODELUX_LOG_LEVEL, format: settings.MODELUX_LOG_FORMAT });
 useUpstreamEgressPolicy(egressPolicyFrom(settings));
+useUpstreamClient(settings.MODELUX_UPSTREAM_CLIENT);
 const running = await startEmbedded(settings);
 const { seed } = running;
 console.log(`

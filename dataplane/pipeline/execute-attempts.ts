@@ -189,12 +189,11 @@ export async function runAttempts(
       headers = { ...headers, traceparent: traceparentOf(options.span, spanId) };
     }
     try {
-      response = await upstreamFetch(call.url, {
-        method: call.method,
-        headers,
-        body: call.body,
-        signal: deadline.signal,
-      });
+      response = await upstreamFetch(
+        call.url,
+        { method: call.method, headers, body: call.body, signal: deadline.signal },
+        options.streaming,
+      );
     } catch (error) {
       deadline.release();
       const elapsed = performance.now() - started;

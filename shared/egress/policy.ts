@@ -103,15 +103,20 @@ export class EgressPolicy {
    * hop checked, at most `maxRedirects` of them. Credential headers do not follow a redirect to
    * another origin. With the policy off this is plain fetch.
    */
-  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    if (!this.enforced) return this.#fetch(url, init);
+  async fetch(
+    url: string,
+    init: RequestInit = {},
+    /** The client that makes each hop's call (the data plane's own for upstreams); must not follow redirects. */
+    through: Fetch = this.#fetch,
+  ): Promise<Response> {
+    if (!this.enforced) return through(url, init);
     const checking = this.check(url);
     if (checking) await checking;
-    if (init.redirect === "manual" || init.redirect === "error") return this.#fetch(url, init);
+    if (init.redirect === "manual" || init.redirect === "error") return through(url, init);
     let current = url;
     let request: RequestInit = { ...init, redirect: "manual" };
     for (let hop = 0; ; hop++) {
-      const response = await this.#fetch(current, request);
+      const response = await through(current, request);
       const location = REDIRECT_STATUSES.has(response.status)
         ? response.headers.get("location")
         : null;

@@ -102,6 +102,11 @@ const egress = (fallback: "enforce" | "off") => ({
   ),
   /** CIDRs, addresses, host names or `*.suffix` the policy lets through, comma-separated. */
   MODELUX_EGRESS_ALLOW: v.optional(egressAllow),
+  /** How upstream calls are made: the data plane's own HTTP/1.1 client, or Bun's fetch. */
+  MODELUX_UPSTREAM_CLIENT: v.optional(
+    v.picklist(["sockets", "fetch"], 'must be "sockets" or "fetch"'),
+    "sockets",
+  ),
 });
 
 /**
