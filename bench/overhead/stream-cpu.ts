@@ -13,6 +13,7 @@
 //       [--b-api=responses]   (`modelux-b` from this tree, streaming that API instead)
 //       [--together]   (every target loaded and measured in the same window: steadier A/B
 //                       on a machine whose other load changes from one minute to the next)
+//       [--mode=instant]   (the simulator's instant streams instead of realistic ones)
 //       [--b-env=NAME=value,…] [--b-bun=--smol]  (`modelux-b` from this tree with that environment
 //                                                   or those Bun flags, e.g. GC settings)
 //
@@ -70,7 +71,11 @@ const simulator = await spawnServer({
   command: [bun, join(ROOT, "bench/overhead/targets/simulator.ts")],
   cpus: null,
 });
-await setMode(simulator.url, "realistic");
+// Instant mode (`--mode=instant`): each stream in one or two reads, as the closed-loop peaks of
+// `bun run bench` stream: the per-request part of a stream's cost rather than the per-chunk one.
+const mode = flag("mode", "realistic");
+if (mode !== "realistic" && mode !== "instant") throw new Error("--mode is realistic or instant");
+await setMode(simulator.url, mode);
 
 interface Target {
   name: string;

@@ -7,6 +7,8 @@
 // production; the snapshot, budget state and trace consumer come from the control-plane process
 // (control-plane.ts), so spend deltas and every trace cross the network.
 // Metrics are recorded as in a fleet; MODELUX_METRICS=off (for an A/B of their cost) records none.
+// Upstream calls go through the data plane's own client, as by default; MODELUX_UPSTREAM_CLIENT=fetch
+// (an A/B of docs/performance.md "The upstream client") makes them with Bun's fetch.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,12 +19,17 @@ import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { defaultObservability } from "#shared/env/settings.ts";
 import { sealSnapshot } from "#shared/snapshot/envelope.ts";
 import { startDataPlane } from "../../../dataplane/node.ts";
+import { useUpstreamClient } from "../../../dataplane/pipeline/upstream-fetch.ts";
 import { startControlPlaneStandIn } from "./control-plane-stand-in.ts";
 import { BENCH_SECRET_KEY, benchSnapshotBody, parseSetup } from "./modelux-snapshot.ts";
 
 const simulatorUrl = process.env.BENCH_UPSTREAM_URL;
 if (!simulatorUrl) throw new Error("BENCH_UPSTREAM_URL is required");
 const setup = parseSetup(process.env.BENCH_MODELUX_SETUP);
+const client = process.env.MODELUX_UPSTREAM_CLIENT ?? "sockets";
+if (client !== "sockets" && client !== "fetch")
+  throw new Error('MODELUX_UPSTREAM_CLIENT must be "sockets" or "fetch"');
+useUpstreamClient(client);
 
 const box = new SecretBox(BENCH_SECRET_KEY);
 const natsUrl = process.env.BENCH_NATS_URL;
