@@ -12,7 +12,9 @@ export function connectedStateStore(bus: () => Bus | null): StateStore {
   };
   return {
     put: async (key, value, options) => current().put(key, value, options),
+    putJson: async (key, json, options) => current().putJson(key, json, options),
     get: async (key) => current().get(key),
+    getJson: async (key) => current().getJson(key),
     delete: async (key) => current().delete(key),
     getWithRevision: async (key) => current().getWithRevision(key),
     putIfRevision: async (key, value, revision, options) =>

@@ -3,6 +3,7 @@
 // beyond which the least recently written values go first.
 import { BusUnavailableError } from "./bus.ts";
 import {
+  checkEncodedStateValue,
   checkStateKey,
   DEFAULT_STATE_RETENTION,
   encodeStateValue,
@@ -70,8 +71,15 @@ export class InProcessStateStore implements StateStore {
   }
 
   async put(key: StateKey, value: unknown, options?: StatePutOptions): Promise<void> {
+    this.#put(key, encodeStateValue(key, value), options);
+  }
+
+  async putJson(key: StateKey, json: string, options?: StatePutOptions): Promise<void> {
+    this.#put(key, checkEncodedStateValue(key, json), options);
+  }
+
+  #put(key: StateKey, json: string, options: StatePutOptions | undefined): void {
     this.#open();
-    const json = encodeStateValue(key, value);
     const keptMs = keptForMs(this.#retention, key, options);
     const bytes = Buffer.byteLength(json);
     const limit = Math.min(MAX_STATE_VALUE_BYTES, this.#maxBytes);
@@ -122,6 +130,12 @@ export class InProcessStateStore implements StateStore {
     checkStateKey(key);
     const entry = this.#live(mapKeyOf(key));
     return entry === null ? null : (JSON.parse(entry.json) as T);
+  }
+
+  async getJson(key: StateKey): Promise<string | null> {
+    this.#open();
+    checkStateKey(key);
+    return this.#live(mapKeyOf(key))?.json ?? null;
   }
 
   async delete(key: StateKey): Promise<boolean> {

@@ -56,6 +56,20 @@ export function readEnvelope(key: StateKey, json: string): StoredState | null {
   return { kind: "inline", expiresAt: envelope.expires_at, value: envelope.value };
 }
 
+/**
+ * The JSON text of an inline value as it was put: cut out of the envelope when this writer's
+ * layout holds it (the value last), else the parsed value written again.
+ */
+export function inlineValueJson(
+  key: StateKey,
+  stored: Extract<StoredState, { kind: "inline" }>,
+  envelope: string,
+): string {
+  const start = `${head(key, stored.expiresAt)},"value":`;
+  if (envelope.startsWith(start) && envelope.endsWith("}")) return envelope.slice(start.length, -1);
+  return JSON.stringify(stored.value);
+}
+
 /** An envelope read without knowing its key (a watch): the key it names, or null. */
 export function readAnyEnvelope(
   json: string,

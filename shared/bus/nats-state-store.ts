@@ -17,12 +17,14 @@ import { nanos, nuid } from "@nats-io/transport-node";
 import { BusUnavailableError } from "./bus.ts";
 import {
   inlineEnvelope,
+  inlineValueJson,
   objectEnvelope,
   readAnyEnvelope,
   readEnvelope,
 } from "./nats-state-envelope.ts";
 import { decodeNatsStateKey, natsStateKey } from "./nats-state-key.ts";
 import {
+  checkEncodedStateValue,
   checkStateKey,
   DEFAULT_STATE_RETENTION,
   encodeStateValue,
@@ -91,7 +93,14 @@ export class NatsStateStore implements StateStore {
   }
 
   async put(key: StateKey, value: unknown, options?: StatePutOptions): Promise<void> {
-    const json = encodeStateValue(key, value);
+    await this.#put(key, encodeStateValue(key, value), options);
+  }
+
+  async putJson(key: StateKey, json: string, options?: StatePutOptions): Promise<void> {
+    await this.#put(key, checkEncodedStateValue(key, json), options);
+  }
+
+  async #put(key: StateKey, json: string, options: StatePutOptions | undefined): Promise<void> {
     const expiresAt = Date.now() + keptForMs(this.#retention, key, options);
     const bytes = json.length * 3 > MAX_STATE_VALUE_BYTES ? Buffer.byteLength(json) : 0;
     if (bytes > MAX_STATE_VALUE_BYTES)
@@ -135,6 +144,26 @@ export class NatsStateStore implements StateStore {
         if (stored.kind === "inline") return stored.value as T;
         const blob = await (await this.#objectStore(key.namespace)).getBlob(stored.object);
         if (blob !== null) return parseObject(blob) as T;
+        const now = await liveEntry(bucket, kvKey);
+        if (attempt >= 2 || now?.revision === entry?.revision) return null;
+      }
+    });
+  }
+
+  async getJson(key: StateKey): Promise<string | null> {
+    checkStateKey(key);
+    const kvKey = natsStateKey(key);
+    return this.#call("get", key.namespace, async () => {
+      const bucket = await this.#bucket(key.namespace);
+      for (let attempt = 1; ; attempt++) {
+        const entry = await liveEntry(bucket, kvKey);
+        const envelope = entry ? entry.string() : null;
+        const stored = envelope === null ? null : readEnvelope(key, envelope);
+        if (envelope === null || stored === null || stored.expiresAt <= Date.now()) return null;
+        if (stored.kind === "inline") return inlineValueJson(key, stored, envelope);
+        const blob = await (await this.#objectStore(key.namespace)).getBlob(stored.object);
+        // The object holds the value's JSON as it was put (checked to be JSON first).
+        if (blob !== null && parseObject(blob) !== null) return new TextDecoder().decode(blob);
         const now = await liveEntry(bucket, kvKey);
         if (attempt >= 2 || now?.revision === entry?.revision) return null;
       }

@@ -38,10 +38,24 @@ export interface StateStore {
    */
   put(key: StateKey, value: unknown, options?: StatePutOptions): Promise<void>;
   /**
+   * `put` of a value already encoded (an upstream's JSON kept as it came, without parsing and
+   * serializing it again): `json` is stored as it is and `getJson` gives it back byte for byte.
+   * It must be the JSON text of an object or an array; the store checks only its first and last
+   * characters (a TypeError otherwise), the caller vouches for the rest (it was read from a
+   * JSON.parse that succeeded, or made by JSON.stringify). Resolves, rejects and counts bytes as
+   * `put` does.
+   */
+  putJson(key: StateKey, json: string, options?: StatePutOptions): Promise<void>;
+  /**
    * The value, or null when absent, expired or deleted. Never another org's value. Rejects with
    * BusUnavailableError when the bus cannot answer now.
    */
   get<T = unknown>(key: StateKey): Promise<T | null>;
+  /**
+   * The value's JSON text, or null, like `get`: a `putJson` value byte for byte, a `put` value
+   * as JSON.stringify wrote it.
+   */
+  getJson(key: StateKey): Promise<string | null>;
   /** true when something was deleted (false when it was absent or expired). */
   delete(key: StateKey): Promise<boolean>;
   /**
@@ -140,6 +154,23 @@ export function encodeStateValue(key: StateKey, value: unknown): string {
   if (value === null) throw new TypeError("a state value must not be null");
   const json = value === undefined ? undefined : JSON.stringify(value);
   if (json === undefined) throw new TypeError("a state value must be JSON (got undefined)");
+  return json;
+}
+
+/**
+ * `json` as `putJson` takes it: the text of an object or an array (its first and last characters
+ * checked, around any whitespace), or a TypeError.
+ */
+export function checkEncodedStateValue(key: StateKey, json: string): string {
+  checkStateKey(key);
+  if (typeof json !== "string") throw new TypeError("an encoded state value must be a string");
+  const text = json.trim();
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  const object = first === 0x7b && last === 0x7d;
+  const array = first === 0x5b && last === 0x5d;
+  if (!object && !array)
+    throw new TypeError("an encoded state value must be the JSON of an object or an array");
   return json;
 }
 

@@ -63,6 +63,55 @@ export function stateStoreContract(currentBus: () => Bus) {
       expect(await state.get(keyOf(orgId, "resp_never_stored"))).toBeNull();
     });
 
+    test("an encoded put comes back byte for byte, and parsed by get; other orgs see nothing", async () => {
+      const { state } = currentBus();
+      const [orgA, orgB] = [freshOrgId(), freshOrgId()];
+      // Not as JSON.stringify would write it: spaces, escapes, a number's own spelling.
+      const json =
+        '{ "id" : "resp_1",\n  "text": "caf\\u00e9 \\"quoted\\" 🌍", "n": 1.50, "output": [ {"a" : null} ] }';
+      await state.putJson(keyOf(orgA, "resp_1"), json);
+      expect(await state.getJson(keyOf(orgA, "resp_1"))).toBe(json);
+      expect(await state.get(keyOf(orgA, "resp_1"))).toEqual(JSON.parse(json));
+      expect(await state.getJson(keyOf(orgB, "resp_1"))).toBeNull();
+      expect(await state.get(keyOf(orgB, "resp_1"))).toBeNull();
+      expect(await state.delete(keyOf(orgB, "resp_1"))).toBe(false);
+      expect(await state.getJson(keyOf(orgA, "resp_1", "response-inputs"))).toBeNull();
+      // A plain put reads back as its JSON; an encoded one replaces it and is deleted like it.
+      await state.put(keyOf(orgB, "resp_1"), { owner: "B" });
+      expect(await state.getJson(keyOf(orgB, "resp_1"))).toBe('{"owner":"B"}');
+      await state.putJson(keyOf(orgB, "resp_1"), "[1, 2]");
+      expect(await state.get(keyOf(orgB, "resp_1"))).toEqual([1, 2]);
+      expect(await state.getJson(keyOf(orgA, "resp_1"))).toBe(json);
+      expect(await state.delete(keyOf(orgA, "resp_1"))).toBe(true);
+      expect(await state.getJson(keyOf(orgA, "resp_1"))).toBeNull();
+      expect(await state.getJson(keyOf(orgB, "resp_1"))).toBe("[1, 2]");
+    });
+
+    test("an encoded value larger than one bus message round-trips byte for byte", async () => {
+      const bus = currentBus();
+      const key = keyOf(freshOrgId(), "resp_large_encoded");
+      const json = JSON.stringify(
+        storedResponse("resp_large", bus.maxTraceBytes() + 1024),
+        null,
+        1,
+      );
+      await bus.state.putJson(key, json);
+      expect(await bus.state.getJson(key)).toBe(json);
+      expect(await bus.state.get(key)).toEqual(JSON.parse(json));
+      expect(await bus.state.getJson({ ...key, orgId: freshOrgId() })).toBeNull();
+      expect(await bus.state.delete(key)).toBe(true);
+      expect(await bus.state.getJson(key)).toBeNull();
+    }, 20_000);
+
+    test("an encoded put must be an object's or an array's JSON", async () => {
+      const { state } = currentBus();
+      const key = keyOf(freshOrgId(), "resp_1");
+      for (const json of ["", "null", "42", '"text"', "{", "[1, 2"])
+        await expect(state.putJson(key, json)).rejects.toBeInstanceOf(TypeError);
+      await expect(state.putJson({ ...key, orgId: "" }, "{}")).rejects.toThrow(/orgId/);
+      expect(await state.getJson(key)).toBeNull();
+    });
+
     test("a put replaces; delete answers whether something was there", async () => {
       const { state } = currentBus();
       const key = keyOf(freshOrgId(), "resp_1");
