@@ -14,6 +14,7 @@ import {
   openAiClient,
   startGatewayHarness,
 } from "../support/gateway-harness.ts";
+import { waitUntil } from "../support/wait.ts";
 
 interface Captured {
   path: string;
@@ -25,6 +26,8 @@ interface Captured {
 function startRecordingProxy() {
   const captured: Captured[] = [];
   let target = "";
+  /** When set, the next upstream body is read whole and rewritten by it (then it is unset). */
+  let rewrite: ((text: string) => string) | null = null;
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -39,10 +42,17 @@ function startRecordingProxy() {
       captured.push({ path, body, text });
       const headers = new Headers(request.headers);
       headers.delete("host");
-      return fetch(`${target}${path}${url.search}`, {
+      const upstream = await fetch(`${target}${path}${url.search}`, {
         method: request.method,
         headers,
         ...(request.method === "POST" && { body: text }),
+      });
+      const change = rewrite;
+      if (change === null) return upstream;
+      rewrite = null;
+      return new Response(change(await upstream.text()), {
+        status: upstream.status,
+        headers: { "content-type": upstream.headers.get("content-type") ?? "text/plain" },
       });
     },
   });
@@ -51,6 +61,9 @@ function startRecordingProxy() {
     captured,
     setTarget: (url: string) => {
       target = url;
+    },
+    rewriteNext: (change: (text: string) => string) => {
+      rewrite = change;
     },
     stop: () => server.stop(true),
   };
@@ -197,6 +210,34 @@ describe("passthrough to OpenAI", () => {
       inputTokens: completed?.response.usage.input_tokens,
       outputTokens: completed?.response.usage.output_tokens,
     });
+  });
+
+  test("streamed: the stored response is the upstream's JSON byte for byte, in its org only", async () => {
+    // Written as JSON.stringify would not: spacing, an escape, a number's own spelling.
+    let sentResponse = "";
+    proxy.rewriteNext((text) =>
+      text.replace(/^data: (\{"type":"response\.completed".*)$/m, (_line, data: string) => {
+        const payload = JSON.parse(data) as { sequence_number: number; response: object };
+        sentResponse = `{ "x_note" : "caf\\u00e9", "x_amount": 1.50,${JSON.stringify(payload.response).slice(1)}`;
+        return `data: {"type":"response.completed","sequence_number":${payload.sequence_number},"response":${sentResponse}}`;
+      }),
+    );
+    const answer = await post({ model: "@openai", input: "Say hi", stream: true });
+    expect(answer.status).toBe(200);
+    expect(sentResponse).not.toBe("");
+    expect(answer.text).toContain(sentResponse);
+    const id = (JSON.parse(sentResponse) as { id: string }).id;
+    let stored: Response | null = null;
+    await waitUntil(async () => {
+      stored = await fetch(`${harness.baseUrl}/openai/v1/responses/${id}`, {
+        headers: { authorization: `Bearer ${HARNESS_KEY}` },
+      });
+      return stored.status === 200;
+    });
+    expect(await (stored as unknown as Response).text()).toBe(sentResponse);
+    const key = { orgId: "org_other", namespace: "responses" as const, id };
+    expect(await harness.context.state.getJson(key)).toBeNull();
+    expect(await harness.context.state.get(key)).toBeNull();
   });
 });
 

@@ -32,7 +32,12 @@ import {
   type StoredEntry,
 } from "./response-store.ts";
 import { errorFields, sseEvent } from "./sse.ts";
-import { storedInputs, storedResponse } from "./stored-response.ts";
+import {
+  type StoredResponse,
+  storedInputs,
+  storedResponse,
+  storedResponseJson,
+} from "./stored-response.ts";
 import type { Translation } from "./translate-request.ts";
 
 export interface ExchangeParts {
@@ -133,7 +138,7 @@ export class ResponsesExchange implements SurfaceBinding {
       onUsage: options.onUsage,
       redact: options.redact,
       previousResponseId: this.echoPrevious,
-      onFinished: (response) => void this.save(response, {}),
+      onFinished: (response, json) => void this.save(response, {}, json),
     });
     this.events = () => transform.events;
     return transform;
@@ -194,17 +199,18 @@ export class ResponsesExchange implements SurfaceBinding {
   /**
    * Keeps the response and its input items (not with `store: false`), before the client has
    * it. A store that cannot take it now costs the client the stored copy, not the answer.
+   * `json`: the response's JSON as the upstream sent it, stored as it is (not serialized again).
    */
   private async save(
     response: Record<string, unknown>,
     hidden: HiddenSignatures,
+    json: string | null = null,
   ): Promise<ConversionWarning[]> {
     const { checked, store, current, responseId } = this.parts;
     const served = this.served;
     if (checked.request.store === false || !served || typeof response.id !== "string") return [];
     const provider = served.provider;
-    const record = storedResponse({
-      response: response as typeof record.response,
+    const fields = {
       provider: { id: provider.id, name: provider.name, vendor: provider.vendor },
       upstream_stored: this.fastPathServed,
       background: response.background === true,
@@ -215,10 +221,16 @@ export class ResponsesExchange implements SurfaceBinding {
         !isFinished(response) && {
           billing: { spend_keys: [...this.spendKeys], model: served.model, charged: false },
         }),
-    });
+    };
     const items = current.map(({ item }, index) => listedItem(item, responseId, index));
     try {
-      await store.put(record, storedInputs(items));
+      if (json !== null)
+        await store.putEncoded(response.id, storedResponseJson(fields, json), storedInputs(items));
+      else
+        await store.put(
+          storedResponse({ ...fields, response: response as StoredResponse["response"] }),
+          storedInputs(items),
+        );
       return [];
     } catch (error) {
       console.error(`responses: could not store ${response.id}:`, error);

@@ -18,6 +18,7 @@ import {
   eventData,
   piece,
 } from "../sse-events.ts";
+import { jsonMember } from "./json-member.ts";
 import { errorFields, sseEvent } from "./sse.ts";
 import { isRecord, readResponsesUsage } from "./usage.ts";
 
@@ -26,9 +27,10 @@ export interface ResponsesPassthroughOptions {
   redact: Redact;
   /**
    * The finished response, called once its event has gone to the client (the store is written
-   * off the client's path; readable by every data plane within a second).
+   * off the client's path; readable by every data plane within a second), with its JSON as the
+   * upstream sent it (null when it cannot be cut out), to be stored without serializing it again.
    */
-  onFinished(response: Record<string, unknown>): void;
+  onFinished(response: Record<string, unknown>, json: string | null): void;
   /**
    * The client's previous_response_id when the upstream was sent the chain as items instead:
    * written into the response objects of the events, where the upstream says null.
@@ -97,10 +99,10 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
         if (eventStart > runStart) emit(data.subarray(runStart, eventStart));
         runStart = end;
         if (kind === "finished") {
-          const response = finished(event, options);
+          const done = finished(event, options);
           emit(event);
           // Stored after its last event went out, off the client's path.
-          if (response) options.onFinished(response);
+          if (done) options.onFinished(done.response, done.json);
         } else emit(rewritten(event, options) ?? event);
       }
       eventStart = end;
@@ -127,9 +129,9 @@ export function createResponsesPassthrough(options: ResponsesPassthroughOptions)
       if (!last) return;
       const bytes = asBuffer(last);
       const kind = kindOf(bytes, 0, last.length);
-      const response = kind === "finished" ? finished(last, options) : null;
+      const done = kind === "finished" ? finished(last, options) : null;
       emit(kind === "error" || kind === "failed" ? (rewritten(last, options) ?? last) : last);
-      if (response) options.onFinished(response);
+      if (done) options.onFinished(done.response, done.json);
     },
   };
 }
@@ -171,29 +173,41 @@ function kindNamed(bytes: Buffer, from: number, to: number): EventKind | null {
 }
 
 function payloadOf(event: Uint8Array): Record<string, unknown> | null {
+  return parsedData(event)?.payload ?? null;
+}
+
+/** The event's data, parsed (an object), with its JSON text. */
+function parsedData(event: Uint8Array): { payload: Record<string, unknown>; data: string } | null {
   try {
-    const payload = JSON.parse(eventData(decoder.decode(event)));
-    return isRecord(payload) ? payload : null;
+    const data = eventData(decoder.decode(event));
+    const payload = JSON.parse(data);
+    return isRecord(payload) ? { payload, data } : null;
   } catch {
     return null;
   }
 }
 
-/** The finished response (its usage reported), or null when the event does not hold one. */
+/**
+ * The finished response (its usage reported) and its JSON as sent, or null when the event does
+ * not hold one.
+ */
 function finished(
   event: Uint8Array,
   options: ResponsesPassthroughOptions,
-): Record<string, unknown> | null {
-  const payload = payloadOf(event);
+): { response: Record<string, unknown>; json: string | null } | null {
+  const parsed = parsedData(event);
+  const payload = parsed?.payload;
   const response = payload && isRecord(payload.response) ? payload.response : null;
   if (
+    !parsed ||
     !response ||
     (payload?.type !== "response.completed" && payload?.type !== "response.incomplete")
   )
     return null;
   const usage = readResponsesUsage(response.usage);
   if (usage) options.onUsage(usage);
-  return response;
+  // Parsed above, so the text is JSON: the member is cut out, not written again.
+  return { response, json: jsonMember(parsed.data, "response") };
 }
 
 /** An upstream error (an `error` event, or the error of `response.failed`) in the closed set. */

@@ -15,7 +15,7 @@ import { settleBackground } from "./background-billing.ts";
 import { invalid } from "./parse-request.ts";
 import { createResponsesPassthrough } from "./passthrough-stream.ts";
 import { replayEvents } from "./replay.ts";
-import { ResponseStore, type StoredEntry } from "./response-store.ts";
+import { ResponseStore, responseNotFound, type StoredEntry } from "./response-store.ts";
 import type { StoredResponse } from "./stored-response.ts";
 import { isRecord } from "./usage.ts";
 
@@ -40,6 +40,8 @@ function caller(request: Request, context: DataPlaneContext, allowed: readonly s
 }
 
 const json = (body: unknown) => Response.json(body);
+const jsonText = (body: string) =>
+  new Response(body, { headers: { "content-type": "application/json;charset=utf-8" } });
 
 /** `GET /responses/{id}`, `?stream=true` replays it as the stream that delivered it. */
 export async function retrieveResponse(
@@ -54,7 +56,8 @@ export async function retrieveResponse(
     "include_obfuscation",
   ]);
   const { config, key, store, query } = who;
-  const entry = await store.require(id);
+  const entry = await store.getWithJson(id);
+  if (!entry) throw responseNotFound(id);
   const stream = booleanParam(query, "stream");
   const startingAfter = integerParam(query, "starting_after", -1);
   if (entry.record.background && entry.record.upstream_stored) {
@@ -80,7 +83,8 @@ export async function retrieveResponse(
       "include_obfuscation",
       "responses the gateway stored are replayed without obfuscation",
     );
-  if (!stream) return json(entry.record.response);
+  // As stored: a passthrough's response as its upstream sent it, byte for byte.
+  if (!stream) return jsonText(entry.responseJson);
   return sse(replayEvents(entry.record.response, startingAfter));
 }
 

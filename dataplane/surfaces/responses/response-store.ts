@@ -4,6 +4,7 @@
 import type { StateStore } from "#shared/bus/state-store.ts";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { clipText, MAX_QUOTED_CHARS } from "#shared/validation/client-text.ts";
+import { jsonMember } from "./json-member.ts";
 import {
   readStoredInputs,
   readStoredResponse,
@@ -35,6 +36,21 @@ export class ResponseStore {
     const response = readStoredResponse(record);
     if (!response) return null;
     return { id, record: response, inputs: readStoredInputs(inputs)?.items ?? [] };
+  }
+
+  /**
+   * `get`, with the Response object's JSON as it was stored (a passthrough's as its upstream
+   * sent it), for showing it as it is.
+   */
+  async getWithJson(id: string): Promise<(StoredEntry & { responseJson: string }) | null> {
+    const [json, inputs] = await Promise.all([
+      this.state.getJson({ orgId: this.orgId, namespace: "responses", id }),
+      this.state.get({ orgId: this.orgId, namespace: "response-inputs", id }),
+    ]);
+    const record = json === null ? null : readStoredResponse(parseJson(json));
+    const responseJson = record && json !== null ? jsonMember(json, "response") : null;
+    if (!record || responseJson === null) return null;
+    return { id, record, inputs: readStoredInputs(inputs)?.items ?? [], responseJson };
   }
 
   /** The stored response `id`, or OpenAI's 404 for an id this org does not have. */
@@ -84,6 +100,17 @@ export class ResponseStore {
     ]);
   }
 
+  /**
+   * `put` with the record already encoded (storedResponseJson: the response as its upstream sent
+   * it, not serialized again).
+   */
+  async putEncoded(id: string, recordJson: string, inputs: StoredInputs): Promise<void> {
+    await Promise.all([
+      this.state.putJson({ orgId: this.orgId, namespace: "responses", id }, recordJson),
+      this.state.put({ orgId: this.orgId, namespace: "response-inputs", id }, inputs),
+    ]);
+  }
+
   /** Replaces the record only (a background response's later state). */
   async putRecord(record: StoredResponse): Promise<void> {
     await this.state.put(
@@ -120,6 +147,14 @@ export class ResponseStore {
       this.state.delete({ orgId: this.orgId, namespace: "response-inputs", id }),
     ]);
     return deleted;
+  }
+}
+
+function parseJson(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return null;
   }
 }
 

@@ -58,6 +58,19 @@ export function storedResponse(fields: Omit<StoredResponse, "version">): StoredR
   return { ...fields, version: STORED_VERSION } as StoredResponse;
 }
 
+/**
+ * The record's JSON around a Response object's JSON kept as the upstream sent it (a passthrough
+ * stream's): the same record as `storedResponse`, without parsing and serializing the response
+ * again. `responseJson` must be the JSON of an object (a JSON.parse of it succeeded).
+ */
+export function storedResponseJson(
+  fields: Omit<StoredResponse, "version" | "response">,
+  responseJson: string,
+): string {
+  const head = JSON.stringify({ version: STORED_VERSION, ...fields });
+  return `${head.slice(0, -1)},"response":${responseJson}}`;
+}
+
 export function storedInputs(items: StoredInputs["items"]): StoredInputs {
   return { version: STORED_VERSION, items };
 }
