@@ -36,10 +36,14 @@ export const responsesBinding: PerRequestBinding = {
           changed: false,
         };
     const context_ = chainItems(chain.links);
+    // Without a chain or a stored item read back, the items are the input checked above: not
+    // checked a second time.
     const translation = translateRequest(
       checked,
       body,
-      locatedItems([...context_, ...resolved.items]),
+      context_.length === 0 && !resolved.changed
+        ? undefined
+        : locatedItems([...context_, ...resolved.items]),
     );
     if (chain.cutAt) {
       translation.warnings.push({
