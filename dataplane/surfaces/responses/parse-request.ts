@@ -4,6 +4,7 @@
 import * as v from "valibot";
 import { GatewayError } from "#shared/errors/gateway-error.ts";
 import { validationError } from "../../wire/validation-error.ts";
+import { fastResponsesRequest } from "./fast-request.ts";
 import {
   type FunctionTool,
   functionTool,
@@ -28,7 +29,9 @@ export function checkResponsesRequest(body: Record<string, unknown>): CheckedReq
   for (const key of Object.keys(body)) {
     if (!key.startsWith("mlx:")) defineField(fields, key, body[key]);
   }
-  const request = checked(responsesRequestSchema, fields, []);
+  // The common body is checked by hand (fast-request.ts, the schema's output for it); any other
+  // goes through the schema, which names the problem.
+  const request = fastResponsesRequest(fields) ?? checked(responsesRequestSchema, fields, []);
   const input = request.input;
   const items: InputItem[] =
     typeof input === "string"
