@@ -113,44 +113,21 @@ export async function runAttempts(
   /** Total-budget clock of the plan, when this sequence is part of a larger one. */
   planStarted = performance.now(),
 ): Promise<AttemptsResult> {
-  const { health, records } = options;
+  const { health } = options;
   let upstreamMs = 0;
   // Made only when needed: an Error captures a stack, too dear to build on every request.
   let lastFailure: GatewayError | null = null;
   // The span of the attempt being made, once its call is about to go out.
   let spanId: string | undefined;
-  const fail = (error: GatewayError, retryable: boolean): AttemptsResult => ({
-    ok: false,
-    error,
-    retryable,
-    upstreamMs,
-  });
-  const record = (
-    attempt: Attempt,
-    startedAt: number,
-    latencyMs: number,
-    status: AttemptRecord["status"],
-    extra: Partial<AttemptRecord> = NO_EXTRA,
-  ) => {
-    const entry: AttemptRecord = {
-      attempt,
-      startedMs: startedAt - options.receivedAt,
-      latencyMs,
-      status,
-      ...extra,
-    };
-    if (options.role !== undefined) entry.role = options.role;
-    if (spanId !== undefined) entry.spanId = spanId;
-    records.push(entry);
-  };
+  // No closures over this call's state, and the attempt's `provider/model` made only for a
+  // failure's message (issue 20: fewer objects per request).
   for (const attempt of sequence.attempts) {
     spanId = undefined;
-    const where = `${attempt.provider.name}/${attempt.model}`;
     const adapter = adapterFor(attempt.provider.vendor);
     if (!adapter) {
       const message = `vendor "${attempt.provider.vendor}" is not supported`;
-      record(attempt, performance.now(), 0, "skipped", { error: message });
-      lastFailure = new GatewayError("upstream_error", `${where}: ${message}`);
+      recordAttempt(options, spanId, attempt, performance.now(), 0, "skipped", { error: message });
+      lastFailure = new GatewayError("upstream_error", `${whereOf(attempt)}: ${message}`);
       continue;
     }
     const spent = performance.now() - planStarted;
@@ -161,7 +138,7 @@ export async function runAttempts(
         "timeout",
         `total budget of ${sequence.totalBudgetMs} ms spent`,
       );
-      return fail(lastFailure, false);
+      return failed(upstreamMs, lastFailure, false);
     }
     const timeoutMs = smallest(
       attempt.timeoutMs,
@@ -174,8 +151,10 @@ export async function runAttempts(
     } catch (error) {
       // This provider cannot be asked (a malformed credential, a missing base URL): the next can.
       if (!(error instanceof GatewayError) || error.code !== "upstream_error") throw error;
-      record(attempt, performance.now(), 0, "skipped", { error: error.message });
-      lastFailure = new GatewayError("upstream_error", `${where}: ${error.message}`);
+      recordAttempt(options, spanId, attempt, performance.now(), 0, "skipped", {
+        error: error.message,
+      });
+      lastFailure = new GatewayError("upstream_error", `${whereOf(attempt)}: ${error.message}`);
       continue;
     }
     // Claims the half-open probe when the breaker is testing this upstream again.
@@ -199,31 +178,47 @@ export async function runAttempts(
       const elapsed = performance.now() - started;
       upstreamMs += elapsed;
       if (options.clientSignal?.aborted) {
-        record(attempt, started, elapsed, "aborted");
-        return fail(new GatewayError("invalid_request", "client closed the request"), false);
+        recordAttempt(options, spanId, attempt, started, elapsed, "aborted");
+        return failed(
+          upstreamMs,
+          new GatewayError("invalid_request", "client closed the request"),
+          false,
+        );
       }
       if (error instanceof EgressRefusedError) {
         // The provider's address is one this gateway may not call: a setting, not its health.
-        record(attempt, started, elapsed, "skipped", { error: error.message });
-        lastFailure = new GatewayError("upstream_error", `${where}: ${error.message}`);
+        recordAttempt(options, spanId, attempt, started, elapsed, "skipped", {
+          error: error.message,
+        });
+        lastFailure = new GatewayError("upstream_error", `${whereOf(attempt)}: ${error.message}`);
         continue;
       }
       const timedOut = error instanceof DOMException && error.name === "TimeoutError";
-      record(attempt, started, elapsed, timedOut ? "timeout" : "unreachable");
+      recordAttempt(
+        options,
+        spanId,
+        attempt,
+        started,
+        elapsed,
+        timedOut ? "timeout" : "unreachable",
+      );
       health.recordFailure(attempt.healthKey, timedOut ? "timeout" : "unreachable");
       lastFailure = timedOut
-        ? new GatewayError("timeout", `${where} timed out after ${timeoutMs} ms`)
-        : new GatewayError("upstream_error", `${where} unreachable`);
-      if (timedOut && !sequence.retryOn.has("timeout")) return fail(lastFailure, false);
+        ? new GatewayError("timeout", `${whereOf(attempt)} timed out after ${timeoutMs} ms`)
+        : new GatewayError("upstream_error", `${whereOf(attempt)} unreachable`);
+      if (timedOut && !sequence.retryOn.has("timeout"))
+        return failed(upstreamMs, lastFailure, false);
       continue;
     }
     const elapsed = performance.now() - started;
     if (response.ok) {
       if (options.streaming) {
-        record(attempt, started, elapsed, response.status, { ttftMs: elapsed });
+        recordAttempt(options, spanId, attempt, started, elapsed, response.status, {
+          ttftMs: elapsed,
+        });
         health.recordSuccess(attempt.healthKey, { latencyMs: elapsed, ttftMs: elapsed });
       } else {
-        record(attempt, started, elapsed, response.status);
+        recordAttempt(options, spanId, attempt, started, elapsed, response.status);
         health.recordSuccess(attempt.healthKey, { latencyMs: elapsed });
       }
       return {
@@ -243,12 +238,15 @@ export async function runAttempts(
       failure.retryAfterSeconds === undefined
         ? {}
         : { retryAfterSeconds: failure.retryAfterSeconds };
-    record(attempt, started, elapsed, response.status, { error: failure.kind, ...retryAfter });
+    recordAttempt(options, spanId, attempt, started, elapsed, response.status, {
+      error: failure.kind,
+      ...retryAfter,
+    });
     const redact = attempt.providerKey ? withOwnKey(options.redact, attempt) : options.redact;
     if (!isRetryableKind(failure.kind) && failure.kind !== "auth") {
       // The caller's own mistake: the next provider would refuse it too. Not the upstream's
       // health either. Same-shape or not, the caller gets the closed set's error, not the body.
-      return fail(upstreamToGatewayError(failure, where, redact), false);
+      return failed(upstreamMs, upstreamToGatewayError(failure, whereOf(attempt), redact), false);
     }
     // A caller's own key refused or out of quota says nothing of the provider's health.
     const ownKeyFailure =
@@ -264,16 +262,46 @@ export async function runAttempts(
     }
     lastFailure =
       attempt.providerKey && failure.kind === "auth"
-        ? providerKeyRejected(where)
-        : withRetryAfter(upstreamToGatewayError(failure, where, redact), failure);
+        ? providerKeyRejected(whereOf(attempt))
+        : withRetryAfter(upstreamToGatewayError(failure, whereOf(attempt), redact), failure);
     if (failure.kind !== "auth" && !sequence.retryOn.has(retryCondition(failure)))
-      return fail(lastFailure, false);
+      return failed(upstreamMs, lastFailure, false);
   }
-  return fail(
+  return failed(
+    upstreamMs,
     lastFailure ?? new GatewayError("upstream_error", "the routing plan has no attempt"),
     true,
   );
 }
+
+function failed(upstreamMs: number, error: GatewayError, retryable: boolean): AttemptsResult {
+  return { ok: false, error, retryable, upstreamMs };
+}
+
+/** An attempt's record, in the order made (with the run's role and the attempt's span). */
+function recordAttempt(
+  options: ExecuteOptions,
+  spanId: string | undefined,
+  attempt: Attempt,
+  startedAt: number,
+  latencyMs: number,
+  status: AttemptRecord["status"],
+  extra: Partial<AttemptRecord> = NO_EXTRA,
+): void {
+  const entry: AttemptRecord = {
+    attempt,
+    startedMs: startedAt - options.receivedAt,
+    latencyMs,
+    status,
+    ...extra,
+  };
+  if (options.role !== undefined) entry.role = options.role;
+  if (spanId !== undefined) entry.spanId = spanId;
+  options.records.push(entry);
+}
+
+/** `provider/model`, for failure messages. */
+const whereOf = (attempt: Attempt) => `${attempt.provider.name}/${attempt.model}`;
 
 /** The org's redactor, and first the key the attempt ran on (the caller's own). */
 function withOwnKey(redact: Redact, attempt: Attempt): Redact {
@@ -338,20 +366,18 @@ export function attemptSignal(
   if (timeoutMs === null) return { signal: client ?? null, release: noRelease };
   const controller = new AbortController();
   if (client?.aborted) controller.abort(client.reason);
-  else client?.addEventListener("abort", () => controller.abort(client.reason), { once: true });
-  let timer: ReturnType<typeof setTimeout> | null = setTimeout(() => {
-    timer = null;
-    controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
-  }, timeoutMs);
+  else client?.addEventListener("abort", () => controller.abort(client.reason), ONCE);
+  // The controller as the timer's argument: no closure for it (clearing a fired timer is a no-op).
+  const timer = setTimeout(abortOnTimeout, timeoutMs, controller);
   // Like AbortSignal.timeout: a pending attempt timeout does not keep the process alive.
   timer.unref();
-  return {
-    signal: controller.signal,
-    release: () => {
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-    },
-  };
+  return { signal: controller.signal, release: () => clearTimeout(timer) };
+}
+
+const ONCE = Object.freeze({ once: true });
+
+function abortOnTimeout(controller: AbortController): void {
+  controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
 }
 
 function smallest(a: number | null, b: number | null): number | null {
