@@ -4,6 +4,9 @@ import { readdirSync } from "node:fs";
 import type { AssistantContent } from "#shared/canonical/content.ts";
 import { type CanonicalUsage, emptyUsage, type StopReason } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+import { bytesStream } from "../support/byte-streams.ts";
+
+export { bytesStream, collect } from "../support/byte-streams.ts";
 
 export const RECORDINGS = new URL("../fixtures/provider-recordings/anthropic/", import.meta.url);
 export const HAND_WRITTEN = new URL("../fixtures/hand-written/anthropic/", import.meta.url);
@@ -49,24 +52,6 @@ export function sseBody(lines: string[], pieceSize = 37): ReadableStream<Uint8Ar
     .map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`)
     .join("");
   return bytesStream(text, pieceSize);
-}
-
-export function bytesStream(text: string, pieceSize: number): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + pieceSize));
-      offset += pieceSize;
-    },
-  });
-}
-
-export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
 }
 
 export async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {

@@ -4,6 +4,9 @@
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
+import { bytesStream } from "../support/byte-streams.ts";
+
+export { bytesStream, collect } from "../support/byte-streams.ts";
 
 export const COHERE_RECORDINGS = new URL(
   "../fixtures/provider-recordings/cohere/",
@@ -45,24 +48,6 @@ export async function recordedStream(
         : `event: ${type}\ndata: ${line}\n\n`;
   }
   return bytesStream(sse, options.pieceSize ?? 29);
-}
-
-export function bytesStream(text: string, pieceSize: number): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + pieceSize));
-      offset += pieceSize;
-    },
-  });
-}
-
-export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
 }
 
 export interface StreamSummary {
