@@ -31,13 +31,31 @@ export function streamResponse(
   plan: StreamPlan,
   headers: Record<string, string>,
 ): Response {
-  const paced = Number.isFinite(plan.tokensPerSecond) && plan.tokensPerSecond > 0;
   const allHeaders = { ...EVENT_STREAM_HEADERS, ...headers };
-  if (!paced && plan.cutAfterChunks === undefined) {
+  if (!isPaced(plan) && plan.cutAfterChunks === undefined) {
     let body = "";
     for (const event of events) body += event.frame;
     return new Response(body, { headers: allHeaders });
   }
+  return new Response(
+    pacedStream(events, plan, (event) => encoder.encode(event.frame)),
+    { headers: allHeaders },
+  );
+}
+
+export const isPaced = (plan: StreamPlan) =>
+  Number.isFinite(plan.tokensPerSecond) && plan.tokensPerSecond > 0;
+
+/**
+ * The events' frames (as `bytesOf` encodes them) paced by the plan's tokens per second, or cut
+ * after its number of events; the SSE stream above and Bedrock's binary event stream share it.
+ */
+export function pacedStream<Event extends { tokens: number }>(
+  events: Event[],
+  plan: StreamPlan,
+  bytesOf: (event: Event) => Uint8Array,
+): ReadableStream<Uint8Array> {
+  const paced = isPaced(plan);
   // A cut always happens before the last event, so the stream never looks complete.
   const sendCount =
     plan.cutAfterChunks === undefined
@@ -47,7 +65,7 @@ export function streamResponse(
   let next = 0;
   let tokensSent = 0;
   let startedAt = 0;
-  const stream = new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (next === 0) startedAt = performance.now();
       if (next >= sendCount) {
@@ -58,7 +76,7 @@ export function streamResponse(
         } else controller.close();
         return;
       }
-      const event = events[next] as StreamEvent;
+      const event = events[next] as Event;
       if (event.tokens > 0 && paced) {
         // The first token goes out at once (time to first token was spent before the headers).
         const dueAt = startedAt + tokensSent * millisecondsPerToken;
@@ -67,8 +85,7 @@ export function streamResponse(
       }
       tokensSent += event.tokens;
       next++;
-      controller.enqueue(encoder.encode(event.frame));
+      controller.enqueue(bytesOf(event));
     },
   });
-  return new Response(stream, { headers: allHeaders });
 }
