@@ -19,23 +19,13 @@ import { seedBatchWorld } from "../../test/support/batch-world.ts";
 import { startManagementHarness } from "../../test/support/management.ts";
 import { createTestDatabase } from "../../test/support/postgres.ts";
 import { natsUrl } from "../../test/support/services.ts";
+import { firstLine } from "../child-handshake.ts";
+import { multipartJsonl } from "../files/multipart-jsonl.ts";
 import { memoryKb } from "../overhead/proc-stats.ts";
 
 const mb = Number(process.argv.find((arg) => arg.startsWith("--mb="))?.slice(5) ?? 200);
 const bytes = mb * 1024 * 1024;
 const load = () => loadavg().map((value) => value.toFixed(2));
-
-async function firstLine(child: ReturnType<typeof Bun.spawn>): Promise<string> {
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return text.split("\n")[0] as string;
-}
 
 /** Batch lines of ~1 KB on @nightly, each custom_id unique, inside a multipart body. */
 function multipartBody(boundary: string): {
@@ -43,31 +33,14 @@ function multipartBody(boundary: string): {
   lines: () => number;
 } {
   const encoder = new TextEncoder();
-  const head = encoder.encode(
-    `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\nContent-Type: application/jsonl\r\n\r\n`,
-  );
-  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
   const filler = "a".repeat(880);
   let count = 0;
   const line = () =>
     `${JSON.stringify({ custom_id: `line-${String(count++).padStart(10, "0")}`, method: "POST", url: "/v1/chat/completions", body: { model: "@nightly", messages: [{ role: "user", content: filler }], max_tokens: 16 } })}\n`;
-  let sent = 0;
-  let stage = 0;
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (stage === 0) {
-        stage = 1;
-        controller.enqueue(head);
-      } else if (sent < bytes) {
-        let text = "";
-        while (text.length < 256 * 1024 && sent + text.length < bytes) text += line();
-        sent += text.length;
-        controller.enqueue(encoder.encode(text));
-      } else if (stage === 1) {
-        stage = 2;
-        controller.enqueue(tail);
-      } else controller.close();
-    },
+  const body = multipartJsonl(boundary, bytes, (remaining) => {
+    let text = "";
+    while (text.length < 256 * 1024 && text.length < remaining) text += line();
+    return encoder.encode(text);
   });
   return { body, lines: () => count };
 }

@@ -13,6 +13,7 @@ import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
 import { busGatewayBatchService } from "../../dataplane/surfaces/files-batches/bus-gateway-batches.ts";
 import { serviceRunner } from "../../dataplane/surfaces/files-batches/gateway-batch-runner.ts";
+import { serveAndPrintUrl } from "../child-handshake.ts";
 
 const [snapshotPath, natsUrl] = process.argv.slice(2) as [string, string];
 // test/support/management.ts's testSecretBox (not imported: it would load the whole harness here).
@@ -26,11 +27,4 @@ const app = createDataPlaneApp(context, {
   gatewayBatches: serviceRunner(busGatewayBatchService(() => bus)),
 });
 const guarded = guardDataPlane(app.fetch, defaultRequestLimits());
-const server = Bun.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  fetch: guarded.fetch,
-  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-  idleTimeout: 255,
-});
-console.log(`http://127.0.0.1:${server.port}`);
+serveAndPrintUrl(guarded.fetch);

@@ -8,6 +8,7 @@ import { createDataPlaneContext } from "../../dataplane/context.ts";
 import { guardDataPlane } from "../../dataplane/http-guard.ts";
 import { createDataPlaneApp } from "../../dataplane/server.ts";
 import { SnapshotLoader } from "../../dataplane/snapshot/snapshot-loader.ts";
+import { serveAndPrintUrl } from "../child-handshake.ts";
 
 export const BENCH_KEY = "mlx_sk_benchfilesbenchfiles01";
 
@@ -48,11 +49,4 @@ if (!applied.applied) throw new Error(applied.reason);
 const context = createDataPlaneContext({ nodeId: "bench-files", loader });
 // The data plane's own defaults: 32 MiB for a chat body, 512 MiB for an upload.
 const guarded = guardDataPlane(createDataPlaneApp(context).fetch, defaultRequestLimits());
-const server = Bun.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  fetch: guarded.fetch,
-  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-  idleTimeout: 255,
-});
-console.log(`http://127.0.0.1:${server.port}`);
+serveAndPrintUrl(guarded.fetch);

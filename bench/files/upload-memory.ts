@@ -4,23 +4,13 @@
 // multipart upload of batch JSONL on the fly (never whole in memory either), sends it to the data
 // plane's POST /openai/v1/files, then downloads it back through GET …/content, sampling the data
 // plane's resident set (/proc VmRSS) every 25 ms. Prints JSON; docs/performance.md records a run.
+import { firstLine } from "../child-handshake.ts";
 import { memoryKb } from "../overhead/proc-stats.ts";
+import { multipartJsonl } from "./multipart-jsonl.ts";
 
 const mb = Number(process.argv.find((arg) => arg.startsWith("--mb="))?.slice(5) ?? 200);
 const bytes = mb * 1024 * 1024;
 const KEY = "mlx_sk_benchfilesbenchfiles01";
-
-async function firstLine(process: ReturnType<typeof Bun.spawn>): Promise<string> {
-  const reader = (process.stdout as ReadableStream<Uint8Array>).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return text.split("\n")[0] as string;
-}
 
 const simulatorPort = 18_000 + Math.floor(Math.random() * 1000);
 const simulator = Bun.spawn(["bun", "simulator/main.ts"], {
@@ -47,32 +37,14 @@ const baselineMb = samples[0] as number;
 /** JSONL batch lines, generated chunk by chunk inside a multipart body. */
 function multipartBody(boundary: string): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const head = encoder.encode(
-    `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\nContent-Type: application/jsonl\r\n\r\n`,
-  );
-  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
   const line = encoder.encode(
     `${JSON.stringify({ custom_id: "x", method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "a".repeat(900) }] } })}\n`,
   );
   const chunk = new Uint8Array(line.length * 256);
   for (let index = 0; index < 256; index++) chunk.set(line, index * line.length);
-  let sent = 0;
-  let stage = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (stage === 0) {
-        stage = 1;
-        controller.enqueue(head);
-      } else if (sent < bytes) {
-        const part = chunk.subarray(0, Math.min(chunk.length, bytes - sent));
-        sent += part.length;
-        controller.enqueue(part);
-      } else if (stage === 1) {
-        stage = 2;
-        controller.enqueue(tail);
-      } else controller.close();
-    },
-  });
+  return multipartJsonl(boundary, bytes, (remaining) =>
+    chunk.subarray(0, Math.min(chunk.length, remaining)),
+  );
 }
 
 const timer = setInterval(sample, 25);
