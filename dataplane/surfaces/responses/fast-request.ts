@@ -7,27 +7,19 @@
 // bodies); anything else (input items, tools, text formats, metadata, a value out of range or of
 // the wrong type) is null, and the schema decides and names the problem.
 import { MAX_MODEL_CHARS } from "#shared/validation/client-text.ts";
+import {
+  type Checked,
+  checkedBody,
+  FAIL,
+  isNullish,
+  numberIn,
+  ofType,
+} from "../../wire/fast-check.ts";
 import { MAX_OUTPUT_TOKENS } from "../../wire/max-output-tokens.ts";
 import { type ResponsesRequest, responsesRequestSchema } from "./request-schema.ts";
 
 /** Every field the schema declares; all but `model` accept null and undefined. */
 const DECLARED = new Set(Object.keys(responsesRequestSchema.entries));
-/** What valibot leaves out of a loose object's output among the fields it does not declare. */
-const NOT_COPIED = new Set(["__proto__", "prototype", "constructor"]);
-
-const FAIL = Symbol("fail");
-type Checked = unknown | typeof FAIL;
-
-const isNullish = (value: unknown) => value === null || value === undefined;
-
-function numberIn(value: unknown, min: number, max: number): Checked {
-  if (isNullish(value)) return value;
-  return typeof value === "number" && value >= min && value <= max ? value : FAIL;
-}
-
-function ofType(value: unknown, type: "string" | "boolean"): Checked {
-  return isNullish(value) || typeof value === type ? value : FAIL;
-}
 
 /** One declared field's output, or FAIL when it is outside what is judged here. */
 function field(key: string, value: unknown): Checked {
@@ -82,16 +74,5 @@ function field(key: string, value: unknown): Checked {
  */
 export function fastResponsesRequest(fields: Record<string, unknown>): ResponsesRequest | null {
   if (!("model" in fields)) return null;
-  const output: Record<string, unknown> = {};
-  for (const key of Object.keys(fields)) {
-    const value = fields[key];
-    if (!DECLARED.has(key)) {
-      if (!NOT_COPIED.has(key)) output[key] = value;
-      continue;
-    }
-    const checked = field(key, value);
-    if (checked === FAIL) return null;
-    output[key] = checked;
-  }
-  return output as ResponsesRequest;
+  return checkedBody(fields, DECLARED, field) as ResponsesRequest | null;
 }
