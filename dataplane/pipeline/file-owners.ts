@@ -29,17 +29,19 @@ export interface FileOwner {
 /** The distinct file ids the request's messages cite (tool results included). */
 export function citedFileIds(request: CanonicalRequest): string[] {
   const ids: string[] = [];
-  const cite = (source: MediaSource) => {
-    if (source.kind === "file" && !ids.includes(source.fileId)) ids.push(source.fileId);
-  };
   for (const message of request.messages) {
     for (const block of message.content) {
-      if (block.type === "image" || block.type === "document") cite(block.source);
+      if (block.type === "image" || block.type === "document") cite(ids, block.source);
       else if (block.type === "tool-result")
-        for (const part of block.content) if (part.type === "image") cite(part.source);
+        for (const part of block.content) if (part.type === "image") cite(ids, part.source);
     }
   }
   return ids;
+}
+
+/** Adds a file source's id once (a module function: no closure per request, issue 20). */
+function cite(ids: string[], source: MediaSource): void {
+  if (source.kind === "file" && !ids.includes(source.fileId)) ids.push(source.fileId);
 }
 
 /**

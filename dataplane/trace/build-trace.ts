@@ -103,7 +103,9 @@ export function applyAttempts(
   let total = 0;
   let priced = false;
   let estimated = false;
-  trace.attempts = records.map((record) => {
+  // A loop, not a callback per request (issue 20).
+  const attempts: TraceAttempt[] = [];
+  for (const record of records) {
     const entry: TraceAttempt = {
       provider: record.attempt.provider.name,
       model: record.attempt.model,
@@ -144,8 +146,9 @@ export function applyAttempts(
         candidate.reason = `${candidate.reason}; ${describeFailure(record)}`;
       }
     }
-    return entry;
-  });
+    attempts.push(entry);
+  }
+  trace.attempts = attempts;
   // Planned but never tried: a fallback that was not needed.
   for (const candidate of plan.candidates)
     if (candidate.status === "planned" && !trace.dry_run) candidate.status = "unused";
