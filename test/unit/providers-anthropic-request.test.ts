@@ -6,6 +6,7 @@ import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { AdapterTarget } from "../../dataplane/providers/adapter.ts";
 import { anthropicApi } from "../../dataplane/providers/anthropic/api.ts";
 import { anthropicAdapter } from "../../dataplane/providers/anthropic/index.ts";
+import { canonicalRequest } from "../support/canonical-request.ts";
 import { RECORDINGS, readJson } from "./providers-anthropic-helpers.ts";
 
 const target = (model = "claude-sonnet-4-5", baseUrl: string | null = null): AdapterTarget => ({
@@ -22,16 +23,10 @@ const target = (model = "claude-sonnet-4-5", baseUrl: string | null = null): Ada
 });
 
 function request(overrides: Partial<CanonicalRequest> = {}): CanonicalRequest {
-  return {
-    model: "@default",
-    system: [],
+  return canonicalRequest({
     messages: [{ role: "user", content: [{ type: "text", text: "Hello" }] }],
-    tools: [],
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
     ...overrides,
-  };
+  });
 }
 
 async function build(overrides: Partial<CanonicalRequest> = {}, model?: string) {

@@ -4,22 +4,17 @@ import { describe, expect, test } from "bun:test";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import { convertRequest } from "../../dataplane/providers/bedrock/convert-request.ts";
 import { JSON_TOOL_NAME } from "../../dataplane/providers/bedrock/convert-tools.ts";
+import { canonicalRequest } from "../support/canonical-request.ts";
 
 const CLAUDE = "us.anthropic.claude-sonnet-4-20250514-v1:0";
 const PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==";
 
 function base(overrides: Partial<CanonicalRequest> = {}): CanonicalRequest {
-  return {
+  return canonicalRequest({
     model: CLAUDE,
-    system: [],
-    messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }],
-    tools: [],
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
     ...overrides,
-  };
+  });
 }
 
 const weatherTool = {

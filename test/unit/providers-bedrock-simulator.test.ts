@@ -7,6 +7,7 @@ import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { bedrockAdapter } from "../../dataplane/providers/bedrock/index.ts";
 import type { RuntimeProvider } from "../../dataplane/snapshot/runtime-config.ts";
 import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
+import { canonicalRequest } from "../support/canonical-request.ts";
 
 const MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0";
 
@@ -35,7 +36,7 @@ function provider(): RuntimeProvider {
 }
 
 function canonical(overrides: Partial<CanonicalRequest> = {}): CanonicalRequest {
-  return {
+  return canonicalRequest({
     model: MODEL,
     system: [{ text: "You are a routing expert.", cacheControl: { type: "ephemeral" } }],
     messages: [
@@ -53,11 +54,8 @@ function canonical(overrides: Partial<CanonicalRequest> = {}): CanonicalRequest 
       },
     ],
     maxTokens: 500,
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
     ...overrides,
-  };
+  });
 }
 
 async function call(request: CanonicalRequest): Promise<Response> {

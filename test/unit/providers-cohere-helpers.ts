@@ -1,12 +1,12 @@
 // Shared by the Cohere adapter tests: recordings as bodies and as the SSE stream Cohere sends
 // (`event: <type>` + `data: <payload>` per line, cut into uneven pieces), and a summary of
 // canonical events to assert on.
-import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { bytesStream } from "../support/byte-streams.ts";
 
 export { bytesStream, collect } from "../support/byte-streams.ts";
+export { canonicalRequest } from "../support/canonical-request.ts";
 
 export const COHERE_RECORDINGS = new URL(
   "../fixtures/provider-recordings/cohere/",
@@ -91,17 +91,4 @@ export function summarize(events: CanonicalStreamEvent[]): StreamSummary {
       summary.errors.push({ code: event.code, message: event.message });
   }
   return summary;
-}
-
-export function canonicalRequest(overrides: Partial<CanonicalRequest> = {}): CanonicalRequest {
-  return {
-    model: "@default",
-    system: [],
-    messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }],
-    tools: [],
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
-    ...overrides,
-  };
 }

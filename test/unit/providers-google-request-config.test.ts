@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import { googleAdapter } from "../../dataplane/providers/google/index.ts";
+import { canonicalRequest } from "../support/canonical-request.ts";
 
 const provider = {
   id: "prov_1",
@@ -15,16 +16,11 @@ const provider = {
 };
 
 async function build(overrides: Partial<CanonicalRequest>) {
-  const request: CanonicalRequest = {
+  const request: CanonicalRequest = canonicalRequest({
     model: "gemini-2.5-flash",
-    system: [],
     messages: [{ role: "user", content: [{ type: "text", text: "Hello" }] }],
-    tools: [],
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
     ...overrides,
-  };
+  });
   const { value, warnings } = await googleAdapter.buildRequest(request, {
     provider,
     model: request.model,

@@ -5,6 +5,7 @@ import type { CanonicalMessage } from "#shared/canonical/content.ts";
 import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import { googleAdapter } from "../../dataplane/providers/google/index.ts";
 import type { RuntimeProvider } from "../../dataplane/snapshot/runtime-config.ts";
+import { canonicalRequest } from "../support/canonical-request.ts";
 import { RECORDINGS, readJson } from "./providers-google-replay.ts";
 
 const provider: RuntimeProvider = {
@@ -18,16 +19,11 @@ const provider: RuntimeProvider = {
 };
 
 function canonical(overrides: Partial<CanonicalRequest> = {}): CanonicalRequest {
-  return {
+  return canonicalRequest({
     model: "gemini-2.5-flash",
-    system: [],
     messages: [{ role: "user", content: [{ type: "text", text: "Hello" }] }],
-    tools: [],
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
     ...overrides,
-  };
+  });
 }
 
 async function build(overrides: Partial<CanonicalRequest> = {}, model = "gemini-2.5-flash") {

@@ -8,6 +8,7 @@ import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { googleAdapter } from "../../dataplane/providers/google/index.ts";
 import { countTokens } from "../../simulator/common/tokens.ts";
 import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
+import { canonicalRequest } from "../support/canonical-request.ts";
 import { ofType } from "./providers-google-replay.ts";
 
 let simulator: RunningSimulator;
@@ -29,16 +30,12 @@ const weatherTool = {
 };
 
 function request(overrides: Partial<CanonicalRequest>): CanonicalRequest {
-  return {
+  return canonicalRequest({
     model: "gemini-2.5-flash",
     system: [{ text: "You are terse." }],
     messages: [{ role: "user", content: [{ type: "text", text: "Tell me about budgets." }] }],
-    tools: [],
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
     ...overrides,
-  };
+  });
 }
 
 async function send(canonical: CanonicalRequest) {

@@ -10,6 +10,7 @@ import {
   openAiCompatibleAdapters,
 } from "../../dataplane/providers/openai-compatible/index.ts";
 import type { RuntimeProvider } from "../../dataplane/snapshot/runtime-config.ts";
+import { canonicalRequest } from "../support/canonical-request.ts";
 
 function provider(overrides: Partial<RuntimeProvider>): RuntimeProvider {
   return {
@@ -25,16 +26,7 @@ function provider(overrides: Partial<RuntimeProvider>): RuntimeProvider {
 }
 
 function request(overrides: Partial<CanonicalRequest> = {}): CanonicalRequest {
-  return {
-    model: "@x",
-    system: [],
-    messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }],
-    tools: [],
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
-    ...overrides,
-  };
+  return canonicalRequest({ model: "@x", ...overrides });
 }
 
 describe("Azure OpenAI", () => {

@@ -1,11 +1,11 @@
 // Shared by the OpenAI-family adapter and surface tests: recordings as bodies and SSE streams,
 // and a summary of canonical events that tests can assert on.
-import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { CanonicalStreamEvent } from "#shared/canonical/stream-events.ts";
 import { bytesStream } from "../support/byte-streams.ts";
 
 export { bytesStream, collect } from "../support/byte-streams.ts";
+export { canonicalRequest } from "../support/canonical-request.ts";
 
 const RECORDINGS = new URL("../fixtures/provider-recordings/", import.meta.url);
 const HAND_WRITTEN = new URL("../fixtures/hand-written/", import.meta.url);
@@ -100,18 +100,4 @@ export function summarize(events: CanonicalStreamEvent[]): StreamSummary {
     }
   }
   return summary;
-}
-
-/** A minimal canonical request: one user message, nothing else set. */
-export function canonicalRequest(overrides: Partial<CanonicalRequest> = {}): CanonicalRequest {
-  return {
-    model: "@default",
-    system: [],
-    messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }],
-    tools: [],
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
-    ...overrides,
-  };
 }

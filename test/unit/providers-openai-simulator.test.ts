@@ -5,6 +5,7 @@ import type { CanonicalRequest } from "#shared/canonical/request.ts";
 import type { AdapterTarget, UpstreamCall } from "../../dataplane/providers/adapter.ts";
 import { openAiAdapter } from "../../dataplane/providers/openai/index.ts";
 import { type RunningSimulator, startSimulator } from "../../simulator/server.ts";
+import { canonicalRequest } from "../support/canonical-request.ts";
 import { collect, summarize } from "./providers-openai-helpers.ts";
 
 let simulator: RunningSimulator;
@@ -30,16 +31,12 @@ const send = (call: UpstreamCall) =>
   fetch(call.url, { method: call.method, headers: call.headers, body: call.body });
 
 function request(overrides: Partial<CanonicalRequest>): CanonicalRequest {
-  return {
+  return canonicalRequest({
     model: "@x",
     system: [{ text: "You are terse." }],
     messages: [{ role: "user", content: [{ type: "text", text: "Say something about routing." }] }],
-    tools: [],
-    stream: false,
-    openAiOnly: {},
-    forwardHeaders: {},
     ...overrides,
-  };
+  });
 }
 
 const weatherTool = {
