@@ -206,7 +206,7 @@ export class RequestMetrics {
           series.attemptModel === attempt.model &&
           series.attemptOutcome === outcome
             ? series.attemptKey
-            : attemptSeries(series, attempt.provider, attempt.model, outcome);
+            : attemptSeries(series, trace.org_id, attempt.provider, attempt.model, outcome);
         counts.bump(key, 1) ||
           counts.open(key, this.attempts, 1, {
             provider: providerLabel(config, trace.org_id, attempt.provider),
@@ -338,14 +338,19 @@ function sameSeries(series: RequestSeries, trace: DecisionTrace, operation: stri
   );
 }
 
-/** An attempt's counter key, kept on the request's series for the next request's same attempt. */
+/**
+ * An attempt's counter key, kept on the request's series for the next request's same attempt.
+ * The org is in it: the provider and model labels depend on what the org has (`other` for a
+ * name it lacks), so two orgs' attempts of one provider name may not share a batch series.
+ */
 function attemptSeries(
   series: RequestSeries,
+  orgId: string,
   provider: string,
   model: string,
   outcome: string,
 ): string {
-  const key = `a\u0000${provider}\u0000${model}\u0000${outcome}`;
+  const key = `a\u0000${orgId}\u0000${provider}\u0000${model}\u0000${outcome}`;
   series.attemptProvider = provider;
   series.attemptModel = model;
   series.attemptOutcome = outcome;

@@ -72,11 +72,14 @@ test("a mixed batch exports what its requests recorded one at a time export", as
     { trace: trace({ config: null, requested_model: "@missing" }, OPENAI), operation: "chat" },
     { trace: trace({ project_id: "prj_b", config: null }, OPENAI), operation: "chat" },
     { trace: trace({ org_id: "org_b" }, OPENAI), operation: "chat" },
+    // A provider name org_b does not have: its attempt is `other`, org_a's stays `anthropic`.
+    { trace: trace({ org_id: "org_b" }, CLAUDE), operation: "chat" },
     { trace: trace({ stream: true, ttft_ms: 3 }, OPENAI), operation: "chat" },
   ];
   // Runs of the same request and alternations, so reuse and every kind of change both happen.
   let seed = 7;
-  const batch: ObservedRequest[] = [];
+  // Every variant at least once, whatever the draws.
+  const batch: ObservedRequest[] = [...variants];
   for (let index = 0; index < 300; index++) {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     const pick = variants[seed % variants.length] as ObservedRequest;
