@@ -85,7 +85,8 @@ export class WalTraceEmitter implements TraceEmitter {
   private sealedBytes = 0;
   private segmentSeq = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
-  private shipping = false;
+  /** The run of ship() in flight: a second call joins it, stop() waits for it. */
+  private shipping: Promise<void> | null = null;
   private failingSince: number | null = null;
   /** Bytes of a segment being flushed to disk, between open and sealed. */
   private syncingBytes = 0;
@@ -267,6 +268,9 @@ export class WalTraceEmitter implements TraceEmitter {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.writeGroup();
+    // A run the timer started may still be sealing or publishing: it ends before the last run,
+    // and both before the directory is given up (no rename after the lock is released).
+    if (this.shipping) await this.shipping;
     await this.ship();
     this.seal();
     this.claim?.release();
@@ -274,9 +278,15 @@ export class WalTraceEmitter implements TraceEmitter {
   }
 
   /** Seals the current segment and publishes every sealed one, oldest first. */
-  async ship(): Promise<void> {
-    if (this.shipping) return;
-    this.shipping = true;
+  ship(): Promise<void> {
+    if (this.shipping) return this.shipping;
+    this.shipping = this.shipOnce().finally(() => {
+      this.shipping = null;
+    });
+    return this.shipping;
+  }
+
+  private async shipOnce(): Promise<void> {
     try {
       await this.sealAsync();
       const bus = this.options.bus();
@@ -308,8 +318,6 @@ export class WalTraceEmitter implements TraceEmitter {
           `traces kept on disk until the bus takes them: ${(error as Error).message}`,
         );
       }
-    } finally {
-      this.shipping = false;
     }
   }
 

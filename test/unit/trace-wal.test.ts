@@ -134,6 +134,38 @@ describe("WalTraceEmitter", () => {
     expect(published.flat().map((row) => row.request_id)).toEqual(["first", "last"]);
   });
 
+  test("stop() waits for a run of ship() already in flight before giving the directory up", async () => {
+    const directory = freshDirectory();
+    const { bus, published } = fakeBus();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      ...bus,
+      publishTraceLines: async (lines: Uint8Array) => {
+        await held;
+        await bus.publishTraceLines(lines);
+      },
+    } as Bus;
+    const emitter = new WalTraceEmitter({ directory, bus: () => slow });
+    emitter.emit(trace("in-flight"));
+    // As the timer would: a run that is now waiting on the bus.
+    const running = emitter.ship();
+    let stopped = false;
+    const stopping = emitter.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    // The lock is still held while the run publishes.
+    expect(readdirSync(directory)).toContain("wal.lock");
+    release();
+    await Promise.all([running, stopping]);
+    expect(published.flat().map((row) => row.request_id)).toEqual(["in-flight"]);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
   test("while the bus refuses, rows stay on disk; they go, in order, when it takes them", async () => {
     const directory = freshDirectory();
     let down = true;
