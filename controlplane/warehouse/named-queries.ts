@@ -4,6 +4,7 @@
 import {
   arrayFromListValue,
   BIGINT,
+  BOOLEAN,
   bigintFromBigIntValue,
   createDuckDBValueConverter,
   DOUBLE,
@@ -34,6 +35,7 @@ export const QUERY_NAMES = [
   "log_get",
   "analytics_report",
   "analytics_report_rows",
+  "analytics_report_groups",
   "analytics_decisions",
   "export_csv",
   "export_jsonl",
@@ -74,6 +76,9 @@ const PARAMETER_TYPES: Record<string, DuckDBType> = {
   granularity: VARCHAR,
   group_by: VARCHAR,
   tag_key: VARCHAR,
+  group_limit: BIGINT,
+  kept_groups: LIST(VARCHAR),
+  kept_null: BOOLEAN,
   config_slug: VARCHAR,
   config_version: INTEGER,
 };
@@ -88,6 +93,7 @@ export type ParameterValue =
   | string
   | string[]
   | number
+  | boolean
   | bigint
   | Date
   | TagPair[]

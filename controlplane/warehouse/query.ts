@@ -63,6 +63,26 @@ export interface ReportShape {
   tag_key: string | null;
 }
 
+/**
+ * A cap on a grouped report's groups (group_limit, docs/warehouse.md): either rank the window's
+ * groups by requests and keep the first `limit`, or keep exactly `keep` (the comparison window
+ * keeps the groups of the report's own). The other groups are merged into one row per bucket.
+ */
+export type ReportCap = { limit: number } | { keep: Array<string | null> };
+
+export interface Report {
+  /** One row per bucket and kept group. */
+  series: Row[];
+  /** One row per bucket with requests outside the kept groups; none when nothing was merged. */
+  other: Row[];
+  totals: Row;
+  /**
+   * With a cap: the groups kept, most requests first, and (ranked by `limit`) how many groups
+   * the window has, the NULL group counted.
+   */
+  groups: { kept: Array<string | null>; count: number | null } | null;
+}
+
 /** The requests one routing config version decided, in one project and window. */
 export interface ServedSlice {
   project_id: string;
@@ -98,11 +118,13 @@ export interface WarehouseQuery {
   ): Promise<Row[]>;
   /** One request with its trace, prompt and response; `near` is when it was made, if known. */
   log(orgId: string, requestId: string, near?: Date | null): Promise<Row | null>;
+  /** Without `cap`, or without `group_by`, every group. */
   report(
     orgId: string,
     filters: AnalyticsFilters,
     shape: ReportShape,
-  ): Promise<{ series: Row[]; totals: Row }>;
+    cap?: ReportCap,
+  ): Promise<Report>;
   decisions(
     orgId: string,
     filters: { project_id?: string | null; start: Date; end: Date; config_slug?: string | null },
@@ -317,8 +339,9 @@ export async function createWarehouseQuery(
       return row ?? null;
     },
 
-    async report(orgId, filters, shape) {
+    async report(orgId, filters, shape, cap) {
       const values = { ...filterValues(orgId, filters), ...shape };
+      const capped = shape.group_by !== null && cap !== undefined ? cap : null;
       // Day cells know no hour, end user, tags, provider key or route: such a report reads slim
       // rows (rollups.ts). A remote root has no rollups read yet.
       const reads: ReportReads =
@@ -348,15 +371,38 @@ export async function createWarehouseQuery(
         // Cells are merged as counts per latency bucket; without cells, percentiles are a
         // selection within each group, the same answer at a third of the CPU for small groups.
         const name = split.rollups.length > 0 ? "analytics_report" : "analytics_report_rows";
+        const read = {
+          ...values,
+          files: [...split.files, emptyFile],
+          // The empty files have every current column: older cells and slim rows read NULL.
+          rollups: [...split.rollups, emptyRollup],
+          slim: [...split.slim, emptySlim],
+        };
+        const run = remote ? queryGlobs : query;
         try {
-          const rows = await (remote ? queryGlobs : query)(name, {
-            ...values,
-            files: [...split.files, emptyFile],
-            // The empty files have every current column: older cells and slim rows read NULL.
-            rollups: [...split.rollups, emptyRollup],
-            slim: [...split.slim, emptySlim],
+          // A cap by limit ranks the groups first, over what the report reads (cells where it
+          // reads cells), then the report merges the groups past the limit as it aggregates.
+          let groups: Report["groups"] = null;
+          let merge = false;
+          if (capped && "limit" in capped) {
+            const ranked = await run("analytics_report_groups", {
+              ...read,
+              group_limit: capped.limit,
+            });
+            const count = Number(ranked[0]?.group_count ?? 0);
+            groups = { kept: ranked.map((row) => row.group_value as string | null), count };
+            merge = count > capped.limit;
+          } else if (capped) {
+            groups = { kept: capped.keep, count: null };
+            merge = true;
+          }
+          const kept = merge && groups ? groups.kept : null;
+          const rows = await run(name, {
+            ...read,
+            kept_groups: kept?.filter((group): group is string => group !== null) ?? null,
+            kept_null: kept?.includes(null) ?? false,
           });
-          return reportRows(rows);
+          return { ...reportRows(rows), groups };
         } catch (error) {
           // Compaction replaced a listed file, or a rebuilt rollup its predecessor: list again.
           if (attempt > 0 || !MISSING_FILES.test(String(error))) throw error;
@@ -468,9 +514,13 @@ function filterValues(orgId: string, filters: LogFilters): Record<string, Parame
   };
 }
 
-/** analytics_report.sql's rows as the series and the totals (all zero when nothing matched). */
-function reportRows(rows: Row[]): { series: Row[]; totals: Row } {
+/**
+ * analytics_report.sql's rows as the series, the other group's rows and the totals (all zero
+ * when nothing matched).
+ */
+function reportRows(rows: Row[]): Omit<Report, "groups"> {
   const series: Row[] = [];
+  const other: Row[] = [];
   let totals: Row = {
     requests: 0,
     cost_usd: 0,
@@ -484,9 +534,10 @@ function reportRows(rows: Row[]): { series: Row[]; totals: Row } {
     p95_latency_ms: null,
     p99_latency_ms: null,
   };
-  for (const { is_totals, bucket, group_value, ...measures } of rows) {
+  for (const { is_totals, is_other, bucket, group_value, ...measures } of rows) {
     if (is_totals) totals = measures;
+    else if (is_other) other.push({ bucket, ...measures });
     else series.push({ bucket, group_value, ...measures });
   }
-  return { series, totals };
+  return { series, other, totals };
 }

@@ -9,71 +9,25 @@
 -- Rows without the dimension (no end user, no such tag, no own key, no config because the request
 -- named a model, no model because routing refused the request) form the NULL group.
 -- It reads request-log rows ($files), compaction's slim rows ($slim: the same rows, only the
--- report's columns) and its day cells ($rollups); the caller hands each request to exactly one
--- of them (controlplane/warehouse/rollups.ts). Cells carry no end user, no tags, no provider key
+-- report's columns; both through the macro report_rows, request_logs.sql) and its day cells
+-- ($rollups); the caller hands each request to exactly one of them
+-- (controlplane/warehouse/rollups.ts). Cells carry no end user, no tags, no provider key
 -- and no route: a report that groups or filters by those reads rows and slim rows only, through
 -- analytics_report_rows.sql, which answers the same as this file for the same rows.
 -- Percentiles come from the latency sketch (request_logs.sql): the bucket holding the value of
 -- rank ceil(q * n) (1-based, at least 1: the nearest-rank percentile, what quantile_disc gives)
 -- among the n rows with a latency, within 1 % of that row's latency. Rows and cells are merged
 -- as counts per sketch bucket, and the rank found by a running count over the buckets.
+-- A capped report (group_limit) keeps the groups $kept_groups (and the NULL group when
+-- $kept_null) and merges every other into one row per bucket, is_other (its group_value NULL),
+-- whose percentiles are those of its own rows; $kept_groups NULL keeps every group. The totals
+-- are the same either way.
 -- Parameters: $files, $slim, $rollups, $org_id, $project_id, $start, $end, $model, $provider,
--- $end_user, $tag_pairs, $granularity, $group_by, $tag_key.
-WITH report_rows AS (
-  SELECT
-    created_at,
-    org_id,
-    project_id,
-    model,
-    provider,
-    end_user,
-    tags,
-    provider_key_fingerprint,
-    config_slug,
-    latency_bucket(latency_ms) AS latency_k,
-    cost_usd,
-    input_tokens,
-    output_tokens,
-    status,
-    cache = 'hit' AS cache_hit,
-    cache_saved_usd
-  FROM request_log_slice(
-    $files,
-    $org_id,
-    project := $project_id,
-    window_start := $start,
-    window_end := $end,
-    only_model := $model,
-    only_provider := $provider,
-    only_end_user := $end_user,
-    tag_pairs := $tag_pairs
-  )
-  UNION ALL BY NAME
-  SELECT * EXCLUDE (tag_text)
-  FROM request_log_slim_rows(
-    $slim,
-    $org_id,
-    project := $project_id,
-    window_start := $start,
-    window_end := $end,
-    only_model := $model,
-    only_provider := $provider,
-    only_end_user := $end_user,
-    tag_pairs := $tag_pairs
-  )
-),
-cells AS (
+-- $end_user, $tag_pairs, $granularity, $group_by, $tag_key, $kept_groups, $kept_null.
+WITH cells AS (
   SELECT
     date_trunc($granularity, created_at) AS bucket,
-    CASE $group_by
-      WHEN 'model' THEN model
-      WHEN 'provider' THEN provider
-      WHEN 'project' THEN project_id
-      WHEN 'end_user' THEN end_user
-      WHEN 'tag' THEN tags[$tag_key]
-      WHEN 'provider_key' THEN provider_key_fingerprint
-      WHEN 'route' THEN config_slug
-    END AS group_value,
+    group_value,
     latency_k,
     count(*) AS requests,
     coalesce(sum(cost_usd), 0) AS cost_usd,
@@ -82,16 +36,25 @@ cells AS (
     count(*) FILTER (WHERE status >= 400) AS errors,
     count(*) FILTER (WHERE cache_hit) AS cache_hits,
     coalesce(sum(cache_saved_usd), 0) AS cache_saved_usd
-  FROM report_rows
+  FROM report_rows(
+    $files,
+    $slim,
+    $org_id,
+    $group_by,
+    $tag_key,
+    project := $project_id,
+    window_start := $start,
+    window_end := $end,
+    only_model := $model,
+    only_provider := $provider,
+    only_end_user := $end_user,
+    tag_pairs := $tag_pairs
+  )
   GROUP BY ALL
   UNION ALL
   SELECT
     date_trunc($granularity, bucket),
-    CASE $group_by
-      WHEN 'model' THEN model
-      WHEN 'provider' THEN provider
-      WHEN 'project' THEN project_id
-    END,
+    report_cell_group($group_by, model, provider, project_id),
     latency_k,
     requests,
     cost_usd,
@@ -110,10 +73,27 @@ cells AS (
     only_provider := $provider
   )
 ),
+-- A capped report's groups beyond those kept, merged per bucket into one row (is_other).
+mapped AS (
+  SELECT
+    bucket,
+    is_other,
+    CASE WHEN is_other THEN NULL ELSE group_value END AS group_value,
+    latency_k,
+    requests,
+    cost_usd,
+    input_tokens,
+    output_tokens,
+    errors,
+    cache_hits,
+    cache_saved_usd
+  FROM (SELECT *, report_other(group_value, $kept_groups, $kept_null) AS is_other FROM cells)
+),
 sketch AS (
   SELECT
-    grouping(bucket, group_value) <> 0 AS is_totals,
+    grouping(bucket, is_other, group_value) <> 0 AS is_totals,
     bucket,
+    is_other,
     group_value,
     latency_k,
     sum(requests) AS requests,
@@ -123,17 +103,17 @@ sketch AS (
     sum(errors) AS errors,
     sum(cache_hits) AS cache_hits,
     sum(cache_saved_usd) AS cache_saved_usd
-  FROM cells
-  GROUP BY GROUPING SETS ((bucket, group_value, latency_k), (latency_k))
+  FROM mapped
+  GROUP BY GROUPING SETS ((bucket, is_other, group_value, latency_k), (latency_k))
 ),
 ranked AS (
   SELECT
     *,
     -- the rows with a latency, and how many of them lie in this latency bucket or below
     sum(CASE WHEN latency_k IS NOT NULL THEN requests END)
-      OVER (PARTITION BY is_totals, bucket, group_value) AS timed,
+      OVER (PARTITION BY is_totals, bucket, is_other, group_value) AS timed,
     sum(requests) OVER (
-      PARTITION BY is_totals, bucket, group_value
+      PARTITION BY is_totals, bucket, is_other, group_value
       ORDER BY latency_k ASC NULLS LAST
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS up_to
@@ -142,6 +122,7 @@ ranked AS (
 SELECT
   is_totals,
   bucket,
+  is_other,
   group_value,
   CAST(sum(requests) AS BIGINT) AS requests,
   sum(cost_usd) AS cost_usd,
@@ -155,5 +136,5 @@ SELECT
   latency_of_bucket(min(latency_k) FILTER (WHERE up_to >= greatest(1, ceil(0.95 * timed)))) AS p95_latency_ms,
   latency_of_bucket(min(latency_k) FILTER (WHERE up_to >= greatest(1, ceil(0.99 * timed)))) AS p99_latency_ms
 FROM ranked
-GROUP BY is_totals, bucket, group_value
-ORDER BY is_totals, bucket, group_value NULLS LAST;
+GROUP BY is_totals, bucket, is_other, group_value
+ORDER BY is_totals, is_other, bucket, group_value NULLS LAST;

@@ -2,80 +2,28 @@
 -- provider key or route, filtered by end user or tags, or with no whole day in its window;
 -- controlplane/warehouse/query.ts): the same answer as analytics_report.sql, from request-log
 -- rows ($files) and compaction's slim rows ($slim) only, each request read from exactly one of
--- them (controlplane/warehouse/rollups.ts).
+-- them (controlplane/warehouse/rollups.ts; the macro report_rows in request_logs.sql).
 -- One aggregation: per time bucket ($granularity) and group, and once for the whole window (the
 -- row with is_totals), the requests, cost, tokens, errors (status >= 400), response-cache hits,
 -- their share and the cost they saved, and p50/p95/p99 latency. $group_by is 'model',
 -- 'provider', 'project', 'end_user', 'tag' (the value of tag $tag_key), 'provider_key', 'route'
 -- or NULL (one group, NULL); rows without the dimension form the NULL group.
+-- A capped report (group_limit) keeps the groups $kept_groups (and the NULL group when
+-- $kept_null) and merges every other into one row per bucket, is_other (its group_value NULL),
+-- whose percentiles are those of its own rows; $kept_groups NULL keeps every group. The totals
+-- are the same either way.
 -- Percentiles: quantile_disc of the rows' latency sketch buckets (request_logs.sql), the bucket of
 -- rank ceil(q * n) (1-based, at least 1) among the n rows with a latency: exactly what
 -- analytics_report.sql finds from counts per bucket, here by a selection within each group rather
 -- than a count per (group, bucket) and a running sum over them, which cost ~3x the CPU when
 -- groups are small (a month by end user: ~180,000 groups of ~20 requests).
 -- Parameters: $files, $slim, $org_id, $project_id, $start, $end, $model, $provider, $end_user,
--- $tag_pairs, $granularity, $group_by, $tag_key.
-WITH report_rows AS (
+-- $tag_pairs, $granularity, $group_by, $tag_key, $kept_groups, $kept_null.
+WITH grouped AS (
   SELECT
-    created_at,
-    project_id,
-    model,
-    provider,
-    end_user,
-    tags,
-    provider_key_fingerprint,
-    config_slug,
-    latency_bucket(latency_ms) AS latency_k,
-    cost_usd,
-    input_tokens,
-    output_tokens,
-    status,
-    cache = 'hit' AS cache_hit,
-    cache_saved_usd
-  FROM request_log_slice(
-    $files,
-    $org_id,
-    project := $project_id,
-    window_start := $start,
-    window_end := $end,
-    only_model := $model,
-    only_provider := $provider,
-    only_end_user := $end_user,
-    tag_pairs := $tag_pairs
-  )
-  UNION ALL
-  SELECT
-    created_at,
-    project_id,
-    model,
-    provider,
-    end_user,
-    tags,
-    provider_key_fingerprint,
-    config_slug,
-    latency_k,
-    cost_usd,
-    input_tokens,
-    output_tokens,
-    status,
-    cache_hit,
-    cache_saved_usd
-  FROM request_log_slim_rows(
-    $slim,
-    $org_id,
-    project := $project_id,
-    window_start := $start,
-    window_end := $end,
-    only_model := $model,
-    only_provider := $provider,
-    only_end_user := $end_user,
-    tag_pairs := $tag_pairs
-  )
-),
-grouped AS (
-  SELECT
-    grouping(bucket, group_value) <> 0 AS is_totals,
+    grouping(bucket, is_other, group_value) <> 0 AS is_totals,
     bucket,
+    is_other,
     group_value,
     count(*) AS requests,
     coalesce(sum(cost_usd), 0) AS cost_usd,
@@ -87,16 +35,9 @@ grouped AS (
     quantile_disc(latency_k, [0.5, 0.95, 0.99]) AS latency_ks
   FROM (
     SELECT
-      date_trunc($granularity, created_at) AS bucket,
-      CASE $group_by
-        WHEN 'model' THEN model
-        WHEN 'provider' THEN provider
-        WHEN 'project' THEN project_id
-        WHEN 'end_user' THEN end_user
-        WHEN 'tag' THEN tags[$tag_key]
-        WHEN 'provider_key' THEN provider_key_fingerprint
-        WHEN 'route' THEN config_slug
-      END AS group_value,
+      bucket,
+      is_other,
+      CASE WHEN is_other THEN NULL ELSE group_value END AS group_value,
       latency_k,
       cost_usd,
       input_tokens,
@@ -104,15 +45,35 @@ grouped AS (
       status,
       cache_hit,
       cache_saved_usd
-    FROM report_rows
+    FROM (
+      SELECT
+        date_trunc($granularity, created_at) AS bucket,
+        report_other(group_value, $kept_groups, $kept_null) AS is_other,
+        *
+      FROM report_rows(
+        $files,
+        $slim,
+        $org_id,
+        $group_by,
+        $tag_key,
+        project := $project_id,
+        window_start := $start,
+        window_end := $end,
+        only_model := $model,
+        only_provider := $provider,
+        only_end_user := $end_user,
+        tag_pairs := $tag_pairs
+      )
+    )
   )
-  GROUP BY GROUPING SETS ((bucket, group_value), ())
+  GROUP BY GROUPING SETS ((bucket, is_other, group_value), ())
   -- Without rows the totals' set still makes a row: none is wanted then.
   HAVING count(*) > 0
 )
 SELECT
   is_totals,
   bucket,
+  is_other,
   group_value,
   requests,
   cost_usd,
@@ -126,4 +87,4 @@ SELECT
   latency_of_bucket(latency_ks[2]) AS p95_latency_ms,
   latency_of_bucket(latency_ks[3]) AS p99_latency_ms
 FROM grouped
-ORDER BY is_totals, bucket, group_value NULLS LAST;
+ORDER BY is_totals, is_other, bucket, group_value NULLS LAST;

@@ -157,6 +157,119 @@ CREATE OR REPLACE MACRO request_log_slim_rows(
     AND (only_end_user IS NULL OR end_user = only_end_user)
     AND (tag_pairs IS NULL OR tag_text LIKE tag_text_pattern(tag_pairs) ESCAPE '\');
 
+-- The rows the analytics report reads (analytics_report.sql, analytics_report_rows.sql,
+-- analytics_report_groups.sql): one org's request-log rows (`files`) and compaction's slim rows
+-- (`slim`), each request read from exactly one of them (controlplane/warehouse/rollups.ts),
+-- filtered alike, with the report's columns: the latency as its sketch bucket `latency_k` and
+-- `group_value`, the report's dimension. `group_by` is 'model', 'provider', 'project', 'end_user',
+-- 'tag' (the value of tag `tag_key`), 'provider_key' (the fingerprint of the caller's own
+-- provider key), 'route' (the routing config the request resolved through, config_slug) or NULL
+-- (one group, NULL); rows without the dimension form the NULL group.
+CREATE OR REPLACE MACRO report_rows(
+  files,
+  slim,
+  org,
+  group_by,
+  tag_key,
+  project := NULL,
+  window_start := NULL,
+  window_end := NULL,
+  only_model := NULL,
+  only_provider := NULL,
+  only_end_user := NULL,
+  tag_pairs := NULL
+) AS TABLE
+  SELECT
+    created_at,
+    CASE group_by
+      WHEN 'model' THEN model
+      WHEN 'provider' THEN provider
+      WHEN 'project' THEN project_id
+      WHEN 'end_user' THEN end_user
+      WHEN 'tag' THEN tags[tag_key]
+      WHEN 'provider_key' THEN provider_key_fingerprint
+      WHEN 'route' THEN config_slug
+    END AS group_value,
+    latency_k,
+    cost_usd,
+    input_tokens,
+    output_tokens,
+    status,
+    cache_hit,
+    cache_saved_usd
+  FROM (
+    SELECT
+      created_at,
+      project_id,
+      model,
+      provider,
+      end_user,
+      tags,
+      provider_key_fingerprint,
+      config_slug,
+      latency_bucket(latency_ms) AS latency_k,
+      cost_usd,
+      input_tokens,
+      output_tokens,
+      status,
+      cache = 'hit' AS cache_hit,
+      cache_saved_usd
+    FROM request_log_slice(
+      files,
+      org,
+      project := project,
+      window_start := window_start,
+      window_end := window_end,
+      only_model := only_model,
+      only_provider := only_provider,
+      only_end_user := only_end_user,
+      tag_pairs := tag_pairs
+    )
+    UNION ALL
+    SELECT
+      created_at,
+      project_id,
+      model,
+      provider,
+      end_user,
+      tags,
+      provider_key_fingerprint,
+      config_slug,
+      latency_k,
+      cost_usd,
+      input_tokens,
+      output_tokens,
+      status,
+      cache_hit,
+      cache_saved_usd
+    FROM request_log_slim_rows(
+      slim,
+      org,
+      project := project,
+      window_start := window_start,
+      window_end := window_end,
+      only_model := only_model,
+      only_provider := only_provider,
+      only_end_user := only_end_user,
+      tag_pairs := tag_pairs
+    )
+  );
+
+-- A rollup cell's group for the report's `group_by`: cells carry a model, provider and project
+-- only (a report by anything else reads no cells).
+CREATE OR REPLACE MACRO report_cell_group(group_by, model, provider, project_id) AS
+  CASE group_by WHEN 'model' THEN model WHEN 'provider' THEN provider WHEN 'project' THEN project_id END;
+
+-- Whether a group is merged into a capped report's other group (group_limit, docs/warehouse.md):
+-- `kept` lists the groups the report keeps, apart from the NULL group, which it keeps when
+-- `kept_null`; a report that is not capped passes `kept` NULL and merges nothing.
+CREATE OR REPLACE MACRO report_other(group_value, kept, kept_null) AS
+  CASE
+    WHEN kept IS NULL THEN false
+    WHEN group_value IS NULL THEN NOT kept_null
+    ELSE group_value NOT IN (SELECT unnest(kept))
+  END;
+
 -- No slim rows, typed as rollup_rows.sql writes them: what the report reads as $slim when there
 -- is none to read, e.g. in the CLI: COPY (FROM no_slim_rows()) TO 'no-slim.parquet' (FORMAT parquet).
 CREATE OR REPLACE MACRO no_slim_rows() AS TABLE

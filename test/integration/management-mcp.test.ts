@@ -100,9 +100,12 @@ describe.skipIf(servicesAbsent)("MCP server (Postgres)", () => {
       ...window,
       granularity: "hour",
       group_by: "model",
+      group_limit: 1,
       include_comparison: true,
     });
     expect(report.totals.requests).toBe(1);
+    expect(report).toMatchObject({ group_limit: 1, group_count: 1, capped: false });
+    expect(report.other_series).toEqual([]);
     expect(report.comparison.totals.requests).toBe(0);
     expect((await tool("get_analytics_decisions", window)).strategies[0].requests).toBe(1);
     const health = await tool("list_provider_health", window);

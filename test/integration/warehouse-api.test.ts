@@ -77,6 +77,19 @@ function expectMeasures(actual: Json, expected: ReturnType<typeof measures>, lab
   }
 }
 
+/**
+ * The same point or totals from two reports over the same rows: every field equal, but sums of
+ * money, which DuckDB may add up in another order on another run, to the last 9 digits.
+ */
+function expectSamePoint(actual: Json, expected: Json, label: string) {
+  expect(Object.keys(actual).sort(), label).toEqual(Object.keys(expected).sort());
+  for (const [name, value] of Object.entries(expected)) {
+    if (name === "cost_usd" || name === "cache_saved_usd") {
+      expect(actual[name], `${label} ${name}`).toBeCloseTo(value as number, 9);
+    } else expect(actual[name], `${label} ${name}`).toEqual(value);
+  }
+}
+
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
@@ -245,6 +258,7 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
   });
 
   test("refuses malformed filters and cursors, naming the field", async () => {
+    const DAY = { start: "2026-03-10T00:00:00Z", end: "2026-03-11T00:00:00Z" };
     const refusals: Array<[string, Record<string, string>, string]> = [
       ["/logs", { tags: "team" }, "query.tags"],
       ["/logs", { status_class: "3xx" }, "query.status_class"],
@@ -260,6 +274,27 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
         "/analytics/report",
         { start: "2026-03-10T00:00:00Z", end: "2026-03-11T00:00:00Z", group_by: "colour" },
         "query.group_by",
+      ],
+      // group_limit: an integer from 1 to 1000, only with group_by, at most 100,000 points.
+      ...["0", "1001", "2.5", "-3", "ten"].map(
+        (limit): [string, Record<string, string>, string] => [
+          "/analytics/report",
+          { ...DAY, group_by: "end_user", group_limit: limit },
+          "query.group_limit",
+        ],
+      ),
+      ["/analytics/report", { ...DAY, group_limit: "10" }, "query.group_limit"],
+      [
+        "/analytics/report",
+        // 1,000 hourly buckets hold 100 groups each at most.
+        {
+          start: "2026-01-01T00:00:00Z",
+          end: "2026-02-11T16:00:00Z",
+          granularity: "hour",
+          group_by: "model",
+          group_limit: "101",
+        },
+        "query.group_limit",
       ],
     ];
     for (const [path, query, field] of refusals) {
@@ -425,6 +460,174 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
     }
   });
 
+  /**
+   * Reports capped by group_limit over [start, end), against the same report uncapped and the
+   * rows: the groups kept are the `limit` with the most requests over the window (ties by value,
+   * the null group last), their points unchanged; other_series holds, per bucket, the rest,
+   * its sums what the uncapped report's other points add up to and its percentiles those of its
+   * own rows; the totals are unchanged; the window before keeps the same groups.
+   */
+  async function checkCapped(
+    startMs: number,
+    endMs: number,
+    cases: Array<[string, "hour" | "day", number | "at a tie"]>,
+  ) {
+    const start = new Date(startMs).toISOString();
+    const end = new Date(endMs).toISOString();
+    const before = new Date(2 * startMs - endMs).toISOString();
+    const groupOf: Record<string, (row: RequestLogRow) => string | null> = {
+      model: (row) => row.model,
+      end_user: (row) => row.end_user,
+      "tag:team": (row) => row.tags.team ?? null,
+    };
+    for (const [dimension, granularity, asked] of cases) {
+      const of = groupOf[dimension] as (row: RequestLogRow) => string | null;
+      const bucketOf = (row: RequestLogRow) =>
+        granularity === "hour"
+          ? `${row.created_at.slice(0, 13)}:00:00.000Z`
+          : `${row.created_at.slice(0, 10)}T00:00:00.000Z`;
+      const inWindow = rowsA.filter((row) => row.created_at >= start && row.created_at < end);
+      const previous = rowsA.filter((row) => row.created_at >= before && row.created_at < start);
+      // The ranking, computed here: requests descending, then the value, the null group last.
+      const counts = new Map<string | null, number>();
+      for (const row of inWindow) counts.set(of(row), (counts.get(of(row)) ?? 0) + 1);
+      const ranked = [...counts].sort(([a, n], [b, m]) =>
+        n !== m ? m - n : a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0,
+      );
+      // "at a tie": the first cut between two groups of equal requests, which only the order
+      // by value decides.
+      const limit =
+        asked === "at a tie"
+          ? ranked.findIndex(([, n], at) => at > 0 && n === ranked[at - 1]?.[1])
+          : asked;
+      const label = `${granularity} × ${dimension}, group_limit ${limit} (${asked})`;
+      expect(limit, label).toBeGreaterThan(0);
+      expect(ranked.length, label).toBeGreaterThan(limit);
+      const kept = new Set(ranked.slice(0, limit).map(([group]) => group));
+
+      const ask = { start, end, granularity, group_by: dimension };
+      const [capped, whole] = await Promise.all([
+        get("/analytics/report", { ...ask, group_limit: limit, include_comparison: true }),
+        get("/analytics/report", { ...ask, group_limit: 1000 }),
+      ]);
+      expect(capped.status, label).toBe(200);
+      expect(whole.status, label).toBe(200);
+      const report = capped.body.data;
+      expect(report, label).toMatchObject({
+        group_by: dimension,
+        group_limit: limit,
+        group_count: ranked.length,
+        capped: true,
+      });
+      expect(whole.body.data, label).toMatchObject({
+        group_limit: 1000,
+        group_count: ranked.length,
+        capped: false,
+        other_series: [],
+      });
+      expectSamePoint(report.totals, whole.body.data.totals, `${label} totals`);
+      expectMeasures(report.totals, measures(inWindow), `${label} totals`);
+
+      // Exactly the top groups, each point as the uncapped report has it.
+      const wholePoints = new Map<string, Json>(
+        whole.body.data.series.map((point: Json) => [`${point.bucket}|${point.group}`, point]),
+      );
+      expect(new Set(report.series.map((point: Json) => point.group)), label).toEqual(kept);
+      const keptPoints = whole.body.data.series.filter((point: Json) => kept.has(point.group));
+      expect(
+        report.series.map((point: Json) => `${point.bucket}|${point.group}`),
+        label,
+      ).toEqual(keptPoints.map((point: Json) => `${point.bucket}|${point.group}`));
+      for (const point of report.series) {
+        const key = `${point.bucket}|${point.group}`;
+        expectSamePoint(point, wholePoints.get(key), `${label} ${key}`);
+      }
+
+      // The other group: per bucket, the uncapped report's other points added up, and the
+      // percentiles of the merged rows.
+      const checkOther = (other: Json[], rows: RequestLogRow[], wholeSeries: Json[] | null) => {
+        const merged = groupBy(
+          rows.filter((row) => !kept.has(of(row))),
+          bucketOf,
+        );
+        expect(
+          other.map((point) => point.bucket),
+          label,
+        ).toEqual([...merged.keys()].sort());
+        for (const point of other) {
+          const mergedRows = merged.get(point.bucket) as RequestLogRow[];
+          expectMeasures(point, measures(mergedRows), `${label} other ${point.bucket}`);
+          if (!wholeSeries) continue;
+          const parts = wholeSeries.filter(
+            (part) => part.bucket === point.bucket && !kept.has(part.group),
+          );
+          for (const name of [
+            "requests",
+            "input_tokens",
+            "output_tokens",
+            "errors",
+            "cache_hits",
+          ]) {
+            const sum = parts.reduce((total, part) => total + part[name], 0);
+            expect(point[name], `${label} other ${point.bucket} ${name}`).toBe(sum);
+          }
+          const cost = parts.reduce((total, part) => total + part.cost_usd, 0);
+          expect(point.cost_usd, `${label} other ${point.bucket}`).toBeCloseTo(cost, 9);
+        }
+      };
+      checkOther(report.other_series, inWindow, whole.body.data.series);
+
+      // The window before: split by the same groups, whatever its own ranking.
+      const comparison = report.comparison;
+      expect(comparison, label).toMatchObject({ start: before, end: start });
+      expectMeasures(comparison.totals, measures(previous), `${label} comparison totals`);
+      expect(
+        comparison.series.every((point: Json) => kept.has(point.group)),
+        label,
+      ).toBe(true);
+      const previousKept = groupBy(
+        previous.filter((row) => kept.has(of(row))),
+        (row) => `${bucketOf(row)}|${of(row)}`,
+      );
+      expect(comparison.series.length, label).toBe(previousKept.size);
+      for (const point of comparison.series) {
+        const rows = previousKept.get(`${point.bucket}|${point.group}`) as RequestLogRow[];
+        expectMeasures(point, measures(rows), `${label} comparison ${point.bucket}`);
+      }
+      checkOther(comparison.other_series, previous, null);
+    }
+  }
+
+  test("group_limit keeps the groups with the most requests and merges the rest, per bucket", async () => {
+    await checkCapped(BASE + 30 * HOUR, BASE + 54 * HOUR, [
+      ["end_user", "hour", 5],
+      ["end_user", "day", 1],
+      ["end_user", "day", 25],
+      ["tag:team", "day", 2],
+      ["model", "hour", 3],
+      ["end_user", "hour", "at a tie"],
+    ]);
+    // The default keeps 100 groups: these have fewer, nothing is merged.
+    const report = await get("/analytics/report", {
+      start: new Date(BASE).toISOString(),
+      end: new Date(BASE + 72 * HOUR).toISOString(),
+      group_by: "end_user",
+    });
+    expect(report.body.data).toMatchObject({ group_limit: 100, capped: false, other_series: [] });
+    expect(report.body.data.group_count).toBe(new Set(rowsA.map((row) => row.end_user)).size);
+    // Without group_by there is no group to cap.
+    const single = await get("/analytics/report", {
+      start: new Date(BASE).toISOString(),
+      end: new Date(BASE + 72 * HOUR).toISOString(),
+    });
+    expect(single.body.data).toMatchObject({
+      group_limit: null,
+      group_count: null,
+      capped: false,
+      other_series: [],
+    });
+  });
+
   test("decisions: fallback rate and cascade escalations per config, A/B variant splits", async () => {
     const start = new Date(BASE).toISOString();
     const end = new Date(BASE + 72 * HOUR).toISOString();
@@ -583,6 +786,9 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
       await checkReports(BASE + 6 * HOUR, BASE + 54 * HOUR);
       // Edges inside hours: those hours' rows are read, the whole hours between come from cells.
       await checkReports(BASE + 6.5 * HOUR, BASE + 53.25 * HOUR);
+      // Capped by day and model: ranked and merged from day cells (and the edges' rows).
+      await checkCapped(BASE + 24 * HOUR, BASE + 48 * HOUR, [["model", "day", 2]]);
+      await checkCapped(BASE + 30 * HOUR, BASE + 54 * HOUR, [["end_user", "hour", 5]]);
 
       // A late file in a rolled-up hour is read as rows until compaction rolls it in.
       const late = generateRequestLogs(harness.org.orgId, [harness.org.projectId], 60, 9, BASE);
@@ -594,5 +800,5 @@ describe.skipIf(servicesAbsent)("warehouse API (Postgres, DuckDB)", () => {
     } finally {
       await warehouse.close();
     }
-  });
+  }, 120_000);
 });

@@ -5,6 +5,16 @@ import { logFilterEntries } from "../logs/model.ts";
 
 /** Buckets one report may hold (an hour-granularity report covers about 41 days). */
 export const MAX_BUCKETS = 1000;
+/** Groups a grouped report keeps when group_limit is not given; the rest are merged. */
+export const DEFAULT_GROUP_LIMIT = 100;
+/** The largest group_limit. */
+export const MAX_GROUP_LIMIT = 1000;
+/**
+ * The most points a report's series may hold, buckets × group_limit: what keeps every report's
+ * answer small enough to build and send in well under a second (docs/warehouse.md). The default
+ * group_limit fits every window of at most MAX_BUCKETS buckets.
+ */
+export const MAX_POINTS = MAX_BUCKETS * DEFAULT_GROUP_LIMIT;
 
 const windowEntries = {
   start: v.pipe(
@@ -45,10 +55,28 @@ export const reportQuery = v.object({
       ),
     ),
   ),
+  group_limit: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer("must be an integer"),
+      v.minValue(1, "must be at least 1"),
+      v.maxValue(MAX_GROUP_LIMIT, `must be at most ${MAX_GROUP_LIMIT}`),
+      v.description(
+        `With group_by: the groups the series keeps (default ${DEFAULT_GROUP_LIMIT}, at most ` +
+          `${MAX_GROUP_LIMIT}, and at most ${MAX_POINTS.toLocaleString("en-US")} divided by the ` +
+          "window's buckets), those with the most requests over the whole window (ties: by " +
+          "value, the null group last); the requests of every other group are merged into " +
+          "other_series, one point per bucket. Refused without group_by.",
+      ),
+    ),
+  ),
   include_comparison: v.optional(
     v.pipe(
       v.boolean(),
-      v.description("Also report the window just before, of the same length (default false)."),
+      v.description(
+        "Also report the window just before, of the same length (default false), split by the " +
+          "same groups as the window asked for.",
+      ),
     ),
   ),
 });
@@ -95,12 +123,26 @@ export const seriesPointView = v.object({
   group: v.pipe(v.nullable(v.string()), v.description("The group_by value; null when none.")),
   ...measures,
 });
+export const otherPointView = v.object({
+  bucket: v.pipe(timestampSchema, v.description("The bucket's start, UTC.")),
+  ...measures,
+});
 export const totalsView = v.object(measures);
 
 const periodView = v.object({
   start: timestampSchema,
   end: timestampSchema,
-  series: v.array(seriesPointView),
+  series: v.pipe(
+    v.array(seriesPointView),
+    v.description("One point per bucket and kept group that had requests."),
+  ),
+  other_series: v.pipe(
+    v.array(otherPointView),
+    v.description(
+      "The requests of the groups past group_limit, merged: one point per bucket that had any " +
+        "(sums exact, percentiles over those requests). Empty when no group was merged.",
+    ),
+  ),
   totals: totalsView,
 });
 
@@ -108,8 +150,29 @@ export const reportView = v.object({
   ...periodView.entries,
   granularity: v.picklist(["hour", "day"]),
   group_by: v.nullable(v.string()),
+  group_limit: v.pipe(
+    v.nullable(count),
+    v.description("The groups the series keeps at most; null without group_by."),
+  ),
+  group_count: v.pipe(
+    v.nullable(count),
+    v.description("How many groups the window has, the null group counted; null without group_by."),
+  ),
+  capped: v.pipe(
+    v.boolean(),
+    v.description(
+      "Whether group_count exceeds group_limit: the series then holds the group_limit groups " +
+        "with the most requests and other_series the rest.",
+    ),
+  ),
   comparison: v.optional(
-    v.pipe(periodView, v.description("The window before, same length (include_comparison).")),
+    v.pipe(
+      periodView,
+      v.description(
+        "The window before, same length (include_comparison), split by the groups kept above; " +
+          "its other_series holds every other group's requests.",
+      ),
+    ),
   ),
 });
 

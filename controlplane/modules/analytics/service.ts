@@ -2,12 +2,21 @@
 // decision summaries, computed by the warehouse's named queries.
 import type * as v from "valibot";
 import { invalidField } from "../../api/errors.ts";
-import type { AnalyticsFilters, ReportShape, Row, WarehouseQuery } from "../../warehouse/query.ts";
+import type {
+  AnalyticsFilters,
+  ReportCap,
+  ReportShape,
+  Row,
+  WarehouseQuery,
+} from "../../warehouse/query.ts";
 import { logFilters } from "../logs/service.ts";
 import {
+  DEFAULT_GROUP_LIMIT,
   type decisionsQuery,
   type decisionsView,
   MAX_BUCKETS,
+  MAX_POINTS,
+  type otherPointView,
   type reportQuery,
   type reportView,
   type seriesPointView,
@@ -27,6 +36,10 @@ function viewPoint(row: Row): v.InferInput<typeof seriesPointView> {
     bucket: row.bucket as string,
     group: group_value as string | null,
   };
+}
+
+function viewOtherPoint(row: Row): v.InferInput<typeof otherPointView> {
+  return { ...(row as Totals), bucket: row.bucket as string };
 }
 
 /** `tag:team` → the tag dimension and its key; the schema has checked the spelling. */
@@ -56,29 +69,56 @@ export async function analyticsReport(
       `the window holds ${buckets} ${shape.granularity} buckets; at most ${MAX_BUCKETS}`,
     );
   }
-  const period = async (from: Date, to: Date) => {
-    const { series, totals } = await warehouse.report(
-      orgId,
-      { ...filters, start: from, end: to },
-      shape,
+  // A grouped report keeps its group_limit groups with the most requests; the answer's size is
+  // bounded by buckets × group_limit whatever the data.
+  if (shape.group_by === null && query.group_limit !== undefined) {
+    throw invalidField("query.group_limit", "applies only with group_by");
+  }
+  const groupLimit = shape.group_by === null ? null : (query.group_limit ?? DEFAULT_GROUP_LIMIT);
+  if (groupLimit !== null && buckets * groupLimit > MAX_POINTS) {
+    throw invalidField(
+      "query.group_limit",
+      `the window holds ${buckets} ${shape.granularity} buckets; group_limit × buckets must be ` +
+        `at most ${MAX_POINTS}, so group_limit at most ${Math.floor(MAX_POINTS / buckets)}`,
     );
+  }
+  const period = async (from: Date, to: Date, cap: ReportCap | undefined) => {
+    const report = await warehouse.report(orgId, { ...filters, start: from, end: to }, shape, cap);
     return {
-      start: from.toISOString(),
-      end: to.toISOString(),
-      series: series.map(viewPoint),
-      totals: totals as Totals,
+      view: {
+        start: from.toISOString(),
+        end: to.toISOString(),
+        series: report.series.map(viewPoint),
+        other_series: report.other.map(viewOtherPoint),
+        totals: report.totals as Totals,
+      },
+      groups: report.groups,
     };
   };
-  const length = end.getTime() - start.getTime();
-  const [current, comparison] = await Promise.all([
-    period(start, end),
-    query.include_comparison ? period(new Date(start.getTime() - length), start) : undefined,
-  ]);
+  const before = new Date(2 * start.getTime() - end.getTime());
+  let current: Awaited<ReturnType<typeof period>>;
+  let comparison: Awaited<ReturnType<typeof period>> | undefined;
+  if (groupLimit === null) {
+    [current, comparison] = await Promise.all([
+      period(start, end, undefined),
+      query.include_comparison ? period(before, start, undefined) : undefined,
+    ]);
+  } else {
+    current = await period(start, end, { limit: groupLimit });
+    // The window before is split by the same groups, so that the two line up.
+    if (query.include_comparison) {
+      comparison = await period(before, start, { keep: current.groups?.kept ?? [] });
+    }
+  }
+  const groupCount = current.groups?.count ?? null;
   return {
-    ...current,
+    ...current.view,
     granularity: shape.granularity,
     group_by: query.group_by ?? null,
-    ...(comparison ? { comparison } : {}),
+    group_limit: groupLimit,
+    group_count: groupCount,
+    capped: groupLimit !== null && groupCount !== null && groupCount > groupLimit,
+    ...(comparison ? { comparison: comparison.view } : {}),
   };
 }
 
