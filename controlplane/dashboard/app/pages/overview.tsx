@@ -27,7 +27,11 @@ interface Report {
   end: string;
   granularity: "hour" | "day";
   group_by: string | null;
+  group_limit: number | null;
+  group_count: number | null;
+  capped: boolean;
   series: Point[];
+  other_series: Omit<Point, "group">[];
   totals: Totals;
 }
 export interface Budget {
@@ -63,6 +67,8 @@ const RANGES = {
 type Range = keyof typeof RANGES;
 
 const GROUPS = ["", "model", "provider", "project", "route", "end_user"] as const;
+/** Lines a split chart draws: the groups with the most requests, the rest as one "other" line. */
+const GROUP_LIMIT = 10;
 
 const formatCount = (value: number) => num(Math.round(value));
 const formatUsd = (value: number) => usd(value);
@@ -85,6 +91,8 @@ export function Overview() {
         end: end.toISOString(),
         granularity,
         group_by: group || undefined,
+        // The report merges the groups past the limit into other_series (one line here).
+        group_limit: group ? GROUP_LIMIT : undefined,
         // "project" splits the org's traffic; otherwise the chosen project's.
         project_id: group === "project" ? undefined : (projectId ?? undefined),
       },
@@ -172,7 +180,13 @@ function ReportCharts({ report }: { report: Report }) {
           <dd>{pct(totals.cache_hit_rate)}</dd>
         </div>
       </dl>
-      {report.series.length === 0 ? (
+      {report.capped ? (
+        <p class="notice">
+          Top {report.group_limit} of {num(report.group_count ?? 0)} groups by requests; the other{" "}
+          {num((report.group_count ?? 0) - (report.group_limit ?? 0))} are drawn as one line.
+        </p>
+      ) : null}
+      {report.series.length === 0 && report.other_series.length === 0 ? (
         <p class="empty">No requests in this window.</p>
       ) : (
         <div class="charts">
@@ -219,7 +233,12 @@ function ReportCharts({ report }: { report: Report }) {
   );
 }
 
-/** The report's points as aligned series: one per group, buckets on the x axis. */
+const OTHER = Symbol("other groups");
+
+/**
+ * The report's points as aligned series: one per group, and one for the groups merged past the
+ * group limit, buckets on the x axis.
+ */
 function chartData(report: Report) {
   // Every bucket of the window, so quiet hours show as zero requests, not as a gap.
   const step = report.granularity === "hour" ? 3_600_000 : 86_400_000;
@@ -228,35 +247,42 @@ function chartData(report: Report) {
     times.push(new Date(at).toISOString());
   }
   const key = (bucket: string) => new Date(bucket).toISOString();
-  const groups = [...new Set(report.series.map((point) => point.group))];
-  const index = new Map(
+  // A line is a group's points, or the other groups' merged points (OTHER).
+  type Line = string | null | typeof OTHER;
+  const lines: Line[] = [...new Set(report.series.map((point) => point.group))];
+  const index = new Map<string, Omit<Point, "group">>(
     report.series.map((point) => [`${key(point.bucket)}|${point.group}`, point]),
   );
+  const otherIndex = new Map(report.other_series.map((point) => [key(point.bucket), point]));
+  if (otherIndex.size > 0) lines.push(OTHER);
   const make = (
-    label: (group: string | null) => string,
-    pick: (point: Point) => number | null,
+    label: (line: Line) => string,
+    pick: (point: Omit<Point, "group">) => number | null,
     empty: number | null = null,
   ) =>
-    groups.map(
-      (group): Series => ({
-        label: label(group),
+    lines.map(
+      (line): Series => ({
+        label: label(line),
         values: times.map((bucket) => {
-          const point = index.get(`${bucket}|${group}`);
+          const point = line === OTHER ? otherIndex.get(bucket) : index.get(`${bucket}|${line}`);
           return point ? pick(point) : empty;
         }),
       }),
     );
   const byRoute = report.group_by === "route";
-  const name = (group: string | null) =>
-    groups.length === 1 && group === null && !byRoute
-      ? "all"
-      : group === null
-        ? byRoute
-          ? "(no config)"
-          : "(none)"
-        : byRoute
-          ? `@${group}`
-          : group;
+  const merged = (report.group_count ?? 0) - (report.group_limit ?? 0);
+  const name = (line: Line) =>
+    line === OTHER
+      ? `other ${num(merged)} groups`
+      : lines.length === 1 && line === null && !byRoute
+        ? "all"
+        : line === null
+          ? byRoute
+            ? "(no config)"
+            : "(none)"
+          : byRoute
+            ? `@${line}`
+            : line;
   return {
     times: times.map((bucket) => Date.parse(bucket) / 1000),
     requests: make(name, (point) => point.requests, 0),
@@ -265,11 +291,11 @@ function chartData(report: Report) {
     cacheHitRate: make(name, (point) => point.cache_hit_rate),
     latency: [
       ...make(
-        (group) => `p50 ${name(group)}`,
+        (line) => `p50 ${name(line)}`,
         (point) => point.p50_latency_ms,
       ),
       ...make(
-        (group) => `p95 ${name(group)}`,
+        (line) => `p95 ${name(line)}`,
         (point) => point.p95_latency_ms,
       ),
     ],
