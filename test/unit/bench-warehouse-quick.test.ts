@@ -201,5 +201,5 @@ test("bench:warehouse --quick prints the report and the lookup, cold and warm", 
   expect(written.quick).toBe(true);
   expect(written.machine.bun).toBe(Bun.version);
   expect(written.dataset.rows).toBe(200_000);
-  // Generating 200k rows and running eleven reports and three lookups: ~23 s at load 7.
+  // Generating 200k rows and running eighteen reports and three lookups: ~19 s at load 5.
 }, 60_000);
