@@ -507,15 +507,22 @@ class Connection {
     if (!idle.has(this.origin.key)) idle.set(this.origin.key, list);
     this.socket?.timeout(IDLE_SECONDS);
     // A body the reader paused must not keep the socket paused for the next exchange.
-    this.socket?.resume();
+    this.resume();
     list.push(this);
   }
 
+  /** Reading paused (a reader that is behind): a native call only when it changes. */
+  #paused = false;
+
   pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
     this.socket?.pause();
   }
 
   resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
     this.socket?.resume();
   }
 }
