@@ -4,8 +4,11 @@
 // recorded once at start; a stream in one chunk per SSE event). The same loop through a bare
 // pass-through handler (bare-proxy.ts's, on the same in-memory upstream) gives the floor, so
 // "added" is what modelux costs beyond a proxy, per request, with no socket, no HTTP parsing and
-// no other process in the figure. CPU time (process.cpuUsage) moves far less than wall time on a
-// machine shared with other work; rounds alternate modelux and bare and the median is kept.
+// no other process in the figure. Every upstream call takes Bun's fetch here (answered from
+// memory), streamed ones included: the data plane's own sockets client, the default for
+// streams, is measured on real sockets by stream-cpu.ts. CPU time (process.cpuUsage) moves far
+// less than wall time on a machine shared with other work; rounds alternate modelux and bare and
+// the median is kept.
 //
 //   bun bench/overhead/fixed-cost.ts [--setup=off|full|fallback,budget,wal] [--stream]
 //                                     [--api=chat|responses] [--chunks=event|whole]
@@ -111,6 +114,11 @@ async function startPlane(root: string, label: string) {
     "bench/overhead/targets/control-plane-stand-in.ts",
   );
   const snapshot = await from("bench/overhead/targets/modelux-snapshot.ts");
+  // Streamed attempts go through the data plane's sockets client by default, which would dial
+  // the in-memory upstream's made-up host: here every attempt takes fetch, answered from memory.
+  // What the sockets client costs per chunk is stream-cpu.ts's to measure, on real sockets.
+  const upstreamClient = await from("dataplane/pipeline/upstream-fetch.ts");
+  upstreamClient.useUpstreamClient?.("fetch");
   // Responses are stored (the benchmark's request does not say `store: false`): a small store
   // cap keeps the work per request (serialize, put, evict the oldest) without a heap that grows
   // to the default 256 MB of stored JSON over a run and moves the figures with its collections.
