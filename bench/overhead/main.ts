@@ -18,6 +18,7 @@ import {
   budgetTable,
   headlineTable,
   type OverheadReport,
+  pairedTable,
   renderMarkdown,
   responsesTable,
 } from "./report-markdown.ts";
@@ -88,7 +89,9 @@ const report: OverheadReport = {
   steps,
   budgets: checkBudgets(steps, soak),
 };
-const responses = responsesTable(steps);
+const responses = [responsesTable(steps), pairedTable(steps)]
+  .filter((part) => part !== null)
+  .join("\n\n");
 console.log(
   `\n${headlineTable(steps)}\n\n${responses ? `${responses}\n\n` : ""}${budgetTable(report.budgets)}`,
 );

@@ -1,6 +1,7 @@
 // What one run measures. Full: open-loop at 1k and 5k req/s and closed-loop at 16/64/256
 // connections in instant mode, open-loop at 1k req/s in realistic mode, plain and streamed, 10 s
-// each; then the Responses API against chat, streamed in realistic mode (time to first token).
+// each; then the Responses API against chat, streamed in realistic mode (time to first token):
+// at the realistic rate, and in paired rounds at a rate the machine serves without queueing.
 // Quick (CI): one of each kind for a second or less, enough to prove every target starts and
 // answers.
 import type { Mode } from "./modes.ts";
@@ -31,6 +32,12 @@ export interface Step {
   seconds: number;
   /** Absent: chat. Only targets that serve the API run the step (see targets.ts). */
   api?: Exclude<Api, "chat">;
+  /**
+   * A round of the paired comparison of the Responses API with chat (1, 2, …): chat and
+   * Responses measured in turn, round after round, at a rate the machine serves without
+   * queueing, on the floor and modelux only (results.ts `pairedChecks`).
+   */
+  round?: number;
 }
 
 /** Steps run against one process of the target, in one simulator mode. */
@@ -63,14 +70,33 @@ export function makePlan(options: {
   mode?: Mode;
   /** The realistic steps' rate (req/s) instead of 1,000: a loaded machine cannot serve 1k. */
   realisticRate?: number;
+  /** The paired comparison's rate (req/s) and rounds: 300 and 3 by default. */
+  pairedRate?: number;
+  pairedRounds?: number;
 }): Plan {
   const realisticRate = options.realisticRate ?? 1000;
+  const pairedRate = options.pairedRate ?? (options.quick ? 200 : 300);
+  const pairedRounds = options.pairedRounds ?? (options.quick ? 1 : 3);
   const seconds = options.seconds ?? (options.quick ? 1 : 10);
   const both = (mode: Mode, load: Load, duration = seconds): Step[] =>
     [false, true].map((stream) => ({ mode, stream, load, seconds: duration }));
   // The Responses surface's time to first token beside chat's (DESIGN §12: within 1 ms of it).
   const responses = (apis: Array<Exclude<Api, "chat">>, load: Load, duration = seconds): Step[] =>
     apis.map((api) => ({ mode: "realistic", stream: true, load, seconds: duration, api }));
+  // Chat and Responses in turn, round after round: the machine's drift over a run falls on both.
+  const paired = (duration: number): Step[] =>
+    Array.from({ length: pairedRounds }, (_, index) =>
+      (["chat", "responses", "chat-claude", "responses-claude"] as const).map(
+        (api): Step => ({
+          mode: "realistic",
+          stream: true,
+          load: { kind: "open", rate: pairedRate },
+          seconds: duration,
+          ...(api === "chat" ? {} : { api }),
+          round: index + 1,
+        }),
+      ),
+    ).flat();
   const groups: StepGroup[] = options.quick
     ? [
         {
@@ -87,6 +113,7 @@ export function makePlan(options: {
             { mode: "realistic", stream: true, load: { kind: "open", rate: 200 }, seconds: 0.5 },
             // The two paths of the Responses surface; chat → Claude is the full run's.
             ...responses(["responses", "responses-claude"], { kind: "open", rate: 200 }, 0.3),
+            ...paired(0.3),
           ],
         },
       ]
@@ -109,6 +136,7 @@ export function makePlan(options: {
               kind: "open",
               rate: realisticRate,
             }),
+            ...paired(seconds),
           ],
         },
       ];
@@ -127,9 +155,9 @@ export function describeLoad(load: Load): string {
 }
 
 /** Steps that compare across targets share this key. */
-export function stepKey(step: Pick<Step, "mode" | "stream" | "load" | "api">): string {
+export function stepKey(step: Pick<Step, "mode" | "stream" | "load" | "api" | "round">): string {
   const load = step.load.kind === "closed" ? `c${step.load.connections}` : `r${step.load.rate}`;
-  return `${step.mode}/${step.stream ? "stream" : "plain"}/${load}${step.api ? `/${step.api}` : ""}`;
+  return `${step.mode}/${step.stream ? "stream" : "plain"}/${load}${step.api ? `/${step.api}` : ""}${step.round === undefined ? "" : `/round${step.round}`}`;
 }
 
 export const apiOf = (step: Pick<Step, "api">): Api => step.api ?? "chat";

@@ -2,7 +2,7 @@
 // with verdicts, then one table per load shape with every target's row. Console output reuses it.
 import type { Machine } from "./machine.ts";
 import { API_LABELS, APIS, apiOf, describeLoad, stepKey } from "./plan.ts";
-import { type BudgetCheck, type DerivedStep, peakThroughput } from "./results.ts";
+import { type BudgetCheck, type DerivedStep, pairedRounds, peakThroughput } from "./results.ts";
 import { TARGET_LABELS, TARGET_NAMES, type TargetName } from "./targets.ts";
 
 export interface OverheadReport {
@@ -41,6 +41,7 @@ export function headlineTable(steps: DerivedStep[]): string {
         step.mode === mode &&
         step.stream === stream &&
         apiOf(step) === "chat" &&
+        step.round === undefined &&
         step.load.kind === "open",
     );
     // The 1k req/s step, or the lowest rate run (quick mode).
@@ -102,6 +103,7 @@ export function responsesTable(steps: DerivedStep[]): string | null {
       step.target === "modelux" &&
       step.mode === "realistic" &&
       step.stream &&
+      step.round === undefined &&
       step.load.kind === "open",
   );
   if (!streamed.some((step) => apiOf(step) !== "chat")) return null;
@@ -225,9 +227,41 @@ export function detailSections(steps: DerivedStep[]): string {
   return sections.join("\n\n");
 }
 
+/** The paired comparison's rounds, Responses beside chat, round by round (results.ts). */
+export function pairedTable(steps: DerivedStep[]): string | null {
+  const rate = steps.find((step) => step.round !== undefined && step.target === "modelux")?.load;
+  if (rate?.kind !== "open") return null;
+  const rows = [false, true].flatMap((translated) =>
+    pairedRounds(steps, translated).map((round) => {
+      const show = translated ? (ms: number) => fixed(ms) : signed;
+      return [
+        translated
+          ? "both translated to Claude: TTFT"
+          : "passthrough to OpenAI: TTFT added over floor",
+        String(round.round),
+        `${show(round.chat.p50)} / ${show(round.chat.p99)}`,
+        `${show(round.responses.p50)} / ${show(round.responses.p99)}`,
+        `${signed(round.responses.p50 - round.chat.p50)} / ${signed(round.responses.p99 - round.chat.p99)}`,
+      ];
+    }),
+  );
+  return table(
+    [
+      `paired rounds, ${rate.rate} req/s (ms)`,
+      "round",
+      "chat p50 / p99",
+      "Responses p50 / p99",
+      "Responses minus chat p50 / p99",
+    ],
+    rows,
+  );
+}
+
 export function renderMarkdown(report: OverheadReport): string {
   const machine = report.machine;
-  const responses = responsesTable(report.steps);
+  const responses = [responsesTable(report.steps), pairedTable(report.steps)]
+    .filter((part) => part !== null)
+    .join("\n\n");
   const pinning = machine.pinning
     ? `target pinned to CPU ${machine.pinning.target}, simulator and load generator to CPU ${machine.pinning.simulator_and_load}`
     : "unpinned";
@@ -244,7 +278,7 @@ minus the same percentile of the floor (simulator direct) or of the bare Bun pro
 
 ${headlineTable(report.steps)}
 
-${responses ? `## Responses API against chat (time to first token)\n\n${responses}\n\n` : ""}## Targets
+${responses ? `## Responses API against chat (time to first token)\n\nAt the realistic rate, then in paired rounds (chat and Responses in turn, round after round) at a\nrate this machine serves without queueing; issue 16's check is the paired rounds' median.\n\n${responses}\n\n` : ""}## Targets
 
 Issue 20's table (it replaces DESIGN §12's "end to end minus direct" rows: the bare Bun hop
 alone adds ~0.2 ms at p50 here), for the realistic setup on the in-process bus and on NATS

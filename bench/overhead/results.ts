@@ -107,6 +107,7 @@ export function checkBudgets(steps: DerivedStep[], soak: SoakMemory | null = nul
         step.mode === mode &&
         step.stream === stream &&
         apiOf(step) === api &&
+        step.round === undefined &&
         step.load.kind === "open" &&
         step.load.rate === 1000,
     );
@@ -178,9 +179,10 @@ export function checkBudgets(steps: DerivedStep[], soak: SoakMemory | null = nul
         step.mode === "realistic" &&
         step.stream &&
         apiOf(step) === api &&
+        step.round === undefined &&
         step.load.kind === "open",
     );
-  checks.push(...responsesChecks(realistic));
+  checks.push(...responsesChecks(realistic), ...pairedChecks(steps));
   return checks;
 }
 
@@ -245,11 +247,106 @@ function difference(
     target,
     limit: "≤ 1 ms",
     measured: `${value >= 0 ? "+" : ""}${round3(value)} ms (Responses ${round3(responses)}, chat ${round3(chat)})`,
-    // Either side's TTFT below its floor: that floor's step was disturbed.
-    verdict:
-      responses < DISTURBED_MS || chat < DISTURBED_MS ? "disturbed" : value <= 1 ? "met" : "missed",
+    verdict: withinOfChat(value, responses, chat),
     how,
   };
+}
+
+/**
+ * Either side's TTFT below its floor: that floor's step was disturbed. Responses more than 1 ms
+ * ahead of chat, when it does all chat does and more: chat's step was.
+ */
+function withinOfChat(value: number, responses: number, chat: number): BudgetCheck["verdict"] {
+  if (responses < DISTURBED_MS || chat < DISTURBED_MS || value < -1) return "disturbed";
+  return value <= 1 ? "met" : "missed";
+}
+
+export interface PairedRound {
+  round: number;
+  /** TTFT added over the floor (passthrough) or TTFT (translated), ms, by percentile. */
+  chat: Comparison;
+  responses: Comparison;
+}
+
+/**
+ * The paired comparison's rounds for one pair of APIs: passthrough (each API's TTFT over its own
+ * floor, same round) or translated (both to Claude: the TTFTs themselves). Only rounds where
+ * both steps were measured.
+ */
+export function pairedRounds(steps: DerivedStep[], translated: boolean): PairedRound[] {
+  const rounds = [
+    ...new Set(steps.flatMap((step) => (step.round === undefined ? [] : [step.round]))),
+  ];
+  const of = (api: Api, round: number): Comparison | null => {
+    const step = steps.find(
+      (candidate) =>
+        candidate.target === "modelux" && candidate.round === round && apiOf(candidate) === api,
+    );
+    if (!step) return null;
+    if (!translated) return step.ttft_added_over_floor;
+    return step.ttft ? { p50: step.ttft.p50, p90: step.ttft.p90, p99: step.ttft.p99 } : null;
+  };
+  return rounds
+    .sort((a, b) => a - b)
+    .flatMap((round) => {
+      const chat = of(translated ? "chat-claude" : "chat", round);
+      const responses = of(translated ? "responses-claude" : "responses", round);
+      return chat && responses ? [{ round, chat, responses }] : [];
+    });
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+/**
+ * Issue 16's target, Responses' time to first token within 1 ms of chat's, from the paired
+ * rounds: chat and Responses measured in turn at a rate the machine serves without queueing, the
+ * difference taken round by round and its median judged. At the realistic rate (1k req/s) this
+ * machine is saturated (the bare proxy's own TTFT p99 there is tens of ms over the floor), so a
+ * difference there measures CPU per stream amplified by queueing: issue 20's row, shown in the
+ * Responses table, not this check.
+ */
+function pairedChecks(steps: DerivedStep[]): BudgetCheck[] {
+  const rate = steps.find((step) => step.round !== undefined)?.load;
+  if (rate?.kind !== "open") return [];
+  const checks: BudgetCheck[] = [];
+  for (const translated of [false, true]) {
+    const rounds = pairedRounds(steps, translated);
+    for (const percentile of ["p50", "p99"] as const) {
+      const target = translated
+        ? `Responses TTFT ${percentile} within 1 ms of chat's, both translated to Claude, paired rounds at ${rate.rate} req/s`
+        : `Responses TTFT overhead ${percentile} within 1 ms of chat's, passthrough to OpenAI, paired rounds at ${rate.rate} req/s`;
+      const how = `${translated ? "time to first body byte through modelux, same Claude upstream" : "each API's time to first body byte through modelux minus straight to the simulator, same round"}; Responses minus chat per round, chat and Responses measured in turn; the median over the rounds`;
+      if (rounds.length === 0) {
+        checks.push({ target, limit: "≤ 1 ms", measured: "—", verdict: "not measured", how });
+        continue;
+      }
+      const differences = rounds.map(
+        (round) => round.responses[percentile] - round.chat[percentile],
+      );
+      const value = median(differences);
+      const signed = (n: number) => `${n >= 0 ? "+" : ""}${round3(n)}`;
+      const floorsDisturbed =
+        !translated &&
+        rounds.some(
+          (round) =>
+            round.chat[percentile] < DISTURBED_MS || round.responses[percentile] < DISTURBED_MS,
+        );
+      checks.push({
+        target,
+        limit: "≤ 1 ms",
+        measured: `${signed(value)} ms, median of ${rounds.length} rounds (${differences.map(signed).join(" / ")})`,
+        verdict: floorsDisturbed || value < -1 ? "disturbed" : value <= 1 ? "met" : "missed",
+        how,
+      });
+    }
+  }
+  return checks;
 }
 
 /** An "added over the floor" below this is the floor's step disturbed, not a gateway faster than no hop. */

@@ -19,6 +19,8 @@ export interface StepResult {
   seconds: number;
   /** Absent: chat (plan.ts `Api`). */
   api?: Step["api"];
+  /** The paired comparison's round (plan.ts `Step.round`); absent for every other step. */
+  round?: number;
   requests: number;
   throughput: number;
   errors: Record<string, number>;
@@ -87,6 +89,7 @@ export async function runStep(
     stream: step.stream,
     load: step.load,
     ...(step.api ? { api: step.api } : {}),
+    ...(step.round === undefined ? {} : { round: step.round }),
     processes,
   };
   if (step.load.kind === "closed") {

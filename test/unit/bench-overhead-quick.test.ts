@@ -48,7 +48,9 @@ test("bench:quick measures every target and prints the side-by-side table", asyn
       expect({ name, errors: step.error_count }).toEqual({ name, errors: 0 });
   }
   // The Responses steps: both paths streamed through modelux, the passthrough's floor direct.
-  const responses = written.steps.filter((step: { api?: string }) => step.api !== undefined);
+  const responses = written.steps.filter(
+    (step: { api?: string; round?: number }) => step.api !== undefined && step.round === undefined,
+  );
   expect(
     responses.map((step: { target: string; api: string }) => `${step.target} ${step.api}`).sort(),
   ).toEqual(["direct responses", "modelux responses", "modelux responses-claude"]);
@@ -58,6 +60,24 @@ test("bench:quick measures every target and prints the side-by-side table", asyn
   }
   expect(stdout).toMatch(/^\| Responses → Claude \(translated\) \| open, 200 req\/s \|/m);
   expect(stdout).toMatch(/^\| Responses TTFT overhead p50 within 1 ms of chat's/m);
+  // The paired comparison: chat and Responses in turn, on the floor and modelux only.
+  const paired = written.steps.filter((step: { round?: number }) => step.round === 1);
+  expect(
+    paired
+      .map((step: { target: string; api?: string }) => `${step.target} ${step.api ?? "chat"}`)
+      .sort(),
+  ).toEqual([
+    "direct chat",
+    "direct responses",
+    "modelux chat",
+    "modelux chat-claude",
+    "modelux responses",
+    "modelux responses-claude",
+  ]);
+  expect(stdout).toMatch(
+    /^\| Responses TTFT overhead p99 within 1 ms of chat's, passthrough to OpenAI, paired rounds at 200 req\/s \| ≤ 1 ms \| [+-][\d.]+ ms, median of 1 rounds/m,
+  );
+  expect(stdout).toMatch(/^\| paired rounds, 200 req\/s \(ms\) \| round \|/m);
   const markdown = readFileSync(join(resultsDirectory, "overhead.md"), "utf8");
   expect(markdown).toContain("## Side by side");
   expect(markdown).toContain("## Responses API against chat (time to first token)");
