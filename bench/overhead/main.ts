@@ -1,4 +1,4 @@
-// `bun run bench` (full, ~12 min) and `bun run bench:quick` (CI: every target starts, answers and
+// `bun run bench` (full, ~17 min) and `bun run bench:quick` (CI: every target starts, answers and
 // gets a row; about half a minute, numbers meaningless). One simulator process serves every target;
 // each target runs in its own process, then the load generator in its own. Writes
 // bench/results/overhead.{json,md} on a full run (quick: only when BENCH_RESULTS_DIR is set).
