@@ -1,20 +1,13 @@
 // Seeded draws on the JavaScript side (orgs, projects, routes, traffic shape): the same seed
 // gives the same dataset.
+
+import { mulberry32 } from "../../shared/random/mulberry32.ts";
 import { SLOTS } from "./world.ts";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /** mulberry32: the seeded PRNG that shapes orgs, projects and routes on the JavaScript side. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng: (seed: number) => () => number = mulberry32;
 
 /** Fisher-Yates; not sort() with a random comparator, whose draws vary with the engine's tier. */
 export function shuffle<T>(items: T[], random: () => number): T[] {

@@ -2,6 +2,8 @@
 // generators for each use (routing's own draws, outcome draws), so the same definition gives
 // the same numbers on every run and every machine.
 
+import { mulberry32 } from "#shared/random/mulberry32.ts";
+
 /** FNV-1a, 32 bits: a stable hash of a string (unlike Bun.hash, fixed by its definition). */
 export function seedOf(text: string): number {
   let hash = 0x811c9dc5;
@@ -13,13 +15,4 @@ export function seedOf(text: string): number {
 }
 
 /** mulberry32: uniform in [0, 1), 2^32 period, enough for 50,000 requests. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;

@@ -1,6 +1,8 @@
 // Seeded randomness: the same request must give the same answer, so every choice the
 // simulator makes about content comes from a generator seeded by a hash of the request.
 
+import { mulberry32 } from "#shared/random/mulberry32.ts";
+
 export type Random = {
   /** A float in [0, 1). */
   next(): number;
@@ -15,14 +17,7 @@ export function seedOf(text: string): number {
 
 /** mulberry32: tiny, fast and good enough for picking words. */
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     between: (minimum, maximum) => minimum + Math.floor(next() * (maximum - minimum + 1)),

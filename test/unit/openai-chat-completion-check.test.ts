@@ -8,17 +8,9 @@ import {
   isChatCompletion,
   responseSchema,
 } from "../../dataplane/providers/openai/convert-response.ts";
+import { mulberry32 } from "../../shared/random/mulberry32.ts";
 
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 const ABSENT = Symbol("absent");
 

@@ -7,18 +7,7 @@ import * as v from "valibot";
 import { fastResponsesRequest } from "../../dataplane/surfaces/responses/fast-request.ts";
 import { checkResponsesRequest } from "../../dataplane/surfaces/responses/parse-request.ts";
 import { responsesRequestSchema } from "../../dataplane/surfaces/responses/request-schema.ts";
-
-/** Deterministic: the same bodies on every run. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { expectHandCheckAgreesWithSchema } from "../support/hand-check.ts";
 
 const ABSENT = Symbol("absent");
 
@@ -86,22 +75,12 @@ describe("the common Responses body checked by hand", () => {
   });
 
   test("whenever it takes a body, the schema takes it too and outputs the same request", () => {
-    const next = random(16);
-    let taken = 0;
-    let accepted = 0;
-    for (let index = 0; index < 20_000; index++) {
-      const fields = body(next);
-      const fast = fastResponsesRequest(fields);
-      const schema = v.safeParse(responsesRequestSchema, fields, { abortEarly: true });
-      if (schema.success) accepted++;
-      if (fast === null) continue;
-      taken++;
-      expect(schema.success).toBe(true);
-      expect(fast).toStrictEqual(schema.output as typeof fast);
-    }
-    // The generator reaches both sides: many bodies taken by hand, many left to the schema.
-    expect(taken).toBeGreaterThan(2_000);
-    expect(accepted - taken).toBeGreaterThan(1_000);
+    expectHandCheckAgreesWithSchema({
+      hand: fastResponsesRequest,
+      schema: responsesRequestSchema,
+      body,
+      seed: 16,
+    });
   });
 
   test("a body made only of what it covers is taken by hand, as the benchmark's is", () => {
