@@ -16,18 +16,11 @@
 // fetch for it: proxies (HTTP(S)_PROXY), request bodies that are streams or forms, redirects
 // (never followed: the egress policy follows them by hand, each hop checked), and content
 // encodings (it asks for `identity`).
-import { readFileSync } from "node:fs";
-import { rootCertificates } from "node:tls";
 import { Body, type BodySource } from "./upstream-body.ts";
+import { type ClientRequest, encodeRequest, type Origin, trustedCa } from "./upstream-request.ts";
 
 export { type BodySink, type PushBody, pushBodyOf } from "./upstream-body.ts";
-
-export interface ClientRequest {
-  method?: string | undefined;
-  headers?: Record<string, string> | undefined;
-  body?: string | Uint8Array | null | undefined;
-  signal?: AbortSignal | null | undefined;
-}
+export type { ClientRequest } from "./upstream-request.ts";
 
 export class UpstreamConnectionError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -41,72 +34,17 @@ const MAX_IDLE_PER_ORIGIN = 256;
 const MAX_HEAD_BYTES = 64 * 1024;
 const CRLF = 0x0d;
 const HEAD_END = Buffer.from("\r\n\r\n");
-// Set by the client itself, never copied from the caller's headers.
-const OWN_HEADERS = new Set([
-  "host",
-  "content-length",
-  "transfer-encoding",
-  "connection",
-  "keep-alive",
-  "accept-encoding",
-]);
 const NO_BODY_STATUS = new Set([204, 304]);
-
-let extraCa: { ca?: string[] } | null = null;
-/**
- * Mozilla's roots (Bun's default) plus NODE_EXTRA_CA_CERTS, as Bun's fetch trusts them; only
- * when that variable is set is the list given (a TLS connect then parses it).
- */
-function trustedCa(): { ca?: string[] } {
-  if (extraCa !== null) return extraCa;
-  const file = process.env.NODE_EXTRA_CA_CERTS;
-  extraCa = file ? { ca: [...rootCertificates, readFileSync(file, "utf8")] } : {};
-  return extraCa;
-}
-
-interface Origin {
-  key: string;
-  hostname: string;
-  port: number;
-  tls: boolean;
-  host: string;
-}
 
 const idle = new Map<string, Connection[]>();
 
 /** fetch's answer for the calls `upstreamFetch` gives it (see the header for what it leaves). */
 export function clientFetch(url: string, init: ClientRequest = {}): Promise<Response> {
-  const parsed = new URL(url);
-  const tls = parsed.protocol === "https:";
-  if (!tls && parsed.protocol !== "http:")
-    return Promise.reject(new TypeError(`unsupported protocol ${parsed.protocol}`));
-  const port = parsed.port === "" ? (tls ? 443 : 80) : Number(parsed.port);
-  const hostname = parsed.hostname.startsWith("[") ? parsed.hostname.slice(1, -1) : parsed.hostname;
-  const origin: Origin = {
-    key: `${parsed.protocol}//${parsed.host}`,
-    hostname,
-    port,
-    tls,
-    host: parsed.host,
-  };
+  const encoded = encodeRequest(url, init);
+  if (encoded instanceof TypeError) return Promise.reject(encoded);
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const body = init.body ?? null;
-  const method = (init.method ?? "GET").toUpperCase();
-  let head = `${method} ${parsed.pathname}${parsed.search} HTTP/1.1\r\nhost: ${origin.host}\r\n`;
-  for (const name in init.headers) {
-    const value = init.headers[name] as string;
-    if (!OWN_HEADERS.has(name.toLowerCase())) head += `${name}: ${value}\r\n`;
-  }
-  head += "accept-encoding: identity\r\nconnection: keep-alive\r\n";
-  const length =
-    body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-  if (body !== null || method === "POST" || method === "PUT" || method === "PATCH")
-    head += `content-length: ${length}\r\n`;
-  head += "\r\n";
-  // A string body goes out with its head as one string (encoded once, by the socket).
-  const request =
-    body === null ? head : typeof body === "string" ? head + body : concat(Buffer.from(head), body);
+  const { origin, request, method } = encoded;
   return new Promise<Response>((resolve, reject) => {
     const exchange = new Exchange(request, method === "HEAD", signal, resolve, reject);
     start(origin, exchange, true);
@@ -139,13 +77,6 @@ function start(origin: Origin, exchange: Exchange, mayReuse: boolean): void {
   };
   connection.begin(exchange, false);
   Bun.connect<Connection>(options).catch((error: unknown) => connection.closed(error));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.byteLength + b.byteLength);
-  joined.set(a);
-  joined.set(b, a.byteLength);
-  return joined;
 }
 
 enum Framing {
