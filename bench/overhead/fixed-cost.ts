@@ -27,6 +27,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startSimulator } from "../../simulator/server.ts";
+import { median } from "./median.ts";
 import { ROOT } from "./processes.ts";
 import { BENCH_PROXY_KEY, BENCH_ROUTE, parseSetup } from "./targets/modelux-snapshot.ts";
 import { chatBody, responsesBody } from "./targets.ts";
@@ -268,10 +269,6 @@ async function countObjects() {
     );
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] as number;

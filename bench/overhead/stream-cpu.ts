@@ -25,6 +25,7 @@ import { join } from "node:path";
 import type { LatencySummary } from "./load/latency.ts";
 import type { LoadRequest } from "./load/load-request.ts";
 import type { OpenLoopResult } from "./load/open-loop-run.ts";
+import { median } from "./median.ts";
 import { setMode } from "./modes.ts";
 import { cpuSeconds, threadCpuSeconds, UsageWindow } from "./proc-stats.ts";
 import { ROOT, type RunningProcess, spawnProcess, spawnServer } from "./processes.ts";
@@ -212,10 +213,6 @@ for (let round = 0; round < rounds; round++) {
   } else for (const target of started) report(round, target.name, await measure(target));
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 const loads = [...results.values()].flat().map((m) => m.load);
 console.log(
   `\n| ${api}, ${setup}, ${rate} streams/s, ${rounds} × ${seconds} s, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} | µs CPU per stream (median; rounds) | TTFT p50 / p99 ms (median) | peak RSS MB |`,
