@@ -9,6 +9,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { listLogs } from "../../controlplane/modules/logs/service.ts";
 import { createWarehouseQuery } from "../../controlplane/warehouse/query.ts";
 import { datasetOf, datasetRoot, ensureDataset, START } from "./dataset.ts";
+import { median, timed } from "./timing.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 const DATASET = datasetOf(quick);
@@ -17,19 +18,6 @@ const WARM_RUNS = quick ? 2 : 5;
 const PAGE = 50;
 
 type Query = Parameters<typeof listLogs>[2];
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
-};
-
-async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const value = await run();
-  const used = process.cpuUsage(cpu);
-  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, value };
-}
 
 /** The largest org, a trace id of it from the last day, and its most used route. */
 async function probe(lastDate: string) {

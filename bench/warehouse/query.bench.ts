@@ -13,6 +13,8 @@ import type {
 } from "../../controlplane/warehouse/query.ts";
 import { datasetOf, datasetRoot, ensureDataset as ensureDatasetAt, START } from "./dataset.ts";
 import { parquetFiles } from "./generate.ts";
+import { type Row, renderTable } from "./query-table.ts";
+import { median, timed } from "./timing.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 /** Quick mode writes results only where asked, so it never overwrites a full run's. */
@@ -54,40 +56,13 @@ async function loadWarehouseQuery() {
 
 const LOOKUP_SQL = `SELECT * FROM ${READ} WHERE request_id = $id`;
 
-interface Row {
-  measurement: string;
-  via: string;
-  scope: string;
-  cold_ms: number;
-  warm_ms: number;
-  /** CPU time of the warm runs (median), every thread of the process. */
-  warm_cpu_ms: number;
-  target_ms: number;
-}
-
 const by = (
   granularity: ReportShape["granularity"],
   group_by: ReportShape["group_by"],
   tag_key: string | null = null,
 ): ReportShape => ({ granularity, group_by, tag_key });
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
-};
 const round = (ms: number) => Math.round(ms * 10) / 10;
-
-/**
- * Wall time, and the process's CPU time (user + system, every thread: DuckDB's included), which
- * other work on the machine moves far less than the wall time.
- */
-async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const value = await run();
-  const used = process.cpuUsage(cpu);
-  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, value };
-}
 
 /** The dataset (dataset.ts), generated unless already there. */
 const ensureDataset = () => ensureDatasetAt(root, DATASET);
@@ -410,7 +385,7 @@ async function main(): Promise<void> {
     load_average: { start: round(loadAtStart), end: round(loadavg()[0] as number) },
   };
   const command = `${fast ? "BENCH_WAREHOUSE_FAST=1 " : ""}bun bench/warehouse/query.bench.ts${quick ? " --quick" : ""}`;
-  const table = renderTable(rows);
+  const table = renderTable(rows, { coldSeries: COLD_SERIES, warmRuns: WARM_RUNS, fast });
   const datasetLine =
     `${DATASET.rows} rows over ${DATASET.days} day(s), ${DATASET.projects} projects, ` +
     `${DATASET.orgs} orgs: ${files} files, ${(bytes / 1e6).toFixed(1)} MB` +
@@ -493,44 +468,6 @@ async function main(): Promise<void> {
       db.close();
     }
   }
-}
-
-function renderTable(rows: Row[]): string {
-  const header = ["measurement", "via", "scope", "cold ms", "warm ms", "warm CPU ms", "target ms"];
-  const lines = rows.map((row) => [
-    row.measurement,
-    row.via,
-    row.scope,
-    row.cold_ms.toFixed(1),
-    row.warm_ms.toFixed(1),
-    row.warm_cpu_ms.toFixed(1),
-    String(row.target_ms),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...lines.map((line) => (line[column] as string).length)),
-  );
-  const format = (cells: string[]) =>
-    cells
-      .map((cell, column) =>
-        column < 3
-          ? cell.padEnd(widths[column] as number)
-          : cell.padStart(widths[column] as number),
-      )
-      .join("  ")
-      .trimEnd();
-  return [
-    format(header),
-    ...lines.map(format),
-    "",
-    `cold: the first query on a fresh DuckDB instance (the median over ${COLD_SERIES} fresh instances`,
-    `and request ids; one for the naive scan); warm: the median of the ${WARM_RUNS} runs that follow`,
-    "on the same instance. The files are in the OS page cache either way. warm CPU ms: the",
-    "CPU time of those runs (median; user + system, every thread of the process, DuckDB's too),",
-    "which other work on the machine moves far less than the wall time.",
-    ...(fast
-      ? ["BENCH_WAREHOUSE_FAST=1: the inline full scan and the naive lookup were not run."]
-      : []),
-  ].join("\n");
 }
 
 await main();
