@@ -2,6 +2,8 @@
 // surfaces/responses/fast-request.ts): each judges only the bodies it can judge as its valibot
 // schema would, and returns null for the rest, which the schema then decides.
 
+import { MAX_MODEL_CHARS } from "#shared/validation/client-text.ts";
+
 /** A value outside what the hand check judges: the schema decides the whole body. */
 export const FAIL = Symbol("fail");
 export type Checked = unknown | typeof FAIL;
@@ -21,6 +23,13 @@ export function numberIn(value: unknown, min: number, max: number): Checked {
 export function integerIn(value: unknown, min: number, max: number): Checked {
   if (isNullish(value)) return value;
   return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
+    ? value
+    : FAIL;
+}
+
+/** `model` as modelNameSchema (wire/model-name.ts) takes it: a string of 1 to MAX_MODEL_CHARS. */
+export function modelName(value: unknown): Checked {
+  return typeof value === "string" && value.length >= 1 && value.length <= MAX_MODEL_CHARS
     ? value
     : FAIL;
 }

@@ -6,12 +6,13 @@
 // body)` returns (test/unit/responses-fast-request.test.ts compares the two on generated
 // bodies); anything else (input items, tools, text formats, metadata, a value out of range or of
 // the wrong type) is null, and the schema decides and names the problem.
-import { MAX_MODEL_CHARS } from "#shared/validation/client-text.ts";
 import {
   type Checked,
   checkedBody,
   FAIL,
+  integerIn,
   isNullish,
+  modelName,
   numberIn,
   ofType,
 } from "../../wire/fast-check.ts";
@@ -25,19 +26,11 @@ const DECLARED = new Set(Object.keys(responsesRequestSchema.entries));
 function field(key: string, value: unknown): Checked {
   switch (key) {
     case "model":
-      return typeof value === "string" && value.length >= 1 && value.length <= MAX_MODEL_CHARS
-        ? value
-        : FAIL;
+      return modelName(value);
     case "input":
       return ofType(value, "string");
     case "max_output_tokens":
-      if (isNullish(value)) return value;
-      return typeof value === "number" &&
-        Number.isInteger(value) &&
-        value >= 1 &&
-        value <= MAX_OUTPUT_TOKENS
-        ? value
-        : FAIL;
+      return integerIn(value, 1, MAX_OUTPUT_TOKENS);
     case "temperature":
       return numberIn(value, 0, 2);
     case "top_p":

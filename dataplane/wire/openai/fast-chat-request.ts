@@ -7,7 +7,6 @@
 // else (content parts, tools, response formats, a value out of range, a wrong type) it returns
 // null and the schema decides, naming the problem. valibot costs ~2 µs and ~2.3 kB of garbage
 // per request on the benchmark's body; this ~0.2 µs and the output objects.
-import { MAX_MODEL_CHARS } from "#shared/validation/client-text.ts";
 import {
   type Checked,
   checkedBody,
@@ -15,6 +14,7 @@ import {
   integerIn,
   isNullish,
   isPlainObject,
+  modelName,
   numberIn,
   ofType,
 } from "../fast-check.ts";
@@ -37,9 +37,7 @@ const ASSISTANT_NULLISH = [
 function field(key: string, value: unknown): Checked {
   switch (key) {
     case "model":
-      return typeof value === "string" && value.length >= 1 && value.length <= MAX_MODEL_CHARS
-        ? value
-        : FAIL;
+      return modelName(value);
     case "messages":
       return messages(value);
     case "max_tokens":
