@@ -21,6 +21,7 @@ import {
   objectEnvelope,
   readAnyEnvelope,
   readEnvelope,
+  type StoredState,
 } from "./nats-state-envelope.ts";
 import { decodeNatsStateKey, natsStateKey } from "./nats-state-key.ts";
 import {
@@ -132,25 +133,32 @@ export class NatsStateStore implements StateStore {
   }
 
   async get<T = unknown>(key: StateKey): Promise<T | null> {
-    checkStateKey(key);
-    const kvKey = natsStateKey(key);
-    return this.#call("get", key.namespace, async () => {
-      const bucket = await this.#bucket(key.namespace);
-      // A put replacing a large value may drop its object between our two reads: read again then.
-      for (let attempt = 1; ; attempt++) {
-        const entry = await liveEntry(bucket, kvKey);
-        const stored = entry ? readEnvelope(key, entry.string()) : null;
-        if (stored === null || stored.expiresAt <= Date.now()) return null;
-        if (stored.kind === "inline") return stored.value as T;
-        const blob = await (await this.#objectStore(key.namespace)).getBlob(stored.object);
-        if (blob !== null) return parseObject(blob) as T;
-        const now = await liveEntry(bucket, kvKey);
-        if (attempt >= 2 || now?.revision === entry?.revision) return null;
-      }
-    });
+    return this.#read(
+      key,
+      (stored) => stored.value as T,
+      (blob) => parseObject(blob) as T | null,
+    );
   }
 
   async getJson(key: StateKey): Promise<string | null> {
+    return this.#read(
+      key,
+      (stored, envelope) => inlineValueJson(key, stored, envelope),
+      // The object holds the value's JSON as it was put (checked to be JSON first).
+      (blob) => (parseObject(blob) !== null ? new TextDecoder().decode(blob) : undefined),
+    );
+  }
+
+  /**
+   * A live value of `key`, read from its inline envelope or its object; undefined from `object`
+   * reads the entry again. A put replacing a large value may drop its object between the two
+   * reads: the entry is read again then, once.
+   */
+  #read<R>(
+    key: StateKey,
+    inline: (stored: Extract<StoredState, { kind: "inline" }>, envelope: string) => R,
+    object: (blob: Uint8Array) => R | undefined,
+  ): Promise<R | null> {
     checkStateKey(key);
     const kvKey = natsStateKey(key);
     return this.#call("get", key.namespace, async () => {
@@ -160,10 +168,10 @@ export class NatsStateStore implements StateStore {
         const envelope = entry ? entry.string() : null;
         const stored = envelope === null ? null : readEnvelope(key, envelope);
         if (envelope === null || stored === null || stored.expiresAt <= Date.now()) return null;
-        if (stored.kind === "inline") return inlineValueJson(key, stored, envelope);
+        if (stored.kind === "inline") return inline(stored, envelope);
         const blob = await (await this.#objectStore(key.namespace)).getBlob(stored.object);
-        // The object holds the value's JSON as it was put (checked to be JSON first).
-        if (blob !== null && parseObject(blob) !== null) return new TextDecoder().decode(blob);
+        const value = blob === null ? undefined : object(blob);
+        if (value !== undefined) return value;
         const now = await liveEntry(bucket, kvKey);
         if (attempt >= 2 || now?.revision === entry?.revision) return null;
       }
