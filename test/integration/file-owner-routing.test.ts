@@ -209,11 +209,12 @@ describe("a message citing a file reaches the credential holding it", () => {
     const own = anthropic(KEY_A, {
       "X-Modelux-Provider-Key": "sk-ant-api03-callersownkey0000000000",
     });
+    // One at a time: a refusal nothing handles yet would fail the test as an unhandled rejection.
     for (const attempt of [
-      citing(own, "@claude-default-first", file.id),
-      counting(own, "@claude-default-first", file.id),
+      () => citing(own, "@claude-default-first", file.id),
+      () => counting(own, "@claude-default-first", file.id),
     ]) {
-      const error = await attempt.catch((caught) => caught);
+      const error = await attempt().catch((caught) => caught);
       expect(error).toBeInstanceOf(Anthropic.BadRequestError);
       const message = error.error.error.message as string;
       expect(message).toContain(`file "${file.id}" is held by provider "anthropic-eu"`);
