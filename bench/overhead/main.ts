@@ -1,12 +1,15 @@
 // `bun run bench` (full, ~17 min) and `bun run bench:quick` (CI: every target starts, answers and
 // gets a row; about half a minute, numbers meaningless). One simulator process serves every target;
 // each target runs in its own process, then the load generator in its own. Writes
-// bench/results/overhead.{json,md} on a full run (quick: only when BENCH_RESULTS_DIR is set).
+// bench/results/overhead.{json,md} on a full run (quick or partial, a flag below but --no-pin:
+// only when BENCH_RESULTS_DIR is set, so a subset never overwrites the recorded full run).
 //
 // Flags: --quick (or BENCH_QUICK=1), --seconds=N per step, --targets=direct,modelux,…,
 // --mode=instant|realistic (only that simulator mode's steps; realistic holds the TTFT steps,
-// Responses included), --rate=N (the realistic steps' rate instead of 1,000 req/s), --no-pin
-// (let the scheduler place processes; default: pinned when there are ≥ 2 CPUs).
+// Responses included), --rate=N (the realistic steps' rate instead of 1,000 req/s), --paired
+// (only the paired rounds of Responses against chat, on the floor and modelux), --rounds=N (the
+// paired rounds, 3 by default), --no-pin (let the scheduler place processes; default: pinned when
+// there are ≥ 2 CPUs).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -35,6 +38,10 @@ const targets = flag("targets")?.split(",") as TargetName[] | undefined;
 const mode = flag("mode") as Mode | undefined;
 const rate = flag("rate") ? Number(flag("rate")) : undefined;
 if (rate !== undefined && !(rate > 0)) throw new Error("--rate must be a positive number");
+const rounds = flag("rounds") ? Number(flag("rounds")) : undefined;
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0))
+  throw new Error("--rounds must be a positive integer");
+const pairedOnly = args.includes("--paired");
 if (mode !== undefined && !(mode in MODE_PROFILES)) throw new Error(`unknown mode ${mode}`);
 for (const name of targets ?? [])
   if (!TARGET_NAMES.includes(name)) throw new Error(`unknown target ${name}`);
@@ -45,6 +52,8 @@ const plan = makePlan({
   ...(targets ? { targets } : {}),
   ...(mode ? { mode } : {}),
   ...(rate ? { realisticRate: rate } : {}),
+  ...(rounds ? { pairedRounds: rounds } : {}),
+  ...(pairedOnly ? { pairedOnly, targets: targets ?? ["direct", "modelux"] } : {}),
 });
 const pinning = choosePinning(!args.includes("--no-pin"));
 const machine = describeMachine(pinning);
@@ -98,8 +107,10 @@ console.log(
 if (quick)
   console.log("\n(quick run: sub-second steps on cold processes; the numbers mean nothing)");
 
+const partial = [seconds, targets, mode, rate, rounds].some((value) => value !== undefined);
 const resultsDirectory =
-  process.env.BENCH_RESULTS_DIR ?? (quick ? null : join(ROOT, "bench/results"));
+  process.env.BENCH_RESULTS_DIR ??
+  (quick || partial || pairedOnly ? null : join(ROOT, "bench/results"));
 if (resultsDirectory) {
   mkdirSync(resultsDirectory, { recursive: true });
   writeFileSync(join(resultsDirectory, "overhead.json"), `${JSON.stringify(report, null, 2)}\n`);

@@ -1,7 +1,8 @@
 // What one run measures. Full: open-loop at 1k and 5k req/s and closed-loop at 16/64/256
 // connections in instant mode, open-loop at 1k req/s in realistic mode, plain and streamed, 10 s
 // each; then the Responses API against chat, streamed in realistic mode (time to first token):
-// at the realistic rate, and in paired rounds at a rate the machine serves without queueing.
+// at the realistic rate, and in paired rounds at a rate the machine serves without queueing, the
+// two APIs' requests interleaved in one step.
 // Quick (CI): one of each kind for a second or less, enough to prove every target starts and
 // answers.
 import type { Mode } from "./modes.ts";
@@ -33,11 +34,16 @@ export interface Step {
   /** Absent: chat. Only targets that serve the API run the step (see targets.ts). */
   api?: Exclude<Api, "chat">;
   /**
-   * A round of the paired comparison of the Responses API with chat (1, 2, …): chat and
-   * Responses measured in turn, round after round, at a rate the machine serves without
-   * queueing, on the floor and modelux only (results.ts `pairedChecks`).
+   * A round of the paired comparison of the Responses API with chat (1, 2, …), at a rate the
+   * machine serves without queueing, on the floor and modelux only (results.ts `pairedChecks`).
    */
   round?: number;
+  /**
+   * A second API sent in turn with `api`'s, request by request, the rate shared: both meet the
+   * same moments of the machine (a collection pause, a neighbour's burst), so what differs
+   * between their latencies is the APIs' own. The step's result is one per API.
+   */
+  interleave?: Exclude<Api, "chat">;
 }
 
 /** Steps run against one process of the target, in one simulator mode. */
@@ -70,9 +76,11 @@ export function makePlan(options: {
   mode?: Mode;
   /** The realistic steps' rate (req/s) instead of 1,000: a loaded machine cannot serve 1k. */
   realisticRate?: number;
-  /** The paired comparison's rate (req/s) and rounds: 300 and 3 by default. */
+  /** The paired comparison's rate (req/s, both APIs together) and rounds: 300 and 3 by default. */
   pairedRate?: number;
   pairedRounds?: number;
+  /** Only the paired rounds (in the realistic group): issue 16's check alone, ~2 min. */
+  pairedOnly?: boolean;
 }): Plan {
   const realisticRate = options.realisticRate ?? 1000;
   const pairedRate = options.pairedRate ?? (options.quick ? 200 : 300);
@@ -83,16 +91,23 @@ export function makePlan(options: {
   // The Responses surface's time to first token beside chat's (DESIGN §12: within 1 ms of it).
   const responses = (apis: Array<Exclude<Api, "chat">>, load: Load, duration = seconds): Step[] =>
     apis.map((api) => ({ mode: "realistic", stream: true, load, seconds: duration, api }));
-  // Chat and Responses in turn, round after round: the machine's drift over a run falls on both.
+  // Chat and Responses interleaved request by request, passthrough then translated, round after
+  // round: what the machine does meanwhile falls on both APIs alike.
   const paired = (duration: number): Step[] =>
     Array.from({ length: pairedRounds }, (_, index) =>
-      (["chat", "responses", "chat-claude", "responses-claude"] as const).map(
-        (api): Step => ({
+      (
+        [
+          [undefined, "responses"],
+          ["chat-claude", "responses-claude"],
+        ] as const
+      ).map(
+        ([api, interleave]): Step => ({
           mode: "realistic",
           stream: true,
           load: { kind: "open", rate: pairedRate },
           seconds: duration,
-          ...(api === "chat" ? {} : { api }),
+          ...(api ? { api } : {}),
+          interleave,
           round: index + 1,
         }),
       ),
@@ -113,7 +128,7 @@ export function makePlan(options: {
             { mode: "realistic", stream: true, load: { kind: "open", rate: 200 }, seconds: 0.5 },
             // The two paths of the Responses surface; chat → Claude is the full run's.
             ...responses(["responses", "responses-claude"], { kind: "open", rate: 200 }, 0.3),
-            ...paired(0.3),
+            ...paired(0.6),
           ],
         },
       ]
@@ -136,14 +151,20 @@ export function makePlan(options: {
               kind: "open",
               rate: realisticRate,
             }),
-            ...paired(seconds),
+            ...paired(2 * seconds),
           ],
         },
       ];
+  const chosen = options.pairedOnly
+    ? groups.flatMap((group) => {
+        const rounds = group.steps.filter((step) => step.round !== undefined);
+        return rounds.length > 0 ? [{ ...group, steps: rounds }] : [];
+      })
+    : groups;
   return {
     quick: options.quick,
     targets: options.targets ?? [...TARGET_NAMES],
-    groups: options.mode ? groups.filter((group) => group.mode === options.mode) : groups,
+    groups: options.mode ? chosen.filter((group) => group.mode === options.mode) : chosen,
     restartPerGroup: !options.quick,
     warmupSeconds: options.quick ? 0 : 3,
     openWarmupSeconds: options.quick ? 0.2 : 1,

@@ -278,7 +278,7 @@ minus the same percentile of the floor (simulator direct) or of the bare Bun pro
 
 ${headlineTable(report.steps)}
 
-${responses ? `## Responses API against chat (time to first token)\n\nAt the realistic rate, then in paired rounds (chat and Responses in turn, round after round) at a\nrate this machine serves without queueing; issue 16's check is the paired rounds' median.\n\n${responses}\n\n` : ""}## Targets
+${responses ? `## Responses API against chat (time to first token)\n\nAt the realistic rate, then in paired rounds (chat and Responses interleaved request by request in one\nstep, round after round) at a rate this machine serves without queueing, the two APIs sharing\nthe rate; issue 16's check is the paired rounds' median.\n\n${responses}\n\n` : ""}## Targets
 
 Issue 20's table (it replaces DESIGN §12's "end to end minus direct" rows: the bare Bun hop
 alone adds ~0.2 ms at p50 here), for the realistic setup on the in-process bus and on NATS

@@ -300,8 +300,8 @@ export function pairedRounds(steps: DerivedStep[], translated: boolean): PairedR
 
 /**
  * Issue 16's target, Responses' time to first token within 1 ms of chat's, from the paired
- * rounds: chat and Responses measured in turn at a rate the machine serves without queueing, the
- * difference taken round by round and its median judged. At the realistic rate (1k req/s) this
+ * rounds: chat and Responses interleaved in one step at a rate the machine serves without
+ * queueing, the difference taken round by round and its median judged. At the realistic rate (1k req/s) this
  * machine is saturated (the bare proxy's own TTFT p99 there is tens of ms over the floor), so a
  * difference there measures CPU per stream amplified by queueing: issue 20's row, shown in the
  * Responses table, not this check.
@@ -316,7 +316,7 @@ function pairedChecks(steps: DerivedStep[]): BudgetCheck[] {
       const target = translated
         ? `Responses TTFT ${percentile} within 1 ms of chat's, both translated to Claude, paired rounds at ${rate.rate} req/s`
         : `Responses TTFT overhead ${percentile} within 1 ms of chat's, passthrough to OpenAI, paired rounds at ${rate.rate} req/s`;
-      const how = `${translated ? "time to first body byte through modelux, same Claude upstream" : "each API's time to first body byte through modelux minus straight to the simulator, same round"}; Responses minus chat per round, chat and Responses measured in turn; the median over the rounds`;
+      const how = `${translated ? "time to first body byte through modelux, same Claude upstream" : "each API's time to first body byte through modelux minus straight to the simulator, same round"}; Responses minus chat per round, chat and Responses interleaved request by request in the round's step; the median over the rounds`;
       if (rounds.length === 0) {
         checks.push({ target, limit: "≤ 1 ms", measured: "—", verdict: "not measured", how });
         continue;

@@ -1,13 +1,14 @@
 // Runs one measured step against a started target: the load generator in its own process
 // (wrk for closed loop, ./load/open-loop.ts for open loop), pinned with the simulator, while
-// every process's CPU and memory are sampled.
+// every process's CPU and memory are sampled. A step that interleaves two APIs (plan.ts
+// `Step.interleave`) gives a result per API, from the generator's figures per request.
 import { join } from "node:path";
 import type { LatencySummary } from "./load/latency.ts";
 import type { LoadRequest } from "./load/load-request.ts";
-import type { OpenLoopResult, OpenLoopSpec } from "./load/open-loop-run.ts";
+import type { OpenLoopResult, OpenLoopSpec, RequestFigures } from "./load/open-loop-run.ts";
 import { parseWrkOutput, wrkCommand, wrkEnvironment } from "./load/wrk.ts";
 import { MODE_EXPECTED_SECONDS } from "./modes.ts";
-import type { Step } from "./plan.ts";
+import { type Api, apiOf, type Step } from "./plan.ts";
 import { type ProcessUsage, UsageWindow } from "./proc-stats.ts";
 import { ROOT, type RunningProcess, spawnProcess } from "./processes.ts";
 
@@ -21,6 +22,11 @@ export interface StepResult {
   api?: Step["api"];
   /** The paired comparison's round (plan.ts `Step.round`); absent for every other step. */
   round?: number;
+  /**
+   * The API sent in turn with this one in the same step (plan.ts `Step.interleave`): the step's
+   * load and processes are both APIs' together; requests, errors and latencies this API's own.
+   */
+  interleaved_with?: Api;
   requests: number;
   throughput: number;
   errors: Record<string, number>;
@@ -45,11 +51,18 @@ export interface StepContext {
   openWarmupSeconds: number;
 }
 
+/**
+ * `requests`: the step's API's request, then (an interleaved step) the other API's. One result,
+ * or one per API of an interleaved step, in that order.
+ */
 export async function runStep(
   step: Step,
-  request: LoadRequest,
+  requests: LoadRequest[],
   context: StepContext,
-): Promise<StepResult> {
+): Promise<StepResult[]> {
+  const [request] = requests;
+  if (request === undefined || requests.length !== (step.interleave ? 2 : 1))
+    throw new Error("a step sends one request, or two when it interleaves APIs");
   const pids: Record<string, number> = { simulator: context.simulator.pid };
   if (context.targetProcess) pids.target = context.targetProcess.pid;
   for (const companion of context.companions ?? []) pids[companion.name] = companion.pid;
@@ -71,7 +84,9 @@ export async function runStep(
           name: "open-loop",
           command: [process.execPath, join(ROOT, "bench/overhead/load/open-loop.ts")],
           env: {
-            BENCH_LOAD_SPEC: JSON.stringify(openLoopSpec(step, request, context.openWarmupSeconds)),
+            BENCH_LOAD_SPEC: JSON.stringify(
+              openLoopSpec(step, requests, context.openWarmupSeconds),
+            ),
           },
           cpus: context.loadCpus,
           onLine: capture,
@@ -94,31 +109,75 @@ export async function runStep(
   };
   if (step.load.kind === "closed") {
     const result = parseWrkOutput(resultLine);
-    return {
-      ...base,
-      seconds: result.seconds,
-      requests: result.requests,
-      throughput: result.throughput,
-      errors: result.errors,
-      error_count: sum(result.errors),
-      latency: result.latency,
-    };
+    return [
+      {
+        ...base,
+        seconds: result.seconds,
+        requests: result.requests,
+        throughput: result.throughput,
+        errors: result.errors,
+        error_count: sum(result.errors),
+        latency: result.latency,
+      },
+    ];
   }
   const result = JSON.parse(resultLine.slice("RESULT ".length)) as OpenLoopResult;
-  return {
-    ...base,
-    seconds: result.seconds,
-    requests: result.completed,
-    throughput: result.throughput,
-    errors: result.errors,
-    error_count:
-      sum(result.errors) + Math.max(0, result.sent - result.completed - sum(result.errors)),
-    latency: result.latency,
-    ttft: result.ttft,
-    self_reported_overhead: result.self_reported_overhead,
-    dispatch_lag: result.dispatch_lag,
-    socket_wait: result.socket_wait,
-  };
+  if (step.interleave) return splitInterleaved(step, step.interleave, base, result);
+  return [
+    {
+      ...base,
+      seconds: result.seconds,
+      requests: result.completed,
+      throughput: result.throughput,
+      errors: result.errors,
+      error_count:
+        sum(result.errors) + Math.max(0, result.sent - result.completed - sum(result.errors)),
+      latency: result.latency,
+      ttft: result.ttft,
+      self_reported_overhead: result.self_reported_overhead,
+      dispatch_lag: result.dispatch_lag,
+      socket_wait: result.socket_wait,
+    },
+  ];
+}
+
+/**
+ * An interleaved step's result per API: each one's own requests, errors and latencies; what the
+ * step shares (processes, the generator's own lag) on both. A connection that could not be opened
+ * belongs to no request: those failures are counted on the first API's result.
+ */
+function splitInterleaved(
+  step: Step,
+  other: Api,
+  base: Omit<
+    StepResult,
+    "seconds" | "requests" | "throughput" | "errors" | "error_count" | "latency"
+  >,
+  result: OpenLoopResult,
+): StepResult[] {
+  const figures = result.per_request;
+  if (figures?.length !== 2)
+    throw new Error("an interleaved step's result has no per-request figures");
+  const apis = [apiOf(step), other] as const;
+  const { api: _stepApi, ...shared } = base;
+  return figures.map((own: RequestFigures, index): StepResult => {
+    const api = apis[index] as Api;
+    const errors = { ...own.errors, connect: index === 0 ? result.errors.connect : 0 };
+    return {
+      ...shared,
+      ...(api === "chat" ? {} : { api }),
+      interleaved_with: apis[1 - index] as Api,
+      seconds: result.seconds,
+      requests: own.completed,
+      throughput: own.completed / result.seconds,
+      errors,
+      error_count: sum(errors) + Math.max(0, own.sent - own.completed - sum(own.errors)),
+      latency: own.latency,
+      ttft: own.ttft,
+      dispatch_lag: result.dispatch_lag,
+      socket_wait: result.socket_wait,
+    };
+  });
 }
 
 export function openLoopSpec(

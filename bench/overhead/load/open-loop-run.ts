@@ -14,7 +14,10 @@ import {
 import { encodeHttpRequest, type LoadRequest } from "./load-request.ts";
 
 export interface OpenLoopSpec {
-  /** Sent in turn (the soak mixes plain and streamed requests). */
+  /**
+   * Sent in turn (the soak mixes plain and streamed requests; the paired comparison interleaves
+   * two APIs); with more than one, the result also holds each one's figures (`per_request`).
+   */
   requests: LoadRequest[];
   rate: number;
   seconds: number;
@@ -44,11 +47,35 @@ export interface OpenLoopResult {
   dispatch_lag: LatencySummary | null;
   socket_wait: LatencySummary | null;
   connections_open: number;
+  /** Each request of the spec's own figures, in its order; only when it has more than one. */
+  per_request?: RequestFigures[];
+}
+
+/** One request of a spec that sends several in turn: what its share of the run measured. */
+export interface RequestFigures {
+  sent: number;
+  completed: number;
+  /** Answered with a status outside 2xx, cut off, or timed out (connect failures are the run's). */
+  errors: { disconnect: number; timeout: number; non_2xx: number };
+  latency: LatencySummary | null;
+  ttft: LatencySummary | null;
 }
 
 interface InFlight {
   sentAt: number;
   recorded: boolean;
+  /** Which of the spec's requests. */
+  index: number;
+}
+
+interface PerRequest {
+  sent: number;
+  completed: number;
+  disconnect: number;
+  timeout: number;
+  non2xx: number;
+  latency: Histogram;
+  ttft: Histogram;
 }
 
 export interface IntervalReport {
@@ -85,9 +112,18 @@ export async function runOpenLoop(
     intervalCompleted: 0,
     intervalErrors: 0,
   };
+  const perRequest: PerRequest[] = encoded.map(() => ({
+    sent: 0,
+    completed: 0,
+    disconnect: 0,
+    timeout: 0,
+    non2xx: 0,
+    latency: newHistogram(),
+    ttft: newHistogram(),
+  }));
   const statuses: Record<string, number> = {};
   const idle: HttpConnection[] = [];
-  const waiting: Array<{ bytes: Uint8Array; dueAt: number; recorded: boolean }> = [];
+  const waiting: Array<{ index: number; dueAt: number; recorded: boolean }> = [];
   const inFlight = new Map<HttpConnection, InFlight>();
   let recording = false;
 
@@ -108,22 +144,32 @@ export async function runOpenLoop(
         counts[reason] += 1;
         counts.intervalErrors += 1;
       }
+      if (flight?.recorded && reason === "disconnect") ofRequest(flight).disconnect += 1;
     },
   };
 
+  const ofRequest = (flight: InFlight) => perRequest[flight.index] as PerRequest;
+
   function record(flight: InFlight, timing: ResponseTiming): void {
+    const own = ofRequest(flight);
     counts.completed += 1;
     counts.intervalCompleted += 1;
+    own.completed += 1;
     statuses[timing.status] = (statuses[timing.status] ?? 0) + 1;
     if (timing.status < 200 || timing.status > 299) {
       counts.non2xx += 1;
       counts.intervalErrors += 1;
+      own.non2xx += 1;
       return;
     }
     const latencyMs = timing.endedAt - flight.sentAt;
     recordMs(histograms.latency, latencyMs);
     recordMs(histograms.interval, latencyMs);
-    if (timing.firstByteAt !== null) recordMs(histograms.ttft, timing.firstByteAt - flight.sentAt);
+    recordMs(own.latency, latencyMs);
+    if (timing.firstByteAt !== null) {
+      recordMs(histograms.ttft, timing.firstByteAt - flight.sentAt);
+      recordMs(own.ttft, timing.firstByteAt - flight.sentAt);
+    }
     if (timing.selfReportedOverheadMs !== null)
       recordMs(histograms.overhead, timing.selfReportedOverheadMs);
   }
@@ -139,26 +185,29 @@ export async function runOpenLoop(
   function release(connection: HttpConnection): void {
     if (connection.closed) return;
     const next = waiting.shift();
-    if (next) start(connection, next.bytes, next.dueAt, next.recorded);
+    if (next) start(connection, next.index, next.dueAt, next.recorded);
     else idle.push(connection);
   }
 
-  function start(connection: HttpConnection, bytes: Uint8Array, dueAt: number, recorded: boolean) {
+  function start(connection: HttpConnection, index: number, dueAt: number, recorded: boolean) {
     const sentAt = performance.now();
     if (recorded) recordMs(histograms.wait, sentAt - dueAt);
-    inFlight.set(connection, { sentAt, recorded });
-    connection.send(bytes);
+    inFlight.set(connection, { sentAt, recorded, index });
+    connection.send(encoded[index] as Uint8Array);
   }
 
-  function dispatch(index: number, tickAt: number): void {
-    const bytes = encoded[index % encoded.length] as Uint8Array;
-    if (recording) counts.sent += 1;
+  function dispatch(sequence: number, tickAt: number): void {
+    const index = sequence % encoded.length;
+    if (recording) {
+      counts.sent += 1;
+      (perRequest[index] as PerRequest).sent += 1;
+    }
     const connection = idle.pop();
     if (connection) {
-      start(connection, bytes, tickAt, recording);
+      start(connection, index, tickAt, recording);
       return;
     }
-    waiting.push({ bytes, dueAt: tickAt, recorded: recording });
+    waiting.push({ index, dueAt: tickAt, recorded: recording });
     if (counts.opened < spec.maxConnections) openConnection();
   }
 
@@ -170,6 +219,7 @@ export async function runOpenLoop(
       if (flight.recorded) {
         counts.timeout += 1;
         counts.intervalErrors += 1;
+        ofRequest(flight).timeout += 1;
       }
       connection.close();
       openConnection();
@@ -238,6 +288,17 @@ export async function runOpenLoop(
       dispatch_lag: summarize(histograms.lag),
       socket_wait: summarize(histograms.wait),
       connections_open: counts.opened,
+      ...(perRequest.length > 1
+        ? {
+            per_request: perRequest.map((own) => ({
+              sent: own.sent,
+              completed: own.completed,
+              errors: { disconnect: own.disconnect, timeout: own.timeout, non_2xx: own.non2xx },
+              latency: summarize(own.latency),
+              ttft: summarize(own.ttft),
+            })),
+          }
+        : {}),
     };
   }
 
