@@ -1,4 +1,4 @@
-// `bun run bench` (full, ~17 min) and `bun run bench:quick` (CI: every target starts, answers and
+// `bun run bench` (full, ~19 min) and `bun run bench:quick` (CI: every target starts, answers and
 // gets a row; about half a minute, numbers meaningless). One simulator process serves every target;
 // each target runs in its own process, then the load generator in its own. Writes
 // bench/results/overhead.{json,md} on a full run (quick or partial, a flag below but --no-pin:
@@ -8,7 +8,7 @@
 // --mode=instant|realistic (only that simulator mode's steps; realistic holds the TTFT steps,
 // Responses included), --rate=N (the realistic steps' rate instead of 1,000 req/s), --paired
 // (only the paired rounds of Responses against chat, on the floor and modelux), --rounds=N (the
-// paired rounds, 3 by default), --no-pin (let the scheduler place processes; default: pinned when
+// paired rounds, 5 by default), --no-pin (let the scheduler place processes; default: pinned when
 // there are ≥ 2 CPUs).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";

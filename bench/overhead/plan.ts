@@ -76,7 +76,7 @@ export function makePlan(options: {
   mode?: Mode;
   /** The realistic steps' rate (req/s) instead of 1,000: a loaded machine cannot serve 1k. */
   realisticRate?: number;
-  /** The paired comparison's rate (req/s, both APIs together) and rounds: 300 and 3 by default. */
+  /** The paired comparison's rate (req/s, both APIs together) and rounds: 300 and 5 by default. */
   pairedRate?: number;
   pairedRounds?: number;
   /** Only the paired rounds (in the realistic group): issue 16's check alone, ~2 min. */
@@ -84,7 +84,7 @@ export function makePlan(options: {
 }): Plan {
   const realisticRate = options.realisticRate ?? 1000;
   const pairedRate = options.pairedRate ?? (options.quick ? 200 : 300);
-  const pairedRounds = options.pairedRounds ?? (options.quick ? 1 : 3);
+  const pairedRounds = options.pairedRounds ?? (options.quick ? 1 : 5);
   const seconds = options.seconds ?? (options.quick ? 1 : 10);
   const both = (mode: Mode, load: Load, duration = seconds): Step[] =>
     [false, true].map((stream) => ({ mode, stream, load, seconds: duration }));

@@ -325,13 +325,14 @@ function pairedChecks(steps: DerivedStep[]): BudgetCheck[] {
         (round) => round.responses[percentile] - round.chat[percentile],
       );
       const value = median(differences);
-      const lowest = (side: "chat" | "responses") =>
-        Math.min(...rounds.map((round) => round[side][percentile]));
       checks.push({
         target,
         limit: "≤ 1 ms",
         measured: `${signedMs(value)} ms, median of ${rounds.length} rounds (${differences.map(signedMs).join(" / ")})`,
-        verdict: withinOfChat(value, lowest("responses"), lowest("chat")),
+        // Interleaved, the two APIs share each step's moments, the floor's steps included, so a
+        // round where the gateway came out below its floor (the floor's step measured minutes
+        // apart) cancels in the difference; only Responses ahead of chat is a disturbed run.
+        verdict: value < -1 ? "disturbed" : value <= 1 ? "met" : "missed",
         how,
       });
     }

@@ -146,7 +146,7 @@ export async function runStep(
  * step shares (processes, the generator's own lag) on both. A connection that could not be opened
  * belongs to no request: those failures are counted on the first API's result.
  */
-function splitInterleaved(
+export function splitInterleaved(
   step: Step,
   other: Api,
   base: Omit<
