@@ -37,6 +37,8 @@ export interface StepResult {
   self_reported_overhead?: LatencySummary | null;
   dispatch_lag?: LatencySummary | null;
   socket_wait?: LatencySummary | null;
+  /** Open loop, when any: of the disconnects, those that cut an answer already arriving. */
+  disconnected_mid_answer?: number;
   /** `target` (absent for direct), `simulator`, `load`. */
   processes: Record<string, ProcessUsage>;
 }
@@ -122,10 +124,14 @@ export async function runStep(
     ];
   }
   const result = JSON.parse(resultLine.slice("RESULT ".length)) as OpenLoopResult;
-  if (step.interleave) return splitInterleaved(step, step.interleave, base, result);
+  const cut = result.disconnected_mid_answer
+    ? { disconnected_mid_answer: result.disconnected_mid_answer }
+    : {};
+  if (step.interleave) return splitInterleaved(step, step.interleave, { ...base, ...cut }, result);
   return [
     {
       ...base,
+      ...cut,
       seconds: result.seconds,
       requests: result.completed,
       throughput: result.throughput,
@@ -143,7 +149,7 @@ export async function runStep(
 
 /**
  * An interleaved step's result per API: each one's own requests, errors and latencies; what the
- * step shares (processes, the generator's own lag) on both. A connection that could not be opened
+ * step shares (processes, the generator's own lag, the disconnects that cut an answer) on both. A connection that could not be opened
  * belongs to no request: those failures are counted on the first API's result.
  */
 export function splitInterleaved(

@@ -68,9 +68,12 @@ export async function measureTarget(
           openWarmupSeconds: plan.openWarmupSeconds,
         });
         results.push(...stepResults);
+        // A step that lost requests shows what the target said meanwhile (its log's tail).
+        if (stepResults.some((result) => result.error_count > 0) && started.process)
+          console.log(`  ${name} output, last lines:\n${started.process.output().slice(-4000)}`);
         for (const result of stepResults)
           console.log(
-            `  ${name.padEnd(12)} ${step.mode.padEnd(9)} ${(step.stream ? "stream" : "plain").padEnd(6)} ${describeLoad(step.load).padEnd(20)} ${apiOf(result).padEnd(16)} ${Math.round(result.throughput).toString().padStart(6)} req/s  p50 ${result.latency?.p50.toFixed(3) ?? "—"} ms  p99 ${result.latency?.p99.toFixed(3) ?? "—"} ms  errors ${result.error_count}`,
+            `  ${name.padEnd(12)} ${step.mode.padEnd(9)} ${(step.stream ? "stream" : "plain").padEnd(6)} ${describeLoad(step.load).padEnd(20)} ${apiOf(result).padEnd(16)} ${Math.round(result.throughput).toString().padStart(6)} req/s  p50 ${result.latency?.p50.toFixed(3) ?? "—"} ms  p99 ${result.latency?.p99.toFixed(3) ?? "—"} ms  errors ${result.error_count}${result.error_count > 0 ? ` ${JSON.stringify(result.errors)}${result.disconnected_mid_answer ? `, ${result.disconnected_mid_answer} cut mid-answer` : ""}` : ""}`,
           );
       }
     }

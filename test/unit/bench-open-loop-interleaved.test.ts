@@ -85,6 +85,7 @@ describe("an interleaved step's result", () => {
     dispatch_lag: summary(0.1),
     socket_wait: summary(0.01),
     connections_open: 8,
+    disconnected_mid_answer: 0,
     per_request: [
       {
         sent: 11,

@@ -67,6 +67,11 @@ export class HttpConnection {
     this.write(request);
   }
 
+  /** Part of the answer in flight had arrived (its head at least): a loss now cut an answer. */
+  get answering(): boolean {
+    return this.busy && (this.status !== 0 || this.head.length > 0);
+  }
+
   close(): void {
     this.closed = true;
     this.socket?.end();

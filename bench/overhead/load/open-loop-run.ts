@@ -37,6 +37,11 @@ export interface OpenLoopResult {
   throughput: number;
   statuses: Record<string, number>;
   errors: { connect: number; disconnect: number; timeout: number; non_2xx: number };
+  /**
+   * Of `errors.disconnect`, the connections lost after part of the answer had arrived (a stream
+   * cut short), against those lost before a byte of it (closed as the request was sent).
+   */
+  disconnected_mid_answer: number;
   /** Written to answered, 2xx only. */
   latency: LatencySummary | null;
   /** Written to first body byte, 2xx only: the time to first token of a stream. */
@@ -111,6 +116,7 @@ export async function runOpenLoop(
     opened: 0,
     intervalCompleted: 0,
     intervalErrors: 0,
+    midAnswer: 0,
   };
   const perRequest: PerRequest[] = encoded.map(() => ({
     sent: 0,
@@ -144,7 +150,10 @@ export async function runOpenLoop(
         counts[reason] += 1;
         counts.intervalErrors += 1;
       }
-      if (flight?.recorded && reason === "disconnect") ofRequest(flight).disconnect += 1;
+      if (flight?.recorded && reason === "disconnect") {
+        ofRequest(flight).disconnect += 1;
+        if (connection.answering) counts.midAnswer += 1;
+      }
     },
   };
 
@@ -288,6 +297,7 @@ export async function runOpenLoop(
       dispatch_lag: summarize(histograms.lag),
       socket_wait: summarize(histograms.wait),
       connections_open: counts.opened,
+      disconnected_mid_answer: counts.midAnswer,
       ...(perRequest.length > 1
         ? {
             per_request: perRequest.map((own) => ({
