@@ -125,6 +125,32 @@ describe("the paired Responses-against-chat checks", () => {
     expect(checks[1]?.verdict).toBe("met");
   });
 
+  test("call the realistic rate's comparison saturated when the bare proxy itself misses there", () => {
+    // The 1k req/s steps (no round): floor, bare proxy and modelux, chat and Responses.
+    const at1k = (bareP99: number) =>
+      [
+        step("direct", "chat", 0, [50, 55]),
+        step("direct", "responses", 0, [50, 55]),
+        step("bare-proxy", "chat", 0, [51, 55 + bareP99]),
+        step("modelux", "chat", 0, [54, 70]),
+        step("modelux", "responses", 0, [54.5, 90]),
+      ].map(({ round: _round, ...rest }) => ({
+        ...rest,
+        load: { kind: "open", rate: 1000 },
+      })) as StepResult[];
+    const rows = (bareP99: number) =>
+      checkBudgets(derive(at1k(bareP99))).filter((check) =>
+        check.target.startsWith("Responses TTFT overhead"),
+      );
+    // The bare proxy 60 ms over the floor at p99: the machine sets these figures.
+    expect(rows(60).map((check) => check.verdict)).toEqual(["saturated", "saturated"]);
+    expect(rows(60)[1]?.measured).toBe(
+      "+20 ms (Responses 35, chat 15); the bare proxy's own TTFT p99 here: +60 ms over the floor",
+    );
+    // Within the 2 ms budget: judged as before, p50 met (+0.5) and p99 missed (+20).
+    expect(rows(1).map((check) => check.verdict)).toEqual(["met", "missed"]);
+  });
+
   test("are left out when the run has no paired rounds", () => {
     const single = run([[0.1, 0.1]]).map(({ round: _round, ...rest }) => rest as StepResult);
     expect(paired(single)).toEqual([]);
