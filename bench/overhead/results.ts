@@ -294,7 +294,13 @@ function difference(
  * ahead of chat, when it does all chat does and more: chat's step was.
  */
 function withinOfChat(value: number, responses: number, chat: number): BudgetCheck["verdict"] {
-  if (responses < DISTURBED_MS || chat < DISTURBED_MS || value < -1) return "disturbed";
+  if (responses < DISTURBED_MS || chat < DISTURBED_MS) return "disturbed";
+  return differenceVerdict(value);
+}
+
+/** Responses minus chat: within 1 ms is met; more than 1 ms in Responses' favour, disturbed. */
+function differenceVerdict(value: number): BudgetCheck["verdict"] {
+  if (value < -1) return "disturbed";
   return value <= 1 ? "met" : "missed";
 }
 
@@ -366,7 +372,7 @@ function pairedChecks(steps: DerivedStep[]): BudgetCheck[] {
         // Interleaved, the two APIs share each step's moments, the floor's steps included, so a
         // round where the gateway came out below its floor (the floor's step measured minutes
         // apart) cancels in the difference; only Responses ahead of chat is a disturbed run.
-        verdict: value < -1 ? "disturbed" : value <= 1 ? "met" : "missed",
+        verdict: differenceVerdict(value),
         how,
       });
     }

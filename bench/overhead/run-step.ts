@@ -136,8 +136,7 @@ export async function runStep(
       requests: result.completed,
       throughput: result.throughput,
       errors: result.errors,
-      error_count:
-        sum(result.errors) + Math.max(0, result.sent - result.completed - sum(result.errors)),
+      error_count: errorCount(result.errors, result.sent, result.completed),
       latency: result.latency,
       ttft: result.ttft,
       self_reported_overhead: result.self_reported_overhead,
@@ -177,7 +176,7 @@ export function splitInterleaved(
       requests: own.completed,
       throughput: own.completed / result.seconds,
       errors,
-      error_count: sum(errors) + Math.max(0, own.sent - own.completed - sum(own.errors)),
+      error_count: errorCount(errors, own.sent, own.completed, own.errors),
       latency: own.latency,
       ttft: own.ttft,
       dispatch_lag: result.dispatch_lag,
@@ -218,6 +217,18 @@ export async function warmUp(
   });
   await wrk.exited;
 }
+
+/**
+ * The errors counted, plus the requests sent and neither answered nor counted as failed (still
+ * in flight when the generator stopped). `failed`: the errors that belong to sent requests, when
+ * not all of `errors` do (an interleaved API's share leaves the run's connect failures out).
+ */
+const errorCount = (
+  errors: Record<string, number>,
+  sent: number,
+  completed: number,
+  failed: Record<string, number> = errors,
+) => sum(errors) + Math.max(0, sent - completed - sum(failed));
 
 const sum = (values: Record<string, number>) =>
   Object.values(values).reduce((total, value) => total + value, 0);

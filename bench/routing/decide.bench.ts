@@ -11,6 +11,7 @@ import { HealthTracker } from "../../dataplane/routing/health.ts";
 import { planRoute, type RoutePlan, type RoutingInput } from "../../dataplane/routing/plan.ts";
 import { requestFeatures } from "../../dataplane/routing/request-features.ts";
 import { compileRuntimeConfig } from "../../dataplane/snapshot/runtime-config.ts";
+import { textTable } from "../text-table.ts";
 import {
   CASES,
   CONFIGS,
@@ -199,21 +200,8 @@ function renderTable(rows: Row[], snapshotCompileUs: number): string {
     row.cold_p99_us.toFixed(1),
     row.decision,
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...lines.map((line) => (line[column] as string).length)),
-  );
-  const format = (cells: string[]) =>
-    cells
-      .map((cell, column) =>
-        column === 0 || column === cells.length - 1
-          ? cell.padEnd(widths[column] as number)
-          : cell.padStart(widths[column] as number),
-      )
-      .join("  ")
-      .trimEnd();
   return [
-    format(header),
-    ...lines.map(format),
+    ...textTable(header, lines, (column) => column === 0 || column === header.length - 1),
     "",
     "avg/p75/p99: warm decisions (config compiled, leaves cached); p75/p99 are over mitata's",
     "batched samples. cold: the first decision on a freshly compiled snapshot.",

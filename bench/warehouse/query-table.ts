@@ -1,5 +1,7 @@
 // The warehouse query benchmark's rows and the table it prints (query.bench.ts).
 
+import { textTable } from "../text-table.ts";
+
 export interface Row {
   measurement: string;
   via: string;
@@ -25,21 +27,8 @@ export function renderTable(
     row.warm_cpu_ms.toFixed(1),
     String(row.target_ms),
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...lines.map((line) => (line[column] as string).length)),
-  );
-  const format = (cells: string[]) =>
-    cells
-      .map((cell, column) =>
-        column < 3
-          ? cell.padEnd(widths[column] as number)
-          : cell.padStart(widths[column] as number),
-      )
-      .join("  ")
-      .trimEnd();
   return [
-    format(header),
-    ...lines.map(format),
+    ...textTable(header, lines, (column) => column < 3),
     "",
     `cold: the first query on a fresh DuckDB instance (the median over ${run.coldSeries} fresh instances`,
     `and request ids; one for the naive scan); warm: the median of the ${run.warmRuns} runs that follow`,

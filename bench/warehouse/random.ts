@@ -1,7 +1,7 @@
 // Seeded draws on the JavaScript side (orgs, projects, routes, traffic shape): the same seed
 // gives the same dataset.
 
-import { mulberry32 } from "../../shared/random/mulberry32.ts";
+import { mulberry32 } from "#shared/random/mulberry32.ts";
 import { SLOTS } from "./world.ts";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";

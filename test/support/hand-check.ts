@@ -4,7 +4,7 @@
 // hand, many left to the schema).
 import { expect } from "bun:test";
 import * as v from "valibot";
-import { mulberry32 } from "../../shared/random/mulberry32.ts";
+import { mulberry32 } from "#shared/random/mulberry32.ts";
 
 export function expectHandCheckAgreesWithSchema<T extends object>(options: {
   hand: (fields: Record<string, unknown>) => T | null;

@@ -3,12 +3,12 @@
 // takes, and what it takes reads the same as the schema's output.
 import { expect, test } from "bun:test";
 import * as v from "valibot";
+import { mulberry32 } from "#shared/random/mulberry32.ts";
 import {
   convertOpenAiResponse,
   isChatCompletion,
   responseSchema,
 } from "../../dataplane/providers/openai/convert-response.ts";
-import { mulberry32 } from "../../shared/random/mulberry32.ts";
 
 const random = mulberry32;
 

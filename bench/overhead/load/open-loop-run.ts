@@ -98,21 +98,15 @@ export async function runOpenLoop(
   const target = new URL(spec.requests[0]?.url ?? "");
   const encoded = spec.requests.map(encodeHttpRequest);
 
+  // Answers are tallied per request of the spec; the run's totals are their sums (below).
   const histograms = {
-    latency: newHistogram(),
-    ttft: newHistogram(),
     overhead: newHistogram(),
     lag: newHistogram(),
     wait: newHistogram(),
     interval: newHistogram(),
   };
   const counts = {
-    sent: 0,
-    completed: 0,
     connect: 0,
-    disconnect: 0,
-    timeout: 0,
-    non2xx: 0,
     opened: 0,
     intervalCompleted: 0,
     intervalErrors: 0,
@@ -146,14 +140,12 @@ export async function runOpenLoop(
       const index = idle.indexOf(connection);
       if (index !== -1) idle.splice(index, 1);
       counts.opened -= 1;
-      if (flight?.recorded || reason === "connect") {
-        counts[reason] += 1;
-        counts.intervalErrors += 1;
-      }
-      if (flight?.recorded && reason === "disconnect") {
+      if (reason === "connect") counts.connect += 1;
+      else if (flight?.recorded) {
         ofRequest(flight).disconnect += 1;
         if (connection.answering) counts.midAnswer += 1;
       }
+      if (flight?.recorded || reason === "connect") counts.intervalErrors += 1;
     },
   };
 
@@ -161,24 +153,18 @@ export async function runOpenLoop(
 
   function record(flight: InFlight, timing: ResponseTiming): void {
     const own = ofRequest(flight);
-    counts.completed += 1;
     counts.intervalCompleted += 1;
     own.completed += 1;
     statuses[timing.status] = (statuses[timing.status] ?? 0) + 1;
     if (timing.status < 200 || timing.status > 299) {
-      counts.non2xx += 1;
       counts.intervalErrors += 1;
       own.non2xx += 1;
       return;
     }
     const latencyMs = timing.endedAt - flight.sentAt;
-    recordMs(histograms.latency, latencyMs);
     recordMs(histograms.interval, latencyMs);
     recordMs(own.latency, latencyMs);
-    if (timing.firstByteAt !== null) {
-      recordMs(histograms.ttft, timing.firstByteAt - flight.sentAt);
-      recordMs(own.ttft, timing.firstByteAt - flight.sentAt);
-    }
+    if (timing.firstByteAt !== null) recordMs(own.ttft, timing.firstByteAt - flight.sentAt);
     if (timing.selfReportedOverheadMs !== null)
       recordMs(histograms.overhead, timing.selfReportedOverheadMs);
   }
@@ -207,10 +193,7 @@ export async function runOpenLoop(
 
   function dispatch(sequence: number, tickAt: number): void {
     const index = sequence % encoded.length;
-    if (recording) {
-      counts.sent += 1;
-      (perRequest[index] as PerRequest).sent += 1;
-    }
+    if (recording) (perRequest[index] as PerRequest).sent += 1;
     const connection = idle.pop();
     if (connection) {
       start(connection, index, tickAt, recording);
@@ -226,7 +209,6 @@ export async function runOpenLoop(
       inFlight.delete(connection);
       counts.opened -= 1;
       if (flight.recorded) {
-        counts.timeout += 1;
         counts.intervalErrors += 1;
         ofRequest(flight).timeout += 1;
       }
@@ -279,20 +261,28 @@ export async function runOpenLoop(
       }, 1);
     });
     if (spec.intervalSeconds) printInterval(spec.seconds);
+    const summed = (field: "sent" | "completed" | "disconnect" | "timeout" | "non2xx") =>
+      perRequest.reduce((sum, own) => sum + own[field], 0);
+    const merged = (field: "latency" | "ttft") => {
+      const histogram = newHistogram();
+      for (const own of perRequest) histogram.add(own[field]);
+      return histogram;
+    };
+    const completed = summed("completed");
     return {
-      sent: counts.sent,
-      completed: counts.completed,
+      sent: summed("sent"),
+      completed,
       seconds: spec.seconds,
-      throughput: counts.completed / spec.seconds,
+      throughput: completed / spec.seconds,
       statuses,
       errors: {
         connect: counts.connect,
-        disconnect: counts.disconnect,
-        timeout: counts.timeout,
-        non_2xx: counts.non2xx,
+        disconnect: summed("disconnect"),
+        timeout: summed("timeout"),
+        non_2xx: summed("non2xx"),
       },
-      latency: summarize(histograms.latency),
-      ttft: summarize(histograms.ttft),
+      latency: summarize(merged("latency")),
+      ttft: summarize(merged("ttft")),
       self_reported_overhead: summarize(histograms.overhead),
       dispatch_lag: summarize(histograms.lag),
       socket_wait: summarize(histograms.wait),
