@@ -19,13 +19,21 @@ export interface DayFiles {
   files: string[];
 }
 
-/** The window's files grouped by day, newest day first; none when the root does not exist. */
-export async function filesByDay(root: string, window: PartitionWindow): Promise<DayFiles[]> {
+/**
+ * The window's files grouped by day, newest day first; none when the root does not exist.
+ * Projects in `skipProjects` are not listed (a report leaves out other orgs' projects).
+ */
+export async function filesByDay(
+  root: string,
+  window: PartitionWindow,
+  skipProjects: ReadonlySet<string> = new Set(),
+): Promise<DayFiles[]> {
   const first = window.start ? hourKey(window.start) : null;
   // The end is exclusive: its hour counts only if the window reaches into it.
   const last = window.end ? hourKey(new Date(window.end.getTime() - 1)) : null;
   const projects = (await directories(root, "project_id")).filter(
-    (entry) => !window.project_id || entry.value === window.project_id,
+    (entry) =>
+      (!window.project_id || entry.value === window.project_id) && !skipProjects.has(entry.value),
   );
   const byDay = new Map<string, string[]>();
   await Promise.all(

@@ -92,11 +92,11 @@ export async function createWarehouseQuery(
     }
   }
 
-  /** The window's files by day, newest first; a remote root is one glob. */
-  const days = (window: PartitionWindow): Promise<DayFiles[]> =>
+  /** The window's files by day, newest first, but for `skipProjects`; a remote root is one glob. */
+  const days = (window: PartitionWindow, skipProjects?: Set<string>): Promise<DayFiles[]> =>
     remote
       ? Promise.resolve([{ date: "*", files: [`${root}/project_id=*/**/*.parquet`] }])
-      : filesByDay(root, window);
+      : filesByDay(root, window, skipProjects);
 
   /**
    * Runs over the window's files. Compaction may replace a listed file before DuckDB opens it:
@@ -219,8 +219,11 @@ export async function createWarehouseQuery(
           : "slim";
       for (let attempt = 0; ; attempt++) {
         // Whole days: a rollup of the window's first or last day counts only while every file
-        // it names is there, which the window's hours alone cannot tell.
-        const listed = await days({ ...filters, ...wholeDays(filters) });
+        // it names is there, which the window's hours alone cannot tell. Projects of other
+        // orgs hold none of the answer's rows: not listed (a month of the bench's largest org,
+        // 5 of 20 projects: ~40 ms instead of ~170 ms).
+        const others = remote ? undefined : await manifests.projectsOfOtherOrgs(root, orgId);
+        const listed = await days({ ...filters, ...wholeDays(filters) }, others);
         const split = remote
           ? { files: listed.flatMap((day) => day.files), rollups: [], slim: [] }
           : await reportFiles(

@@ -13,7 +13,7 @@
 // ignored until rebuilt, and so is one of an earlier layout.
 import { mkdir, mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Logger } from "#shared/log.ts";
 import { writeEmptyPartition } from "./empty-files.ts";
 import { loadQueries, type NamedQuery, runQuery, SQL_DIRECTORY } from "./named-queries.ts";
@@ -50,6 +50,7 @@ export interface RollupResult {
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+const PROJECT_PREFIX = "project_id=";
 const MANIFEST = /^rollup-([0-9a-f-]{36})\.json$/;
 const PROJECT_DAY = /\/project_id=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/([^/]+)$/;
 const SOURCE_HOUR = /date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
@@ -290,6 +291,38 @@ export async function reportFiles(
 /** Manifests never change once written (a rebuild writes a new one), so each is read once. */
 export class ManifestCache {
   readonly #read = new Map<string, Manifest | null>();
+  /** A project's orgs, as its newest manifest names them, by project id. */
+  readonly #orgs = new Map<string, string[]>();
+
+  /**
+   * The projects whose rows are all other orgs' than `orgId`, as far as their rollups tell: a
+   * project belongs to one org for good and each of its rows carries that org (the data plane
+   * writes the org of the key that made the request), so one manifest naming a project's org
+   * says where every file of that project belongs, rolled up or not. A project without a
+   * manifest yet is not known, and not in the answer.
+   */
+  async projectsOfOtherOrgs(root: string, orgId: string): Promise<Set<string>> {
+    const others = new Set<string>();
+    await Promise.all(
+      (await this.projects(root)).map(async (directory) => {
+        const project = basename(directory).slice(PROJECT_PREFIX.length);
+        const orgs = this.#orgs.get(project) ?? (await this.#projectOrgs(project, directory));
+        if (orgs && orgs.length > 0 && !orgs.includes(orgId)) others.add(project);
+      }),
+    );
+    return others;
+  }
+
+  async #projectOrgs(project: string, directory: string): Promise<string[] | null> {
+    const dates = (await names(directory)).filter((name) => name.startsWith("date=")).sort();
+    for (const date of dates.reverse()) {
+      const newest = (await this.forDay([directory], date.slice(5)))[0];
+      if (newest?.manifest.layout !== ROLLUP_LAYOUT || newest.manifest.orgs.length === 0) continue;
+      this.#orgs.set(project, newest.manifest.orgs);
+      return newest.manifest.orgs;
+    }
+    return null;
+  }
 
   /** The rollups' project directories (one project's, if given). */
   async projects(root: string, projectId?: string | null): Promise<string[]> {
@@ -297,7 +330,8 @@ export class ManifestCache {
     return (await names(base))
       .filter(
         (name) =>
-          name.startsWith("project_id=") && (!projectId || name === `project_id=${projectId}`),
+          name.startsWith(PROJECT_PREFIX) &&
+          (!projectId || name === `${PROJECT_PREFIX}${projectId}`),
       )
       .map((name) => join(base, name));
   }

@@ -294,3 +294,58 @@ describe("analytics report from slim rows: end users and tags", () => {
     expect(theirs.totals.requests).toBe(90);
   });
 });
+
+describe("analytics report: other orgs' projects are not listed", () => {
+  const root = mkdtempSync(join(tmpdir(), "modelux-report-orgs-"));
+  let warehouse: WarehouseQuery;
+
+  beforeAll(async () => {
+    await writeRequestLogs(root, [
+      ...rowsOf(ORG, "prj_mine", 0, 40),
+      ...rowsOf(OTHER, "prj_theirs", 0, 30),
+    ]);
+    const writer = await openWarehouse(root);
+    try {
+      expect((await rollupTraces(writer, { now: new Date(DAY1 + 3 * DAY) })).built).toBe(2);
+    } finally {
+      await writer.close();
+    }
+    // After the rollups: a late file of the other org's rolled-up project, and a project of
+    // that org with no rollup yet (so no manifest says whose it is).
+    await writeRequestLogs(root, [
+      ...rowsOf(OTHER, "prj_theirs", 1, 5),
+      ...rowsOf(OTHER, "prj_theirs_new", 1, 7),
+    ]);
+    warehouse = await createWarehouseQuery({ root, threads: 1 });
+  });
+  afterAll(async () => {
+    await warehouse?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test("a project a manifest names for another org is skipped, rolled up or not", async () => {
+    const manifests = new ManifestCache();
+    const others = await manifests.projectsOfOtherOrgs(root, ORG);
+    expect([...others]).toEqual(["prj_theirs"]);
+    expect([...(await manifests.projectsOfOtherOrgs(root, OTHER))]).toEqual(["prj_mine"]);
+    const listed = (await filesByDay(root, WINDOW, others)).flatMap((day) => day.files);
+    expect(listed.some((file) => file.includes("project_id=prj_theirs/"))).toBe(false);
+    // Unknown (no manifest): listed, and its rows filtered by org as ever.
+    expect(listed.some((file) => file.includes("project_id=prj_theirs_new/"))).toBe(true);
+    expect(listed.some((file) => file.includes("project_id=prj_mine/"))).toBe(true);
+  });
+
+  test("each org's report counts all its own rows and none of the other's", async () => {
+    const shape: ReportShape = { granularity: "hour", group_by: "project", tag_key: null };
+    const mine = await warehouse.report(ORG, WINDOW, shape);
+    expect(mine.totals.requests).toBe(40);
+    expect(new Set(mine.series.map((point) => point.group_value))).toEqual(new Set(["prj_mine"]));
+    const theirs = await warehouse.report(OTHER, WINDOW, shape);
+    expect(theirs.totals.requests).toBe(30 + 5 + 7);
+    const byProject = Object.groupBy(theirs.series, (point) => String(point.group_value));
+    const requests = (project: string) =>
+      (byProject[project] ?? []).reduce((sum, point) => sum + Number(point.requests), 0);
+    expect(requests("prj_theirs")).toBe(35);
+    expect(requests("prj_theirs_new")).toBe(7);
+  });
+});
