@@ -12,6 +12,7 @@ import {
   type DuckDBDateValue,
   type DuckDBMapType,
   type DuckDBMapValue,
+  type DuckDBMaterializedResult,
   type DuckDBTimestampValue,
   type DuckDBType,
   DuckDBTypeId,
@@ -163,6 +164,16 @@ export async function runQuery(
   const { bound, types } = bindParameters(query, values);
   const reader = await connection.runAndReadAll(query.sql, bound, types);
   return reader.convertRowObjects(toPlain) as Row[];
+}
+
+/** A query's whole result, chunk by chunk, for a reader that walks its columns itself. */
+export async function runQueryResult(
+  connection: DuckDBConnection,
+  query: NamedQuery,
+  values: Record<string, ParameterValue>,
+): Promise<DuckDBMaterializedResult> {
+  const { bound, types } = bindParameters(query, values);
+  return connection.run(query.sql, bound, types);
 }
 
 /**
