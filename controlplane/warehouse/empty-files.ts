@@ -54,3 +54,17 @@ export async function writeEmptySlim(
   );
   return path;
 }
+
+/** A zero-row group counts file (`no_group_counts()` of request_logs.sql, which must be loaded). */
+export async function writeEmptyGroups(
+  connection: DuckDBConnection,
+  directory: string,
+): Promise<string> {
+  const path = join(directory, "no-groups.parquet");
+  await connection.run(
+    "COPY (FROM no_group_counts()) TO $target (FORMAT parquet)",
+    { target: path },
+    { target: VARCHAR },
+  );
+  return path;
+}

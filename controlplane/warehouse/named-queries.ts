@@ -44,6 +44,7 @@ export const QUERY_NAMES = [
   "rollup_cells",
   "batch_line_requests",
   "rollup_rows",
+  "rollup_groups",
   "served_outcome",
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
@@ -53,6 +54,7 @@ const PARAMETER_TYPES: Record<string, DuckDBType> = {
   files: LIST(VARCHAR),
   rollups: LIST(VARCHAR),
   slim: LIST(VARCHAR),
+  groups: LIST(VARCHAR),
   target: VARCHAR,
   org_id: VARCHAR,
   project_id: VARCHAR,

@@ -14,7 +14,12 @@ import {
   VARCHAR,
 } from "@duckdb/node-api";
 import { requestIdTime } from "#shared/traces/request-id.ts";
-import { writeEmptyPartition, writeEmptyRollup, writeEmptySlim } from "./empty-files.ts";
+import {
+  writeEmptyGroups,
+  writeEmptyPartition,
+  writeEmptyRollup,
+  writeEmptySlim,
+} from "./empty-files.ts";
 import {
   loadQueries,
   type ParameterValue,
@@ -78,6 +83,7 @@ export async function createWarehouseQuery(
   const emptyFile = await writeEmptyPartition(setup, privateDirectory);
   const emptyRollup = await writeEmptyRollup(setup, privateDirectory);
   const emptySlim = await writeEmptySlim(setup, privateDirectory);
+  const emptyGroups = await writeEmptyGroups(setup, privateDirectory);
   setup.closeSync();
   const manifests = new ManifestCache();
 
@@ -261,7 +267,13 @@ export async function createWarehouseQuery(
         const others = remote ? undefined : await manifests.projectsOfOtherOrgs(root, orgId);
         const listed = await days({ ...filters, ...wholeDays(filters) }, others);
         const split = remote
-          ? { files: listed.flatMap((day) => day.files), rollups: [], slim: [] }
+          ? {
+              files: listed.flatMap((day) => day.files),
+              rollups: [],
+              slim: [],
+              groups: [],
+              grouped: [],
+            }
           : await reportFiles(
               root,
               listed,
@@ -287,8 +299,18 @@ export async function createWarehouseQuery(
           let groups: Report["groups"] = null;
           let merge = false;
           if (capped && "limit" in capped) {
+            // Whole days' group counts in place of their slim rows, unless a filter asks for
+            // what a count does not keep (rollup_groups.sql).
+            const counts =
+              !filters.model &&
+              !filters.provider &&
+              !filters.end_user &&
+              !filters.tag_pairs?.length;
+            const grouped = new Set(counts ? split.grouped : []);
             const ranked = await run("analytics_report_groups", {
               ...read,
+              slim: [...split.slim.filter((file) => !grouped.has(file)), emptySlim],
+              groups: [...(counts ? split.groups : []), emptyGroups],
               group_limit: capped.limit,
             });
             const count = Number(ranked[0]?.group_count ?? 0);

@@ -24,12 +24,15 @@ export const ROLLUP_DIRECTORY = "_rollups";
 
 /**
  * What a rollup's files hold, bumped when that changes: a rollup of an earlier layout is built
- * again by the next compaction run, and until then readers read its day as rows. 1: hour and day
- * cells, and (with `slim: true`) slim rows without `tag_text` (with `route: true`, with
- * `config_slug`); 2: day cells and slim rows with `config_slug` and `tag_text`, and the manifest
- * names the orgs.
+ * again by the next compaction run, and until then readers read its day as rows, or as far as
+ * its layout goes (READABLE_LAYOUTS). 1: hour and day cells, and (with `slim: true`) slim rows
+ * without `tag_text` (with `route: true`, with `config_slug`); 2: day cells and slim rows with
+ * `config_slug` and `tag_text`, and the manifest names the orgs; 3: the same and the day's group
+ * counts (`groups-<id>.parquet`, rollup_groups.sql).
  */
-export const ROLLUP_LAYOUT = 2;
+export const ROLLUP_LAYOUT = 3;
+/** Layouts a report reads: 2's day cells and slim rows are 3's; only 3 has group counts. */
+const READABLE_LAYOUTS = new Set([2, 3]);
 
 interface Manifest {
   id: string;
@@ -60,6 +63,7 @@ const ORGS_SQL = "SELECT DISTINCT org_id FROM read_parquet($file) WHERE org_id I
 interface RollupQuery {
   cells: NamedQuery;
   slim: NamedQuery;
+  groups: NamedQuery;
   /** A zero-row request-log file with every current column, read with every build's sources. */
   emptyFile: string;
 }
@@ -80,7 +84,12 @@ function rollupQuery(warehouse: Warehouse): Promise<RollupQuery> {
       const directory = await mkdtemp(join(tmpdir(), "modelux-rollups-"));
       const emptyFile = await writeEmptyPartition(warehouse.maintenance, directory);
       const queries = await loadQueries();
-      return { cells: queries.rollup_cells, slim: queries.rollup_rows, emptyFile };
+      return {
+        cells: queries.rollup_cells,
+        slim: queries.rollup_rows,
+        groups: queries.rollup_groups,
+        emptyFile,
+      };
     })();
     prepared.set(warehouse, query);
   }
@@ -138,15 +147,22 @@ export async function rollupTraces(
 }
 
 async function build(warehouse: Warehouse, directory: string, sources: string[]) {
-  const { cells, slim, emptyFile } = await rollupQuery(warehouse);
+  const { cells, slim, groups, emptyFile } = await rollupQuery(warehouse);
   const id = crypto.randomUUID();
-  const [dayFile, slimFile, manifestFile] = rollupFiles(directory, id) as [string, string, string];
+  const [dayFile, slimFile, groupsFile, manifestFile] = rollupFiles(directory, id) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   if (!warehouse.storage.remote) await mkdir(directory, { recursive: true });
   const files = [...sources.map((source) => `${warehouse.root}/${source}`), emptyFile];
   await runQuery(warehouse.maintenance, cells, { files, granularity: "day", target: dayFile });
   await warehouse.storage.persist(dayFile);
   await runQuery(warehouse.maintenance, slim, { files, target: slimFile });
   await warehouse.storage.persist(slimFile);
+  await runQuery(warehouse.maintenance, groups, { files: [slimFile], target: groupsFile });
+  await warehouse.storage.persist(groupsFile);
   const orgs = (await warehouse.maintenance.runAndReadAll(ORGS_SQL, { file: slimFile }))
     .getRowObjects()
     .map((row) => String(row.org_id))
@@ -162,11 +178,15 @@ async function build(warehouse: Warehouse, directory: string, sources: string[])
   return manifest;
 }
 
-/** `day-<id>.parquet`, `slim-<id>.parquet`, `rollup-<id>.json` in `directory`. */
+/**
+ * `day-<id>.parquet`, `slim-<id>.parquet`, `groups-<id>.parquet`, `rollup-<id>.json` in
+ * `directory` (a layout 2 rollup has no groups file).
+ */
 function rollupFiles(directory: string, id: string): string[] {
   return [
     `${directory}/day-${id}.parquet`,
     `${directory}/slim-${id}.parquet`,
+    `${directory}/groups-${id}.parquet`,
     `${directory}/rollup-${id}.json`,
   ];
 }
@@ -214,6 +234,12 @@ export interface ReportFiles {
   rollups: string[];
   /** Slim row files read in their place. */
   slim: string[];
+  /**
+   * The group counts of the slim days wholly in the window, for ranking groups in place of
+   * `grouped`, those days' slim files.
+   */
+  groups: string[];
+  grouped: string[];
 }
 
 /**
@@ -255,6 +281,8 @@ export async function reportFiles(
   const covered = new Set<string>();
   const rollups: string[] = [];
   const slim: string[] = [];
+  const groups: string[] = [];
+  const grouped: string[] = [];
   const start = window.start?.getTime() ?? Number.NEGATIVE_INFINITY;
   const end = window.end?.getTime() ?? Number.POSITIVE_INFINITY;
   const hourStart = (source: string) => {
@@ -267,16 +295,26 @@ export async function reportFiles(
     const dayStart = Date.parse(`${date}T00:00:00Z`);
     if (dayStart >= end || dayStart + DAY_MS <= start) continue;
     for (const { directory, manifest } of found[index] ?? []) {
-      if (manifest.layout !== ROLLUP_LAYOUT) continue;
+      if (!READABLE_LAYOUTS.has(manifest.layout)) continue;
       const sources = manifest.sources.map((source) => `${root}/${source}`);
       if (!sources.every((source) => live.has(source))) continue;
       for (const source of sources) covered.add(source);
       // Another org's project: none of these rows could be in the answer.
       if (window.org_id && !manifest.orgs.includes(window.org_id)) continue;
-      const [dayFile, slimFile] = rollupFiles(directory, manifest.id) as [string, string];
+      const [dayFile, slimFile, groupsFile] = rollupFiles(directory, manifest.id) as [
+        string,
+        string,
+        string,
+      ];
       const wholeDay = start <= dayStart && dayStart + DAY_MS <= end;
       if (reads === "cells" && granularity === "day" && wholeDay) rollups.push(dayFile);
-      else slim.push(slimFile);
+      else {
+        slim.push(slimFile);
+        if (wholeDay && manifest.layout >= 3) {
+          groups.push(groupsFile);
+          grouped.push(slimFile);
+        }
+      }
     }
   }
   // Files of hours the window does not reach hold none of its rows.
@@ -285,7 +323,7 @@ export async function reportFiles(
     const at = hourStart(file);
     return Number.isNaN(at) || (at < end && at + HOUR_MS > start);
   });
-  return { files, rollups, slim };
+  return { files, rollups, slim, groups, grouped };
 }
 
 /** Manifests never change once written (a rebuild writes a new one), so each is read once. */
@@ -317,7 +355,8 @@ export class ManifestCache {
     const dates = (await names(directory)).filter((name) => name.startsWith("date=")).sort();
     for (const date of dates.reverse()) {
       const newest = (await this.forDay([directory], date.slice(5)))[0];
-      if (newest?.manifest.layout !== ROLLUP_LAYOUT || newest.manifest.orgs.length === 0) continue;
+      if (!newest || !READABLE_LAYOUTS.has(newest.manifest.layout)) continue;
+      if (newest.manifest.orgs.length === 0) continue;
       this.#orgs.set(project, newest.manifest.orgs);
       return newest.manifest.orgs;
     }

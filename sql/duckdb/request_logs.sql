@@ -293,6 +293,18 @@ CREATE OR REPLACE MACRO no_slim_rows() AS TABLE
     CAST(NULL AS DOUBLE) AS cache_saved_usd
   LIMIT 0;
 
+-- No group counts, typed as rollup_groups.sql writes them: what the ranking reads as $groups when
+-- there is none to read, e.g. in the CLI: COPY (FROM no_group_counts()) TO 'no-groups.parquet' (FORMAT parquet).
+CREATE OR REPLACE MACRO no_group_counts() AS TABLE
+  SELECT
+    CAST(NULL AS VARCHAR) AS org_id,
+    CAST(NULL AS VARCHAR) AS project_id,
+    CAST(NULL AS VARCHAR) AS dimension,
+    CAST(NULL AS VARCHAR) AS tag_key,
+    CAST(NULL AS VARCHAR) AS group_value,
+    CAST(NULL AS BIGINT) AS requests
+  LIMIT 0;
+
 -- No cells, typed as rollup_cells.sql writes them: what the report reads as $rollups when there
 -- is no rollup to read (DuckDB refuses an empty file list), e.g. in the CLI:
 -- COPY (FROM no_rollup_cells()) TO 'no-cells.parquet' (FORMAT parquet).

@@ -264,6 +264,52 @@ describe("analytics report from slim rows: end users and tags", () => {
     }
   });
 
+  test("a capped report ranks whole days from their group counts as from rows", async () => {
+    const split = await reportFiles(
+      rolledRoot,
+      await filesByDay(rolledRoot, WINDOW),
+      { ...WINDOW, org_id: ORG },
+      "hour",
+      new ManifestCache(),
+      "slim",
+    );
+    // Both days lie wholly in the window: ranked from counts, not from their slim rows.
+    expect(split.groups.length).toBe(split.slim.length);
+    const dimensions: Array<[ReportShape["group_by"], string | null]> = [
+      ["model", null],
+      ["provider", null],
+      ["project", null],
+      ["end_user", null],
+      ["provider_key", null],
+      ["route", null],
+      ["tag", "team"],
+      ["tag", "feature"],
+      ["tag", "absent"],
+    ];
+    for (const [group_by, tag_key] of dimensions) {
+      for (const limit of [1, 2, 1000]) {
+        // prj_slim_rank: every request carries team (no null group by team).
+        for (const filters of [
+          {},
+          { end_user: "user_1" },
+          { project_id: "prj_slim_two" },
+          { project_id: "prj_slim_rank" },
+        ]) {
+          const shape: ReportShape = { granularity: "hour", group_by, tag_key };
+          const asked = { ...WINDOW, ...filters };
+          const [fromRows, fromRollups] = await Promise.all([
+            raw.report(ORG, asked, shape, { limit }),
+            rolled.report(ORG, asked, shape, { limit }),
+          ]);
+          const label = JSON.stringify({ group_by, tag_key, limit, filters });
+          expect(fromRollups.groups, label).toEqual(fromRows.groups);
+          expect(comparable(fromRollups), label).toEqual(comparable(fromRows));
+          expect(fromRollups.other.length, label).toBe(fromRows.other.length);
+        }
+      }
+    }
+  });
+
   test("another org's rollups and files are not read", async () => {
     const listed = await filesByDay(rolledRoot, WINDOW);
     const manifests = new ManifestCache();
