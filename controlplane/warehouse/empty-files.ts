@@ -27,42 +27,27 @@ export async function writeEmptyPartition(
   return path;
 }
 
-/** A zero-row rollup cells file (`no_rollup_cells()` of request_logs.sql, which must be loaded). */
+/**
+ * The zero-row rollup files, each typed by its macro of request_logs.sql (which must be loaded):
+ * day cells (`no_rollup_cells()`), slim rows (`no_slim_rows()`) and group counts
+ * (`no_group_counts()`).
+ */
+const EMPTY_ROLLUP_FILES = {
+  cells: { macro: "no_rollup_cells", name: "no-cells.parquet" },
+  slim: { macro: "no_slim_rows", name: "no-slim.parquet" },
+  groups: { macro: "no_group_counts", name: "no-groups.parquet" },
+} as const;
+
+/** A zero-row rollup file of `kind` in `directory`. */
 export async function writeEmptyRollup(
   connection: DuckDBConnection,
   directory: string,
+  kind: keyof typeof EMPTY_ROLLUP_FILES,
 ): Promise<string> {
-  const path = join(directory, "no-cells.parquet");
+  const { macro, name } = EMPTY_ROLLUP_FILES[kind];
+  const path = join(directory, name);
   await connection.run(
-    "COPY (FROM no_rollup_cells()) TO $target (FORMAT parquet)",
-    { target: path },
-    { target: VARCHAR },
-  );
-  return path;
-}
-
-/** A zero-row slim rows file (`no_slim_rows()` of request_logs.sql, which must be loaded). */
-export async function writeEmptySlim(
-  connection: DuckDBConnection,
-  directory: string,
-): Promise<string> {
-  const path = join(directory, "no-slim.parquet");
-  await connection.run(
-    "COPY (FROM no_slim_rows()) TO $target (FORMAT parquet)",
-    { target: path },
-    { target: VARCHAR },
-  );
-  return path;
-}
-
-/** A zero-row group counts file (`no_group_counts()` of request_logs.sql, which must be loaded). */
-export async function writeEmptyGroups(
-  connection: DuckDBConnection,
-  directory: string,
-): Promise<string> {
-  const path = join(directory, "no-groups.parquet");
-  await connection.run(
-    "COPY (FROM no_group_counts()) TO $target (FORMAT parquet)",
+    `COPY (FROM ${macro}()) TO $target (FORMAT parquet)`,
     { target: path },
     { target: VARCHAR },
   );

@@ -14,12 +14,7 @@ import {
   VARCHAR,
 } from "@duckdb/node-api";
 import { requestIdTime } from "#shared/traces/request-id.ts";
-import {
-  writeEmptyGroups,
-  writeEmptyPartition,
-  writeEmptyRollup,
-  writeEmptySlim,
-} from "./empty-files.ts";
+import { writeEmptyPartition, writeEmptyRollup } from "./empty-files.ts";
 import {
   loadQueries,
   type ParameterValue,
@@ -81,9 +76,9 @@ export async function createWarehouseQuery(
   await setup.run("SET lock_configuration = true");
   await setup.run(await Bun.file(new URL("request_logs.sql", SQL_DIRECTORY)).text());
   const emptyFile = await writeEmptyPartition(setup, privateDirectory);
-  const emptyRollup = await writeEmptyRollup(setup, privateDirectory);
-  const emptySlim = await writeEmptySlim(setup, privateDirectory);
-  const emptyGroups = await writeEmptyGroups(setup, privateDirectory);
+  const emptyRollup = await writeEmptyRollup(setup, privateDirectory, "cells");
+  const emptySlim = await writeEmptyRollup(setup, privateDirectory, "slim");
+  const emptyGroups = await writeEmptyRollup(setup, privateDirectory, "groups");
   setup.closeSync();
   const manifests = new ManifestCache();
 

@@ -8,30 +8,26 @@
 -- counts instead of 3.68M rows (docs/warehouse.md). Rows without the dimension count in its NULL
 -- group; a tag's NULL group is not stored (every request minus those with a value for the key).
 COPY (
+  WITH slim AS (SELECT * FROM read_parquet($files, union_by_name = true))
   SELECT org_id, project_id, dimension, tag_key, group_value, count(*) AS requests
   FROM (
-    SELECT org_id, project_id, '*' AS dimension, NULL AS tag_key, NULL AS group_value
-    FROM read_parquet($files, union_by_name = true)
+    SELECT org_id, project_id, '*' AS dimension, NULL AS tag_key, NULL AS group_value FROM slim
     UNION ALL
-    SELECT org_id, project_id, 'model', NULL, model FROM read_parquet($files, union_by_name = true)
-    UNION ALL
-    SELECT org_id, project_id, 'provider', NULL, provider
-    FROM read_parquet($files, union_by_name = true)
-    UNION ALL
-    SELECT org_id, project_id, 'end_user', NULL, end_user
-    FROM read_parquet($files, union_by_name = true)
-    UNION ALL
-    SELECT org_id, project_id, 'provider_key', NULL, provider_key_fingerprint
-    FROM read_parquet($files, union_by_name = true)
-    UNION ALL
-    SELECT org_id, project_id, 'route', NULL, config_slug
-    FROM read_parquet($files, union_by_name = true)
+    SELECT org_id, project_id, dimension, NULL, group_value
+    FROM (
+      SELECT
+        org_id,
+        project_id,
+        model,
+        provider,
+        end_user,
+        provider_key_fingerprint AS provider_key,
+        config_slug AS route
+      FROM slim
+    ) UNPIVOT INCLUDE NULLS (group_value FOR dimension IN (model, provider, end_user, provider_key, route))
     UNION ALL
     SELECT org_id, project_id, 'tag', entry.key, entry.value
-    FROM (
-      SELECT org_id, project_id, unnest(map_entries(tags)) AS entry
-      FROM read_parquet($files, union_by_name = true)
-    )
+    FROM (SELECT org_id, project_id, unnest(map_entries(tags)) AS entry FROM slim)
     WHERE entry.value IS NOT NULL
   )
   GROUP BY ALL
