@@ -282,8 +282,15 @@ async function main(): Promise<void> {
     // (100), the largest (1000) by day and the largest a month by hour allows (138: 720 buckets
     // × 138 ≤ 100,000 points), unfiltered and by tag.
     const api = await import("./report-endpoint.ts");
+    // The window's second half with include_comparison: the first half is reported too, split
+    // by the same groups, so the org's every row is read as in a report of the whole window.
+    const half = new Date((window.start.getTime() + window.end.getTime()) / 2);
     for (const { query, named } of [
       { query: { group_by: "end_user" }, named: ", group_limit 100 (default)" },
+      {
+        query: { group_by: "end_user", start: half.toISOString(), include_comparison: true },
+        named: ", group_limit 100 (default), the second half with include_comparison",
+      },
       {
         query: { group_by: "end_user", tags: `team=${team}` },
         named: `, group_limit 100 (default), tag team=${team}`,
@@ -298,7 +305,7 @@ async function main(): Promise<void> {
         named: ", group_limit 138",
       },
     ]) {
-      const granularity = query.granularity ?? "day";
+      const granularity = "granularity" in query ? query.granularity : "day";
       add(
         {
           measurement: `GET /analytics/report: ${granularity} × end_user${named}`,

@@ -11,8 +11,8 @@ import type { WarehouseQuery } from "../../controlplane/warehouse/query.ts";
 export async function reportResponse(
   warehouse: WarehouseQuery,
   orgId: string,
-  /** As the REST layer hands it over: text, numbers for numeric parameters (group_limit). */
-  query: Record<string, string | number>,
+  /** As the REST layer hands it over: text, numbers for numeric parameters (group_limit), booleans for flags. */
+  query: Record<string, string | number | boolean>,
 ): Promise<number> {
   const report = await analyticsReport(warehouse, orgId, v.parse(reportQuery, query));
   const checked = v.safeParse(reportView, report);
