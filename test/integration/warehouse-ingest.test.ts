@@ -447,7 +447,7 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
     test("compaction rolls up each project-day's closed hours, again when one changes, sweeping leftovers", async () => {
       const rollups = join(root, "_rollups", "project_id=prj_alpha", "date=2025-03-04");
       const listing = () => readdirSync(rollups).sort();
-      const read = async (prefix: "day" | "slim", sql: string) => {
+      const read = async (prefix: "day" | "slim" | "groups", sql: string) => {
         const file = listing().find((name) => name.startsWith(`${prefix}-`)) as string;
         const result = await duckdb.runAndReadAll(sql.replace("$file", "read_parquet($file)"), {
           file: join(rollups, file),
@@ -464,22 +464,29 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
           "slim",
           "SELECT count(*) AS requests, count(*) FILTER (WHERE status >= 400) AS errors, min(created_at) AS first FROM $file",
         );
+      // The day's group counts: all its requests, and by model.
+      const groups = () =>
+        read(
+          "groups",
+          "SELECT sum(requests) FILTER (WHERE dimension = '*') AS requests, sum(requests) FILTER (WHERE dimension = 'model') AS by_model FROM $file",
+        );
       await write(hourDirectory, [logRow("req-1"), logRow("req-2", { status: 502 })]);
       const current = "project_id=prj_alpha/date=2025-03-04/hour=06";
       await write(current, [logRow("req-5", { created_at: "2025-03-04T06:10:00.000Z" })]);
       const now = new Date("2025-03-04T06:30:00Z");
 
       expect((await compactTraces(warehouse, { now })).rolledUp).toBe(1);
-      const [day, manifest, slimFile] = listing();
+      const [day, groupsFile, manifest, slimFile] = listing();
       expect(listing()).toEqual([
         expect.stringMatching(/^day-[0-9a-f-]{36}\.parquet$/),
+        expect.stringMatching(/^groups-[0-9a-f-]{36}\.parquet$/),
         expect.stringMatching(/^rollup-[0-9a-f-]{36}\.json$/),
         expect.stringMatching(/^slim-[0-9a-f-]{36}\.parquet$/),
       ]);
       // Only the closed hour: the open one is read as rows until it is over.
       const named = JSON.parse(readFileSync(join(rollups, manifest as string), "utf8"));
       expect(named).toMatchObject({
-        layout: 2,
+        layout: 3,
         orgs: ["org_1"],
         sources: filesIn(root, hourDirectory).map((file) => `${hourDirectory}/${file}`),
       });
@@ -489,6 +496,7 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
         errors: "1",
         first: "2025-03-04 05:06:07.089",
       });
+      expect(await groups()).toEqual({ requests: "2", by_model: "2" });
       expect((await compactTraces(warehouse, { now })).rolledUp).toBe(0);
 
       // A build that crashed: a cells file without its manifest, and a manifest cut short.
@@ -497,11 +505,13 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
       // A late file in the closed hour: merged, then rolled up again.
       await write(hourDirectory, [logRow("req-3")]);
       expect(await compactTraces(warehouse, { now })).toMatchObject({ hours: 1, rolledUp: 1 });
-      // The rebuilt set only: its day cells, its manifest and its slim rows.
-      expect(listing()).toHaveLength(3);
+      // The rebuilt set only: its day cells, its group counts, its manifest and its slim rows.
+      expect(listing()).toHaveLength(4);
       expect(listing()).not.toContain(day);
+      expect(listing()).not.toContain(groupsFile);
       expect(listing()).not.toContain(manifest);
       expect(listing()).not.toContain(slimFile);
+      expect(await groups()).toEqual({ requests: "3", by_model: "3" });
       expect(await cells()).toEqual({ requests: "3", errors: "1", bucket: "2025-03-04 00:00:00" });
       expect(await slim()).toEqual({
         requests: "3",
@@ -511,7 +521,7 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
 
       // A rollup of the earlier layout (hour and day cells, slim rows without tag_text) is built
       // again by the next run, and its files swept.
-      const [, newest] = listing();
+      const newest = listing().find((name) => name.startsWith("rollup-"));
       const earlier = JSON.parse(readFileSync(join(rollups, newest as string), "utf8"));
       const oldId = crypto.randomUUID();
       for (const prefix of ["hour", "day", "slim"]) {
@@ -528,7 +538,7 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
         }),
       );
       expect((await compactTraces(warehouse, { now })).rolledUp).toBe(1);
-      expect(listing()).toHaveLength(3);
+      expect(listing()).toHaveLength(4);
       expect(listing().some((name) => name.includes(oldId))).toBe(false);
       expect(await slim()).toEqual({
         requests: "3",
