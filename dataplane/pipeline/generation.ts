@@ -184,6 +184,13 @@ export class Generation {
   fail(error: unknown): void {
     const failure = toGatewayError(error);
     this.trace.error = { code: failure.code, message: failure.message };
+    // The gateway's own time, as for an answer: the wall time less the attempts' upstream time
+    // (none for a request refused before any attempt).
+    if (this.trace.overhead_ms === null) {
+      let upstreamMs = 0;
+      for (const record of this.records) upstreamMs += record.latencyMs;
+      this.measureOverhead(upstreamMs);
+    }
     this.finish(failure.status, null, null);
   }
 

@@ -128,6 +128,38 @@ describe("a plain answer's row in the write-ahead log", () => {
     }
   });
 
+  test("a failed request's row carries its overhead too: the wall time less the attempts' wait", async () => {
+    // Both attempts of the chain wait 100 ms, then fail: the answer is an error, no upstream's.
+    for (const model of ["gpt-4o-mini", "gpt-4o"]) {
+      for (const fault of [{ stall_ms: 100 }, { status: 500 }]) {
+        const armed = await fetch(`${simulator.url}/_sim/faults`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model, ...fault }),
+        });
+        expect(armed.ok).toBe(true);
+      }
+    }
+    const failed = await chat({ model: "@chain" });
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    await failed.arrayBuffer();
+    // Refused before any attempt: a model no provider serves.
+    const refused = await chat({ model: "no-such-model" });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    await refused.arrayBuffer();
+    const rows = rowsOnDisk();
+    for (const response of [failed, refused]) {
+      const row = rows.get(response.headers.get("x-modelux-request-id") ?? "");
+      expect(row?.status).toBe(response.status);
+      expect(typeof row?.overhead_ms).toBe("number");
+      expect(row?.overhead_ms as number).toBeGreaterThan(0);
+      expect(row?.overhead_ms as number).toBeLessThanOrEqual(row?.latency_ms as number);
+    }
+    // The two attempts' 200 ms of waiting are upstream time, not the gateway's.
+    const chain = rows.get(failed.headers.get("x-modelux-request-id") ?? "");
+    expect(chain?.overhead_ms as number).toBeLessThanOrEqual((chain?.latency_ms as number) - 200);
+  });
+
   test("a trace asked for with the answer (mlx:trace) shows the overhead too", async () => {
     const response = await chat({ model: "@chain", "mlx:trace": true });
     expect(response.status).toBe(200);
