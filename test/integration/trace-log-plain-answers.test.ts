@@ -155,9 +155,10 @@ describe("a plain answer's row in the write-ahead log", () => {
       expect(row?.overhead_ms as number).toBeGreaterThan(0);
       expect(row?.overhead_ms as number).toBeLessThanOrEqual(row?.latency_ms as number);
     }
-    // The two attempts' 200 ms of waiting are upstream time, not the gateway's.
+    // The two attempts' 100 ms stalls are upstream time, not the gateway's (150 ms: a margin for
+    // a timer that fires a little early, not a bound on how fast the machine is).
     const chain = rows.get(failed.headers.get("x-modelux-request-id") ?? "");
-    expect(chain?.overhead_ms as number).toBeLessThanOrEqual((chain?.latency_ms as number) - 200);
+    expect(chain?.overhead_ms as number).toBeLessThanOrEqual((chain?.latency_ms as number) - 150);
   });
 
   test("a trace asked for with the answer (mlx:trace) shows the overhead too", async () => {
