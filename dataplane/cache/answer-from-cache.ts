@@ -26,7 +26,8 @@ export function answerFromCache(generation: Generation, plan: RoutePlan, hit: Ca
   trace.decision.reason = `cache hit (${hit.similarity === null ? "exact" : "semantic"}); ${plan.reason}`;
   // Nothing was paid but a semantic lookup's embedding (priced from its attempt record).
   trace.cost_usd = 0;
-  const overheadMs = performance.now() - generation.receivedAt - upstreamMsOf(generation);
+  // A semantic lookup's embedding call is upstream time, not the gateway's.
+  const overheadMs = performance.now() - generation.receivedAt - generation.recordedUpstreamMs();
   trace.overhead_ms = Math.round(overheadMs * 1000) / 1000;
   generation.finish(200, null, null);
   const options: SurfaceRenderOptions = {
@@ -58,13 +59,6 @@ export function answerFromCache(generation: Generation, plan: RoutePlan, hit: Ca
   if (generation.fields.returnTrace) rendered["mlx:trace"] = generation.shownTrace();
   headers["content-type"] = "application/json";
   return new Response(JSON.stringify(rendered), { status: 200, headers });
-}
-
-/** Time spent on the lookup's embedding call: upstream time, not the gateway's. */
-function upstreamMsOf(generation: Generation): number {
-  let total = 0;
-  for (const record of generation.records) total += record.latencyMs;
-  return total;
 }
 
 /** The surface's stream, then the trace as one last event (`event: mlx:trace`), as misses do. */

@@ -180,17 +180,20 @@ export class Generation {
     this.trace.overhead_ms = roundMs(performance.now() - this.receivedAt - upstreamMs);
   }
 
+  /** The upstream time of the calls recorded so far (attempts, a cache lookup's embedding). */
+  recordedUpstreamMs(): number {
+    let total = 0;
+    for (const record of this.records) total += record.latencyMs;
+    return total;
+  }
+
   /** A failure before the answer started: traced with its code, then rethrown by the caller. */
   fail(error: unknown): void {
     const failure = toGatewayError(error);
     this.trace.error = { code: failure.code, message: failure.message };
     // The gateway's own time, as for an answer: the wall time less the attempts' upstream time
     // (none for a request refused before any attempt).
-    if (this.trace.overhead_ms === null) {
-      let upstreamMs = 0;
-      for (const record of this.records) upstreamMs += record.latencyMs;
-      this.measureOverhead(upstreamMs);
-    }
+    if (this.trace.overhead_ms === null) this.measureOverhead(this.recordedUpstreamMs());
     this.finish(failure.status, null, null);
   }
 
