@@ -13,6 +13,7 @@ import {
   type DuckDBMapType,
   type DuckDBMapValue,
   type DuckDBMaterializedResult,
+  DuckDBResultReader,
   type DuckDBTimestampValue,
   type DuckDBType,
   DuckDBTypeId,
@@ -163,9 +164,7 @@ export async function runQuery(
   query: NamedQuery,
   values: Record<string, ParameterValue>,
 ): Promise<Row[]> {
-  const { bound, types } = bindParameters(query, values);
-  const reader = await connection.runAndReadAll(query.sql, bound, types);
-  return reader.convertRowObjects(toPlain) as Row[];
+  return readRows(await runQueryResult(connection, query, values));
 }
 
 /** A query's whole result, chunk by chunk, for a reader that walks its columns itself. */
@@ -176,6 +175,13 @@ export async function runQueryResult(
 ): Promise<DuckDBMaterializedResult> {
   const { bound, types } = bindParameters(query, values);
   return connection.run(query.sql, bound, types);
+}
+
+/** A result as row objects of plain values (`toPlain`). */
+export async function readRows(result: DuckDBMaterializedResult): Promise<Row[]> {
+  const reader = new DuckDBResultReader(result);
+  await reader.readAll();
+  return reader.convertRowObjects(toPlain) as Row[];
 }
 
 /**

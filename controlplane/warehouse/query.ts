@@ -8,7 +8,6 @@ import { join, resolve } from "node:path";
 import {
   DuckDBInstance,
   type DuckDBMaterializedResult,
-  type DuckDBTimestampValue,
   jsToDuckDBValue,
   LIST,
   VARCHAR,
@@ -20,7 +19,7 @@ import {
   type ParameterValue,
   type QueryName,
   type Row,
-  runQuery,
+  readRows,
   runQueryResult,
   SQL_DIRECTORY,
 } from "./named-queries.ts";
@@ -32,7 +31,8 @@ import {
   type PartitionWindow,
 } from "./partition-files.ts";
 import type { LogFilters, Report, WarehouseQuery, WarehouseQueryOptions } from "./query-types.ts";
-import { ManifestCache, type ReportReads, reportFiles } from "./rollups.ts";
+import { reportAnswer } from "./report-answer.ts";
+import { ManifestCache, type ReportReads, reportFiles, slimOfGroups } from "./rollups.ts";
 import { openS3Storage } from "./s3-storage.ts";
 
 export type { Row, TagPair } from "./named-queries.ts";
@@ -82,50 +82,31 @@ export async function createWarehouseQuery(
   setup.closeSync();
   const manifests = new ManifestCache();
 
-  async function query(name: QueryName, values: Record<string, ParameterValue>) {
-    const connection = await instance.connect();
-    try {
-      return await runQuery(connection, queries[name], values);
-    } finally {
-      connection.closeSync();
-    }
-  }
-
-  /** A query's answer read by `read` from its whole result, column by column. */
-  async function queryRead<T>(
+  /** A named query's answer, read by `read` from its whole result (row objects by default). */
+  async function query<T = Row[]>(
     name: QueryName,
     values: Record<string, ParameterValue>,
-    read: (result: DuckDBMaterializedResult) => T,
+    read: (result: DuckDBMaterializedResult) => T | Promise<T> = readRows as never,
   ): Promise<T> {
     const connection = await instance.connect();
     try {
-      return read(await runQueryResult(connection, queries[name], values));
+      return await read(await runQueryResult(connection, queries[name], values));
     } finally {
       connection.closeSync();
     }
   }
 
   /** Globs that may match nothing, which DuckDB refuses: read as no rows. */
-  async function queryGlobs(name: QueryName, values: Record<string, ParameterValue>) {
-    try {
-      return await query(name, values);
-    } catch (error) {
-      if (!MISSING_FILES.test(String(error))) throw error;
-      return query(name, { ...values, files: [emptyFile] });
-    }
-  }
-
-  /** queryRead over globs that may match nothing (a remote root), as queryGlobs. */
-  async function queryReadGlobs<T>(
+  async function queryGlobs<T = Row[]>(
     name: QueryName,
     values: Record<string, ParameterValue>,
-    read: (result: DuckDBMaterializedResult) => T,
+    read?: (result: DuckDBMaterializedResult) => T | Promise<T>,
   ): Promise<T> {
     try {
-      return await queryRead(name, values, read);
+      return await query(name, values, read);
     } catch (error) {
       if (!MISSING_FILES.test(String(error))) throw error;
-      return queryRead(name, { ...values, files: [emptyFile] }, read);
+      return query(name, { ...values, files: [emptyFile] }, read);
     }
   }
 
@@ -267,7 +248,6 @@ export async function createWarehouseQuery(
               rollups: [],
               slim: [],
               groups: [],
-              grouped: [],
             }
           : await reportFiles(
               root,
@@ -301,11 +281,12 @@ export async function createWarehouseQuery(
               !filters.provider &&
               !filters.end_user &&
               !filters.tag_pairs?.length;
-            const grouped = new Set(counts ? split.grouped : []);
+            const counted = counts ? split.groups : [];
+            const countedSlim = new Set(counted.map(slimOfGroups));
             const ranked = await run("analytics_report_groups", {
               ...read,
-              slim: [...split.slim.filter((file) => !grouped.has(file)), emptySlim],
-              groups: [...(counts ? split.groups : []), emptyGroups],
+              slim: [...split.slim.filter((file) => !countedSlim.has(file)), emptySlim],
+              groups: [...counted, emptyGroups],
               group_limit: capped.limit,
             });
             const count = Number(ranked[0]?.group_count ?? 0);
@@ -316,7 +297,7 @@ export async function createWarehouseQuery(
             merge = true;
           }
           const kept = merge && groups ? groups.kept : null;
-          const answer = await (remote ? queryReadGlobs : queryRead)(
+          const answer = await run(
             name,
             {
               ...read,
@@ -435,96 +416,4 @@ function filterValues(orgId: string, filters: LogFilters): Record<string, Parame
     conversation_id: filters.conversation_id,
     route: filters.route,
   };
-}
-
-/** A report point's measures, in the order every point object is built with. */
-const MEASURES = [
-  "requests",
-  "cost_usd",
-  "input_tokens",
-  "output_tokens",
-  "errors",
-  "cache_hits",
-  "cache_hit_rate",
-  "cache_saved_usd",
-  "p50_latency_ms",
-  "p95_latency_ms",
-  "p99_latency_ms",
-] as const;
-
-/**
- * analytics_report.sql's (or analytics_report_rows.sql's) answer as the series, the other group's
- * rows and the totals (all zero when nothing matched), read column by column and each point built
- * at once in its final shape: a month by hour and end user is ~70,000 points, which row objects
- * converted value by value (`runQuery`) and then reshaped took ~0.25 s to read, this ~0.1 s
- * (docs/warehouse.md). Counts are BIGINT in the SQL and numbers here; a bucket is its ISO 8601
- * text, made once per distinct bucket.
- */
-function reportAnswer(result: DuckDBMaterializedResult): Omit<Report, "groups"> {
-  const names = result.columnNames();
-  const column = (name: string) => {
-    const index = names.indexOf(name);
-    if (index < 0) throw new Error(`the report query returned no ${name} column`);
-    return index;
-  };
-  const [totalsAt, bucketAt, otherAt, groupAt] = [
-    "is_totals",
-    "bucket",
-    "is_other",
-    "group_value",
-  ].map(column) as [number, number, number, number];
-  const measureAt = MEASURES.map(column);
-  const buckets = new Map<bigint, string>();
-  const series: Row[] = [];
-  const other: Row[] = [];
-  let totals: Row = {
-    requests: 0,
-    cost_usd: 0,
-    input_tokens: 0,
-    output_tokens: 0,
-    errors: 0,
-    cache_hits: 0,
-    cache_hit_rate: 0,
-    cache_saved_usd: 0,
-    p50_latency_ms: null,
-    p95_latency_ms: null,
-    p99_latency_ms: null,
-  };
-  for (let index = 0; index < result.chunkCount; index++) {
-    const chunk = result.getChunk(index);
-    const vector = (at: number) => chunk.getColumnVector(at);
-    const [isTotals, bucketOf, isOther, groupOf] = [totalsAt, bucketAt, otherAt, groupAt].map(
-      vector,
-    );
-    const measures = measureAt.map(vector);
-    /** The row's measures, added to `point` in MEASURES' order (one shape for every point). */
-    const fill = (point: Row, row: number) => {
-      for (const [at, name] of MEASURES.entries()) {
-        point[name] = number(measures[at]?.getItem(row));
-      }
-      return point;
-    };
-    for (let row = 0; row < chunk.rowCount; row++) {
-      if (isTotals?.getItem(row)) {
-        totals = fill({}, row);
-        continue;
-      }
-      const micros = (bucketOf?.getItem(row) as DuckDBTimestampValue | null)?.micros ?? null;
-      let bucket = micros === null ? null : (buckets.get(micros) ?? null);
-      if (micros !== null && bucket === null) {
-        bucket = new Date(Number(micros / 1000n)).toISOString();
-        buckets.set(micros, bucket);
-      }
-      if (isOther?.getItem(row)) other.push(fill({ bucket }, row));
-      else series.push(fill({ bucket, group_value: groupOf?.getItem(row) ?? null }, row));
-    }
-  }
-  return { series, other, totals };
-}
-
-/** A BIGINT, HUGEINT or DOUBLE measure as a number (null stays null). */
-function number(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "number" || typeof value === "bigint") return Number(value);
-  throw new Error(`a report measure of an unexpected type: ${String(value)}`);
 }

@@ -138,7 +138,7 @@ export async function rollupTraces(
       result.built++;
       options.log?.(`rolled up ${key}: ${sources.length} files`);
     }
-    const keep = new Set(rollupFiles(directory, current.id));
+    const keep = new Set(Object.values(rollupFiles(directory, current.id)));
     const leftovers = existing.filter((path) => !keep.has(path));
     await storage.remove(leftovers);
     result.removed += leftovers.length;
@@ -149,12 +149,12 @@ export async function rollupTraces(
 async function build(warehouse: Warehouse, directory: string, sources: string[]) {
   const { cells, slim, groups, emptyFile } = await rollupQuery(warehouse);
   const id = crypto.randomUUID();
-  const [dayFile, slimFile, groupsFile, manifestFile] = rollupFiles(directory, id) as [
-    string,
-    string,
-    string,
-    string,
-  ];
+  const {
+    day: dayFile,
+    slim: slimFile,
+    groups: groupsFile,
+    manifest: manifestFile,
+  } = rollupFiles(directory, id);
   if (!warehouse.storage.remote) await mkdir(directory, { recursive: true });
   const files = [...sources.map((source) => `${warehouse.root}/${source}`), emptyFile];
   await runQuery(warehouse.maintenance, cells, { files, granularity: "day", target: dayFile });
@@ -182,14 +182,18 @@ async function build(warehouse: Warehouse, directory: string, sources: string[])
  * `day-<id>.parquet`, `slim-<id>.parquet`, `groups-<id>.parquet`, `rollup-<id>.json` in
  * `directory` (a layout 2 rollup has no groups file).
  */
-function rollupFiles(directory: string, id: string): string[] {
-  return [
-    `${directory}/day-${id}.parquet`,
-    `${directory}/slim-${id}.parquet`,
-    `${directory}/groups-${id}.parquet`,
-    `${directory}/rollup-${id}.json`,
-  ];
+function rollupFiles(directory: string, id: string) {
+  return {
+    day: `${directory}/day-${id}.parquet`,
+    slim: `${directory}/slim-${id}.parquet`,
+    groups: `${directory}/groups-${id}.parquet`,
+    manifest: `${directory}/rollup-${id}.json`,
+  };
 }
+
+/** The slim rows file of the rollup a group counts file belongs to (the same id). */
+export const slimOfGroups = (groupsFile: string) =>
+  groupsFile.replace(/\/groups-([^/]+)\.parquet$/, "/slim-$1.parquet");
 
 async function newestManifest(warehouse: Warehouse, paths: string[]): Promise<Manifest | null> {
   let newest: Manifest | null = null;
@@ -236,10 +240,9 @@ export interface ReportFiles {
   slim: string[];
   /**
    * The group counts of the slim days wholly in the window, for ranking groups in place of
-   * `grouped`, those days' slim files.
+   * those days' slim files (`slimOfGroups`).
    */
   groups: string[];
-  grouped: string[];
 }
 
 /**
@@ -282,7 +285,6 @@ export async function reportFiles(
   const rollups: string[] = [];
   const slim: string[] = [];
   const groups: string[] = [];
-  const grouped: string[] = [];
   const start = window.start?.getTime() ?? Number.NEGATIVE_INFINITY;
   const end = window.end?.getTime() ?? Number.POSITIVE_INFINITY;
   const hourStart = (source: string) => {
@@ -301,19 +303,16 @@ export async function reportFiles(
       for (const source of sources) covered.add(source);
       // Another org's project: none of these rows could be in the answer.
       if (window.org_id && !manifest.orgs.includes(window.org_id)) continue;
-      const [dayFile, slimFile, groupsFile] = rollupFiles(directory, manifest.id) as [
-        string,
-        string,
-        string,
-      ];
+      const {
+        day: dayFile,
+        slim: slimFile,
+        groups: groupsFile,
+      } = rollupFiles(directory, manifest.id);
       const wholeDay = start <= dayStart && dayStart + DAY_MS <= end;
       if (reads === "cells" && granularity === "day" && wholeDay) rollups.push(dayFile);
       else {
         slim.push(slimFile);
-        if (wholeDay && manifest.layout >= 3) {
-          groups.push(groupsFile);
-          grouped.push(slimFile);
-        }
+        if (wholeDay && manifest.layout >= 3) groups.push(groupsFile);
       }
     }
   }
@@ -323,7 +322,7 @@ export async function reportFiles(
     const at = hourStart(file);
     return Number.isNaN(at) || (at < end && at + HOUR_MS > start);
   });
-  return { files, rollups, slim, groups, grouped };
+  return { files, rollups, slim, groups };
 }
 
 /** Manifests never change once written (a rebuild writes a new one), so each is read once. */
