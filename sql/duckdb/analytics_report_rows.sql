@@ -38,13 +38,8 @@ report AS (
     kept.kept_index,
     -- A capped report's kept groups are named by kept_index; an uncapped one's by their value.
     CASE WHEN $kept_groups IS NULL THEN rows.group_value END AS group_value,
-    latency_k,
-    cost_usd,
-    input_tokens,
-    output_tokens,
-    status,
-    cache_hit,
-    cache_saved_usd
+    -- the measures' columns, as report_rows gives them
+    rows.* EXCLUDE (created_at, group_value)
   FROM report_rows(
     $files,
     $slim,
