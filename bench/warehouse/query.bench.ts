@@ -276,8 +276,9 @@ async function main(): Promise<void> {
         }),
       );
     }
-    // The endpoint does more than report(): the view of each point, the output check against
-    // the operation's schema (controlplane/api/execute.ts) and the JSON. Measured on the
+    // The endpoint does more than report(): its points written as JSON by DuckDB
+    // (reportJson), the answer checked against the operation's schema and encoded, and the
+    // response text (report-endpoint.ts). Measured on the
     // largest answers: a month by end user, by day and by hour, with the default group_limit
     // (100), the largest (1000) by day and the largest a month by hour allows (138: 720 buckets
     // × 138 ≤ 100,000 points), unfiltered and by tag.
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
       add(
         {
           measurement: `GET /analytics/report: ${granularity} × end_user${named}`,
-          via: "the operation's handler, output check and JSON.stringify, slim rows",
+          via: "the operation's handler and response text, slim rows",
           scope: `one org, ${org.rows} rows`,
           target_ms: 1000,
         },

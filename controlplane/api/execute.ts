@@ -6,6 +6,7 @@ import { scoped } from "../db/tenant.ts";
 import { enqueueEvent } from "../webhooks/enqueue.ts";
 import { renameAliasedFields } from "./aliases.ts";
 import { writeAudit } from "./audit.ts";
+import { EncodedJson } from "./encoded-json.ts";
 import { forbidden, ManagementError, validationError } from "./errors.ts";
 import type { FileResult } from "./file-result.ts";
 import {
@@ -68,6 +69,8 @@ export async function executeOperation(
       next_cursor: page.next_cursor,
     };
   }
+  // Checked against its schema and encoded by the handler (encoded-json.ts).
+  if (result instanceof EncodedJson) return { data: result };
   return { data: checkOutput(operation, result) };
 }
 

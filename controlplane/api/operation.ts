@@ -1,5 +1,6 @@
 // One Management API operation, declared once: the REST route, the OpenAPI entry and the MCP tool
 // are all generated from this (DESIGN §10). Handlers see a narrow context, never Elysia's.
+
 import type * as v from "valibot";
 import type { ControlEvent } from "#shared/bus/envelopes.ts";
 import type { StateStore } from "#shared/bus/state-store.ts";
@@ -14,6 +15,7 @@ import type { FleetCircuits } from "../modules/provider-health/fleet-circuits.ts
 import type { ProviderCheck } from "../modules/providers/verify.ts";
 import type { WarehouseQuery } from "../warehouse/query.ts";
 import type { WebhookEventType } from "../webhooks/event-types.ts";
+import type { EncodedJson } from "./encoded-json.ts";
 import { type FileResult, inlinedFileView } from "./file-result.ts";
 
 export type Role = MemberRole;
@@ -124,10 +126,15 @@ interface OperationBase<P, Q, B> {
 
 export interface OperationSpec<P, Q, B, O extends v.GenericSchema> extends OperationBase<P, Q, B> {
   output: O;
+  /**
+   * The answer, checked against `output` on its way out; or, for an answer too large to check
+   * and write again as objects, already checked and encoded by the handler (`encodeAnswer`,
+   * encoded-json.ts), sent as it is.
+   */
   handler(
     context: OperationContext,
     input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> },
-  ): Promise<v.InferInput<O>>;
+  ): Promise<v.InferInput<O> | EncodedJson>;
 }
 
 export interface ListOperationSpec<P, Q, B, O extends v.GenericSchema>

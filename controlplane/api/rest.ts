@@ -5,6 +5,7 @@
 import { Elysia } from "elysia";
 import { renameAliasedFields, restPaths } from "./aliases.ts";
 import { authenticateRequest } from "./auth.ts";
+import { EncodedJson } from "./encoded-json.ts";
 import { invalidField, ManagementError, renderError } from "./errors.ts";
 import { executeOperation, type ManagementRuntime } from "./execute.ts";
 import { fileResponse } from "./file-result.ts";
@@ -117,10 +118,16 @@ export async function handleRestRequest(
 }
 
 function json(status: number, body: unknown, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), {
+  return new Response(responseText(body), {
     status,
     headers: { "content-type": "application/json", ...headers },
   });
+}
+
+/** A response body's JSON; an envelope's encoded answer (encoded-json.ts) is spliced in as it is. */
+export function responseText(body: unknown): string {
+  const data = (body as { data?: unknown } | null)?.data;
+  return data instanceof EncodedJson ? `{"data":${data.text}}` : JSON.stringify(body);
 }
 
 function rateHeaders(state: RateLimitState): Record<string, string> {

@@ -11,6 +11,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { toolNames } from "../api/aliases.ts";
 import { type AuthenticatedKey, authenticate } from "../api/auth.ts";
+import { EncodedJson } from "../api/encoded-json.ts";
 import { ManagementError, renderError } from "../api/errors.ts";
 import { executeOperation, type ManagementRuntime } from "../api/execute.ts";
 import { inlineFile } from "../api/file-result.ts";
@@ -97,8 +98,13 @@ async function callTool(
     const raw = splitArguments(operation, args);
     for (const part of ["params", "query", "body"] as const) checkInputValue(part, raw[part]);
     const outcome = await executeOperation(runtime, operation, caller, raw, requestId);
-    // A file (an export) travels inline: MCP results are JSON.
-    const envelope = "file" in outcome ? { data: await inlineFile(outcome.file) } : outcome;
+    // A file (an export) travels inline: MCP results are JSON, structured content an object.
+    const envelope =
+      "file" in outcome
+        ? { data: await inlineFile(outcome.file) }
+        : outcome.data instanceof EncodedJson
+          ? { data: outcome.data.toJSON() }
+          : outcome;
     return {
       content: [{ type: "text", text: JSON.stringify(envelope, null, 2) }],
       structuredContent: envelope as Record<string, unknown>,

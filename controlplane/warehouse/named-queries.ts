@@ -131,11 +131,34 @@ export async function readNamedQuery(
   return { sql, parameters };
 }
 
-export async function loadQueries(): Promise<Record<QueryName, NamedQuery>> {
+/** The analytics report's two queries with their answer read as JSON (analytics_report_json.sql). */
+export type ReportJsonQueries = Record<"analytics_report" | "analytics_report_rows", NamedQuery>;
+
+export async function loadQueries(): Promise<
+  Record<QueryName, NamedQuery> & { json: ReportJsonQueries }
+> {
   const entries = await Promise.all(
     QUERY_NAMES.map(async (name) => [name, await readNamedQuery(name, PARAMETER_TYPES)] as const),
   );
-  return Object.fromEntries(entries) as Record<QueryName, NamedQuery>;
+  const queries = Object.fromEntries(entries) as Record<QueryName, NamedQuery>;
+  const json = await readNamedQuery("analytics_report_json", PARAMETER_TYPES);
+  return {
+    ...queries,
+    json: {
+      analytics_report: answeredBy(queries.analytics_report, json),
+      analytics_report_rows: answeredBy(queries.analytics_report_rows, json),
+    },
+  };
+}
+
+/**
+ * One statement: `outer` reading `inner`'s rows as the table `answer`, with inner's parameters
+ * (outer names none of its own).
+ */
+function answeredBy(inner: NamedQuery, outer: NamedQuery): NamedQuery {
+  if (outer.parameters.length > 0) throw new Error("a wrapping query takes no parameters");
+  // The newline before `)`: inner may end in a comment.
+  return { sql: `WITH answer AS (\n${inner.sql}\n)\n${outer.sql}`, parameters: inner.parameters };
 }
 
 /** A query's parameters bound to `values` (absent is NULL), typed so that a NULL is typed too. */

@@ -57,6 +57,17 @@ export interface Report {
   groups: { kept: Array<string | null>; count: number | null } | null;
 }
 
+/**
+ * A report as the analytics endpoint sends it (`reportJson`): the series and the other group's
+ * points as JSON arrays' text, the totals as a JSON object's, each point `{bucket, group (not in
+ * other), the measures}` as the API's schema names them, written by DuckDB from typed columns.
+ */
+export interface ReportJson {
+  series: string;
+  other: string;
+  totals: string;
+}
+
 /** The requests one routing config version decided, in one project and window. */
 export interface ServedSlice {
   project_id: string;
@@ -99,6 +110,13 @@ export interface WarehouseQuery {
     shape: ReportShape,
     cap?: ReportCap,
   ): Promise<Report>;
+  /** The same report, its points as the endpoint's JSON text (one string, not row objects). */
+  reportJson(
+    orgId: string,
+    filters: AnalyticsFilters,
+    shape: ReportShape,
+    cap?: ReportCap,
+  ): Promise<ReportJson & Pick<Report, "groups">>;
   decisions(
     orgId: string,
     filters: { project_id?: string | null; start: Date; end: Date; config_slug?: string | null },

@@ -16,6 +16,7 @@ import { requestIdTime } from "#shared/traces/request-id.ts";
 import { writeEmptyPartition, writeEmptyRollup } from "./empty-files.ts";
 import {
   loadQueries,
+  type NamedQuery,
   type ParameterValue,
   type QueryName,
   type Row,
@@ -30,8 +31,16 @@ import {
   type HourFiles,
   type PartitionWindow,
 } from "./partition-files.ts";
-import type { LogFilters, Report, WarehouseQuery, WarehouseQueryOptions } from "./query-types.ts";
-import { reportAnswer } from "./report-answer.ts";
+import type {
+  AnalyticsFilters,
+  LogFilters,
+  Report,
+  ReportCap,
+  ReportShape,
+  WarehouseQuery,
+  WarehouseQueryOptions,
+} from "./query-types.ts";
+import { reportAnswer, reportAnswerJson } from "./report-answer.ts";
 import { ManifestCache, type ReportReads, reportFiles, slimOfGroups } from "./rollups.ts";
 import { openS3Storage } from "./s3-storage.ts";
 
@@ -84,13 +93,14 @@ export async function createWarehouseQuery(
 
   /** A named query's answer, read by `read` from its whole result (row objects by default). */
   async function query<T = Row[]>(
-    name: QueryName,
+    name: QueryName | NamedQuery,
     values: Record<string, ParameterValue>,
     read: (result: DuckDBMaterializedResult) => T | Promise<T> = readRows as never,
   ): Promise<T> {
     const connection = await instance.connect();
     try {
-      return await read(await runQueryResult(connection, queries[name], values));
+      const named = typeof name === "string" ? queries[name] : name;
+      return await read(await runQueryResult(connection, named, values));
     } finally {
       connection.closeSync();
     }
@@ -98,7 +108,7 @@ export async function createWarehouseQuery(
 
   /** Globs that may match nothing, which DuckDB refuses: read as no rows. */
   async function queryGlobs<T = Row[]>(
-    name: QueryName,
+    name: QueryName | NamedQuery,
     values: Record<string, ParameterValue>,
     read?: (result: DuckDBMaterializedResult) => T | Promise<T>,
   ): Promise<T> {
@@ -144,6 +154,111 @@ export async function createWarehouseQuery(
     return `${root}/*/date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/*.parquet`;
   };
   const exportMaxRows = options.exportMaxRows ?? 100_000;
+
+  /**
+   * A report, read by `readAs`'s reader from the query it picks for what the window holds
+   * (analytics_report.sql over cells, analytics_report_rows.sql without): as row objects
+   * (`report`) or as the endpoint's JSON (`reportJson`).
+   */
+  async function report<T>(
+    orgId: string,
+    filters: AnalyticsFilters,
+    shape: ReportShape,
+    cap: ReportCap | undefined,
+    readAs: (
+      name: "analytics_report" | "analytics_report_rows",
+    ) => [NamedQuery, (result: DuckDBMaterializedResult) => T],
+  ): Promise<T & Pick<Report, "groups">> {
+    const values = { ...filterValues(orgId, filters), ...shape };
+    const capped = shape.group_by !== null && cap !== undefined ? cap : null;
+    // Day cells know no hour, end user, tags, provider key or route: such a report reads slim
+    // rows (rollups.ts). A remote root has no rollups read yet.
+    const reads: ReportReads =
+      shape.granularity === "day" &&
+      !filters.end_user &&
+      !filters.tag_pairs?.length &&
+      shape.group_by !== "end_user" &&
+      shape.group_by !== "tag" &&
+      shape.group_by !== "provider_key" &&
+      shape.group_by !== "route"
+        ? "cells"
+        : "slim";
+    for (let attempt = 0; ; attempt++) {
+      // Whole days: a rollup of the window's first or last day counts only while every file
+      // it names is there, which the window's hours alone cannot tell. Projects of other
+      // orgs hold none of the answer's rows: not listed (a month of the bench's largest org,
+      // 5 of 20 projects: ~40 ms instead of ~170 ms).
+      const others = remote ? undefined : await manifests.projectsOfOtherOrgs(root, orgId);
+      const listed = await days({ ...filters, ...wholeDays(filters) }, others);
+      const split = remote
+        ? {
+            files: listed.flatMap((day) => day.files),
+            rollups: [],
+            slim: [],
+            groups: [],
+          }
+        : await reportFiles(
+            root,
+            listed,
+            { ...filters, org_id: orgId },
+            shape.granularity,
+            manifests,
+            reads,
+          );
+      // Cells are merged as counts per latency bucket; without cells, percentiles are a
+      // selection within each group, the same answer at a third of the CPU for small groups.
+      const name = split.rollups.length > 0 ? "analytics_report" : "analytics_report_rows";
+      const read = {
+        ...values,
+        files: [...split.files, emptyFile],
+        // The empty files have every current column: older cells and slim rows read NULL.
+        rollups: [...split.rollups, emptyRollup],
+        slim: [...split.slim, emptySlim],
+      };
+      const run = remote ? queryGlobs : query;
+      try {
+        // A cap by limit ranks the groups first, over what the report reads (cells where it
+        // reads cells), then the report merges the groups past the limit as it aggregates.
+        let groups: Report["groups"] = null;
+        let merge = false;
+        if (capped && "limit" in capped) {
+          // Whole days' group counts in place of their slim rows, unless a filter asks for
+          // what a count does not keep (rollup_groups.sql).
+          const counts =
+            !filters.model && !filters.provider && !filters.end_user && !filters.tag_pairs?.length;
+          const counted = counts ? split.groups : [];
+          const countedSlim = new Set(counted.map(slimOfGroups));
+          const ranked = await run("analytics_report_groups", {
+            ...read,
+            slim: [...split.slim.filter((file) => !countedSlim.has(file)), emptySlim],
+            groups: [...counted, emptyGroups],
+            group_limit: capped.limit,
+          });
+          const count = Number(ranked[0]?.group_count ?? 0);
+          groups = { kept: ranked.map((row) => row.group_value as string | null), count };
+          merge = count > capped.limit;
+        } else if (capped) {
+          groups = { kept: capped.keep, count: null };
+          merge = true;
+        }
+        const kept = merge && groups ? groups.kept : null;
+        const [named, readAnswer] = readAs(name);
+        const answer = await run(
+          named,
+          {
+            ...read,
+            kept_groups: kept?.filter((group): group is string => group !== null) ?? null,
+            kept_null: kept?.includes(null) ?? false,
+          },
+          readAnswer,
+        );
+        return { ...answer, groups };
+      } catch (error) {
+        // Compaction replaced a listed file, or a rebuilt rollup its predecessor: list again.
+        if (attempt > 0 || !MISSING_FILES.test(String(error))) throw error;
+      }
+    }
+  }
 
   return {
     exportMaxRows,
@@ -220,99 +335,10 @@ export async function createWarehouseQuery(
       return row ?? null;
     },
 
-    async report(orgId, filters, shape, cap) {
-      const values = { ...filterValues(orgId, filters), ...shape };
-      const capped = shape.group_by !== null && cap !== undefined ? cap : null;
-      // Day cells know no hour, end user, tags, provider key or route: such a report reads slim
-      // rows (rollups.ts). A remote root has no rollups read yet.
-      const reads: ReportReads =
-        shape.granularity === "day" &&
-        !filters.end_user &&
-        !filters.tag_pairs?.length &&
-        shape.group_by !== "end_user" &&
-        shape.group_by !== "tag" &&
-        shape.group_by !== "provider_key" &&
-        shape.group_by !== "route"
-          ? "cells"
-          : "slim";
-      for (let attempt = 0; ; attempt++) {
-        // Whole days: a rollup of the window's first or last day counts only while every file
-        // it names is there, which the window's hours alone cannot tell. Projects of other
-        // orgs hold none of the answer's rows: not listed (a month of the bench's largest org,
-        // 5 of 20 projects: ~40 ms instead of ~170 ms).
-        const others = remote ? undefined : await manifests.projectsOfOtherOrgs(root, orgId);
-        const listed = await days({ ...filters, ...wholeDays(filters) }, others);
-        const split = remote
-          ? {
-              files: listed.flatMap((day) => day.files),
-              rollups: [],
-              slim: [],
-              groups: [],
-            }
-          : await reportFiles(
-              root,
-              listed,
-              { ...filters, org_id: orgId },
-              shape.granularity,
-              manifests,
-              reads,
-            );
-        // Cells are merged as counts per latency bucket; without cells, percentiles are a
-        // selection within each group, the same answer at a third of the CPU for small groups.
-        const name = split.rollups.length > 0 ? "analytics_report" : "analytics_report_rows";
-        const read = {
-          ...values,
-          files: [...split.files, emptyFile],
-          // The empty files have every current column: older cells and slim rows read NULL.
-          rollups: [...split.rollups, emptyRollup],
-          slim: [...split.slim, emptySlim],
-        };
-        const run = remote ? queryGlobs : query;
-        try {
-          // A cap by limit ranks the groups first, over what the report reads (cells where it
-          // reads cells), then the report merges the groups past the limit as it aggregates.
-          let groups: Report["groups"] = null;
-          let merge = false;
-          if (capped && "limit" in capped) {
-            // Whole days' group counts in place of their slim rows, unless a filter asks for
-            // what a count does not keep (rollup_groups.sql).
-            const counts =
-              !filters.model &&
-              !filters.provider &&
-              !filters.end_user &&
-              !filters.tag_pairs?.length;
-            const counted = counts ? split.groups : [];
-            const countedSlim = new Set(counted.map(slimOfGroups));
-            const ranked = await run("analytics_report_groups", {
-              ...read,
-              slim: [...split.slim.filter((file) => !countedSlim.has(file)), emptySlim],
-              groups: [...counted, emptyGroups],
-              group_limit: capped.limit,
-            });
-            const count = Number(ranked[0]?.group_count ?? 0);
-            groups = { kept: ranked.map((row) => row.group_value as string | null), count };
-            merge = count > capped.limit;
-          } else if (capped) {
-            groups = { kept: capped.keep, count: null };
-            merge = true;
-          }
-          const kept = merge && groups ? groups.kept : null;
-          const answer = await run(
-            name,
-            {
-              ...read,
-              kept_groups: kept?.filter((group): group is string => group !== null) ?? null,
-              kept_null: kept?.includes(null) ?? false,
-            },
-            reportAnswer,
-          );
-          return { ...answer, groups };
-        } catch (error) {
-          // Compaction replaced a listed file, or a rebuilt rollup its predecessor: list again.
-          if (attempt > 0 || !MISSING_FILES.test(String(error))) throw error;
-        }
-      }
-    },
+    report: (orgId, filters, shape, cap) =>
+      report(orgId, filters, shape, cap, (name) => [queries[name], reportAnswer]),
+    reportJson: (orgId, filters, shape, cap) =>
+      report(orgId, filters, shape, cap, (name) => [queries.json[name], reportAnswerJson]),
 
     async decisions(orgId, filters) {
       const values = {

@@ -2,7 +2,7 @@
 // analytics_report_rows.sql's) rows split into the series, the other group's rows and the totals.
 import type { DuckDBMaterializedResult, DuckDBTimestampValue } from "@duckdb/node-api";
 import type { Row } from "./named-queries.ts";
-import type { Report } from "./query-types.ts";
+import type { Report, ReportJson } from "./query-types.ts";
 
 /** A report point's measures, in the order every point object is built with. */
 const MEASURES = [
@@ -19,6 +19,22 @@ const MEASURES = [
   "p99_latency_ms",
 ] as const;
 
+/** The totals of a report that matched no request. */
+const EMPTY_TOTALS: Readonly<Row> = {
+  requests: 0,
+  cost_usd: 0,
+  input_tokens: 0,
+  output_tokens: 0,
+  errors: 0,
+  cache_hits: 0,
+  cache_hit_rate: 0,
+  cache_saved_usd: 0,
+  p50_latency_ms: null,
+  p95_latency_ms: null,
+  p99_latency_ms: null,
+};
+const EMPTY_TOTALS_JSON = JSON.stringify(EMPTY_TOTALS);
+
 /**
  * The series, the other group's rows and the totals (all zero when nothing matched), read column
  * by column and each point built at once in its final shape: a month by hour and end user is
@@ -27,35 +43,17 @@ const MEASURES = [
  * here; a bucket is its ISO 8601 text, made once per distinct bucket.
  */
 export function reportAnswer(result: DuckDBMaterializedResult): Omit<Report, "groups"> {
-  const names = result.columnNames();
-  const column = (name: string) => {
-    const index = names.indexOf(name);
-    if (index < 0) throw new Error(`the report query returned no ${name} column`);
-    return index;
-  };
-  const [totalsAt, bucketAt, otherAt, groupAt] = [
+  const [totalsAt, bucketAt, otherAt, groupAt, ...measureAt] = columnsOf(result, [
     "is_totals",
     "bucket",
     "is_other",
     "group_value",
-  ].map(column) as [number, number, number, number];
-  const measureAt = MEASURES.map(column);
+    ...MEASURES,
+  ]) as [number, number, number, number, ...number[]];
   const buckets = new Map<bigint, string>();
   const series: Row[] = [];
   const other: Row[] = [];
-  let totals: Row = {
-    requests: 0,
-    cost_usd: 0,
-    input_tokens: 0,
-    output_tokens: 0,
-    errors: 0,
-    cache_hits: 0,
-    cache_hit_rate: 0,
-    cache_saved_usd: 0,
-    p50_latency_ms: null,
-    p95_latency_ms: null,
-    p99_latency_ms: null,
-  };
+  let totals: Row = { ...EMPTY_TOTALS };
   for (let index = 0; index < result.chunkCount; index++) {
     const chunk = result.getChunk(index);
     const isTotals = chunk.getColumnVector(totalsAt);
@@ -93,4 +91,43 @@ function number(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value === "number" || typeof value === "bigint") return Number(value);
   throw new Error(`a report measure of an unexpected type: ${String(value)}`);
+}
+
+/**
+ * The answer of analytics_report_json.sql: the series and the other group's points as JSON
+ * arrays' text and the totals as a JSON object's, each written by DuckDB in the API's shape
+ * (docs/warehouse.md). A NaN or infinite measure, which JSON cannot carry, is refused.
+ */
+export function reportAnswerJson(result: DuckDBMaterializedResult): ReportJson {
+  const [totalsAt, otherAt, pointsAt, finiteAt] = columnsOf(result, [
+    "is_totals",
+    "is_other",
+    "points",
+    "finite",
+  ]) as [number, number, number, number];
+  const answer: ReportJson = { series: "[]", other: "[]", totals: EMPTY_TOTALS_JSON };
+  // One row per kind: the series, the other group's points, the totals.
+  for (let index = 0; index < result.chunkCount; index++) {
+    const chunk = result.getChunk(index);
+    for (let row = 0; row < chunk.rowCount; row++) {
+      if (chunk.getColumnVector(finiteAt).getItem(row) !== true) {
+        throw new Error("a report measure is NaN or infinite");
+      }
+      const points = chunk.getColumnVector(pointsAt).getItem(row) as string;
+      if (chunk.getColumnVector(totalsAt).getItem(row)) answer.totals = points;
+      else if (chunk.getColumnVector(otherAt).getItem(row)) answer.other = `[${points}]`;
+      else answer.series = `[${points}]`;
+    }
+  }
+  return answer;
+}
+
+/** The places of the named columns in the result, each of which must be there. */
+function columnsOf(result: DuckDBMaterializedResult, wanted: readonly string[]): number[] {
+  const names = result.columnNames();
+  return wanted.map((name) => {
+    const index = names.indexOf(name);
+    if (index < 0) throw new Error(`the report query returned no ${name} column`);
+    return index;
+  });
 }

@@ -270,6 +270,38 @@ CREATE OR REPLACE MACRO report_other(group_value, kept, kept_null) AS
     ELSE group_value NOT IN (SELECT unnest(kept))
   END;
 
+-- The analytics report's answer as the endpoint's JSON (analytics_report_json.sql): `p` is one
+-- row of analytics_report.sql or analytics_report_rows.sql (the row as a struct). A point is
+-- {"bucket", "group" (not for the other group's points), the measures}, the totals the measures
+-- alone, in the order and with the names of the API's schema (controlplane/modules/analytics).
+-- DuckDB writes each number as the shortest text that reads back as the same double, as
+-- JSON.stringify does, but it writes a NaN or an infinity as is, which JSON has not:
+-- report_point_finite tells, and the caller refuses such an answer.
+CREATE OR REPLACE MACRO report_measures_json(p) AS
+  CAST(json_object(
+    'requests', p.requests,
+    'cost_usd', p.cost_usd,
+    'input_tokens', p.input_tokens,
+    'output_tokens', p.output_tokens,
+    'errors', p.errors,
+    'cache_hits', p.cache_hits,
+    'cache_hit_rate', p.cache_hit_rate,
+    'cache_saved_usd', p.cache_saved_usd,
+    'p50_latency_ms', p.p50_latency_ms,
+    'p95_latency_ms', p.p95_latency_ms,
+    'p99_latency_ms', p.p99_latency_ms
+  ) AS VARCHAR);
+CREATE OR REPLACE MACRO report_point_json(p) AS
+  CASE
+    WHEN p.is_totals THEN report_measures_json(p)
+    ELSE '{"bucket":"' || strftime(p.bucket, '%Y-%m-%dT%H:%M:%S.%gZ') || '",'
+      || CASE WHEN p.is_other THEN '' ELSE '"group":' || coalesce(CAST(to_json(p.group_value) AS VARCHAR), 'null') || ',' END
+      || substr(report_measures_json(p), 2)
+  END;
+CREATE OR REPLACE MACRO report_point_finite(p) AS
+  isfinite(p.cost_usd) AND isfinite(p.cache_hit_rate) AND isfinite(p.cache_saved_usd)
+  AND isfinite(coalesce(p.p50_latency_ms, 0) + coalesce(p.p95_latency_ms, 0) + coalesce(p.p99_latency_ms, 0));
+
 -- No slim rows, typed as rollup_rows.sql writes them: what the report reads as $slim when there
 -- is none to read, e.g. in the CLI: COPY (FROM no_slim_rows()) TO 'no-slim.parquet' (FORMAT parquet).
 CREATE OR REPLACE MACRO no_slim_rows() AS TABLE

@@ -1,5 +1,6 @@
 // Analytics over the request logs: a report of series and totals, and routing decisions.
 import * as v from "valibot";
+import { encodedJson } from "../../api/encoded-json.ts";
 import { timestampSchema } from "../../api/schemas.ts";
 import { logFilterEntries } from "../logs/model.ts";
 
@@ -174,6 +175,22 @@ export const reportView = v.object({
       ),
     ),
   ),
+});
+
+/**
+ * reportView as the handler builds it: each period's series, other_series and totals are the JSON
+ * DuckDB wrote in reportView's shape (sql/duckdb/analytics_report_json.sql), sent as they are.
+ */
+const encodedPeriodView = v.object({
+  ...periodView.entries,
+  series: encodedJson,
+  other_series: encodedJson,
+  totals: encodedJson,
+});
+export const reportEncodedView = v.object({
+  ...reportView.entries,
+  ...encodedPeriodView.entries,
+  comparison: v.optional(encodedPeriodView),
 });
 
 const rate = (what: string) => v.pipe(v.number(), v.description(`${what}, 0 to 1.`));

@@ -1,6 +1,7 @@
 // The analytics report (series per bucket and group, totals, the window before) and the routing
 // decision summaries, computed by the warehouse's named queries.
 import type * as v from "valibot";
+import { EncodedJson, encodeAnswer } from "../../api/encoded-json.ts";
 import { invalidField } from "../../api/errors.ts";
 import type {
   AnalyticsFilters,
@@ -16,31 +17,13 @@ import {
   type decisionsView,
   MAX_BUCKETS,
   MAX_POINTS,
-  type otherPointView,
+  reportEncodedView,
   type reportQuery,
-  type reportView,
-  type seriesPointView,
   strategyDecisionView,
-  type totalsView,
   variantSplitView,
 } from "./model.ts";
 
 const BUCKET_MS = { hour: 60 * 60 * 1000, day: 24 * 60 * 60 * 1000 };
-
-type Totals = v.InferInput<typeof totalsView>;
-
-function viewPoint(row: Row): v.InferInput<typeof seriesPointView> {
-  const { group_value, ...measures } = row;
-  return {
-    ...(measures as Totals),
-    bucket: row.bucket as string,
-    group: group_value as string | null,
-  };
-}
-
-function viewOtherPoint(row: Row): v.InferInput<typeof otherPointView> {
-  return { ...(row as Totals), bucket: row.bucket as string };
-}
 
 /** `tag:team` → the tag dimension and its key; the schema has checked the spelling. */
 function reportShape(query: v.InferOutput<typeof reportQuery>): ReportShape {
@@ -57,7 +40,7 @@ export async function analyticsReport(
   warehouse: WarehouseQuery,
   orgId: string,
   query: v.InferOutput<typeof reportQuery>,
-): Promise<v.InferInput<typeof reportView>> {
+): Promise<EncodedJson> {
   const filters: AnalyticsFilters = logFilters(query);
   const shape = reportShape(query);
   const start = filters.start as Date;
@@ -83,14 +66,20 @@ export async function analyticsReport(
     );
   }
   const period = async (from: Date, to: Date, cap: ReportCap | undefined) => {
-    const report = await warehouse.report(orgId, { ...filters, start: from, end: to }, shape, cap);
+    // The points as DuckDB wrote them in the view's shape, not row objects (encoded-json.ts).
+    const report = await warehouse.reportJson(
+      orgId,
+      { ...filters, start: from, end: to },
+      shape,
+      cap,
+    );
     return {
       view: {
         start: from.toISOString(),
         end: to.toISOString(),
-        series: report.series.map(viewPoint),
-        other_series: report.other.map(viewOtherPoint),
-        totals: report.totals as Totals,
+        series: new EncodedJson(report.series),
+        other_series: new EncodedJson(report.other),
+        totals: new EncodedJson(report.totals),
       },
       groups: report.groups,
     };
@@ -111,7 +100,7 @@ export async function analyticsReport(
     }
   }
   const groupCount = current.groups?.count ?? null;
-  return {
+  return encodeAnswer(reportEncodedView, {
     ...current.view,
     granularity: shape.granularity,
     group_by: query.group_by ?? null,
@@ -119,7 +108,7 @@ export async function analyticsReport(
     group_count: groupCount,
     capped: groupLimit !== null && groupCount !== null && groupCount > groupLimit,
     ...(comparison ? { comparison: comparison.view } : {}),
-  };
+  });
 }
 
 export async function analyticsDecisions(
