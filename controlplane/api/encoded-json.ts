@@ -3,6 +3,7 @@
 // they are instead of parsing, checking and writing tens of thousands of objects again
 // (docs/warehouse.md: a month by hour and end user is ~70,000 points, 22 MB).
 import * as v from "valibot";
+import { ManagementError } from "./errors.ts";
 
 /** The text of one JSON value, valid JSON and of its schema's shape where it was made. */
 export class EncodedJson {
@@ -14,7 +15,7 @@ export class EncodedJson {
   }
 }
 
-/** A schema that accepts encoded JSON in place of the value `schema` describes. */
+/** The schema of an answer's encoded part, in place of the array or object it encodes. */
 export const encodedJson = v.instance(EncodedJson);
 
 /**
@@ -31,7 +32,8 @@ export function encodeAnswer<S extends v.GenericSchema>(
     const where = checked.issues
       .map((issue) => (issue.path ?? []).map((item) => String(item.key)).join("."))
       .join(", ");
-    throw new Error(`an encoded answer does not match its schema (${where})`);
+    // As an answer failing its output check (execute.ts): a bug, answered as an internal error.
+    throw new ManagementError("internal", `internal error: encoded answer invalid (${where})`);
   }
   return new EncodedJson(encode(checked.output));
 }

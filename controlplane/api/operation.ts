@@ -1,6 +1,5 @@
 // One Management API operation, declared once: the REST route, the OpenAPI entry and the MCP tool
 // are all generated from this (DESIGN §10). Handlers see a narrow context, never Elysia's.
-
 import type * as v from "valibot";
 import type { ControlEvent } from "#shared/bus/envelopes.ts";
 import type { StateStore } from "#shared/bus/state-store.ts";

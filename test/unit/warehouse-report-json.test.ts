@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { DuckDBInstance, VARCHAR } from "@duckdb/node-api";
 import * as v from "valibot";
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
-import { EncodedJson } from "../../controlplane/api/encoded-json.ts";
+import { EncodedJson, encodeAnswer, encodedJson } from "../../controlplane/api/encoded-json.ts";
 import { responseText } from "../../controlplane/api/rest.ts";
 import {
   reportQuery,
@@ -222,5 +222,39 @@ describe("analytics report as JSON written by DuckDB", () => {
     } finally {
       await reader.close();
     }
+  });
+});
+
+describe("an encoded answer", () => {
+  const schema = v.object({
+    name: v.string(),
+    note: v.optional(v.string()),
+    points: encodedJson,
+    nested: v.object({ totals: encodedJson, list: v.array(v.number()) }),
+  });
+
+  test("is its checked head with each encoded part spliced in as it is", () => {
+    const answer = encodeAnswer(schema, {
+      name: 'a "quoted" name',
+      note: undefined,
+      points: new EncodedJson('[{"x":1e-9},{"x":null}]'),
+      nested: { totals: new EncodedJson('{"requests":3}'), list: [1, 2.5] },
+    });
+    expect(JSON.parse(answer.text)).toEqual({
+      name: 'a "quoted" name',
+      points: [{ x: 1e-9 }, { x: null }],
+      nested: { totals: { requests: 3 }, list: [1, 2.5] },
+    });
+    expect(answer.text).toContain('"points":[{"x":1e-9},{"x":null}]');
+  });
+
+  test("that does not match its schema is an internal error, not sent", () => {
+    expect(() =>
+      encodeAnswer(schema, {
+        name: 7 as unknown as string,
+        points: new EncodedJson("[]"),
+        nested: { totals: "{}" as unknown as EncodedJson, list: [] },
+      }),
+    ).toThrow("internal error: encoded answer invalid (name, nested.totals)");
   });
 });
