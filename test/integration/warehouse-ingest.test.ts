@@ -497,6 +497,20 @@ describe.skipIf(servicesAbsent)("warehouse", () => {
         first: "2025-03-04 05:06:07.089",
       });
       expect(await groups()).toEqual({ requests: "2", by_model: "2" });
+      // Slim rows in LZ4, which reports scan faster than zstd (rollup_rows.sql); the rest zstd.
+      const codecs = await duckdb.runAndReadAll(
+        "SELECT DISTINCT parse_filename(file_name) AS file, compression FROM parquet_metadata($files) ORDER BY ALL",
+        {
+          files: listValue(
+            [day, groupsFile, slimFile].map((file) => join(rollups, file as string)),
+          ),
+        },
+      );
+      expect(codecs.getRowObjectsJson()).toEqual([
+        { file: day as string, compression: "ZSTD" },
+        { file: groupsFile as string, compression: "ZSTD" },
+        { file: slimFile as string, compression: "LZ4_RAW" },
+      ]);
       expect((await compactTraces(warehouse, { now })).rolledUp).toBe(0);
 
       // A build that crashed: a cells file without its manifest, and a manifest cut short.
