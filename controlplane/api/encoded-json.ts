@@ -20,8 +20,8 @@ export const encodedJson = v.instance(EncodedJson);
 
 /**
  * An answer checked against `schema` (its encoded parts as `EncodedJson`, `encodedJson` in the
- * schema) and written as one JSON text, each encoded part spliced in as it is. The answer holds
- * plain objects, arrays and JSON values only.
+ * schema) and written as one JSON text, each encoded part spliced in as it is, the rest as
+ * JSON.stringify writes it.
  */
 export function encodeAnswer<S extends v.GenericSchema>(
   schema: S,
@@ -40,6 +40,9 @@ export function encodeAnswer<S extends v.GenericSchema>(
 
 function encode(value: unknown): string {
   if (value instanceof EncodedJson) return value.text;
+  // A Date, or anything else that says how it is written, as JSON.stringify would write it.
+  const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof toJSON === "function") return encode(toJSON.call(value));
   if (Array.isArray(value)) return `[${value.map((item) => encode(item ?? null)).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const members: string[] = [];

@@ -248,6 +248,12 @@ describe("an encoded answer", () => {
     expect(answer.text).toContain('"points":[{"x":1e-9},{"x":null}]');
   });
 
+  test("writes the rest as JSON.stringify does: dates, nulls in arrays, undefined members", () => {
+    const loose = v.object({ at: v.date(), list: v.array(v.nullable(v.number())), gone: v.any() });
+    const value = { at: new Date("2026-05-01T00:00:00Z"), list: [1, null], gone: undefined };
+    expect(encodeAnswer(loose, value).text).toBe(JSON.stringify(value));
+  });
+
   test("that does not match its schema is an internal error, not sent", () => {
     expect(() =>
       encodeAnswer(schema, {
