@@ -2,7 +2,8 @@
 // node by HealthTracker, published by CircuitPublisher over the bus (in-process and real NATS),
 // heard by the control plane's FleetCircuits, and shown per provider and model by
 // GET /manage/v1/provider-health: open on any node wins, with node counts; a node that stops
-// reporting is forgotten after three heartbeats; another org's circuits are not shown.
+// reporting is forgotten after three heartbeats; another org's circuits are not shown. The same
+// circuits, per provider, in GET /manage/v1/providers/{id}/health's `dataplane`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,6 +59,8 @@ describe.skipIf(servicesAbsent)("provider health: circuit state across the fleet
   let root: string;
   let fleetClock = 0;
   const fleet = new FleetCircuits(() => fleetClock);
+  /** The org's provider the data planes' circuits name (its id; its name as the logs name it). */
+  let providerId: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -66,6 +69,11 @@ describe.skipIf(servicesAbsent)("provider health: circuit state across the fleet
       tracesRoot: root,
       fleetCircuits: fleet,
     });
+    const added = await harness.rest("POST", "/providers", {
+      body: { vendor: "openai", name: "openai", api_key: "sk-circuits-test-0000", verify: false },
+    });
+    expect(added.status).toBe(201);
+    providerId = added.body.data.id;
     const row = (minute: number, model: string, status: number) =>
       requestLogRow({
         created_at: at(minute),
@@ -98,9 +106,17 @@ describe.skipIf(servicesAbsent)("provider health: circuit state across the fleet
     );
   };
 
+  /** GET /providers/{id}/health's fleet part. */
+  const dataplane = async () => {
+    const response = await harness.rest("GET", `/providers/${providerId}/health`);
+    expect(response.status).toBe(200);
+    return response.body.data.dataplane;
+  };
+
   test("without any data plane reporting, circuit_state is null", async () => {
     const rows = await health();
     expect(rows["gpt-4.1"]).toMatchObject({ circuit_state: null, circuit_nodes: null });
+    expect(await dataplane()).toBeNull();
   });
 
   for (const kind of ["in-process", "nats"] as const) {
@@ -115,16 +131,16 @@ describe.skipIf(servicesAbsent)("provider health: circuit state across the fleet
         if (states.node_id.startsWith(prefix)) fleet.apply(states);
       });
       const providers: Array<[string, string, string]> = [
-        ["prv_openai_a", harness.org.orgId, "openai"],
+        [providerId, harness.org.orgId, "openai"],
         // Another org's provider of the same name, with its own open circuit.
         ["prv_openai_b", harness.other.orgId, "openai"],
       ];
       const nodeA = dataPlaneNode(`${prefix}-a`, bus, providers);
       const nodeB = dataPlaneNode(`${prefix}-b`, bus, providers);
       try {
-        nodeA.fail("prv_openai_a", "gpt-4.1");
+        nodeA.fail(providerId, "gpt-4.1");
         nodeA.fail("prv_openai_b", "gpt-4o-mini");
-        nodeB.succeed("prv_openai_a", "gpt-4.1");
+        nodeB.succeed(providerId, "gpt-4.1");
         // The change is sent soon after it happens; node B says so at its heartbeat.
         await waitUntil(
           () => fleet.reportingNodes() === 2 && fleet.forOrg(harness.org.orgId)?.pairs.size === 1,
@@ -144,10 +160,17 @@ describe.skipIf(servicesAbsent)("provider health: circuit state across the fleet
           circuit_state: "closed",
           circuit_nodes: { open: 0, half_open: 0, reporting: 2 },
         });
+        // Per provider: its circuits that are not closed somewhere, the other org's left out.
+        expect(await dataplane()).toEqual({
+          reporting_nodes: 2,
+          circuits: [
+            { model: "gpt-4.1", state: "open", nodes: { open: 1, half_open: 0, reporting: 2 } },
+          ],
+        });
 
         // After its cool-down the breaker lets a probe through: half-open, reported as such.
         nodeA.advance(10_000);
-        nodeA.health.state(healthKey("prv_openai_a", "gpt-4.1"));
+        nodeA.health.state(healthKey(providerId, "gpt-4.1"));
         await waitUntil(
           () =>
             FleetCircuits.of(fleet.forOrg(harness.org.orgId), "openai", "gpt-4.1")?.state ===
@@ -156,6 +179,9 @@ describe.skipIf(servicesAbsent)("provider health: circuit state across the fleet
         );
         rows = await health();
         expect(rows["gpt-4.1"].circuit_nodes).toEqual({ open: 0, half_open: 1, reporting: 2 });
+        expect((await dataplane()).circuits).toEqual([
+          { model: "gpt-4.1", state: "half_open", nodes: { open: 0, half_open: 1, reporting: 2 } },
+        ]);
 
         // Node A stops: three heartbeats later the fleet forgets it; node B still reports.
         nodeA.publisher.stop();
@@ -167,11 +193,13 @@ describe.skipIf(servicesAbsent)("provider health: circuit state across the fleet
           circuit_state: "closed",
           circuit_nodes: { open: 0, half_open: 0, reporting: 1 },
         });
+        expect(await dataplane()).toEqual({ reporting_nodes: 1, circuits: [] });
         nodeB.publisher.stop();
         await Bun.sleep(2 * HEARTBEAT_MS);
         fleetClock += 3 * HEARTBEAT_MS + 1;
         expect(fleet.reportingNodes()).toBe(0);
         expect((await health())["gpt-4.1"]).toMatchObject({ circuit_state: null });
+        expect(await dataplane()).toBeNull();
       } finally {
         nodeA.publisher.stop();
         nodeB.publisher.stop();

@@ -1,7 +1,8 @@
 // What the data planes last said about their circuit breakers (docs/provider-health.md): per
 // node, its latest message, which lists every circuit of that node that is not closed. A node
 // silent for three of its heartbeats (stopped, or cut off from the bus) is forgotten. Fed by the
-// bus (every control plane hears every node); read by list_provider_health.
+// bus (every control plane hears every node); read by list_provider_health and, per provider,
+// get_provider_health.
 import type { CircuitStates } from "#shared/bus/envelopes.ts";
 
 /** Heartbeats a node may miss before what it said is forgotten. */
@@ -15,6 +16,12 @@ export interface FleetCircuit {
   state: CircuitState;
   /** Nodes where it is open, half-open, and every node heard from lately. */
   nodes: { open: number; half_open: number; reporting: number };
+}
+
+/** A circuit of one provider that is not closed on some node (`ofProvider`). */
+export interface ProviderCircuit extends FleetCircuit {
+  model: string;
+  state: Exclude<CircuitState, "closed">;
 }
 
 interface NodeStates {
@@ -73,6 +80,38 @@ export class FleetCircuits {
       }
     }
     return { reporting, pairs };
+  }
+
+  /**
+   * One provider's circuits that are not closed on some reporting node, by model (sorted), each
+   * with its state across the fleet as `forOrg` gives it, and how many nodes reported; null when
+   * no node was heard from lately. Matched by the provider's id (its name may be reused).
+   */
+  ofProvider(
+    orgId: string,
+    providerId: string,
+  ): { reporting: number; circuits: ProviderCircuit[] } | null {
+    const reporting = this.reportingNodes();
+    if (reporting === 0) return null;
+    const byModel = new Map<string, ProviderCircuit>();
+    for (const node of this.#nodes.values()) {
+      for (const circuit of node.circuits) {
+        if (circuit.org_id !== orgId || circuit.provider_id !== providerId) continue;
+        let entry = byModel.get(circuit.model);
+        if (!entry) {
+          entry = {
+            model: circuit.model,
+            state: circuit.state,
+            nodes: { open: 0, half_open: 0, reporting },
+          };
+          byModel.set(circuit.model, entry);
+        }
+        entry.nodes[circuit.state] += 1;
+        entry.state = entry.nodes.open > 0 ? "open" : "half_open";
+      }
+    }
+    const circuits = [...byModel.values()].sort((a, b) => (a.model < b.model ? -1 : 1));
+    return { reporting, circuits };
   }
 
   /** The circuit of one provider and model, from `forOrg`'s answer. */

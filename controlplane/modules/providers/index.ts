@@ -4,6 +4,7 @@ import { invalidField } from "../../api/errors.ts";
 import { defineListOperation, defineOperation } from "../../api/operation.ts";
 import { deleted, deletedView } from "../../api/schemas.ts";
 import type { ProviderRow } from "../../db/schema/index.ts";
+import type { FleetCircuits } from "../provider-health/fleet-circuits.ts";
 import {
   createProviderBody,
   listProvidersQuery,
@@ -29,7 +30,16 @@ import {
 
 const tag = "providers";
 
-const viewHealth = (row: ProviderRow) => ({
+/** The last credential check, and the fleet's circuit breakers for the provider now. */
+const viewHealth = (row: ProviderRow, fleet: FleetCircuits | undefined) => {
+  const circuits = fleet?.ofProvider(row.org_id, row.id) ?? null;
+  return {
+    ...checkedHealth(row),
+    dataplane: circuits && { reporting_nodes: circuits.reporting, circuits: circuits.circuits },
+  };
+};
+
+const checkedHealth = (row: ProviderRow) => ({
   provider_id: row.id,
   status:
     !row.last_verification || row.last_verification.skipped
@@ -39,11 +49,10 @@ const viewHealth = (row: ProviderRow) => ({
         : ("failing" as const),
   verified_at: viewProvider(row).verified_at,
   last_verification: row.last_verification ?? null,
-  dataplane: null,
   note:
     "Status comes from the last credential check (on add, rotation, update or verify_provider); " +
-    "unknown when it was skipped (verify: false). " +
-    "Live health from the data planes (latency, error rate, circuit state) is not reported yet.",
+    "unknown when it was skipped (verify: false). dataplane: the data planes' circuit breakers " +
+    "now; latency and error rate from traffic are in list_provider_health.",
 });
 
 export const providerOperations = [
@@ -250,7 +259,7 @@ export const providerOperations = [
             current: record.ok ? "healthy" : "failing",
           });
         }
-        return viewHealth(row);
+        return viewHealth(row, services.fleetCircuits);
       });
     },
   }),
@@ -260,14 +269,14 @@ export const providerOperations = [
     path: "/providers/{provider_id}/health",
     summary: "Get a provider's health",
     description:
-      "Today: the outcome of the last credential check. Data-plane health (latency, error " +
-      "rate, circuit breaker) will be added by the routing engine.",
+      "The outcome of the last credential check, and the data planes' circuit breakers for " +
+      "this provider now (dataplane). Latency and error rate from traffic: list_provider_health.",
     tag,
     role: "viewer",
     params: providerParams,
     output: providerHealthView,
-    handler: async ({ tenant }, { params }) =>
-      viewHealth(await getProvider(tenant, params.provider_id)),
+    handler: async ({ tenant, services }, { params }) =>
+      viewHealth(await getProvider(tenant, params.provider_id), services.fleetCircuits),
   }),
   defineOperation({
     id: "delete_provider",

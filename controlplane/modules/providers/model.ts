@@ -94,9 +94,37 @@ export const providerHealthView = v.object({
   verified_at: nullableTimestamp,
   last_verification: v.nullable(verificationView),
   dataplane: v.pipe(
-    v.nullable(v.record(v.string(), v.unknown())),
+    v.nullable(
+      v.object({
+        reporting_nodes: v.pipe(
+          v.number(),
+          v.integer(),
+          v.description("Data planes heard from in the last three heartbeats (15 s)."),
+        ),
+        circuits: v.pipe(
+          v.array(
+            v.object({
+              model: v.string(),
+              state: v.picklist(["open", "half_open"]),
+              nodes: v.object({
+                open: v.pipe(v.number(), v.integer()),
+                half_open: v.pipe(v.number(), v.integer()),
+                reporting: v.pipe(v.number(), v.integer()),
+              }),
+            }),
+          ),
+          v.description(
+            "This provider's circuit breakers that are not closed on some data plane, by " +
+              "model: open when open on any, else half_open, with on how many nodes; a model " +
+              "not listed is closed on every reporting data plane.",
+          ),
+        ),
+      }),
+    ),
     v.description(
-      "Live health from the data planes (latency, error rate, circuit); not yet reported.",
+      "The data planes' circuit breakers for this provider now (docs/provider-health.md); null " +
+        "when no data plane has reported lately. Latency and error rate from traffic: " +
+        "list_provider_health.",
     ),
   ),
   note: v.string(),
