@@ -1,9 +1,10 @@
 // JSON an operation's answer carries already encoded: the analytics report's points, written by
 // DuckDB from typed columns (sql/duckdb/analytics_report_json.sql), which the REST layer sends as
 // they are instead of parsing, checking and writing tens of thousands of objects again
-// (docs/warehouse.md: a month by hour and end user is ~70,000 points, 22 MB).
+// (docs/warehouse.md: a month by hour and end user is ~70,000 points, 22 MB). An operation with
+// such parts declares `encodedOutput` (operation.ts); executeOperation checks its answer against
+// that and writes it once with `encodeJson`.
 import * as v from "valibot";
-import { ManagementError } from "./errors.ts";
 
 /** The text of one JSON value, valid JSON and of its schema's shape where it was made. */
 export class EncodedJson {
@@ -19,23 +20,11 @@ export class EncodedJson {
 export const encodedJson = v.instance(EncodedJson);
 
 /**
- * An answer checked against `schema` (its encoded parts as `EncodedJson`, `encodedJson` in the
- * schema) and written as one JSON text, each encoded part spliced in as it is, the rest as
+ * `value` written as one JSON text, each `EncodedJson` in it spliced in as it is, the rest as
  * JSON.stringify writes it.
  */
-export function encodeAnswer<S extends v.GenericSchema>(
-  schema: S,
-  answer: v.InferInput<S>,
-): EncodedJson {
-  const checked = v.safeParse(schema, answer);
-  if (!checked.success) {
-    const where = checked.issues
-      .map((issue) => (issue.path ?? []).map((item) => String(item.key)).join("."))
-      .join(", ");
-    // As an answer failing its output check (execute.ts): a bug, answered as an internal error.
-    throw new ManagementError("internal", `internal error: encoded answer invalid (${where})`);
-  }
-  return new EncodedJson(encode(checked.output));
+export function encodeJson(value: unknown): EncodedJson {
+  return new EncodedJson(encode(value));
 }
 
 function encode(value: unknown): string {

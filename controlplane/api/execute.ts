@@ -6,7 +6,7 @@ import { scoped } from "../db/tenant.ts";
 import { enqueueEvent } from "../webhooks/enqueue.ts";
 import { renameAliasedFields } from "./aliases.ts";
 import { writeAudit } from "./audit.ts";
-import { EncodedJson } from "./encoded-json.ts";
+import { encodeJson } from "./encoded-json.ts";
 import { forbidden, ManagementError, validationError } from "./errors.ts";
 import type { FileResult } from "./file-result.ts";
 import {
@@ -69,9 +69,16 @@ export async function executeOperation(
       next_cursor: page.next_cursor,
     };
   }
-  // Checked against its schema and encoded by the handler (encoded-json.ts).
-  if (result instanceof EncodedJson) return { data: result };
-  return { data: checkOutput(operation, result) };
+  return { data: operationAnswer(operation, result) };
+}
+
+/**
+ * A single answer as it is sent: checked against the operation's schema; with `encodedOutput`,
+ * against that and written once as JSON, its parts DuckDB wrote spliced in (encoded-json.ts).
+ */
+export function operationAnswer(operation: Operation, result: unknown): unknown {
+  if (!operation.encodedOutput) return checkOutput(operation, result);
+  return encodeJson(checkOutput(operation, result, operation.encodedOutput));
 }
 
 function parsePart(
@@ -86,8 +93,12 @@ function parsePart(
 }
 
 /** A handler returning something its declared schema does not allow is a bug: fail loudly. */
-function checkOutput(operation: Operation, value: unknown): unknown {
-  const result = v.safeParse(operation.output, value);
+function checkOutput(
+  operation: Operation,
+  value: unknown,
+  schema: v.GenericSchema = operation.output,
+): unknown {
+  const result = v.safeParse(schema, value);
   if (result.success) return result.output;
   const where = result.issues
     .map(

@@ -14,7 +14,6 @@ import type { FleetCircuits } from "../modules/provider-health/fleet-circuits.ts
 import type { ProviderCheck } from "../modules/providers/verify.ts";
 import type { WarehouseQuery } from "../warehouse/query.ts";
 import type { WebhookEventType } from "../webhooks/event-types.ts";
-import type { EncodedJson } from "./encoded-json.ts";
 import { type FileResult, inlinedFileView } from "./file-result.ts";
 
 export type Role = MemberRole;
@@ -123,17 +122,20 @@ interface OperationBase<P, Q, B> {
   aliases?: OperationAliases;
 }
 
-export interface OperationSpec<P, Q, B, O extends v.GenericSchema> extends OperationBase<P, Q, B> {
+export interface OperationSpec<P, Q, B, O extends v.GenericSchema, E extends v.GenericSchema = O>
+  extends OperationBase<P, Q, B> {
   output: O;
   /**
-   * The answer, checked against `output` on its way out; or, for an answer too large to check
-   * and write again as objects, already checked and encoded by the handler (`encodeAnswer`,
-   * encoded-json.ts), sent as it is.
+   * For an answer too large to check and write again as objects: `output` with its large parts
+   * as `EncodedJson` (`encodedJson`, encoded-json.ts). The answer is checked against this instead
+   * and written once, those parts as they are; `output` stays what the API documents.
    */
+  encodedOutput?: E;
+  /** The answer, checked against `encodedOutput` if given, else `output`, on its way out. */
   handler(
     context: OperationContext,
     input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> },
-  ): Promise<v.InferInput<O> | EncodedJson>;
+  ): Promise<v.InferInput<E>>;
 }
 
 export interface ListOperationSpec<P, Q, B, O extends v.GenericSchema>
@@ -160,6 +162,7 @@ export interface Operation
   extends OperationBase<InputObjectSchema, InputObjectSchema, InputObjectSchema> {
   list: boolean;
   output: v.GenericSchema;
+  encodedOutput?: v.GenericSchema;
   handler(
     context: OperationContext,
     input: { params: unknown; query: unknown; body: unknown },
@@ -171,7 +174,8 @@ export function defineOperation<
   P extends InputObjectSchema | undefined = undefined,
   Q extends InputObjectSchema | undefined = undefined,
   B extends InputObjectSchema | undefined = undefined,
->(spec: OperationSpec<P, Q, B, O>): Operation {
+  E extends v.GenericSchema = O,
+>(spec: OperationSpec<P, Q, B, O, E>): Operation {
   return { ...(spec as unknown as Omit<Operation, "list">), list: false };
 }
 

@@ -19,20 +19,10 @@ const MEASURES = [
   "p99_latency_ms",
 ] as const;
 
-/** The totals of a report that matched no request. */
-const EMPTY_TOTALS: Readonly<Row> = {
-  requests: 0,
-  cost_usd: 0,
-  input_tokens: 0,
-  output_tokens: 0,
-  errors: 0,
-  cache_hits: 0,
-  cache_hit_rate: 0,
-  cache_saved_usd: 0,
-  p50_latency_ms: null,
-  p95_latency_ms: null,
-  p99_latency_ms: null,
-};
+/** The totals of a report that matched no request: no latency, every other measure 0. */
+const EMPTY_TOTALS: Readonly<Row> = Object.fromEntries(
+  MEASURES.map((name) => [name, name.endsWith("_latency_ms") ? null : 0]),
+);
 const EMPTY_TOTALS_JSON = JSON.stringify(EMPTY_TOTALS);
 
 /**

@@ -12,8 +12,11 @@ import { join } from "node:path";
 import { DuckDBInstance, VARCHAR } from "@duckdb/node-api";
 import * as v from "valibot";
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
-import { EncodedJson, encodeAnswer, encodedJson } from "../../controlplane/api/encoded-json.ts";
+import { EncodedJson, encodedJson } from "../../controlplane/api/encoded-json.ts";
+import { operationAnswer } from "../../controlplane/api/execute.ts";
+import { defineOperation } from "../../controlplane/api/operation.ts";
 import { responseText } from "../../controlplane/api/rest.ts";
+import { analyticsOperations } from "../../controlplane/modules/analytics/index.ts";
 import {
   reportQuery,
   reportView,
@@ -180,7 +183,11 @@ describe("analytics report as JSON written by DuckDB", () => {
       group_limit: 4,
       include_comparison: true,
     });
-    const answer = await analyticsReport(warehouse, ORG, query);
+    const operation = analyticsOperations.find((item) => item.id === "get_analytics_report");
+    const answer = operationAnswer(
+      operation as (typeof analyticsOperations)[number],
+      await analyticsReport(warehouse, ORG, query),
+    );
     expect(answer).toBeInstanceOf(EncodedJson);
     const body = JSON.parse(responseText({ data: answer }));
     const checked = v.safeParse(reportView, body.data);
@@ -232,9 +239,23 @@ describe("an encoded answer", () => {
     points: encodedJson,
     nested: v.object({ totals: encodedJson, list: v.array(v.number()) }),
   });
+  /** An operation whose answer carries encoded parts, as get_analytics_report's does. */
+  const operation = <S extends v.GenericSchema>(encodedOutput: S) =>
+    defineOperation({
+      id: "encoded_probe",
+      method: "GET",
+      path: "/encoded-probe",
+      summary: "An answer with encoded parts",
+      tag: "test",
+      role: "viewer",
+      output: v.unknown(),
+      encodedOutput,
+      handler: async () => ({}) as v.InferInput<S>,
+    });
+  const encoded = (answer: unknown) => operationAnswer(operation(schema), answer) as EncodedJson;
 
   test("is its checked head with each encoded part spliced in as it is", () => {
-    const answer = encodeAnswer(schema, {
+    const answer = encoded({
       name: 'a "quoted" name',
       note: undefined,
       points: new EncodedJson('[{"x":1e-9},{"x":null}]'),
@@ -251,16 +272,18 @@ describe("an encoded answer", () => {
   test("writes the rest as JSON.stringify does: dates, nulls in arrays, undefined members", () => {
     const loose = v.object({ at: v.date(), list: v.array(v.nullable(v.number())), gone: v.any() });
     const value = { at: new Date("2026-05-01T00:00:00Z"), list: [1, null], gone: undefined };
-    expect(encodeAnswer(loose, value).text).toBe(JSON.stringify(value));
+    expect((operationAnswer(operation(loose), value) as EncodedJson).text).toBe(
+      JSON.stringify(value),
+    );
   });
 
   test("that does not match its schema is an internal error, not sent", () => {
     expect(() =>
-      encodeAnswer(schema, {
-        name: 7 as unknown as string,
+      encoded({
+        name: 7,
         points: new EncodedJson("[]"),
-        nested: { totals: "{}" as unknown as EncodedJson, list: [] },
+        nested: { totals: "{}", list: [] },
       }),
-    ).toThrow("internal error: encoded answer invalid (name, nested.totals)");
+    ).toThrow(/^internal error: encoded_probe output invalid \(name: .*; nested\.totals: .*\)$/);
   });
 });

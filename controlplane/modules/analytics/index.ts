@@ -1,7 +1,13 @@
 // Operations on the analytics of the request logs.
 import { defineOperation } from "../../api/operation.ts";
 import { warehouseOf } from "../logs/service.ts";
-import { decisionsQuery, decisionsView, reportQuery, reportView } from "./model.ts";
+import {
+  decisionsQuery,
+  decisionsView,
+  reportEncodedView,
+  reportQuery,
+  reportView,
+} from "./model.ts";
 import { analyticsDecisions, analyticsReport } from "./service.ts";
 
 const tag = "analytics";
@@ -19,6 +25,8 @@ export const analyticsOperations = [
     role: "viewer",
     query: reportQuery,
     output: reportView,
+    // The points and totals as DuckDB wrote them, not checked and written again as objects.
+    encodedOutput: reportEncodedView,
     handler: ({ services, caller }, { query }) =>
       analyticsReport(warehouseOf(services), caller.org_id, query),
   }),

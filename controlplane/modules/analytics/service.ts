@@ -1,7 +1,7 @@
 // The analytics report (series per bucket and group, totals, the window before) and the routing
 // decision summaries, computed by the warehouse's named queries.
 import type * as v from "valibot";
-import { EncodedJson, encodeAnswer } from "../../api/encoded-json.ts";
+import { EncodedJson } from "../../api/encoded-json.ts";
 import { invalidField } from "../../api/errors.ts";
 import type {
   AnalyticsFilters,
@@ -17,7 +17,7 @@ import {
   type decisionsView,
   MAX_BUCKETS,
   MAX_POINTS,
-  reportEncodedView,
+  type reportEncodedView,
   type reportQuery,
   strategyDecisionView,
   variantSplitView,
@@ -40,7 +40,7 @@ export async function analyticsReport(
   warehouse: WarehouseQuery,
   orgId: string,
   query: v.InferOutput<typeof reportQuery>,
-): Promise<EncodedJson> {
+): Promise<v.InferInput<typeof reportEncodedView>> {
   const filters: AnalyticsFilters = logFilters(query);
   const shape = reportShape(query);
   const start = filters.start as Date;
@@ -100,7 +100,7 @@ export async function analyticsReport(
     }
   }
   const groupCount = current.groups?.count ?? null;
-  return encodeAnswer(reportEncodedView, {
+  return {
     ...current.view,
     granularity: shape.granularity,
     group_by: query.group_by ?? null,
@@ -108,7 +108,7 @@ export async function analyticsReport(
     group_count: groupCount,
     capped: groupLimit !== null && groupCount !== null && groupCount > groupLimit,
     ...(comparison ? { comparison: comparison.view } : {}),
-  });
+  };
 }
 
 export async function analyticsDecisions(

@@ -24,6 +24,8 @@ export interface ProviderCircuit extends FleetCircuit {
   state: Exclude<CircuitState, "closed">;
 }
 
+type NodeCircuit = CircuitStates["circuits"][number];
+
 interface NodeStates {
   instance: string;
   seq: number;
@@ -65,20 +67,11 @@ export class FleetCircuits {
   forOrg(orgId: string): { reporting: number; pairs: Map<string, FleetCircuit> } | null {
     const reporting = this.reportingNodes();
     if (reporting === 0) return null;
-    const pairs = new Map<string, FleetCircuit>();
-    for (const node of this.#nodes.values()) {
-      for (const circuit of node.circuits) {
-        if (circuit.org_id !== orgId) continue;
-        const key = circuitKey(circuit.provider, circuit.model);
-        let pair = pairs.get(key);
-        if (!pair) {
-          pair = { state: "closed", nodes: { open: 0, half_open: 0, reporting } };
-          pairs.set(key, pair);
-        }
-        pair.nodes[circuit.state] += 1;
-        pair.state = pair.nodes.open > 0 ? "open" : "half_open";
-      }
-    }
+    const pairs = this.#merged(
+      reporting,
+      (circuit) => circuit.org_id === orgId,
+      (circuit) => circuitKey(circuit.provider, circuit.model),
+    );
     return { reporting, pairs };
   }
 
@@ -93,25 +86,43 @@ export class FleetCircuits {
   ): { reporting: number; circuits: ProviderCircuit[] } | null {
     const reporting = this.reportingNodes();
     if (reporting === 0) return null;
-    const byModel = new Map<string, ProviderCircuit>();
+    const byModel = this.#merged(
+      reporting,
+      (circuit) => circuit.org_id === orgId && circuit.provider_id === providerId,
+      (circuit) => circuit.model,
+    );
+    const circuits = [...byModel.values()].sort((a, b) => (a.model < b.model ? -1 : 1));
+    return { reporting, circuits };
+  }
+
+  /**
+   * The reporting nodes' circuits that `include` keeps, merged by `keyOf`: open when open on any
+   * node, else half-open, with on how many nodes each.
+   */
+  #merged(
+    reporting: number,
+    include: (circuit: NodeCircuit) => boolean,
+    keyOf: (circuit: NodeCircuit) => string,
+  ): Map<string, ProviderCircuit> {
+    const merged = new Map<string, ProviderCircuit>();
     for (const node of this.#nodes.values()) {
       for (const circuit of node.circuits) {
-        if (circuit.org_id !== orgId || circuit.provider_id !== providerId) continue;
-        let entry = byModel.get(circuit.model);
+        if (!include(circuit)) continue;
+        const key = keyOf(circuit);
+        let entry = merged.get(key);
         if (!entry) {
           entry = {
             model: circuit.model,
             state: circuit.state,
             nodes: { open: 0, half_open: 0, reporting },
           };
-          byModel.set(circuit.model, entry);
+          merged.set(key, entry);
         }
         entry.nodes[circuit.state] += 1;
         entry.state = entry.nodes.open > 0 ? "open" : "half_open";
       }
     }
-    const circuits = [...byModel.values()].sort((a, b) => (a.model < b.model ? -1 : 1));
-    return { reporting, circuits };
+    return merged;
   }
 
   /** The circuit of one provider and model, from `forOrg`'s answer. */
