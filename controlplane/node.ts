@@ -25,6 +25,7 @@ import { serveGatewayBatches } from "./batches/serve-batches.ts";
 import { startNodeBatchWorker } from "./batches/start-worker.ts";
 import type { BatchWorker } from "./batches/worker.ts";
 import { type BudgetAccounting, startBudgetAccounting } from "./budgets/index.ts";
+import { startCircuitAlertWatch } from "./circuit-alerts/watch.ts";
 import { dashboardBundle } from "./dashboard/bundle.ts";
 import type { DatabaseHandle } from "./db/client.ts";
 import { startExperimentRunner } from "./experiments/runner.ts";
@@ -138,12 +139,17 @@ export async function startControlPlane(
   let batchService: Promise<Subscription> | null = null;
   // What the data planes say about their circuit breakers (provider health), from the bus.
   const fleetCircuits = new FleetCircuits();
+  // provider.health_changed when a provider's circuits open or all close again, once a fleet.
+  const circuitAlerts = startCircuitAlertWatch({ db: database.db, fleetCircuits, log });
   let circuitSubscription: Promise<Subscription> | null = null;
   const gatewayBatches = gatewayBatchService(database.db);
   const busArrived = options.bus.then((bus) => {
     if (stopped) return null;
     connectedBus = bus;
-    circuitSubscription = bus.subscribeCircuitStates((states) => fleetCircuits.apply(states));
+    circuitSubscription = bus.subscribeCircuitStates((states) => {
+      fleetCircuits.apply(states);
+      circuitAlerts.wake();
+    });
     circuitSubscription.catch((error: Error) =>
       log(`circuit states over the bus: ${error.message}`),
     );
@@ -267,6 +273,7 @@ export async function startControlPlane(
           .catch(() => {});
         await experiments.stop();
         anomalyWatch.stop();
+        await circuitAlerts.stop();
         await predictionChecks.stop();
         // In-flight lines finish and are recorded, their spend and traces sent, before the bus parts stop.
         await (batchService as Promise<Subscription> | null)

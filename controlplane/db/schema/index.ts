@@ -15,6 +15,7 @@ export * from "./members.ts";
 export * from "./orgs.ts";
 export * from "./price-overrides.ts";
 export * from "./projects.ts";
+export * from "./provider-circuit-health.ts";
 export * from "./providers.ts";
 export * from "./routing-config-versions.ts";
 export * from "./routing-configs.ts";

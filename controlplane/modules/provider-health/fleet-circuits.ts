@@ -31,9 +31,12 @@ interface NodeStates {
   seq: number;
   expiresAt: number;
   circuits: CircuitStates["circuits"];
+  truncated: boolean;
 }
 
 export const circuitKey = (provider: string, model: string) => `${provider}\u0000${model}`;
+
+export const providerKey = (orgId: string, providerId: string) => `${orgId}\u0000${providerId}`;
 
 export class FleetCircuits {
   readonly #nodes = new Map<string, NodeStates>();
@@ -49,6 +52,7 @@ export class FleetCircuits {
       seq: states.seq,
       expiresAt: this.now() + EXPIRY_HEARTBEATS * states.heartbeat_ms,
       circuits: states.circuits,
+      truncated: states.truncated === true,
     });
   }
 
@@ -93,6 +97,27 @@ export class FleetCircuits {
     );
     const circuits = [...byModel.values()].sort((a, b) => (a.model < b.model ? -1 : 1));
     return { reporting, circuits };
+  }
+
+  /**
+   * The providers with a circuit open or half-open on some reporting node, by
+   * `providerKey(org, provider id)`; `complete` is false when a node listed only its first
+   * circuits (a provider missing may still be failing there). Null when no node was heard from
+   * lately (nothing is known).
+   */
+  failingProviders(): {
+    failing: Map<string, { org_id: string; provider_id: string }>;
+    complete: boolean;
+  } | null {
+    if (this.reportingNodes() === 0) return null;
+    const failing = new Map<string, { org_id: string; provider_id: string }>();
+    let complete = true;
+    for (const node of this.#nodes.values()) {
+      if (node.truncated) complete = false;
+      for (const { org_id, provider_id } of node.circuits)
+        failing.set(providerKey(org_id, provider_id), { org_id, provider_id });
+    }
+    return { failing, complete };
   }
 
   /**
