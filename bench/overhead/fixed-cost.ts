@@ -56,7 +56,18 @@ const record = async (streamed: boolean, path = "chat/completions") => {
   const answer = await fetch(`${simulator.url}/v1/${path}`, {
     method: "POST",
     headers: { Authorization: "Bearer sk-sim", "content-type": "application/json" },
-    body: path === "responses" ? responsesBody("gpt-4o-mini") : chatBody("gpt-4o-mini", streamed),
+    // A chat stream as the data plane's fast path asks for it (stream_options.include_usage, so
+    // the upstream's usage ends it); recorded without, the data plane would count every stream's
+    // sent text (the path of a stream cut before its usage), which real streams never take.
+    body:
+      path === "responses"
+        ? responsesBody("gpt-4o-mini")
+        : streamed
+          ? JSON.stringify({
+              ...JSON.parse(chatBody("gpt-4o-mini", true)),
+              stream_options: { include_usage: true },
+            })
+          : chatBody("gpt-4o-mini", false),
   });
   const text = await answer.text();
   const headers = Object.fromEntries(answer.headers);

@@ -57,7 +57,7 @@ export function answerStream(
         complete,
       );
       if (counted.estimated) trace.cost_estimated = true;
-      generation.finish(complete ? 200 : 499, served, counted.usage);
+      generation.finishStream(complete ? 200 : 499, served, counted.usage);
     },
     trailer,
     chunks,

@@ -6,6 +6,7 @@ import type { CanonicalUsage } from "#shared/canonical/response.ts";
 import type { ConversionWarning } from "#shared/canonical/warnings.ts";
 import { toGatewayError } from "#shared/errors/gateway-error.ts";
 import type { Redact } from "#shared/errors/redact.ts";
+import { createLogger } from "#shared/log.ts";
 import type { DataPlaneContext } from "../context.ts";
 import { usedTokens } from "../limits/admit-limits.ts";
 import type { Attempt, RoutePlan } from "../routing/plan.ts";
@@ -108,6 +109,22 @@ export class Generation {
     const trace = this.account(status, served, usage);
     if (trace === null) return;
     this.context.traces.emit(trace);
+    this.context.telemetry.observe(trace, "chat");
+  }
+
+  /**
+   * finish() for a stream that has ended (its last bytes are out): the trace joins the turn's
+   * group write when the emitter has one, as a plain answer's does, but nothing waits for it. A
+   * row written this way costs no `write` of its own when other requests finish in the same
+   * turn. A failed write is logged (the client has its stream; `emit` would throw into the
+   * stream's end instead).
+   */
+  finishStream(status: number, served: Attempt | null, usage: CanonicalUsage | null): void {
+    const trace = this.account(status, served, usage);
+    if (trace === null) return;
+    const traces = this.context.traces;
+    if (traces.emitGrouped) traces.emitGrouped(trace)?.catch(streamRowNotWritten);
+    else traces.emit(trace);
     this.context.telemetry.observe(trace, "chat");
   }
 
@@ -234,5 +251,9 @@ export class Generation {
     return { ...this.trace, content: undefined };
   }
 }
+
+const traceLog = createLogger("traces");
+const streamRowNotWritten = (error: Error) =>
+  traceLog.warn(`a stream's trace row was not written: ${error.message}`);
 
 export const roundMs = (value: number) => Math.round(value * 1000) / 1000;

@@ -28,8 +28,8 @@ export class SentOutput {
   #heldBytes = 0;
 
   /** `textFields`: the JSON string fields of the surface's stream events that carry generated text. */
-  constructor(textFields: readonly string[] = []) {
-    this.keys = textFields.map((field) => Buffer.from(`"${field}"`));
+  constructor(textFields: readonly string[] = NO_FIELDS) {
+    this.keys = searchKeysOf(textFields);
   }
 
   /** Characters of generated text (answer, thinking, tool arguments) sent so far. */
@@ -75,6 +75,19 @@ export class SentOutput {
   get outputTokens(): number {
     return Math.ceil(this.characters / 4);
   }
+}
+
+const NO_FIELDS: readonly string[] = [];
+
+/** A surface's text fields as the quoted keys searched for, made once per list (one per surface). */
+const searchKeys = new WeakMap<readonly string[], Buffer[]>();
+function searchKeysOf(textFields: readonly string[]): Buffer[] {
+  let keys = searchKeys.get(textFields);
+  if (!keys) {
+    keys = textFields.map((field) => Buffer.from(`"${field}"`));
+    searchKeys.set(textFields, keys);
+  }
+  return keys;
 }
 
 /**

@@ -161,6 +161,33 @@ describe("a plain answer's row in the write-ahead log", () => {
     expect(chain?.overhead_ms as number).toBeLessThanOrEqual((chain?.latency_ms as number) - 150);
   });
 
+  test("a stream's row is in the log a turn after the stream ended, its usage and status with it", async () => {
+    // Streams that end in the same turn share one write (Generation.finishStream), which lands
+    // before the next turn of the event loop: a row never waits on another request.
+    const streams = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const response = await chat({
+          model: "@chain",
+          stream: true,
+          stream_options: { include_usage: true },
+        });
+        expect(response.status).toBe(200);
+        const text = await response.text();
+        return { id: response.headers.get("x-modelux-request-id") ?? "", text };
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const rows = rowsOnDisk();
+    for (const { id, text } of streams) {
+      expect(text).toContain("data: [DONE]");
+      const row = rows.get(id);
+      expect(row?.status).toBe(200);
+      expect(row?.stream).toBe(true);
+      expect(row?.output_tokens as number).toBeGreaterThan(0);
+      expect(row?.cost_estimated).toBe(false);
+    }
+  });
+
   test("a trace asked for with the answer (mlx:trace) shows the overhead too", async () => {
     const response = await chat({ model: "@chain", "mlx:trace": true });
     expect(response.status).toBe(200);

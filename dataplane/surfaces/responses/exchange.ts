@@ -62,9 +62,12 @@ export interface ExchangeParts {
   unknownPrevious: string | null;
 }
 
+/** The Responses stream events' fields that carry generated text (one list: see SentOutput). */
+const RESPONSES_TEXT_FIELDS: readonly string[] = ["delta"];
+
 export class ResponsesExchange implements SurfaceBinding {
   readonly name = "responses";
-  readonly streamTextFields = ["delta"];
+  readonly streamTextFields = RESPONSES_TEXT_FIELDS;
   readonly surface: ClientSurface;
   private served: Attempt | null = null;
   private spendKeys: readonly string[] = [];
