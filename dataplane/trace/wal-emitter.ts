@@ -4,7 +4,8 @@
 // response keeps its row even if the process is killed right after. A plain answer's row is
 // group-committed (emitGrouped): the first row of a turn of the event loop is written at once,
 // the rows of the requests finished later in that turn share one `write`, and each of those
-// answers waits for it. A background loop seals the
+// answers waits for it; a stream's row (complete only once the stream has ended) joins the
+// group too, with nothing waiting for it. A background loop seals the
 // open segment every flush interval and hands each sealed segment's bytes, as they are on disk,
 // to the bus (Bus.publishTraceLines: a few messages per segment, not one per row), then deletes
 // it once the stream has stored them. When NATS is down the log simply grows (bounded), and
