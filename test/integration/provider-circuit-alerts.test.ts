@@ -15,9 +15,7 @@ import {
   startCircuitAlertWatch,
 } from "../../controlplane/circuit-alerts/watch.ts";
 import { FleetCircuits } from "../../controlplane/modules/provider-health/fleet-circuits.ts";
-import { CircuitPublisher } from "../../dataplane/routing/circuit-publisher.ts";
-import { HealthTracker, healthKey } from "../../dataplane/routing/health.ts";
-import type { RuntimeConfig } from "../../dataplane/snapshot/runtime-config.ts";
+import { circuitNode } from "../support/circuit-nodes.ts";
 import { type ManagementHarness, startManagementHarness } from "../support/management.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { natsUrl, servicesAbsent } from "../support/services.ts";
@@ -25,33 +23,9 @@ import { waitUntil } from "../support/wait.ts";
 
 const HEARTBEAT_MS = 1000;
 
-/** A data plane's breakers and its publisher (as in provider-health-circuits.test.ts). */
-function dataPlaneNode(nodeId: string, bus: Bus, providers: Array<[string, string, string]>) {
-  let clock = 1_000_000;
-  const publisher = new CircuitPublisher({ nodeId, heartbeatMs: HEARTBEAT_MS });
-  const health = new HealthTracker({ now: () => clock, onStateChange: () => publisher.soon() });
-  const runtime = {
-    providersById: new Map(
-      providers.map(([id, orgId, name]) => [id, { id, orgId, name, vendor: "openai" }]),
-    ),
-  } as unknown as RuntimeConfig;
-  publisher.start({ bus: () => bus, health, runtime: () => runtime });
-  return {
-    health,
-    publisher,
-    /** Five upstream failures in a row: the breaker opens (health.ts defaults). */
-    fail(providerId: string, model: string) {
-      for (let index = 0; index < 5; index++)
-        health.recordFailure(healthKey(providerId, model), "overloaded");
-    },
-    /** Past the cool-down a probe goes through and succeeds: the breaker closes. */
-    recover(providerId: string, model: string) {
-      clock += 60_000;
-      health.state(healthKey(providerId, model));
-      health.recordSuccess(healthKey(providerId, model), { latencyMs: 100 });
-    },
-  };
-}
+/** A node of the fleet: its breakers and their publisher (test/support/circuit-nodes.ts). */
+const dataPlaneNode = (nodeId: string, bus: Bus, providers: Array<[string, string, string]>) =>
+  circuitNode(nodeId, bus, providers, HEARTBEAT_MS);
 
 interface Delivery {
   type: string;

@@ -12,9 +12,8 @@ import type { Bus } from "#shared/bus/bus.ts";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { connectNatsBus } from "#shared/bus/nats.ts";
 import { FleetCircuits } from "../../controlplane/modules/provider-health/fleet-circuits.ts";
-import { CircuitPublisher } from "../../dataplane/routing/circuit-publisher.ts";
-import { HealthTracker, healthKey } from "../../dataplane/routing/health.ts";
-import type { RuntimeConfig } from "../../dataplane/snapshot/runtime-config.ts";
+import { healthKey } from "../../dataplane/routing/health.ts";
+import { circuitNode } from "../support/circuit-nodes.ts";
 import { type ManagementHarness, startManagementHarness } from "../support/management.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { requestLogRow, writeRequestLogs } from "../support/request-logs.ts";
@@ -25,33 +24,9 @@ const START = Date.UTC(2026, 2, 3, 10);
 const at = (minute: number) => new Date(START + minute * 60_000).toISOString();
 const HEARTBEAT_MS = 1000;
 
-/** A data plane's breakers and its publisher, with the parts of its snapshot the publisher reads. */
-function dataPlaneNode(nodeId: string, bus: Bus, providers: Array<[string, string, string]>) {
-  let clock = 1_000_000;
-  const publisher = new CircuitPublisher({ nodeId, heartbeatMs: HEARTBEAT_MS });
-  const health = new HealthTracker({ now: () => clock, onStateChange: () => publisher.soon() });
-  const runtime = {
-    providersById: new Map(
-      providers.map(([id, orgId, name]) => [id, { id, orgId, name, vendor: "openai" }]),
-    ),
-  } as unknown as RuntimeConfig;
-  publisher.start({ bus: () => bus, health, runtime: () => runtime });
-  return {
-    health,
-    publisher,
-    /** Five upstream failures in a row: the breaker opens (health.ts defaults). */
-    fail(providerId: string, model: string) {
-      for (let index = 0; index < 5; index++)
-        health.recordFailure(healthKey(providerId, model), "overloaded");
-    },
-    succeed(providerId: string, model: string) {
-      health.recordSuccess(healthKey(providerId, model), { latencyMs: 100 });
-    },
-    advance(ms: number) {
-      clock += ms;
-    },
-  };
-}
+/** A node of the fleet: its breakers and their publisher (test/support/circuit-nodes.ts). */
+const dataPlaneNode = (nodeId: string, bus: Bus, providers: Array<[string, string, string]>) =>
+  circuitNode(nodeId, bus, providers, HEARTBEAT_MS);
 
 describe.skipIf(servicesAbsent)("provider health: circuit state across the fleet", () => {
   let database: TestDatabase;
