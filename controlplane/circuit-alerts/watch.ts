@@ -113,11 +113,9 @@ const opposite = (health: Health): Health => (health === "failing" ? "healthy" :
 /** Every provider the table has as failing, across orgs (what the fleet said last). */
 async function failingInTable(db: Database) {
   const rows = await db
-    .select({
-      org_id: providerCircuitHealth.org_id,
-      provider_id: providerCircuitHealth.provider_id,
-    })
+    .select({ org_id: providers.org_id, provider_id: providerCircuitHealth.provider_id })
     .from(providerCircuitHealth)
+    .innerJoin(providers, eq(providers.id, providerCircuitHealth.provider_id))
     .where(eq(providerCircuitHealth.state, "failing"));
   return new Map(rows.map((row) => [providerKey(row.org_id, row.provider_id), row]));
 }
@@ -142,7 +140,7 @@ async function moveAndSend(
       change.current === "failing"
         ? await tx
             .insert(providerCircuitHealth)
-            .values({ ...change, state: "failing", changed_at: changedAt })
+            .values({ provider_id: provider.id, state: "failing", changed_at: changedAt })
             .onConflictDoUpdate({
               target: providerCircuitHealth.provider_id,
               set: { state: "failing", changed_at: changedAt },

@@ -132,6 +132,12 @@ describe("dashboard admin pages in a browser", () => {
 
   test("providers: health from traffic shows a circuit the data plane opened", async () => {
     const { embedded } = dashboard;
+    // An endpoint for provider health: the open circuit is sent as provider.health_changed.
+    const hook = await dashboard.api("POST", "/webhooks", {
+      url: "https://hooks.example.com/provider-health",
+      event_types: ["provider.health_changed"],
+    });
+    expect(hook.status).toBe(201);
     // The upstream fails every call of one model: five failures in a row open its breaker.
     await fetch(`${embedded.simulatorUrl}/_sim/faults`, {
       method: "POST",
@@ -178,6 +184,35 @@ describe("dashboard admin pages in a browser", () => {
     // Open, or half-open once its cool-down has passed: either way not closed, on 1 of 1.
     expect(await row.locator(".badge").last().textContent()).toMatch(/^(open|half-open)$/);
     expect(await row.textContent()).toContain("of 1 data planes");
+    // The provider's own health: the last credential check and its open circuits, fleet-wide.
+    await page.getByRole("button", { name: "Health of openai", exact: true }).click();
+    const circuits = page
+      .getByRole("table", { name: "Providers" })
+      .getByRole("list", { name: "Open circuits" });
+    await circuits.waitFor();
+    expect(await circuits.textContent()).toMatch(/gpt-4\.1-mini: (open|half-open) on 1 of 1/);
+    // Sent once to the endpoint (which cannot be reached from here: its delivery is listed).
+    const sent = await waitUntil(
+      async () => {
+        const deliveries = await dashboard.api("GET", `/webhooks/${hook.body.data.id}/deliveries`);
+        return deliveries.body.data.find(
+          (delivery: Json) => delivery.event_type === "provider.health_changed",
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 200, message: "provider.health_changed was not sent" },
+    );
+    const detail = await dashboard.api(
+      "GET",
+      `/webhooks/${hook.body.data.id}/deliveries/${sent.id}`,
+    );
+    expect(detail.body.data.payload.data).toMatchObject({
+      provider: { name: "openai" },
+      source: "circuit_breakers",
+      previous: "healthy",
+      current: "failing",
+    });
+    // The webhooks page's test below starts from no endpoint.
+    expect((await dashboard.api("DELETE", `/webhooks/${hook.body.data.id}`)).status).toBe(200);
     await dashboard.screenshot(page, "provider-health");
     expect(errors).toEqual([]);
   }, 60_000);

@@ -145,12 +145,13 @@ describe.skipIf(servicesAbsent)("provider.health_changed from circuit breakers",
             ),
           { timeoutMs: 10_000, message: "the open circuit did not reach both control planes" },
         );
-        // Both control planes see the change at once; one of them sends it.
+        // Both control planes look at once; one of them sends it (the other finds the row moved,
+        // or, reading the table after the first committed, knows it as failing already).
         const [first, second] = await bothPasses();
         const mine = [...(first ?? []), ...(second ?? [])].filter(
           (change) => change.provider_id === providerId,
         );
-        expect(mine.map((change) => change.current)).toEqual(["failing", "failing"]);
+        expect(mine.every((change) => change.current === "failing")).toBe(true);
         expect(mine.filter((change) => change.sent)).toHaveLength(1);
         await waitUntil(() => deliveriesFor(providerId).length === 1, {
           timeoutMs: 10_000,

@@ -45,6 +45,15 @@ interface Health {
   status: string;
   verified_at: string | null;
   note: string;
+  /** The fleet's circuit breakers for this provider now; null while no data plane reports. */
+  dataplane: {
+    reporting_nodes: number;
+    circuits: Array<{
+      model: string;
+      state: "open" | "half_open";
+      nodes: { open: number; half_open: number; reporting: number };
+    }>;
+  } | null;
 }
 interface TrafficHealth {
   provider: string;
@@ -151,9 +160,12 @@ export function Providers() {
                 </td>
                 <td>
                   {health[provider.id] ? (
-                    <span title={health[provider.id]?.note}>
-                      <StatusBadge value={health[provider.id]?.status ?? "unknown"} />
-                    </span>
+                    <>
+                      <span title={health[provider.id]?.note}>
+                        <StatusBadge value={health[provider.id]?.status ?? "unknown"} />
+                      </span>{" "}
+                      <FleetCircuits health={health[provider.id] as Health} />
+                    </>
                   ) : (
                     <button type="button" onClick={() => checkHealth(provider)}>
                       Health of {provider.name}
@@ -313,6 +325,24 @@ function TrafficHealthTable() {
         )}
       </Status>
     </section>
+  );
+}
+
+/** The provider's circuit breakers across the data planes, as get_provider_health gives them. */
+function FleetCircuits({ health }: { health: Health }) {
+  const fleet = health.dataplane;
+  if (fleet === null) return <span class="meta">no data plane reporting</span>;
+  if (fleet.circuits.length === 0)
+    return <span class="meta">circuits closed on {fleet.reporting_nodes} data planes</span>;
+  return (
+    <ul class="meta" aria-label="Open circuits">
+      {fleet.circuits.map((circuit) => (
+        <li key={circuit.model}>
+          {circuit.model}: <StatusBadge value={circuit.state.replace("_", "-")} /> on{" "}
+          {circuit.nodes.open + circuit.nodes.half_open} of {circuit.nodes.reporting} data planes
+        </li>
+      ))}
+    </ul>
   );
 }
 
