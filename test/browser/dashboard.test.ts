@@ -248,6 +248,73 @@ describe("dashboard in a browser", () => {
     expect(errors).toEqual([]);
   }, 90_000);
 
+  test("schedule an experiment, run it now and read the run, pause it, delete it", async () => {
+    const { page, errors } = await dashboard.openSignedIn();
+    await page.getByRole("link", { name: "Experiments" }).click();
+    await page.getByRole("link", { name: "Scheduled experiments" }).click();
+    await page.getByText("No scheduled experiments yet.").waitFor();
+    const form = page.getByRole("form", { name: "Schedule an experiment" });
+    await form.getByLabel("Name").fill("nightly cheap check");
+    await form.getByLabel("Baseline (the config in production)").selectOption("default");
+    const cheap = await dashboard.api("GET", "/routing-configs?slug=cheap");
+    await form
+      .getByLabel("Candidate config")
+      .selectOption(`cheap@${cheap.body.data[0].current_version}`);
+    await form.getByLabel("Schedule (cron, UTC)").fill("0 3 * * *");
+    await form.getByLabel("Hours of traffic each run replays").fill("24");
+    await form.getByLabel("Metric").selectOption("cost_delta_pct");
+    await form.getByLabel("Comparison").selectOption("lte");
+    await form.getByLabel("Value").fill("0");
+    await form.getByRole("button", { name: "Schedule" }).click();
+    const row = page.getByRole("row", { name: /nightly cheap check/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("0 3 * * *");
+    expect(await row.locator(".badge").first().textContent()).toBe("active");
+    const [schedule] = (await dashboard.api("GET", "/scheduled-experiments")).body.data;
+    expect(schedule).toMatchObject({
+      name: "nightly cheap check",
+      cron_expression: "0 3 * * *",
+      window_hours: 24,
+      baseline_config: "default",
+      success_criteria: { predicates: [{ metric: "cost_delta_pct", op: "lte", value: 0 }] },
+    });
+    expect(schedule.next_run_at).toMatch(/T03:00:00/);
+
+    // Run now: the run is queued, the experiment runner replays it; its row fills in.
+    await row.getByRole("button", { name: "Run nightly cheap check now" }).click();
+    await row.getByRole("link", { name: "nightly cheap check" }).click();
+    await page.getByRole("heading", { name: "nightly cheap check" }).waitFor();
+    const runs = page.getByRole("table", { name: "Runs" });
+    await waitUntil(
+      async () => {
+        await page.getByRole("button", { name: "Refresh runs" }).click();
+        return (await runs.textContent())?.includes("completed") ?? false;
+      },
+      { timeoutMs: 45_000, intervalMs: 500, message: "the run did not complete" },
+    );
+    const run = runs.getByRole("row").nth(1);
+    expect(await run.textContent()).toContain("manual");
+    expect(await run.locator(".badge").nth(1).textContent()).toMatch(/^(pass|fail|inconclusive)$/);
+    await run.getByRole("link", { name: "the experiment" }).click();
+    await page.locator(".badge-completed").waitFor();
+    await dashboard.screenshot(page, "scheduled-experiment-run");
+
+    // Paused: no next run; then deleted, after a confirmation.
+    await page.getByRole("link", { name: "← Experiments" }).click();
+    await page.getByRole("link", { name: "Scheduled experiments" }).click();
+    const listed = page.getByRole("row", { name: /nightly cheap check/ });
+    await listed.getByRole("button", { name: "Pause nightly cheap check" }).click();
+    await listed.locator(".badge", { hasText: "paused" }).waitFor();
+    expect(
+      (await dashboard.api("GET", `/scheduled-experiments/${schedule.id}`)).body.data.next_run_at,
+    ).toBeNull();
+    await dashboard.screenshot(page, "scheduled-experiments");
+    await listed.getByRole("button", { name: "Delete nightly cheap check" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    await page.getByText("No scheduled experiments yet.").waitFor();
+    expect(errors).toEqual([]);
+  }, 90_000);
+
   test("create a proxy key, shown once, then revoke it", async () => {
     const { page, errors } = await dashboard.openSignedIn();
     await page.getByRole("link", { name: "API keys" }).click();

@@ -94,7 +94,8 @@ export function Experiments() {
     <section aria-labelledby="page-title">
       <PageTitle>Experiments</PageTitle>
       <p>
-        <Link href="/experiments/new">New experiment</Link>
+        <Link href="/experiments/new">New experiment</Link> ·{" "}
+        <Link href="/experiments/scheduled">Scheduled experiments</Link>
       </p>
       <Status loaded={loaded}>
         {(items) => (

@@ -7,6 +7,7 @@ import { ExperimentDetail, Experiments, NewExperiment } from "./experiments.tsx"
 import { Keys } from "./keys.tsx";
 import { Logs } from "./logs.tsx";
 import { Overview } from "./overview.tsx";
+import { ScheduledExperimentDetail, ScheduledExperiments } from "./scheduled-experiments.tsx";
 import { RequestTrace } from "./trace.tsx";
 
 export interface PageEntry {
@@ -25,6 +26,8 @@ export const PAGES: PageEntry[] = [
   { path: "/configs/:id", label: null, component: ConfigDetail },
   { path: "/experiments", label: "Experiments", component: Experiments },
   { path: "/experiments/new", label: null, component: NewExperiment },
+  { path: "/experiments/scheduled", label: null, component: ScheduledExperiments },
+  { path: "/experiments/scheduled/:id", label: null, component: ScheduledExperimentDetail },
   { path: "/experiments/:id", label: null, component: ExperimentDetail },
   { path: "/keys", label: "API keys", component: Keys },
   ...ADMIN_PAGES,
