@@ -30,6 +30,7 @@ interface NodeStates {
   instance: string;
   seq: number;
   expiresAt: number;
+  heartbeatMs: number;
   circuits: CircuitStates["circuits"];
   truncated: boolean;
 }
@@ -40,6 +41,8 @@ export const providerKey = (orgId: string, providerId: string) => `${orgId}\u000
 
 export class FleetCircuits {
   readonly #nodes = new Map<string, NodeStates>();
+  /** When the first node of the current run of reports was heard (null while none reports). */
+  #listeningSince: number | null = null;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -47,10 +50,12 @@ export class FleetCircuits {
   apply(states: CircuitStates): void {
     const known = this.#nodes.get(states.node_id);
     if (known && known.instance === states.instance && states.seq <= known.seq) return;
+    if (this.reportingNodes() === 0) this.#listeningSince = this.now();
     this.#nodes.set(states.node_id, {
       instance: states.instance,
       seq: states.seq,
       expiresAt: this.now() + EXPIRY_HEARTBEATS * states.heartbeat_ms,
+      heartbeatMs: states.heartbeat_ms,
       circuits: states.circuits,
       truncated: states.truncated === true,
     });
@@ -101,9 +106,12 @@ export class FleetCircuits {
 
   /**
    * The providers with a circuit open or half-open on some reporting node, by
-   * `providerKey(org, provider id)`; `complete` is false when a node listed only its first
-   * circuits (a provider missing may still be failing there). Null when no node was heard from
-   * lately (nothing is known).
+   * `providerKey(org, provider id)`. `complete`: a provider left out is closed on every node, as
+   * far as can be known: false when a node listed only its first circuits (one left out may be
+   * failing there), and for the first heartbeat after this control plane began hearing nodes
+   * (started, or back from hearing none), before every node has had its turn to report (the
+   * first heard may say closed while another, not heard yet, has it open). Null when no node was
+   * heard from lately (nothing is known).
    */
   failingProviders(): {
     failing: Map<string, { org_id: string; provider_id: string }>;
@@ -111,12 +119,16 @@ export class FleetCircuits {
   } | null {
     if (this.reportingNodes() === 0) return null;
     const failing = new Map<string, { org_id: string; provider_id: string }>();
+    let longestHeartbeat = 0;
     let complete = true;
     for (const node of this.#nodes.values()) {
       if (node.truncated) complete = false;
+      longestHeartbeat = Math.max(longestHeartbeat, node.heartbeatMs);
       for (const { org_id, provider_id } of node.circuits)
         failing.set(providerKey(org_id, provider_id), { org_id, provider_id });
     }
+    const heardFor = this.now() - (this.#listeningSince ?? this.now());
+    if (heardFor < longestHeartbeat) complete = false;
     return { failing, complete };
   }
 
