@@ -158,7 +158,6 @@ async function moveAndSend(
             )
             .returning({ provider_id: providerCircuitHealth.provider_id });
     if (moved.length === 0) return false;
-    const circuits = fleetCircuits.ofProvider(change.org_id, change.provider_id);
     await enqueueEvent(
       tx,
       change.org_id,
@@ -168,10 +167,8 @@ async function moveAndSend(
         source: "circuit_breakers",
         previous: opposite(change.current),
         current: change.current,
-        dataplane: circuits && {
-          reporting_nodes: circuits.reporting,
-          circuits: circuits.circuits,
-        },
+        // As get_provider_health shows it.
+        dataplane: fleetCircuits.ofProvider(change.org_id, change.provider_id),
       },
       { now: changedAt },
     );

@@ -120,12 +120,7 @@ export class Generation {
    * stream's end instead).
    */
   finishStream(status: number, served: Attempt | null, usage: CanonicalUsage | null): void {
-    const trace = this.account(status, served, usage);
-    if (trace === null) return;
-    const traces = this.context.traces;
-    if (traces.emitGrouped) traces.emitGrouped(trace)?.catch(streamRowNotWritten);
-    else traces.emit(trace);
-    this.context.telemetry.observe(trace, "chat");
+    this.finishBeforeAnswer(status, served, usage)?.catch(streamRowNotWritten);
   }
 
   /**

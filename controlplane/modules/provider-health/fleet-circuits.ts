@@ -86,13 +86,14 @@ export class FleetCircuits {
 
   /**
    * One provider's circuits that are not closed on some reporting node, by model (sorted), each
-   * with its state across the fleet as `forOrg` gives it, and how many nodes reported; null when
-   * no node was heard from lately. Matched by the provider's id (its name may be reused).
+   * with its state across the fleet as `forOrg` gives it, and how many nodes reported: the
+   * `dataplane` of get_provider_health and of provider.health_changed; null when no node was
+   * heard from lately. Matched by the provider's id (its name may be reused).
    */
   ofProvider(
     orgId: string,
     providerId: string,
-  ): { reporting: number; circuits: ProviderCircuit[] } | null {
+  ): { reporting_nodes: number; circuits: ProviderCircuit[] } | null {
     const reporting = this.reportingNodes();
     if (reporting === 0) return null;
     const byModel = this.#merged(
@@ -101,7 +102,7 @@ export class FleetCircuits {
       (circuit) => circuit.model,
     );
     const circuits = [...byModel.values()].sort((a, b) => (a.model < b.model ? -1 : 1));
-    return { reporting, circuits };
+    return { reporting_nodes: reporting, circuits };
   }
 
   /**

@@ -31,13 +31,10 @@ import {
 const tag = "providers";
 
 /** The last credential check, and the fleet's circuit breakers for the provider now. */
-const viewHealth = (row: ProviderRow, fleet: FleetCircuits | undefined) => {
-  const circuits = fleet?.ofProvider(row.org_id, row.id) ?? null;
-  return {
-    ...checkedHealth(row),
-    dataplane: circuits && { reporting_nodes: circuits.reporting, circuits: circuits.circuits },
-  };
-};
+const viewHealth = (row: ProviderRow, fleet: FleetCircuits | undefined) => ({
+  ...checkedHealth(row),
+  dataplane: fleet?.ofProvider(row.org_id, row.id) ?? null,
+});
 
 const checkedHealth = (row: ProviderRow) => ({
   provider_id: row.id,

@@ -138,6 +138,29 @@ export function Experiments() {
 const localInput = (date: Date) =>
   new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
+/** A candidate config's current version per config (`slug@version`), `selected` by slug. */
+export function ConfigVersionOptions({
+  configs,
+  selected = null,
+}: {
+  configs: RoutingConfig[];
+  selected?: string | null;
+}) {
+  return (
+    <>
+      {configs.map((config) => (
+        <option
+          key={config.slug}
+          value={`${config.slug}@${config.current_version}`}
+          selected={config.slug === selected}
+        >
+          @{config.slug} (v{config.current_version})
+        </option>
+      ))}
+    </>
+  );
+}
+
 export function NewExperiment() {
   const { projectId } = useApp();
   const search = new URLSearchParams(useSearch());
@@ -226,15 +249,10 @@ export function NewExperiment() {
             <label>
               Candidate config
               <select name="candidate_slug" required>
-                {(configs.data ?? []).map((config) => (
-                  <option
-                    key={config.slug}
-                    value={`${config.slug}@${config.current_version}`}
-                    selected={config.slug === search.get("candidate")}
-                  >
-                    @{config.slug} (v{config.current_version})
-                  </option>
-                ))}
+                <ConfigVersionOptions
+                  configs={configs.data ?? []}
+                  selected={search.get("candidate")}
+                />
               </select>
             </label>
           ) : (

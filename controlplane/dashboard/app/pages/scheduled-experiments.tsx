@@ -22,6 +22,7 @@ import {
   when,
 } from "../ui.tsx";
 import { Can, formFields } from "./admin-kit.tsx";
+import { ConfigVersionOptions } from "./experiments.tsx";
 import type { RoutingConfig } from "./trace.tsx";
 
 interface Schedule {
@@ -100,7 +101,7 @@ export function ScheduledExperiments() {
       form.reset();
     });
   };
-  const slugs = configs.data ?? [];
+  const routingConfigs = configs.data ?? [];
   return (
     <section aria-labelledby="page-title">
       <p>
@@ -212,7 +213,7 @@ export function ScheduledExperiments() {
           <label>
             Baseline (the config in production)
             <select name="baseline" required>
-              {slugs.map((config) => (
+              {routingConfigs.map((config) => (
                 <option key={config.slug} value={config.slug}>
                   @{config.slug}
                 </option>
@@ -222,11 +223,7 @@ export function ScheduledExperiments() {
           <label>
             Candidate config
             <select name="candidate" required>
-              {slugs.map((config) => (
-                <option key={config.slug} value={`${config.slug}@${config.current_version}`}>
-                  @{config.slug} (v{config.current_version})
-                </option>
-              ))}
+              <ConfigVersionOptions configs={routingConfigs} />
             </select>
           </label>
           <label>
