@@ -3,6 +3,11 @@
 const upstream = process.env.BENCH_UPSTREAM_URL;
 if (!upstream) throw new Error("BENCH_UPSTREAM_URL is required");
 const port = Number(process.env.BENCH_PORT ?? 0);
+// BENCH_BARE_PRELOAD=a,b (gc-pauses.ts --bare-with, never `bun run bench`): modules imported first,
+// so the same proxy carries more code, for what that alone does to the collector's pauses.
+for (const module of (process.env.BENCH_BARE_PRELOAD ?? "").split(",").filter(Boolean))
+  await import(module);
+export {};
 
 // Hop-by-hop and length headers are recomputed by Bun on both legs.
 const DROPPED = new Set([
