@@ -44,6 +44,7 @@ const node = await startDataPlane({
   bus: connection.ready,
   cacheFile: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "snapshot.json"),
   traceDirectory: join(settings.MODELUX_DATA_DIR, "dataplane", nodeId, "traces"),
+  nodeTraceLogs: join(settings.MODELUX_DATA_DIR, "dataplane"),
   limits: settings,
   observability: settings,
   log,

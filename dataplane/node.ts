@@ -1,6 +1,7 @@
 // Assembles a data plane: HTTP server up at once, the cached snapshot loaded, then the bus wired
 // in whenever it arrives (snapshot updates and control events). Used by `bun run dataplane` and
 // by the embedded default.
+import { basename } from "node:path";
 import type { Bus, Subscription } from "#shared/bus/bus.ts";
 import { connectedStateStore } from "#shared/bus/connected-state-store.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
@@ -40,6 +41,12 @@ export interface DataPlaneOptions {
   cacheFile?: string;
   /** Where the trace write-ahead log lives; without it traces stay in memory only. */
   traceDirectory?: string;
+  /**
+   * Where every node's log of this data dir is (`<data dir>/dataplane`, each `<node>/<the trace
+   * directory's name>`): logs there whose writer is gone are taken in at start and shipped
+   * (wal-emitter.ts adoptOrphans). Absent: only this node's own log is read.
+   */
+  nodeTraceLogs?: string;
   /** How often the node re-reads the newest snapshot as a safety net behind the watch. */
   resyncMs?: number;
   /** Body size, failed authentications, shutdown grace (settings; defaults when absent). */
@@ -76,7 +83,12 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   // The directory is this node's alone: a second live node on it (the same node id and data
   // dir) is refused here, before it serves anything (wal-directory.ts).
   const traces = options.traceDirectory
-    ? openTraceLog(options.traceDirectory, () => connectedBus, options.log)
+    ? await openTraceLog(
+        options.traceDirectory,
+        options.nodeTraceLogs ?? null,
+        () => connectedBus,
+        options.log,
+      )
     : null;
   // The control planes hear which circuits are open (provider health), soon after each change.
   const circuits = new CircuitPublisher({ nodeId: options.nodeId, log: options.log });
@@ -205,15 +217,46 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   };
 }
 
-function openTraceLog(directory: string, bus: () => Bus | null, log: Logger): WalTraceEmitter {
-  try {
-    return new WalTraceEmitter({ directory, bus, log });
-  } catch (error) {
-    if (!(error instanceof WalDirectoryOwnedError)) throw error;
-    throw new Error(
-      `${error.message}. Each data plane needs a trace log of its own: give this one another ` +
-        "MODELUX_NODE_ID or MODELUX_DATA_DIR",
-      { cause: error },
-    );
+/** How long a node waits for its log while another process holds it, before refusing to start. */
+const OWNED_LOG_WAIT_MS = 2_000;
+
+/**
+ * This node's log, with what gone nodes left beside it (`nodeTraceLogs`) taken in to ship: a node
+ * started again under a new node id (the default one has the pid in it) ships what its killed run
+ * left. Another node starting at the same moment may hold this node's directory for the instant
+ * it takes such segments, so a held log is tried again for a short while before the node refuses
+ * to start.
+ */
+async function openTraceLog(
+  directory: string,
+  nodeTraceLogs: string | null,
+  bus: () => Bus | null,
+  log: Logger,
+): Promise<WalTraceEmitter> {
+  const deadline = performance.now() + OWNED_LOG_WAIT_MS;
+  for (;;) {
+    try {
+      const emitter = new WalTraceEmitter({ directory, bus, log });
+      try {
+        if (nodeTraceLogs !== null) emitter.adoptOrphans(nodeTraceLogs, basename(directory));
+      } catch (error) {
+        // What could not be moved stays where it is, for the next node that starts.
+        log(
+          `trace log ${directory}: segments of gone nodes not taken: ${(error as Error).message}`,
+        );
+      }
+      return emitter;
+    } catch (error) {
+      if (!(error instanceof WalDirectoryOwnedError)) throw error;
+      if (performance.now() < deadline) {
+        await Bun.sleep(50);
+        continue;
+      }
+      throw new Error(
+        `${error.message}. Each data plane needs a trace log of its own: give this one another ` +
+          "MODELUX_NODE_ID or MODELUX_DATA_DIR",
+        { cause: error },
+      );
+    }
   }
 }

@@ -76,6 +76,7 @@ export async function startEmbedded(
     secretBox,
     bus: Promise.resolve(bus),
     traceDirectory: join(dataDir, "dataplane", "embedded", "traces"),
+    nodeTraceLogs: join(dataDir, "dataplane"),
     // Batches on a routing config are run by the control plane's worker, handed over in process.
     gatewayBatches: controlPlane.gatewayBatches,
     limits: settings,

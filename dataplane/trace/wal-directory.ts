@@ -56,15 +56,10 @@ export function openWalDirectory(
   if (inUse === "subdirectory")
     for (const other of writerDirectories(base)) {
       if (other === directory) continue;
-      const claim = claimWalDirectory(other);
-      if (!claim.claimed) continue; // a live writer's
-      const names = readdirSync(other).filter(isSegment).sort(bySequence);
-      for (const name of names)
-        renameSync(join(other, name), join(directory, `${++sequence}${SEGMENT_SUFFIX}`));
-      claim.lock.release();
-      if (other !== base) removeQuietly(other);
-      if (names.length > 0)
-        log(`trace log ${directory}: ${names.length} segments left in ${other}`);
+      const taken = takeSegments(other, directory, sequence, other !== base);
+      if (taken === null) continue; // a live writer's
+      sequence = taken.sequence;
+      if (taken.moved > 0) log(`trace log ${directory}: ${taken.moved} segments left in ${other}`);
     }
   return {
     directory,
@@ -74,6 +69,69 @@ export function openWalDirectory(
       if (directory !== base) removeQuietly(directory);
     },
   };
+}
+
+/**
+ * Moves the segments of `other` into `into` (numbered after `sequence`, sealed: a torn last line
+ * is skipped where they are read) under `other`'s lock, when no live process holds it; null when
+ * one does (or its lock is another host's, or unreadable). `other` is removed if left empty and
+ * `remove` says so.
+ */
+function takeSegments(
+  other: string,
+  into: string,
+  sequence: number,
+  remove: boolean,
+): { sequence: number; moved: number } | null {
+  const claim = claimWalDirectory(other);
+  if (!claim.claimed) return null;
+  let last = sequence;
+  const names = readdirSync(other).filter(isSegment).sort(bySequence);
+  for (const name of names) renameSync(join(other, name), join(into, `${++last}${SEGMENT_SUFFIX}`));
+  claim.lock.release();
+  if (remove) removeQuietly(other);
+  return { sequence: last, moved: names.length };
+}
+
+/**
+ * Segments other data planes left under one data dir (`<parent>/<node>/<leaf>`, `own` aside)
+ * and that no live process writes any more: a node killed and started again under another node
+ * id (the default id has the pid in it) would otherwise leave them unshipped for good. Each log
+ * that holds segments and whose writer is gone (no lock, or a dead process's on this host; never
+ * another host's) is taken, its segments moved into `own` after `sequence`, its directory
+ * removed if left empty. Returns the new last sequence and what was moved from where.
+ */
+export function adoptOrphanedSegments(
+  parent: string,
+  leaf: string,
+  own: string,
+  sequence: number,
+): { sequence: number; adopted: Array<{ directory: string; segments: number }> } {
+  const adopted: Array<{ directory: string; segments: number }> = [];
+  let last = sequence;
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return { sequence, adopted };
+  }
+  for (const entry of entries.sort()) {
+    const other = join(parent, entry, leaf);
+    if (other === own) continue;
+    let names: string[];
+    try {
+      names = readdirSync(other);
+    } catch {
+      continue; // not a log directory (a file, or no `leaf` in it)
+    }
+    // Nothing to ship: left alone, lock and all (claiming would create files for nothing).
+    if (!names.some(isSegment)) continue;
+    const taken = takeSegments(other, own, last, true);
+    if (taken === null || taken.moved === 0) continue;
+    last = taken.sequence;
+    adopted.push({ directory: other, segments: taken.moved });
+  }
+  return { sequence: last, adopted };
 }
 
 function claimOwn(base: string, inUse: DirectoryInUse, log: (message: string) => void): WalLock {

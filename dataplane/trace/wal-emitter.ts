@@ -37,6 +37,7 @@ import { requestLogRow } from "./request-log-row.ts";
 import { DEFAULT_MAX_PAYLOAD_BYTES, rowBudgetFor } from "./row-bounds.ts";
 import type { RecentTraces, TraceEmitter } from "./trace-emitter.ts";
 import {
+  adoptOrphanedSegments,
   type DirectoryInUse,
   OPEN_SUFFIX,
   type OpenedWalDirectory,
@@ -257,6 +258,24 @@ export class WalTraceEmitter implements TraceEmitter {
     // A row with large captured content grew the buffer: not kept at that size.
     if (this.pending.byteLength > MAX_KEPT_PENDING_BYTES)
       this.pending = Buffer.allocUnsafe(INITIAL_PENDING_BYTES);
+  }
+
+  /**
+   * Takes into this log the segments other data planes under the same data dir left and no live
+   * process writes (`<parent>/<node>/<leaf>`: wal-directory.ts adoptOrphanedSegments); they are
+   * shipped with this log's own. Called once, at start. Returns how many segments were taken.
+   */
+  adoptOrphans(parent: string, leaf: string): number {
+    const before = this.segmentSeq;
+    const { sequence, adopted } = adoptOrphanedSegments(parent, leaf, this.directory, before);
+    this.segmentSeq = sequence;
+    for (let number = before + 1; number <= sequence; number++)
+      this.sealedBytes += statSync(join(this.directory, `${number}${SEGMENT_SUFFIX}`)).size;
+    for (const { directory, segments } of adopted)
+      this.options.log(
+        `trace log ${this.directory}: took ${segments} segments from ${directory}, whose writer is gone`,
+      );
+    return sequence - before;
   }
 
   start(): void {

@@ -141,6 +141,19 @@ export function testNatsServer(): TestNatsServer {
  * kills it with SIGKILL: a node that crashed with those rows on its disk and its lock left behind.
  */
 export async function killedWalWriter(directory: string, requestIds: string[]): Promise<number> {
+  const writer = await liveWalWriter(directory, requestIds);
+  await writer.kill();
+  return writer.pid;
+}
+
+/**
+ * test/support/wal-writer-process.ts over `directory`, once its rows are on disk, left running
+ * (its lock a live process's) until `kill()` (SIGKILL).
+ */
+export async function liveWalWriter(
+  directory: string,
+  requestIds: string[],
+): Promise<{ pid: number; kill(): Promise<void> }> {
   const child = Bun.spawn(
     ["bun", join(import.meta.dir, "wal-writer-process.ts"), directory, ...requestIds],
     { stdout: "pipe", stderr: "inherit" },
@@ -152,9 +165,13 @@ export async function killedWalWriter(directory: string, requestIds: string[]): 
     if (output.includes("written")) break;
   }
   if (!output.includes("written")) throw new Error(`the writer exited: ${await child.exited}`);
-  child.kill("SIGKILL");
-  await child.exited;
-  return child.pid;
+  return {
+    pid: child.pid,
+    async kill() {
+      child.kill("SIGKILL");
+      await child.exited;
+    },
+  };
 }
 
 /** A pid no process has (one that ran and exited; the kernel does not hand it out again soon). */
