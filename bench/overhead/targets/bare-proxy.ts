@@ -7,6 +7,7 @@ const port = Number(process.env.BENCH_PORT ?? 0);
 // so the same proxy carries more code, for what that alone does to the collector's pauses.
 for (const module of (process.env.BENCH_BARE_PRELOAD ?? "").split(",").filter(Boolean))
   await import(module);
+
 export {};
 
 // Hop-by-hop and length headers are recomputed by Bun on both legs.
