@@ -21,6 +21,7 @@ import type { Logger } from "#shared/log.ts";
 import type { GatewayBatchService } from "../dataplane/in-process.ts";
 import { startAnomalyWatch } from "./anomalies/watch.ts";
 import { gatewayBatchService } from "./batches/batch-service.ts";
+import { startEndedBatchLogSweep } from "./batches/ended-batch-logs.ts";
 import { serveGatewayBatches } from "./batches/serve-batches.ts";
 import { startNodeBatchWorker } from "./batches/start-worker.ts";
 import type { BatchWorker } from "./batches/worker.ts";
@@ -136,6 +137,7 @@ export async function startControlPlane(
   // Gateway-run batches (docs/batches-and-files.md): run once the bus is there, so each line's
   // spend reaches the fleet's budgets and its trace the warehouse.
   let batchWorker: BatchWorker | null = null;
+  let endedBatchLogs: { stop(): Promise<void> } | null = null;
   let batchService: Promise<Subscription> | null = null;
   // What the data planes say about their circuit breakers (provider health), from the bus.
   const fleetCircuits = new FleetCircuits();
@@ -156,13 +158,21 @@ export async function startControlPlane(
     if (options.batchWorker !== false) {
       batchService = serveGatewayBatches(bus, gatewayBatches, log);
       batchService.catch((error: Error) => log(`gateway batches over the bus: ${error.message}`));
+      const batchTraces = join(settings.MODELUX_DATA_DIR, "controlplane", "batch-traces");
       batchWorker = startNodeBatchWorker({
         db: database.db,
         secretBox: options.secretBox,
         bus,
-        traceDirectory: join(settings.MODELUX_DATA_DIR, "controlplane", "batch-traces"),
+        traceDirectory: batchTraces,
         log,
         warehouse: warehouseQuery,
+      });
+      // Rows left in the logs of batches that have ended since: no plane of theirs ships them.
+      endedBatchLogs = startEndedBatchLogSweep({
+        db: database.db,
+        bus,
+        traceDirectory: batchTraces,
+        log,
       });
     }
     busPartsStarting = startBusParts(bus);
@@ -280,6 +290,7 @@ export async function startControlPlane(
           ?.then((subscription) => subscription.unsubscribe())
           .catch(() => {});
         await (batchWorker as BatchWorker | null)?.stop();
+        await endedBatchLogs?.stop();
         // A bus that arrived mid-start: let the parts it started come up, then stop them.
         await busPartsStarting?.catch(() => {});
         await parts.publisher?.stop();

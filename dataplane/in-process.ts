@@ -61,6 +61,7 @@ export type { DecisionTrace } from "./trace/decision-trace.ts";
 export type { TraceEmitter } from "./trace/trace-emitter.ts";
 // What a plane opened with `fleet` wrote ahead and has not shipped, for a lookup after a crash.
 export { writeAheadSegmentFiles } from "./trace/wal-directory.ts";
+export { drainWriteAheadLog } from "./trace/wal-emitter.ts";
 
 export interface InProcessDataPlaneOptions {
   /** Names the plane in its traces and budget keys. */

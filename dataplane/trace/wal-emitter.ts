@@ -480,3 +480,23 @@ export class WalTraceEmitter implements TraceEmitter {
       .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
   }
 }
+
+/**
+ * Ships what a log directory holds and gives it up: opened as a writer beside any live one
+ * (`subdirectory`), the segments of dead writers taken in, every segment published, none written.
+ * What the bus does not take now (NATS away) stays on disk. For the logs of batches that have
+ * ended, which no batch plane opens again (controlplane/batches/ended-batch-logs.ts).
+ */
+export async function drainWriteAheadLog(
+  directory: string,
+  bus: Bus,
+  log: (message: string) => void,
+): Promise<void> {
+  const emitter = new WalTraceEmitter({
+    directory,
+    bus: () => bus,
+    directoryInUse: "subdirectory",
+    log,
+  });
+  await emitter.stop();
+}
