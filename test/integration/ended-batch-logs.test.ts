@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Bus, TraceBatch } from "#shared/bus/bus.ts";
+import type { Bus } from "#shared/bus/bus.ts";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { shipEndedBatchLogs } from "../../controlplane/batches/ended-batch-logs.ts";
 import { gatewayBatches, orgs, projects } from "../../controlplane/db/schema/index.ts";
@@ -15,7 +15,7 @@ import { writeAheadSegmentFiles } from "../../dataplane/in-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { killedWalWriter } from "../support/processes.ts";
 import { servicesAbsent } from "../support/services.ts";
-import { waitFor } from "../support/trace-fixtures.ts";
+import { receivedTraceIds, waitFor } from "../support/trace-fixtures.ts";
 
 describe.skipIf(servicesAbsent)("the logs of ended batches", () => {
   let database: TestDatabase;
@@ -54,14 +54,7 @@ describe.skipIf(servicesAbsent)("the logs of ended batches", () => {
     await killedWalWriter(join(traceDirectory, "batch_running"), ["running-1"]);
 
     const bus = createInProcessBus();
-    const received: string[] = [];
-    const subscription = await bus.consumeTraces(
-      async (batch: TraceBatch) => {
-        received.push(...batch.records.map((record) => record.request_id));
-        await batch.ack();
-      },
-      { maxBatch: 10, maxWaitMs: 10 },
-    );
+    const { received, subscription } = await receivedTraceIds(bus);
     const lines: string[] = [];
     try {
       const emptied = await shipEndedBatchLogs({

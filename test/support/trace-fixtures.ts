@@ -1,6 +1,6 @@
 // A decision trace as a node finishes one, and a bus that records what the trace log ships: for
 // the write-ahead log's tests (trace-wal*.test.ts).
-import type { Bus } from "#shared/bus/bus.ts";
+import type { Bus, Subscription, TraceBatch } from "#shared/bus/bus.ts";
 import type { TraceRecord } from "#shared/bus/envelopes.ts";
 import { chunkTraceLines, decodeTraceLines } from "#shared/bus/trace-lines.ts";
 import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
@@ -94,4 +94,19 @@ export function fakeBus(fail: () => boolean = () => false) {
     },
   } as unknown as Bus;
   return { bus, published };
+}
+
+/** The request ids a bus's trace consumer receives (each batch acked), in the order received. */
+export async function receivedTraceIds(
+  bus: Bus,
+): Promise<{ received: string[]; subscription: Subscription }> {
+  const received: string[] = [];
+  const subscription = await bus.consumeTraces(
+    async (batch: TraceBatch) => {
+      received.push(...batch.records.map((record) => record.request_id));
+      await batch.ack();
+    },
+    { maxBatch: 10, maxWaitMs: 10 },
+  );
+  return { received, subscription };
 }

@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TraceBatch } from "#shared/bus/bus.ts";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { encodeTraceLine } from "#shared/bus/trace-lines.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
@@ -16,7 +15,7 @@ import { startDataPlane } from "../../dataplane/node.ts";
 import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
 import { WalTraceEmitter } from "../../dataplane/trace/wal-emitter.ts";
 import { killedWalWriter, liveWalWriter } from "../support/processes.ts";
-import { fakeBus, trace, waitFor } from "../support/trace-fixtures.ts";
+import { fakeBus, receivedTraceIds, trace, waitFor } from "../support/trace-fixtures.ts";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -116,14 +115,7 @@ describe("a data plane's trace log takes what gone nodes left beside it", () => 
     ]);
     const bus = createInProcessBus();
     cleanups.push(() => bus.close());
-    const received: string[] = [];
-    const subscription = await bus.consumeTraces(
-      async (batch: TraceBatch) => {
-        received.push(...batch.records.map((record) => record.request_id));
-        await batch.ack();
-      },
-      { maxBatch: 10, maxWaitMs: 10 },
-    );
+    const { received, subscription } = await receivedTraceIds(bus);
     cleanups.push(() => subscription.unsubscribe());
     const node = await startDataPlane({
       nodeId: "dp-host-5555",

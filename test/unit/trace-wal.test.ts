@@ -6,14 +6,14 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Bus, TraceBatch } from "#shared/bus/bus.ts";
+import type { Bus } from "#shared/bus/bus.ts";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { decodeTraceLines } from "#shared/bus/trace-lines.ts";
 import { storedRow } from "../../controlplane/warehouse/parquet-writer.ts";
 import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
 import { WalTraceEmitter } from "../../dataplane/trace/wal-emitter.ts";
 import { killedWalWriter } from "../support/processes.ts";
-import { fakeBus, trace, waitFor } from "../support/trace-fixtures.ts";
+import { fakeBus, receivedTraceIds, trace, waitFor } from "../support/trace-fixtures.ts";
 
 const directories: string[] = [];
 afterEach(() => {
@@ -204,14 +204,7 @@ describe("WalTraceEmitter", () => {
     // The bus said 8 MiB when the row was written, and takes 1 MiB when it is shipped (a server
     // with a smaller max_payload than the one the row was fitted to).
     const bus: Bus = { ...inProcess, maxTraceBytes: () => 8 * 1024 * 1024 };
-    const received: string[] = [];
-    const subscription = await inProcess.consumeTraces(
-      async (batch: TraceBatch) => {
-        received.push(...batch.records.map((record) => record.request_id));
-        await batch.ack();
-      },
-      { maxBatch: 10, maxWaitMs: 10 },
-    );
+    const { received, subscription } = await receivedTraceIds(inProcess);
     const lines: string[] = [];
     const emitter = new WalTraceEmitter({
       directory,
