@@ -11,6 +11,7 @@ import {
   type RequestLimitSettings,
   type UploadLimitSettings,
 } from "#shared/env/settings.ts";
+import { WalDirectoryOwnedError } from "#shared/fs/directory-lock.ts";
 import { drain } from "#shared/http/drain.ts";
 import { UNLIMITED_BY_BUN } from "#shared/http/request-guard.ts";
 import { serverErrorHandler } from "#shared/http/server-error.ts";
@@ -29,7 +30,6 @@ import { serviceRunner } from "./surfaces/files-batches/gateway-batch-runner.ts"
 import type { GatewayBatchService } from "./surfaces/files-batches/gateway-batch-service.ts";
 import type { TelemetrySettings } from "./telemetry/telemetry.ts";
 import { WalTraceEmitter } from "./trace/wal-emitter.ts";
-import { WalDirectoryOwnedError } from "./trace/wal-lock.ts";
 
 export interface DataPlaneOptions {
   nodeId: string;

@@ -1,9 +1,11 @@
 // The embedded default (`bun run dev`): control plane, data plane and provider simulator in one
 // process, PGlite in the data dir, the in-process bus. Same code paths as a fleet, other backends.
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { type EmbeddedSettings, stateRetentionFrom } from "#shared/env/settings.ts";
+import { claimWalDirectory, describeOwner, type WalLock } from "#shared/fs/directory-lock.ts";
 import { createLogger } from "#shared/log.ts";
 import { openPglite } from "../controlplane/db/client.ts";
 import { startControlPlane } from "../controlplane/node.ts";
@@ -28,6 +30,52 @@ export async function startEmbedded(
 ): Promise<RunningEmbedded> {
   const dataDir = resolve(settings.MODELUX_DATA_DIR);
   const log = options.quiet ? () => {} : createLogger("modelux");
+  // The data dir is this process's alone, before anything in it is opened: PGlite has no guard
+  // of its own, and a second process migrating, seeding and writing the same files would
+  // corrupt them (a dead process's lock on this host is taken over).
+  const lock = claimDataDir(dataDir);
+  try {
+    const running = await startInDataDir(settings, dataDir, log);
+    return {
+      ...running,
+      async stop(stopOptions) {
+        try {
+          await running.stop(stopOptions);
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** The data dir's lock file while a `bun run dev` runs on it. */
+export const DATA_DIR_LOCK = "modelux.lock";
+
+function claimDataDir(dataDir: string): WalLock {
+  const claim = claimWalDirectory(dataDir, DATA_DIR_LOCK);
+  if (claim.claimed) return claim.lock;
+  const path = join(dataDir, DATA_DIR_LOCK);
+  if (claim.owner === null)
+    throw new Error(
+      `the data dir ${dataDir} has a lock file that cannot be read (${path}); if no modelux runs on it, delete the file and start again`,
+    );
+  throw new Error(
+    `the data dir ${dataDir} is in use by ${describeOwner(claim.owner)} (${path}): ` +
+      (claim.owner.hostname === hostname()
+        ? "another `bun run dev` runs on it; stop that one, or give this one another MODELUX_DATA_DIR"
+        : "a lock from another host is never taken for a dead one's: if that process is gone for good, delete the file and start again"),
+  );
+}
+
+async function startInDataDir(
+  settings: EmbeddedSettings,
+  dataDir: string,
+  log: (message: string) => void,
+): Promise<RunningEmbedded> {
   const secretBox = new SecretBox(
     await loadOrCreateSecretKey(settings.MODELUX_SECRET_KEY, join(dataDir, "secret.key")),
   );

@@ -1,5 +1,5 @@
 // Which directory a trace write-ahead log writes, and what it picks up there from before. The
-// emitter claims its directory (wal-lock.ts). When a live emitter has it, the call site decides:
+// emitter claims its directory (shared/fs/directory-lock.ts). When a live emitter has it, the call site decides:
 // `fail` (a data plane node: two nodes on one node id and data dir are a mistake to refuse), or
 // `subdirectory` (a component that may run two emitters over one directory, e.g. the batch
 // planes of two control planes sharing a data dir after a lease loss): it writes to a
@@ -13,7 +13,7 @@ import {
   describeOwner,
   WalDirectoryOwnedError,
   type WalLock,
-} from "./wal-lock.ts";
+} from "#shared/fs/directory-lock.ts";
 
 /** What a live emitter that finds its directory taken does. */
 export type DirectoryInUse = "fail" | "subdirectory";

@@ -31,6 +31,7 @@ import {
 import { join } from "node:path";
 import { type Bus, TraceRecordsTooLargeError } from "#shared/bus/bus.ts";
 import { encodeTraceLine, encodeTraceLineParts } from "#shared/bus/trace-lines.ts";
+import { claimWalDirectory } from "#shared/fs/directory-lock.ts";
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
 import type { DecisionTrace } from "./decision-trace.ts";
 import { requestLogRow } from "./request-log-row.ts";
@@ -44,7 +45,6 @@ import {
   openWalDirectory,
   SEGMENT_SUFFIX,
 } from "./wal-directory.ts";
-import { claimWalDirectory } from "./wal-lock.ts";
 
 export interface WalEmitterOptions {
   directory: string;

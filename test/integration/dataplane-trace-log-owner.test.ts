@@ -1,4 +1,4 @@
-// A data plane's trace write-ahead log is its own (dataplane/trace/wal-lock.ts): a second
+// A data plane's trace write-ahead log is its own (shared/fs/directory-lock.ts): a second
 // `bun run dataplane` on the same node id and data dir does not start, and says whose log it is
 // and what to change; once the first is killed (SIGKILL: its lock is left behind), the next one
 // on that directory takes it over. The processes are real; nothing depends on NATS being there

@@ -1,8 +1,8 @@
 // The embedded default, as the README promises: `bun run dev` starts everything, prints a key,
 // and that key gets an answer for `@default` through the simulator.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -229,4 +229,43 @@ describe("bun run dev (embedded default)", () => {
       await second.stop();
     }
   }, 30_000);
+
+  test("a second `bun run dev` on a data dir in use is refused before it opens anything there", async () => {
+    const dataDir = temporaryDirectory();
+    const first = await startEmbedded(settingsFor(dataDir), { quiet: true });
+    try {
+      // Its own ports: only the data dir is shared. The child runs `bun run dev` as a user would.
+      const second = spawnChild("dev-second", ["bun", "run", "dev"], {
+        MODELUX_DATA_DIR: dataDir,
+        MODELUX_HOST: "127.0.0.1",
+        DATAPLANE_PORT: String(freePort()),
+        CONTROLPLANE_PORT: String(freePort()),
+        SIMULATOR_PORT: String(freePort()),
+      });
+      expect(await second.process.exited).not.toBe(0);
+      expect(second.output()).toContain(
+        `the data dir ${dataDir} is in use by pid ${process.pid} on ${hostname()}`,
+      );
+      expect(second.output()).toContain("another MODELUX_DATA_DIR");
+      // It opened nothing there: no database migrated or seeded, no warehouse, no snapshot.
+      for (const line of ["warehouse at", "snapshot", "dashboard built"])
+        expect(second.output()).not.toContain(line);
+      // The first one still answers.
+      const answer = await fetch(`${first.dataPlaneUrl}/openai/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${first.seed.proxyKey}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ model: "@default", messages: [{ role: "user", content: "still" }] }),
+      });
+      expect(answer.status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+    // Given up on stop: the next start on it is this process's again.
+    expect(existsSync(join(dataDir, "modelux.lock"))).toBe(false);
+    const again = await startEmbedded(settingsFor(dataDir), { quiet: true });
+    await again.stop();
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
-// A trace write-ahead-log directory belongs to one live emitter at a time (wal-lock.ts,
-// wal-directory.ts): a second one on the same directory either fails naming the owner or writes
-// to a subdirectory of its own, and no row of either is lost; a dead process's lock (on this
+// A trace write-ahead-log directory belongs to one live emitter at a time
+// (shared/fs/directory-lock.ts, wal-directory.ts): a second one on the same directory either
+// fails naming the owner or writes to a subdirectory of its own, and no row of either is lost; a dead process's lock (on this
 // host) is taken over and its segments shipped; another host's lock is never taken.
 import { afterEach, describe, expect, test } from "bun:test";
 import {
@@ -15,10 +15,10 @@ import {
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeTraceLine } from "#shared/bus/trace-lines.ts";
+import { WalDirectoryOwnedError, type WalOwner } from "#shared/fs/directory-lock.ts";
 import { writeAheadSegmentFiles } from "../../dataplane/in-process.ts";
 import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
 import { WalTraceEmitter } from "../../dataplane/trace/wal-emitter.ts";
-import { WalDirectoryOwnedError, type WalOwner } from "../../dataplane/trace/wal-lock.ts";
 import { deadPid } from "../support/processes.ts";
 import { fakeBus, trace } from "../support/trace-fixtures.ts";
 

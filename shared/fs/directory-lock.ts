@@ -1,8 +1,9 @@
-// Who owns a write-ahead-log directory: one live emitter at a time (docs/operations.md, "The
-// trace write-ahead log"). The owner is a lock file in the directory naming its process (pid,
-// host, the process's start time) and the claim (a token). A lock whose process is gone from
-// this host is taken over; one naming another host is never assumed dead, as its pid means
-// nothing here: an operator who knows that host is gone deletes the file.
+// Who owns a directory: one live process (one claim) at a time. A trace write-ahead log's
+// (docs/operations.md, "The trace write-ahead log": `wal.lock`) and the embedded default's data
+// dir (`modelux.lock`). The owner is a lock file in the directory naming its process (pid, host,
+// the process's start time) and the claim (a token). A lock whose process is gone from this host
+// is taken over; one naming another host is never assumed dead, as its pid means nothing here:
+// an operator who knows that host is gone deletes the file.
 import {
   closeSync,
   fsyncSync,
@@ -153,8 +154,8 @@ const CLAIM_ATTEMPTS = 5;
  * written whole under another name and linked into place, which fails if one is there (so a
  * reader never sees half a lock, on a local disk or NFS).
  */
-export function claimWalDirectory(directory: string): ClaimResult {
-  const lockPath = join(directory, LOCK_FILE);
+export function claimWalDirectory(directory: string, lockFile = LOCK_FILE): ClaimResult {
+  const lockPath = join(directory, lockFile);
   const owner: WalOwner = {
     pid: process.pid,
     hostname: hostname(),
@@ -167,7 +168,7 @@ export function claimWalDirectory(directory: string): ClaimResult {
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     // Each time: a writer's subdirectory may be removed by the claim that emptied it.
     mkdirSync(directory, { recursive: true });
-    const staging = join(directory, `${LOCK_FILE}.${owner.token}.tmp`);
+    const staging = join(directory, `${lockFile}.${owner.token}.tmp`);
     let fd: number;
     try {
       fd = openSync(staging, "w");
@@ -185,15 +186,15 @@ export function claimWalDirectory(directory: string): ClaimResult {
     unlinkQuietly(staging);
     if (placed === "placed") {
       liveTokens.add(owner.token);
-      removeStagingFiles(directory);
-      return { claimed: true, lock: heldLock(directory, owner, tookOverFrom) };
+      removeStagingFiles(directory, lockFile);
+      return { claimed: true, lock: heldLock(directory, lockFile, owner, tookOverFrom) };
     }
     const found = readOwner(lockPath);
     if (found === "missing") continue; // released meanwhile
     if (found === null) return { claimed: false, owner: null };
     seen = found;
     if (ownerState(found) !== "gone") return { claimed: false, owner: found };
-    if (takeOver(directory, found)) tookOverFrom = found;
+    if (takeOver(directory, lockFile, found)) tookOverFrom = found;
   }
   return { claimed: false, owner: seen };
 }
@@ -224,10 +225,10 @@ function placeLock(staging: string, lockPath: string, owner: WalOwner): "placed"
  * claim slipped in between (another process took the dead one's lock over first), it is put
  * back. True when the dead lock was removed.
  */
-function takeOver(directory: string, dead: WalOwner): boolean {
-  const lockPath = join(directory, LOCK_FILE);
+function takeOver(directory: string, lockFile: string, dead: WalOwner): boolean {
+  const lockPath = join(directory, lockFile);
   // Not a `.tmp` name: a claim that wins meanwhile sweeps those, and this one may be put back.
-  const aside = join(directory, `${LOCK_FILE}.${crypto.randomUUID()}.aside`);
+  const aside = join(directory, `${lockFile}.${crypto.randomUUID()}.aside`);
   try {
     renameSync(lockPath, aside);
   } catch (error) {
@@ -249,24 +250,29 @@ function takeOver(directory: string, dead: WalOwner): boolean {
   return false;
 }
 
-function heldLock(directory: string, owner: WalOwner, tookOverFrom: WalOwner | null): WalLock {
+function heldLock(
+  directory: string,
+  lockFile: string,
+  owner: WalOwner,
+  tookOverFrom: WalOwner | null,
+): WalLock {
   return {
     directory,
     owner,
     tookOverFrom,
     release() {
       liveTokens.delete(owner.token);
-      const found = readOwner(join(directory, LOCK_FILE));
+      const found = readOwner(join(directory, lockFile));
       if (found !== "missing" && found !== null && found.token === owner.token)
-        unlinkQuietly(join(directory, LOCK_FILE));
+        unlinkQuietly(join(directory, lockFile));
     },
   };
 }
 
 /** Staging files of claims that died between writing and linking (or lost the race). */
-function removeStagingFiles(directory: string): void {
+function removeStagingFiles(directory: string, lockFile: string): void {
   for (const name of readdirSync(directory))
-    if (name.startsWith(`${LOCK_FILE}.`) && name.endsWith(".tmp"))
+    if (name.startsWith(`${lockFile}.`) && name.endsWith(".tmp"))
       unlinkQuietly(join(directory, name));
 }
 
