@@ -1,7 +1,8 @@
 // A trace write-ahead-log directory belongs to one live emitter at a time
 // (shared/fs/directory-lock.ts, wal-directory.ts): a second one on the same directory either
-// fails naming the owner or writes to a subdirectory of its own, and no row of either is lost; a dead process's lock (on this
-// host) is taken over and its segments shipped; another host's lock is never taken.
+// fails naming the owner or writes to a subdirectory of its own, and no row of either is lost; a
+// dead process's lock (on this host) is taken over and its segments shipped; another host's lock
+// is never taken.
 import { afterEach, describe, expect, test } from "bun:test";
 import {
   existsSync,
