@@ -60,7 +60,11 @@ export {
 export type { DecisionTrace } from "./trace/decision-trace.ts";
 export type { TraceEmitter } from "./trace/trace-emitter.ts";
 // What a plane opened with `fleet` wrote ahead and has not shipped, for a lookup after a crash.
-export { writeAheadSegmentFiles } from "./trace/wal-directory.ts";
+export {
+  writeAheadAnswer,
+  writeAheadHoldsAnything,
+  writeAheadSegmentFiles,
+} from "./trace/wal-directory.ts";
 export { drainWriteAheadLog } from "./trace/wal-emitter.ts";
 
 export interface InProcessDataPlaneOptions {
@@ -120,6 +124,11 @@ export interface InProcessDataPlane {
   readonly health: HealthTracker;
   /** The plan a request of `key` for `model` would get now, over its snapshot and its health. */
   plan(key: RuntimeApiKey, model: string, input: Omit<RoutingInput, "health">): RoutePlan;
+  /**
+   * The answer of `requestId` kept beside its log (`answersWrittenAhead`: one too large to travel
+   * beside its row) deleted, once the caller has recorded it; a no-op for any other.
+   */
+  forgetAnswer(requestId: string): void;
   /** Sends what spend and traces it still holds (a plane opened with `fleet`) and stops. */
   close(): Promise<void>;
 }
@@ -217,6 +226,9 @@ export function openInProcessDataPlane(options: InProcessDataPlaneOptions): Open
       runtime,
       health,
       plan: (key, model, input) => planRoute(runtime, key, model, { ...input, health }),
+      forgetAnswer(requestId) {
+        wal?.forgetAnswer(requestId);
+      },
       async close() {
         if (!fleet || !wal) return;
         for (const subscription of await Promise.all(subscriptions))

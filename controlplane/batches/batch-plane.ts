@@ -98,6 +98,7 @@ export async function openBatchPlane(
       if (requestId) costs.delete(requestId);
       return { requestId, statusCode: response.status, body: parseLineAnswer(text), costUsd };
     },
+    recorded: (requestId) => plane.forgetAnswer(requestId),
     close: () => plane.close(),
   };
 }

@@ -5,14 +5,18 @@
 // batch opens the directory again. A control plane ships them: at start and every few minutes it
 // opens each ended (or deleted) batch's directory that holds segments, as a writer of its own
 // beside any live one, takes the segments of dead writers in, ships them and gives the directory
-// up, removing it once empty. A running batch's directory is left to its plane: its lookup after a
+// up (the answers kept beside the rows deleted: no lookup comes now), removing it once empty. A running batch's directory is left to its plane: its lookup after a
 // crash reads those rows where they are (paid-lookup.ts).
 import { readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { inArray } from "drizzle-orm";
 import type { Bus } from "#shared/bus/bus.ts";
 import type { Logger } from "#shared/log.ts";
-import { drainWriteAheadLog, writeAheadSegmentFiles } from "../../dataplane/in-process.ts";
+import {
+  drainWriteAheadLog,
+  writeAheadHoldsAnything,
+  writeAheadSegmentFiles,
+} from "../../dataplane/in-process.ts";
 import type { Database } from "../db/client.ts";
 import { gatewayBatches } from "../db/schema/index.ts";
 
@@ -40,9 +44,8 @@ export async function shipEndedBatchLogs(options: EndedBatchLogOptions): Promise
   } catch {
     return []; // no batch has run on this node yet
   }
-  const holding = entries.filter(
-    (id) => writeAheadSegmentFiles(join(options.traceDirectory, id)).length > 0,
-  );
+  // Rows to ship, or answers kept for a lookup that will not come now.
+  const holding = entries.filter((id) => writeAheadHoldsAnything(join(options.traceDirectory, id)));
   if (holding.length === 0) return [];
   const running = new Set(
     (

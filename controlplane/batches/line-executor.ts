@@ -16,6 +16,8 @@ export interface LineExecutor {
     body: Record<string, unknown>,
     clientRequestId: string,
   ): Promise<LineAnswer>;
+  /** The line whose call got `requestId` is recorded (or put back): what was kept for it can go. */
+  recorded?(requestId: string): void;
   close(): Promise<void>;
 }
 

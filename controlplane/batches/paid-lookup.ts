@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { decodeTraceLine } from "#shared/bus/trace-lines.ts";
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
-import { writeAheadSegmentFiles } from "../../dataplane/in-process.ts";
+import { writeAheadAnswer, writeAheadSegmentFiles } from "../../dataplane/in-process.ts";
 import type { GatewayBatchRow } from "../db/schema/index.ts";
 import type { WarehouseQuery } from "../warehouse/query.ts";
 import type { AnsweredAttempt, PaidLookup } from "./resume.ts";
@@ -18,6 +18,11 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 export function warehousePaidLookup(
   warehouse: Pick<WarehouseQuery, "batchLineRequests">,
+  /**
+   * The batch's write-ahead directory on this node: an answer too large to travel beside its row
+   * is kept there in a file of its own (the row shipped, the file not), and read from it.
+   */
+  answersIn?: (batch: GatewayBatchRow) => string,
 ): PaidLookup {
   return async (batch, clientRequestIds) => {
     const rows = await warehouse.batchLineRequests(
@@ -30,12 +35,16 @@ export function warehousePaidLookup(
       clientRequestIds,
     );
     const found = new Map<string, AnsweredAttempt>();
-    for (const row of rows)
+    for (const row of rows) {
+      const requestId = String(row.request_id);
+      const kept = answersIn ? writeAheadAnswer(answersIn(batch), requestId) : null;
       found.set(String(row.client_request_id), {
-        requestId: String(row.request_id),
+        requestId,
         statusCode: Number(row.status),
         costUsd: Number(row.cost_usd ?? 0),
+        ...(kept === null ? {} : { answer: kept }),
       });
+    }
     return found;
   };
 }
@@ -66,7 +75,7 @@ export function writeAheadPaidLookup(directory: (batch: GatewayBatchRow) => stri
           continue;
         }
         read.add(file);
-        collectRows(text, batch, wanted, found);
+        collectRows(text, batch, wanted, found, directory(batch));
       }
       if (!vanished) break;
     }
@@ -79,6 +88,7 @@ function collectRows(
   batch: GatewayBatchRow,
   wanted: Set<string>,
   found: Map<string, AnsweredAttempt>,
+  directory: string,
 ): void {
   for (const line of text.split("\n")) {
     if (!line) continue;
@@ -89,7 +99,11 @@ function collectRows(
       requestId: String(row.request_id),
       statusCode: Number(row.status),
       costUsd: Number(row.cost_usd ?? 0),
-      answer: typeof row.batch_answer === "string" ? row.batch_answer : null,
+      // Beside the row, or (too large for one bus message) in a file of its own.
+      answer:
+        typeof row.batch_answer === "string"
+          ? row.batch_answer
+          : writeAheadAnswer(directory, String(row.request_id)),
     });
   }
 }

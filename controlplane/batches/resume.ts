@@ -6,7 +6,8 @@
 // - answered otherwise: recorded from the row (its request id, status and cost) with the answer
 //   written ahead beside it (in the write-ahead log on this node, or kept on the line by the
 //   trace ingester: kept-answers.ts), as the line's result, never sent again; one whose answer
-//   was not kept (larger than a bus message carries beside its row) ends `errored` / `result_lost`;
+//   was not kept (larger than a bus message carries beside its row, and its file on another
+//   node's disk: paid-lookup.ts) ends `errored` / `result_lost`;
 // - not found once the claim is older than `resumeGraceMs` (time for a crashed node's rows to be
 //   shipped and ingested): never answered, so sent again;
 // - not found before that: left claimed, looked up again later.
@@ -166,7 +167,7 @@ async function recordAnswered(
     response: null,
     error: {
       code: "result_lost",
-      message: `answered with status ${attempt.statusCode} (request ${attempt.requestId}, in the request log) before the control plane restarted; its answer was not kept with its request-log row (larger than one bus message carries) and the line is not sent again`,
+      message: `answered with status ${attempt.statusCode} (request ${attempt.requestId}, in the request log) before the control plane restarted; its answer was larger than one bus message carries beside its row and is not on this node's disk, and the line is not sent again`,
     },
     costUsd: attempt.costUsd,
     at: new Date(now),

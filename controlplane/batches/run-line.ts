@@ -29,6 +29,7 @@ export async function runLine(
   if (!ok && shouldRetry(statusCode, line.attempts, settings.maxAttempts)) {
     const delay = retryDelayMs(line.attempts, settings.retryBackoffMs);
     await store.retryLater(line.id, new Date(clock.now() + delay));
+    if (answer?.requestId) executor.recorded?.(answer.requestId);
     return;
   }
   await store.finish(line.id, {
@@ -40,4 +41,5 @@ export async function runLine(
     costUsd: answer?.costUsd ?? 0,
     at: new Date(clock.now()),
   });
+  if (answer?.requestId) executor.recorded?.(answer.requestId);
 }

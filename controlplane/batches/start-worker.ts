@@ -8,6 +8,7 @@ import type { Bus } from "#shared/bus/bus.ts";
 import type { SecretBox } from "#shared/crypto/secret-box.ts";
 import type { Logger } from "#shared/log.ts";
 import type { Database } from "../db/client.ts";
+import type { GatewayBatchRow } from "../db/schema/index.ts";
 import type { WarehouseQuery } from "../warehouse/query.ts";
 import { openBatchPlane } from "./batch-plane.ts";
 import { combinedPaidLookup, warehousePaidLookup, writeAheadPaidLookup } from "./paid-lookup.ts";
@@ -30,14 +31,15 @@ export interface NodeBatchWorkerOptions {
 }
 
 export function startNodeBatchWorker(options: NodeBatchWorkerOptions): BatchWorker {
+  const directoryOf = (batch: GatewayBatchRow) => join(options.traceDirectory, batch.id);
   const worker = new BatchWorker({
     db: options.db,
     workerId: `controlplane-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
     settings: options.settings ?? readBatchSettings(),
     paidLookup: options.warehouse
       ? combinedPaidLookup(
-          writeAheadPaidLookup((batch) => join(options.traceDirectory, batch.id)),
-          warehousePaidLookup(options.warehouse),
+          writeAheadPaidLookup(directoryOf),
+          warehousePaidLookup(options.warehouse, directoryOf),
         )
       : null,
     log: options.log,
@@ -48,7 +50,7 @@ export function startNodeBatchWorker(options: NodeBatchWorkerOptions): BatchWork
           secretBox: options.secretBox,
           fleet: {
             bus: options.bus,
-            traceDirectory: join(options.traceDirectory, batch.id),
+            traceDirectory: directoryOf(batch),
             log: options.log,
           },
         },

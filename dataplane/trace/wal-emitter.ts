@@ -21,11 +21,14 @@ import {
   existsSync,
   fsync,
   fsyncSync,
+  mkdirSync,
   openSync,
   readdirSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -38,6 +41,8 @@ import { requestLogRow } from "./request-log-row.ts";
 import { DEFAULT_MAX_PAYLOAD_BYTES, rowBudgetFor } from "./row-bounds.ts";
 import type { RecentTraces, TraceEmitter } from "./trace-emitter.ts";
 import {
+  ANSWER_FILE_NAME,
+  ANSWERS_DIRECTORY,
   adoptOrphanedSegments,
   type DirectoryInUse,
   OPEN_SUFFIX,
@@ -68,10 +73,10 @@ const NEWLINE = 0x0a;
 const INITIAL_PENDING_BYTES = 256 * 1024;
 const MAX_KEPT_PENDING_BYTES = 4 * 1024 * 1024;
 
-/** The row's line with `batch_answer` when both fit in `budget` bytes, else without it. */
-function withAnswer(row: RequestLogRow, answer: string, budget: number): string {
+/** The row's line with `batch_answer` when both fit in `budget` bytes, else null. */
+function withAnswer(row: RequestLogRow, answer: string, budget: number): string | null {
   const line = encodeTraceLine({ ...row, batch_answer: answer });
-  return Buffer.byteLength(line) <= budget ? line : encodeTraceLine(row);
+  return Buffer.byteLength(line) <= budget ? line : null;
 }
 
 export class WalTraceEmitter implements TraceEmitter {
@@ -196,7 +201,9 @@ export class WalTraceEmitter implements TraceEmitter {
     let parts: string[];
     try {
       // The row's one serialization: these bytes are what the bus carries and the consumer reads.
-      parts = answer === undefined ? encodeTraceLineParts(row) : [withAnswer(row, answer, budget)];
+      const line = answer === undefined ? null : withAnswer(row, answer, budget);
+      if (answer !== undefined && line === null) this.keepAnswer(row.request_id, answer);
+      parts = line === null ? encodeTraceLineParts(row) : [line];
     } catch (error) {
       // A bug in building the row (the check is strict); the request must not fail for it.
       this.options.log(`trace row ${row.request_id} not written: ${(error as Error).message}`);
@@ -215,6 +222,25 @@ export class WalTraceEmitter implements TraceEmitter {
     this.pending[used] = NEWLINE;
     this.pendingUsed = used + 1;
     return true;
+  }
+
+  /**
+   * An answer too large to travel beside its row, in a file of its own named after the request,
+   * written before the row (a crash keeps the row only with its answer): the lookup after a crash
+   * on this node reads it there (writeAheadAnswer). It stays until forgetAnswer (its line
+   * recorded) or this log's clean stop; it never goes over the bus.
+   */
+  private keepAnswer(requestId: string, answer: string): void {
+    if (!ANSWER_FILE_NAME.test(requestId)) return;
+    const directory = join(this.directory, ANSWERS_DIRECTORY);
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(join(directory, requestId), answer);
+  }
+
+  /** The kept answer of `requestId` deleted: its line is recorded, nothing will look it up. */
+  forgetAnswer(requestId: string): void {
+    if (!ANSWER_FILE_NAME.test(requestId)) return;
+    rmSync(join(this.directory, ANSWERS_DIRECTORY, requestId), { force: true });
   }
 
   /** Room for `bytes` more in the pending buffer (a larger one, the pending bytes copied over). */
@@ -293,6 +319,9 @@ export class WalTraceEmitter implements TraceEmitter {
     if (this.shipping) await this.shipping;
     await this.ship();
     this.seal();
+    // Kept answers are for a lookup after a crash; a clean stop comes after every line they
+    // belong to was recorded (the batch worker stops its lines first).
+    rmSync(join(this.directory, ANSWERS_DIRECTORY), { recursive: true, force: true });
     this.claim?.release();
     this.claim = null;
   }

@@ -4,7 +4,7 @@
 // it), and rows the bus does not take now stay for the next sweep. The planes are real processes
 // killed with SIGKILL (their locks left behind), the batches rows in Postgres.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bus } from "#shared/bus/bus.ts";
@@ -105,6 +105,22 @@ describe.skipIf(servicesAbsent)("the logs of ended batches", () => {
       ).toEqual(["batch_ended"]);
     } finally {
       await inProcess.close();
+    }
+  });
+
+  test("answers kept beside an ended batch's shipped rows are deleted with its directory", async () => {
+    // The rows shipped before the plane died; a 2 MB answer stayed in its file.
+    const answers = join(traceDirectory, "batch_ended", "answers");
+    mkdirSync(answers, { recursive: true });
+    writeFileSync(join(answers, "req_big"), "x".repeat(2_000_000));
+    const bus = createInProcessBus();
+    try {
+      expect(
+        await shipEndedBatchLogs({ db: database.handle.db, bus, traceDirectory, log: () => {} }),
+      ).toEqual(["batch_ended"]);
+      expect(existsSync(join(traceDirectory, "batch_ended"))).toBe(false);
+    } finally {
+      await bus.close();
     }
   });
 });

@@ -140,8 +140,12 @@ export function testNatsServer(): TestNatsServer {
  * Runs test/support/wal-writer-process.ts over `directory` (it writes `requestIds` ahead), then
  * kills it with SIGKILL: a node that crashed with those rows on its disk and its lock left behind.
  */
-export async function killedWalWriter(directory: string, requestIds: string[]): Promise<number> {
-  const writer = await liveWalWriter(directory, requestIds);
+export async function killedWalWriter(
+  directory: string,
+  requestIds: string[],
+  env: Record<string, string> = {},
+): Promise<number> {
+  const writer = await liveWalWriter(directory, requestIds, env);
   await writer.kill();
   return writer.pid;
 }
@@ -153,10 +157,12 @@ export async function killedWalWriter(directory: string, requestIds: string[]): 
 export async function liveWalWriter(
   directory: string,
   requestIds: string[],
+  /** Its environment beside ours (wal-writer-process.ts: answers written with the rows). */
+  env: Record<string, string> = {},
 ): Promise<{ pid: number; kill(): Promise<void> }> {
   const child = Bun.spawn(
     ["bun", join(import.meta.dir, "wal-writer-process.ts"), directory, ...requestIds],
-    { stdout: "pipe", stderr: "inherit" },
+    { stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } },
   );
   const decoder = new TextDecoder();
   let output = "";

@@ -6,10 +6,19 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Bus } from "#shared/bus/bus.ts";
 import { systemClock } from "../../controlplane/batches/clock.ts";
 import { parseLineRequestId } from "../../controlplane/batches/kept-answers.ts";
-import { writeAheadPaidLookup } from "../../controlplane/batches/paid-lookup.ts";
-import type { GatewayBatchRow } from "../../controlplane/db/schema/index.ts";
+import type { LineExecutor } from "../../controlplane/batches/line-executor.ts";
+import {
+  warehousePaidLookup,
+  writeAheadPaidLookup,
+} from "../../controlplane/batches/paid-lookup.ts";
+import { runLine } from "../../controlplane/batches/run-line.ts";
+import type { BatchWorkerSettings } from "../../controlplane/batches/settings.ts";
+import type { BatchStore } from "../../controlplane/batches/store.ts";
+import type { GatewayBatchLineRow, GatewayBatchRow } from "../../controlplane/db/schema/index.ts";
+import { writeAheadAnswer } from "../../dataplane/in-process.ts";
 import { anthropicCitedFileIds } from "../../dataplane/surfaces/anthropic/cited-files.ts";
 import {
   createGatewayBatchFrom,
@@ -19,6 +28,8 @@ import {
 } from "../../dataplane/surfaces/files-batches/gateway-batch-service.ts";
 import type { DecisionTrace } from "../../dataplane/trace/decision-trace.ts";
 import { WalTraceEmitter } from "../../dataplane/trace/wal-emitter.ts";
+import { killedWalWriter } from "../support/processes.ts";
+import { trace } from "../support/trace-fixtures.ts";
 
 const directories: string[] = [];
 afterEach(() => {
@@ -235,6 +246,112 @@ describe("writeAheadPaidLookup (rows written ahead on this node, not shipped)", 
         .size,
     ).toBe(0);
   });
+});
+
+describe("an answer too large to travel beside its row (a batch plane's log)", () => {
+  const batch = { id: "batch_mlx_big", org_id: "org_1", project_id: "prj_1" } as GatewayBatchRow;
+  // A bus that carries 64 KiB (not connected: nothing is shipped) and a 100 kB answer.
+  const small = { isConnected: () => false, maxTraceBytes: () => 64 * 1024 } as unknown as Bus;
+  const big = `{"id":"chatcmpl-big","content":"${"x".repeat(100_000)}"}`;
+  const bigRow = (id: string, clientRequestId: string) =>
+    ({
+      ...trace(id),
+      org_id: "org_1",
+      batch_id: batch.id,
+      client_request_id: clientRequestId,
+    }) as DecisionTrace;
+
+  test("is kept in a file of its own, found by both lookups, deleted once recorded or on a clean stop", async () => {
+    const root = mkdtempSync(join(tmpdir(), "modelux-big-answer-"));
+    directories.push(root);
+    const directory = join(root, batch.id);
+    const plane = new WalTraceEmitter({ directory, bus: () => small });
+    plane.emit(bigRow("req_big", "batch_mlx_big-0-1"), big);
+    plane.emit(bigRow("req_fits", "batch_mlx_big-1-1"), '{"id":"small"}');
+    // The row went without it (it would not fit one message); the small one went beside its row.
+    expect(readdirSync(join(directory, "answers"))).toEqual(["req_big"]);
+    const lookup = writeAheadPaidLookup((of) => join(root, of.id));
+    const ids = ["batch_mlx_big-0-1", "batch_mlx_big-1-1"];
+    const found = await lookup(batch, ids);
+    expect(found.get("batch_mlx_big-0-1")?.answer).toBe(big);
+    expect(found.get("batch_mlx_big-1-1")?.answer).toBe('{"id":"small"}');
+    // The row shipped and ingested: the warehouse names it, the answer is read from the file.
+    const warehouse = {
+      batchLineRequests: async () => [
+        {
+          client_request_id: "batch_mlx_big-0-1",
+          request_id: "req_big",
+          status: 200,
+          cost_usd: 0.1,
+        },
+      ],
+    } as unknown as Parameters<typeof warehousePaidLookup>[0];
+    const fromWarehouse = await warehousePaidLookup(warehouse, (of) => join(root, of.id))(
+      { ...batch, created_at: new Date() } as GatewayBatchRow,
+      ["batch_mlx_big-0-1"],
+    );
+    expect(fromWarehouse.get("batch_mlx_big-0-1")).toEqual({
+      requestId: "req_big",
+      statusCode: 200,
+      costUsd: 0.1,
+      answer: big,
+    });
+    // Its line recorded: nothing will look it up again.
+    plane.forgetAnswer("req_big");
+    expect((await lookup(batch, ids)).get("batch_mlx_big-0-1")?.answer).toBeNull();
+    plane.emit(bigRow("req_big_2", "batch_mlx_big-2-1"), big);
+    expect(writeAheadAnswer(directory, "req_big_2")).toBe(big);
+    await plane.stop();
+    expect(writeAheadAnswer(directory, "req_big_2")).toBeNull();
+    expect(readdirSync(directory).includes("answers")).toBe(false);
+  });
+
+  test("a dead plane's kept answers move with its rows to the plane that takes them over", async () => {
+    const root = mkdtempSync(join(tmpdir(), "modelux-big-answer-"));
+    directories.push(root);
+    const directory = join(root, batch.id);
+    // A second plane of the batch (writer-2), killed with its row and a 100 kB answer on disk.
+    await killedWalWriter(join(directory, "writer-2"), ["req_dead"], {
+      WAL_WRITER_ANSWER_BYTES: "100000",
+      WAL_WRITER_MAX_TRACE_BYTES: String(64 * 1024),
+    });
+    expect(writeAheadAnswer(directory, "req_dead")).toHaveLength(100_000);
+    const next = new WalTraceEmitter({
+      directory,
+      bus: () => small,
+      directoryInUse: "subdirectory",
+    });
+    expect(next.directory).toBe(directory);
+    expect(readdirSync(directory).includes("writer-2")).toBe(false);
+    expect(readdirSync(join(directory, "answers"))).toEqual(["req_dead"]);
+    expect(writeAheadAnswer(directory, "req_dead")).toHaveLength(100_000);
+    await next.stop();
+  });
+});
+
+test("a line's answer is let go (what its plane kept for it) only once its result is recorded, or it is put back", async () => {
+  const events: string[] = [];
+  const store = {
+    batch: { id: "batch_mlx_r", endpoint: "/v1/chat/completions" },
+    finish: async (lineId: string) => void events.push(`finish ${lineId}`),
+    retryLater: async (lineId: string) => void events.push(`retry ${lineId}`),
+  } as unknown as BatchStore;
+  const statuses = [200, 503];
+  const executor: LineExecutor = {
+    send: async () => {
+      await Bun.sleep(1);
+      const statusCode = statuses.shift() ?? 200;
+      return { requestId: `req_${statusCode}`, statusCode, body: {}, costUsd: 0 };
+    },
+    recorded: (requestId) => events.push(`recorded ${requestId}`),
+    close: async () => {},
+  };
+  const settings = { maxAttempts: 3, retryBackoffMs: 10 } as BatchWorkerSettings;
+  const line = (id: string) =>
+    ({ id, line_index: 0, attempts: 1, body: {} }) as GatewayBatchLineRow;
+  await runLine(store, executor, line("l1"), settings, systemClock);
+  await runLine(store, executor, line("l2"), settings, systemClock);
+  expect(events).toEqual(["finish l1", "recorded req_200", "retry l2", "recorded req_503"]);
 });
 
 test("the files a token count cites: image and document file sources, tool results included, each once", () => {
