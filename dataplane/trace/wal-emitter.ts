@@ -233,8 +233,14 @@ export class WalTraceEmitter implements TraceEmitter {
   private keepAnswer(requestId: string, answer: string): void {
     if (!ANSWER_FILE_NAME.test(requestId)) return;
     const directory = join(this.directory, ANSWERS_DIRECTORY);
-    mkdirSync(directory, { recursive: true });
-    writeFileSync(join(directory, requestId), answer);
+    try {
+      mkdirSync(directory, { recursive: true });
+      writeFileSync(join(directory, requestId), answer);
+    } catch (error) {
+      // The row is written all the same: a paid call keeps its row; only a lookup after a crash
+      // misses the answer (the line then ends `result_lost`, as before there were such files).
+      this.options.log(`answer of ${requestId} not kept: ${(error as Error).message}`);
+    }
   }
 
   /** The kept answer of `requestId` deleted: its line is recorded, nothing will look it up. */

@@ -3,7 +3,14 @@
 // sleep ended at once, attempt ids read back, the rows a dead node wrote ahead found with their
 // answers, and the file ids a token count cites.
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bus } from "#shared/bus/bus.ts";
@@ -304,6 +311,24 @@ describe("an answer too large to travel beside its row (a batch plane's log)", (
     await plane.stop();
     expect(writeAheadAnswer(directory, "req_big_2")).toBeNull();
     expect(readdirSync(directory).includes("answers")).toBe(false);
+  });
+
+  test("an answer that cannot be kept (its file not writable) still leaves the paid row", async () => {
+    const root = mkdtempSync(join(tmpdir(), "modelux-big-answer-"));
+    directories.push(root);
+    const directory = join(root, batch.id);
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(join(directory, "answers"), "not a directory");
+    const lines: string[] = [];
+    const plane = new WalTraceEmitter({ directory, bus: () => small, log: (l) => lines.push(l) });
+    plane.emit(bigRow("req_big", "batch_mlx_big-0-1"), big);
+    const found = await writeAheadPaidLookup((of) => join(root, of.id))(batch, [
+      "batch_mlx_big-0-1",
+    ]);
+    expect(found.get("batch_mlx_big-0-1")).toMatchObject({ requestId: "req_big", answer: null });
+    expect(lines.some((line) => line.startsWith("answer of req_big not kept:"))).toBe(true);
+    rmSync(join(directory, "answers"));
+    await plane.stop();
   });
 
   test("a dead plane's kept answers move with its rows to the plane that takes them over", async () => {
