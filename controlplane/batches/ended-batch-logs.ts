@@ -61,7 +61,13 @@ export async function shipEndedBatchLogs(options: EndedBatchLogOptions): Promise
   for (const id of holding) {
     if (running.has(id)) continue;
     const directory = join(options.traceDirectory, id);
-    await drainWriteAheadLog(directory, options.bus, options.log);
+    try {
+      await drainWriteAheadLog(directory, options.bus, options.log);
+    } catch (error) {
+      // This one is tried again at the next sweep; the others are not held up by it.
+      options.log(`batch ${id}'s log not shipped: ${(error as Error).message}`);
+      continue;
+    }
     if (writeAheadSegmentFiles(directory).length > 0) continue;
     try {
       rmdirSync(directory);
