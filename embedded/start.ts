@@ -1,11 +1,16 @@
 // The embedded default (`bun run dev`): control plane, data plane and provider simulator in one
 // process, PGlite in the data dir, the in-process bus. Same code paths as a fleet, other backends.
-import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { createInProcessBus } from "#shared/bus/in-process.ts";
 import { SecretBox } from "#shared/crypto/secret-box.ts";
 import { type EmbeddedSettings, stateRetentionFrom } from "#shared/env/settings.ts";
-import { claimWalDirectory, describeOwner, type WalLock } from "#shared/fs/directory-lock.ts";
+import {
+  ANOTHER_HOSTS_LOCK,
+  claimWalDirectory,
+  describeOwner,
+  ownerState,
+  type WalLock,
+} from "#shared/fs/directory-lock.ts";
 import { createLogger } from "#shared/log.ts";
 import { openPglite } from "../controlplane/db/client.ts";
 import { startControlPlane } from "../controlplane/node.ts";
@@ -65,9 +70,9 @@ function claimDataDir(dataDir: string): WalLock {
     );
   throw new Error(
     `the data dir ${dataDir} is in use by ${describeOwner(claim.owner)} (${path}): ` +
-      (claim.owner.hostname === hostname()
-        ? "another `bun run dev` runs on it; stop that one, or give this one another MODELUX_DATA_DIR"
-        : "a lock from another host is never taken for a dead one's: if that process is gone for good, delete the file and start again"),
+      (ownerState(claim.owner) === "elsewhere"
+        ? ANOTHER_HOSTS_LOCK
+        : "another `bun run dev` runs on it; stop that one, or give this one another MODELUX_DATA_DIR"),
   );
 }
 

@@ -6,7 +6,7 @@
 // subdirectory of its own, `writer-<n>`. Segments a dead owner left (sealed, or `.open` as a crash
 // leaves them) are sealed where they are, and those of dead writers' subdirectories moved in, once,
 // under the lock: the emitter then only ever ships files that are its own.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   claimWalDirectory,
@@ -14,18 +14,12 @@ import {
   WalDirectoryOwnedError,
   type WalLock,
 } from "#shared/fs/directory-lock.ts";
+import { holdsAnswers, moveAnswers, readAnswer } from "./wal-answers.ts";
 
 /** What a live emitter that finds its directory taken does. */
 export type DirectoryInUse = "fail" | "subdirectory";
 
 export const SEGMENT_SUFFIX = ".ndjson";
-/**
- * Where a batch plane's log keeps, one file per request id, an answer too large to travel beside
- * its row in one bus message (wal-emitter.ts): read by the lookup after a crash on this node.
- */
-export const ANSWERS_DIRECTORY = "answers";
-/** Request ids a file may be named after (the gateway's own ids; anything else is not kept). */
-export const ANSWER_FILE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 export const OPEN_SUFFIX = ".open";
 const WRITER_PREFIX = "writer-";
 /** Writers of one directory at once, the first included; more is a runaway, not a deployment. */
@@ -186,29 +180,11 @@ export function writeAheadSegmentFiles(base: string): string[] {
   return files;
 }
 
-/** The answers kept beside `other`'s rows, moved with them (and their directory removed). */
-function moveAnswers(other: string, into: string): void {
-  const from = join(other, ANSWERS_DIRECTORY);
-  let names: string[];
-  try {
-    names = readdirSync(from);
-  } catch {
-    return; // none kept
-  }
-  mkdirSync(join(into, ANSWERS_DIRECTORY), { recursive: true });
-  for (const name of names) renameSync(join(from, name), join(into, ANSWERS_DIRECTORY, name));
-  removeQuietly(from);
-}
-
 /** Whether a log asked for with `subdirectory` (its writers' too) holds segments or kept answers. */
 export function writeAheadHoldsAnything(base: string): boolean {
   if (writeAheadSegmentFiles(base).length > 0) return true;
   return writerDirectories(base).some((directory) => {
-    try {
-      return readdirSync(join(directory, ANSWERS_DIRECTORY)).length > 0;
-    } catch {
-      return false;
-    }
+    return holdsAnswers(directory);
   });
 }
 
@@ -217,13 +193,9 @@ export function writeAheadHoldsAnything(base: string): boolean {
  * `subdirectory` (its own directory and its writers'), or null when none is.
  */
 export function writeAheadAnswer(base: string, requestId: string): string | null {
-  if (!ANSWER_FILE_NAME.test(requestId)) return null;
   for (const directory of writerDirectories(base)) {
-    try {
-      return readFileSync(join(directory, ANSWERS_DIRECTORY, requestId), "utf8");
-    } catch {
-      // not this writer's
-    }
+    const answer = readAnswer(directory, requestId);
+    if (answer !== null) return answer;
   }
   return null;
 }

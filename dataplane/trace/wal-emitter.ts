@@ -21,28 +21,25 @@ import {
   existsSync,
   fsync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readdirSync,
   renameSync,
-  rmSync,
   statSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { type Bus, TraceRecordsTooLargeError } from "#shared/bus/bus.ts";
+import type { Bus, TraceRecordsTooLargeError } from "#shared/bus/bus.ts";
 import { encodeTraceLine, encodeTraceLineParts } from "#shared/bus/trace-lines.ts";
 import { claimWalDirectory } from "#shared/fs/directory-lock.ts";
 import type { RequestLogRow } from "#shared/traces/request-log.ts";
 import type { DecisionTrace } from "./decision-trace.ts";
 import { requestLogRow } from "./request-log-row.ts";
 import { DEFAULT_MAX_PAYLOAD_BYTES, rowBudgetFor } from "./row-bounds.ts";
+import { publishSegment } from "./segment-publisher.ts";
 import type { RecentTraces, TraceEmitter } from "./trace-emitter.ts";
+import { forgetAnswer, forgetAnswers, keepAnswer } from "./wal-answers.ts";
 import {
-  ANSWER_FILE_NAME,
-  ANSWERS_DIRECTORY,
   adoptOrphanedSegments,
   type DirectoryInUse,
   OPEN_SUFFIX,
@@ -202,7 +199,7 @@ export class WalTraceEmitter implements TraceEmitter {
     try {
       // The row's one serialization: these bytes are what the bus carries and the consumer reads.
       const line = answer === undefined ? null : withAnswer(row, answer, budget);
-      if (answer !== undefined && line === null) this.keepAnswer(row.request_id, answer);
+      if (answer !== undefined && line === null) this.keepLargeAnswer(row.request_id, answer);
       parts = line === null ? encodeTraceLineParts(row) : [line];
     } catch (error) {
       // A bug in building the row (the check is strict); the request must not fail for it.
@@ -226,27 +223,22 @@ export class WalTraceEmitter implements TraceEmitter {
 
   /**
    * An answer too large to travel beside its row, in a file of its own named after the request,
-   * written before the row (a crash keeps the row only with its answer): the lookup after a crash
-   * on this node reads it there (writeAheadAnswer). It stays until forgetAnswer (its line
-   * recorded) or this log's clean stop; it never goes over the bus.
+   * written before the row (a crash keeps the row only with its answer): wal-answers.ts. It stays
+   * until forgetAnswer (its line recorded) or this log's clean stop. A failure is logged and the
+   * row written all the same: a paid call keeps its row; only a lookup after a crash misses the
+   * answer (the line then ends `result_lost`).
    */
-  private keepAnswer(requestId: string, answer: string): void {
-    if (!ANSWER_FILE_NAME.test(requestId)) return;
-    const directory = join(this.directory, ANSWERS_DIRECTORY);
+  private keepLargeAnswer(requestId: string, answer: string): void {
     try {
-      mkdirSync(directory, { recursive: true });
-      writeFileSync(join(directory, requestId), answer);
+      keepAnswer(this.directory, requestId, answer);
     } catch (error) {
-      // The row is written all the same: a paid call keeps its row; only a lookup after a crash
-      // misses the answer (the line then ends `result_lost`, as before there were such files).
       this.options.log(`answer of ${requestId} not kept: ${(error as Error).message}`);
     }
   }
 
   /** The kept answer of `requestId` deleted: its line is recorded, nothing will look it up. */
   forgetAnswer(requestId: string): void {
-    if (!ANSWER_FILE_NAME.test(requestId)) return;
-    rmSync(join(this.directory, ANSWERS_DIRECTORY, requestId), { force: true });
+    forgetAnswer(this.directory, requestId);
   }
 
   /** Room for `bytes` more in the pending buffer (a larger one, the pending bytes copied over). */
@@ -327,7 +319,7 @@ export class WalTraceEmitter implements TraceEmitter {
     this.seal();
     // Kept answers are for a lookup after a crash; a clean stop comes after every line they
     // belong to was recorded (the batch worker stops its lines first).
-    rmSync(join(this.directory, ANSWERS_DIRECTORY), { recursive: true, force: true });
+    forgetAnswers(this.directory);
     this.claim?.release();
     this.claim = null;
   }
@@ -353,7 +345,7 @@ export class WalTraceEmitter implements TraceEmitter {
         if (!first) await new Promise((resolve) => setImmediate(resolve));
         first = false;
         const path = join(this.directory, name);
-        const size = await this.publishSegment(bus, path);
+        const size = await publishSegment(bus, path, this.dropOversized);
         unlinkSync(path);
         this.unsynced.delete(name);
         this.sealedBytes = Math.max(0, this.sealedBytes - size);
@@ -376,52 +368,16 @@ export class WalTraceEmitter implements TraceEmitter {
     }
   }
 
-  /**
-   * A segment's lines to the bus as they are on disk, read off the event loop one message at a
-   * time (at most the bus's message size, cut after the last whole line): the same messages as
-   * the whole segment cut by the bus, without the whole segment in memory at once (a segment is
-   * a quarter second of rows: megabytes at saturation, held until the consumer acks them on the
-   * in-process bus). Returns the segment's size.
-   */
-  private async publishSegment(bus: Bus, path: string): Promise<number> {
-    const file = Bun.file(path);
-    const size = file.size;
-    const max = bus.maxTraceBytes();
-    let start = 0;
-    while (start < size) {
-      let bytes = await file.slice(start, Math.min(size, start + max)).bytes();
-      let end = bytes.lastIndexOf(NEWLINE) + 1;
-      if (end === 0) {
-        // A torn last line (a crash mid-write): nothing more to send.
-        if (start + bytes.byteLength >= size) break;
-        // A line longer than a message: the rest of the segment at once, for the bus to set it
-        // apart (refused as too large) and take the lines after it.
-        bytes = await file.slice(start).bytes();
-        end = bytes.byteLength;
-      }
-      await this.publish(bus, end === bytes.byteLength ? bytes : bytes.subarray(0, end));
-      start += end;
+  /** Rows the bus will never take (the rest of their message is stored): dropped, each named. */
+  private readonly dropOversized = (refused: TraceRecordsTooLargeError["refused"], max: number) => {
+    for (const { request_id, bytes } of refused) {
+      this.oversizedDropped += 1;
+      this.options.log(
+        `trace row ${request_id} dropped: ${bytes} bytes is more than the bus carries ` +
+          `(${max}); ${this.oversizedDropped} dropped so far`,
+      );
     }
-    return size;
-  }
-
-  /** Publishes lines; those the bus refuses as too large are dropped, anything else throws. */
-  private async publish(bus: Bus, lines: Uint8Array): Promise<void> {
-    try {
-      await bus.publishTraceLines(lines);
-    } catch (error) {
-      if (!(error instanceof TraceRecordsTooLargeError)) throw error;
-      // The bus will never take these, and the rest of the batch is stored: retrying would
-      // block every segment behind this one.
-      for (const { request_id, bytes } of error.refused) {
-        this.oversizedDropped += 1;
-        this.options.log(
-          `trace row ${request_id} dropped: ${bytes} bytes is more than the bus carries ` +
-            `(${bus.maxTraceBytes()}); ${this.oversizedDropped} dropped so far`,
-        );
-      }
-    }
-  }
+  };
 
   /** Bytes waiting on disk (for tests and metrics). */
   pendingBytes(): number {

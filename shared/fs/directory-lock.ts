@@ -36,6 +36,11 @@ export interface WalOwner {
   token: string;
 }
 
+/** What to do about a lock another host's process holds, for an error naming it. */
+export const ANOTHER_HOSTS_LOCK =
+  "a lock from another host is never taken for a dead one's: if that process is gone for good, " +
+  "delete the lock file and start again";
+
 /** The directory is another live emitter's (or its lock cannot be read). */
 export class WalDirectoryOwnedError extends Error {
   constructor(
@@ -49,8 +54,7 @@ export class WalDirectoryOwnedError extends Error {
             "if no process writes there, delete it and start again"
         : `the write-ahead log ${directory} belongs to ${describeOwner(owner)} (${lock}); ` +
             (owner.hostname !== hostname()
-              ? "a lock from another host is never taken for a dead one's: if that process is " +
-                "gone for good, delete the lock file and start again"
+              ? ANOTHER_HOSTS_LOCK
               : owner.pid === process.pid
                 ? "another trace log of this process writes there"
                 : "that process is still running"),
