@@ -22,6 +22,9 @@ export { answerFromCache } from "./answer-from-cache.ts";
 
 /** The surfaces whose answers the cache keeps (Responses keeps state of its own). */
 const CACHED_SURFACES = new Set(["openai", "anthropic"]);
+/** Why a request of the Responses API under a caching config was neither looked up nor stored. */
+export const UNCACHED_SURFACE_REASON =
+  "the Responses API is not cached (its answers are stored resources of their own)";
 /** Stop reasons of an answer worth serving again. */
 const STORED_STOPS = new Set(["end_turn", "max_tokens", "stop_sequence", "refusal", "tool_use"]);
 
@@ -56,7 +59,7 @@ export async function lookupCache(
 ): Promise<CacheHit | null> {
   const settings = settingsOf(generation, plan);
   const { trace, canonical } = generation;
-  if (settings === null || plan.config === null || !CACHED_SURFACES.has(generation.binding.name)) {
+  if (settings === null || plan.config === null) {
     trace.cache = "off";
     return null;
   }
@@ -67,6 +70,11 @@ export async function lookupCache(
     detail.reason = reason;
     return null;
   };
+  // The config caches but this API is not: said (SKIP, with the reason), not left silent.
+  if (!CACHED_SURFACES.has(generation.binding.name)) {
+    detail.stored = false;
+    return skip(UNCACHED_SURFACE_REASON);
+  }
   const sampled = canonical.temperature === undefined || canonical.temperature > 0;
   if (sampled && settings.allow_sampled !== true)
     return skip(

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
 import { InProcessStateStore } from "#shared/bus/in-process-state-store.ts";
+import { UNCACHED_SURFACE_REASON } from "../../dataplane/cache/cache-stage.ts";
 import { applyPurgeEvent } from "../../dataplane/cache/purge-event.ts";
 import { ResponseCache } from "../../dataplane/cache/response-cache.ts";
 import { requestLogRow } from "../../dataplane/trace/request-log-row.ts";
@@ -45,6 +46,11 @@ const CONFIGS = {
       similarity_threshold: 0.85,
       embedding_model: "openai/text-embedding-3-small",
     },
+  },
+  responses: {
+    strategy: "single",
+    model: "openai/gpt-4o-mini",
+    cache: { mode: "exact", ttl_seconds: 600 },
   },
   embed: {
     strategy: "single",
@@ -239,6 +245,28 @@ describe("response cache", () => {
         "x-modelux-cache",
       ),
     ).toBe("HIT");
+  });
+
+  test("the Responses API under a caching config says SKIP with the reason; both calls go upstream", async () => {
+    const openai = openAiClient(first);
+    const request = { model: "@responses", input: "Name one colour.", temperature: 0 };
+    const entries = first.context.cache.stats.entries;
+    for (const stream of [false, true, false]) {
+      const sent = stream
+        ? openai.responses.create({ ...request, stream: true })
+        : openai.responses.create(request);
+      const { data, response } = await sent.withResponse();
+      if (stream) for await (const _event of data as AsyncIterable<unknown>);
+      expect(response.headers.get("x-modelux-cache")).toBe("SKIP");
+      const trace = traceOf(first, response.headers.get("x-modelux-request-id"));
+      expect(trace?.cache).toBe("skip");
+      expect(trace?.cache_detail?.reason).toBe(UNCACHED_SURFACE_REASON);
+      expect(trace?.cache_detail?.stored).toBe(false);
+    }
+    // Every one of the three reached the provider (the call log counts per format and model).
+    const calls = Object.values(await upstreamCalls(first));
+    expect(calls.reduce((sum, perModel) => sum + (perModel["gpt-4o-mini"] ?? 0), 0)).toBe(3);
+    expect(first.context.cache.stats.entries).toBe(entries);
   });
 
   test("semantic: a paraphrase hits with its similarity, unrelated text misses", async () => {
