@@ -5,8 +5,9 @@
 // batch opens the directory again. A control plane ships them: at start and every few minutes it
 // opens each ended (or deleted) batch's directory that holds segments, as a writer of its own
 // beside any live one, takes the segments of dead writers in, ships them and gives the directory
-// up (the answers kept beside the rows deleted: no lookup comes now), removing it once empty. A running batch's directory is left to its plane: its lookup after a
-// crash reads those rows where they are (paid-lookup.ts).
+// up (the answers kept beside the rows deleted: no lookup comes now), removing it once empty. A
+// running batch's directory is left to its plane: its lookup after a crash reads those rows
+// where they are (paid-lookup.ts).
 import { readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { inArray } from "drizzle-orm";

@@ -1,6 +1,7 @@
 // Which directory a trace write-ahead log writes, and what it picks up there from before. The
-// emitter claims its directory (shared/fs/directory-lock.ts). When a live emitter has it, the call site decides:
-// `fail` (a data plane node: two nodes on one node id and data dir are a mistake to refuse), or
+// emitter claims its directory (shared/fs/directory-lock.ts). When a live emitter has it, the
+// call site decides: `fail` (a data plane node: two nodes on one node id and data dir are a
+// mistake to refuse), or
 // `subdirectory` (a component that may run two emitters over one directory, e.g. the batch
 // planes of two control planes sharing a data dir after a lease loss): it writes to a
 // subdirectory of its own, `writer-<n>`. Segments a dead owner left (sealed, or `.open` as a crash
@@ -183,9 +184,7 @@ export function writeAheadSegmentFiles(base: string): string[] {
 /** Whether a log asked for with `subdirectory` (its writers' too) holds segments or kept answers. */
 export function writeAheadHoldsAnything(base: string): boolean {
   if (writeAheadSegmentFiles(base).length > 0) return true;
-  return writerDirectories(base).some((directory) => {
-    return holdsAnswers(directory);
-  });
+  return writerDirectories(base).some((directory) => holdsAnswers(directory));
 }
 
 /**

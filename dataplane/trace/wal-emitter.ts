@@ -198,9 +198,14 @@ export class WalTraceEmitter implements TraceEmitter {
     let parts: string[];
     try {
       // The row's one serialization: these bytes are what the bus carries and the consumer reads.
+      // A batch line's answer travels beside its row, or when both are too large for one
+      // message, in a file of its own.
       const line = answer === undefined ? null : withAnswer(row, answer, budget);
-      if (answer !== undefined && line === null) this.keepLargeAnswer(row.request_id, answer);
-      parts = line === null ? encodeTraceLineParts(row) : [line];
+      if (line !== null) parts = [line];
+      else {
+        if (answer !== undefined) this.keepLargeAnswer(row.request_id, answer);
+        parts = encodeTraceLineParts(row);
+      }
     } catch (error) {
       // A bug in building the row (the check is strict); the request must not fail for it.
       this.options.log(`trace row ${row.request_id} not written: ${(error as Error).message}`);

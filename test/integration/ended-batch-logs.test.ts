@@ -46,6 +46,10 @@ describe.skipIf(servicesAbsent)("the logs of ended batches", () => {
     rmSync(traceDirectory, { recursive: true, force: true });
   });
 
+  /** One sweep of the ended batches' logs over `bus`, its log lines to `log`. */
+  const sweep = (bus: Bus, log: (line: string) => void = () => {}) =>
+    shipEndedBatchLogs({ db: database.handle.db, bus, traceDirectory, log });
+
   test("an ended (or deleted) batch's rows are shipped and its directory removed; a running one's are left", async () => {
     await killedWalWriter(join(traceDirectory, "batch_ended"), ["ended-1", "ended-2"]);
     // A second plane of the same batch (a control plane that took it over), dead too.
@@ -57,12 +61,7 @@ describe.skipIf(servicesAbsent)("the logs of ended batches", () => {
     const { received, subscription } = await receivedTraceIds(bus);
     const lines: string[] = [];
     try {
-      const emptied = await shipEndedBatchLogs({
-        db: database.handle.db,
-        bus,
-        traceDirectory,
-        log: (line) => lines.push(line),
-      });
+      const emptied = await sweep(bus, (line) => lines.push(line));
       expect(emptied.sort()).toEqual(["batch_deleted", "batch_ended"]);
       await waitFor(() => received.length >= 4);
       expect(received.sort()).toEqual(["deleted-1", "ended-1", "ended-2", "ended-3"]);
@@ -71,9 +70,7 @@ describe.skipIf(servicesAbsent)("the logs of ended batches", () => {
       expect(writeAheadSegmentFiles(join(traceDirectory, "batch_running"))).toHaveLength(1);
       expect(lines).toContain("batch batch_ended has ended: the rows its planes left are shipped");
       // A second sweep finds nothing more to do.
-      expect(
-        await shipEndedBatchLogs({ db: database.handle.db, bus, traceDirectory, log: () => {} }),
-      ).toEqual([]);
+      expect(await sweep(bus)).toEqual([]);
     } finally {
       await subscription.unsubscribe();
       await bus.close();
@@ -85,24 +82,10 @@ describe.skipIf(servicesAbsent)("the logs of ended batches", () => {
     const inProcess = createInProcessBus();
     const away: Bus = { ...inProcess, isConnected: () => false };
     try {
-      expect(
-        await shipEndedBatchLogs({
-          db: database.handle.db,
-          bus: away,
-          traceDirectory,
-          log: () => {},
-        }),
-      ).toEqual([]);
+      expect(await sweep(away)).toEqual([]);
       expect(writeAheadSegmentFiles(join(traceDirectory, "batch_ended"))).toHaveLength(1);
       // Back: the next sweep ships them.
-      expect(
-        await shipEndedBatchLogs({
-          db: database.handle.db,
-          bus: inProcess,
-          traceDirectory,
-          log: () => {},
-        }),
-      ).toEqual(["batch_ended"]);
+      expect(await sweep(inProcess)).toEqual(["batch_ended"]);
     } finally {
       await inProcess.close();
     }
@@ -115,9 +98,7 @@ describe.skipIf(servicesAbsent)("the logs of ended batches", () => {
     writeFileSync(join(answers, "req_big"), "x".repeat(2_000_000));
     const bus = createInProcessBus();
     try {
-      expect(
-        await shipEndedBatchLogs({ db: database.handle.db, bus, traceDirectory, log: () => {} }),
-      ).toEqual(["batch_ended"]);
+      expect(await sweep(bus)).toEqual(["batch_ended"]);
       expect(existsSync(join(traceDirectory, "batch_ended"))).toBe(false);
     } finally {
       await bus.close();
